@@ -1,0 +1,49 @@
+// What the engine works on: a snapshot of objects from one target, each knowing where it came from.
+import type { Diagnostic, Distribution } from "../kb/model.js";
+import type { KubeObject } from "../k8s/types.js";
+import type { Incomplete } from "../rules/finding.js";
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** Where an object was read: a file (with positions) or a live cluster. */
+export interface Origin {
+  file?: string;
+  /** Line and column of the document (or List item) start. */
+  line?: number;
+  column?: number;
+  /** Position of a field inside the object, e.g. `["spec","template","spec","hostNetwork"]`. */
+  locate?(path: readonly (string | number)[]): Position | undefined;
+  /** Template file named by a Helm `# Source:` comment. */
+  helmSource?: string;
+  context?: string;
+}
+
+export interface SourcedObject {
+  object: KubeObject;
+  origin: Origin;
+}
+
+/** What is checked: manifests, a cluster context or a dump, with its zone and distribution. */
+export interface Target {
+  kind: "manifests" | "cluster" | "dump" | "streams";
+  name: string;
+  zone?: string;
+  distribution?: Distribution;
+  context?: string;
+}
+
+export interface Snapshot {
+  target: Target;
+  objects: SourcedObject[];
+  /** Input problems: unreadable files, malformed documents, skipped non-Kubernetes documents (warning). */
+  diagnostics: Diagnostic[];
+  /** What could not be read (RBAC, missing CRD, timeouts). */
+  incomplete: Incomplete[];
+  /** Previous-container logs keyed by `namespace/pod/container`. */
+  previousLogs?: Map<string, string>;
+  /** When the snapshot was taken (ISO); ages are measured from it. */
+  takenAt?: string;
+}

@@ -1,0 +1,129 @@
+// The page model: what a pitfalls page says, with the source line of every piece.
+
+export const SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Structured line keywords that are runbook steps, in page order. */
+export const STEP_KINDS = ["IF", "THEN", "RUN", "CHECK", "FIX", "ANTI_PATTERN", "READ_ALSO"] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
+
+export interface Location {
+  file: string;
+  line: number;
+  column?: number;
+}
+
+/** `1 (k3s)`, `ALL`, `2+3`: the zones a pitfall applies to. */
+export interface ZoneSpec {
+  all: boolean;
+  zones: number[];
+  /** Parenthesised remark, e.g. `k3s` in `1 (k3s)`. */
+  note?: string;
+  /** The value as written on the page. */
+  text: string;
+}
+
+export interface Step {
+  kind: StepKind;
+  /** Verbatim text after `KIND: `. */
+  text: string;
+  line: number;
+  /** Index of the IF block this step belongs to; -1 when it stands alone (CHECK, FIX, a THEN before any IF). */
+  group: number;
+}
+
+export type Block =
+  | { type: "prose"; text: string; line: number }
+  | { type: "code"; text: string; lang?: string; line: number }
+  | { type: "list"; intro?: string; items: string[]; line: number };
+
+/** `ADDED_FROM: incident-id, note`. */
+export interface Provenance {
+  incident: string;
+  note?: string;
+  line: number;
+}
+
+/** `DETECT: <CEL expression>` with `object` bound to the Kubernetes object under test. */
+export interface DetectRule {
+  expr: string;
+  line: number;
+}
+
+export interface Pitfall {
+  /** Slug of the title, or the page's explicit `ID:` line. */
+  id: string;
+  title: string;
+  severity: Severity;
+  zones: ZoneSpec;
+  /** Prose, snippets and lists, in page order. */
+  blocks: Block[];
+  steps: Step[];
+  addedFrom: Provenance[];
+  detect: DetectRule[];
+  /** Other `KEY: value` lines of the entry (e.g. `ID`). */
+  fields: Record<string, string>;
+  /** The title line. */
+  source: Location;
+}
+
+export interface PlainSection {
+  title: string;
+  blocks: Block[];
+  steps: Step[];
+  line: number;
+}
+
+export type Section =
+  | { kind: "pitfall"; pitfall: Pitfall; start: number; end: number }
+  | { kind: "plain"; section: PlainSection; start: number; end: number };
+
+export interface MetaField {
+  key: string;
+  value: string;
+  line: number;
+}
+
+export type Distribution = "k3s" | "managed";
+
+/** Which zone runs which distribution, as the page header says. */
+export interface ZoneDistribution {
+  zone: number;
+  distribution: Distribution;
+  /** The phrase it came from, e.g. `k3s v1.34.x (Zone 1)`. */
+  text: string;
+}
+
+export type DiagnosticSeverity = "error" | "warning";
+
+/** A problem in an input (page, manifest, dump), pointing at the file and line. */
+export interface Diagnostic {
+  file: string;
+  line: number;
+  column?: number;
+  severity: DiagnosticSeverity;
+  /** Stable code, e.g. `missing-severity`. */
+  code: string;
+  /** What is wrong and what to write instead. */
+  message: string;
+}
+
+export interface Page {
+  file: string;
+  /** `markdown` for the wiki source, `text` for the rendered page. */
+  form: "markdown" | "text";
+  title: string;
+  meta: MetaField[];
+  /** Sections in page order; `start`/`end` are 1-based line numbers, end inclusive. */
+  sections: Section[];
+  zoneMap: ZoneDistribution[];
+  diagnostics: Diagnostic[];
+  /** The page text as read, kept so writers can preserve it byte for byte. */
+  text: string;
+}
+
+export function pitfallsOf(page: Page): Pitfall[] {
+  const out: Pitfall[] = [];
+  for (const s of page.sections) if (s.kind === "pitfall") out.push(s.pitfall);
+  return out;
+}
