@@ -1,5 +1,8 @@
 // The explicit list of commands. Each module defines its flags and loads heavy code only when it runs.
 import type { Command } from "commander";
+import { registerKb } from "./kb.js";
 import type { CliRun } from "./main.js";
 
-export function registerCommands(_program: Command, _run: CliRun): void {}
+export function registerCommands(program: Command, run: CliRun): void {
+  registerKb(program, run);
+}

@@ -8,6 +8,8 @@ export const VERSION = "0.1.0";
 
 export interface CliRun {
   io: Io;
+  /** The arguments as typed, for commands where flag order matters. */
+  argv: string[];
   /** Set by a command's action. */
   exitCode: number;
 }
@@ -17,7 +19,7 @@ export async function main(
   env: Record<string, string | undefined> = process.env,
   io: Io = processIo(env),
 ): Promise<number> {
-  const run: CliRun = { io, exitCode: EXIT.OK };
+  const run: CliRun = { io, argv, exitCode: EXIT.OK };
   const program = new Command("pitfall")
     .description("Make a team's Kubernetes pitfalls page executable: lint, diagnose, fill runbooks.")
     .version(VERSION, "-V, --version")

@@ -61,8 +61,8 @@ export interface Pitfall {
   steps: Step[];
   addedFrom: Provenance[];
   detect: DetectRule[];
-  /** Other `KEY: value` lines of the entry (e.g. `ID`). */
-  fields: Record<string, string>;
+  /** `KEY: value` lines of the entry that are not steps: `Severity`, `Zone`, `ID` and any other. */
+  meta: MetaField[];
   /** The title line. */
   source: Location;
 }
@@ -113,13 +113,22 @@ export interface Page {
   /** `markdown` for the wiki source, `text` for the rendered page. */
   form: "markdown" | "text";
   title: string;
+  /** Line of the title (0 when the page has none). */
+  titleLine: number;
+  /** Lines before the title, kept as they are (e.g. wiki chrome such as `Skip to content`). */
+  preamble: string[];
+  /** Header fields between the title and the first section: OWNER, LAST_VERIFIED, GE_STACK_VERSION, … */
   meta: MetaField[];
+  /** Other header content (prose) in page order. */
+  intro: Block[];
   /** Sections in page order; `start`/`end` are 1-based line numbers, end inclusive. */
   sections: Section[];
   zoneMap: ZoneDistribution[];
   diagnostics: Diagnostic[];
   /** The page text as read, kept so writers can preserve it byte for byte. */
   text: string;
+  /** Whether the text ends with a line break (kept when printing). */
+  finalNewline: boolean;
 }
 
 export function pitfallsOf(page: Page): Pitfall[] {

@@ -1,0 +1,140 @@
+import { type Command, Option } from "commander";
+import type { StepKind } from "../kb/model.js";
+import { EXIT, UsageError } from "./errors.js";
+import { painter } from "./io.js";
+import { printDiagnostics } from "./kb-lint.js";
+import type { CliRun } from "./main.js";
+
+const STEP_FLAGS: Record<string, StepKind> = {
+  "--if": "IF",
+  "--then": "THEN",
+  "--run": "RUN",
+  "--check": "CHECK",
+  "--fix": "FIX",
+  "--anti-pattern": "ANTI_PATTERN",
+  "--read-also": "READ_ALSO",
+};
+
+interface Flags {
+  page: string;
+  from?: string;
+  title?: string;
+  severity?: string;
+  zone?: string;
+  id?: string;
+  text?: string[];
+  addedFrom?: string[];
+  detect?: string[];
+  dryRun?: boolean;
+  output: "text" | "json";
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function registerKbAdd(kb: Command, run: CliRun): void {
+  const cmd = kb
+    .command("add")
+    .description("add a pitfall to a page: validated, atomic, safe with many writers")
+    .requiredOption("--page <file>", "the page to add to")
+    .option("--from <file>", "the entry in the page format (- for stdin)")
+    .option("--title <title>", "title of the new pitfall")
+    .option("--severity <severity>", "CRITICAL, HIGH, MEDIUM or LOW")
+    .option("--zone <zone>", "ALL, 1 (k3s), 2+3, …")
+    .option("--id <id>", "explicit id (default: slug of the title)")
+    .option("--text <prose>", "a paragraph of explanation (repeatable)", collect)
+    .option("--added-from <incident>", '"incident-id, what happened" (repeatable)', collect)
+    .option("--detect <cel>", "CEL expression over `object` that shows the pitfall (repeatable)", collect)
+    .option("--dry-run", "print the entry as it would be written; change nothing")
+    .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"));
+  for (const [flag, kind] of Object.entries(STEP_FLAGS)) cmd.option(`${flag} <text>`, `a ${kind} step (repeatable; order kept)`, collect);
+  cmd.addHelpText(
+    "after",
+    `
+An entry whose id is already on the page adds its ADDED_FROM to that pitfall instead of a duplicate.
+
+Examples:
+  pitfall kb add --page wiki/k8s.md --from entry.md
+  pitfall kb add --page wiki/k8s.md --title "PVC Stuck Terminating" --severity MEDIUM --zone ALL \\
+      --if "PVC is stuck in Terminating" --then "look for pods still using it" \\
+      --run "kubectl get pods -A -o wide | grep {pvc-name}" --added-from "storage-2026-04, PVC blocked a redeploy"`,
+  );
+  cmd.action(async (flags: Flags) => {
+    const { addEntry, entryText, parseEntry, EntryError } = await import("../kb/add.js");
+    let text: string;
+    let name: string;
+    if (flags.from) {
+      if (flags.title) throw new UsageError("give the entry either with --from or with --title and other flags, not both");
+      name = flags.from === "-" ? "<stdin>" : flags.from;
+      text = flags.from === "-" ? await run.io.readStdin() : await readText(flags.from);
+    } else {
+      const missing = ["title", "severity", "zone"].filter((k) => !flags[k as keyof Flags]);
+      if (missing.length) throw new UsageError(`give --from FILE, or the entry as flags: missing --${missing.join(", --")}`);
+      if (!flags.addedFrom?.length) throw new UsageError('say where the pitfall was met: --added-from "incident-id, what happened"');
+      name = "<flags>";
+      text = entryText({
+        title: flags.title!,
+        severity: flags.severity!,
+        zone: flags.zone!,
+        id: flags.id,
+        text: flags.text,
+        steps: stepsInOrder(run.argv),
+        addedFrom: flags.addedFrom,
+        detect: flags.detect,
+      });
+    }
+    try {
+      const entry = parseEntry(text, name);
+      if (flags.dryRun) {
+        const { printPitfall } = await import("../kb/print.js");
+        run.io.out(`${printPitfall(entry, /\.(md|markdown)$/i.test(flags.page) ? "markdown" : "text")}\n`);
+        return;
+      }
+      const result = await addEntry(flags.page, entry).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === "ENOENT") throw new UsageError(`no such page: ${flags.page} (kb add writes into an existing page)`);
+        throw e;
+      });
+      if (flags.output === "json") run.io.out(`${JSON.stringify({ page: flags.page, ...result }, null, 2)}\n`);
+      else {
+        const paint = painter(run.io);
+        const what =
+          result.action === "added"
+            ? `added ${paint("bold", result.id)}`
+            : result.action === "recorded"
+              ? `${paint("bold", result.id)} is already on the page: recorded the new ADDED_FROM`
+              : `${paint("bold", result.id)} already records this incident: nothing changed`;
+        run.io.out(`${flags.page}:${result.line}: ${what}\n`);
+      }
+    } catch (e) {
+      if (e instanceof EntryError) {
+        run.io.err(`pitfall: ${e.message}\n`);
+        if (e.diagnostics.length) printDiagnostics(run.io, e.diagnostics, 1);
+        run.exitCode = EXIT.USAGE;
+        return;
+      }
+      throw e;
+    }
+  });
+}
+
+/** Step flags in the order they were typed, so IF/THEN groups keep their shape. */
+export function stepsInOrder(argv: string[]): { kind: StepKind; text: string }[] {
+  const steps: { kind: StepKind; text: string }[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf("=");
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const kind = STEP_FLAGS[flag];
+    if (!kind) continue;
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value !== undefined) steps.push({ kind, text: value });
+  }
+  return steps;
+}
+
+async function readText(file: string): Promise<string> {
+  const { readFile } = await import("node:fs/promises");
+  return readFile(file, "utf8").catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") throw new UsageError(`no such file: ${file}`);
+    throw e;
+  });
+}
