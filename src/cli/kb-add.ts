@@ -107,7 +107,7 @@ Examples:
     } catch (e) {
       if (e instanceof EntryError) {
         run.io.err(`pitfall: ${e.message}\n`);
-        if (e.diagnostics.length) printDiagnostics(run.io, e.diagnostics, 1);
+        if (e.diagnostics.length) printDiagnostics(run.io, e.diagnostics, 1, true);
         run.exitCode = EXIT.USAGE;
         return;
       }

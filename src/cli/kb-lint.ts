@@ -53,12 +53,13 @@ Examples:
     });
 }
 
-export function printDiagnostics(io: Io, diagnostics: Diagnostic[], pageCount: number): void {
+export function printDiagnostics(io: Io, diagnostics: Diagnostic[], pageCount: number, toErr = false): void {
   const paint = painter(io);
+  const write = toErr ? io.err : io.out;
   for (const d of diagnostics) {
     const where = `${d.file}:${d.line}${d.column ? `:${d.column}` : ""}`;
     const sev = d.severity === "error" ? paint("red", "error") : paint("yellow", "warning");
-    io.out(`${paint("bold", where)}: ${sev} ${d.message} ${paint("dim", `(${d.code})`)}\n`);
+    write(`${paint("bold", where)}: ${sev} ${d.message} ${paint("dim", `(${d.code})`)}\n`);
   }
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const summary = `${pageCount} page${pageCount === 1 ? "" : "s"}: ${errors} error${errors === 1 ? "" : "s"}, ${diagnostics.length - errors} warning${diagnostics.length - errors === 1 ? "" : "s"}\n`;

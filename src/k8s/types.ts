@@ -26,6 +26,9 @@ export interface ObjectRef {
   namespace?: string;
   name: string;
   apiVersion?: string;
+  /** Redis Streams findings: the stream key and consumer group of a `StreamConsumer`. */
+  stream?: string;
+  group?: string;
 }
 
 export function refOf(o: KubeObject): ObjectRef {

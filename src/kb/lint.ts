@@ -100,9 +100,14 @@ function lintPlaceholders(s: Step, err: Report): void {
     err(s.line, "bad-placeholder", `malformed placeholder {${inner}}: write lower-case words joined by '-', e.g. {${fixed || "pod-name"}}`, prefix + m.index! + 1);
   }
   // An opening brace that never closes, e.g. `{pod-name -n x`.
-  const unclosed = /(?<!\$)\{([a-z][\w-]*)(?![\w-]*\})/i.exec(s.text);
-  if (unclosed && !s.text.slice(unclosed.index).includes("}"))
-    err(s.line, "bad-placeholder", `placeholder {${unclosed[1]} is not closed: write {${unclosed[1]}}`, prefix + unclosed.index + 1);
+  for (let i = s.text.indexOf("{"); i >= 0; i = s.text.indexOf("{", i + 1)) {
+    if (s.text[i - 1] === "$") continue;
+    const close = s.text.indexOf("}", i);
+    const reopen = s.text.indexOf("{", i + 1);
+    const word = /^[a-z][\w-]*/i.exec(s.text.slice(i + 1))?.[0];
+    if (word && (close < 0 || (reopen >= 0 && reopen < close)))
+      err(s.line, "bad-placeholder", `placeholder {${word} is not closed: write {${word}}`, prefix + i + 1);
+  }
 }
 
 function readAlsoExists(target: string, root: string): boolean {

@@ -1,0 +1,260 @@
+// `pitfall streams`: stuck messages and dead consumers in Redis Streams, and their safe recovery.
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { type Command, Option } from "commander";
+import type { Config } from "../config/model.js";
+import { formatDuration, parseDuration } from "../k8s/duration.js";
+import { compareFindings, type Finding, type Incomplete } from "../rules/finding.js";
+import type { GroupSummary } from "../rules/stale-consumer-groups.js";
+import type { ClaimResult } from "../runbook/claim.js";
+import { configFor, configOption } from "./common.js";
+import { EXIT, UsageError } from "./errors.js";
+import { type Io, type Paint, painter } from "./io.js";
+import { withKbOptions } from "./kb.js";
+import { type KbFlags, loadKb } from "./kb-load.js";
+import { severityColour } from "./kb-list.js";
+import type { CliRun } from "./main.js";
+
+interface Flags extends KbFlags {
+  redis?: string;
+  streams?: string;
+  group?: string[];
+  idle?: string;
+  maxDeliveries?: string;
+  fix?: boolean;
+  yes?: boolean;
+  to?: string;
+  timeout: string;
+  output: "text" | "json";
+  config?: string;
+}
+
+export function registerStreams(program: Command, run: CliRun): void {
+  withKbOptions(
+    program
+      .command("streams")
+      .description("Redis Streams: stuck messages, dead consumers, poison messages; recover them safely")
+      .addOption(new Option("--redis <url>", "redis://[:password@]host[:port][/db] or rediss:// (default: config redis, else 127.0.0.1:6381)"))
+      .addOption(new Option("--streams <pattern>", "SCAN MATCH pattern of the stream keys (default: config redis.streams, else *)"))
+      .addOption(new Option("--group <name>", "only this consumer group (repeatable; default: config redis.groups, else all)").argParser(collect))
+      .addOption(new Option("--idle <duration>", "entries and consumers idle this long are stuck or dead (default: config redis.idle, else 5m)"))
+      .addOption(new Option("--max-deliveries <n>", "deliveries above this make a poison message (default: config redis.poisonDeliveries, else 5)"))
+      .addOption(new Option("--fix", "move dead consumers' idle entries to a live consumer (a dry run without --yes)"))
+      .addOption(new Option("--yes", "with --fix: do it"))
+      .addOption(new Option("--to <consumer>", "with --fix: the live consumer that takes the entries (default: the least-loaded one)"))
+      .addOption(new Option("--timeout <duration>", "for connecting and for each command").default("10s"))
+      .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"))
+      .addOption(configOption()),
+  )
+    .addHelpText(
+      "after",
+      `
+The password comes from the URL, else redis.passwordFile, else REDIS_PASSWORD; it is never printed.
+Read-only unless --fix --yes. The fix only moves entries (XCLAIM with a min-idle-time, so nothing being
+worked on is taken) and deletes consumers that hold nothing; it never acknowledges or deletes a message.
+
+Examples:
+  REDIS_PASSWORD=... pitfall streams --redis redis://127.0.0.1:6381 --streams 'triggers.*'
+  pitfall streams --group ge-executor-group --idle 10m -o json
+  pitfall streams --fix                       what would move, and where
+  pitfall streams --fix --yes --to executor-7d9f-x2x4z
+
+Exit codes: 0 clean, 1 findings, 2 usage or connection error, 3 some streams could not be read.`,
+    )
+    .action(async (flags: Flags) => {
+      run.exitCode = await streamsCommand(run.io, flags);
+    });
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+interface Settings {
+  idleMs: number;
+  maxDeliveries: number;
+  timeoutMs: number;
+  pattern: string;
+  groups?: string[];
+}
+
+function settingsOf(flags: Flags, config: Config): Settings {
+  const r = config.redis ?? {};
+  if (flags.yes && !flags.fix) throw new UsageError("--yes only goes with --fix (try: --fix to see what would move)");
+  if (flags.to !== undefined && !flags.fix) throw new UsageError("--to only goes with --fix");
+  const idleText = flags.idle ?? r.idle ?? "5m";
+  const idleMs = parseDuration(idleText);
+  if (idleMs === undefined || idleMs <= 0)
+    throw new UsageError(`--idle must be a duration such as 300s, 5m or 1h, not ${JSON.stringify(idleText)}`);
+  const timeoutMs = parseDuration(flags.timeout);
+  if (timeoutMs === undefined || timeoutMs <= 0)
+    throw new UsageError(`--timeout must be a duration such as 10s, not ${JSON.stringify(flags.timeout)}`);
+  const maxText = flags.maxDeliveries ?? r.poisonDeliveries ?? 5;
+  const maxDeliveries = Number(maxText);
+  if (!Number.isInteger(maxDeliveries) || maxDeliveries < 1)
+    throw new UsageError(`--max-deliveries must be a whole number of 1 or more, not ${JSON.stringify(String(maxText))}`);
+  const groups = flags.group ?? r.groups;
+  const s: Settings = { idleMs, maxDeliveries, timeoutMs, pattern: flags.streams ?? r.streams ?? "*" };
+  if (groups?.length) s.groups = groups;
+  return s;
+}
+
+/** URL password, else the password file, else REDIS_PASSWORD. */
+function passwordOf(io: Io, config: Config): string | undefined {
+  const file = config.redis?.passwordFile;
+  if (file) {
+    const path = resolve(config.file ? dirname(config.file) : io.cwd, file);
+    try {
+      return readFileSync(path, "utf8").replace(/\r?\n$/, "");
+    } catch (e) {
+      throw new UsageError(`cannot read redis.passwordFile ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+  }
+  return io.env.REDIS_PASSWORD;
+}
+
+async function streamsCommand(io: Io, flags: Flags): Promise<number> {
+  const config = await configFor(io, flags.config);
+  const s = settingsOf(flags, config);
+  const redis = await import("../sources/redis.js");
+  let target: ReturnType<typeof redis.redisTargetOf>;
+  try {
+    target = redis.redisTargetOf({
+      url: flags.redis,
+      config: config.redis,
+      password: passwordOf(io, config),
+      defaultPort: config.expect.redisPort,
+    });
+  } catch (e) {
+    if (e instanceof redis.RedisConnectError) throw new UsageError(e.message);
+    throw e;
+  }
+  const where = redis.describeTarget(target);
+  const base = await loadKb(io, flags);
+  const { PITFALL_ID, checkStreams, summarizeStreams } = await import("../rules/stale-consumer-groups.js");
+  const pitfall = base.byId.get(PITFALL_ID);
+  if (!pitfall) io.err(`pitfall: the loaded pages have no entry ${PITFALL_ID}; findings come without a runbook\n`);
+
+  let client: Awaited<ReturnType<typeof redis.connectRedis>>;
+  try {
+    client = await redis.connectRedis(target, { timeoutMs: s.timeoutMs });
+  } catch (e) {
+    if (e instanceof redis.RedisConnectError) throw new UsageError(e.message);
+    throw e;
+  }
+  try {
+    let snapshot: Awaited<ReturnType<typeof redis.readStreams>>;
+    try {
+      const read: Parameters<typeof redis.readStreams>[1] = { pattern: s.pattern };
+      if (s.groups) read.groups = s.groups;
+      snapshot = await redis.readStreams(client, read);
+    } catch (e) {
+      throw new UsageError(`reading streams from ${where} failed: ${redis.redactUrl((e as Error).message)}`);
+    }
+    const check = { idleMs: s.idleMs, maxDeliveries: s.maxDeliveries, ...(pitfall ? { pitfall } : {}) };
+    const findings = checkStreams(snapshot, { ...check, ...(flags.to !== undefined ? { to: flags.to } : {}) }).sort(
+      compareFindings,
+    );
+    const summaries = summarizeStreams(snapshot, check);
+    let fix: ClaimResult | undefined;
+    if (flags.fix) {
+      const claim = await import("../runbook/claim.js");
+      const plan = claim.planClaims(snapshot, { idleMs: s.idleMs, ...(flags.to !== undefined ? { to: flags.to } : {}) });
+      fix = flags.yes ? await claim.applyClaims(client, plan) : claim.dryRun(plan);
+    }
+    const report = { target: where, findings, incomplete: snapshot.incomplete, streams: summaries, ...(fix ? { fix } : {}) };
+    if (flags.output === "json") io.out(`${JSON.stringify(report, null, 2)}\n`);
+    else io.out(textReport(report, snapshot.serverVersion, s, painter(io)));
+    if (snapshot.incomplete.length) return EXIT.INCOMPLETE;
+    return findings.length ? EXIT.FINDINGS : EXIT.OK;
+  } finally {
+    await client.close();
+  }
+}
+
+interface Report {
+  target: string;
+  findings: Finding[];
+  incomplete: Incomplete[];
+  streams: GroupSummary[];
+  fix?: ClaimResult;
+}
+
+function textReport(r: Report, version: string | undefined, s: Settings, paint: Paint): string {
+  const out: string[] = [];
+  const streamCount = new Set(r.streams.map((g) => g.stream)).size;
+  out.push(
+    paint(
+      "dim",
+      `${r.target}${version ? ` · Redis ${version}` : ""} · pattern ${s.pattern} · ${streamCount} streams, ${r.streams.length} groups · idle threshold ${formatDuration(s.idleMs)}`,
+    ),
+  );
+  let lastStream: string | undefined;
+  for (const g of r.streams) {
+    if (g.stream !== lastStream) {
+      out.push("", `${paint("bold", g.stream)}  ${paint("dim", `length ${g.length}`)}`);
+      lastStream = g.stream;
+    }
+    const facts = [
+      `pending ${g.pending}`,
+      g.lag !== undefined ? `lag ${g.lag}` : "",
+      g.oldestPendingId
+        ? `oldest ${g.oldestPendingId}${g.oldestPendingAgeMs !== undefined ? ` (${formatDuration(g.oldestPendingAgeMs, 2)} old)` : ""}`
+        : "",
+      g.maxDeliveries !== undefined ? `max deliveries ${g.maxDeliveries}` : "",
+      g.truncated ? "entries not all read" : "",
+    ].filter(Boolean);
+    out.push(`  group ${paint("bold", g.group)}  ${facts.join(" · ")}`);
+    const width = Math.max(0, ...g.consumers.map((c) => c.name.length));
+    for (const c of g.consumers) {
+      const state = c.state === "live" ? paint("green", "live    ") : paint("red", c.state.padEnd(8));
+      const seen = `seen ${formatDuration(c.idleMs, 2)} ago${c.inactiveMs !== undefined ? `, active ${formatDuration(c.inactiveMs, 2)} ago` : ""}`;
+      out.push(`    ${c.name.padEnd(width)}  ${state}  ${String(c.pending).padStart(5)} pending  ${paint("dim", seen)}`);
+    }
+    for (const f of r.findings.filter((f) => f.object.stream === g.stream && f.object.group === g.group))
+      out.push(...findingText(f, paint));
+  }
+  if (r.fix) out.push("", ...fixText(r.fix, paint));
+  if (r.incomplete.length) {
+    out.push("", paint("yellow", "Could not be checked:"));
+    for (const i of r.incomplete) out.push(`  ${i.resource}: ${i.reason}`);
+  }
+  out.push(
+    "",
+    r.findings.length
+      ? `${r.findings.length} finding${r.findings.length === 1 ? "" : "s"} in ${streamCount} streams`
+      : paint("green", `no findings in ${streamCount} streams`),
+  );
+  return `${out.join("\n")}\n`;
+}
+
+function findingText(f: Finding, paint: Paint): string[] {
+  const out = ["", `  ${severityColour(paint, f.severity)}  ${paint("bold", f.rule)}  ${f.message}`];
+  for (const e of f.evidence ?? []) out.push(paint("dim", `      ${e.text}${e.source ? `  (${e.source})` : ""}`));
+  if (f.runbook?.length) {
+    out.push(`      runbook (${f.pitfall}):`);
+    for (const step of f.runbook)
+      out.push(`        ${paint(step.kind === "RUN" ? "cyan" : "bold", `${step.kind}:`)} ${step.text}`);
+  }
+  return out;
+}
+
+function fixText(fix: ClaimResult, paint: Paint): string[] {
+  const verb = fix.dryRun ? "would move" : "moved";
+  const out = [
+    paint("bold", fix.dryRun ? "Fix (dry run: nothing changed; add --yes to do it)" : "Fix"),
+  ];
+  if (!fix.moves.length && !fix.deletes.length) out.push("  nothing to move");
+  for (const m of fix.moves)
+    out.push(`  ${m.stream} / ${m.group}: ${verb} ${m.ids.length} from ${m.from} to ${m.to}: ${m.ids.join(" ")}`);
+  for (const d of fix.deletes)
+    out.push(`  ${d.stream} / ${d.group}: ${fix.dryRun ? "would delete" : "deleted"} consumer ${d.consumer} (it holds nothing)`);
+  for (const n of fix.notes)
+    out.push(
+      paint(
+        "yellow",
+        `  ${n.stream} / ${n.group}${n.consumer ? ` ${n.consumer}` : ""}: ${n.reason}${n.ids ? `: ${n.ids.join(" ")}` : ""}`,
+      ),
+    );
+  return out;
+}

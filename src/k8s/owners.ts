@@ -1,0 +1,152 @@
+// Who controls whom: Pod → ReplicaSet → Deployment, Pod → Job → CronJob, by owner references.
+import { asList, asRecord, asString, metaMap, metaString } from "./fields.js";
+import type { KubeObject, ObjectRef } from "./types.js";
+
+export interface ObjectIndex {
+  byUid: Map<string, KubeObject>;
+  /** Keyed `kind/namespace/name`, for owner references without a uid (hand-written fixtures, trimmed dumps). */
+  byName: Map<string, KubeObject>;
+}
+
+function nameKey(kind: string, namespace: string | undefined, name: string): string {
+  return `${kind}/${namespace ?? ""}/${name}`;
+}
+
+export function indexObjects(objects: readonly KubeObject[]): ObjectIndex {
+  const index: ObjectIndex = { byUid: new Map(), byName: new Map() };
+  for (const obj of Array.isArray(objects) ? objects : []) {
+    const uid = metaString(obj, "uid");
+    if (uid && !index.byUid.has(uid)) index.byUid.set(uid, obj);
+    const kind = asString(asRecord(obj)?.kind);
+    const name = metaString(obj, "name");
+    if (kind && name) {
+      const key = nameKey(kind, metaString(obj, "namespace"), name);
+      if (!index.byName.has(key)) index.byName.set(key, obj);
+    }
+  }
+  return index;
+}
+
+export interface OwnerRef {
+  kind: string;
+  name: string;
+  uid?: string;
+  apiVersion?: string;
+}
+
+type RawOwnerRef = OwnerRef & { controller: unknown };
+
+function ownerRefsOf(obj: unknown): RawOwnerRef[] {
+  const out: RawOwnerRef[] = [];
+  for (const item of asList(asRecord(asRecord(obj)?.metadata)?.ownerReferences)) {
+    const r = asRecord(item);
+    const kind = asString(r?.kind);
+    const name = asString(r?.name);
+    if (!r || !kind || !name) continue;
+    const ref: RawOwnerRef = { kind, name, controller: r.controller };
+    const uid = asString(r.uid);
+    const apiVersion = asString(r.apiVersion);
+    if (uid) ref.uid = uid;
+    if (apiVersion) ref.apiVersion = apiVersion;
+    out.push(ref);
+  }
+  return out;
+}
+
+/**
+ * The owner reference marked `controller: true`. When none is marked and there is a single owner whose
+ * `controller` field is absent (a trimmed dump), that one.
+ */
+export function controllerRefOf(obj: KubeObject): OwnerRef | undefined {
+  const refs = ownerRefsOf(obj);
+  const found =
+    refs.find((r) => r.controller === true) ??
+    (refs.length === 1 && refs[0]!.controller === undefined ? refs[0] : undefined);
+  if (!found) return undefined;
+  const { controller: _, ...ref } = found;
+  return ref;
+}
+
+export interface ControllerLink {
+  ref: ObjectRef;
+  /** Undefined when the owner is not among the indexed objects. */
+  object?: KubeObject;
+}
+
+/**
+ * The controllers above an object, nearest first: a Pod's ReplicaSet then its Deployment. Stops at an owner
+ * that is not indexed (kept as a link without object) or at a cycle.
+ */
+export function controllerChain(obj: KubeObject, index: ObjectIndex): ControllerLink[] {
+  const chain: ControllerLink[] = [];
+  const seen = new Set<unknown>([obj]);
+  let cur: KubeObject | undefined = obj;
+  while (cur) {
+    const ref = controllerRefOf(cur);
+    if (!ref) break;
+    // Owners live in the same namespace as what they own, or are cluster-scoped.
+    const namespace = metaString(cur, "namespace");
+    const owner: KubeObject | undefined =
+      (ref.uid ? index.byUid.get(ref.uid) : undefined) ??
+      (ref.uid
+        ? undefined
+        : (index.byName.get(nameKey(ref.kind, namespace, ref.name)) ??
+          index.byName.get(nameKey(ref.kind, undefined, ref.name))));
+    if (owner && seen.has(owner)) break;
+    const link: ControllerLink = { ref: refFromOwner(ref, owner, namespace) };
+    if (owner) link.object = owner;
+    chain.push(link);
+    if (!owner) break;
+    seen.add(owner);
+    cur = owner;
+  }
+  return chain;
+}
+
+function refFromOwner(
+  ref: OwnerRef,
+  owner: KubeObject | undefined,
+  childNamespace: string | undefined,
+): ObjectRef {
+  const out: ObjectRef = { kind: ref.kind, name: ref.name };
+  const namespace = owner ? metaString(owner, "namespace") : childNamespace;
+  if (namespace) out.namespace = namespace;
+  if (ref.apiVersion) out.apiVersion = ref.apiVersion;
+  return out;
+}
+
+/** The outermost controller known: a Pod's Deployment or CronJob; undefined when nothing controls it. */
+export function topControllerOf(obj: KubeObject, index: ObjectIndex): ControllerLink | undefined {
+  const chain = controllerChain(obj, index);
+  return chain[chain.length - 1];
+}
+
+/** The rollout revision of a ReplicaSet, from `deployment.kubernetes.io/revision`. */
+export function revisionOf(replicaSet: KubeObject): number | undefined {
+  const raw = metaMap(replicaSet, "annotations")["deployment.kubernetes.io/revision"];
+  if (raw === undefined || !/^\d+$/.test(raw)) return undefined;
+  return Number(raw);
+}
+
+/** The ReplicaSets a Deployment controls, oldest revision first (those without a revision before the rest). */
+export function replicaSetsOf(deployment: KubeObject, objects: readonly KubeObject[]): KubeObject[] {
+  const uid = metaString(deployment, "uid");
+  const name = metaString(deployment, "name");
+  const namespace = metaString(deployment, "namespace");
+  if (!name && !uid) return [];
+  const owned = (Array.isArray(objects) ? objects : []).filter((o) => {
+    if (asRecord(o)?.kind !== "ReplicaSet" || metaString(o, "namespace") !== namespace) return false;
+    const ref = controllerRefOf(o);
+    if (ref?.kind !== "Deployment") return false;
+    return ref.uid && uid ? ref.uid === uid : ref.name === name;
+  });
+  return owned
+    .map((rs) => ({ rs, revision: revisionOf(rs) ?? -1, created: metaString(rs, "creationTimestamp") ?? "" }))
+    .sort(
+      (a, b) =>
+        a.revision - b.revision ||
+        a.created.localeCompare(b.created) ||
+        (metaString(a.rs, "name") ?? "").localeCompare(metaString(b.rs, "name") ?? ""),
+    )
+    .map((x) => x.rs);
+}

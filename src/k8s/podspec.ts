@@ -1,0 +1,77 @@
+// Where each kind keeps its pod spec, so rules look at one shape whatever the workload.
+import { asRecord, asString, type JsonPath } from "./fields.js";
+import type { KubeObject } from "./types.js";
+
+const TEMPLATE = ["spec", "template", "spec"];
+
+/** JSON path of the pod spec for each kind that holds one. */
+const POD_SPEC_PATHS: Record<string, readonly string[]> = {
+  Pod: ["spec"],
+  Deployment: TEMPLATE,
+  StatefulSet: TEMPLATE,
+  DaemonSet: TEMPLATE,
+  ReplicaSet: TEMPLATE,
+  ReplicationController: TEMPLATE,
+  Job: TEMPLATE,
+  CronJob: ["spec", "jobTemplate", "spec", "template", "spec"],
+  PodTemplate: ["template", "spec"],
+};
+
+/** Kinds that run pods. PodTemplate holds a pod spec but runs nothing. */
+const WORKLOADS = new Set([
+  "Pod",
+  "Deployment",
+  "StatefulSet",
+  "DaemonSet",
+  "ReplicaSet",
+  "ReplicationController",
+  "Job",
+  "CronJob",
+]);
+
+export interface PodSpecAt {
+  spec: Record<string, unknown>;
+  /** JSON path of the pod spec inside the object, for finding its line in the file. */
+  path: JsonPath;
+}
+
+export function isWorkload(kind: unknown): boolean {
+  return typeof kind === "string" && WORKLOADS.has(kind);
+}
+
+/** The pod spec path for a kind, or undefined when the kind has no pod spec. */
+export function podSpecPathOf(kind: unknown): JsonPath | undefined {
+  const path =
+    typeof kind === "string" && Object.hasOwn(POD_SPEC_PATHS, kind) ? POD_SPEC_PATHS[kind] : undefined;
+  return path ? [...path] : undefined;
+}
+
+export function podSpecOf(obj: KubeObject): PodSpecAt | undefined {
+  const rec = asRecord(obj);
+  const path = podSpecPathOf(rec?.kind);
+  if (!rec || !path) return undefined;
+  let cur: Record<string, unknown> | undefined = rec;
+  for (const key of path) {
+    cur = asRecord(cur?.[key as string]);
+    if (!cur) return undefined;
+  }
+  return { spec: cur, path };
+}
+
+/**
+ * The metadata the pods will carry: the Pod's own, or the template's (where pod labels and
+ * annotations such as ignore markers live).
+ */
+export function podMetadataOf(
+  obj: KubeObject,
+): { metadata: Record<string, unknown>; path: JsonPath } | undefined {
+  const rec = asRecord(obj);
+  const specPath = podSpecPathOf(rec?.kind);
+  if (!rec || !specPath) return undefined;
+  // The pod's metadata sits beside its spec: `spec.template.metadata`, or the Pod's own `metadata`.
+  const path: JsonPath = asString(rec.kind) === "Pod" ? ["metadata"] : [...specPath.slice(0, -1), "metadata"];
+  let cur: unknown = rec;
+  for (const key of path) cur = asRecord(cur)?.[key as string];
+  const metadata = asRecord(cur);
+  return metadata ? { metadata, path } : undefined;
+}

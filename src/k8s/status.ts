@@ -1,0 +1,149 @@
+// Reading pod and node status: container states, last terminations, conditions.
+import { type ContainerRole, isSidecar } from "./containers.js";
+import { asInteger, asList, asRecord, asString, type JsonPath } from "./fields.js";
+import type { KubeObject } from "./types.js";
+
+export interface ContainerStatusAt {
+  status: Record<string, unknown>;
+  /** `""` when the status has no usable name. */
+  name: string;
+  /** `sidecar` when the matching init container in the spec has `restartPolicy: Always`. */
+  role: ContainerRole;
+  index: number;
+  path: JsonPath;
+}
+
+const STATUS_LISTS = [
+  ["initContainerStatuses", "init"],
+  ["containerStatuses", "regular"],
+  ["ephemeralContainerStatuses", "ephemeral"],
+] as const;
+
+/** Init (sidecars among them), regular and ephemeral container statuses, in that order. */
+export function containerStatusesOf(pod: KubeObject): ContainerStatusAt[] {
+  const rec = asRecord(pod);
+  const status = asRecord(rec?.status);
+  if (!status) return [];
+  const sidecars = new Set<string>();
+  for (const c of asList(asRecord(rec?.spec)?.initContainers)) {
+    const name = asString(asRecord(c)?.name);
+    if (name !== undefined && isSidecar(c)) sidecars.add(name);
+  }
+  const out: ContainerStatusAt[] = [];
+  for (const [key, listRole] of STATUS_LISTS) {
+    asList(status[key]).forEach((item, index) => {
+      const s = asRecord(item);
+      if (!s) return;
+      const name = asString(s.name) ?? "";
+      const role: ContainerRole = listRole === "init" && sidecars.has(name) ? "sidecar" : listRole;
+      out.push({ status: s, name, role, index, path: ["status", key, index] });
+    });
+  }
+  return out;
+}
+
+/** `CrashLoopBackOff`, `ImagePullBackOff`, …: why a container is waiting now. */
+export function waitingReason(containerStatus: unknown): string | undefined {
+  const waiting = asRecord(asRecord(asRecord(containerStatus)?.state)?.waiting);
+  return asString(waiting?.reason) || undefined;
+}
+
+export interface Termination {
+  reason?: string;
+  exitCode?: number;
+  signal?: number;
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+function terminationOf(value: unknown): Termination | undefined {
+  const t = asRecord(value);
+  if (!t) return undefined;
+  const out: Termination = {};
+  for (const key of ["reason", "message", "startedAt", "finishedAt"] as const) {
+    const v = asString(t[key]);
+    if (v) out[key] = v;
+  }
+  const exitCode = asInteger(t.exitCode);
+  const signal = asInteger(t.signal);
+  if (exitCode !== undefined) out.exitCode = exitCode;
+  if (signal !== undefined) out.signal = signal;
+  return out;
+}
+
+/** How the previous run of a container ended (`lastState.terminated`), e.g. `OOMKilled`, exit 137. */
+export function lastTerminated(containerStatus: unknown): Termination | undefined {
+  return terminationOf(asRecord(asRecord(containerStatus)?.lastState)?.terminated);
+}
+
+/** How the current run ended, for containers that are stopped now (`state.terminated`). */
+export function currentTerminated(containerStatus: unknown): Termination | undefined {
+  return terminationOf(asRecord(asRecord(containerStatus)?.state)?.terminated);
+}
+
+export function restartCountOf(containerStatus: unknown): number {
+  const n = asInteger(asRecord(containerStatus)?.restartCount);
+  return n !== undefined && n >= 0 ? n : 0;
+}
+
+export function podPhase(pod: KubeObject): string | undefined {
+  return asString(asRecord(asRecord(pod)?.status)?.phase);
+}
+
+/** A pod that has finished for good (Succeeded or Failed) and holds no node resources. */
+export function isTerminated(pod: KubeObject): boolean {
+  const phase = podPhase(pod);
+  return phase === "Succeeded" || phase === "Failed";
+}
+
+export interface Condition {
+  type: string;
+  /** `True` / `False`; undefined for `Unknown` or anything else. */
+  status: boolean | undefined;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+/** `status.conditions` of any object, malformed entries skipped. */
+export function conditionsOf(obj: unknown): Condition[] {
+  const out: Condition[] = [];
+  for (const item of asList(asRecord(asRecord(obj)?.status)?.conditions)) {
+    const c = asRecord(item);
+    const type = asString(c?.type);
+    if (!c || !type) continue;
+    const cond: Condition = {
+      type,
+      status: c.status === "True" ? true : c.status === "False" ? false : undefined,
+    };
+    for (const key of ["reason", "message", "lastTransitionTime"] as const) {
+      const v = asString(c[key]);
+      if (v) cond[key] = v;
+    }
+    out.push(cond);
+  }
+  return out;
+}
+
+/** PodScheduled, Initialized, ContainersReady, Ready, … with reason and message (e.g. `Unschedulable`). */
+export function podConditions(pod: KubeObject): Condition[] {
+  return conditionsOf(pod);
+}
+
+export const NODE_CONDITIONS = ["Ready", "MemoryPressure", "DiskPressure", "PIDPressure"] as const;
+export type NodeConditionType = (typeof NODE_CONDITIONS)[number];
+
+/** Ready and the pressure conditions as true/false; undefined when absent or `Unknown` (node not reporting). */
+export function nodeConditions(node: KubeObject): Record<NodeConditionType, boolean | undefined> {
+  const out: Record<NodeConditionType, boolean | undefined> = {
+    Ready: undefined,
+    MemoryPressure: undefined,
+    DiskPressure: undefined,
+    PIDPressure: undefined,
+  };
+  for (const c of conditionsOf(node)) {
+    if ((NODE_CONDITIONS as readonly string[]).includes(c.type)) out[c.type as NodeConditionType] = c.status;
+  }
+  return out;
+}

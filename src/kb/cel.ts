@@ -1,0 +1,134 @@
+// DETECT expressions: CEL with `object` bound to one Kubernetes object, as in a ValidatingAdmissionPolicy.
+
+import { type CelInput, celEnv, isCelError, isCelList, isCelMap, parse, plan } from "@bufbuild/cel";
+import { strings } from "@bufbuild/cel/ext";
+
+export type CompiledDetect =
+  | { ok: true; evaluate(obj: unknown): boolean | Error }
+  | { ok: false; message: string; column?: number };
+
+/** The one variable a DETECT expression may use. */
+export const DETECT_VARIABLE = "object";
+
+// Identifiers CEL itself defines (type names usable in `type(x) == string`).
+const BUILTIN_IDENTS = new Set([
+  "int",
+  "uint",
+  "double",
+  "bool",
+  "string",
+  "bytes",
+  "list",
+  "map",
+  "type",
+  "null_type",
+]);
+
+/** Parse and plan once; a syntax error or an unknown variable comes back as a message with a 1-based column. */
+export function compileDetect(expr: string): CompiledDetect {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(expr);
+  } catch (err) {
+    return syntaxFailure(err);
+  }
+  const unknown = unknownIdent(parsed.expr);
+  if (unknown) {
+    const offset = parsed.sourceInfo?.positions[unknown.id.toString()];
+    return {
+      ok: false,
+      message: `unknown variable '${unknown.name}': only '${DETECT_VARIABLE}' (the Kubernetes object) is bound`,
+      ...(offset === undefined ? {} : { column: offset + 1 }),
+    };
+  }
+  const program = plan(celEnv({ funcs: strings }), parsed);
+  return {
+    ok: true,
+    evaluate(obj: unknown): boolean | Error {
+      const result = program({ [DETECT_VARIABLE]: toCelValue(obj) });
+      if (isCelError(result)) return result;
+      if (typeof result !== "boolean") return new Error(`DETECT must give a bool, got ${describe(result)}`);
+      return result;
+    },
+  };
+}
+
+/** JSON to CEL input: objects become Maps, integers become bigint (CEL int), other numbers stay double. */
+export function toCelValue(json: unknown): CelInput {
+  if (json === null || json === undefined) return null;
+  if (Array.isArray(json)) return json.map(toCelValue);
+  switch (typeof json) {
+    case "number":
+      return Number.isInteger(json) ? BigInt(json) : json;
+    case "string":
+    case "boolean":
+    case "bigint":
+      return json;
+    case "object": {
+      const map = new Map<string, CelInput>();
+      for (const [key, value] of Object.entries(json)) {
+        // JSON has no undefined; a missing field must stay missing so `has()` is false.
+        if (value !== undefined) map.set(key, toCelValue(value));
+      }
+      return map;
+    }
+    default:
+      return null;
+  }
+}
+
+function syntaxFailure(err: unknown): CompiledDetect {
+  const e = err as { rawMessage?: unknown; message?: unknown; location?: { start?: { column?: unknown } } };
+  const raw = typeof e.rawMessage === "string" ? e.rawMessage : String(e.message ?? err);
+  const column = e.location?.start?.column;
+  return {
+    ok: false,
+    message: `syntax error: ${raw}`,
+    ...(typeof column === "number" ? { column } : {}),
+  };
+}
+
+interface ExprNode {
+  id: bigint;
+  exprKind: { case: string | undefined; value?: unknown };
+}
+
+// The first identifier that is neither `object`, a comprehension variable nor a CEL type name.
+function unknownIdent(root: ExprNode): { name: string; id: bigint } | undefined {
+  const bound = new Set<string>([DETECT_VARIABLE, ...BUILTIN_IDENTS]);
+  const idents: { name: string; id: bigint }[] = [];
+  const visit = (node: ExprNode | undefined): void => {
+    if (!node) return;
+    const { case: kind, value } = node.exprKind;
+    const v = value as Record<string, unknown> | undefined;
+    if (kind === "identExpr") idents.push({ name: String(v?.name), id: node.id });
+    else if (kind === "selectExpr") visit(v?.operand as ExprNode);
+    else if (kind === "callExpr") {
+      visit(v?.target as ExprNode | undefined);
+      for (const arg of (v?.args as ExprNode[]) ?? []) visit(arg);
+    } else if (kind === "listExpr") {
+      for (const el of (v?.elements as ExprNode[]) ?? []) visit(el);
+    } else if (kind === "structExpr") {
+      for (const entry of (v?.entries as Record<string, unknown>[]) ?? []) {
+        visit(entry.mapKey as ExprNode | undefined);
+        visit(entry.value as ExprNode | undefined);
+      }
+    } else if (kind === "comprehensionExpr") {
+      for (const name of [v?.iterVar, v?.iterVar2, v?.accuVar])
+        if (typeof name === "string" && name) bound.add(name);
+      for (const part of ["iterRange", "accuInit", "loopCondition", "loopStep", "result"])
+        visit(v?.[part] as ExprNode);
+    }
+  };
+  visit(root);
+  return idents.find((i) => !bound.has(i.name));
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "bigint") return "int";
+  if (typeof value === "number") return "double";
+  if (isCelList(value)) return "list";
+  if (isCelMap(value)) return "map";
+  return typeof value;
+}
