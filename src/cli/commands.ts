@@ -1,10 +1,16 @@
 // The explicit list of commands. Each module defines its flags and loads heavy code only when it runs.
 import type { Command } from "commander";
+import { registerDocs } from "./docs.js";
 import { registerKb } from "./kb.js";
+import { registerLint } from "./lint.js";
 import type { CliRun } from "./main.js";
+import { registerScan } from "./scan.js";
 import { registerStreams } from "./streams.js";
 
 export function registerCommands(program: Command, run: CliRun): void {
   registerKb(program, run);
+  registerDocs(program, run);
+  registerLint(program, run);
+  registerScan(program, run);
   registerStreams(program, run);
 }

@@ -34,16 +34,50 @@ export function registerStreams(program: Command, run: CliRun): void {
     program
       .command("streams")
       .description("Redis Streams: stuck messages, dead consumers, poison messages; recover them safely")
-      .addOption(new Option("--redis <url>", "redis://[:password@]host[:port][/db] or rediss:// (default: config redis, else 127.0.0.1:6381)"))
-      .addOption(new Option("--streams <pattern>", "SCAN MATCH pattern of the stream keys (default: config redis.streams, else *)"))
-      .addOption(new Option("--group <name>", "only this consumer group (repeatable; default: config redis.groups, else all)").argParser(collect))
-      .addOption(new Option("--idle <duration>", "entries and consumers idle this long are stuck or dead (default: config redis.idle, else 5m)"))
-      .addOption(new Option("--max-deliveries <n>", "deliveries above this make a poison message (default: config redis.poisonDeliveries, else 5)"))
-      .addOption(new Option("--fix", "move dead consumers' idle entries to a live consumer (a dry run without --yes)"))
+      .addOption(
+        new Option(
+          "--redis <url>",
+          "redis://[:password@]host[:port][/db] or rediss:// (default: config redis, else 127.0.0.1:6381)",
+        ),
+      )
+      .addOption(
+        new Option(
+          "--streams <pattern>",
+          "SCAN MATCH pattern of the stream keys (default: config redis.streams, else *)",
+        ),
+      )
+      .addOption(
+        new Option(
+          "--group <name>",
+          "only this consumer group (repeatable; default: config redis.groups, else all)",
+        ).argParser(collect),
+      )
+      .addOption(
+        new Option(
+          "--idle <duration>",
+          "entries and consumers idle this long are stuck or dead (default: config redis.idle, else 5m)",
+        ),
+      )
+      .addOption(
+        new Option(
+          "--max-deliveries <n>",
+          "deliveries above this make a poison message (default: config redis.poisonDeliveries, else 5)",
+        ),
+      )
+      .addOption(
+        new Option("--fix", "move dead consumers' idle entries to a live consumer (a dry run without --yes)"),
+      )
       .addOption(new Option("--yes", "with --fix: do it"))
-      .addOption(new Option("--to <consumer>", "with --fix: the live consumer that takes the entries (default: the least-loaded one)"))
+      .addOption(
+        new Option(
+          "--to <consumer>",
+          "with --fix: the live consumer that takes the entries (default: the least-loaded one)",
+        ),
+      )
       .addOption(new Option("--timeout <duration>", "for connecting and for each command").default("10s"))
-      .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"))
+      .addOption(
+        new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"),
+      )
       .addOption(configOption()),
   )
     .addHelpText(
@@ -80,7 +114,8 @@ interface Settings {
 
 function settingsOf(flags: Flags, config: Config): Settings {
   const r = config.redis ?? {};
-  if (flags.yes && !flags.fix) throw new UsageError("--yes only goes with --fix (try: --fix to see what would move)");
+  if (flags.yes && !flags.fix)
+    throw new UsageError("--yes only goes with --fix (try: --fix to see what would move)");
   if (flags.to !== undefined && !flags.fix) throw new UsageError("--to only goes with --fix");
   const idleText = flags.idle ?? r.idle ?? "5m";
   const idleMs = parseDuration(idleText);
@@ -92,11 +127,20 @@ function settingsOf(flags: Flags, config: Config): Settings {
   const maxText = flags.maxDeliveries ?? r.poisonDeliveries ?? 5;
   const maxDeliveries = Number(maxText);
   if (!Number.isInteger(maxDeliveries) || maxDeliveries < 1)
-    throw new UsageError(`--max-deliveries must be a whole number of 1 or more, not ${JSON.stringify(String(maxText))}`);
+    throw new UsageError(
+      `--max-deliveries must be a whole number of 1 or more, not ${JSON.stringify(String(maxText))}`,
+    );
   const groups = flags.group ?? r.groups;
   const s: Settings = { idleMs, maxDeliveries, timeoutMs, pattern: flags.streams ?? r.streams ?? "*" };
   if (groups?.length) s.groups = groups;
   return s;
+}
+
+/** What `scan` needs to add the streams check: password, thresholds, timeout. */
+export function redisSettings(io: Io, config: Config, flags: { idle?: string; timeout: string }) {
+  const s = settingsOf({ ...flags, output: "text" }, config);
+  const password = passwordOf(io, config);
+  return { timeoutMs: s.timeoutMs, idleMs: s.idleMs, maxDeliveries: s.maxDeliveries, ...(password ? { password } : {}) };
 }
 
 /** URL password, else the password file, else REDIS_PASSWORD. */
@@ -107,7 +151,9 @@ function passwordOf(io: Io, config: Config): string | undefined {
     try {
       return readFileSync(path, "utf8").replace(/\r?\n$/, "");
     } catch (e) {
-      throw new UsageError(`cannot read redis.passwordFile ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+      throw new UsageError(
+        `cannot read redis.passwordFile ${path} (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+      );
     }
   }
   return io.env.REDIS_PASSWORD;
@@ -133,7 +179,8 @@ async function streamsCommand(io: Io, flags: Flags): Promise<number> {
   const base = await loadKb(io, flags);
   const { PITFALL_ID, checkStreams, summarizeStreams } = await import("../rules/stale-consumer-groups.js");
   const pitfall = base.byId.get(PITFALL_ID);
-  if (!pitfall) io.err(`pitfall: the loaded pages have no entry ${PITFALL_ID}; findings come without a runbook\n`);
+  if (!pitfall)
+    io.err(`pitfall: the loaded pages have no entry ${PITFALL_ID}; findings come without a runbook\n`);
 
   let client: Awaited<ReturnType<typeof redis.connectRedis>>;
   try {
@@ -149,20 +196,33 @@ async function streamsCommand(io: Io, flags: Flags): Promise<number> {
       if (s.groups) read.groups = s.groups;
       snapshot = await redis.readStreams(client, read);
     } catch (e) {
-      throw new UsageError(`reading streams from ${where} failed: ${redis.redactUrl((e as Error).message)}`);
+      const msg = redis.safeMessage(String((e as Error)?.message ?? e), target);
+      // SCAN's TYPE filter came with Redis 6.0.
+      const hint = /syntax error/i.test(msg) ? " (this needs Redis 6.0 or newer)" : "";
+      throw new UsageError(`reading streams from ${where} failed: ${msg}${hint}`);
     }
     const check = { idleMs: s.idleMs, maxDeliveries: s.maxDeliveries, ...(pitfall ? { pitfall } : {}) };
-    const findings = checkStreams(snapshot, { ...check, ...(flags.to !== undefined ? { to: flags.to } : {}) }).sort(
-      compareFindings,
-    );
+    const findings = checkStreams(snapshot, {
+      ...check,
+      ...(flags.to !== undefined ? { to: flags.to } : {}),
+    }).sort(compareFindings);
     const summaries = summarizeStreams(snapshot, check);
     let fix: ClaimResult | undefined;
     if (flags.fix) {
       const claim = await import("../runbook/claim.js");
-      const plan = claim.planClaims(snapshot, { idleMs: s.idleMs, ...(flags.to !== undefined ? { to: flags.to } : {}) });
+      const plan = claim.planClaims(snapshot, {
+        idleMs: s.idleMs,
+        ...(flags.to !== undefined ? { to: flags.to } : {}),
+      });
       fix = flags.yes ? await claim.applyClaims(client, plan) : claim.dryRun(plan);
     }
-    const report = { target: where, findings, incomplete: snapshot.incomplete, streams: summaries, ...(fix ? { fix } : {}) };
+    const report = {
+      target: where,
+      findings,
+      incomplete: snapshot.incomplete,
+      streams: summaries,
+      ...(fix ? { fix } : {}),
+    };
     if (flags.output === "json") io.out(`${JSON.stringify(report, null, 2)}\n`);
     else io.out(textReport(report, snapshot.serverVersion, s, painter(io)));
     if (snapshot.incomplete.length) return EXIT.INCOMPLETE;
@@ -209,7 +269,9 @@ function textReport(r: Report, version: string | undefined, s: Settings, paint: 
     for (const c of g.consumers) {
       const state = c.state === "live" ? paint("green", "live    ") : paint("red", c.state.padEnd(8));
       const seen = `seen ${formatDuration(c.idleMs, 2)} ago${c.inactiveMs !== undefined ? `, active ${formatDuration(c.inactiveMs, 2)} ago` : ""}`;
-      out.push(`    ${c.name.padEnd(width)}  ${state}  ${String(c.pending).padStart(5)} pending  ${paint("dim", seen)}`);
+      out.push(
+        `    ${c.name.padEnd(width)}  ${state}  ${String(c.pending).padStart(5)} pending  ${paint("dim", seen)}`,
+      );
     }
     for (const f of r.findings.filter((f) => f.object.stream === g.stream && f.object.group === g.group))
       out.push(...findingText(f, paint));
@@ -230,7 +292,8 @@ function textReport(r: Report, version: string | undefined, s: Settings, paint: 
 
 function findingText(f: Finding, paint: Paint): string[] {
   const out = ["", `  ${severityColour(paint, f.severity)}  ${paint("bold", f.rule)}  ${f.message}`];
-  for (const e of f.evidence ?? []) out.push(paint("dim", `      ${e.text}${e.source ? `  (${e.source})` : ""}`));
+  for (const e of f.evidence ?? [])
+    out.push(paint("dim", `      ${e.text}${e.source ? `  (${e.source})` : ""}`));
   if (f.runbook?.length) {
     out.push(`      runbook (${f.pitfall}):`);
     for (const step of f.runbook)
@@ -241,14 +304,16 @@ function findingText(f: Finding, paint: Paint): string[] {
 
 function fixText(fix: ClaimResult, paint: Paint): string[] {
   const verb = fix.dryRun ? "would move" : "moved";
-  const out = [
-    paint("bold", fix.dryRun ? "Fix (dry run: nothing changed; add --yes to do it)" : "Fix"),
-  ];
+  const out = [paint("bold", fix.dryRun ? "Fix (dry run: nothing changed; add --yes to do it)" : "Fix")];
   if (!fix.moves.length && !fix.deletes.length) out.push("  nothing to move");
   for (const m of fix.moves)
-    out.push(`  ${m.stream} / ${m.group}: ${verb} ${m.ids.length} from ${m.from} to ${m.to}: ${m.ids.join(" ")}`);
+    out.push(
+      `  ${m.stream} / ${m.group}: ${verb} ${m.ids.length} from ${m.from} to ${m.to}: ${m.ids.join(" ")}`,
+    );
   for (const d of fix.deletes)
-    out.push(`  ${d.stream} / ${d.group}: ${fix.dryRun ? "would delete" : "deleted"} consumer ${d.consumer} (it holds nothing)`);
+    out.push(
+      `  ${d.stream} / ${d.group}: ${fix.dryRun ? "would delete" : "deleted"} consumer ${d.consumer} (${fix.dryRun ? "it holds nothing once the moves are done" : "it held nothing"})`,
+    );
   for (const n of fix.notes)
     out.push(
       paint(

@@ -19,6 +19,8 @@ export interface Origin {
   /** Template file named by a Helm `# Source:` comment. */
   helmSource?: string;
   context?: string;
+  /** `nodes`: loaded only as node capacity (lint `--nodes FILE`); read by rules, never linted itself. */
+  role?: "nodes";
 }
 
 export interface SourcedObject {
@@ -33,6 +35,8 @@ export interface Target {
   zone?: string;
   distribution?: Distribution;
   context?: string;
+  /** The k3s version an upgrade is planned to (`upgrade-check --to`); the etcd-upgrade rule runs only with it. */
+  upgradeTo?: string;
 }
 
 export interface Snapshot {
@@ -44,6 +48,8 @@ export interface Snapshot {
   incomplete: Incomplete[];
   /** Previous-container logs keyed by `namespace/pod/container`. */
   previousLogs?: Map<string, string>;
+  /** Current-container logs (tail) keyed by `namespace/pod/container`, where fetched. */
+  currentLogs?: Map<string, string>;
   /** When the snapshot was taken (ISO); ages are measured from it. */
   takenAt?: string;
 }

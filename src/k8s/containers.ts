@@ -1,5 +1,7 @@
 // The containers of a pod spec, each with its role and JSON path.
 import { asList, asRecord, asString, type JsonPath } from "./fields.js";
+import { podSpecOf } from "./podspec.js";
+import type { KubeObject } from "./types.js";
 
 export type ContainerRole = "init" | "sidecar" | "regular" | "ephemeral";
 
@@ -52,4 +54,27 @@ export function longRunningContainersOf(
   basePath: readonly (string | number)[] = [],
 ): ContainerAt[] {
   return containersOf(podSpec, basePath).filter((c) => c.role === "regular" || c.role === "sidecar");
+}
+
+/**
+ * The containers of a Pod or workload, paths from the object's root. Ephemeral containers only on request:
+ * they are debugging shells added to live pods, never part of a manifest's intent.
+ */
+export function objectContainersOf(obj: KubeObject, opts: { ephemeral?: boolean } = {}): ContainerAt[] {
+  const at = podSpecOf(obj);
+  if (!at) return [];
+  const all = containersOf(at.spec, at.path);
+  return opts.ephemeral ? all : all.filter((c) => c.role !== "ephemeral");
+}
+
+const ROLE_WORDS: Record<ContainerRole, string> = {
+  init: "init container",
+  sidecar: "sidecar",
+  regular: "container",
+  ephemeral: "ephemeral container",
+};
+
+/** `init container "migrate"`, `sidecar "proxy"`, `container "app"`, or `container #2` without a name. */
+export function containerLabel(c: ContainerAt): string {
+  return c.name ? `${ROLE_WORDS[c.role]} "${c.name}"` : `${ROLE_WORDS[c.role]} #${c.index + 1}`;
 }

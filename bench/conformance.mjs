@@ -1,0 +1,225 @@
+// Conformance: `pitfall lint` (the built CLI in dist/) against the verdicts peers expect on their own
+// fixtures, for the checks both sides have: hostNetwork, requests/limits, the latest tag, the pull policy.
+// Reads ../shared/peer-fixtures when present (a fresh clone does not have it). Run: npm run build && npm run conformance.
+// Exit 0 when every disagreement is a known, written-down one; 1 when one is not (a regression to look at).
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const peers = resolve(root, "../shared/peer-fixtures");
+
+const PITFALL = {
+  hostNetwork: "hostnetwork-causes-port-conflicts",
+  "requests/limits": "resource-starvation",
+  "latest tag": "image-pull-failures-zone-1",
+  "pull policy": "image-pull-failures-zone-1",
+};
+
+/** Why our verdict differs on purpose; keyed by a test over the case. */
+const DELIBERATE = [
+  {
+    when: (c) => c.check === "pull policy",
+    why: "the page (Image Pull Failures, zone 1) says imagePullPolicy: Always is wrong in a k3s zone with no registry; the peer requires Always (or an unset policy that defaults to it)",
+  },
+  {
+    when: (c) => c.kind === "DeploymentConfig",
+    why: "OpenShift DeploymentConfig: not a kind the team's zones run (k3s, UpCloud Managed K8s), so pitfall does not read it",
+  },
+];
+
+// Expected verdicts, re-encoded from each peer's INDEX.md (their test harnesses are not copied).
+// `flag`: the peer reports the object; `fields`: for requests/limits, which fields the peer's check is about.
+const KUBE_LINTER = [
+  ...["Deployment", "DeploymentConfig"].flatMap((kind) => [
+    { file: "host-network.yml", check: "hostNetwork", kind, name: "dont-fire", flag: false },
+    { file: "host-network.yml", check: "hostNetwork", kind, name: "app", flag: true },
+    { file: "latest-tag.yml", check: "latest tag", kind, name: "dont-fire", flag: false },
+    { file: "latest-tag.yml", check: "latest tag", kind, name: "app", flag: true },
+  ]),
+  // The fixtures put `requests:` / `limit:` beside the container, not under `resources:`: no resources at all.
+  { file: "unset-cpu-requirements.yml", check: "requests/limits", kind: "Deployment", name: "app1", flag: true, fields: ["requests.cpu"] },
+  { file: "unset-cpu-requirements.yml", check: "requests/limits", kind: "DeploymentConfig", name: "app2", flag: true, fields: ["requests.cpu"] },
+  { file: "unset-memory-requirements.yml", check: "requests/limits", kind: "Deployment", name: "app1", flag: true, fields: ["limits.memory"] },
+  { file: "unset-memory-requirements.yml", check: "requests/limits", kind: "DeploymentConfig", name: "app2", flag: true, fields: ["limits.memory"] },
+];
+
+const KUBE_SCORE = [
+  // Container Resources: CRITICAL or WARNING flag the object, OK does not (default flags: cpu limits required).
+  ["pod-test-resources-none.yaml", "requests/limits", "Pod", "pod-test-1", true],
+  ["pod-test-resources-only-limits.yaml", "requests/limits", "Pod", "pod-test-1", true],
+  ["pod-test-resources-limits-and-requests.yaml", "requests/limits", "Pod", "pod-test-1", false],
+  ["pod-test-resources-limits-and-requests-no-cpu-limit.yaml", "requests/limits", "Pod", "pod-test-1", true],
+  ["pod-test-resources-no-limits.yaml", "requests/limits", "Pod", "pod-test-1", true],
+  ["deployment-test-resources.yaml", "requests/limits", "Deployment", "deployment-test-1", true],
+  ["statefulset-test-resources.yaml", "requests/limits", "StatefulSet", "statefulset-test-1", true],
+  ["pod-image-tag-latest.yaml", "latest tag", "Pod", "pod-test-1", true],
+  ["pod-image-tag-fixed.yaml", "latest tag", "Pod", "pod-test-1", false],
+  ["pod-image-pullpolicy-undefined.yaml", "pull policy", "Pod", "pod-test-1", true],
+  ["pod-image-pullpolicy-undefined-latest-tag.yaml", "pull policy", "Pod", "pod-test-1", false],
+  ["pod-image-pullpolicy-undefined-no-tag.yaml", "pull policy", "Pod", "pod-test-1", false],
+  ["pod-image-pullpolicy-never.yaml", "pull policy", "Pod", "pod-test-1", true],
+  ["pod-image-pullpolicy-always.yaml", "pull policy", "Pod", "pod-test-1", false],
+].map(([file, check, kind, name, flag]) => ({ file, check, kind, name, flag }));
+
+/** Polaris encodes the verdict in the file name: failure* flags, success* does not; mutated* are fix outputs. */
+const POLARIS_DIRS = {
+  hostNetworkSet: { check: "hostNetwork" },
+  cpuRequestsMissing: { check: "requests/limits", fields: ["requests.cpu"] },
+  cpuLimitsMissing: { check: "requests/limits", fields: ["limits.cpu"] },
+  memoryRequestsMissing: { check: "requests/limits", fields: ["requests.memory"] },
+  memoryLimitsMissing: { check: "requests/limits", fields: ["limits.memory"] },
+  tagNotSpecified: { check: "latest tag" },
+  pullPolicyNotAlways: { check: "pull policy" },
+};
+
+function polarisCases(dir) {
+  const out = [];
+  for (const [sub, spec] of Object.entries(POLARIS_DIRS)) {
+    const folder = join(dir, sub);
+    if (!existsSync(folder)) continue;
+    for (const name of readdirSync(folder).sort()) {
+      const flag = name.startsWith("failure") ? true : name.startsWith("success") ? false : undefined;
+      if (flag === undefined) continue;
+      // Each of these files holds one pod-running object; it is matched by file alone.
+      out.push({ file: `${sub}/${name}`, check: spec.check, flag, ...(spec.fields ? { fields: spec.fields } : {}) });
+    }
+  }
+  return out;
+}
+
+async function loadCli() {
+  const entry = join(root, "dist/cli/main.js");
+  if (!existsSync(entry)) {
+    console.error("conformance: dist/ is missing; run `npm run build` first");
+    process.exit(2);
+  }
+  return (await import(pathToFileURL(entry).href)).main;
+}
+
+/** One `pitfall lint --zone 1 -o json` over the files, in-process, through the CLI's own entry point. */
+async function lint(main, cwd, files) {
+  let out = "";
+  let err = "";
+  const env = { NO_COLOR: "1" };
+  const io = {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    env,
+    cwd,
+    readStdin: async () => "",
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+  };
+  const code = await main(["lint", ...files, "--zone", "1", "-o", "json"], env, io);
+  if (code === 2) throw new Error(`pitfall lint failed (exit 2): ${err}`);
+  return JSON.parse(out);
+}
+
+/** Our verdict for one case: a finding of the check's pitfall on the object (and, for resources, on its fields). */
+function ourVerdict(c, findings) {
+  const mine = findings.filter(
+    (f) =>
+      f.file === c.file &&
+      f.pitfall === PITFALL[c.check] &&
+      (c.kind === undefined || f.object.kind === c.kind) &&
+      (c.name === undefined || f.object.name === c.name),
+  );
+  if (!c.fields) return mine.length > 0;
+  const missing = mine.flatMap((f) => (f.evidence ?? []).map((e) => e.text)).join(" ");
+  return c.fields.some((field) => missing.includes(field));
+}
+
+function pct(a, b) {
+  return b ? `${Math.round((a / b) * 100)}%` : "-";
+}
+
+async function main() {
+  if (!existsSync(peers)) {
+    console.log(`conformance: ${relative(root, peers)} is not here (a fresh clone has no peer fixtures); nothing to compare.`);
+    return 0;
+  }
+  const cli = await loadCli();
+  const suites = [
+    { peer: "kube-linter", cases: KUBE_LINTER },
+    { peer: "polaris", cases: polarisCases(join(peers, "polaris")) },
+    { peer: "kube-score", cases: KUBE_SCORE },
+  ];
+  const rows = [];
+  const disagreements = [];
+  const notes = [];
+  let unexplained = 0;
+  for (const { peer, cases } of suites) {
+    const dir = join(peers, peer);
+    if (!existsSync(dir) || !cases.length) continue;
+    const files = [...new Set(cases.map((c) => c.file))].filter((f) => existsSync(join(dir, f)));
+    const report = await lint(cli, dir, files);
+    const byCheck = new Map();
+    for (const c of cases) {
+      if (!files.includes(c.file)) continue;
+      const ours = ourVerdict(c, report.findings);
+      const agree = ours === c.flag;
+      const stat = byCheck.get(c.check) ?? { agree: 0, total: 0, deliberate: 0 };
+      stat.total++;
+      if (agree) {
+        stat.agree++;
+        // Both flag an unset policy on an untagged image: the peer because it is not Always, the page because it defaults to Always.
+        if (c.check === "pull policy" && c.flag)
+          notes.push(`  ${peer} · ${c.check} · ${c.file}: both flag it, for opposite reasons (the unset policy defaults to Always)`);
+      } else {
+        const why = DELIBERATE.find((d) => d.when(c))?.why;
+        if (why) stat.deliberate++;
+        else unexplained++;
+        const what = c.kind ? `${c.kind}/${c.name}` : "";
+        disagreements.push(
+          `  ${peer} · ${c.check} · ${c.file}${what ? ` ${what}` : ""}: peer ${c.flag ? "flags" : "passes"}, pitfall ${ours ? "flags" : "passes"}\n` +
+            `      ${why ? `deliberate: ${why}` : "NOT EXPLAINED: look at this one"}`,
+        );
+      }
+      byCheck.set(c.check, stat);
+    }
+    for (const [check, s] of byCheck) rows.push({ peer, check, ...s });
+  }
+
+  console.log("pitfall lint --zone 1 against the peers' expected verdicts (overlapping checks only)\n");
+  const header = ["peer", "check", "agree/total", "ratio", "deliberate", "agree or deliberate"];
+  const table = rows.map((r) => [
+    r.peer,
+    r.check,
+    `${r.agree}/${r.total}`,
+    pct(r.agree, r.total),
+    String(r.deliberate),
+    pct(r.agree + r.deliberate, r.total),
+  ]);
+  const sum = rows.reduce((a, r) => ({ agree: a.agree + r.agree, total: a.total + r.total, deliberate: a.deliberate + r.deliberate }), {
+    agree: 0,
+    total: 0,
+    deliberate: 0,
+  });
+  table.push(["all", "", `${sum.agree}/${sum.total}`, pct(sum.agree, sum.total), String(sum.deliberate), pct(sum.agree + sum.deliberate, sum.total)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
+  const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  console.log(line(header));
+  console.log(line(widths.map((w) => "-".repeat(w))));
+  for (const r of table) console.log(line(r));
+  if (disagreements.length) {
+    console.log(`\ndisagreements (${disagreements.length}):`);
+    for (const d of disagreements) console.log(d);
+  }
+  if (notes.length) {
+    console.log(`\nagreements on the verdict only (${notes.length}):`);
+    for (const n of notes) console.log(n);
+  }
+  console.log(
+    unexplained
+      ? `\n${unexplained} disagreement(s) not explained: either a regression or a new deliberate choice to write down here.`
+      : "\nevery disagreement is a deliberate one.",
+  );
+  return unexplained ? 1 : 0;
+}
+
+process.exitCode = await main();

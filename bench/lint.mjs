@@ -1,0 +1,317 @@
+// Lint speed: `pitfall lint` in-process (readManifests + runEngine + the JSON reporter, from dist/) on a generated
+// corpus of 10,000 resources, against (a) parsing the same YAML with positions alone (yaml parseAllDocuments with a
+// LineCounter, then toJS) and (b) @monokle/validation with its bundled offline plugins. Each contender runs in its
+// own child process so its peak RSS is its own; figures and ratios come from this one run.
+// Run: npm run build && npm run bench:lint   (about a minute on 2 cores)
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const RESOURCES = 10_000;
+const FILES = 300;
+const TARGET_PARSE_RATIO = 1.5;
+const TARGET_MONOKLE_SPEEDUP = 20;
+
+// ---------------------------------------------------------------- corpus
+
+const KINDS = ["Deployment", "Service", "ConfigMap", "StatefulSet", "Deployment", "Pod", "Service", "ExternalSecret", "DaemonSet", "ConfigMap"];
+
+function container(i, { pitfall }) {
+  const policy = pitfall === "always" ? "Always" : "IfNotPresent";
+  const resources =
+    pitfall === "no-resources"
+      ? ""
+      : `
+          resources:
+            requests: {cpu: ${50 + (i % 5) * 10}m, memory: ${64 + (i % 4) * 32}Mi}
+            limits: {cpu: ${200 + (i % 3) * 100}m, memory: ${256 + (i % 4) * 64}Mi}`;
+  return `        - name: main
+          image: registry.example.com/team/app-${i % 97}:1.${i % 13}.${i % 7}
+          imagePullPolicy: ${policy}
+          ports:
+            - containerPort: ${8000 + (i % 50)}
+          env:
+            - name: REDIS_URL
+              value: redis://redis.ge-system:${pitfall === "redis-port" ? 6379 : 6381}
+            - name: MODE
+              value: "prod"${resources}
+        - name: sidecar
+          image: envoyproxy/envoy:v1.30.${i % 9}
+          imagePullPolicy: IfNotPresent
+          resources:
+            requests: {cpu: 10m, memory: 32Mi}
+            limits: {cpu: 100m, memory: 64Mi}`;
+}
+
+function podSpec(i, opts, indent) {
+  const body = `hostNetwork: ${opts.pitfall === "host-network"}
+serviceAccountName: default
+containers:
+${container(i, opts).replace(/^ {8}/gm, "")}`;
+  return body
+    .split("\n")
+    .map((l) => indent + l)
+    .join("\n");
+}
+
+function resource(i) {
+  const kind = KINDS[i % KINDS.length];
+  const name = `app-${i}`;
+  const ns = `team-${i % 11}`;
+  // About one workload in six carries a pitfall.
+  const pitfall = ["host-network", "no-resources", "always", "redis-port", undefined, undefined][Math.floor(i / KINDS.length) % 6];
+  const opts = { pitfall };
+  const meta = `metadata:
+  name: ${name}
+  namespace: ${ns}
+  labels: {app: ${name}, tier: ${i % 2 ? "web" : "worker"}}`;
+  switch (kind) {
+    case "Deployment":
+    case "StatefulSet":
+    case "DaemonSet":
+      return `apiVersion: apps/v1
+kind: ${kind}
+${meta}
+spec:
+${kind === "DaemonSet" ? "" : `  replicas: ${1 + (i % 3)}\n`}  selector:
+    matchLabels:
+      app: ${name}
+  template:
+    metadata:
+      labels:
+        app: ${name}
+    spec:
+${podSpec(i, opts, "      ")}`;
+    case "Pod":
+      return `apiVersion: v1
+kind: Pod
+${meta}
+spec:
+${podSpec(i, opts, "  ")}`;
+    case "Service":
+      return `apiVersion: v1
+kind: Service
+${meta}
+spec:
+  selector:
+    app: app-${i - 1}
+  ports:
+    - port: 80
+      targetPort: ${8000 + (i % 50)}`;
+    case "ConfigMap":
+      return `apiVersion: v1
+kind: ConfigMap
+${meta}
+data:
+  settings.yaml: |
+    level: info
+    redis: redis.ge-system:6381
+  FEATURE_FLAGS: "a,b,c"`;
+    default:
+      return `apiVersion: external-secrets.io/v1beta1
+kind: ExternalSecret
+${meta}
+spec:
+  refreshInterval: ${i % 4 === 0 ? "5m" : "1h"}
+  secretStoreRef:
+    name: vault
+    kind: ClusterSecretStore
+  target:
+    name: ${name}-secrets
+  dataFrom:
+    - extract:
+        key: ge/${ns}/${name}`;
+  }
+}
+
+function writeCorpus(dir) {
+  const perFile = Math.ceil(RESOURCES / FILES);
+  let n = 0;
+  for (let f = 0; n < RESOURCES; f++) {
+    const docs = [];
+    for (let k = 0; k < perFile && n < RESOURCES; k++) docs.push(resource(n++));
+    const folder = join(dir, `team-${f % 11}`);
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, `release-${f}.yaml`), `---\n${docs.join("\n---\n")}\n`);
+  }
+}
+
+// ---------------------------------------------------------------- contenders (each in a child)
+
+function yamlFiles(dir) {
+  const out = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...yamlFiles(p));
+    else if (e.name.endsWith(".yaml")) out.push(p);
+  }
+  return out.sort();
+}
+
+const dist = (p) => import(pathToFileURL(join(root, "dist", p)).href);
+
+async function pitfallContender(dir) {
+  const { readManifests } = await dist("sources/manifests.js");
+  const { runEngine } = await dist("engine/run.js");
+  const { loadKnowledgeBase } = await dist("kb/load.js");
+  const { defaultConfig } = await dist("config/model.js");
+  const { formatJson } = await dist("report/json.js");
+  const kb = await loadKnowledgeBase({ cwd: root });
+  const config = defaultConfig();
+  return async () => {
+    const snapshot = await readManifests([dir], { cwd: dir, readStdin: async () => "" });
+    const result = runEngine(snapshot, { mode: "manifest", kb, config, zone: "1" });
+    const json = formatJson({
+      findings: result.findings,
+      diagnostics: [...snapshot.diagnostics, ...result.diagnostics],
+      suppressed: result.suppressed,
+      pitfall: (id) => kb.byId.get(id),
+    });
+    return { resources: snapshot.objects.length, findings: result.findings.length, bytes: json.length };
+  };
+}
+
+async function parseContender(dir) {
+  const { LineCounter, parseAllDocuments } = await import("yaml");
+  const { readFile } = await import("node:fs/promises");
+  return async () => {
+    let resources = 0;
+    for (const file of yamlFiles(dir)) {
+      const text = await readFile(file, "utf8");
+      const lineCounter = new LineCounter();
+      const docs = parseAllDocuments(text, { lineCounter });
+      for (const doc of docs) if (doc.toJS() != null) resources++;
+    }
+    return { resources };
+  };
+}
+
+async function monokleContender(dir) {
+  const m = await import("@monokle/validation");
+  const { parseAllDocuments } = await import("yaml");
+  const { readFile } = await import("node:fs/promises");
+  // Offline by construction: the default loader registers the bundled plugins only; any fetch fails loudly.
+  globalThis.fetch = () => Promise.reject(new Error("network is off in this benchmark"));
+  // Every plugin that ships inside the package; kubernetes-schema, open-policy-agent and admission-policy fetch theirs.
+  const config = { plugins: { practices: true, "pod-security-standards": true, "yaml-syntax": true, "resource-links": true } };
+  const validator = new m.MonokleValidator(
+    {
+      loader: new m.DefaultPluginLoader(),
+      parser: new m.ResourceParser(),
+      schemaLoader: new m.SchemaLoader(),
+      suppressors: [new m.AnnotationSuppressor()],
+      fixer: new m.DisabledFixer(),
+    },
+    config,
+  );
+  await validator.preload(config);
+  if (validator.getPlugins().length !== Object.keys(config.plugins).length)
+    throw new Error(`monokle loaded ${validator.getPlugins().length} plugins; failed: ${validator.getFailedPlugins().join(", ")}`);
+  return async () => {
+    // Monokle takes resources already split out of their files, each with its own text; that split is its input stage.
+    const resources = [];
+    for (const file of yamlFiles(dir)) {
+      const text = await readFile(file, "utf8");
+      for (const doc of parseAllDocuments(text)) {
+        const content = doc.toJS();
+        if (!content) continue;
+        const [start, , end] = doc.range;
+        resources.push({
+          id: `${file}#${resources.length}`,
+          fileId: file,
+          filePath: file,
+          fileOffset: text.slice(0, start).split("\n").length - 1,
+          name: content.metadata?.name ?? "",
+          apiVersion: content.apiVersion,
+          kind: content.kind,
+          namespace: content.metadata?.namespace,
+          content,
+          text: text.slice(start, end),
+        });
+      }
+    }
+    // A fresh parser cache each run, so every run parses as the first one did.
+    validator._pluginContext?.parser?.clear?.();
+    const response = await validator.validate({ resources });
+    const results = response.runs.reduce((n, r) => n + r.results.length, 0);
+    return { resources: resources.length, findings: results, plugins: validator.getPlugins().length };
+  };
+}
+
+const CONTENDERS = { pitfall: pitfallContender, parse: parseContender, monokle: monokleContender };
+
+async function child(name, dir, runs) {
+  const run = await CONTENDERS[name](dir);
+  const first = await run(); // warm-up: JIT, caches
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    globalThis.gc?.();
+    const t0 = process.hrtime.bigint();
+    await run();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)];
+  // maxRSS is the peak of this process: node itself, the contender's modules, and its runs.
+  const peakRss = process.resourceUsage().maxRSS * 1024;
+  process.stdout.write(JSON.stringify({ name, ms: median, times, peakRss, ...first }));
+}
+
+// ---------------------------------------------------------------- parent
+
+function measure(name, dir, runs) {
+  const out = execFileSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child", name, dir, String(runs)], {
+    cwd: root,
+    encoding: "utf8",
+    maxBuffer: 1 << 24,
+  });
+  return JSON.parse(out);
+}
+
+const mb = (b) => `${(b / 1024 / 1024).toFixed(0)} MB`;
+const rate = (r) => `${Math.round(r.resources / (r.ms / 1000)).toLocaleString("en-US")}/s`;
+
+async function parent() {
+  const dir = mkdtempSync(join(tmpdir(), "pitfall-bench-lint-"));
+  try {
+    writeCorpus(dir);
+    const files = yamlFiles(dir);
+    const bytes = files.reduce((n, f) => n + readFileSync(f).length, 0);
+    console.log(`corpus: ${RESOURCES.toLocaleString("en-US")} resources in ${files.length} files (${mb(bytes)}), ${dir}`);
+    console.log("each contender: its own process, one warm-up run, then the median of the timed runs\n");
+    const parse = measure("parse", dir, 5);
+    const lint = measure("pitfall", dir, 5);
+    const monokle = measure("monokle", dir, 1);
+    const rows = [
+      ["pitfall lint (read + engine + JSON)", lint],
+      ["yaml parse with positions (floor)", parse],
+      ["@monokle/validation (offline plugins)", monokle],
+    ];
+    const table = rows.map(([label, r]) => [label, `${r.ms.toFixed(0)} ms`, rate(r), mb(r.peakRss), String(r.resources), r.findings === undefined ? "-" : String(r.findings)]);
+    const header = ["contender", "time", "resources/s", "peak RSS", "resources", "findings"];
+    const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
+    const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+    console.log(line(header));
+    console.log(widths.map((w) => "-".repeat(w)).join("  "));
+    for (const t of table) console.log(line(t));
+    const parseRatio = lint.ms / parse.ms;
+    const speedup = monokle.ms / lint.ms;
+    console.log("");
+    console.log(
+      `pitfall / parse floor: ${parseRatio.toFixed(2)}x  (target <= ${TARGET_PARSE_RATIO}x: ${parseRatio <= TARGET_PARSE_RATIO ? "met" : "NOT met"})`,
+    );
+    console.log(
+      `monokle / pitfall:     ${speedup.toFixed(1)}x  (target >= ${TARGET_MONOKLE_SPEEDUP}x: ${speedup >= TARGET_MONOKLE_SPEEDUP ? "met" : "NOT met"}; monokle ran ${monokle.plugins} bundled plugins)`,
+    );
+    if (lint.resources !== parse.resources || monokle.resources !== parse.resources)
+      console.log(`note: resource counts differ (pitfall ${lint.resources}, parse ${parse.resources}, monokle ${monokle.resources})`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === "--child") await child(process.argv[3], process.argv[4], Number(process.argv[5]));
+else await parent();

@@ -1,0 +1,156 @@
+// `pitfall scan`: diagnose live clusters or offline dumps against the pitfalls, with filled runbooks.
+import { type Command, Option } from "commander";
+import { SEVERITIES, type Severity } from "../kb/model.js";
+import type { ScanReport, ScanRequest } from "../service/scan.js";
+import { configOption, configFor } from "./common.js";
+import { EXIT, UsageError } from "./errors.js";
+import { type Io, painter } from "./io.js";
+import { withKbOptions } from "./kb.js";
+import { type KbFlags, loadKb } from "./kb-load.js";
+import type { CliRun } from "./main.js";
+
+interface Flags extends KbFlags {
+  context?: string[];
+  allContexts?: boolean;
+  kubeconfig?: string;
+  namespace?: string;
+  from?: string[];
+  zone?: string;
+  distribution?: "k3s" | "managed";
+  timeout: string;
+  logs: boolean;
+  redis?: string;
+  failOn: Severity;
+  showSuppressed?: boolean;
+  output: "text" | "json" | "markdown";
+  config?: string;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function registerScan(program: Command, run: CliRun): void {
+  withKbOptions(
+    program
+      .command("scan")
+      .description("diagnose a live cluster (or a dump) against the pitfalls; print each finding's runbook filled in")
+      .addOption(new Option("--context <name>", "kube context to scan (repeatable; default: the current one)").argParser(collect))
+      .option("--all-contexts", "scan every context of the kubeconfig, concurrently")
+      .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)")
+      .option("-n, --namespace <ns>", "only this namespace (default: all namespaces)")
+      .addOption(new Option("--from <path>", "read a dump instead: kubectl get -o json|yaml files or a folder (repeatable)").argParser(collect))
+      .option("--zone <zone>", "the target's zone (default: from the config, else from the nodes' distribution)")
+      .addOption(new Option("--distribution <d>", "the target's distribution").choices(["k3s", "managed"]))
+      .option("--timeout <duration>", "give up on what is not read by then; the scan is then incomplete", "60s")
+      .option("--no-logs", "do not fetch container logs")
+      .option("--redis <url>", "also check Redis Streams consumer groups (default: when the config has redis)")
+      .addOption(new Option("--fail-on <severity>", "exit 1 on findings at or above this severity").choices([...SEVERITIES]).default("LOW"))
+      .option("--show-suppressed", "list findings silenced by annotations or config, with the reason")
+      .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
+      .addOption(configOption()),
+  )
+    .addHelpText(
+      "after",
+      `
+Read-only: it lists objects and reads logs; it changes nothing.
+
+Examples:
+  pitfall scan                              the current context, all namespaces
+  pitfall scan --context k3s-office -n ge-agents
+  pitfall scan --all-contexts -o json
+  pitfall scan --from support-bundle/       an offline dump (see docs/dump-layout.md)
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error, 3 incomplete (RBAC, missing CRD, timeout).`,
+    )
+    .action(async (flags: Flags) => {
+      run.exitCode = await scanCommand(run.io, flags);
+    });
+}
+
+async function scanCommand(io: Io, flags: Flags): Promise<number> {
+  if (flags.from?.length && (flags.context?.length || flags.allContexts))
+    throw new UsageError("--from reads a dump; it does not go with --context or --all-contexts");
+  const { parseDuration } = await import("../k8s/duration.js");
+  const timeoutMs = parseDuration(flags.timeout);
+  if (!timeoutMs || timeoutMs <= 0) throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
+  const [config, kb] = await Promise.all([configFor(io, flags.config), loadKb(io, flags)]);
+  if (flags.zone) {
+    const { normalizeZone } = await import("../kb/zones.js");
+    if (!/^(ALL|\d+)$/.test(normalizeZone(flags.zone))) throw new UsageError(`unknown zone '${flags.zone}': write a zone number (1, 2)`);
+  }
+  const paint = painter(io);
+  const progress = io.stderrIsTTY && flags.output === "text" ? (m: string) => io.err(`\r\u001b[2K${paint("dim", m)}`) : undefined;
+  const req: ScanRequest = {
+    kb,
+    config,
+    cwd: io.cwd,
+    ...(flags.zone ? { zone: flags.zone } : {}),
+    ...(flags.distribution ? { distribution: flags.distribution } : {}),
+    ...(progress ? { onProgress: progress } : {}),
+  };
+  if (flags.from?.length) req.from = flags.from;
+  else
+    req.live = {
+      contexts: flags.context ?? [],
+      ...(flags.allContexts ? { allContexts: true } : {}),
+      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+      ...(io.env.KUBECONFIG ? { kubeconfigEnv: io.env.KUBECONFIG } : {}),
+      ...(io.env.HOME ? { home: io.env.HOME } : {}),
+      ...(flags.namespace ? { namespace: flags.namespace } : {}),
+      timeoutMs,
+      logs: flags.logs,
+      cwd: io.cwd,
+    };
+  if (flags.redis || config.redis) {
+    const { redisSettings } = await import("./streams.js");
+    req.redis = { ...redisSettings(io, config, { idle: undefined, timeout: "10s" }), ...(flags.redis ? { url: flags.redis } : {}) };
+  }
+  const { scan } = await import("../service/scan.js");
+  let report: ScanReport;
+  try {
+    report = await scan(req);
+  } catch (e) {
+    throw await asUsageError(e);
+  } finally {
+    if (progress) io.err("\r\u001b[2K");
+  }
+  await printReport(io, report, flags, kb);
+  const { severityRank } = await import("../rules/finding.js");
+  if (report.incomplete.length) return EXIT.INCOMPLETE;
+  return report.findings.some((f) => severityRank(f.severity) <= severityRank(flags.failOn)) ? EXIT.FINDINGS : EXIT.OK;
+}
+
+/** Errors the user can fix (kubeconfig, context, unreachable Redis) become usage errors: exit 2, one line. */
+async function asUsageError(e: unknown): Promise<unknown> {
+  const { KubeConfigError } = await import("../sources/kubeconfig.js");
+  if (e instanceof KubeConfigError) return new UsageError(e.message);
+  const { RedisConnectError } = await import("../sources/redis.js");
+  if (e instanceof RedisConnectError) return new UsageError(e.message);
+  return e;
+}
+
+async function printReport(io: Io, report: ScanReport, flags: Flags, kb: Awaited<ReturnType<typeof loadKb>>): Promise<void> {
+  const input = {
+    findings: report.findings,
+    diagnostics: report.errors,
+    suppressed: report.suppressed,
+    incomplete: report.incomplete,
+    pitfall: (id: string) => kb.byId.get(id),
+  };
+  const paint = painter(io);
+  for (const t of report.targets)
+    io.err(`${paint("dim", `${t.kind} ${t.context ?? t.name}: ${t.objects} objects; ${t.zone ? `zone ${t.zone}` : "no zone"}${t.distribution ? ` (${t.distribution})` : ""} — ${t.how}`)}\n`);
+  if (flags.output === "json") {
+    const { jsonReport } = await import("../report/json.js");
+    const out = jsonReport(input, { showSuppressed: Boolean(flags.showSuppressed) });
+    io.out(`${JSON.stringify({ targets: report.targets, ...out }, null, 2)}\n`);
+    return;
+  }
+  if (flags.output === "markdown") {
+    const { formatMarkdown } = await import("../report/markdown.js");
+    io.out(formatMarkdown(input, { showSuppressed: Boolean(flags.showSuppressed) }));
+    return;
+  }
+  const { formatText } = await import("../report/text.js");
+  io.out(formatText(input, { paint, showSuppressed: Boolean(flags.showSuppressed) }));
+  for (const i of report.incomplete) io.err(`${paint("yellow", "not checked")}: ${i.resource}: ${i.reason}\n`);
+}

@@ -1,0 +1,101 @@
+// Indexes over a snapshot that rules ask for, built lazily once per run.
+import type { KubeObject } from "../k8s/types.js";
+import type { Snapshot, SourcedObject } from "./types.js";
+
+export interface Lookup {
+  all(): SourcedObject[];
+  byKind(kind: string): SourcedObject[];
+  byUid(uid: string): SourcedObject | undefined;
+  get(kind: string, namespace: string | undefined, name: string): SourcedObject | undefined;
+  /** Events whose involvedObject is this object (by uid, else kind/namespace/name), oldest first. */
+  eventsFor(object: KubeObject): KubeObject[];
+  /** Non-terminated and terminated pods bound to a node. */
+  podsOnNode(node: string): KubeObject[];
+  /** Previous-container log, when the source has it. */
+  previousLog(namespace: string, pod: string, container: string): string | undefined;
+  /** Current-container log, when the source has it. */
+  currentLog(namespace: string, pod: string, container: string): string | undefined;
+}
+
+export function lookupOf(snapshot: Snapshot): Lookup {
+  let kinds: Map<string, SourcedObject[]> | undefined;
+  let uids: Map<string, SourcedObject> | undefined;
+  let names: Map<string, SourcedObject> | undefined;
+  let events: Map<string, KubeObject[]> | undefined;
+  let nodes: Map<string, KubeObject[]> | undefined;
+  const key = (kind: string, ns: string | undefined, name: string) => `${kind}\u0000${ns ?? ""}\u0000${name}`;
+  const byKindMap = () => {
+    if (!kinds) {
+      kinds = new Map();
+      for (const o of snapshot.objects) {
+        const k = String(o.object.kind ?? "");
+        let list = kinds.get(k);
+        if (!list) kinds.set(k, (list = []));
+        list.push(o);
+      }
+    }
+    return kinds;
+  };
+  const eventKey = (o: { uid?: unknown; kind?: unknown; namespace?: unknown; name?: unknown }) =>
+    typeof o.uid === "string" && o.uid ? o.uid : key(String(o.kind ?? ""), o.namespace as string | undefined, String(o.name ?? ""));
+  return {
+    all: () => snapshot.objects,
+    byKind: (kind) => byKindMap().get(kind) ?? [],
+    byUid(uid) {
+      if (!uids) {
+        uids = new Map();
+        for (const o of snapshot.objects) if (o.object.metadata?.uid) uids.set(o.object.metadata.uid, o);
+      }
+      return uids.get(uid);
+    },
+    get(kind, namespace, name) {
+      if (!names) {
+        names = new Map();
+        for (const o of snapshot.objects)
+          names.set(key(String(o.object.kind ?? ""), o.object.metadata?.namespace, String(o.object.metadata?.name ?? "")), o);
+      }
+      return names.get(key(kind, namespace, name));
+    },
+    eventsFor(object) {
+      if (!events) {
+        events = new Map();
+        for (const e of byKindMap().get("Event") ?? []) {
+          const inv = (e.object as { involvedObject?: Record<string, unknown>; regarding?: Record<string, unknown> }).involvedObject ??
+            (e.object as { regarding?: Record<string, unknown> }).regarding;
+          if (!inv) continue;
+          for (const k of new Set([eventKey(inv), key(String(inv.kind ?? ""), inv.namespace as string | undefined, String(inv.name ?? ""))])) {
+            let list = events.get(k);
+            if (!list) events.set(k, (list = []));
+            list.push(e.object);
+          }
+        }
+        for (const list of events.values()) list.sort((a, b) => eventTime(a) - eventTime(b));
+      }
+      const m = object.metadata;
+      const found = (m?.uid && events.get(m.uid)) || events.get(key(String(object.kind ?? ""), m?.namespace, String(m?.name ?? "")));
+      return found ?? [];
+    },
+    podsOnNode(node) {
+      if (!nodes) {
+        nodes = new Map();
+        for (const p of byKindMap().get("Pod") ?? []) {
+          const n = (p.object.spec as { nodeName?: unknown } | undefined)?.nodeName;
+          if (typeof n !== "string") continue;
+          let list = nodes.get(n);
+          if (!list) nodes.set(n, (list = []));
+          list.push(p.object);
+        }
+      }
+      return nodes.get(node) ?? [];
+    },
+    previousLog: (ns, pod, container) => snapshot.previousLogs?.get(`${ns}/${pod}/${container}`),
+    currentLog: (ns, pod, container) => snapshot.currentLogs?.get(`${ns}/${pod}/${container}`),
+  };
+}
+
+function eventTime(e: KubeObject): number {
+  const r = e as { lastTimestamp?: string; eventTime?: string; firstTimestamp?: string; metadata?: { creationTimestamp?: string } };
+  const t = r.lastTimestamp ?? r.eventTime ?? r.firstTimestamp ?? r.metadata?.creationTimestamp;
+  const ms = t ? Date.parse(t) : Number.NaN;
+  return Number.isNaN(ms) ? 0 : ms;
+}

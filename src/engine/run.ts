@@ -1,0 +1,321 @@
+// Run the registered rules and the page's DETECT lines over a snapshot for one zone; suppress what was ignored.
+import type { Config } from "../config/model.js";
+import type { KnowledgeBase } from "../kb/load.js";
+import type { Diagnostic, Distribution, Pitfall, Severity, ZoneSpec } from "../kb/model.js";
+import { normalizeZone, zonesFor } from "../kb/zones.js";
+import { asRecord, asString, metaString, valueAt } from "../k8s/fields.js";
+import { type KubeObject, type ObjectRef, refKey } from "../k8s/types.js";
+import { fillSteps } from "../runbook/fill.js";
+import {
+  compareFindings,
+  type Evidence,
+  type Finding,
+  formatMessage,
+  severityRank,
+} from "../rules/finding.js";
+import { allRules } from "../rules/index.js";
+import type { Report, Rule, RuleContext, RuleMeta, RuleMode } from "../rules/types.js";
+import { type Candidate, detectFindings } from "./detect.js";
+import { annotationIgnore, configIgnore } from "./ignore.js";
+import { lookupOf } from "./lookup.js";
+import type { Snapshot, SourcedObject, Target } from "./types.js";
+import { objectValues } from "./values.js";
+import { resolveZone } from "./zone.js";
+
+export interface RunOptions {
+  mode: RuleMode;
+  kb: KnowledgeBase;
+  config: Config;
+  /** The rules to run; all registered rules when absent. */
+  rules?: Rule[];
+  /** Target zone (`1`); else the snapshot's. Without one, zone-specific pitfalls are skipped. */
+  zone?: string;
+  distribution?: Distribution;
+  /** Ages are measured from here; else the snapshot's time, else now. */
+  now?: Date;
+  /** Evaluate the page's DETECT lines too (default true). */
+  detect?: boolean;
+}
+
+export interface Suppression {
+  pitfall: string;
+  rule: string;
+  object: ObjectRef;
+  file?: string;
+  line?: number;
+  by: "annotation" | "config";
+  reason: string;
+}
+
+export interface Skipped {
+  pitfall: string;
+  reason: string;
+}
+
+export interface RunResult {
+  findings: Finding[];
+  suppressed: Suppression[];
+  /** The engine's own problems: unknown pitfalls, DETECT lines that do not compile, rules that failed. */
+  diagnostics: Diagnostic[];
+  /** Pitfalls (or rules of them) not run for this target, and why. */
+  skipped: Skipped[];
+}
+
+const DEFAULT_SEVERITY: Severity = "MEDIUM";
+
+export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
+  const zone = opts.zone ?? snapshot.target.zone;
+  const target: Target = { ...snapshot.target };
+  if (zone !== undefined) target.zone = normalizeZone(zone);
+  const distribution =
+    opts.distribution ??
+    snapshot.target.distribution ??
+    (target.zone === undefined
+      ? undefined
+      : resolveZone({ zone: target.zone, config: opts.config, zoneMap: opts.kb.zoneMap }).distribution);
+  if (distribution) target.distribution = distribution;
+
+  const ctx: RuleContext = {
+    target,
+    config: opts.config,
+    lookup: lookupOf(snapshot),
+    now: opts.now ?? timeOf(snapshot.takenAt) ?? new Date(),
+    mode: opts.mode,
+  };
+  const diagnostics: Diagnostic[] = [];
+  const skipped = new Map<string, Skipped>();
+  const skip = (pitfall: string, reason: string) =>
+    skipped.set(`${pitfall}\u0000${reason}`, { pitfall, reason });
+  // Node objects given for capacity (`--nodes`) are read by rules but are not what is linted.
+  const subjects = snapshot.objects.filter((o) => o.origin.role !== "nodes");
+
+  const candidates: Candidate[] = [];
+  const unknownPitfalls = new Set<string>();
+  for (const rule of opts.rules ?? allRules()) {
+    const meta = rule.meta;
+    if (!meta.runs.includes(opts.mode)) continue;
+    const pitfall = opts.kb.byId.get(meta.pitfall);
+    const why =
+      (pitfall && zoneMismatch(pitfall.zones, target, opts.kb)) ?? distributionMismatch(meta, target);
+    if (why) {
+      skip(meta.pitfall, why);
+      continue;
+    }
+    if (!pitfall && !unknownPitfalls.has(meta.pitfall)) {
+      unknownPitfalls.add(meta.pitfall);
+      diagnostics.push({
+        file: "<rules>",
+        line: 0,
+        severity: "warning",
+        code: "unknown-pitfall",
+        message: `rule ${meta.id} serves pitfall ${meta.pitfall}, which no loaded page defines; its findings carry no runbook`,
+      });
+    }
+    const toCandidate = (report: Report, checked: SourcedObject): Candidate => {
+      const subject = report.object ?? checked;
+      return { finding: findingOf(meta, pitfall, report, subject, target), subject };
+    };
+    if (rule.check) {
+      const kinds = meta.kinds ? new Set(meta.kinds) : undefined;
+      for (const o of subjects) {
+        const kind = o.object.kind;
+        if (kinds && !(typeof kind === "string" && kinds.has(kind))) continue;
+        try {
+          for (const report of rule.check(ctx, o)) candidates.push(toCandidate(report, o));
+        } catch (error) {
+          diagnostics.push(ruleFailed(meta.id, error, o));
+        }
+      }
+    }
+    if (rule.checkAll) {
+      try {
+        for (const report of rule.checkAll(ctx)) candidates.push(toCandidate(report, report.object));
+      } catch (error) {
+        diagnostics.push(ruleFailed(meta.id, error));
+      }
+    }
+  }
+
+  if (opts.detect !== false) {
+    const applicable: Pitfall[] = [];
+    for (const p of opts.kb.pitfalls) {
+      if (!p.detect.length) continue;
+      const why = zoneMismatch(p.zones, target, opts.kb);
+      if (why) skip(p.id, why);
+      else applicable.push(p);
+    }
+    // A built-in rule's report is more precise than a DETECT match on the same object for the same pitfall.
+    const reported = new Set(candidates.map((c) => `${c.finding.pitfall}\u0000${objectKey(c.subject)}`));
+    const detected = detectFindings(applicable, subjects, {
+      skip: (pitfall, o) => reported.has(`${pitfall}\u0000${objectKey(o)}`),
+      finding: (pitfall, o, report) => findingOf(DETECT_META, pitfall, report, o, target),
+    });
+    candidates.push(...detected.candidates);
+    diagnostics.push(...detected.diagnostics);
+  }
+
+  const findings: Finding[] = [];
+  const suppressed: Suppression[] = [];
+  for (const { finding, subject } of candidates) {
+    const verdict =
+      annotationIgnore(subject, finding.pitfall, finding.rule) ??
+      configIgnore(opts.config.ignore, subject, finding.pitfall, finding.rule, opts.config.file);
+    if (!verdict) {
+      findings.push(finding);
+      continue;
+    }
+    const s: Suppression = {
+      pitfall: finding.pitfall,
+      rule: finding.rule,
+      object: finding.object,
+      ...verdict,
+    };
+    if (finding.file !== undefined) s.file = finding.file;
+    if (finding.line !== undefined) s.line = finding.line;
+    suppressed.push(s);
+  }
+  findings.sort(compareFindings);
+  suppressed.sort(
+    (a, b) =>
+      (a.file ?? "").localeCompare(b.file ?? "") ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      a.rule.localeCompare(b.rule),
+  );
+  return { findings, suppressed, diagnostics, skipped: [...skipped.values()] };
+}
+
+/** The pseudo-rule every DETECT match is reported under. */
+export const DETECT_META: RuleMeta = {
+  id: "detect",
+  pitfall: "",
+  runs: ["manifest", "live"],
+  description: "A DETECT line of the page (CEL over the object) is true.",
+  looksAt: "whatever the DETECT expression reads",
+  messages: { detect: "matches DETECT of {{title}}: {{expr}}" },
+};
+
+function findingOf(
+  meta: RuleMeta,
+  pitfall: Pitfall | undefined,
+  report: Report,
+  subject: SourcedObject,
+  target: Target,
+): Finding {
+  const origin = subject.origin;
+  const at = report.path ? safeLocate(subject, report.path) : undefined;
+  let severity = pitfall?.severity ?? report.severity ?? DEFAULT_SEVERITY;
+  if (report.severity && severityRank(report.severity) < severityRank(severity)) severity = report.severity;
+  const f: Finding = {
+    pitfall: pitfall?.id ?? meta.pitfall,
+    rule: meta.id,
+    severity,
+    object: objectRefOf(subject.object),
+    messageId: report.messageId,
+    data: report.data,
+    message: formatMessage(meta.messages[report.messageId] ?? report.messageId, report.data),
+    runbook: pitfall
+      ? fillSteps(pitfall.steps, { ...objectValues(subject.object, report.container), ...report.values })
+      : [],
+  };
+  if (report.container !== undefined) f.container = report.container;
+  if (origin.file !== undefined) f.file = origin.file;
+  const line = at?.line ?? origin.line;
+  const column = at ? at.column : origin.column;
+  if (line !== undefined) f.line = line;
+  if (column !== undefined) f.column = column;
+  const evidence = report.evidence ?? fieldEvidence(subject, report.path);
+  if (evidence) f.evidence = evidence;
+  const context = origin.context ?? target.context;
+  if (context !== undefined) f.context = context;
+  if (target.zone !== undefined) f.zone = target.zone;
+  return f;
+}
+
+function safeLocate(o: SourcedObject, path: readonly (string | number)[]) {
+  try {
+    return o.origin.locate?.(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `hostNetwork: true` at `spec.template.spec.hostNetwork`, when the path ends at a plain value. */
+function fieldEvidence(
+  o: SourcedObject,
+  path: readonly (string | number)[] | undefined,
+): Evidence[] | undefined {
+  if (!path?.length) return undefined;
+  const value = valueAt(o.object, path);
+  if (value === undefined || (typeof value === "object" && value !== null)) return undefined;
+  const last = path[path.length - 1]!;
+  const text = `${typeof last === "number" ? `[${last}]` : last}: ${JSON.stringify(value)}`;
+  return [
+    { kind: "field", text: text.length > 200 ? `${text.slice(0, 199)}…` : text, source: jsonPathText(path) },
+  ];
+}
+
+/** `spec.containers[0].image`. */
+export function jsonPathText(path: readonly (string | number)[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+function objectKey(o: SourcedObject): string {
+  return `${o.origin.file ?? o.origin.context ?? ""}\u0000${o.origin.line ?? ""}\u0000${refKey(objectRefOf(o.object))}`;
+}
+
+/** `zone 1, k3s` for `1 (k3s)`. */
+function zonesText(spec: ZoneSpec): string {
+  return `zone ${spec.zones.join("+")}${spec.note ? `, ${spec.note}` : ""}`;
+}
+
+/** Why a zone-specific pitfall does not apply to the target, or undefined when it does. */
+function zoneMismatch(spec: ZoneSpec, target: Target, kb: KnowledgeBase): string | undefined {
+  if (spec.all) return undefined;
+  if (target.zone !== undefined) {
+    if (target.zone === "ALL" || spec.zones.includes(Number(target.zone))) return undefined;
+    return `zone-specific (${zonesText(spec)}); the target is zone ${target.zone}`;
+  }
+  if (target.distribution) {
+    const zones = zonesFor(target.distribution, kb.zoneMap);
+    if (spec.zones.some((z) => zones.includes(z)) || spec.note?.toLowerCase() === target.distribution)
+      return undefined;
+    return `zone-specific (${zonesText(spec)}); the target runs ${target.distribution}`;
+  }
+  return `zone-specific (${zonesText(spec)}): give --zone`;
+}
+
+function distributionMismatch(meta: RuleMeta, target: Target): string | undefined {
+  const wanted = meta.distribution;
+  if (!wanted || target.distribution === wanted) return undefined;
+  if (!target.distribution)
+    return `rule ${meta.id} checks ${wanted} targets only and the target's distribution is unknown: give --zone or --distribution`;
+  return `rule ${meta.id} checks ${wanted} targets only; the target runs ${target.distribution}`;
+}
+
+function ruleFailed(rule: string, error: unknown, o?: SourcedObject): Diagnostic {
+  const what = o ? ` on ${refKey(objectRefOf(o.object))}` : "";
+  return {
+    file: o?.origin.file ?? o?.origin.context ?? "<rules>",
+    line: o?.origin.line ?? 0,
+    severity: "error",
+    code: "rule-failed",
+    message: `rule ${rule} failed${what}: ${error instanceof Error ? error.message : String(error)}; it reported nothing there`,
+  };
+}
+
+function timeOf(iso: string | undefined): Date | undefined {
+  if (!iso) return undefined;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/** Like `refOf`, but every field a string whatever the object holds (fuzzed or hand-written input). */
+export function objectRefOf(o: KubeObject): ObjectRef {
+  const kind = asRecord(o)?.kind;
+  const ref: ObjectRef = { kind: typeof kind === "string" ? kind : "", name: metaString(o, "name") ?? "" };
+  const namespace = metaString(o, "namespace");
+  if (namespace) ref.namespace = namespace;
+  const apiVersion = asString(asRecord(o)?.apiVersion);
+  if (apiVersion) ref.apiVersion = apiVersion;
+  return ref;
+}

@@ -1,0 +1,98 @@
+// Machine output with a stable shape: keys in a fixed order, absent optional keys left out.
+import type { ObjectRef } from "../k8s/types.js";
+import type { Evidence, Incomplete, RunbookStep } from "../rules/finding.js";
+import { compareFindings, type Finding } from "../rules/finding.js";
+import type { ReportInput } from "./types.js";
+
+export interface JsonFinding {
+  pitfall: string;
+  rule: string;
+  severity: string;
+  object: { kind: string; namespace?: string; name: string };
+  container?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  message: string;
+  evidence?: Evidence[];
+  runbook?: RunbookStep[];
+}
+
+export interface JsonReport {
+  findings: JsonFinding[];
+  errors: { file: string; line: number; message: string }[];
+  suppressed: number;
+  /** Only with showSuppressed: what was silenced and why. */
+  suppressions?: JsonSuppression[];
+  incomplete?: Incomplete[];
+}
+
+export interface JsonSuppression {
+  pitfall: string;
+  rule: string;
+  object: JsonFinding["object"];
+  file?: string;
+  line?: number;
+  by?: string;
+  reason: string;
+}
+
+export interface JsonOptions {
+  showSuppressed?: boolean;
+}
+
+export function jsonReport(input: ReportInput, opts: JsonOptions = {}): JsonReport {
+  const report: JsonReport = {
+    findings: [...input.findings].sort(compareFindings).map(jsonFinding),
+    errors: input.diagnostics
+      .filter((d) => d.severity === "error")
+      .map((d) => ({ file: d.file, line: d.line, message: d.message })),
+    suppressed: input.suppressed.length,
+  };
+  if (opts.showSuppressed)
+    report.suppressions = input.suppressed.map((s) => {
+      const out: Record<string, unknown> = { pitfall: s.pitfall, rule: s.rule, object: jsonObject(s.object) };
+      if (s.file !== undefined) out.file = s.file;
+      if (s.line !== undefined) out.line = s.line;
+      if (s.by !== undefined) out.by = s.by;
+      out.reason = s.reason;
+      return out as unknown as JsonSuppression;
+    });
+  if (input.incomplete?.length) report.incomplete = input.incomplete.map((i) => ({ resource: i.resource, reason: i.reason }));
+  return report;
+}
+
+export function formatJson(input: ReportInput, opts: JsonOptions = {}): string {
+  return `${JSON.stringify(jsonReport(input, opts), null, 2)}\n`;
+}
+
+/** Built key by key so the order never depends on how the engine filled the finding. */
+export function jsonFinding(f: Finding): JsonFinding {
+  const out: Record<string, unknown> = {
+    pitfall: f.pitfall,
+    rule: f.rule,
+    severity: f.severity,
+    object: jsonObject(f.object),
+  };
+  if (f.container !== undefined) out.container = f.container;
+  if (f.file !== undefined) out.file = f.file;
+  if (f.line !== undefined) out.line = f.line;
+  if (f.column !== undefined) out.column = f.column;
+  out.message = f.message;
+  if (f.evidence?.length)
+    out.evidence = f.evidence.map((e) => ({ kind: e.kind, text: e.text, ...(e.source ? { source: e.source } : {}) }));
+  if (f.runbook?.length)
+    out.runbook = f.runbook.map((s) => ({
+      kind: s.kind,
+      text: s.text,
+      ...(s.unfilled?.length ? { unfilled: s.unfilled } : {}),
+    }));
+  return out as unknown as JsonFinding;
+}
+
+function jsonObject(o: ObjectRef): JsonFinding["object"] {
+  const object: Record<string, string> = { kind: o.kind };
+  if (o.namespace !== undefined) object.namespace = o.namespace;
+  object.name = o.name;
+  return object as JsonFinding["object"];
+}

@@ -1,0 +1,145 @@
+// Human output: findings grouped by file (by object for live findings), most severe first,
+// each with its location, the quoted source line, the evidence and the pitfall's steps.
+import type { Diagnostic, Severity } from "../kb/model.js";
+import { compareFindings, type Finding, severityRank } from "../rules/finding.js";
+import { countsText, locationLabel, objectLabel, plural } from "./labels.js";
+import { shownSteps } from "./steps.js";
+import type { Paint, ReportInput, SourceLine } from "./types.js";
+
+export interface TextOptions {
+  paint?: Paint;
+  sourceLine?: SourceLine;
+  /** List the suppressed findings with their reasons (else only their count). */
+  showSuppressed?: boolean;
+}
+
+interface Group {
+  key: string;
+  findings: Finding[];
+  diagnostics: Diagnostic[];
+  /** Rank of the most severe entry: findings by severity, then errors, then warnings. */
+  rank: number;
+}
+
+const plain: Paint = (_style, text) => text;
+const INDENT = "    ";
+
+export function severityLabel(paint: Paint, s: Severity): string {
+  const text = s.padEnd(8);
+  if (s === "CRITICAL") return paint("magenta", paint("bold", text));
+  if (s === "HIGH") return paint("red", text);
+  if (s === "MEDIUM") return paint("yellow", text);
+  return paint("dim", text);
+}
+
+export function formatText(input: ReportInput, opts: TextOptions = {}): string {
+  const paint = opts.paint ?? plain;
+  const out: string[] = [];
+  for (const g of groupsOf(input)) {
+    out.push(paint("bold", g.key));
+    for (const d of g.diagnostics) out.push(diagnosticLine(paint, d));
+    for (const f of g.findings) out.push(...findingLines(f, input, paint, opts.sourceLine));
+    out.push("");
+  }
+  if (opts.showSuppressed && input.suppressed.length) {
+    out.push(paint("bold", "suppressed"));
+    for (const s of input.suppressed) {
+      const where = locationLabel(s) ?? objectLabel(s.object);
+      const severity = input.pitfall(s.pitfall)?.severity ?? "";
+      out.push(`  ${paint("dim", severity.padEnd(8))} ${s.pitfall}  ${where}  ${objectLabel(s.object)}`);
+      out.push(`${INDENT}${paint("dim", `${s.by ? `by ${s.by}: ` : ""}${s.reason}`)}`);
+    }
+    out.push("");
+  }
+  if (input.incomplete?.length) {
+    out.push(paint("bold", "not checked"));
+    for (const i of input.incomplete) out.push(`  ${i.resource}: ${i.reason}`);
+    out.push("");
+  }
+  out.push(summaryLine(input, paint));
+  return `${out.join("\n")}\n`;
+}
+
+function groupsOf(input: ReportInput): Group[] {
+  const groups = new Map<string, Group>();
+  const group = (key: string) => {
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { key, findings: [], diagnostics: [], rank: 99 }));
+    return g;
+  };
+  for (const f of input.findings) {
+    const g = group(f.file ?? groupKeyOfObject(f));
+    g.findings.push(f);
+    g.rank = Math.min(g.rank, severityRank(f.severity));
+  }
+  for (const d of input.diagnostics) {
+    const g = group(d.file);
+    g.diagnostics.push(d);
+    g.rank = Math.min(g.rank, d.severity === "error" ? 10 : 11);
+  }
+  const list = [...groups.values()];
+  for (const g of list) {
+    g.findings.sort(compareFindings);
+    g.diagnostics.sort((a, b) => a.line - b.line || (a.column ?? 0) - (b.column ?? 0));
+  }
+  return list.sort((a, b) => a.rank - b.rank || a.key.localeCompare(b.key));
+}
+
+function groupKeyOfObject(f: Finding): string {
+  return `${f.context ? `${f.context}: ` : ""}${objectLabel(f.object)}`;
+}
+
+function diagnosticLine(paint: Paint, d: Diagnostic): string {
+  const where = `${d.file}:${d.line}${d.column === undefined ? "" : `:${d.column}`}`;
+  const label = d.severity === "error" ? paint("red", "error   ") : paint("yellow", "warning ");
+  return `  ${label} ${where}  ${d.message}`;
+}
+
+function findingLines(f: Finding, input: ReportInput, paint: Paint, sourceLine?: SourceLine): string[] {
+  const pitfall = input.pitfall(f.pitfall);
+  const title = pitfall?.title ?? f.pitfall;
+  const lines = [`  ${severityLabel(paint, f.severity)} ${paint("bold", title)} ${paint("dim", `(${f.pitfall})`)}`];
+  const where = [
+    locationLabel(f),
+    objectLabel(f.object),
+    f.container ? `container ${f.container}` : undefined,
+  ].filter(Boolean);
+  lines.push(`${INDENT}${paint("cyan", where.join(" · "))}`);
+  lines.push(`${INDENT}${f.message}`);
+  const quoted = f.file && f.line !== undefined ? sourceLine?.(f.file, f.line) : undefined;
+  if (quoted !== undefined) lines.push(`${INDENT}${paint("dim", `${f.line} |`)} ${quoted.trimEnd()}`);
+  for (const e of f.evidence ?? []) {
+    // `hostNetwork: true` as evidence says nothing the quoted line has not already shown.
+    if (quoted !== undefined && sameField(e.text, quoted)) continue;
+    const from = e.source ? ` (${e.source})` : "";
+    lines.push(`${INDENT}${paint("dim", `${e.kind}${from}:`)} ${e.text}`);
+  }
+  for (const s of shownSteps(f, pitfall)) {
+    const kind = paint(s.kind === "RUN" ? "cyan" : "green", `${s.kind}:`);
+    const unfilled = s.unfilled?.length ? paint("dim", `  (fill in: ${s.unfilled.join(", ")})`) : "";
+    lines.push(`${INDENT}${kind} ${s.text}${unfilled}`);
+  }
+  return lines;
+}
+
+function sameField(evidence: string, line: string): boolean {
+  const norm = (t: string) => t.replace(/["']/g, "").replace(/^\s*-\s+/, "").trim();
+  return norm(evidence) === norm(line);
+}
+
+/** One line: counts by severity, suppressed, input errors and warnings. */
+export function summaryLine(input: ReportInput, paint: Paint = plain): string {
+  const errors = input.diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = input.diagnostics.length - errors;
+  const n = input.findings.length;
+  const files = new Set(input.findings.map((f) => f.file).filter(Boolean)).size;
+  const head = n
+    ? paint("bold", `${plural(n, "finding")} (${countsText(input.findings)})${files ? ` in ${plural(files, "file")}` : ""}`)
+    : paint("green", "no findings");
+  const parts = [head];
+  if (input.suppressed.length) parts.push(`${input.suppressed.length} suppressed`);
+  if (errors) parts.push(paint("red", plural(errors, "input error")));
+  if (warnings) parts.push(plural(warnings, "warning"));
+  if (input.incomplete?.length) parts.push(paint("yellow", `${input.incomplete.length} not checked`));
+  return parts.join(", ");
+}

@@ -1,0 +1,333 @@
+// CrashLoopBackOff: which containers loop, for how long, and which of the page's known causes the log shows.
+import { parseDuration } from "../k8s/duration.js";
+import { asRecord, asString, metaString } from "../k8s/fields.js";
+import {
+  type ContainerStatusAt,
+  containerStatusesOf,
+  lastTerminated,
+  restartCountOf,
+  type Termination,
+  waitingReason,
+} from "../k8s/status.js";
+import type { KubeObject } from "../k8s/types.js";
+import type { Severity } from "../kb/model.js";
+import type { Evidence } from "./finding.js";
+import { ageMs, ageText, clip, eventContainer, eventEvidence, eventsOf, logLines, pathText } from "./live-evidence.js";
+import { defineRule, type Report, type RuleContext } from "./types.js";
+
+export const CRASH_LOOP_PITFALL = "crashloopbackoff";
+
+// The kubelet's default crash back-off: 10 s, doubling, capped at 5 min (KubeletCrashLoopBackOffMax can shorten it).
+const BACKOFF_START_MS = 10_000;
+const BACKOFF_CAP_MS = 300_000;
+// A loop this many times the escalation age is CRITICAL (7 days with the default 24h).
+const CRITICAL_FACTOR = 7;
+const DEFAULT_ESCALATE_MS = 86_400_000;
+
+export type CrashCause = "missing-env" | "redis-port" | "migration" | "import";
+
+export interface CrashClassification {
+  cause: CrashCause;
+  messageId: string;
+  /** The log line that shows it. */
+  line: string;
+  /** 0-based index of that line in the log. */
+  index: number;
+  data: Record<string, string | number>;
+}
+
+interface LinePattern {
+  cause: CrashCause;
+  re: RegExp;
+  /** Data from the match; undefined when the line does not count after all. */
+  data(m: RegExpExecArray, log: string, redisPort: number): Record<string, string | number> | undefined;
+}
+
+const MESSAGE_IDS: Record<CrashCause, string> = {
+  "missing-env": "crash-loop-missing-env",
+  "redis-port": "crash-loop-redis-port",
+  migration: "crash-loop-migration",
+  import: "crash-loop-import",
+};
+
+const envName = (m: RegExpExecArray) => ({ variable: m[1]! });
+
+/** Redis refused on a port other than the one Redis listens on; 6379 is Redis's default port. */
+function redisRefused(m: RegExpExecArray, redisPort: number, redisSure: boolean) {
+  const port = Number(m[2]);
+  if (!Number.isInteger(port) || port === redisPort) return undefined;
+  if (!redisSure && port !== 6379 && !/redis/i.test(m.input)) return undefined;
+  return { host: m[1]!, port, expectedPort: redisPort };
+}
+
+/** The page's known causes of a crash loop, as the lines that show them in a log. */
+const PATTERNS: readonly LinePattern[] = [
+  // Python: os.environ['X'] raises KeyError; an upper-case name or a traceback through environ says it is a variable.
+  {
+    cause: "missing-env",
+    re: /\bKeyError: ['"]([A-Za-z_][A-Za-z0-9_]*)['"]/,
+    data: (m, log) => (/^[A-Z][A-Z0-9_]*$/.test(m[1]!) || /environ/.test(log) ? envName(m) : undefined),
+  },
+  {
+    cause: "missing-env",
+    re: /[Ee]nvironment variables? ['"`]?([A-Za-z_][A-Za-z0-9_]*)['"`]? (?:is |was )?(?:undefined|not set|not defined|missing|required|must be set)/,
+    data: envName,
+  },
+  {
+    cause: "missing-env",
+    re: /(?:[Mm]issing|[Rr]equired) (?:required )?(?:environment variable|env var)s?:? ['"`]?([A-Za-z_][A-Za-z0-9_]*)/,
+    data: envName,
+  },
+  {
+    cause: "missing-env",
+    re: /\b([A-Z][A-Z0-9_]*)['"`]? (?:environment variable )?(?:is )?not set\b/,
+    data: envName,
+  },
+  // redis-py: `Error 111 connecting to redis:6379. Connection refused.`
+  {
+    cause: "redis-port",
+    re: /Error 111 connecting to ([^\s:]+):(\d+)\. Connection refused/,
+    data: (m, _log, port) => redisRefused(m, port, true),
+  },
+  // ioredis / node: `connect ECONNREFUSED 10.43.12.5:6379`
+  { cause: "redis-port", re: /ECONNREFUSED (\S+):(\d+)\b/, data: (m, _log, port) => redisRefused(m, port, false) },
+  // go-redis: `dial tcp 10.43.12.5:6379: connect: connection refused`
+  {
+    cause: "redis-port",
+    re: /dial tcp (\S+):(\d+): connect: connection refused/,
+    data: (m, _log, port) => redisRefused(m, port, false),
+  },
+  { cause: "migration", re: /relation "[^"]+" does not exist/, data: (m) => ({ detail: m[0] }) },
+  { cause: "migration", re: /column "[^"]+"(?: of relation "[^"]+")? does not exist/, data: (m) => ({ detail: m[0] }) },
+  { cause: "migration", re: /no such table: [\w.]+/, data: (m) => ({ detail: m[0] }) },
+  { cause: "migration", re: /Table '[^']+' doesn't exist/, data: (m) => ({ detail: m[0] }) },
+  { cause: "migration", re: /The table `[^`]+` does not exist in the current database/, data: (m) => ({ detail: m[0] }) },
+  { cause: "migration", re: /You have \d+ unapplied migration\(s\)/, data: (m) => ({ detail: m[0] }) },
+  { cause: "migration", re: /Target database is not up to date/, data: (m) => ({ detail: m[0] }) },
+  { cause: "migration", re: /Can't locate revision identified by '[^']+'/, data: (m) => ({ detail: m[0] }) },
+  { cause: "migration", re: /[Ff]ollowing migrations? (?:have|has) not yet been applied/, data: (m) => ({ detail: m[0] }) },
+  { cause: "import", re: /ModuleNotFoundError: No module named '([^']+)'/, data: (m) => ({ module: m[1]! }) },
+  { cause: "import", re: /ImportError: cannot import name '([^']+)'/, data: (m) => ({ module: m[1]! }) },
+  { cause: "import", re: /ImportError: No module named '?([\w.]+)'?/, data: (m) => ({ module: m[1]! }) },
+  { cause: "import", re: /ImportError: (\S.*)$/, data: (m) => ({ module: m[1]!.trim() }) },
+];
+
+/**
+ * Which known cause a crashed container's log shows. The matching line nearest the end wins: the error that ended
+ * the run is written last.
+ */
+export function classifyCrashLog(log: string | undefined, redisPort: number): CrashClassification | undefined {
+  const lines = logLines(log);
+  const text = lines.join("\n");
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!;
+    for (const p of PATTERNS) {
+      const m = p.re.exec(line);
+      const data = m ? p.data(m, text, redisPort) : undefined;
+      if (data) return { cause: p.cause, messageId: MESSAGE_IDS[p.cause], line: clip(line), index: i, data };
+    }
+  }
+  return undefined;
+}
+
+export interface MissingReference {
+  resource: "Secret" | "ConfigMap";
+  name: string;
+  key?: string;
+}
+
+/** `secret "x" not found`, `configmap "x" not found`, `couldn't find key K in Secret ns/x`. */
+export function missingReferenceOf(message: string | undefined): MissingReference | undefined {
+  if (!message) return undefined;
+  const key = /couldn't find key (\S+) in (Secret|ConfigMap) (?:[^/\s]+\/)?(\S+)/.exec(message);
+  if (key) return { resource: key[2] as MissingReference["resource"], name: key[3]!, key: key[1]! };
+  const m = /\b(secret|configmap) "([^"]+)" not found/i.exec(message);
+  if (!m) return undefined;
+  return { resource: m[1]!.toLowerCase() === "secret" ? "Secret" : "ConfigMap", name: m[2]! };
+}
+
+/** Least time the kubelet needs for `restarts` restarts at its back-off, not counting the runs themselves. */
+export function backoffLowerBoundMs(restarts: number): number {
+  let total = 0;
+  let delay = BACKOFF_START_MS;
+  for (let i = 0; i < restarts; i++) {
+    total += delay;
+    if (delay >= BACKOFF_CAP_MS) return total + (restarts - i - 1) * BACKOFF_CAP_MS;
+    delay = Math.min(delay * 2, BACKOFF_CAP_MS);
+  }
+  return total;
+}
+
+export type LoopSince = "first BackOff event" | "restart count" | "pod start";
+
+/**
+ * How long a container has been looping, and what says so: the first BackOff event for it, or the least time its
+ * restart count takes at the kubelet's back-off; whichever is longer, never longer than the pod has existed.
+ */
+export function loopDuration(
+  ctx: RuleContext,
+  pod: KubeObject,
+  container: string,
+  restarts: number,
+): { ms: number; since: LoopSince } {
+  const backoff = eventsOf(ctx.lookup, pod).filter(
+    (e) =>
+      e.reason === "BackOff" &&
+      (eventContainer(e) === container || e.message.includes(`restarting failed container ${container} `)),
+  );
+  const fromEvent = backoff.reduce<number | undefined>((max, e) => {
+    const age = ageMs(e.first, ctx.now);
+    return age !== undefined && (max === undefined || age > max) ? age : max;
+  }, undefined);
+  const fromRestarts = backoffLowerBoundMs(restarts);
+  let result: { ms: number; since: LoopSince } =
+    fromEvent !== undefined && fromEvent >= fromRestarts
+      ? { ms: fromEvent, since: "first BackOff event" }
+      : { ms: fromRestarts, since: "restart count" };
+  const status = asRecord(asRecord(pod)?.status);
+  const podAge = ageMs(asString(status?.startTime) ?? metaString(pod, "creationTimestamp"), ctx.now);
+  if (podAge !== undefined && podAge >= 0 && podAge < result.ms) result = { ms: podAge, since: "pod start" };
+  return result;
+}
+
+/** HIGH past `crashLoopEscalateAfter`, CRITICAL past seven times that; undefined below. */
+export function escalationOf(loopMs: number, escalateAfter: string): Severity | undefined {
+  const after = parseDuration(escalateAfter) ?? DEFAULT_ESCALATE_MS;
+  if (after <= 0) return undefined;
+  if (loopMs >= after * CRITICAL_FACTOR) return "CRITICAL";
+  if (loopMs >= after) return "HIGH";
+  return undefined;
+}
+
+function terminationEvidence(t: Termination, at: ContainerStatusAt, now: Date): Evidence {
+  const parts = [`last run ended ${t.reason ?? "terminated"}`];
+  if (t.exitCode !== undefined) parts.push(`exit code ${t.exitCode}`);
+  const ran =
+    t.startedAt && t.finishedAt ? Date.parse(t.finishedAt) - Date.parse(t.startedAt) : Number.NaN;
+  if (Number.isFinite(ran)) parts.push(`after ${ageText(ran)}`);
+  const ago = ageMs(t.finishedAt, now);
+  if (ago !== undefined) parts.push(`${ageText(ago)} ago`);
+  const text = parts.join(", ") + (t.message ? `: ${clip(t.message)}` : "");
+  return { kind: "status", text, source: pathText([...at.path, "lastState", "terminated"]) };
+}
+
+/** Containers the rule looks at, with the word a message uses for each (ephemeral ones never restart). */
+const ROLE_WORDS: Record<string, string> = { init: "init container", sidecar: "sidecar container", regular: "container" };
+
+export const crashLoopRule = defineRule({
+  meta: {
+    id: "crash-loop",
+    pitfall: CRASH_LOOP_PITFALL,
+    runs: ["live"],
+    description:
+      "Containers in CrashLoopBackOff, how long they have looped, and the known cause in the previous log; containers that cannot start for a missing Secret or ConfigMap.",
+    looksAt:
+      "status.{init,}containerStatuses[].state.waiting, lastState.terminated, restartCount; BackOff events; previous container log",
+    kinds: ["Pod"],
+    messages: {
+      "crash-loop":
+        "{{role}} {{container}} of pod {{pod}} is in CrashLoopBackOff: {{restarts}} restarts, looping for {{duration}} (from the {{since}})",
+      "crash-loop-missing-env":
+        "{{role}} {{container}} of pod {{pod}} crash-loops ({{restarts}} restarts, {{duration}}) because environment variable {{variable}} is missing",
+      "crash-loop-redis-port":
+        "{{role}} {{container}} of pod {{pod}} crash-loops ({{restarts}} restarts, {{duration}}): Redis refused the connection at {{host}}:{{port}}, but Redis listens on {{expectedPort}}",
+      "crash-loop-migration":
+        "{{role}} {{container}} of pod {{pod}} crash-loops ({{restarts}} restarts, {{duration}}) because a database migration is not applied: {{detail}}",
+      "crash-loop-import":
+        "{{role}} {{container}} of pod {{pod}} crash-loops ({{restarts}} restarts, {{duration}}) on a Python import error: {{module}} is not in the image",
+      "missing-secret":
+        "{{role}} {{container}} of pod {{pod}} cannot start: {{resource}} {{name}} does not exist",
+      "missing-secret-key":
+        "{{role}} {{container}} of pod {{pod}} cannot start: key {{key}} is not in {{resource}} {{name}}",
+    },
+  },
+  check(ctx, object) {
+    const pod = object.object;
+    const podName = metaString(pod, "name") ?? "";
+    const namespace = metaString(pod, "namespace") ?? "";
+    const out: Report[] = [];
+    for (const at of containerStatusesOf(pod)) {
+      const role = ROLE_WORDS[at.role];
+      if (!role || !at.name) continue;
+      const reason = waitingReason(at.status);
+      const base = { role, container: at.name, pod: podName };
+      const values = { "pod-name": podName, namespace, container: at.name };
+      const waitingPath = [...at.path, "state", "waiting"];
+      const waitingMessage = asString(asRecord(asRecord(at.status.state)?.waiting)?.message);
+
+      if (reason === "CreateContainerConfigError") {
+        const missing = missingReferenceOf(waitingMessage);
+        if (!missing) continue;
+        const evidence: Evidence[] = [
+          { kind: "status", text: `${reason}: ${clip(waitingMessage ?? "")}`, source: pathText(waitingPath) },
+        ];
+        const event = eventsOf(ctx.lookup, pod)
+          .filter((e) => eventContainer(e) === at.name && missingReferenceOf(e.message))
+          .pop();
+        if (event) evidence.push(eventEvidence(event, ctx.now));
+        const data: Record<string, string | number> = { ...base, resource: missing.resource, name: missing.name };
+        if (missing.key !== undefined) data.key = missing.key;
+        out.push({
+          messageId: missing.key !== undefined ? "missing-secret-key" : "missing-secret",
+          data,
+          path: waitingPath,
+          container: at.name,
+          evidence,
+          values,
+        });
+        continue;
+      }
+      if (reason !== "CrashLoopBackOff") continue;
+
+      const restarts = restartCountOf(at.status);
+      const loop = loopDuration(ctx, pod, at.name, restarts);
+      const evidence: Evidence[] = [
+        {
+          kind: "status",
+          text: `waiting: CrashLoopBackOff, restartCount ${restarts}${waitingMessage ? ` (${clip(waitingMessage)})` : ""}`,
+          source: pathText(waitingPath),
+        },
+      ];
+      const last = lastTerminated(at.status);
+      if (last) evidence.push(terminationEvidence(last, at, ctx.now));
+      const backoff = eventsOf(ctx.lookup, pod)
+        .filter((e) => e.reason === "BackOff" && eventContainer(e) === at.name)
+        .pop();
+      if (backoff) evidence.push(eventEvidence(backoff, ctx.now));
+
+      // The page says: read the PREVIOUS container's log; a dump may only hold the termination message.
+      const sources: [string, string | undefined][] = [
+        ["previous log", ctx.lookup.previousLog(namespace, podName, at.name)],
+        ["termination message", last?.message],
+      ];
+      let cause: CrashClassification | undefined;
+      for (const [source, text] of sources) {
+        cause = classifyCrashLog(text, ctx.config.expect.redisPort);
+        if (cause) {
+          evidence.push({ kind: "log", text: cause.line, source });
+          break;
+        }
+      }
+
+      const severity = escalationOf(loop.ms, ctx.config.expect.crashLoopEscalateAfter);
+      if (severity) {
+        evidence.push({
+          kind: "history",
+          text: `looping for ${ageText(loop.ms)} (from the ${loop.since}), longer than crashLoopEscalateAfter ${ctx.config.expect.crashLoopEscalateAfter}`,
+          source: loop.since,
+        });
+      }
+      const report: Report = {
+        messageId: cause?.messageId ?? "crash-loop",
+        data: { ...base, restarts, duration: ageText(loop.ms), since: loop.since, ...cause?.data },
+        path: waitingPath,
+        container: at.name,
+        evidence,
+        values,
+      };
+      if (severity) report.severity = severity;
+      out.push(report);
+    }
+    return out;
+  },
+});

@@ -1,0 +1,230 @@
+// OOMKilled: containers killed at their memory limit, and the page's anti-pattern of raising the limit each time.
+import { containersOf } from "../k8s/containers.js";
+import { asRecord, metaString } from "../k8s/fields.js";
+import { controllerChain, indexObjects, replicaSetsOf, revisionOf } from "../k8s/owners.js";
+import { podSpecOf } from "../k8s/podspec.js";
+import { parseBytes, formatBytes } from "../k8s/quantity.js";
+import { containerResources } from "../k8s/requests.js";
+import {
+  type ContainerStatusAt,
+  containerStatusesOf,
+  currentTerminated,
+  lastTerminated,
+  restartCountOf,
+  type Termination,
+} from "../k8s/status.js";
+import type { KubeObject } from "../k8s/types.js";
+import type { SourcedObject } from "../engine/types.js";
+import type { Evidence } from "./finding.js";
+import { ageMs, ageText, pathText } from "./live-evidence.js";
+import { defineRule, type Report, type RuleContext } from "./types.js";
+
+export const OOM_PITFALL = "oomkilled";
+
+// An OOM kill stays in lastState until the next restart: while the container runs again, a kill older than this
+// is history rather than something happening now. A container not running after the kill is still being killed.
+export const OOM_RECENT_MS = 86_400_000;
+
+export interface OomKill {
+  at: ContainerStatusAt;
+  termination: Termination;
+  /** `lastState` (the previous run) or `state` (the container is stopped now). */
+  where: "lastState" | "state";
+  /** Since the kill; undefined when the status has no finish time. */
+  agoMs: number | undefined;
+}
+
+/** Containers of a pod killed for memory recently (reason OOMKilled, in the current or the previous run). */
+export function recentOomKills(pod: KubeObject, now: Date): OomKill[] {
+  const out: OomKill[] = [];
+  for (const at of containerStatusesOf(pod)) {
+    if (!at.name || at.role === "ephemeral") continue;
+    const current = currentTerminated(at.status);
+    const last = lastTerminated(at.status);
+    const kill =
+      current?.reason === "OOMKilled"
+        ? { termination: current, where: "state" as const }
+        : last?.reason === "OOMKilled"
+          ? { termination: last, where: "lastState" as const }
+          : undefined;
+    if (!kill) continue;
+    const agoMs = ageMs(kill.termination.finishedAt, now);
+    const running = asRecord(asRecord(at.status.state)?.running) !== undefined;
+    if (running && agoMs !== undefined && agoMs > OOM_RECENT_MS) continue;
+    out.push({ at, ...kill, agoMs });
+  }
+  return out;
+}
+
+/** A container's memory limit in a pod spec (its own, else a pod-level one), with where it is written. */
+export function memoryLimitOf(
+  podSpec: unknown,
+  container: string,
+): { bytes: number; path: (string | number)[] } | undefined {
+  const c = containersOf(podSpec).find((x) => x.name === container);
+  const own = c ? containerResources(c.container).limits.memory : undefined;
+  if (c && own !== undefined) return { bytes: own, path: [...c.path, "resources", "limits", "memory"] };
+  const pod = parseBytes(asRecord(asRecord(asRecord(podSpec)?.resources)?.limits)?.memory);
+  return pod === undefined ? undefined : { bytes: pod, path: ["resources", "limits", "memory"] };
+}
+
+export interface LimitRevision {
+  replicaSet: string;
+  revision: number | undefined;
+  bytes: number | undefined;
+}
+
+/**
+ * The container's memory limit in each revision of the pod's Deployment up to the pod's own ReplicaSet, oldest
+ * first; undefined when the pod is not a Deployment's.
+ */
+export function limitHistory(
+  pod: KubeObject,
+  container: string,
+  objects: readonly KubeObject[],
+): { deployment: KubeObject; revisions: LimitRevision[] } | undefined {
+  const chain = controllerChain(pod, indexObjects(objects));
+  const rs = chain[0]?.ref.kind === "ReplicaSet" ? chain[0].object : undefined;
+  const deployment = chain[1]?.ref.kind === "Deployment" ? chain[1].object : undefined;
+  if (!rs || !deployment) return undefined;
+  const revisions: LimitRevision[] = [];
+  for (const r of replicaSetsOf(deployment, objects)) {
+    const spec = podSpecOf(r)?.spec;
+    revisions.push({
+      replicaSet: metaString(r, "name") ?? "",
+      revision: revisionOf(r),
+      bytes: spec ? memoryLimitOf(spec, container)?.bytes : undefined,
+    });
+    if (r === rs) return { deployment, revisions };
+  }
+  return undefined;
+}
+
+/** Raised when the pod's revision has a higher limit than an earlier one. */
+export function limitRaised(revisions: readonly LimitRevision[]): { from: number; to: number } | undefined {
+  const known = revisions.filter((r): r is LimitRevision & { bytes: number } => r.bytes !== undefined);
+  const current = known[known.length - 1];
+  if (!current || known.length < 2) return undefined;
+  const lowest = Math.min(...known.slice(0, -1).map((r) => r.bytes));
+  return current.bytes > lowest ? { from: lowest, to: current.bytes } : undefined;
+}
+
+function killEvidence(kill: OomKill): Evidence {
+  const t = kill.termination;
+  const parts = [`${t.reason}`];
+  if (t.exitCode !== undefined) parts.push(`exit code ${t.exitCode}`);
+  if (kill.agoMs !== undefined) parts.push(`finished ${ageText(kill.agoMs)} ago`);
+  return { kind: "status", text: parts.join(", "), source: pathText([...kill.at.path, kill.where, "terminated"]) };
+}
+
+export const oomKilledRule = defineRule({
+  meta: {
+    id: "oom-killed",
+    pitfall: OOM_PITFALL,
+    runs: ["live"],
+    description:
+      "Containers OOMKilled and not running again, or killed in the last day, with their memory limit; and the memory limit raised over the Deployment's revisions while the kills go on.",
+    looksAt:
+      "status.containerStatuses[].lastState.terminated.reason, resources.limits.memory, the Deployment's ReplicaSets by revision",
+    kinds: ["Pod"],
+    messages: {
+      "oom-killed":
+        "container {{container}} of pod {{pod}} was OOMKilled {{ago}} ago at its memory limit of {{limit}} ({{restarts}} restarts)",
+      "oom-killed-no-limit":
+        "container {{container}} of pod {{pod}} was OOMKilled {{ago}} ago; it has no memory limit, so the node itself ran short of memory ({{restarts}} restarts)",
+      "limit-raised":
+        "the memory limit of container {{container}} in Deployment {{deployment}} was raised from {{from}} to {{to}} over {{revisions}} revisions and pod {{pod}} is still OOMKilled: look for the leak before raising it again",
+    },
+  },
+  check(ctx, object) {
+    const pod = object.object;
+    const podName = metaString(pod, "name") ?? "";
+    const namespace = metaString(pod, "namespace") ?? "";
+    const spec = asRecord(pod.spec);
+    const out: Report[] = [];
+    for (const kill of recentOomKills(pod, ctx.now)) {
+      const name = kill.at.name;
+      const limit = memoryLimitOf(spec, name);
+      const evidence: Evidence[] = [killEvidence(kill)];
+      if (limit) {
+        evidence.push({ kind: "status", text: `memory limit ${formatBytes(limit.bytes)}`, source: pathText(["spec", ...limit.path]) });
+      }
+      const data: Record<string, string | number> = {
+        container: name,
+        pod: podName,
+        ago: kill.agoMs === undefined ? "some time" : ageText(kill.agoMs),
+        restarts: restartCountOf(kill.at.status),
+      };
+      if (limit) data.limit = formatBytes(limit.bytes);
+      out.push({
+        messageId: limit ? "oom-killed" : "oom-killed-no-limit",
+        data,
+        path: [...kill.at.path, kill.where, "terminated"],
+        container: name,
+        evidence,
+        values: { "pod-name": podName, namespace, container: name },
+      });
+    }
+    return out;
+  },
+  // One report per Deployment and container, however many of its pods are being killed.
+  checkAll(ctx) {
+    const objects = ctx.lookup.all().map((o) => o.object);
+    const seen = new Set<string>();
+    const out: (Report & { object: SourcedObject })[] = [];
+    for (const { object: pod } of ctx.lookup.byKind("Pod")) {
+      for (const kill of recentOomKills(pod, ctx.now)) {
+        const report = limitRaisedReport(ctx, pod, kill, objects, seen);
+        if (report) out.push(report);
+      }
+    }
+    return out;
+  },
+});
+
+function limitRaisedReport(
+  ctx: RuleContext,
+  pod: KubeObject,
+  kill: OomKill,
+  objects: readonly KubeObject[],
+  seen: Set<string>,
+): (Report & { object: SourcedObject }) | undefined {
+  const container = kill.at.name;
+  const history = limitHistory(pod, container, objects);
+  if (!history) return undefined;
+  const raised = limitRaised(history.revisions);
+  if (!raised) return undefined;
+  const namespace = metaString(pod, "namespace") ?? "";
+  const deploymentName = metaString(history.deployment, "name") ?? "";
+  const key = `${namespace}/${deploymentName}/${container}`;
+  if (seen.has(key)) return undefined;
+  seen.add(key);
+  const deployment = ctx.lookup.get("Deployment", namespace, deploymentName);
+  if (!deployment) return undefined;
+  const podName = metaString(pod, "name") ?? "";
+  const evidence: Evidence[] = history.revisions.map((r) => ({
+    kind: "history",
+    text: `revision ${r.revision ?? "?"} (${r.replicaSet}): memory limit ${r.bytes === undefined ? "none" : formatBytes(r.bytes)}`,
+    source: `ReplicaSet ${r.replicaSet}`,
+  }));
+  evidence.push(killEvidence(kill));
+  // Point at the limit in the Deployment's template: that is what was raised.
+  const template = podSpecOf(history.deployment);
+  const limitPath = template ? memoryLimitOf(template.spec, container)?.path : undefined;
+  return {
+    messageId: "limit-raised",
+    ...(template && limitPath ? { path: [...template.path, ...limitPath] } : {}),
+    data: {
+      container,
+      deployment: deploymentName,
+      pod: podName,
+      from: formatBytes(raised.from),
+      to: formatBytes(raised.to),
+      revisions: history.revisions.length,
+    },
+    container,
+    evidence,
+    values: { "pod-name": podName, namespace, container },
+    object: deployment,
+  };
+}

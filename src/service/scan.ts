@@ -1,0 +1,204 @@
+// A scan composed from its stages: read each target (live contexts or a dump), resolve its zone, run the
+// engine, add the Redis Streams check when configured. Used by the CLI, the server and the MCP tools.
+import type { Config } from "../config/model.js";
+import { type RunResult, runEngine, type Suppression } from "../engine/run.js";
+import type { Snapshot, Target } from "../engine/types.js";
+import { resolveZone } from "../engine/zone.js";
+import type { KnowledgeBase } from "../kb/load.js";
+import type { Diagnostic, Distribution } from "../kb/model.js";
+import type { Finding, Incomplete } from "../rules/finding.js";
+import { compareFindings } from "../rules/finding.js";
+
+export interface LiveSource {
+  /** `--kubeconfig`. */
+  kubeconfig?: string;
+  /** The value of KUBECONFIG. */
+  kubeconfigEnv?: string;
+  /** Contexts to scan; empty means the current one. */
+  contexts: string[];
+  allContexts?: boolean;
+  namespace?: string;
+  timeoutMs?: number;
+  /** Fetch previous (and current) container logs. */
+  logs?: boolean;
+  home?: string;
+  cwd?: string;
+}
+
+export interface RedisSource {
+  url?: string;
+  password?: string;
+  timeoutMs: number;
+  idleMs: number;
+  maxDeliveries: number;
+}
+
+export interface ScanRequest {
+  kb: KnowledgeBase;
+  config: Config;
+  cwd: string;
+  /** Dump files or folders; when given, no live cluster is read. */
+  from?: string[];
+  live?: LiveSource;
+  redis?: RedisSource;
+  zone?: string;
+  distribution?: Distribution;
+  /** Target version for the etcd upgrade check. */
+  upgradeTo?: string;
+  onProgress?: (message: string) => void;
+  now?: Date;
+}
+
+export interface TargetSummary {
+  kind: Target["kind"];
+  name: string;
+  context?: string;
+  zone?: string;
+  distribution?: Distribution;
+  /** How the zone was chosen. */
+  how: string;
+  objects: number;
+}
+
+export interface ScanReport {
+  targets: TargetSummary[];
+  findings: Finding[];
+  incomplete: Incomplete[];
+  suppressed: Suppression[];
+  /** Input problems (dump files) and engine problems. */
+  errors: Diagnostic[];
+  skipped: RunResult["skipped"];
+  /** The snapshots read, for explain and for the server. */
+  snapshots: Snapshot[];
+}
+
+/** Read every target and run the engine on each; targets are read concurrently. */
+export async function scan(req: ScanRequest): Promise<ScanReport> {
+  const snapshots = await readTargets(req);
+  const report: ScanReport = { targets: [], findings: [], incomplete: [], suppressed: [], errors: [], skipped: [], snapshots };
+  for (const snapshot of snapshots) {
+    const { result, summary } = analyse(snapshot, req);
+    report.targets.push(summary);
+    report.findings.push(...result.findings);
+    report.suppressed.push(...result.suppressed);
+    report.errors.push(...snapshot.diagnostics, ...result.diagnostics);
+    report.skipped.push(...result.skipped);
+    const prefix = snapshots.length > 1 && snapshot.target.context ? `${snapshot.target.context}: ` : "";
+    report.incomplete.push(...snapshot.incomplete.map((i) => ({ resource: i.resource, reason: prefix + i.reason })));
+  }
+  if (req.redis) {
+    const pods = new Set(snapshots.flatMap((s) => s.objects.filter((o) => o.object.kind === "Pod").map((o) => String(o.object.metadata?.name))));
+    const streams = await scanStreams(req, req.redis, pods.size ? pods : undefined);
+    report.findings.push(...streams.findings);
+    report.incomplete.push(...streams.incomplete);
+  }
+  report.findings.sort(compareFindings);
+  return report;
+}
+
+/** Run the engine on one snapshot with its zone resolved, and stamp context and zone on its findings. */
+export function analyse(snapshot: Snapshot, req: Pick<ScanRequest, "kb" | "config" | "zone" | "distribution" | "now" | "upgradeTo">) {
+  const zone = zoneOf(snapshot, req);
+  const target: Target = { ...snapshot.target };
+  if (zone.zone) target.zone = zone.zone;
+  if (zone.distribution) target.distribution = zone.distribution;
+  if (req.upgradeTo) target.upgradeTo = req.upgradeTo;
+  const result = runEngine({ ...snapshot, target }, {
+    mode: "live",
+    kb: req.kb,
+    config: req.config,
+    ...(zone.zone ? { zone: zone.zone } : {}),
+    ...(zone.distribution ? { distribution: zone.distribution } : {}),
+    ...(req.now ? { now: req.now } : {}),
+  });
+  for (const f of result.findings) {
+    if (snapshot.target.context) f.context = snapshot.target.context;
+    if (zone.zone) f.zone = zone.zone;
+  }
+  const summary: TargetSummary = {
+    kind: snapshot.target.kind,
+    name: snapshot.target.name,
+    how: zone.how,
+    objects: snapshot.objects.length,
+  };
+  if (snapshot.target.context) summary.context = snapshot.target.context;
+  if (zone.zone) summary.zone = zone.zone;
+  if (zone.distribution) summary.distribution = zone.distribution;
+  return { result, summary, target };
+}
+
+/** Flags first, then the config's contexts, then the distribution the nodes show (k3s → the page's k3s zone). */
+function zoneOf(snapshot: Snapshot, req: Pick<ScanRequest, "kb" | "config" | "zone" | "distribution">) {
+  const base = { config: req.config, zoneMap: req.kb.zoneMap };
+  if (req.zone || req.distribution) return resolveZone({ ...base, zone: req.zone, distribution: req.distribution });
+  if (snapshot.target.context) {
+    const byContext = resolveZone({ ...base, context: snapshot.target.context });
+    if (byContext.zone) return byContext;
+  }
+  const detected = snapshot.target.distribution;
+  if (detected) {
+    const r = resolveZone({ ...base, distribution: detected });
+    return { ...r, how: `nodes run ${detected}; ${r.how.replace(/^--distribution \w+; /, "")}` };
+  }
+  return { how: "no zone: no --zone, no config entry for the context, no nodes to tell the distribution" } as ReturnType<typeof resolveZone>;
+}
+
+async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
+  if (req.from?.length) {
+    const { readDump } = await import("../sources/dump.js");
+    return [await readDump(req.from, { cwd: req.cwd })];
+  }
+  const live = req.live ?? { contexts: [] };
+  const { loadKubeConfig, contextsOf } = await import("../sources/kubeconfig.js");
+  const { readCluster } = await import("../sources/live.js");
+  const kcOpts = {
+    ...(live.kubeconfig ? { kubeconfig: live.kubeconfig } : {}),
+    ...(live.kubeconfigEnv ? { kubeconfigEnv: live.kubeconfigEnv } : {}),
+    ...(live.home ? { home: live.home } : {}),
+    cwd: live.cwd ?? req.cwd,
+  };
+  const first = await loadKubeConfig({ ...kcOpts, ...(live.contexts[0] ? { context: live.contexts[0] } : {}) });
+  const contexts = live.allContexts ? contextsOf(first).map((c) => c.name) : live.contexts.length ? live.contexts : [first.getCurrentContext()];
+  // Contexts are read concurrently; each gets its own KubeConfig so the current context does not race.
+  return Promise.all(
+    contexts.map(async (context) => {
+      const kubeConfig = await loadKubeConfig({ ...kcOpts, context });
+      return readCluster({
+        kubeConfig,
+        context,
+        ...(live.namespace ? { namespace: live.namespace } : {}),
+        ...(live.timeoutMs ? { timeoutMs: live.timeoutMs } : {}),
+        logs: live.logs === false ? false : { previous: true, current: true },
+        ...(req.onProgress ? { onProgress: (m: string) => req.onProgress!(contexts.length > 1 ? `${context}: ${m}` : m) } : {}),
+      });
+    }),
+  );
+}
+
+async function scanStreams(req: ScanRequest, r: RedisSource, livePods: Set<string> | undefined) {
+  const redis = await import("../sources/redis.js");
+  const { PITFALL_ID, checkStreams } = await import("../rules/stale-consumer-groups.js");
+  const target = redis.redisTargetOf({
+    ...(r.url ? { url: r.url } : {}),
+    ...(req.config.redis ? { config: req.config.redis } : {}),
+    ...(r.password ? { password: r.password } : {}),
+    defaultPort: req.config.expect.redisPort,
+  });
+  const client = await redis.connectRedis(target, { timeoutMs: r.timeoutMs });
+  try {
+    const snapshot = await redis.readStreams(client, {
+      pattern: req.config.redis?.streams ?? "*",
+      ...(req.config.redis?.groups?.length ? { groups: req.config.redis.groups } : {}),
+    });
+    const pitfall = req.kb.byId.get(PITFALL_ID);
+    const findings = checkStreams(snapshot, {
+      idleMs: r.idleMs,
+      maxDeliveries: r.maxDeliveries,
+      ...(livePods ? { livePods } : {}),
+      ...(pitfall ? { pitfall } : {}),
+    });
+    return { findings, incomplete: snapshot.incomplete };
+  } finally {
+    await client.close();
+  }
+}
