@@ -38,10 +38,38 @@ const KUBE_LINTER = [
     { file: "latest-tag.yml", check: "latest tag", kind, name: "app", flag: true },
   ]),
   // The fixtures put `requests:` / `limit:` beside the container, not under `resources:`: no resources at all.
-  { file: "unset-cpu-requirements.yml", check: "requests/limits", kind: "Deployment", name: "app1", flag: true, fields: ["requests.cpu"] },
-  { file: "unset-cpu-requirements.yml", check: "requests/limits", kind: "DeploymentConfig", name: "app2", flag: true, fields: ["requests.cpu"] },
-  { file: "unset-memory-requirements.yml", check: "requests/limits", kind: "Deployment", name: "app1", flag: true, fields: ["limits.memory"] },
-  { file: "unset-memory-requirements.yml", check: "requests/limits", kind: "DeploymentConfig", name: "app2", flag: true, fields: ["limits.memory"] },
+  {
+    file: "unset-cpu-requirements.yml",
+    check: "requests/limits",
+    kind: "Deployment",
+    name: "app1",
+    flag: true,
+    fields: ["requests.cpu"],
+  },
+  {
+    file: "unset-cpu-requirements.yml",
+    check: "requests/limits",
+    kind: "DeploymentConfig",
+    name: "app2",
+    flag: true,
+    fields: ["requests.cpu"],
+  },
+  {
+    file: "unset-memory-requirements.yml",
+    check: "requests/limits",
+    kind: "Deployment",
+    name: "app1",
+    flag: true,
+    fields: ["limits.memory"],
+  },
+  {
+    file: "unset-memory-requirements.yml",
+    check: "requests/limits",
+    kind: "DeploymentConfig",
+    name: "app2",
+    flag: true,
+    fields: ["limits.memory"],
+  },
 ];
 
 const KUBE_SCORE = [
@@ -82,7 +110,12 @@ function polarisCases(dir) {
       const flag = name.startsWith("failure") ? true : name.startsWith("success") ? false : undefined;
       if (flag === undefined) continue;
       // Each of these files holds one pod-running object; it is matched by file alone.
-      out.push({ file: `${sub}/${name}`, check: spec.check, flag, ...(spec.fields ? { fields: spec.fields } : {}) });
+      out.push({
+        file: `${sub}/${name}`,
+        check: spec.check,
+        flag,
+        ...(spec.fields ? { fields: spec.fields } : {}),
+      });
     }
   }
   return out;
@@ -140,7 +173,9 @@ function pct(a, b) {
 
 async function main() {
   if (!existsSync(peers)) {
-    console.log(`conformance: ${relative(root, peers)} is not here (a fresh clone has no peer fixtures); nothing to compare.`);
+    console.log(
+      `conformance: ${relative(root, peers)} is not here (a fresh clone has no peer fixtures); nothing to compare.`,
+    );
     return 0;
   }
   const cli = await loadCli();
@@ -169,7 +204,9 @@ async function main() {
         stat.agree++;
         // Both flag an unset policy on an untagged image: the peer because it is not Always, the page because it defaults to Always.
         if (c.check === "pull policy" && c.flag)
-          notes.push(`  ${peer} · ${c.check} · ${c.file}: both flag it, for opposite reasons (the unset policy defaults to Always)`);
+          notes.push(
+            `  ${peer} · ${c.check} · ${c.file}: both flag it, for opposite reasons (the unset policy defaults to Always)`,
+          );
       } else {
         const why = DELIBERATE.find((d) => d.when(c))?.why;
         if (why) stat.deliberate++;
@@ -195,14 +232,32 @@ async function main() {
     String(r.deliberate),
     pct(r.agree + r.deliberate, r.total),
   ]);
-  const sum = rows.reduce((a, r) => ({ agree: a.agree + r.agree, total: a.total + r.total, deliberate: a.deliberate + r.deliberate }), {
-    agree: 0,
-    total: 0,
-    deliberate: 0,
-  });
-  table.push(["all", "", `${sum.agree}/${sum.total}`, pct(sum.agree, sum.total), String(sum.deliberate), pct(sum.agree + sum.deliberate, sum.total)]);
+  const sum = rows.reduce(
+    (a, r) => ({
+      agree: a.agree + r.agree,
+      total: a.total + r.total,
+      deliberate: a.deliberate + r.deliberate,
+    }),
+    {
+      agree: 0,
+      total: 0,
+      deliberate: 0,
+    },
+  );
+  table.push([
+    "all",
+    "",
+    `${sum.agree}/${sum.total}`,
+    pct(sum.agree, sum.total),
+    String(sum.deliberate),
+    pct(sum.agree + sum.deliberate, sum.total),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
-  const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (cells) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   console.log(line(header));
   console.log(line(widths.map((w) => "-".repeat(w))));
   for (const r of table) console.log(line(r));

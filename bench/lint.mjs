@@ -12,12 +12,25 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const RESOURCES = 10_000;
 const FILES = 300;
+const WARM_RESOURCES = 1_000;
+const ROUNDS = 3;
 const TARGET_PARSE_RATIO = 1.5;
 const TARGET_MONOKLE_SPEEDUP = 20;
 
 // ---------------------------------------------------------------- corpus
 
-const KINDS = ["Deployment", "Service", "ConfigMap", "StatefulSet", "Deployment", "Pod", "Service", "ExternalSecret", "DaemonSet", "ConfigMap"];
+const KINDS = [
+  "Deployment",
+  "Service",
+  "ConfigMap",
+  "StatefulSet",
+  "Deployment",
+  "Pod",
+  "Service",
+  "ExternalSecret",
+  "DaemonSet",
+  "ConfigMap",
+];
 
 function container(i, { pitfall }) {
   const policy = pitfall === "always" ? "Always" : "IfNotPresent";
@@ -62,7 +75,9 @@ function resource(i) {
   const name = `app-${i}`;
   const ns = `team-${i % 11}`;
   // About one workload in six carries a pitfall.
-  const pitfall = ["host-network", "no-resources", "always", "redis-port", undefined, undefined][Math.floor(i / KINDS.length) % 6];
+  const pitfall = ["host-network", "no-resources", "always", "redis-port", undefined, undefined][
+    Math.floor(i / KINDS.length) % 6
+  ];
   const opts = { pitfall };
   const meta = `metadata:
   name: ${name}
@@ -127,12 +142,12 @@ spec:
   }
 }
 
-function writeCorpus(dir) {
+function writeCorpus(dir, count) {
   const perFile = Math.ceil(RESOURCES / FILES);
   let n = 0;
-  for (let f = 0; n < RESOURCES; f++) {
+  for (let f = 0; n < count; f++) {
     const docs = [];
-    for (let k = 0; k < perFile && n < RESOURCES; k++) docs.push(resource(n++));
+    for (let k = 0; k < perFile && n < count; k++) docs.push(resource(n++));
     const folder = join(dir, `team-${f % 11}`);
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, `release-${f}.yaml`), `---\n${docs.join("\n---\n")}\n`);
@@ -196,7 +211,9 @@ async function monokleContender(dir) {
   // Offline by construction: the default loader registers the bundled plugins only; any fetch fails loudly.
   globalThis.fetch = () => Promise.reject(new Error("network is off in this benchmark"));
   // Every plugin that ships inside the package; kubernetes-schema, open-policy-agent and admission-policy fetch theirs.
-  const config = { plugins: { practices: true, "pod-security-standards": true, "yaml-syntax": true, "resource-links": true } };
+  const config = {
+    plugins: { practices: true, "pod-security-standards": true, "yaml-syntax": true, "resource-links": true },
+  };
   const validator = new m.MonokleValidator(
     {
       loader: new m.DefaultPluginLoader(),
@@ -209,7 +226,9 @@ async function monokleContender(dir) {
   );
   await validator.preload(config);
   if (validator.getPlugins().length !== Object.keys(config.plugins).length)
-    throw new Error(`monokle loaded ${validator.getPlugins().length} plugins; failed: ${validator.getFailedPlugins().join(", ")}`);
+    throw new Error(
+      `monokle loaded ${validator.getPlugins().length} plugins; failed: ${validator.getFailedPlugins().join(", ")}`,
+    );
   return async () => {
     // Monokle takes resources already split out of their files, each with its own text; that split is its input stage.
     const resources = [];
@@ -243,27 +262,59 @@ async function monokleContender(dir) {
 
 const CONTENDERS = { pitfall: pitfallContender, parse: parseContender, monokle: monokleContender };
 
-async function child(name, dir, runs) {
-  const run = await CONTENDERS[name](dir);
-  const first = await run(); // warm-up: JIT, caches
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    globalThis.gc?.();
-    const t0 = process.hrtime.bigint();
-    await run();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function timed(run) {
+  globalThis.gc?.();
+  const t0 = process.hrtime.bigint();
+  const result = await run();
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, ...result };
+}
+
+/**
+ * Timing child: all three contenders in one process, warmed up on a small corpus, then run in alternating rounds,
+ * so a busy machine slows them alike and the ratios hold. Monokle, the slow one, runs once in the middle round.
+ */
+async function timingChild(dir, warmDir, rounds) {
+  const runs = {};
+  for (const name of Object.keys(CONTENDERS)) {
+    const make = CONTENDERS[name];
+    runs[name] = { full: await make(dir), warm: await make(warmDir) };
+    await runs[name].warm();
   }
-  times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)];
+  const out = { parse: [], pitfall: [], monokle: [] };
+  for (let i = 0; i < rounds; i++) {
+    out.parse.push(await timed(runs.parse.full));
+    out.pitfall.push(await timed(runs.pitfall.full));
+    if (i === Math.floor(rounds / 2)) out.monokle.push(await timed(runs.monokle.full));
+  }
+  const summary = {};
+  for (const [name, list] of Object.entries(out))
+    summary[name] = { ...list[0], ms: median(list.map((r) => r.ms)) };
+  summary.parseRatio = median(out.parse.map((p, i) => out.pitfall[i].ms / p.ms));
+  process.stdout.write(JSON.stringify(summary));
+}
+
+/** Memory child: one contender alone, a warm-up on the small corpus, one run on the full one; its peak RSS. */
+async function memoryChild(name, dir, warmDir) {
+  await (await CONTENDERS[name](warmDir))();
+  const run = await CONTENDERS[name](dir);
+  const r = await timed(run);
   // maxRSS is the peak of this process: node itself, the contender's modules, and its runs.
-  const peakRss = process.resourceUsage().maxRSS * 1024;
-  process.stdout.write(JSON.stringify({ name, ms: median, times, peakRss, ...first }));
+  process.stdout.write(
+    JSON.stringify({
+      name,
+      peakRss: process.resourceUsage().maxRSS * 1024,
+      heapUsed: process.memoryUsage().heapUsed,
+      ms: r.ms,
+    }),
+  );
 }
 
 // ---------------------------------------------------------------- parent
 
-function measure(name, dir, runs) {
-  const out = execFileSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--child", name, dir, String(runs)], {
+function childRun(args) {
+  const out = execFileSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), ...args], {
     cwd: root,
     encoding: "utf8",
     maxBuffer: 1 << 24,
@@ -276,42 +327,69 @@ const rate = (r) => `${Math.round(r.resources / (r.ms / 1000)).toLocaleString("e
 
 async function parent() {
   const dir = mkdtempSync(join(tmpdir(), "pitfall-bench-lint-"));
+  const warmDir = mkdtempSync(join(tmpdir(), "pitfall-bench-warm-"));
   try {
-    writeCorpus(dir);
+    writeCorpus(dir, RESOURCES);
+    writeCorpus(warmDir, WARM_RESOURCES);
     const files = yamlFiles(dir);
     const bytes = files.reduce((n, f) => n + readFileSync(f).length, 0);
-    console.log(`corpus: ${RESOURCES.toLocaleString("en-US")} resources in ${files.length} files (${mb(bytes)}), ${dir}`);
-    console.log("each contender: its own process, one warm-up run, then the median of the timed runs\n");
-    const parse = measure("parse", dir, 5);
-    const lint = measure("pitfall", dir, 5);
-    const monokle = measure("monokle", dir, 1);
+    console.log(
+      `corpus: ${RESOURCES.toLocaleString("en-US")} resources in ${files.length} files (${mb(bytes)})`,
+    );
+    console.log(
+      `timing: one process, warmed up on ${WARM_RESOURCES} resources, ${ROUNDS} alternating rounds (median); monokle once`,
+    );
+    console.log("memory: each contender alone in its own process (peak RSS, node itself included)\n");
+    const t = childRun(["--timing", dir, warmDir, String(ROUNDS)]);
+    const mem = {
+      pitfall: childRun(["--memory", "pitfall", dir, warmDir]),
+      parse: childRun(["--memory", "parse", dir, warmDir]),
+    };
     const rows = [
-      ["pitfall lint (read + engine + JSON)", lint],
-      ["yaml parse with positions (floor)", parse],
-      ["@monokle/validation (offline plugins)", monokle],
+      ["pitfall lint (read + engine + JSON)", t.pitfall, mem.pitfall],
+      ["yaml parse with positions (floor)", t.parse, mem.parse],
+      ["@monokle/validation (offline plugins)", t.monokle, undefined],
     ];
-    const table = rows.map(([label, r]) => [label, `${r.ms.toFixed(0)} ms`, rate(r), mb(r.peakRss), String(r.resources), r.findings === undefined ? "-" : String(r.findings)]);
+    const table = rows.map(([label, r, m]) => [
+      label,
+      `${r.ms.toFixed(0)} ms`,
+      rate(r),
+      m ? mb(m.peakRss) : "-",
+      String(r.resources),
+      r.findings === undefined ? "-" : String(r.findings),
+    ]);
     const header = ["contender", "time", "resources/s", "peak RSS", "resources", "findings"];
-    const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
-    const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+    const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+    const line = (cells) =>
+      cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
     console.log(line(header));
     console.log(widths.map((w) => "-".repeat(w)).join("  "));
-    for (const t of table) console.log(line(t));
-    const parseRatio = lint.ms / parse.ms;
-    const speedup = monokle.ms / lint.ms;
+    for (const row of table) console.log(line(row));
+    const speedup = t.monokle.ms / t.pitfall.ms;
+    const floorSpeedup = t.monokle.ms / t.parse.ms;
     console.log("");
     console.log(
-      `pitfall / parse floor: ${parseRatio.toFixed(2)}x  (target <= ${TARGET_PARSE_RATIO}x: ${parseRatio <= TARGET_PARSE_RATIO ? "met" : "NOT met"})`,
+      `pitfall / parse floor: ${t.parseRatio.toFixed(2)}x  (median of paired rounds; target <= ${TARGET_PARSE_RATIO}x: ${t.parseRatio <= TARGET_PARSE_RATIO ? "met" : "NOT met"})`,
     );
     console.log(
-      `monokle / pitfall:     ${speedup.toFixed(1)}x  (target >= ${TARGET_MONOKLE_SPEEDUP}x: ${speedup >= TARGET_MONOKLE_SPEEDUP ? "met" : "NOT met"}; monokle ran ${monokle.plugins} bundled plugins)`,
+      `monokle / pitfall:     ${speedup.toFixed(1)}x  (target >= ${TARGET_MONOKLE_SPEEDUP}x: ${speedup >= TARGET_MONOKLE_SPEEDUP ? "met" : "NOT met"}; monokle ran ${t.monokle.plugins} bundled plugins)`,
     );
-    if (lint.resources !== parse.resources || monokle.resources !== parse.resources)
-      console.log(`note: resource counts differ (pitfall ${lint.resources}, parse ${parse.resources}, monokle ${monokle.resources})`);
+    console.log(
+      `monokle / parse floor: ${floorSpeedup.toFixed(1)}x  (the most any linter that parses with positions could gain)`,
+    );
+    if (t.pitfall.resources !== t.parse.resources || t.monokle.resources !== t.parse.resources)
+      console.log(
+        `note: resource counts differ (pitfall ${t.pitfall.resources}, parse ${t.parse.resources}, monokle ${t.monokle.resources})`,
+      );
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    rmSync(warmDir, { recursive: true, force: true });
   }
 }
 
-if (process.argv[2] === "--child") await child(process.argv[3], process.argv[4], Number(process.argv[5]));
+const [mode, ...args] = process.argv.slice(2);
+if (mode === "--timing") await timingChild(args[0], args[1], Number(args[2]));
+else if (mode === "--memory") await memoryChild(args[0], args[1], args[2]);
+// `--corpus DIR`: write the corpus and stop, for profiling one contender by hand.
+else if (mode === "--corpus") writeCorpus(args[0], RESOURCES);
 else await parent();

@@ -1,11 +1,14 @@
 // The explicit list of commands. Each module defines its flags and loads heavy code only when it runs.
 import type { Command } from "commander";
 import { registerDocs } from "./docs.js";
+import { registerExplain } from "./explain.js";
 import { registerKb } from "./kb.js";
 import { registerLint } from "./lint.js";
 import type { CliRun } from "./main.js";
+import { registerMcp } from "./mcp.js";
 import { registerScan } from "./scan.js";
 import { registerStreams } from "./streams.js";
+import { registerUpgradeCheck } from "./upgrade-check.js";
 
 export function registerCommands(program: Command, run: CliRun): void {
   registerKb(program, run);
@@ -13,4 +16,7 @@ export function registerCommands(program: Command, run: CliRun): void {
   registerLint(program, run);
   registerScan(program, run);
   registerStreams(program, run);
+  registerExplain(program, run);
+  registerUpgradeCheck(program, run);
+  registerMcp(program, run);
 }

@@ -1,5 +1,5 @@
 // `pitfall kb`: the knowledge base — list, show, search, lint, fmt, add.
-import { Command, Option } from "commander";
+import { type Command, Option } from "commander";
 import { registerKbAdd } from "./kb-add.js";
 import { registerKbFmt } from "./kb-fmt.js";
 import { registerKbLint } from "./kb-lint.js";

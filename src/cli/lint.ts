@@ -38,21 +38,37 @@ export function registerLint(program: Command, run: CliRun): void {
       .command("lint")
       .description("check manifests against the pitfalls before they are deployed")
       .argument("[paths...]", "files or folders of manifests (.yaml, .yml, .json), or - for stdin", ["."])
-      .addOption(new Option("--zone <zone>", "the zone the manifests go to (1, 2, …); zone-specific pitfalls follow it"))
       .addOption(
-        new Option("--distribution <name>", "the target's distribution, when no zone says it").choices(["k3s", "managed"]),
+        new Option(
+          "--zone <zone>",
+          "the zone the manifests go to (1, 2, …); zone-specific pitfalls follow it",
+        ),
       )
       .addOption(
-        new Option("--nodes <file>", "Node objects (kubectl get nodes -o yaml) for the capacity check; not linted"),
+        new Option("--distribution <name>", "the target's distribution, when no zone says it").choices([
+          "k3s",
+          "managed",
+        ]),
       )
       .addOption(
-        new Option("--fail-on <severity>", "exit 1 for findings at or above this severity (CRITICAL, HIGH, MEDIUM, LOW)")
+        new Option(
+          "--nodes <file>",
+          "Node objects (kubectl get nodes -o yaml) for the capacity check; not linted",
+        ),
+      )
+      .addOption(
+        new Option(
+          "--fail-on <severity>",
+          "exit 1 for findings at or above this severity (CRITICAL, HIGH, MEDIUM, LOW)",
+        )
           .argParser(parseSeverity)
           .default("LOW"),
       )
       .addOption(new Option("--show-suppressed", "list suppressed findings and the reason for each"))
       .addOption(
-        new Option("-o, --output <format>", "output format").choices(["text", "json", "sarif", "markdown"]).default("text"),
+        new Option("-o, --output <format>", "output format")
+          .choices(["text", "json", "sarif", "markdown"])
+          .default("text"),
       )
       .addOption(configOption()),
   )
@@ -92,7 +108,9 @@ async function lintCommand(io: Io, paths: string[], flags: Flags): Promise<numbe
   try {
     const config = await configFor(io, flags.config);
     if (flags.nodes === "-" && paths.includes("-"))
-      throw new UsageError("stdin can carry the manifests or the --nodes, not both: write the nodes to a file");
+      throw new UsageError(
+        "stdin can carry the manifests or the --nodes, not both: write the nodes to a file",
+      );
     const kb = await loadKb(io, flags, config.kb);
     reportPageErrors(io, kb);
     const zone = await zoneOf(io, flags, config, kb);
@@ -143,7 +161,8 @@ export function exitCodeOf(findings: Finding[], diagnostics: Diagnostic[], failO
 function reportPageErrors(io: Io, kb: KnowledgeBase): void {
   const errors = kb.diagnostics.filter((d) => d.severity === "error");
   for (const d of errors.slice(0, 5)) io.err(`pitfall: page ${d.file}:${d.line}: ${d.message}\n`);
-  if (errors.length > 5) io.err(`pitfall: … and ${errors.length - 5} more page errors (see \`pitfall kb lint\`)\n`);
+  if (errors.length > 5)
+    io.err(`pitfall: … and ${errors.length - 5} more page errors (see \`pitfall kb lint\`)\n`);
 }
 
 async function zoneOf(io: Io, flags: Flags, config: Config, kb: KnowledgeBase) {
@@ -191,13 +210,19 @@ function checkSomethingRead(paths: string[], snapshot: Snapshot): void {
 }
 
 /** Node objects for the capacity check: marked so the engine reads them but does not lint them. */
-async function addNodes(io: Io, snapshot: Snapshot, file: string, readStdin: () => Promise<string>): Promise<void> {
+async function addNodes(
+  io: Io,
+  snapshot: Snapshot,
+  file: string,
+  readStdin: () => Promise<string>,
+): Promise<void> {
   const { readManifests } = await import("../sources/manifests.js");
   const nodes = await readManifests([file], { cwd: io.cwd, readStdin });
   const unread = nodes.diagnostics.find((d) => UNREAD.has(d.code));
   if (unread) throw new UsageError(`--nodes: ${unread.message}`);
   const found = nodes.objects.filter((o) => o.object.kind === "Node");
-  if (!found.length) throw new UsageError(`--nodes: ${file} holds no Node objects (make it with: kubectl get nodes -o yaml)`);
+  if (!found.length)
+    throw new UsageError(`--nodes: ${file} holds no Node objects (make it with: kubectl get nodes -o yaml)`);
   const others = nodes.objects.length - found.length;
   if (others) io.err(`pitfall: --nodes: ignored ${others} objects of ${file} that are not Nodes\n`);
   for (const o of found) snapshot.objects.push({ object: o.object, origin: { ...o.origin, role: "nodes" } });

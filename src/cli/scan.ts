@@ -95,6 +95,8 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
       ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
       ...(io.env.KUBECONFIG ? { kubeconfigEnv: io.env.KUBECONFIG } : {}),
       ...(io.env.HOME ? { home: io.env.HOME } : {}),
+      ...(io.env.KUBERNETES_SERVICE_HOST ? { serviceHost: io.env.KUBERNETES_SERVICE_HOST } : {}),
+      ...(io.env.KUBERNETES_SERVICE_PORT ? { servicePort: io.env.KUBERNETES_SERVICE_PORT } : {}),
       ...(flags.namespace ? { namespace: flags.namespace } : {}),
       timeoutMs,
       logs: flags.logs,

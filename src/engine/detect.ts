@@ -1,5 +1,6 @@
 // DETECT lines: each pitfall's CEL expressions, compiled once per run and evaluated on every object.
-import { type CompiledDetect, compileDetect } from "../kb/cel.js";
+import type { CelInput } from "@bufbuild/cel";
+import { type CompiledDetect, compileDetect, toCelValue } from "../kb/cel.js";
 import type { DetectRule, Diagnostic, Pitfall } from "../kb/model.js";
 import { valueAt } from "../k8s/fields.js";
 import type { Finding } from "../rules/finding.js";
@@ -36,6 +37,15 @@ export function detectFindings(
 ): { candidates: Candidate[]; diagnostics: Diagnostic[] } {
   const candidates: Candidate[] = [];
   const diagnostics: Diagnostic[] = [];
+  // Each object is converted for CEL once, however many expressions read it.
+  const inputs = new Map<SourcedObject, CelInput>();
+  const inputOf = (o: SourcedObject) => {
+    const known = inputs.get(o);
+    if (known !== undefined) return known;
+    const input = toCelValue(o.object);
+    inputs.set(o, input);
+    return input;
+  };
   for (const pitfall of pitfalls) {
     const compiled: Compiled[] = [];
     for (const rule of pitfall.detect) {
@@ -56,7 +66,7 @@ export function detectFindings(
     if (!compiled.length) continue;
     for (const o of subjects) {
       if (hooks.skip(pitfall.id, o)) continue;
-      const hit = compiled.find((c) => matches(c, o));
+      const hit = compiled.find((c) => matches(c, inputOf(o)));
       if (!hit) continue;
       const path = hit.fields.find((f) => valueAt(o.object, f) !== undefined);
       const report: Report = {
@@ -73,9 +83,9 @@ export function detectFindings(
   return { candidates, diagnostics };
 }
 
-function matches(c: Compiled, o: SourcedObject): boolean {
+function matches(c: Compiled, input: CelInput): boolean {
   try {
-    return c.program.evaluate(o.object) === true;
+    return c.program.evaluateInput(input) === true;
   } catch {
     // The CEL runtime should turn every failure into an error value; a throw is treated the same way.
     return false;

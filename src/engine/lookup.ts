@@ -29,9 +29,7 @@ export function lookupOf(snapshot: Snapshot): Lookup {
       kinds = new Map();
       for (const o of snapshot.objects) {
         const k = String(o.object.kind ?? "");
-        let list = kinds.get(k);
-        if (!list) kinds.set(k, (list = []));
-        list.push(o);
+        pushTo(kinds, k, o);
       }
     }
     return kinds;
@@ -63,11 +61,8 @@ export function lookupOf(snapshot: Snapshot): Lookup {
           const inv = (e.object as { involvedObject?: Record<string, unknown>; regarding?: Record<string, unknown> }).involvedObject ??
             (e.object as { regarding?: Record<string, unknown> }).regarding;
           if (!inv) continue;
-          for (const k of new Set([eventKey(inv), key(String(inv.kind ?? ""), inv.namespace as string | undefined, String(inv.name ?? ""))])) {
-            let list = events.get(k);
-            if (!list) events.set(k, (list = []));
-            list.push(e.object);
-          }
+          for (const k of new Set([eventKey(inv), key(String(inv.kind ?? ""), inv.namespace as string | undefined, String(inv.name ?? ""))]))
+            pushTo(events, k, e.object);
         }
         for (const list of events.values()) list.sort((a, b) => eventTime(a) - eventTime(b));
       }
@@ -81,9 +76,7 @@ export function lookupOf(snapshot: Snapshot): Lookup {
         for (const p of byKindMap().get("Pod") ?? []) {
           const n = (p.object.spec as { nodeName?: unknown } | undefined)?.nodeName;
           if (typeof n !== "string") continue;
-          let list = nodes.get(n);
-          if (!list) nodes.set(n, (list = []));
-          list.push(p.object);
+          pushTo(nodes, n, p.object);
         }
       }
       return nodes.get(node) ?? [];
@@ -98,4 +91,10 @@ function eventTime(e: KubeObject): number {
   const t = r.lastTimestamp ?? r.eventTime ?? r.firstTimestamp ?? r.metadata?.creationTimestamp;
   const ms = t ? Date.parse(t) : Number.NaN;
   return Number.isNaN(ms) ? 0 : ms;
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }

@@ -91,6 +91,8 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
 
   const candidates: Candidate[] = [];
   const unknownPitfalls = new Set<string>();
+  /** Pitfalls a rule ran for on this target. */
+  const ran = new Set<string>();
   for (const rule of opts.rules ?? allRules()) {
     const meta = rule.meta;
     if (!meta.runs.includes(opts.mode)) continue;
@@ -101,6 +103,7 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
       skip(meta.pitfall, why);
       continue;
     }
+    ran.add(meta.pitfall);
     if (!pitfall && !unknownPitfalls.has(meta.pitfall)) {
       unknownPitfalls.add(meta.pitfall);
       diagnostics.push({
@@ -142,6 +145,8 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
       if (!p.detect.length) continue;
       const why = zoneMismatch(p.zones, target, opts.kb);
       if (why) skip(p.id, why);
+      // The built-in page's DETECT lines stand in for detectors; where one of ours ran, it is the precise check.
+      else if (opts.kb.builtinFile !== undefined && p.source.file === opts.kb.builtinFile && ran.has(p.id)) continue;
       else applicable.push(p);
     }
     // A built-in rule's report is more precise than a DETECT match on the same object for the same pitfall.
@@ -150,7 +155,7 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
       skip: (pitfall, o) => reported.has(`${pitfall}\u0000${objectKey(o)}`),
       finding: (pitfall, o, report) => findingOf(DETECT_META, pitfall, report, o, target),
     });
-    candidates.push(...detected.candidates);
+    candidates.push(...topmostOnly(detected.candidates));
     diagnostics.push(...detected.diagnostics);
   }
 
@@ -318,4 +323,24 @@ export function objectRefOf(o: KubeObject): ObjectRef {
   const apiVersion = asString(asRecord(o)?.apiVersion);
   if (apiVersion) ref.apiVersion = apiVersion;
   return ref;
+}
+
+/**
+ * A DETECT line about a pod template matches the Deployment, its ReplicaSets and their pods alike; keep
+ * the match on the object highest up the owner chain, where the template is written.
+ */
+function topmostOnly(candidates: Candidate[]): Candidate[] {
+  const matched = new Map<string, Set<string>>();
+  for (const c of candidates) {
+    const uid = c.subject.object.metadata?.uid;
+    if (!uid) continue;
+    const set = matched.get(c.finding.pitfall);
+    if (set) set.add(uid);
+    else matched.set(c.finding.pitfall, new Set([uid]));
+  }
+  return candidates.filter((c) => {
+    const owners = c.subject.object.metadata?.ownerReferences;
+    const set = matched.get(c.finding.pitfall);
+    return !(Array.isArray(owners) && set && owners.some((o) => o && typeof o.uid === "string" && set.has(o.uid)));
+  });
 }

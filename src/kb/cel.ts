@@ -4,7 +4,12 @@ import { type CelInput, celEnv, isCelError, isCelList, isCelMap, parse, plan } f
 import { strings } from "@bufbuild/cel/ext";
 
 export type CompiledDetect =
-  | { ok: true; evaluate(obj: unknown): boolean | Error }
+  | {
+      ok: true;
+      evaluate(obj: unknown): boolean | Error;
+      /** Same, on an object already converted with toCelValue (convert once, evaluate many). */
+      evaluateInput(input: CelInput): boolean | Error;
+    }
   | { ok: false; message: string; column?: number };
 
 /** The one variable a DETECT expression may use. */
@@ -45,7 +50,10 @@ export function compileDetect(expr: string): CompiledDetect {
   return {
     ok: true,
     evaluate(obj: unknown): boolean | Error {
-      const result = program({ [DETECT_VARIABLE]: toCelValue(obj) });
+      return this.evaluateInput(toCelValue(obj));
+    },
+    evaluateInput(input: CelInput): boolean | Error {
+      const result = program({ [DETECT_VARIABLE]: input });
       if (isCelError(result)) return result;
       if (typeof result !== "boolean") return new Error(`DETECT must give a bool, got ${describe(result)}`);
       return result;

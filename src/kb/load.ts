@@ -15,6 +15,8 @@ export interface KnowledgeBase {
   diagnostics: Diagnostic[];
   /** Zone → distribution, merged over pages (later pages win per zone). */
   zoneMap: ZoneDistribution[];
+  /** The built-in page's file name as pitfalls carry it, when it was loaded. */
+  builtinFile?: string;
 }
 
 export interface LoadOptions {
@@ -67,7 +69,9 @@ export async function loadKnowledgeBase(opts: LoadOptions): Promise<KnowledgeBas
     ...(await pageFiles(opts.paths ?? [], opts.cwd)),
   ];
   const pages = await Promise.all(files.map(async (f) => parsePage(await readFile(f, "utf8"), displayPath(f, opts.cwd))));
-  return knowledgeBaseOf(pages);
+  const kb = knowledgeBaseOf(pages);
+  if (opts.builtin !== false) kb.builtinFile = displayPath(builtinPagePath(), opts.cwd);
+  return kb;
 }
 
 export function knowledgeBaseOf(pages: Page[]): KnowledgeBase {

@@ -16,6 +16,8 @@ export interface JsonFinding {
   message: string;
   evidence?: Evidence[];
   runbook?: RunbookStep[];
+  context?: string;
+  zone?: string;
 }
 
 export interface JsonReport {
@@ -58,7 +60,8 @@ export function jsonReport(input: ReportInput, opts: JsonOptions = {}): JsonRepo
       out.reason = s.reason;
       return out as unknown as JsonSuppression;
     });
-  if (input.incomplete?.length) report.incomplete = input.incomplete.map((i) => ({ resource: i.resource, reason: i.reason }));
+  if (input.incomplete?.length)
+    report.incomplete = input.incomplete.map((i) => ({ resource: i.resource, reason: i.reason }));
   return report;
 }
 
@@ -80,13 +83,22 @@ export function jsonFinding(f: Finding): JsonFinding {
   if (f.column !== undefined) out.column = f.column;
   out.message = f.message;
   if (f.evidence?.length)
-    out.evidence = f.evidence.map((e) => ({ kind: e.kind, text: e.text, ...(e.source ? { source: e.source } : {}) }));
+    out.evidence = f.evidence.map((e) => ({
+      kind: e.kind,
+      text: e.text,
+      ...(e.source ? { source: e.source } : {}),
+    }));
   if (f.runbook?.length)
     out.runbook = f.runbook.map((s) => ({
       kind: s.kind,
       text: s.text,
       ...(s.unfilled?.length ? { unfilled: s.unfilled } : {}),
     }));
+  // Live findings (no file) say where they were seen; a manifest finding's zone is the run's, said once on stderr.
+  if (f.file === undefined) {
+    if (f.context !== undefined) out.context = f.context;
+    if (f.zone !== undefined) out.zone = f.zone;
+  }
   return out as unknown as JsonFinding;
 }
 

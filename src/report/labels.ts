@@ -32,3 +32,13 @@ export function countsText(findings: Finding[]): string {
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }
+
+/** Whether evidence such as `hostNetwork: true` only repeats the quoted source line (quotes and `- ` aside). */
+export function repeatsLine(evidence: string, line: string): boolean {
+  const norm = (t: string) =>
+    t
+      .replace(/["']/g, "")
+      .replace(/^\s*-\s+/, "")
+      .trim();
+  return norm(evidence) === norm(line);
+}

@@ -1,6 +1,6 @@
 // A pull-request comment: a summary table, then one collapsible block per finding with its steps.
 import { compareFindings, type Finding } from "../rules/finding.js";
-import { countsText, locationLabel, objectLabel, plural } from "./labels.js";
+import { countsText, locationLabel, objectLabel, plural, repeatsLine } from "./labels.js";
 import { escapeMarkdown, inlineCode, shownSteps, stepMarkdown } from "./steps.js";
 import type { ReportInput, SourceLine } from "./types.js";
 
@@ -50,7 +50,10 @@ export function formatMarkdown(input: ReportInput, opts: MarkdownOptions = {}): 
     shown++;
   }
   if (shown < findings.length)
-    out.push(`_${plural(findings.length - shown, "more finding")} not detailed here (comment size limit); run \`pitfall lint\` locally._`, "");
+    out.push(
+      `_${plural(findings.length - shown, "more finding")} not detailed here (comment size limit); run \`pitfall lint\` locally._`,
+      "",
+    );
 
   if (opts.showSuppressed && input.suppressed.length) {
     out.push("<details>", `<summary>${plural(input.suppressed.length, "suppressed finding")}</summary>`, "");
@@ -89,11 +92,16 @@ function details(f: Finding, input: ReportInput, sourceLine?: SourceLine): strin
   const body: string[] = ["<details>", `<summary>${summary}</summary>`, "", escapeMarkdown(f.message), ""];
   const quoted = f.file && f.line !== undefined ? sourceLine?.(f.file, f.line) : undefined;
   if (quoted !== undefined) body.push("```yaml", `${quoted.trimEnd()}`, "```", "");
-  for (const e of f.evidence ?? []) body.push(`- _${escapeMarkdown(e.kind)}_: ${escapeMarkdown(e.text)}`);
-  if (f.evidence?.length) body.push("");
+  const evidence = (f.evidence ?? []).filter((e) => quoted === undefined || !repeatsLine(e.text, quoted));
+  for (const e of evidence) body.push(`- _${escapeMarkdown(e.kind)}_: ${escapeMarkdown(e.text)}`);
+  if (evidence.length) body.push("");
   const steps = shownSteps(f, pitfall);
   if (steps.length) body.push(...steps.map((s) => `- ${stepMarkdown(s)}`), "");
-  body.push(`Pitfall: ${inlineCode(f.pitfall)}${f.container ? ` · container ${inlineCode(f.container)}` : ""}`, "", "</details>");
+  body.push(
+    `Pitfall: ${inlineCode(f.pitfall)}${f.container ? ` · container ${inlineCode(f.container)}` : ""}`,
+    "",
+    "</details>",
+  );
   return body.join("\n");
 }
 

@@ -36,7 +36,11 @@ const live: Finding = {
   evidence: [{ kind: "status", text: "restartCount: 8509", source: "status.containerStatuses[0]" }],
   runbook: [
     { kind: "IF", text: "pod is in CrashLoopBackOff" },
-    { kind: "RUN", text: "kubectl logs executor-7d9f -n ge-agents --previous -c {container-name}", unfilled: ["container-name"] },
+    {
+      kind: "RUN",
+      text: "kubectl logs executor-7d9f -n ge-agents --previous -c {container-name}",
+      unfilled: ["container-name"],
+    },
   ],
   context: "prod",
 };
@@ -53,7 +57,9 @@ function input(findings: Finding[], extra: Partial<ReportInput> = {}): ReportInp
 
 describe("json", () => {
   it("leaves out file, line and column of live findings, and lists what was not checked", () => {
-    const report = jsonReport(input([live], { incomplete: [{ resource: "externalsecrets", reason: "404: CRD not installed" }] }));
+    const report = jsonReport(
+      input([live], { incomplete: [{ resource: "externalsecrets", reason: "404: CRD not installed" }] }),
+    );
     expect(Object.keys(report)).toEqual(["findings", "errors", "suppressed", "incomplete"]);
     expect(Object.keys(report.findings[0]!)).toEqual([
       "pitfall",
@@ -64,6 +70,7 @@ describe("json", () => {
       "message",
       "evidence",
       "runbook",
+      "context",
     ]);
     expect(report.findings[0]!.runbook![1]).toEqual({
       kind: "RUN",
@@ -81,7 +88,9 @@ describe("json", () => {
 describe("text", () => {
   it("groups live findings by object and shows the whole filled runbook", () => {
     const out = formatText(input([live]));
-    expect(out).toContain("prod: Pod ge-agents/executor-7d9f\n  HIGH     CrashLoopBackOff (crashloopbackoff)\n");
+    expect(out).toContain(
+      "prod: Pod ge-agents/executor-7d9f\n  HIGH     CrashLoopBackOff (crashloopbackoff)\n",
+    );
     expect(out).toContain("    status (status.containerStatuses[0]): restartCount: 8509\n");
     expect(out).toContain("    IF: pod is in CrashLoopBackOff\n");
     expect(out).toContain("(fill in: container-name)");
@@ -109,24 +118,30 @@ describe("sarif", () => {
         ],
       }),
       { version: "9.9.9", showSuppressed: true },
-    ) as any;
-    const run = sarif.runs[0];
+    );
+    const run = sarif.runs[0]!;
     expect(run.tool.driver).toMatchObject({ name: "pitfall", version: "9.9.9" });
     expect(run.tool.driver.rules).toHaveLength(1);
-    expect(run.tool.driver.rules[0].fullDescription.text).toBe("The container starts, crashes, restarts, crashes again.");
-    expect(run.results[0].locations[0]).toEqual({
+    expect(run.tool.driver.rules[0]!.fullDescription.text).toBe(
+      "The container starts, crashes, restarts, crashes again.",
+    );
+    expect(run.results[0]!.locations[0]).toEqual({
       logicalLocations: [{ fullyQualifiedName: "Pod/ge-agents/executor-7d9f/executor", kind: "resource" }],
     });
-    expect(run.results[1].suppressions).toEqual([{ kind: "external", justification: "being decommissioned" }]);
-    expect(run.results[1].level).toBe("warning");
+    expect(run.results[1]!.suppressions).toEqual([
+      { kind: "external", justification: "being decommissioned" },
+    ]);
+    expect(run.results[1]!.level).toBe("warning");
   });
 
   it("leaves suppressed results out unless asked", () => {
     const sarif = sarifReport(
-      input([], { suppressed: [{ pitfall: "x", rule: "y", object: { kind: "Pod", name: "p" }, reason: "r" }] }),
+      input([], {
+        suppressed: [{ pitfall: "x", rule: "y", object: { kind: "Pod", name: "p" }, reason: "r" }],
+      }),
       { version: "1" },
-    ) as any;
-    expect(sarif.runs[0].results).toEqual([]);
+    );
+    expect(sarif.runs[0]!.results).toEqual([]);
   });
 
   it("keeps relative paths relative and encodes what a URI cannot hold", () => {
@@ -138,12 +153,15 @@ describe("sarif", () => {
 
 describe("markdown", () => {
   it("escapes table cells and stays under the size limit", () => {
-    const many = Array.from({ length: 200 }, (_, i): Finding => ({
-      ...live,
-      object: { ...live.object, name: `pod|${i}` },
-      file: `deploy/${i}.yaml`,
-      line: 3,
-    }));
+    const many = Array.from(
+      { length: 200 },
+      (_, i): Finding => ({
+        ...live,
+        object: { ...live.object, name: `pod|${i}` },
+        file: `deploy/${i}.yaml`,
+        line: 3,
+      }),
+    );
     const out = formatMarkdown(input(many), { maxLength: 8000 });
     expect(out.length).toBeLessThan(8000 + 500);
     expect(out).toContain("Pod ge-agents/pod\\|0");

@@ -15,7 +15,62 @@ export interface SarifOptions {
   showSuppressed?: boolean;
 }
 
-type SarifLevel = "error" | "warning" | "note";
+export type SarifLevel = "error" | "warning" | "note";
+
+// The parts of the SARIF 2.1.0 object model this reporter writes.
+export interface SarifMessage {
+  text: string;
+  markdown?: string;
+}
+
+export interface SarifRule {
+  id: string;
+  name: string;
+  shortDescription: SarifMessage;
+  fullDescription: SarifMessage;
+  help: SarifMessage;
+  defaultConfiguration: { level: SarifLevel };
+  properties: { tags: string[]; severity: Severity; pitfall: string; rule: string };
+}
+
+export interface SarifLocation {
+  physicalLocation?: {
+    artifactLocation: { uri: string };
+    region?: { startLine?: number; startColumn?: number };
+  };
+  logicalLocations?: { fullyQualifiedName: string; kind: string }[];
+}
+
+export interface SarifResult {
+  ruleId: string;
+  ruleIndex: number;
+  level: SarifLevel;
+  message: SarifMessage;
+  locations: SarifLocation[];
+  partialFingerprints: Record<string, string>;
+  properties: { severity: Severity; object: string; container?: string };
+  suppressions?: { kind: "external" | "inSource"; justification: string }[];
+}
+
+export interface SarifNotification {
+  level: "error" | "warning";
+  message: SarifMessage;
+  descriptor: { id: string };
+  locations?: SarifLocation[];
+}
+
+export interface SarifRun {
+  tool: { driver: { name: string; version: string; semanticVersion: string; rules: SarifRule[] } };
+  invocations: { executionSuccessful: boolean; toolExecutionNotifications?: SarifNotification[] }[];
+  columnKind: "unicodeCodePoints";
+  results: SarifResult[];
+}
+
+export interface SarifLog {
+  $schema: string;
+  version: "2.1.0";
+  runs: SarifRun[];
+}
 
 /** Severity to SARIF level: what must not ship is an error, what should be looked at a warning. */
 export function sarifLevel(s: Severity): SarifLevel {
@@ -27,13 +82,17 @@ export function sarifRuleId(f: Pick<Finding, "pitfall" | "rule">): string {
   return f.rule === f.pitfall ? f.pitfall : `${f.pitfall}/${f.rule}`;
 }
 
-export function sarifReport(input: ReportInput, opts: SarifOptions): Record<string, unknown> {
+export function sarifReport(input: ReportInput, opts: SarifOptions): SarifLog {
   const suppressed = opts.showSuppressed ? input.suppressed : [];
   const ruleIndex = new Map<string, number>();
-  const rules: Record<string, unknown>[] = [];
+  const rules: SarifRule[] = [];
   const used = [
     ...input.findings.map((f) => ({ pitfall: f.pitfall, rule: f.rule, severity: f.severity })),
-    ...suppressed.map((s) => ({ pitfall: s.pitfall, rule: s.rule, severity: input.pitfall(s.pitfall)?.severity })),
+    ...suppressed.map((s) => ({
+      pitfall: s.pitfall,
+      rule: s.rule,
+      severity: input.pitfall(s.pitfall)?.severity,
+    })),
   ].sort((a, b) => sarifRuleId(a).localeCompare(sarifRuleId(b)));
   for (const u of used) {
     const id = sarifRuleId(u);
@@ -41,7 +100,7 @@ export function sarifReport(input: ReportInput, opts: SarifOptions): Record<stri
     ruleIndex.set(id, rules.length);
     rules.push(sarifRule(id, u, input.pitfall(u.pitfall)));
   }
-  const results = [
+  const results: SarifResult[] = [
     ...[...input.findings].sort(compareFindings).map((f) => sarifResult(f, ruleIndex)),
     // SARIF keeps suppressed results, marked, so code scanning shows them as dismissed with the reason.
     ...suppressed.map((s) => {
@@ -53,17 +112,23 @@ export function sarifReport(input: ReportInput, opts: SarifOptions): Record<stri
         data: {},
         message: `suppressed${s.by ? ` by ${s.by}` : ""}: ${s.reason}`,
       };
-      return { ...sarifResult(finding, ruleIndex), suppressions: [{ kind: "external", justification: s.reason }] };
+      return {
+        ...sarifResult(finding, ruleIndex),
+        suppressions: [{ kind: "external" as const, justification: s.reason }],
+      };
     }),
   ];
   const errors = input.diagnostics.filter((d) => d.severity === "error");
-  const notifications = input.diagnostics.map((d) => ({
-    level: d.severity === "error" ? "error" : "warning",
-    message: { text: d.message },
-    descriptor: { id: d.code },
-    locations: [physicalLocation(d.file, d.line, d.column)],
-  }));
-  const run: Record<string, unknown> = {
+  const notifications = input.diagnostics.map(
+    (d): SarifNotification => ({
+      level: d.severity === "error" ? "error" : "warning",
+      message: { text: d.message },
+      descriptor: { id: d.code },
+      // `<rules>` and the like name no file.
+      ...(isPseudoFile(d.file) ? {} : { locations: [physicalLocation(d.file, d.line, d.column)] }),
+    }),
+  );
+  const run: SarifRun = {
     tool: {
       driver: {
         name: "pitfall",
@@ -92,7 +157,7 @@ function sarifRule(
   id: string,
   f: { pitfall: string; rule: string; severity?: Severity },
   p: Pitfall | undefined,
-): Record<string, unknown> {
+): SarifRule {
   const title = p?.title ?? f.pitfall;
   const prose = p ? proseOf(p) : [];
   const tags = ["kubernetes", "pitfall"];
@@ -110,30 +175,33 @@ function sarifRule(
   };
 }
 
-function sarifResult(f: Finding, ruleIndex: Map<string, number>): Record<string, unknown> {
+function sarifResult(f: Finding, ruleIndex: Map<string, number>): SarifResult {
   const id = sarifRuleId(f);
   const logical = {
     fullyQualifiedName: `${objectLabel(f.object).replace(" ", "/")}${f.container ? `/${f.container}` : ""}`,
     kind: "resource",
   };
-  const location = f.file
+  const location: SarifLocation = f.file
     ? { ...physicalLocation(f.file, f.line, f.column), logicalLocations: [logical] }
     : { logicalLocations: [logical] };
-  const result: Record<string, unknown> = {
+  return {
     ruleId: id,
-    ruleIndex: ruleIndex.get(id),
+    ruleIndex: ruleIndex.get(id) ?? -1,
     level: sarifLevel(f.severity),
     message: { text: f.message },
     locations: [location],
     // Stable across edits that only move lines, so code scanning keeps one alert per object.
     partialFingerprints: { "pitfallObject/v1": fingerprint(f) },
-    properties: { severity: f.severity, object: objectLabel(f.object), ...(f.container ? { container: f.container } : {}) },
+    properties: {
+      severity: f.severity,
+      object: objectLabel(f.object),
+      ...(f.container ? { container: f.container } : {}),
+    },
   };
-  return result;
 }
 
-function physicalLocation(file: string, line?: number, column?: number): Record<string, unknown> {
-  const region: Record<string, number> = {};
+function physicalLocation(file: string, line?: number, column?: number): SarifLocation {
+  const region: { startLine?: number; startColumn?: number } = {};
   if (line !== undefined && line >= 1) region.startLine = line;
   if (region.startLine !== undefined && column !== undefined && column >= 1) region.startColumn = column;
   return {
@@ -142,6 +210,10 @@ function physicalLocation(file: string, line?: number, column?: number): Record<
       ...(Object.keys(region).length ? { region } : {}),
     },
   };
+}
+
+function isPseudoFile(file: string): boolean {
+  return file.startsWith("<") && file !== "<stdin>";
 }
 
 /** Relative paths stay relative (code scanning resolves them against the checkout); each segment encoded. */
@@ -155,7 +227,15 @@ export function fileUri(file: string): string {
 }
 
 function fingerprint(f: Finding): string {
-  const key = [f.pitfall, f.rule, f.file ?? "", f.object.kind, f.object.namespace ?? "", f.object.name, f.container ?? ""];
+  const key = [
+    f.pitfall,
+    f.rule,
+    f.file ?? "",
+    f.object.kind,
+    f.object.namespace ?? "",
+    f.object.name,
+    f.container ?? "",
+  ];
   return createHash("sha256").update(key.join("\u0000")).digest("hex").slice(0, 32);
 }
 

@@ -37,7 +37,12 @@ export function helpMarkdown(p: Pitfall): string {
   for (const b of p.blocks) {
     if (b.type === "prose") out.push(escapeMarkdown(b.text.replace(/\s*\n\s*/g, " ")), "");
     else if (b.type === "code") out.push(`\`\`\`${b.lang ?? ""}`, b.text, "```", "");
-    else out.push(...(b.intro ? [escapeMarkdown(b.intro)] : []), ...b.items.map((i) => `- ${escapeMarkdown(i)}`), "");
+    else
+      out.push(
+        ...(b.intro ? [escapeMarkdown(b.intro)] : []),
+        ...b.items.map((i) => `- ${escapeMarkdown(i)}`),
+        "",
+      );
   }
   if (p.steps.length) out.push(...p.steps.map((s) => `- ${stepMarkdown(s)}`), "");
   return out.join("\n").trimEnd();

@@ -2,7 +2,7 @@
 // each with its location, the quoted source line, the evidence and the pitfall's steps.
 import type { Diagnostic, Severity } from "../kb/model.js";
 import { compareFindings, type Finding, severityRank } from "../rules/finding.js";
-import { countsText, locationLabel, objectLabel, plural } from "./labels.js";
+import { countsText, locationLabel, objectLabel, plural, repeatsLine } from "./labels.js";
 import { shownSteps } from "./steps.js";
 import type { Paint, ReportInput, SourceLine } from "./types.js";
 
@@ -42,7 +42,7 @@ export function formatText(input: ReportInput, opts: TextOptions = {}): string {
     out.push("");
   }
   if (opts.showSuppressed && input.suppressed.length) {
-    out.push(paint("bold", "suppressed"));
+    out.push(paint("bold", "suppressed findings"));
     for (const s of input.suppressed) {
       const where = locationLabel(s) ?? objectLabel(s.object);
       const severity = input.pitfall(s.pitfall)?.severity ?? "";
@@ -64,7 +64,10 @@ function groupsOf(input: ReportInput): Group[] {
   const groups = new Map<string, Group>();
   const group = (key: string) => {
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { key, findings: [], diagnostics: [], rank: 99 }));
+    if (!g) {
+      g = { key, findings: [], diagnostics: [], rank: 99 };
+      groups.set(key, g);
+    }
     return g;
   };
   for (const f of input.findings) {
@@ -90,7 +93,8 @@ function groupKeyOfObject(f: Finding): string {
 }
 
 function diagnosticLine(paint: Paint, d: Diagnostic): string {
-  const where = `${d.file}:${d.line}${d.column === undefined ? "" : `:${d.column}`}`;
+  // Line 0 means the problem has no line (e.g. a rule, not a file).
+  const where = d.line > 0 ? `${d.file}:${d.line}${d.column === undefined ? "" : `:${d.column}`}` : d.file;
   const label = d.severity === "error" ? paint("red", "error   ") : paint("yellow", "warning ");
   return `  ${label} ${where}  ${d.message}`;
 }
@@ -98,7 +102,9 @@ function diagnosticLine(paint: Paint, d: Diagnostic): string {
 function findingLines(f: Finding, input: ReportInput, paint: Paint, sourceLine?: SourceLine): string[] {
   const pitfall = input.pitfall(f.pitfall);
   const title = pitfall?.title ?? f.pitfall;
-  const lines = [`  ${severityLabel(paint, f.severity)} ${paint("bold", title)} ${paint("dim", `(${f.pitfall})`)}`];
+  const lines = [
+    `  ${severityLabel(paint, f.severity)} ${paint("bold", title)} ${paint("dim", `(${f.pitfall})`)}`,
+  ];
   const where = [
     locationLabel(f),
     objectLabel(f.object),
@@ -110,7 +116,7 @@ function findingLines(f: Finding, input: ReportInput, paint: Paint, sourceLine?:
   if (quoted !== undefined) lines.push(`${INDENT}${paint("dim", `${f.line} |`)} ${quoted.trimEnd()}`);
   for (const e of f.evidence ?? []) {
     // `hostNetwork: true` as evidence says nothing the quoted line has not already shown.
-    if (quoted !== undefined && sameField(e.text, quoted)) continue;
+    if (quoted !== undefined && repeatsLine(e.text, quoted)) continue;
     const from = e.source ? ` (${e.source})` : "";
     lines.push(`${INDENT}${paint("dim", `${e.kind}${from}:`)} ${e.text}`);
   }
@@ -122,11 +128,6 @@ function findingLines(f: Finding, input: ReportInput, paint: Paint, sourceLine?:
   return lines;
 }
 
-function sameField(evidence: string, line: string): boolean {
-  const norm = (t: string) => t.replace(/["']/g, "").replace(/^\s*-\s+/, "").trim();
-  return norm(evidence) === norm(line);
-}
-
 /** One line: counts by severity, suppressed, input errors and warnings. */
 export function summaryLine(input: ReportInput, paint: Paint = plain): string {
   const errors = input.diagnostics.filter((d) => d.severity === "error").length;
@@ -134,7 +135,10 @@ export function summaryLine(input: ReportInput, paint: Paint = plain): string {
   const n = input.findings.length;
   const files = new Set(input.findings.map((f) => f.file).filter(Boolean)).size;
   const head = n
-    ? paint("bold", `${plural(n, "finding")} (${countsText(input.findings)})${files ? ` in ${plural(files, "file")}` : ""}`)
+    ? paint(
+        "bold",
+        `${plural(n, "finding")} (${countsText(input.findings)})${files ? ` in ${plural(files, "file")}` : ""}`,
+      )
     : paint("green", "no findings");
   const parts = [head];
   if (input.suppressed.length) parts.push(`${input.suppressed.length} suppressed`);

@@ -12,7 +12,16 @@ import {
 import type { KubeObject } from "../k8s/types.js";
 import type { Severity } from "../kb/model.js";
 import type { Evidence } from "./finding.js";
-import { ageMs, ageText, clip, eventContainer, eventEvidence, eventsOf, logLines, pathText } from "./live-evidence.js";
+import {
+  ageMs,
+  ageText,
+  clip,
+  eventContainer,
+  eventEvidence,
+  eventsOf,
+  logLines,
+  pathText,
+} from "./live-evidence.js";
 import { defineRule, type Report, type RuleContext } from "./types.js";
 
 export const CRASH_LOOP_PITFALL = "crashloopbackoff";
@@ -90,7 +99,11 @@ const PATTERNS: readonly LinePattern[] = [
     data: (m, _log, port) => redisRefused(m, port, true),
   },
   // ioredis / node: `connect ECONNREFUSED 10.43.12.5:6379`
-  { cause: "redis-port", re: /ECONNREFUSED (\S+):(\d+)\b/, data: (m, _log, port) => redisRefused(m, port, false) },
+  {
+    cause: "redis-port",
+    re: /ECONNREFUSED (\S+):(\d+)\b/,
+    data: (m, _log, port) => redisRefused(m, port, false),
+  },
   // go-redis: `dial tcp 10.43.12.5:6379: connect: connection refused`
   {
     cause: "redis-port",
@@ -98,14 +111,26 @@ const PATTERNS: readonly LinePattern[] = [
     data: (m, _log, port) => redisRefused(m, port, false),
   },
   { cause: "migration", re: /relation "[^"]+" does not exist/, data: (m) => ({ detail: m[0] }) },
-  { cause: "migration", re: /column "[^"]+"(?: of relation "[^"]+")? does not exist/, data: (m) => ({ detail: m[0] }) },
+  {
+    cause: "migration",
+    re: /column "[^"]+"(?: of relation "[^"]+")? does not exist/,
+    data: (m) => ({ detail: m[0] }),
+  },
   { cause: "migration", re: /no such table: [\w.]+/, data: (m) => ({ detail: m[0] }) },
   { cause: "migration", re: /Table '[^']+' doesn't exist/, data: (m) => ({ detail: m[0] }) },
-  { cause: "migration", re: /The table `[^`]+` does not exist in the current database/, data: (m) => ({ detail: m[0] }) },
+  {
+    cause: "migration",
+    re: /The table `[^`]+` does not exist in the current database/,
+    data: (m) => ({ detail: m[0] }),
+  },
   { cause: "migration", re: /You have \d+ unapplied migration\(s\)/, data: (m) => ({ detail: m[0] }) },
   { cause: "migration", re: /Target database is not up to date/, data: (m) => ({ detail: m[0] }) },
   { cause: "migration", re: /Can't locate revision identified by '[^']+'/, data: (m) => ({ detail: m[0] }) },
-  { cause: "migration", re: /[Ff]ollowing migrations? (?:have|has) not yet been applied/, data: (m) => ({ detail: m[0] }) },
+  {
+    cause: "migration",
+    re: /[Ff]ollowing migrations? (?:have|has) not yet been applied/,
+    data: (m) => ({ detail: m[0] }),
+  },
   { cause: "import", re: /ModuleNotFoundError: No module named '([^']+)'/, data: (m) => ({ module: m[1]! }) },
   { cause: "import", re: /ImportError: cannot import name '([^']+)'/, data: (m) => ({ module: m[1]! }) },
   { cause: "import", re: /ImportError: No module named '?([\w.]+)'?/, data: (m) => ({ module: m[1]! }) },
@@ -116,7 +141,10 @@ const PATTERNS: readonly LinePattern[] = [
  * Which known cause a crashed container's log shows. The matching line nearest the end wins: the error that ended
  * the run is written last.
  */
-export function classifyCrashLog(log: string | undefined, redisPort: number): CrashClassification | undefined {
+export function classifyCrashLog(
+  log: string | undefined,
+  redisPort: number,
+): CrashClassification | undefined {
   const lines = logLines(log);
   const text = lines.join("\n");
   for (let i = lines.length - 1; i >= 0; i--) {
@@ -202,8 +230,7 @@ export function escalationOf(loopMs: number, escalateAfter: string): Severity | 
 function terminationEvidence(t: Termination, at: ContainerStatusAt, now: Date): Evidence {
   const parts = [`last run ended ${t.reason ?? "terminated"}`];
   if (t.exitCode !== undefined) parts.push(`exit code ${t.exitCode}`);
-  const ran =
-    t.startedAt && t.finishedAt ? Date.parse(t.finishedAt) - Date.parse(t.startedAt) : Number.NaN;
+  const ran = t.startedAt && t.finishedAt ? Date.parse(t.finishedAt) - Date.parse(t.startedAt) : Number.NaN;
   if (Number.isFinite(ran)) parts.push(`after ${ageText(ran)}`);
   const ago = ageMs(t.finishedAt, now);
   if (ago !== undefined) parts.push(`${ageText(ago)} ago`);
@@ -212,7 +239,11 @@ function terminationEvidence(t: Termination, at: ContainerStatusAt, now: Date): 
 }
 
 /** Containers the rule looks at, with the word a message uses for each (ephemeral ones never restart). */
-const ROLE_WORDS: Record<string, string> = { init: "init container", sidecar: "sidecar container", regular: "container" };
+const ROLE_WORDS: Record<string, string> = {
+  init: "init container",
+  sidecar: "sidecar container",
+  regular: "container",
+};
 
 export const crashLoopRule = defineRule({
   meta: {
@@ -243,91 +274,120 @@ export const crashLoopRule = defineRule({
   },
   check(ctx, object) {
     const pod = object.object;
-    const podName = metaString(pod, "name") ?? "";
-    const namespace = metaString(pod, "namespace") ?? "";
     const out: Report[] = [];
     for (const at of containerStatusesOf(pod)) {
       const role = ROLE_WORDS[at.role];
       if (!role || !at.name) continue;
       const reason = waitingReason(at.status);
-      const base = { role, container: at.name, pod: podName };
-      const values = { "pod-name": podName, namespace, container: at.name };
-      const waitingPath = [...at.path, "state", "waiting"];
-      const waitingMessage = asString(asRecord(asRecord(at.status.state)?.waiting)?.message);
-
-      if (reason === "CreateContainerConfigError") {
-        const missing = missingReferenceOf(waitingMessage);
-        if (!missing) continue;
-        const evidence: Evidence[] = [
-          { kind: "status", text: `${reason}: ${clip(waitingMessage ?? "")}`, source: pathText(waitingPath) },
-        ];
-        const event = eventsOf(ctx.lookup, pod)
-          .filter((e) => eventContainer(e) === at.name && missingReferenceOf(e.message))
-          .pop();
-        if (event) evidence.push(eventEvidence(event, ctx.now));
-        const data: Record<string, string | number> = { ...base, resource: missing.resource, name: missing.name };
-        if (missing.key !== undefined) data.key = missing.key;
-        out.push({
-          messageId: missing.key !== undefined ? "missing-secret-key" : "missing-secret",
-          data,
-          path: waitingPath,
-          container: at.name,
-          evidence,
-          values,
-        });
-        continue;
-      }
-      if (reason !== "CrashLoopBackOff") continue;
-
-      const restarts = restartCountOf(at.status);
-      const loop = loopDuration(ctx, pod, at.name, restarts);
-      const evidence: Evidence[] = [
-        {
-          kind: "status",
-          text: `waiting: CrashLoopBackOff, restartCount ${restarts}${waitingMessage ? ` (${clip(waitingMessage)})` : ""}`,
-          source: pathText(waitingPath),
-        },
-      ];
-      const last = lastTerminated(at.status);
-      if (last) evidence.push(terminationEvidence(last, at, ctx.now));
-      const backoff = eventsOf(ctx.lookup, pod)
-        .filter((e) => e.reason === "BackOff" && eventContainer(e) === at.name)
-        .pop();
-      if (backoff) evidence.push(eventEvidence(backoff, ctx.now));
-
-      // The page says: read the PREVIOUS container's log; a dump may only hold the termination message.
-      const sources: [string, string | undefined][] = [
-        ["previous log", ctx.lookup.previousLog(namespace, podName, at.name)],
-        ["termination message", last?.message],
-      ];
-      let cause: CrashClassification | undefined;
-      for (const [source, text] of sources) {
-        cause = classifyCrashLog(text, ctx.config.expect.redisPort);
-        if (cause) {
-          evidence.push({ kind: "log", text: cause.line, source });
-          break;
-        }
-      }
-
-      const severity = escalationOf(loop.ms, ctx.config.expect.crashLoopEscalateAfter);
-      if (severity) {
-        evidence.push({
-          kind: "history",
-          text: `looping for ${ageText(loop.ms)} (from the ${loop.since}), longer than crashLoopEscalateAfter ${ctx.config.expect.crashLoopEscalateAfter}`,
-          source: loop.since,
-        });
-      }
-      const report: Report = {
-        messageId: cause?.messageId ?? "crash-loop",
-        data: { ...base, restarts, duration: ageText(loop.ms), since: loop.since, ...cause?.data },
-        path: waitingPath,
-        container: at.name,
-        evidence,
-        values,
-      };
-      if (severity) report.severity = severity;
-      out.push(report);
+      const report =
+        reason === "CrashLoopBackOff"
+          ? crashLoopReport(ctx, pod, at, role)
+          : reason === "CreateContainerConfigError"
+            ? missingReferenceReport(ctx, pod, at, role)
+            : undefined;
+      if (report) out.push(report);
     }
     return out;
   },
 });
+
+/** What every report of this rule names: the container, its pod, and the page's placeholders for them. */
+function subjectOf(pod: KubeObject, at: ContainerStatusAt, role: string) {
+  const podName = metaString(pod, "name") ?? "";
+  const namespace = metaString(pod, "namespace") ?? "";
+  return {
+    podName,
+    namespace,
+    base: { role, container: at.name, pod: podName },
+    values: { "pod-name": podName, namespace, container: at.name },
+    waitingPath: [...at.path, "state", "waiting"],
+    waitingMessage: asString(asRecord(asRecord(at.status.state)?.waiting)?.message),
+  };
+}
+
+/** CreateContainerConfigError because a Secret or ConfigMap (or a key of one) is missing. */
+function missingReferenceReport(
+  ctx: RuleContext,
+  pod: KubeObject,
+  at: ContainerStatusAt,
+  role: string,
+): Report | undefined {
+  const { base, values, waitingPath, waitingMessage } = subjectOf(pod, at, role);
+  const missing = missingReferenceOf(waitingMessage);
+  if (!missing) return undefined;
+  const evidence: Evidence[] = [
+    {
+      kind: "status",
+      text: `CreateContainerConfigError: ${clip(waitingMessage ?? "")}`,
+      source: pathText(waitingPath),
+    },
+  ];
+  const event = eventsOf(ctx.lookup, pod)
+    .filter((e) => eventContainer(e) === at.name && missingReferenceOf(e.message))
+    .pop();
+  if (event) evidence.push(eventEvidence(event, ctx.now));
+  const data: Record<string, string | number> = { ...base, resource: missing.resource, name: missing.name };
+  if (missing.key !== undefined) data.key = missing.key;
+  return {
+    messageId: missing.key !== undefined ? "missing-secret-key" : "missing-secret",
+    data,
+    path: waitingPath,
+    container: at.name,
+    evidence,
+    values,
+  };
+}
+
+/** A container in CrashLoopBackOff: how long, escalated when old, and the cause its log shows. */
+function crashLoopReport(ctx: RuleContext, pod: KubeObject, at: ContainerStatusAt, role: string): Report {
+  const { podName, namespace, base, values, waitingPath, waitingMessage } = subjectOf(pod, at, role);
+  const restarts = restartCountOf(at.status);
+  const loop = loopDuration(ctx, pod, at.name, restarts);
+  const evidence: Evidence[] = [
+    {
+      kind: "status",
+      text: `waiting: CrashLoopBackOff, restartCount ${restarts}${waitingMessage ? ` (${clip(waitingMessage)})` : ""}`,
+      source: pathText(waitingPath),
+    },
+  ];
+  const last = lastTerminated(at.status);
+  if (last) evidence.push(terminationEvidence(last, at, ctx.now));
+  const backoff = eventsOf(ctx.lookup, pod)
+    .filter((e) => e.reason === "BackOff" && eventContainer(e) === at.name)
+    .pop();
+  if (backoff) evidence.push(eventEvidence(backoff, ctx.now));
+
+  // The page says: read the PREVIOUS container's log; a dump may only hold the termination message.
+  const sources: [string, string | undefined][] = [
+    ["previous log", ctx.lookup.previousLog(namespace, podName, at.name)],
+    ["termination message", last?.message],
+  ];
+  let cause: CrashClassification | undefined;
+  for (const [source, text] of sources) {
+    cause = classifyCrashLog(text, ctx.config.expect.redisPort);
+    if (cause) {
+      evidence.push({ kind: "log", text: cause.line, source });
+      break;
+    }
+  }
+
+  const after = ctx.config.expect.crashLoopEscalateAfter;
+  const severity = escalationOf(loop.ms, after);
+  if (severity) {
+    evidence.push({
+      kind: "history",
+      text: `looping for ${ageText(loop.ms)} (from the ${loop.since}), longer than crashLoopEscalateAfter ${after}`,
+      source: loop.since,
+    });
+  }
+  const report: Report = {
+    messageId: cause?.messageId ?? "crash-loop",
+    data: { ...base, restarts, duration: ageText(loop.ms), since: loop.since, ...cause?.data },
+    path: waitingPath,
+    container: at.name,
+    evidence,
+    values,
+  };
+  if (severity) report.severity = severity;
+  return report;
+}

@@ -51,7 +51,10 @@ export interface EtcdUpgradePlan {
 }
 
 /** The etcd a k3s release bundles, by the table; undefined for a version that does not parse. */
-export function etcdOfK3s(version: string | K8sVersion, table: readonly EtcdRelease[] = K3S_ETCD): string | undefined {
+export function etcdOfK3s(
+  version: string | K8sVersion,
+  table: readonly EtcdRelease[] = K3S_ETCD,
+): string | undefined {
   const v = typeof version === "string" ? parseK8sVersion(version) : version;
   if (!v) return undefined;
   let best: { entry: EtcdRelease; since: K8sVersion } | undefined;
@@ -124,7 +127,9 @@ export function planEtcdUpgrade(
   table: readonly EtcdRelease[] = K3S_ETCD,
 ): EtcdUpgradePlan {
   const { all, etcdMembers } = nodesEtcd(nodes, table);
-  const from = [...new Set(all.map((n) => n.k3s))].sort((a, b) => compareVersions(a, b) ?? a.localeCompare(b));
+  const from = [...new Set(all.map((n) => n.k3s))].sort(
+    (a, b) => compareVersions(a, b) ?? a.localeCompare(b),
+  );
   const plan: EtcdUpgradePlan = { crosses: false, from, to, steps: [] };
   const toEtcd = etcdOfK3s(to, table);
   if (!toEtcd) {
@@ -156,7 +161,10 @@ export function planEtcdUpgrade(
       },
     });
   } else {
-    plan.steps.push({ messageId: "etcd-ready", data: { nodes: crossing.map((n) => n.name).join(", "), safe: SAFE_ETCD_35 } });
+    plan.steps.push({
+      messageId: "etcd-ready",
+      data: { nodes: crossing.map((n) => n.name).join(", "), safe: SAFE_ETCD_35 },
+    });
   }
   plan.steps.push({ messageId: "backup-etcd", data: {} });
   plan.steps.push({ messageId: "upgrade-k3s", data: { to, etcd: toEtcd } });
@@ -173,7 +181,8 @@ export const ETCD_STEP_MESSAGES: Record<string, string> = {
   "upgrade-etcd-first":
     "first move {{nodes}} (k3s {{from}}) to a k3s release with etcd v{{safe}} ({{release}} or a later patch of that line) and wait until every etcd member is healthy",
   "etcd-ready": "{{nodes}} already run etcd v{{safe}} or later; confirm every etcd member is healthy",
-  "backup-etcd": "back up etcd before the upgrade: k3s etcd-snapshot save on a server, then copy the snapshot off the node",
+  "backup-etcd":
+    "back up etcd before the upgrade: k3s etcd-snapshot save on a server, then copy the snapshot off the node",
   "upgrade-k3s": "then upgrade k3s to {{to}} (etcd {{etcd}}), one server at a time",
 };
 
@@ -185,7 +194,8 @@ export const etcdUpgradeRule = defineRule({
     distribution: "k3s",
     description:
       "With a planned upgrade target (upgrade-check --to), the k3s servers whose embedded etcd would go from 3.5 to 3.6 without the v3.5.26 step.",
-    looksAt: "Node status.nodeInfo.kubeletVersion, node-role.kubernetes.io/etcd; the k3s → etcd release table",
+    looksAt:
+      "Node status.nodeInfo.kubeletVersion, node-role.kubernetes.io/etcd; the k3s → etcd release table",
     kinds: ["Node"],
     messages: {
       "upgrade-risk":
@@ -217,7 +227,11 @@ export const etcdUpgradeRule = defineRule({
             text: `kubeletVersion ${n.k3s}: bundles etcd ${compareEtcd(n.etcd, SAFE_ETCD_35) < 0 ? `${n.etcd} (before v${SAFE_ETCD_35})` : n.etcd}`,
             source: "status.nodeInfo.kubeletVersion",
           },
-          { kind: "status", text: `target ${to} bundles etcd ${toEtcd}`, source: "k3s release table (etcd-upgrade.ts)" },
+          {
+            kind: "status",
+            text: `target ${to} bundles etcd ${toEtcd}`,
+            source: "k3s release table (etcd-upgrade.ts)",
+          },
           ...plan.steps.map((s) => ({
             kind: "status",
             text: formatMessage(ETCD_STEP_MESSAGES[s.messageId] ?? s.messageId, s.data),

@@ -29,7 +29,8 @@ export function refreshIntervalOf(
   defaultInterval: string,
 ): { ms: number | undefined; text: string; source: "refreshInterval" | "default" } {
   const own = asString(spec?.refreshInterval);
-  if (own !== undefined && own !== "") return { ms: parseDuration(own), text: own, source: "refreshInterval" };
+  if (own !== undefined && own !== "")
+    return { ms: parseDuration(own), text: own, source: "refreshInterval" };
   return { ms: parseDuration(defaultInterval), text: defaultInterval, source: "default" };
 }
 
@@ -40,7 +41,8 @@ export const externalSecretSyncRule = defineRule({
     runs: ["live"],
     description:
       "ExternalSecrets whose Ready condition is False, or whose last refresh is older than their refresh interval: pods keep the old value.",
-    looksAt: "ExternalSecret status.conditions[Ready], status.refreshTime, spec.refreshInterval, spec.refreshPolicy",
+    looksAt:
+      "ExternalSecret status.conditions[Ready], status.refreshTime, spec.refreshInterval, spec.refreshPolicy",
     kinds: ["ExternalSecret"],
     messages: {
       "sync-failed":

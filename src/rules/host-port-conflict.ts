@@ -56,7 +56,8 @@ export const hostPortConflictRule = defineRule({
     runs: ["live"],
     description:
       "Pending hostNetwork pods the scheduler cannot place because no node has their ports free, typically the new pod of a rolling update.",
-    looksAt: "Pending pods' FailedScheduling events and PodScheduled condition, spec.hostNetwork, the owning Deployment's rollout",
+    looksAt:
+      "Pending pods' FailedScheduling events and PodScheduled condition, spec.hostNetwork, the owning Deployment's rollout",
     kinds: ["Pod"],
     messages: {
       "rollout-port-conflict":
@@ -98,7 +99,9 @@ export const hostPortConflictRule = defineRule({
     if (deployment) {
       const owner = metaString(deployment, "name") ?? top!.ref.name;
       const rollout = rolloutStateOf(deployment, objects);
-      const sets = rollout.active.map((rs) => `${rs.name} (revision ${rs.revision ?? "?"}): ${rs.replicas}`).join(", ");
+      const sets = rollout.active
+        .map((rs) => `${rs.name} (revision ${rs.revision ?? "?"}): ${rs.replicas}`)
+        .join(", ");
       evidence.push({
         kind: "status",
         text: `Deployment ${owner}: ${rollout.updated}/${rollout.desired} updated; ReplicaSets with pods: ${sets || "none"}`,
@@ -117,6 +120,14 @@ export const hostPortConflictRule = defineRule({
     }
     const owner = top ? `${top.ref.kind} ${top.ref.name}` : "no controller";
     evidence.push({ kind: "status", text: `owner: ${owner}`, source: "metadata.ownerReferences" });
-    return [{ messageId: "port-conflict", data: { pod: podName, owner, ports }, path: ["spec", "hostNetwork"], evidence, values }];
+    return [
+      {
+        messageId: "port-conflict",
+        data: { pod: podName, owner, ports },
+        path: ["spec", "hostNetwork"],
+        evidence,
+        values,
+      },
+    ];
   },
 });

@@ -67,7 +67,11 @@ export const imagePullRule = defineRule({
       const waitingPath = [...at.path, "state", "waiting"];
       const message = asString(asRecord(asRecord(at.status.state)?.waiting)?.message);
       const evidence: Evidence[] = [
-        { kind: "status", text: `${reason}${message ? `: ${clip(message)}` : ""}`, source: pathText(waitingPath) },
+        {
+          kind: "status",
+          text: `${reason}${message ? `: ${clip(message)}` : ""}`,
+          source: pathText(waitingPath),
+        },
       ];
       if (c) {
         evidence.push({
@@ -103,7 +107,9 @@ function lastPullEvent(events: ReturnType<typeof eventsOf>, container: string, i
   const mine = events.filter(
     (e) => eventContainer(e) === container || (image !== "" && e.message.includes(`"${image}"`)),
   );
-  const failed = mine.filter((e) => /Failed to pull image|ErrImageNeverPull|is not present with pull policy/.test(e.message));
+  const failed = mine.filter((e) =>
+    /Failed to pull image|ErrImageNeverPull|is not present with pull policy/.test(e.message),
+  );
   if (failed.length) return failed[failed.length - 1];
   const pulls = mine.filter((e) => /pull/i.test(e.message) || e.reason === "ErrImageNeverPull");
   return pulls[pulls.length - 1];

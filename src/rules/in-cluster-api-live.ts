@@ -17,10 +17,13 @@ const REFUSED = /connection refused|ECONNREFUSED|Errno 111/i;
 /** The last line of a log where a connection to the API server's address was refused. */
 export function apiRefusedLine(log: string | undefined, clusterIP: string): string | undefined {
   const lines = logLines(log);
+  // The address on its own: 10.43.0.1, not 10.43.0.10.
+  const escaped = clusterIP.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const address = new RegExp(`(?<![\\d.])${escaped}(?!\\d)`);
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i]!;
     if (!REFUSED.test(line)) continue;
-    const byAddress = line.includes(clusterIP) && /\b443\b/.test(line);
+    const byAddress = address.test(line) && /\b443\b/.test(line);
     if (byAddress || /\bkubernetes\.default(?:\.svc)?\b/.test(line)) return clip(line);
   }
   return undefined;

@@ -15,7 +15,7 @@ export interface IngressBackend {
   service: string;
   /** A port number or name; undefined when the backend names none. */
   port: number | string | undefined;
-  /** `docs.ge.local/api`, `*\/` or `default backend`. */
+  /** `docs.ge.local/api`; a rule without host reads `*` then the path; or `default backend`. */
   route: string;
   path: (string | number)[];
 }
@@ -48,7 +48,12 @@ export function ingressBackends(ingress: KubeObject): IngressBackend[] {
     asList(asRecord(r?.http)?.paths).forEach((p, j) => {
       const b = backendOf(asRecord(p)?.backend);
       const path = asString(asRecord(p)?.path) || "/";
-      if (b) out.push({ ...b, route: `${host}${path}`, path: ["spec", "rules", i, "http", "paths", j, "backend"] });
+      if (b)
+        out.push({
+          ...b,
+          route: `${host}${path}`,
+          path: ["spec", "rules", i, "http", "paths", j, "backend"],
+        });
     });
   });
   return out;
@@ -82,7 +87,11 @@ export interface EndpointCount {
  * Ready addresses behind a Service: from its EndpointSlices when there are any (ready unless `conditions.ready` is
  * false, as the API defines), else from its Endpoints object; undefined when the snapshot holds neither kind.
  */
-export function endpointsOf(lookup: Lookup, namespace: string | undefined, service: string): EndpointCount | undefined {
+export function endpointsOf(
+  lookup: Lookup,
+  namespace: string | undefined,
+  service: string,
+): EndpointCount | undefined {
   const slices = lookup
     .byKind("EndpointSlice")
     .filter(
@@ -123,7 +132,8 @@ export const ingressBackendRule = defineRule({
     runs: ["live"],
     description:
       "An Ingress younger than Traefik's pickup time (wait), and Ingress backends whose Service is missing, lacks the port, or has no ready endpoints (the real cause of a lasting 404).",
-    looksAt: "Ingress metadata.creationTimestamp, spec.defaultBackend and spec.rules[].http.paths[].backend; Services; Endpoints and EndpointSlices",
+    looksAt:
+      "Ingress metadata.creationTimestamp, spec.defaultBackend and spec.rules[].http.paths[].backend; Services; Endpoints and EndpointSlices",
     kinds: ["Ingress"],
     messages: {
       "ingress-young":
@@ -152,9 +162,19 @@ export const ingressBackendRule = defineRule({
         },
       ];
       if (!asList(asRecord(asRecord(ingress.status)?.loadBalancer)?.ingress).length) {
-        evidence.push({ kind: "status", text: "no load balancer address yet", source: "status.loadBalancer" });
+        evidence.push({
+          kind: "status",
+          text: "no load balancer address yet",
+          source: "status.loadBalancer",
+        });
       }
-      out.push({ messageId: "ingress-young", data: { name, age: ageText(age) }, path: ["metadata", "creationTimestamp"], evidence, values });
+      out.push({
+        messageId: "ingress-young",
+        data: { name, age: ageText(age) },
+        path: ["metadata", "creationTimestamp"],
+        evidence,
+        values,
+      });
     }
 
     // One report per Service and port, however many routes lead to it; the evidence lists the routes.
@@ -179,7 +199,10 @@ export const ingressBackendRule = defineRule({
           messageId: "backend-missing",
           data,
           path: first.path,
-          evidence: [{ kind: "status", text: `no Service ${namespace ?? ""}/${first.service}`, source: "services" }, routes],
+          evidence: [
+            { kind: "status", text: `no Service ${namespace ?? ""}/${first.service}`, source: "services" },
+            routes,
+          ],
           values,
         });
         continue;
@@ -191,7 +214,11 @@ export const ingressBackendRule = defineRule({
           data: { ...data, port: first.port, ports: portsText(service.object) },
           path: first.path,
           evidence: [
-            { kind: "status", text: `Service ${first.service} ports: ${portsText(service.object)}`, source: "spec.ports" },
+            {
+              kind: "status",
+              text: `Service ${first.service} ports: ${portsText(service.object)}`,
+              source: "spec.ports",
+            },
             routes,
           ],
           values,

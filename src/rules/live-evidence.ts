@@ -43,7 +43,8 @@ export function eventView(event: unknown): EventView {
   const type = asString(e?.type);
   const reason = asString(e?.reason);
   const count = asInteger(series?.count) ?? asInteger(e?.count) ?? asInteger(e?.deprecatedCount);
-  const first = nonEmpty(e?.firstTimestamp) ?? nonEmpty(e?.deprecatedFirstTimestamp) ?? nonEmpty(e?.eventTime);
+  const first =
+    nonEmpty(e?.firstTimestamp) ?? nonEmpty(e?.deprecatedFirstTimestamp) ?? nonEmpty(e?.eventTime);
   const last =
     nonEmpty(series?.lastObservedTime) ??
     nonEmpty(e?.lastTimestamp) ??
@@ -66,7 +67,9 @@ function nonEmpty(value: unknown): string | undefined {
 
 /** The container an event names in its field path (`spec.initContainers{migrate}` → `migrate`). */
 export function eventContainer(view: EventView): string | undefined {
-  return /^spec\.(?:initContainers|containers|ephemeralContainers)\{([^}]*)\}$/.exec(view.fieldPath ?? "")?.[1];
+  return /^spec\.(?:initContainers|containers|ephemeralContainers)\{([^}]*)\}$/.exec(
+    view.fieldPath ?? "",
+  )?.[1];
 }
 
 /** `Warning BackOff (x8421 over 30d, last 1m ago): Back-off restarting failed container …`. */
@@ -84,7 +87,10 @@ export function eventEvidence(view: EventView, now: Date): Evidence {
 }
 
 /** The events of an object as views, oldest first (the lookup's order). */
-export function eventsOf(lookup: { eventsFor(o: KubeObject): KubeObject[] }, object: KubeObject): EventView[] {
+export function eventsOf(
+  lookup: { eventsFor(o: KubeObject): KubeObject[] },
+  object: KubeObject,
+): EventView[] {
   return lookup.eventsFor(object).map(eventView);
 }
 

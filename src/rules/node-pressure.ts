@@ -64,7 +64,8 @@ export const nodePressureRule = defineRule({
         },
       ];
       const top = topRequesters(pods, resource, usage.allocatable[resource]);
-      if (top) evidence.push({ kind: "status", text: `largest requests: ${top}`, source: "pods on the node" });
+      if (top)
+        evidence.push({ kind: "status", text: `largest requests: ${top}`, source: "pods on the node" });
       out.push({
         messageId: "requests-over",
         data: {
@@ -120,14 +121,22 @@ export const nodePressureRule = defineRule({
         source: "status.message",
       }));
       if (pods.length > MAX_LISTED) {
-        evidence.push({ kind: "status", text: `and ${pods.length - MAX_LISTED} more evicted pods`, source: "pods" });
+        evidence.push({
+          kind: "status",
+          text: `and ${pods.length - MAX_LISTED} more evicted pods`,
+          source: "pods",
+        });
       }
       const podName = metaString(latest.object, "name") ?? "";
       out.push({
         messageId: "evicted",
         data: { count: pods.length, node: nodeName || "(unknown)", pod: podName },
         evidence,
-        values: { node: nodeName, "pod-name": podName, namespace: metaString(latest.object, "namespace") ?? "" },
+        values: {
+          node: nodeName,
+          "pod-name": podName,
+          namespace: metaString(latest.object, "namespace") ?? "",
+        },
         object: node ?? latest,
       });
     }
@@ -142,13 +151,22 @@ function evictedAt(pod: KubeObject): number {
   return Number.isNaN(t) ? 0 : t;
 }
 
-function topRequesters(pods: readonly KubeObject[], resource: Resource, allocatable: number): string | undefined {
+function topRequesters(
+  pods: readonly KubeObject[],
+  resource: Resource,
+  allocatable: number,
+): string | undefined {
   const rows = pods
     .filter((p) => !isTerminated(p))
-    .map((p) => ({ name: `${metaString(p, "namespace") ?? ""}/${metaString(p, "name") ?? ""}`, amount: podRequests(p.spec)[resource] }))
+    .map((p) => ({
+      name: `${metaString(p, "namespace") ?? ""}/${metaString(p, "name") ?? ""}`,
+      amount: podRequests(p.spec)[resource],
+    }))
     .filter((r) => r.amount > 0)
     .sort((a, b) => b.amount - a.amount || a.name.localeCompare(b.name))
     .slice(0, TOP_REQUESTERS);
   if (!rows.length || allocatable <= 0) return undefined;
-  return rows.map((r) => `${r.name} ${FORMAT[resource](r.amount)} (${Math.floor((r.amount / allocatable) * 100)}%)`).join(", ");
+  return rows
+    .map((r) => `${r.name} ${FORMAT[resource](r.amount)} (${Math.floor((r.amount / allocatable) * 100)}%)`)
+    .join(", ");
 }

@@ -114,7 +114,11 @@ function killEvidence(kill: OomKill): Evidence {
   const parts = [`${t.reason}`];
   if (t.exitCode !== undefined) parts.push(`exit code ${t.exitCode}`);
   if (kill.agoMs !== undefined) parts.push(`finished ${ageText(kill.agoMs)} ago`);
-  return { kind: "status", text: parts.join(", "), source: pathText([...kill.at.path, kill.where, "terminated"]) };
+  return {
+    kind: "status",
+    text: parts.join(", "),
+    source: pathText([...kill.at.path, kill.where, "terminated"]),
+  };
 }
 
 export const oomKilledRule = defineRule({
@@ -147,7 +151,11 @@ export const oomKilledRule = defineRule({
       const limit = memoryLimitOf(spec, name);
       const evidence: Evidence[] = [killEvidence(kill)];
       if (limit) {
-        evidence.push({ kind: "status", text: `memory limit ${formatBytes(limit.bytes)}`, source: pathText(["spec", ...limit.path]) });
+        evidence.push({
+          kind: "status",
+          text: `memory limit ${formatBytes(limit.bytes)}`,
+          source: pathText(["spec", ...limit.path]),
+        });
       }
       const data: Record<string, string | number> = {
         container: name,

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: shell ${VAR} text is the point of these tests
 import { describe, expect, it } from "vitest";
 import { fillSteps, fillText, shellQuote } from "./fill.js";
 

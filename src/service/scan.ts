@@ -23,6 +23,9 @@ export interface LiveSource {
   logs?: boolean;
   home?: string;
   cwd?: string;
+  /** KUBERNETES_SERVICE_HOST/PORT, for the in-cluster fallback. */
+  serviceHost?: string;
+  servicePort?: string;
 }
 
 export interface RedisSource {
@@ -155,6 +158,8 @@ async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
     ...(live.kubeconfig ? { kubeconfig: live.kubeconfig } : {}),
     ...(live.kubeconfigEnv ? { kubeconfigEnv: live.kubeconfigEnv } : {}),
     ...(live.home ? { home: live.home } : {}),
+    ...(live.serviceHost ? { serviceHost: live.serviceHost } : {}),
+    ...(live.servicePort ? { servicePort: live.servicePort } : {}),
     cwd: live.cwd ?? req.cwd,
   };
   const first = await loadKubeConfig({ ...kcOpts, ...(live.contexts[0] ? { context: live.contexts[0] } : {}) });

@@ -13,9 +13,10 @@ function startOf(node: Node | null | undefined): number | undefined {
   return node?.range?.[0];
 }
 
+// Keys compare as the parsed object spells them (a null key is "").
 function keyMatches(key: unknown, segment: string): boolean {
-  if (isScalar(key)) return String(key.value) === segment;
-  return false;
+  if (!isScalar(key)) return false;
+  return (key.value === null ? "" : String(key.value)) === segment;
 }
 
 /** One step down: the child at `segment` and the offset that names it (a map key, a sequence item start). */

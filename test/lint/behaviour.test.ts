@@ -4,12 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import type { JsonReport } from "../../src/report/json.js";
 import { runCli } from "../support/cli.js";
 
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
 const lint = (args: string[], stdin?: string) =>
   runCli(["lint", ...args], { cwd: fixtures, ...(stdin === undefined ? {} : { stdin }) });
-const json = (out: string) => JSON.parse(out) as { findings: Record<string, any>[]; errors: any[]; suppressed: number };
+const json = (out: string) => JSON.parse(out) as JsonReport;
 
 describe("exit codes", () => {
   it("0 when clean", async () => {
@@ -53,7 +54,9 @@ describe("exit codes", () => {
     const r = await lint(["no-such.yaml", "app", "-o", "json"]);
     expect(r.code).toBe(1);
     const report = json(r.out);
-    expect(report.errors).toEqual([{ file: "no-such.yaml", line: 1, message: expect.stringMatching(/no such file/) }]);
+    expect(report.errors).toEqual([
+      { file: "no-such.yaml", line: 1, message: expect.stringMatching(/no such file/) },
+    ]);
     expect(report.findings.length).toBeGreaterThan(0);
   });
 });
@@ -75,9 +78,14 @@ describe("input", () => {
     expect(r.code).toBe(1);
     const report = json(r.out);
     expect(report.errors).toHaveLength(1);
-    expect(report.errors[0]).toMatchObject({ file: "broken/bad.yaml", message: expect.stringMatching(/invalid YAML/) });
-    expect(report.errors[0].line).toBeGreaterThanOrEqual(6);
-    expect(report.findings.map((f) => `${f.file} ${f.pitfall}`)).toContain("broken/good.yaml hostnetwork-causes-port-conflicts");
+    expect(report.errors[0]).toMatchObject({
+      file: "broken/bad.yaml",
+      message: expect.stringMatching(/invalid YAML/),
+    });
+    expect(report.errors[0]!.line).toBeGreaterThanOrEqual(6);
+    expect(report.findings.map((f) => `${f.file} ${f.pitfall}`)).toContain(
+      "broken/good.yaml hostnetwork-causes-port-conflicts",
+    );
     const text = await lint(["broken"]);
     expect(text.out).toMatch(/broken\/bad\.yaml\n {2}error {4}broken\/bad\.yaml:\d+:\d+ {2}invalid YAML/);
     expect(text.out).toMatch(/1 input error$/m);
@@ -93,7 +101,9 @@ describe("suppressions", () => {
 
     const shown = await lint(["suppressed", "--show-suppressed"]);
     expect(shown.out).toContain("hostnetwork-causes-port-conflicts  suppressed/agent.yaml:");
-    expect(shown.out).toContain("by annotation: the agent reads node network stats; one pod per node, no surge");
+    expect(shown.out).toContain(
+      "by annotation: the agent reads node network stats; one pod per node, no surge",
+    );
 
     const report = JSON.parse((await lint(["suppressed", "--show-suppressed", "-o", "json"])).out);
     expect(report.suppressed).toBe(1);
@@ -112,7 +122,11 @@ describe("zones", () => {
   it("imagePullPolicy: Always fires in zone 1 (k3s) only", async () => {
     const z1 = await lint(["pull-always", "--zone", "1", "-o", "json"]);
     expect(json(z1.out).findings).toEqual([
-      expect.objectContaining({ pitfall: "image-pull-failures-zone-1", container: "cache", severity: "MEDIUM" }),
+      expect.objectContaining({
+        pitfall: "image-pull-failures-zone-1",
+        container: "cache",
+        severity: "MEDIUM",
+      }),
     ]);
     expect(z1.err).toMatch(/zone 1 \(k3s\): --zone 1; k3s per the page header/);
 
@@ -120,7 +134,9 @@ describe("zones", () => {
     expect(z2.code).toBe(0);
     expect(json(z2.out).findings).toEqual([]);
     expect(z2.err).toMatch(/zone 2 \(managed\)/);
-    expect(z2.err).toMatch(/skipped [^\n]*image-pull-failures-zone-1[^\n]*: zone-specific \(zone 1, k3s\); the target is zone 2/);
+    expect(z2.err).toMatch(
+      /skipped [^\n]*image-pull-failures-zone-1[^\n]*: zone-specific \(zone 1, k3s\); the target is zone 2/,
+    );
   });
 
   it("--distribution k3s picks the k3s zone", async () => {
@@ -145,7 +161,10 @@ describe("--nodes", () => {
     expect(r.code).toBe(1);
     const findings = json(r.out).findings;
     expect(findings.map((f) => f.rule)).toEqual(["node-capacity"]);
-    expect(findings[0]).toMatchObject({ object: { kind: "Deployment", name: "batch" }, file: "capacity/app.yaml" });
+    expect(findings[0]).toMatchObject({
+      object: { kind: "Deployment", name: "batch" },
+      file: "capacity/app.yaml",
+    });
     expect(findings.some((f) => f.object.kind === "Node")).toBe(false);
   });
 

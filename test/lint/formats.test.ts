@@ -17,7 +17,19 @@ function lineOf(file: string, text: string): number {
 }
 
 const HOST_NETWORK = "hostnetwork-causes-port-conflicts";
-const FINDING_KEYS = ["pitfall", "rule", "severity", "object", "container", "file", "line", "column", "message", "evidence", "runbook"];
+const FINDING_KEYS = [
+  "pitfall",
+  "rule",
+  "severity",
+  "object",
+  "container",
+  "file",
+  "line",
+  "column",
+  "message",
+  "evidence",
+  "runbook",
+];
 
 describe("lint -o json", () => {
   it("has the documented shape: keys in order, optional keys left out", async () => {
@@ -63,7 +75,11 @@ function rank(s: string): number {
 }
 
 // The parts of the SARIF 2.1.0 schema (sarif-schema-2.1.0.json) that code scanning relies on.
-const message: Schema = { type: "object", required: ["text"], properties: { text: { type: "string", minLength: 1 } } };
+const message: Schema = {
+  type: "object",
+  required: ["text"],
+  properties: { text: { type: "string", minLength: 1 } },
+};
 const multiformat: Schema = {
   type: "object",
   required: ["text"],
@@ -117,7 +133,11 @@ const SARIF: Schema = {
           },
           invocations: {
             type: "array",
-            items: { type: "object", required: ["executionSuccessful"], properties: { executionSuccessful: { type: "boolean" } } },
+            items: {
+              type: "object",
+              required: ["executionSuccessful"],
+              properties: { executionSuccessful: { type: "boolean" } },
+            },
           },
           results: {
             type: "array",
@@ -137,10 +157,16 @@ const SARIF: Schema = {
                       physicalLocation: {
                         type: "object",
                         properties: {
-                          artifactLocation: { type: "object", properties: { uri: { type: "string", pattern: "^[^<>\\s]+$" } } },
+                          artifactLocation: {
+                            type: "object",
+                            properties: { uri: { type: "string", pattern: "^[^<>\\s]+$" } },
+                          },
                           region: {
                             type: "object",
-                            properties: { startLine: { type: "integer", minimum: 1 }, startColumn: { type: "integer", minimum: 1 } },
+                            properties: {
+                              startLine: { type: "integer", minimum: 1 },
+                              startColumn: { type: "integer", minimum: 1 },
+                            },
                           },
                         },
                       },
@@ -185,7 +211,9 @@ describe("lint -o sarif", () => {
     expect(validate(SARIF, sarif)).toEqual([]);
     const inv = sarif.runs[0].invocations[0];
     expect(inv.executionSuccessful).toBe(false);
-    expect(inv.toolExecutionNotifications[0].locations[0].physicalLocation.artifactLocation.uri).toBe("broken/bad.yaml");
+    expect(inv.toolExecutionNotifications[0].locations[0].physicalLocation.artifactLocation.uri).toBe(
+      "broken/bad.yaml",
+    );
   });
 });
 
@@ -199,7 +227,9 @@ describe("lint -o markdown", () => {
       `| HIGH | hostNetwork Causes Port Conflicts | Deployment shop/web | \`app/web.yaml:${lineOf("app/web.yaml", "hostNetwork: true")}:7\` |`,
     );
     expect(r.out.match(/<details>/g)).toHaveLength(2);
-    expect(r.out).toContain("- **FIX:** expose workloads through ClusterIP Services plus an Ingress for outside access");
+    expect(r.out).toContain(
+      "- **FIX:** expose workloads through ClusterIP Services plus an Ingress for outside access",
+    );
     expect(r.out).toContain("```yaml\n      hostNetwork: true\n```");
   });
 });
@@ -208,7 +238,9 @@ describe("lint -o text", () => {
   it("groups by file and shows location, quoted line, steps and a summary", async () => {
     const r = await lint("app", "--zone", "1");
     const line = lineOf("app/web.yaml", "hostNetwork: true");
-    expect(r.out).toContain("app/web.yaml\n  HIGH     hostNetwork Causes Port Conflicts (hostnetwork-causes-port-conflicts)\n");
+    expect(r.out).toContain(
+      "app/web.yaml\n  HIGH     hostNetwork Causes Port Conflicts (hostnetwork-causes-port-conflicts)\n",
+    );
     expect(r.out).toContain(`app/web.yaml:${line}:7 · Deployment shop/web\n`);
     expect(r.out).toContain(`    ${line} |       hostNetwork: true\n`);
     expect(r.out).toContain("    FIX: for LAN access use a NodePort (only in Zone 1)\n");
@@ -220,7 +252,10 @@ describe("lint -o text", () => {
   });
 
   it("colours on a terminal when asked with FORCE_COLOR", async () => {
-    const r = await runCli(["lint", "app"], { cwd: fixtures, env: { FORCE_COLOR: "1", NO_COLOR: undefined } });
+    const r = await runCli(["lint", "app"], {
+      cwd: fixtures,
+      env: { FORCE_COLOR: "1", NO_COLOR: undefined },
+    });
     expect(r.out).toContain("\u001b[31mHIGH");
   });
 });

@@ -35,12 +35,14 @@ export function validate(schema: Schema, value: unknown, root: Schema = schema, 
   if (schema === false) return [`${path}: not allowed`];
   const s = schema as Record<string, unknown>;
   for (const key of Object.keys(s))
-    if (!SUPPORTED_KEYWORDS.has(key)) throw new Error(`${path}: keyword ${key} is not supported by this checker`);
+    if (!SUPPORTED_KEYWORDS.has(key))
+      throw new Error(`${path}: keyword ${key} is not supported by this checker`);
   const errors: string[] = [];
   if (typeof s.$ref === "string") errors.push(...validate(resolveRef(root, s.$ref), value, root, path));
   if (s.type !== undefined && !typeMatches(s.type as string | string[], value))
     return [...errors, `${path}: expected ${String(s.type)}, got ${typeName(value)}`];
-  if (s.enum && !(s.enum as unknown[]).some((e) => e === value)) errors.push(`${path}: not one of ${JSON.stringify(s.enum)}`);
+  if (s.enum && !(s.enum as unknown[]).some((e) => e === value))
+    errors.push(`${path}: not one of ${JSON.stringify(s.enum)}`);
   if ("const" in s && s.const !== value) errors.push(`${path}: must be ${JSON.stringify(s.const)}`);
   if (typeof value === "string") {
     if (typeof s.pattern === "string" && !new RegExp(s.pattern, "u").test(value))
@@ -54,9 +56,11 @@ export function validate(schema: Schema, value: unknown, root: Schema = schema, 
       errors.push(`${path}: must be above ${s.exclusiveMinimum}`);
   }
   if (Array.isArray(value)) {
-    if (typeof s.minItems === "number" && value.length < s.minItems) errors.push(`${path}: fewer than ${s.minItems} items`);
+    if (typeof s.minItems === "number" && value.length < s.minItems)
+      errors.push(`${path}: fewer than ${s.minItems} items`);
     if (s.items !== undefined)
-      value.forEach((v, i) => errors.push(...validate(s.items as Schema, v, root, `${path}[${i}]`)));
+      for (const [i, v] of value.entries())
+        errors.push(...validate(s.items as Schema, v, root, `${path}[${i}]`));
   }
   if (isObject(value)) {
     const props = (s.properties ?? {}) as Record<string, Schema>;
@@ -74,7 +78,8 @@ export function validate(schema: Schema, value: unknown, root: Schema = schema, 
     const options = s[keyword] as Schema[] | undefined;
     if (!options) continue;
     const passing = options.filter((o) => validate(o, value, root, path).length === 0).length;
-    if (exactlyOne ? passing !== 1 : passing === 0) errors.push(`${path}: matches ${passing} of the ${keyword} options`);
+    if (exactlyOne ? passing !== 1 : passing === 0)
+      errors.push(`${path}: matches ${passing} of the ${keyword} options`);
   }
   return errors;
 }

@@ -10,7 +10,20 @@ import { DEFAULT_EXPECTATIONS, defaultConfig } from "../../src/config/model.js";
 import { type Schema, validate } from "./json-schema.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const schema = JSON.parse(readFileSync(join(root, "schema/pitfall-config.schema.json"), "utf8")) as Record<string, any>;
+/** The parts of a JSON Schema these tests read. */
+interface SchemaNode {
+  $schema?: string;
+  $ref?: string;
+  type?: string;
+  description?: string;
+  default?: unknown;
+  properties: Record<string, SchemaNode>;
+  $defs: Record<"zone" | "redis" | "expect" | "ignore" | "duration", SchemaNode>;
+  [keyword: string]: unknown;
+}
+const schema = JSON.parse(
+  readFileSync(join(root, "schema/pitfall-config.schema.json"), "utf8"),
+) as SchemaNode;
 const exampleFile = join(root, "schema/example.pitfall.yaml");
 
 /** Field names of an interface in src/config/model.ts, read from the source so the test follows the type. */
@@ -38,18 +51,24 @@ describe("pitfall-config.schema.json", () => {
   it("is a draft 2020-12 schema with a description on every setting", () => {
     expect(schema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
     expect(schema.type).toBe("object");
-    for (const [key, value] of Object.entries(schema.properties as Record<string, any>))
-      expect(value.description, key).toBeTruthy();
+    for (const [key, value] of Object.entries(schema.properties)) expect(value.description, key).toBeTruthy();
     for (const def of ["zone", "redis", "expect", "ignore"])
-      for (const [key, value] of Object.entries(schema.$defs[def].properties as Record<string, any>))
-        expect(value.description ?? schema.$defs[value.$ref?.slice(8)]?.description, `${def}.${key}`).toBeTruthy();
+      for (const [key, value] of Object.entries(schema.$defs[def as keyof SchemaNode["$defs"]].properties))
+        expect(
+          value.description ?? schema.$defs[value.$ref?.slice(8) as keyof SchemaNode["$defs"]]?.description,
+          `${def}.${key}`,
+        ).toBeTruthy();
   });
 
   it("covers every key of Config, ZoneConfig, RedisConfig, Expectations and IgnoreRule", () => {
     // `file` is where the config was read from, set by the loader, never written.
-    const configKeys = [...new Set([...Object.keys(defaultConfig()), ...interfaceKeys("Config")])].filter((k) => k !== "file");
+    const configKeys = [...new Set([...Object.keys(defaultConfig()), ...interfaceKeys("Config")])].filter(
+      (k) => k !== "file",
+    );
     expect(Object.keys(schema.properties).sort()).toEqual(configKeys.sort());
-    expect(Object.keys(schema.$defs.expect.properties).sort()).toEqual(Object.keys(DEFAULT_EXPECTATIONS).sort());
+    expect(Object.keys(schema.$defs.expect.properties).sort()).toEqual(
+      Object.keys(DEFAULT_EXPECTATIONS).sort(),
+    );
     expect(Object.keys(schema.$defs.zone.properties).sort()).toEqual(interfaceKeys("ZoneConfig").sort());
     expect(Object.keys(schema.$defs.redis.properties).sort()).toEqual(interfaceKeys("RedisConfig").sort());
     expect(Object.keys(schema.$defs.ignore.properties).sort()).toEqual(interfaceKeys("IgnoreRule").sort());
@@ -57,7 +76,7 @@ describe("pitfall-config.schema.json", () => {
 
   it("gives the defaults the code uses", () => {
     for (const [key, value] of Object.entries(DEFAULT_EXPECTATIONS))
-      expect(schema.$defs.expect.properties[key].default, key).toEqual(value);
+      expect(schema.$defs.expect.properties[key]?.default, key).toEqual(value);
   });
 
   it("accepts the example config, which the loader reads too", () => {
@@ -67,6 +86,16 @@ describe("pitfall-config.schema.json", () => {
     const config = loadConfig(exampleFile);
     expect(config.zones["1"]?.distribution).toBe("k3s");
     expect(config.ignore).toHaveLength(2);
+  });
+
+  it("accepts the example config in the README, which the loader reads too", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Configuration"));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(block, "a yaml block under ## Configuration").toBeDefined();
+    expect(block!).toContain("$schema=./schema/pitfall-config.schema.json");
+    expect(validate(schema as Schema, parse(block!))).toEqual([]);
+    expect(configErrors(block!).loader).toBeUndefined();
   });
 
   it.each([

@@ -37,9 +37,13 @@ describe("broken-k3s", () => {
       text: "redis.exceptions.ConnectionError: Error 111 connecting to redis:6379. Connection refused.",
       source: "previous log",
     });
-    expect(f.evidence?.find((e) => e.kind === "history")?.text).toMatch(/looping for 30d .*crashLoopEscalateAfter 24h/);
+    expect(f.evidence?.find((e) => e.kind === "history")?.text).toMatch(
+      /looping for 30d .*crashLoopEscalateAfter 24h/,
+    );
     expect(f.evidence?.find((e) => e.kind === "event")?.text).toMatch(/^Warning BackOff \(x8421 over 30d/);
-    expect(runbookText(f)).toContain("RUN: kubectl logs dolly-orchestrator-5d8c7b9f6d-q7xkz -n ge-agents --previous");
+    expect(runbookText(f)).toContain(
+      "RUN: kubectl logs dolly-orchestrator-5d8c7b9f6d-q7xkz -n ge-agents --previous",
+    );
   });
 
   it("classifies each other crash loop from its previous log line", () => {
@@ -56,7 +60,9 @@ describe("broken-k3s", () => {
   it("reports the container that cannot start for its missing Secret", () => {
     const f = one(findings, "ge-api-74d9c8b6f5-8hvcz", "missing-secret");
     expect(f.data).toMatchObject({ resource: "Secret", name: "ge-api-secrets", container: "api" });
-    expect(evidenceText(f)).toContain('status: CreateContainerConfigError: secret "ge-api-secrets" not found');
+    expect(evidenceText(f)).toContain(
+      'status: CreateContainerConfigError: secret "ge-api-secrets" not found',
+    );
   });
 
   it("reports the executor's OOM kill with its limit, and the limit raised 256Mi → 512Mi → 1Gi", () => {
@@ -64,20 +70,33 @@ describe("broken-k3s", () => {
     expect(oom.data).toMatchObject({ limit: "1Gi", container: "executor", restarts: 6 });
     const raised = one(findings, "ge-executor", "limit-raised");
     expect(raised.object.kind).toBe("Deployment");
-    expect(raised.data).toMatchObject({ from: "256Mi", to: "1Gi", revisions: 3, pod: "ge-executor-59d7c8b6f4-m2xqp" });
+    expect(raised.data).toMatchObject({
+      from: "256Mi",
+      to: "1Gi",
+      revisions: 3,
+      pod: "ge-executor-59d7c8b6f4-m2xqp",
+    });
     expect(raised.evidence?.filter((e) => e.kind === "history").map((e) => e.text)).toEqual([
       "revision 1 (ge-executor-7b9c5d4f8a): memory limit 256Mi",
       "revision 2 (ge-executor-6f8b7c9d5e): memory limit 512Mi",
       "revision 3 (ge-executor-59d7c8b6f4): memory limit 1Gi",
     ]);
     // The page's RUN is about the pod, whichever object the finding is on.
-    expect(runbookText(raised)).toContain('kubectl describe pod ge-executor-59d7c8b6f4-m2xqp -n ge-agents | grep -A 5 "Last State"');
+    expect(runbookText(raised)).toContain(
+      'kubectl describe pod ge-executor-59d7c8b6f4-m2xqp -n ge-agents | grep -A 5 "Last State"',
+    );
   });
 
   it("reports the canary's pull of ge-executor:latest with Always, and fills the import commands", () => {
     const f = one(findings, "ge-executor-canary-8d6f5c7b9e-p4x7d", "pull-policy-always");
-    expect(f.data).toMatchObject({ image: "ge-executor:latest", reason: "ImagePullBackOff", policy: "Always" });
-    expect(evidenceText(f)).toMatch(/event: Warning Failed \(x11 over 40m, last 3m ago\): Failed to pull image "ge-executor:latest"/);
+    expect(f.data).toMatchObject({
+      image: "ge-executor:latest",
+      reason: "ImagePullBackOff",
+      policy: "Always",
+    });
+    expect(evidenceText(f)).toMatch(
+      /event: Warning Failed \(x11 over 40m, last 3m ago\): Failed to pull image "ge-executor:latest"/,
+    );
     const text = runbookText(f);
     expect(text).toContain("RUN: sudo k3s ctr images list | grep ge-executor");
     expect(text).toContain("docker build -t ge-executor:latest . && docker save ge-executor:latest");
@@ -87,26 +106,43 @@ describe("broken-k3s", () => {
     const f = one(findings, "ge-webhook-relay-7f8d9c6b45-x6v4q", "rollout-port-conflict");
     expect(f.data).toMatchObject({ owner: "ge-webhook-relay", ports: "8080/TCP" });
     const text = evidenceText(f);
-    expect(text).toContain("event: Warning FailedScheduling (x5 over 4m, last 30s ago): 0/2 nodes are available: 2 node(s) didn't have free ports");
-    expect(text).toContain("ge-webhook-relay-6c9f7d8b54 (revision 1): 2, ge-webhook-relay-7f8d9c6b45 (revision 2): 1");
+    expect(text).toContain(
+      "event: Warning FailedScheduling (x5 over 4m, last 30s ago): 0/2 nodes are available: 2 node(s) didn't have free ports",
+    );
+    expect(text).toContain(
+      "ge-webhook-relay-6c9f7d8b54 (revision 1): 2, ge-webhook-relay-7f8d9c6b45 (revision 2): 1",
+    );
   });
 
   it("reports k3s-agent-1: memory requests over 80%, MemoryPressure, the evicted indexer", () => {
     const over = one(findings, "k3s-agent-1", "requests-over");
     expect(over.data).toMatchObject({ resource: "memory", percent: 87, threshold: 80 });
     const pressure = one(findings, "k3s-agent-1", "pressure");
-    expect(pressure.data).toMatchObject({ condition: "MemoryPressure", reason: "KubeletHasInsufficientMemory" });
-    expect(pressure.evidence?.[0]).toMatchObject({ kind: "condition", text: "MemoryPressure True for 25m: kubelet has insufficient memory available" });
+    expect(pressure.data).toMatchObject({
+      condition: "MemoryPressure",
+      reason: "KubeletHasInsufficientMemory",
+    });
+    expect(pressure.evidence?.[0]).toMatchObject({
+      kind: "condition",
+      text: "MemoryPressure True for 25m: kubelet has insufficient memory available",
+    });
     const evicted = one(findings, "k3s-agent-1", "evicted");
     expect(evicted.data).toMatchObject({ count: 1, pod: "ge-indexer-5f6d7c8b9a-zr4tw" });
-    expect(evidenceText(evicted)).toContain("ge-agents/ge-indexer-5f6d7c8b9a-zr4tw: The node was low on resource: memory.");
-    expect(findings.filter((f) => f.object.name === "k3s-server-1" && f.rule === "node-pressure")).toEqual([]);
+    expect(evidenceText(evicted)).toContain(
+      "ge-agents/ge-indexer-5f6d7c8b9a-zr4tw: The node was low on resource: memory.",
+    );
+    expect(findings.filter((f) => f.object.name === "k3s-server-1" && f.rule === "node-pressure")).toEqual(
+      [],
+    );
   });
 
   it("reports the failing ExternalSecret and fills the page's force-sync command with its real name", () => {
     const f = one(findings, "ge-api-secrets", "sync-failed");
     expect(f.data).toMatchObject({ reason: "SecretSyncedError", target: "ge-api-secrets" });
-    expect(f.evidence?.[0]).toMatchObject({ kind: "condition", text: "Ready False (SecretSyncedError): could not get secret data from provider" });
+    expect(f.evidence?.[0]).toMatchObject({
+      kind: "condition",
+      text: "Ready False (SecretSyncedError): could not get secret data from provider",
+    });
     expect(runbookText(f)).toContain(
       "RUN: kubectl annotate externalsecret ge-api-secrets -n ge-system force-sync=$(date +%s) --overwrite",
     );
@@ -116,9 +152,17 @@ describe("broken-k3s", () => {
 
   it("tells the three Ingress cases apart", () => {
     expect(one(findings, "ge-docs", "ingress-young").data).toMatchObject({ age: "10s" });
-    expect(one(findings, "ge-status", "backend-missing").data).toMatchObject({ service: "ge-status-page", route: "status.ge.local/" });
-    expect(one(findings, "ge-admin", "backend-no-endpoints").data).toMatchObject({ service: "ge-admin-ui", notReady: 1 });
-    expect(findings.filter((f) => f.object.name === "ge-docs" && f.messageId !== "ingress-young")).toEqual([]);
+    expect(one(findings, "ge-status", "backend-missing").data).toMatchObject({
+      service: "ge-status-page",
+      route: "status.ge.local/",
+    });
+    expect(one(findings, "ge-admin", "backend-no-endpoints").data).toMatchObject({
+      service: "ge-admin-ui",
+      notReady: 1,
+    });
+    expect(findings.filter((f) => f.object.name === "ge-docs" && f.messageId !== "ingress-young")).toEqual(
+      [],
+    );
   });
 
   it("reports ge-admin-ui refused by 10.43.0.1:443 from its log", () => {

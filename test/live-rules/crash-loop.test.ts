@@ -17,8 +17,16 @@ describe("classifyCrashLog", () => {
     ["KeyError: 'DATABASE_URL'", "crash-loop-missing-env", { variable: "DATABASE_URL" }],
     ["Environment variable DEPLOY_ENV is undefined", "crash-loop-missing-env", { variable: "DEPLOY_ENV" }],
     ["Error: environment variable REDIS_URL not set", "crash-loop-missing-env", { variable: "REDIS_URL" }],
-    ["fatal: Required environment variable API_KEY is not set", "crash-loop-missing-env", { variable: "API_KEY" }],
-    ["Error: Missing required environment variable: OPENAI_API_KEY", "crash-loop-missing-env", { variable: "OPENAI_API_KEY" }],
+    [
+      "fatal: Required environment variable API_KEY is not set",
+      "crash-loop-missing-env",
+      { variable: "API_KEY" },
+    ],
+    [
+      "Error: Missing required environment variable: OPENAI_API_KEY",
+      "crash-loop-missing-env",
+      { variable: "OPENAI_API_KEY" },
+    ],
     ["SESSION_SECRET is not set", "crash-loop-missing-env", { variable: "SESSION_SECRET" }],
     [
       "redis.exceptions.ConnectionError: Error 111 connecting to redis:6379. Connection refused.",
@@ -40,7 +48,11 @@ describe("classifyCrashLog", () => {
       "crash-loop-migration",
       { detail: 'relation "agent_sessions" does not exist' },
     ],
-    ["sqlite3.OperationalError: no such table: jobs", "crash-loop-migration", { detail: "no such table: jobs" }],
+    [
+      "sqlite3.OperationalError: no such table: jobs",
+      "crash-loop-migration",
+      { detail: "no such table: jobs" },
+    ],
     [
       "ERROR 1146 (42S02): Table 'ge.accounts' doesn't exist",
       "crash-loop-migration",
@@ -61,7 +73,11 @@ describe("classifyCrashLog", () => {
       "crash-loop-migration",
       { detail: "The table `public.User` does not exist in the current database" },
     ],
-    ["ModuleNotFoundError: No module named 'ge_common.streams'", "crash-loop-import", { module: "ge_common.streams" }],
+    [
+      "ModuleNotFoundError: No module named 'ge_common.streams'",
+      "crash-loop-import",
+      { module: "ge_common.streams" },
+    ],
     [
       "ImportError: cannot import name 'claim_orphans' from 'ge_common.redis' (/app/ge_common/redis.py)",
       "crash-loop-import",
@@ -91,7 +107,8 @@ describe("classifyCrashLog", () => {
   });
 
   it("counts a lower-case KeyError as the environment when the traceback goes through os.environ", () => {
-    const log = "  File \"/app/cfg.py\", line 3, in <module>\n    TOKEN = os.environ['api_token']\nKeyError: 'api_token'";
+    const log =
+      "  File \"/app/cfg.py\", line 3, in <module>\n    TOKEN = os.environ['api_token']\nKeyError: 'api_token'";
     expect(classifyCrashLog(log, REDIS_PORT)?.data).toEqual({ variable: "api_token" });
   });
 
@@ -110,7 +127,9 @@ describe("classifyCrashLog", () => {
   });
 
   it("keeps CRLF logs and never throws on odd input", () => {
-    expect(classifyCrashLog("KeyError: 'DATABASE_URL'\r\n", REDIS_PORT)?.line).toBe("KeyError: 'DATABASE_URL'");
+    expect(classifyCrashLog("KeyError: 'DATABASE_URL'\r\n", REDIS_PORT)?.line).toBe(
+      "KeyError: 'DATABASE_URL'",
+    );
     expect(classifyCrashLog(undefined, REDIS_PORT)).toBeUndefined();
     expect(classifyCrashLog(42 as unknown as string, REDIS_PORT)).toBeUndefined();
   });
@@ -120,8 +139,14 @@ describe("missingReferenceOf", () => {
   it.each([
     ['secret "ge-api-secrets" not found', { resource: "Secret", name: "ge-api-secrets" }],
     ['configmap "ge-config" not found', { resource: "ConfigMap", name: "ge-config" }],
-    ["couldn't find key DB_PASSWORD in Secret ge-system/ge-db", { resource: "Secret", name: "ge-db", key: "DB_PASSWORD" }],
-    ["couldn't find key mode in ConfigMap ge-agents/ge-config", { resource: "ConfigMap", name: "ge-config", key: "mode" }],
+    [
+      "couldn't find key DB_PASSWORD in Secret ge-system/ge-db",
+      { resource: "Secret", name: "ge-db", key: "DB_PASSWORD" },
+    ],
+    [
+      "couldn't find key mode in ConfigMap ge-agents/ge-config",
+      { resource: "ConfigMap", name: "ge-config", key: "mode" },
+    ],
   ])("%s", (message, want) => {
     expect(missingReferenceOf(message)).toEqual(want);
   });
@@ -160,7 +185,10 @@ describe("how long a loop has lasted", () => {
       since: "first BackOff event",
     });
     // 64 restarts need at least 5h at the back-off; the pod is that old, so the pod's start bounds it.
-    expect(one(findings, "fire-import", "crash-loop-import").data).toMatchObject({ duration: "5h", since: "pod start" });
+    expect(one(findings, "fire-import", "crash-loop-import").data).toMatchObject({
+      duration: "5h",
+      since: "pod start",
+    });
     expect(one(findings, "fire-unknown-cause", "crash-loop").data).toMatchObject({
       duration: "2m30s",
       since: "restart count",
@@ -184,10 +212,14 @@ describe("crash-loop on its fixture", () => {
       "init container migrate of pod fire-missing-env crash-loops (37 restarts, 2h45m) because environment variable DATABASE_URL is missing",
     );
     expect(env.container).toBe("migrate");
-    expect(env.runbook?.find((s) => s.kind === "RUN")?.text).toBe("kubectl logs fire-missing-env -n ge-agents --previous");
+    expect(env.runbook?.find((s) => s.kind === "RUN")?.text).toBe(
+      "kubectl logs fire-missing-env -n ge-agents --previous",
+    );
     expect(one(findings, "fire-import", "crash-loop-import").data.role).toBe("sidecar container");
     const key = one(findings, "fire-missing-secret-key", "missing-secret-key");
-    expect(key.message).toBe("container api of pod fire-missing-secret-key cannot start: key DB_PASSWORD is not in Secret ge-db");
+    expect(key.message).toBe(
+      "container api of pod fire-missing-secret-key cannot start: key DB_PASSWORD is not in Secret ge-db",
+    );
   });
 
   it("falls back to the termination message when the previous log is not there", async () => {
@@ -196,6 +228,8 @@ describe("crash-loop on its fixture", () => {
     const { findings } = await scan(snapshot, [crashLoopRule]);
     const f = one(findings, "fire-redis-port", "crash-loop-redis-port");
     expect(f.evidence?.find((e) => e.kind === "log")?.source).toBe("termination message");
-    expect(one(findings, "fire-unknown-cause", "crash-loop").evidence?.some((e) => e.kind === "log")).toBe(false);
+    expect(one(findings, "fire-unknown-cause", "crash-loop").evidence?.some((e) => e.kind === "log")).toBe(
+      false,
+    );
   });
 });

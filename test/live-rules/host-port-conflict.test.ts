@@ -52,9 +52,16 @@ describe("rolloutStateOf", () => {
   });
 
   it("is mid-rollout with two ReplicaSets holding pods, or fewer updated pods than desired", () => {
-    expect(rolloutStateOf(deployment({ updatedReplicas: 2 }), [rs("a", "1", 1), rs("b", "2", 2)]).midRollout).toBe(true);
+    expect(
+      rolloutStateOf(deployment({ updatedReplicas: 2 }), [rs("a", "1", 1), rs("b", "2", 2)]).midRollout,
+    ).toBe(true);
     expect(rolloutStateOf(deployment({ updatedReplicas: 1 }), [rs("b", "2", 2)]).midRollout).toBe(true);
     const done = rolloutStateOf(deployment({ updatedReplicas: 2 }), [rs("a", "1", 0), rs("b", "2", 2)]);
-    expect(done).toEqual({ desired: 2, updated: 2, active: [{ name: "b", revision: 2, replicas: 2 }], midRollout: false });
+    expect(done).toEqual({
+      desired: 2,
+      updated: 2,
+      active: [{ name: "b", revision: 2, replicas: 2 }],
+      midRollout: false,
+    });
   });
 });

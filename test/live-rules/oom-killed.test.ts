@@ -13,10 +13,16 @@ describe("oom-killed on its fixture", () => {
       "container executor of pod fire-executor-59d7c8b6f4-m2xqp was OOMKilled 2m55s ago at its memory limit of 1Gi (6 restarts)",
     );
     expect(f.evidence).toEqual([
-      { kind: "status", text: "OOMKilled, exit code 137, finished 2m55s ago", source: "status.containerStatuses[0].lastState.terminated" },
+      {
+        kind: "status",
+        text: "OOMKilled, exit code 137, finished 2m55s ago",
+        source: "status.containerStatuses[0].lastState.terminated",
+      },
       { kind: "status", text: "memory limit 1Gi", source: "spec.containers[0].resources.limits.memory" },
     ]);
-    expect(runbookText(f)).toContain('RUN: kubectl describe pod fire-executor-59d7c8b6f4-m2xqp -n ge-agents | grep -A 5 "Last State"');
+    expect(runbookText(f)).toContain(
+      'RUN: kubectl describe pod fire-executor-59d7c8b6f4-m2xqp -n ge-agents | grep -A 5 "Last State"',
+    );
   });
 
   it("reports the limit raised over revisions once, on the Deployment, with each revision's limit", async () => {
@@ -45,12 +51,16 @@ describe("recentOomKills", () => {
   const pod = (state: Record<string, unknown>, finishedAt: string) => ({
     kind: "Pod",
     status: {
-      containerStatuses: [{ name: "app", lastState: { terminated: { reason: "OOMKilled", exitCode: 137, finishedAt } }, state }],
+      containerStatuses: [
+        { name: "app", lastState: { terminated: { reason: "OOMKilled", exitCode: 137, finishedAt } }, state },
+      ],
     },
   });
 
   it("counts a kill while the container is not running again, however old", () => {
-    expect(recentOomKills(pod({ waiting: { reason: "CrashLoopBackOff" } }, "2026-01-01T00:00:00Z"), NOW)).toHaveLength(1);
+    expect(
+      recentOomKills(pod({ waiting: { reason: "CrashLoopBackOff" } }, "2026-01-01T00:00:00Z"), NOW),
+    ).toHaveLength(1);
   });
 
   it("counts a running container's kill of the last day only", () => {
@@ -59,19 +69,30 @@ describe("recentOomKills", () => {
   });
 
   it("reads the current state of a stopped container (a Job's pod)", () => {
-    const job = { status: { containerStatuses: [{ name: "job", state: { terminated: { reason: "OOMKilled" } } }] } };
+    const job = {
+      status: { containerStatuses: [{ name: "job", state: { terminated: { reason: "OOMKilled" } } }] },
+    };
     expect(recentOomKills(job, NOW)[0]?.where).toBe("state");
   });
 
   it("never throws on odd shapes", () => {
-    for (const odd of [{}, { status: null }, { status: { containerStatuses: "x" } }, { status: { containerStatuses: [null, 3] } }])
+    for (const odd of [
+      {},
+      { status: null },
+      { status: { containerStatuses: "x" } },
+      { status: { containerStatuses: [null, 3] } },
+    ])
       expect(recentOomKills(odd as never, NOW)).toEqual([]);
   });
 });
 
 describe("limit history", () => {
   it("is raised when the pod's revision allows more than an earlier one", () => {
-    const r = (revision: number, mi?: number) => ({ replicaSet: `rs-${revision}`, revision, bytes: mi === undefined ? undefined : mi * MI });
+    const r = (revision: number, mi?: number) => ({
+      replicaSet: `rs-${revision}`,
+      revision,
+      bytes: mi === undefined ? undefined : mi * MI,
+    });
     expect(limitRaised([r(1, 256), r(2, 512), r(3, 1024)])).toEqual({ from: 256 * MI, to: 1024 * MI });
     expect(limitRaised([r(1, 512), r(2, 512)])).toBeUndefined();
     expect(limitRaised([r(1, 1024), r(2, 512)])).toBeUndefined();
@@ -80,11 +101,17 @@ describe("limit history", () => {
   });
 
   it("reads a container's limit, else the pod-level one", () => {
-    expect(memoryLimitOf({ containers: [{ name: "a", resources: { limits: { memory: "1Gi" } } }] }, "a")).toEqual({
+    expect(
+      memoryLimitOf({ containers: [{ name: "a", resources: { limits: { memory: "1Gi" } } }] }, "a"),
+    ).toEqual({
       bytes: 1024 * MI,
       path: ["containers", 0, "resources", "limits", "memory"],
     });
-    expect(memoryLimitOf({ resources: { limits: { memory: "2Gi" } }, containers: [{ name: "a" }] }, "a")?.bytes).toBe(2048 * MI);
-    expect(memoryLimitOf({ containers: [{ name: "a", resources: { limits: { memory: "lots" } } }] }, "a")).toBeUndefined();
+    expect(
+      memoryLimitOf({ resources: { limits: { memory: "2Gi" } }, containers: [{ name: "a" }] }, "a")?.bytes,
+    ).toBe(2048 * MI);
+    expect(
+      memoryLimitOf({ containers: [{ name: "a", resources: { limits: { memory: "lots" } } }] }, "a"),
+    ).toBeUndefined();
   });
 });

@@ -90,13 +90,19 @@ export function loadSnapshot(file: string, target: Partial<Target> = {}): Snapsh
   };
 }
 
-export async function scan(snapshot: Snapshot, rules: Rule[], config: Config = defaultConfig()): Promise<RunResult> {
+export async function scan(
+  snapshot: Snapshot,
+  rules: Rule[],
+  config: Config = defaultConfig(),
+): Promise<RunResult> {
   return runEngine(snapshot, { mode: "live", kb: await builtinKb(), config, rules, now: NOW, detect: false });
 }
 
 /** Findings about one object (by name), optionally one message id. */
 export function about(findings: Finding[], name: string, messageId?: string): Finding[] {
-  return findings.filter((f) => f.object.name === name && (messageId === undefined || f.messageId === messageId));
+  return findings.filter(
+    (f) => f.object.name === name && (messageId === undefined || f.messageId === messageId),
+  );
 }
 
 /** The single finding about an object with a message id; fails the test with what was found otherwise. */

@@ -61,7 +61,9 @@ describe("forbidden", () => {
         'pods is forbidden: User "system:serviceaccount:pitfall:pitfall" cannot list resource "pods" in API group "" at the cluster scope',
     });
     const inNs = await failure(core.listNamespacedPod({ namespace: "ge-agents" }));
-    expect(bodyOf(inNs).message).toContain('cannot list resource "pods" in API group "" in the namespace "ge-agents"');
+    expect(bodyOf(inNs).message).toContain(
+      'cannot list resource "pods" in API group "" in the namespace "ge-agents"',
+    );
 
     // Other resources and other verbs still work: a partial failure.
     expect((await core.listNode()).items).toHaveLength(2);
@@ -70,7 +72,9 @@ describe("forbidden", () => {
   });
 
   it("names the user and the subresource", async () => {
-    sim.setFaults([{ kind: "forbidden", resource: "pods/log", user: "system:serviceaccount:ge-system:viewer" }]);
+    sim.setFaults([
+      { kind: "forbidden", resource: "pods/log", user: "system:serviceaccount:ge-system:viewer" },
+    ]);
     const e = await failure(core.readNamespacedPodLog({ namespace: "ge-agents", name: "redis-0" }));
     expect(e.code).toBe(403);
   });
@@ -85,10 +89,17 @@ describe("absent", () => {
 
     const custom = kc.makeApiClient(CustomObjectsApi);
     const e = await failure(
-      custom.listClusterCustomObject({ group: "external-secrets.io", version: "v1beta1", plural: "externalsecrets" }),
+      custom.listClusterCustomObject({
+        group: "external-secrets.io",
+        version: "v1beta1",
+        plural: "externalsecrets",
+      }),
     );
     expect(e.code).toBe(404);
-    expect(bodyOf(e)).toMatchObject({ reason: "NotFound", message: "the server could not find the requested resource" });
+    expect(bodyOf(e)).toMatchObject({
+      reason: "NotFound",
+      message: "the server could not find the requested resource",
+    });
 
     sim.setFaults([]);
     const back = (await custom.listClusterCustomObject({
@@ -128,11 +139,19 @@ describe("expired continue", () => {
   it("expires a continue token once the history moved past it (compaction)", async () => {
     const small = await startSimulator({ cluster: BROKEN, historySize: 2 });
     try {
-      const first = (await (await fetch(`${small.url}/api/v1/pods?limit=5`)).json()) as { metadata: { continue: string } };
+      const first = (await (await fetch(`${small.url}/api/v1/pods?limit=5`)).json()) as {
+        metadata: { continue: string };
+      };
       for (let i = 0; i < 3; i++) {
-        small.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `churn-${i}`, namespace: "default" } });
+        small.apply({
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: `churn-${i}`, namespace: "default" },
+        });
       }
-      const res = await fetch(`${small.url}/api/v1/pods?limit=5&continue=${encodeURIComponent(first.metadata.continue)}`);
+      const res = await fetch(
+        `${small.url}/api/v1/pods?limit=5&continue=${encodeURIComponent(first.metadata.continue)}`,
+      );
       expect(res.status).toBe(410);
       expect(await res.json()).toMatchObject({ reason: "Expired" });
     } finally {

@@ -43,6 +43,8 @@ export class FaultPlan {
     const d: FaultDecision = { expiredContinue: false, delayMs: 0, drop: false };
     this.faults.forEach((f, i) => {
       if (f.kind === "absent" || !this.applies(f.resource, req.resource)) return;
+      // Discovery and other non-resource paths only get slowed down or dropped.
+      if (req.resource === undefined && f.kind !== "delay" && f.kind !== "drop") return;
       switch (f.kind) {
         case "forbidden":
           if ((f.verb && f.verb !== req.verb) || (f.namespace && f.namespace !== req.namespace)) return;

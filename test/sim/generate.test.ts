@@ -36,7 +36,9 @@ describe("generateCluster", () => {
     expect(generateCluster(opts)).toEqual(generateCluster(opts));
     const other = generateCluster({ ...opts, seed: 8 });
     expect(other.objects.filter((o) => o.kind === "Pod").map((p) => p.metadata?.name)).not.toEqual(
-      generateCluster(opts).objects.filter((o) => o.kind === "Pod").map((p) => p.metadata?.name),
+      generateCluster(opts)
+        .objects.filter((o) => o.kind === "Pod")
+        .map((p) => p.metadata?.name),
     );
   });
 
@@ -44,8 +46,10 @@ describe("generateCluster", () => {
     let cluster: Cluster;
     let sim: Sim;
     let dir: string;
+    let heapBefore = 0;
 
     beforeAll(async () => {
+      heapBefore = process.memoryUsage().heapUsed;
       cluster = generateCluster({ pods: 20_000, nodes: 500, events: 50_000, seed: 42, now: NOW });
       sim = await startSimulator({ cluster });
       dir = mkdtempSync(join(tmpdir(), "pitfall-gen-"));
@@ -58,7 +62,11 @@ describe("generateCluster", () => {
 
     it("has the objects asked for, owned the way controllers own them", () => {
       const byKind = new Map<string, KubeObject[]>();
-      for (const o of cluster.objects) byKind.set(String(o.kind), [...(byKind.get(String(o.kind)) ?? []), o]);
+      for (const o of cluster.objects) {
+        const list = byKind.get(String(o.kind)) ?? [];
+        list.push(o);
+        byKind.set(String(o.kind), list);
+      }
       expect(byKind.get("Pod")).toHaveLength(20_000);
       expect(byKind.get("Node")).toHaveLength(500);
       expect(byKind.get("Event")).toHaveLength(50_000);
@@ -67,7 +75,9 @@ describe("generateCluster", () => {
       const rsUids = new Set(byKind.get("ReplicaSet")?.map((r) => r.metadata?.uid));
       const deployUids = new Set(byKind.get("Deployment")?.map((d) => d.metadata?.uid));
       expect(byKind.get("Pod")?.every((p) => rsUids.has(p.metadata?.ownerReferences?.[0]?.uid))).toBe(true);
-      expect(byKind.get("ReplicaSet")?.every((r) => deployUids.has(r.metadata?.ownerReferences?.[0]?.uid))).toBe(true);
+      expect(
+        byKind.get("ReplicaSet")?.every((r) => deployUids.has(r.metadata?.ownerReferences?.[0]?.uid)),
+      ).toBe(true);
     });
 
     it("mixes mostly running pods with a few percent of each failure", () => {
@@ -92,9 +102,13 @@ describe("generateCluster", () => {
       const requested = new Map<string, number>();
       for (const p of cluster.objects) {
         if (p.kind !== "Pod") continue;
-        const spec = p.spec as { nodeName?: string; containers: { resources?: { requests?: { memory?: string } } }[] };
+        const spec = p.spec as {
+          nodeName?: string;
+          containers: { resources?: { requests?: { memory?: string } } }[];
+        };
         const mem = spec.containers[0]?.resources?.requests?.memory;
-        if (spec.nodeName && mem) requested.set(spec.nodeName, (requested.get(spec.nodeName) ?? 0) + mebibytes(mem));
+        if (spec.nodeName && mem)
+          requested.set(spec.nodeName, (requested.get(spec.nodeName) ?? 0) + mebibytes(mem));
       }
       const ratios = cluster.objects
         .filter((o) => o.kind === "Node")
@@ -108,7 +122,9 @@ describe("generateCluster", () => {
       const pressure = cluster.objects.filter(
         (o) =>
           o.kind === "Node" &&
-          (o.status as { conditions: Json[] }).conditions.some((c) => c.type === "MemoryPressure" && c.status === "True"),
+          (o.status as { conditions: Json[] }).conditions.some(
+            (c) => c.type === "MemoryPressure" && c.status === "True",
+          ),
       );
       expect(pressure.length).toBeGreaterThan(0);
     });
@@ -121,7 +137,10 @@ describe("generateCluster", () => {
       const seen = new Set<string>();
       let token: string | undefined;
       for (let page = 0; page < 100; page++) {
-        const list = await core.listPodForAllNamespaces({ limit: 500, ...(token ? { _continue: token } : {}) });
+        const list = await core.listPodForAllNamespaces({
+          limit: 500,
+          ...(token ? { _continue: token } : {}),
+        });
         for (const p of list.items) seen.add(`${p.metadata?.namespace}/${p.metadata?.name}`);
         token = list.metadata?._continue;
         if (!token) break;
@@ -153,9 +172,10 @@ describe("generateCluster", () => {
       expect(list.items.every((p) => p.metadata?.namespace === "payments-1")).toBe(true);
     }, 120_000);
 
-    it("stays within a modest heap", () => {
-      // Generated objects share constant parts (tolerations, container specs per Deployment).
-      expect(process.memoryUsage().heapUsed).toBeLessThan(1024 * 1024 * 1024);
+    it("stays within a modest heap after serving it all", () => {
+      // About 70,000 objects; pages are serialized one at a time, never the whole list as one string.
+      const grownMiB = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;
+      expect(grownMiB).toBeLessThan(600);
     });
   });
 });

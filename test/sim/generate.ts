@@ -20,6 +20,10 @@ export interface GenerateOptions {
 type Json = Record<string, unknown>;
 type PodState = "running" | "crashloop" | "oomkilled" | "imagepull" | "pending";
 
+function nodeIp(i: number): string {
+  return `10.0.${Math.floor(i / 250)}.${(i % 250) + 2}`;
+}
+
 /** mulberry32: small, fast, good enough for test data. */
 function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -207,6 +211,7 @@ export function generateCluster(opts: GenerateOptions): Cluster {
           started,
           ip,
           node,
+          hostIp: nodeIp(nodeIndex),
           rand,
           ago,
           noResources,
@@ -309,6 +314,7 @@ function podStatus(
     started: string;
     ip: string;
     node: string | undefined;
+    hostIp: string;
     noResources: boolean;
   },
 ): Json {
@@ -373,7 +379,8 @@ function podStatus(
   const readyStatus = running ? "True" : "False";
   return {
     phase: state === "imagepull" ? "Pending" : "Running",
-    hostIP: "10.0.0.1",
+    hostIP: c.hostIp,
+    hostIPs: [{ ip: c.hostIp }],
     podIP: c.ip,
     podIPs: [{ ip: c.ip }],
     qosClass,
@@ -430,7 +437,7 @@ function node(
     spec: { podCIDR: `10.42.${i % 256}.0/24`, providerID: `k3s://${name}` },
     status: {
       addresses: [
-        { type: "InternalIP", address: `10.0.${Math.floor(i / 250)}.${(i % 250) + 2}` },
+        { type: "InternalIP", address: nodeIp(i) },
         { type: "Hostname", address: name },
       ],
       allocatable: {
@@ -476,9 +483,21 @@ function node(
   };
 }
 
+/** A UUID-shaped uid from the event's 16 hex digits (hashing 50,000 names would cost more than it shows). */
+function uidFromId(id: string): string {
+  return `${id.slice(0, 8)}-${id.slice(8, 12)}-4${id.slice(13, 16)}-a${id.slice(0, 3)}-${id.slice(4, 16)}`;
+}
+
 function event(
   ns: string,
-  involved: { kind: string; name: string; namespace?: string; uid: string; apiVersion: string },
+  involved: {
+    kind: string;
+    name: string;
+    namespace?: string;
+    uid: string;
+    apiVersion: string;
+    fieldPath?: string;
+  },
   e: {
     reason: string;
     message: string;
@@ -494,10 +513,15 @@ function event(
   return {
     apiVersion: "v1",
     kind: "Event",
-    metadata: { name: `${involved.name}.${id}`, namespace: ns, creationTimestamp: e.first },
+    metadata: {
+      name: `${involved.name}.${id}`,
+      namespace: ns,
+      uid: uidFromId(id),
+      creationTimestamp: e.first,
+    },
     involvedObject: {
       ...involved,
-      ...(involved.kind === "Pod" ? { fieldPath: "spec.containers{app}" } : {}),
+      ...(involved.fieldPath ? { fieldPath: involved.fieldPath } : {}),
     },
     reason: e.reason,
     message: e.message,
@@ -526,7 +550,9 @@ function makeEvents(
       .padStart(8, "0") + out.length.toString(16).padStart(8, "0");
   const podRef = (p: KubeObject) => {
     const { name = "", namespace = "" } = p.metadata ?? {};
-    return { kind: "Pod", name, namespace, uid: String(p.metadata?.uid), apiVersion: "v1" };
+    const container = (p.spec as { containers: { name?: string }[] }).containers[0]?.name ?? "app";
+    const fieldPath = `spec.containers{${container}}`;
+    return { kind: "Pod", name, namespace, uid: String(p.metadata?.uid), apiVersion: "v1", fieldPath };
   };
   for (const { pod, state, node } of problems) {
     if (out.length >= total) break;
@@ -593,15 +619,16 @@ function makeEvents(
     if (!pod) break;
     const reason = normal[out.length % normal.length]!;
     const at = c.ago(Math.floor(c.rand() * 7 * 86400));
-    const spec = pod.spec as { nodeName?: string; containers: { image?: string }[] };
+    const spec = pod.spec as { nodeName?: string; containers: { name?: string; image?: string }[] };
+    const container = spec.containers[0]?.name ?? "app";
     const message =
       reason === "Scheduled"
         ? `Successfully assigned ${pod.metadata?.namespace}/${pod.metadata?.name} to ${spec.nodeName ?? "worker-001"}`
         : reason === "Pulled"
           ? `Container image "${spec.containers[0]?.image}" already present on machine`
           : reason === "Created"
-            ? "Created container: app"
-            : "Started container app";
+            ? `Created container: ${container}`
+            : `Started container ${container}`;
     const component = reason === "Scheduled" ? "default-scheduler" : "kubelet";
     out.push(
       event(

@@ -1,5 +1,5 @@
 // The simulator through kubectl, when kubectl is installed: discovery, Table printing, logs, annotate.
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,7 +54,9 @@ describe.skipIf(!kubectlPath)("kubectl against the simulator", () => {
     const pods = loadCluster(BROKEN).objects.filter((o) => o.kind === "Pod");
     expect(lines).toHaveLength(pods.length + 1);
     for (const p of pods) expect(out).toContain(p.metadata?.name);
-    expect(out).toMatch(/ge-agents\s+dolly-orchestrator-5d8c7b9f6d-q7xkz\s+0\/1\s+CrashLoopBackOff\s+8509 \(5m\d+s ago\)\s+30d/);
+    expect(out).toMatch(
+      /ge-agents\s+dolly-orchestrator-5d8c7b9f6d-q7xkz\s+0\/1\s+CrashLoopBackOff\s+8509 \(5m\d+s ago\)\s+30d/,
+    );
     expect(out).toMatch(/ge-system\s+ge-api-74d9c8b6f5-8hvcz\s+0\/1\s+CreateContainerConfigError/);
   });
 
@@ -79,6 +81,46 @@ describe.skipIf(!kubectlPath)("kubectl against the simulator", () => {
     expect(sim.get("ExternalSecret", "ge-system", "ge-api-secrets")?.metadata?.annotations).toEqual({
       "force-sync": "1774519200",
     });
+  });
+
+  it("get -w prints pods added while watching", async () => {
+    const child = spawn(
+      kubectlPath!,
+      [
+        "--kubeconfig",
+        kubeconfig,
+        "--cache-dir",
+        join(dir, "cache"),
+        "get",
+        "pods",
+        "-n",
+        "kube-system",
+        "-w",
+      ],
+      { env: { PATH: process.env.PATH ?? "", HOME: dir } },
+    );
+    let out = "";
+    const applied = { done: false };
+    await new Promise<void>((resolve, reject) => {
+      child.on("error", reject);
+      child.stdout.setEncoding("utf8");
+      child.stdout.on("data", (chunk: string) => {
+        out += chunk;
+        if (!applied.done && out.includes("traefik-c98fdf6fb-4bq7n")) {
+          applied.done = true;
+          sim.apply({
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name: "watched", namespace: "kube-system" },
+            spec: { containers: [{ name: "app", image: "app:1" }] },
+            status: { phase: "Pending" },
+          });
+        }
+        if (/watched\s+0\/1\s+Pending/.test(out)) resolve();
+      });
+    }).finally(() => child.kill());
+    expect(out.split("\n")[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
+    sim.remove("Pod", "kube-system", "watched");
   });
 
   it("get nodes shows the k3s versions", async () => {

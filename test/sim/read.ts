@@ -91,6 +91,7 @@ function readWatch(store: Store, r: ReadRequest, match: Matcher): Reply {
   }
   const sendInitial = query.get("sendInitialEvents");
   const timeoutSeconds = intParam(query.get("timeoutSeconds"));
+  const table = tableOf(store, r);
   const w: WatchRequest = {
     type: route.type,
     match,
@@ -99,6 +100,7 @@ function readWatch(store: Store, r: ReadRequest, match: Matcher): Reply {
     ...(rv !== undefined ? { resourceVersion: rv } : {}),
     ...(sendInitial !== null ? { sendInitialEvents: isTrue(sendInitial) } : {}),
     ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+    ...(table ? { table: { printer: table.printer, include: table.include } } : {}),
   };
   return { kind: "watch", start: (res) => startWatch(res, store, w) };
 }
@@ -129,6 +131,9 @@ export function readReply(store: Store, r: ReadRequest): Reply {
   }
   if (route.subresource) return statusReply(noSuchResource());
   if (r.verb === "get") return readOne(store, r);
-  const match = matcherOf(route.type, r.query);
-  return r.verb === "watch" ? readWatch(store, r, match) : readList(store, r, match);
+  const bySelectors = matcherOf(route.type, r.query);
+  if (r.verb !== "watch") return readList(store, r, bySelectors);
+  // Watching one object by name is watching the collection for that name.
+  const match: Matcher = route.name ? (o) => o.metadata?.name === route.name && bySelectors(o) : bySelectors;
+  return readWatch(store, r, match);
 }

@@ -51,8 +51,8 @@ export function verbOf(method: string, route: Route, query: URLSearchParams): Ve
   if (method === "PUT") return "update";
   if (method === "POST") return "create";
   if (method === "DELETE") return "delete";
-  if (route.name) return "get";
-  return route.watch || isTrue(query.get("watch")) ? "watch" : "list";
+  if (route.watch || isTrue(query.get("watch"))) return "watch";
+  return route.name ? "get" : "list";
 }
 
 /** The resource as RBAC names it: `pods`, `pods/log`. */

@@ -115,10 +115,6 @@ export class Store {
     return this.bucketOf(t).items.get(keyOf(t.namespaced ? namespace : undefined, name));
   }
 
-  count(t: ResourceType): number {
-    return this.bucketOf(t).keys.length;
-  }
-
   /** Objects in key order, within `namespace` when given, starting after the key `after`. */
   *scan(
     t: ResourceType,
@@ -139,16 +135,16 @@ export class Store {
 
   /** Creates or replaces an object; returns the stored copy. */
   apply(o: KubeObject): Change {
-    let t = typeOfObject(this.types, o);
+    // A new CRD makes its resource servable right away, as the apiextensions server does.
     const crdType = resourceOfCrd(o);
     if (
       crdType &&
-      !typeOfObject(this.types, { apiVersion: crdType.group + "/" + crdType.version, kind: crdType.kind })
+      !typeOfObject(this.types, { apiVersion: `${crdType.group}/${crdType.version}`, kind: crdType.kind })
     ) {
       this.types.push(crdType);
       this.bucketOf(crdType);
     }
-    t ??= this.typeOf(o);
+    const t = this.typeOf(o);
     if (!t) throw new StoreError(`no resource serves ${o.apiVersion} ${o.kind}`);
     const name = o.metadata?.name;
     if (!name) throw new StoreError(`${o.kind} has no metadata.name`);

@@ -5,6 +5,7 @@ import { waitDrain } from "./io.js";
 import type { Matcher } from "./selectors.js";
 import { expired } from "./status.js";
 import type { Change, Store } from "./store.js";
+import { type IncludeObject, type Printer, tableRow } from "./table.js";
 import type { ResourceType } from "./types.js";
 
 export interface WatchRequest {
@@ -16,6 +17,8 @@ export interface WatchRequest {
   allowBookmarks: boolean;
   sendInitialEvents?: boolean;
   timeoutSeconds?: number;
+  /** kubectl get -w asks for Tables: each event's object is then a one-row Table. */
+  table?: { printer: Printer; include: IncludeObject };
 }
 
 type EventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
@@ -64,6 +67,20 @@ export function startWatch(res: ServerResponse, store: Store, req: WatchRequest)
   }
   const caughtUpRv = store.rv;
 
+  let columnsSent = false;
+  const render = (o: KubeObject): unknown => {
+    if (!req.table) return o;
+    const columnDefinitions = columnsSent ? [] : req.table.printer.columns;
+    columnsSent = true;
+    return {
+      kind: "Table",
+      apiVersion: "meta.k8s.io/v1",
+      metadata: { resourceVersion: o.metadata?.resourceVersion },
+      columnDefinitions,
+      rows: [tableRow(req.table.printer, o, Date.now(), req.table.include)],
+    };
+  };
+
   let live = false;
   const pending: Change[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -80,13 +97,13 @@ export function startWatch(res: ServerResponse, store: Store, req: WatchRequest)
 
   function send(c: Change): void {
     const type = eventFor(req, c);
-    if (type && !res.destroyed) res.write(line(type, c.object));
+    if (type && !res.destroyed) res.write(line(type, render(c.object)));
   }
 
   (async () => {
     for (const o of initial) {
       if (res.destroyed) return;
-      if (!res.write(line("ADDED", o))) await waitDrain(res);
+      if (!res.write(line("ADDED", render(o)))) await waitDrain(res);
     }
     initial = [];
     for (const c of replay) send(c);

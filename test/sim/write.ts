@@ -25,6 +25,14 @@ export interface WriteRequest {
   body: string;
 }
 
+/** Five characters as the API server appends to generateName. */
+function generatedSuffix(): string {
+  const chars = "bcdfghjklmnpqrstvwxz2456789";
+  let out = "";
+  for (let i = 0; i < 5; i++) out += chars[Math.floor(Math.random() * chars.length)];
+  return out;
+}
+
 const MERGE_TYPES = ["application/merge-patch+json", "application/strategic-merge-patch+json"];
 
 function commit(store: Store, o: KubeObject, dryRun: boolean, code = 200): Reply {
@@ -65,7 +73,8 @@ export function writeReply(store: Store, w: WriteRequest): Reply {
 
   if (w.verb === "create") {
     const o = (input ?? {}) as KubeObject;
-    const newName = o.metadata?.name;
+    const generated = o.metadata?.generateName ? `${o.metadata.generateName}${generatedSuffix()}` : undefined;
+    const newName = o.metadata?.name ?? generated;
     if (!newName) {
       return statusReply(
         invalid(`${type.kind} "" is invalid: metadata.name: Required value: name is required`),

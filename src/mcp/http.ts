@@ -1,0 +1,34 @@
+// MCP over Streamable HTTP for `pitfall serve` (mounted at /mcp): stateless, one server and transport per request.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { toolContext } from "./context.js";
+import type { McpDeps } from "./deps.js";
+import { createMcpServer } from "./server.js";
+
+export type McpHttpHandler = (req: IncomingMessage, res: ServerResponse, parsedBody?: unknown) => Promise<void>;
+
+/**
+ * A node (req, res) handler. POST carries JSON-RPC; GET and DELETE get 405 (no sessions, no server-sent stream).
+ * Pass `parsedBody` when the caller has read the body already. Tool arguments may not name local files unless
+ * `deps.allowPaths` is set.
+ */
+export function mcpHttpHandler(deps: McpDeps): McpHttpHandler {
+  // The pages are loaded once and shared by the per-request servers.
+  const ctx = toolContext(deps);
+  return async (req, res, parsedBody) => {
+    if (req.method !== "POST") {
+      res.writeHead(405, { "content-type": "application/json", allow: "POST" }).end(
+        JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message: "Method not allowed: this MCP endpoint is stateless; POST JSON-RPC to it" }, id: null }),
+      );
+      return;
+    }
+    const server = createMcpServer(deps, ctx);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    res.on("close", () => {
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, parsedBody);
+  };
+}

@@ -1,0 +1,30 @@
+// Text an agent acts on: one block per finding (severity, pitfall, object, message, evidence, RUN lines to paste).
+import type { KnowledgeBase } from "../kb/load.js";
+import type { Pitfall } from "../kb/model.js";
+import { countsText } from "../report/labels.js";
+import type { Finding } from "../rules/finding.js";
+import { findingBlock } from "../service/finding-text.js";
+
+/** Findings as blocks, most severe first, at most `limit`; says how many were left out and how to see them. */
+export function findingsText(findings: Finding[], kb: KnowledgeBase, limit: number, narrow: string, steps: "all" | "fix" = "all"): string {
+  if (!findings.length) return "no findings";
+  const shown = findings.slice(0, limit);
+  const blocks = shown.map((f) => findingBlock(f, kb.byId.get(f.pitfall), { steps }).join("\n"));
+  const more = findings.length - shown.length;
+  const tail = more > 0 ? [`… ${more} more findings not shown: ${narrow}`] : [];
+  return [`${countsText(findings)}`, "", blocks.join("\n\n"), ...tail].join("\n");
+}
+
+export function zonesOf(p: Pitfall): string[] {
+  return p.zones.all ? ["ALL"] : p.zones.zones.map(String);
+}
+
+/** The short JSON of a pitfall in lists and search hits. */
+export function pitfallSummary(p: Pitfall) {
+  return { id: p.id, title: p.title, severity: p.severity, zones: zonesOf(p), source: `${p.source.file}:${p.source.line}` };
+}
+
+/** `oomkilled — OOMKilled (HIGH, zone ALL)`. */
+export function pitfallLine(p: Pitfall): string {
+  return `${p.id} — ${p.title} (${p.severity}, zone ${p.zones.text || zonesOf(p).join("+")})`;
+}

@@ -1,0 +1,95 @@
+// check_streams: Redis Streams consumer groups — dead consumers, stuck and poison messages. Read-only.
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { formatDuration } from "../k8s/duration.js";
+import type { GroupSummary } from "../rules/stale-consumer-groups.js";
+import type { ToolContext } from "./context.js";
+import { findingsText } from "./render.js";
+import { guarded, ToolInputError, toolResult } from "./result.js";
+
+export function registerStreamsTool(server: McpServer, ctx: ToolContext): void {
+  server.registerTool(
+    "check_streams",
+    {
+      title: "Redis Streams: Check consumer groups",
+      description:
+        "Check Redis Streams consumer groups for the 'stale consumer groups' pitfall: consumers of restarted pods that still hold pending messages, entries stuck with a live consumer, poison messages delivered too often. Returns each stream/group with its consumers and one block per finding with the XPENDING/XCLAIM commands to run. Read-only: it never claims, acknowledges or deletes. The Redis password is the server's own (REDIS_PASSWORD or config); never put one in `url`.",
+      inputSchema: {
+        url: z
+          .string()
+          .min(1)
+          .max(500)
+          .optional()
+          .describe("redis://host:port[/db] without a password (default: the server's --redis or config, else 127.0.0.1:6381)"),
+        streams: z.string().min(1).max(200).optional().describe("SCAN MATCH pattern of stream keys, e.g. 'triggers.*' (default: config, else *)"),
+        group: z.string().min(1).max(200).optional().describe("Only this consumer group"),
+      },
+      annotations: {
+        title: "Redis Streams: Check consumer groups",
+        readOnlyHint: true,
+        destructiveHint: false,
+        idempotentHint: true,
+        openWorldHint: true,
+      },
+    },
+    ({ url, streams, group }) =>
+      guarded(async () => {
+        if (url && /^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^@/]*@/i.test(url))
+          throw new ToolInputError(
+            "do not put a password in `url`: the server uses its own (REDIS_PASSWORD or redis.passwordFile). Call again with redis://host:port only.",
+          );
+        const { deps } = ctx;
+        const redis = await import("../sources/redis.js");
+        const chosen = url ?? deps.redis.url;
+        const target = redis.redisTargetOf({
+          ...(chosen ? { url: chosen } : {}),
+          ...(deps.config.redis ? { config: deps.config.redis } : {}),
+          ...(deps.redis.password ? { password: deps.redis.password } : {}),
+          defaultPort: deps.config.expect.redisPort,
+        });
+        const where = redis.describeTarget(target);
+        const client = await redis.connectRedis(target, { timeoutMs: deps.redis.timeoutMs });
+        try {
+          const groups = group ? [group] : deps.config.redis?.groups;
+          let snapshot: Awaited<ReturnType<typeof redis.readStreams>>;
+          try {
+            snapshot = await redis.readStreams(client, {
+              pattern: streams ?? deps.config.redis?.streams ?? "*",
+              ...(groups?.length ? { groups } : {}),
+            });
+          } catch (e) {
+            throw new ToolInputError(`reading streams from ${where} failed: ${redis.safeMessage(String((e as Error)?.message ?? e), target)}`);
+          }
+          const kb = await ctx.kb();
+          const { PITFALL_ID, checkStreams, summarizeStreams } = await import("../rules/stale-consumer-groups.js");
+          const pitfall = kb.byId.get(PITFALL_ID);
+          const opts = { idleMs: deps.redis.idleMs, maxDeliveries: deps.redis.maxDeliveries, ...(pitfall ? { pitfall } : {}) };
+          const findings = checkStreams(snapshot, opts);
+          const { compareFindings } = await import("../rules/finding.js");
+          findings.sort(compareFindings);
+          const summaries = summarizeStreams(snapshot, opts);
+          const { jsonFinding } = await import("../report/json.js");
+          const text = [
+            `${where}${snapshot.serverVersion ? ` · Redis ${snapshot.serverVersion}` : ""} · ${summaries.length} groups · idle threshold ${formatDuration(deps.redis.idleMs)}`,
+            ...summaries.map(groupLine),
+            "",
+            findingsText(findings, kb, 50, "give a group or a narrower streams pattern"),
+            ...snapshot.incomplete.map((i) => `not read: ${i.resource}: ${i.reason}`),
+          ].join("\n");
+          return toolResult(redis.safeMessage(text, target), {
+            target: where,
+            streams: summaries,
+            findings: findings.map(jsonFinding),
+            incomplete: snapshot.incomplete,
+          } as unknown as Record<string, unknown>);
+        } finally {
+          await client.close();
+        }
+      }),
+  );
+}
+
+function groupLine(g: GroupSummary): string {
+  const consumers = g.consumers.map((c) => `${c.name} (${c.state}, ${c.pending} pending, seen ${formatDuration(c.idleMs, 2)} ago)`);
+  return `${g.stream} / ${g.group}: ${g.pending} pending${g.lag !== undefined ? `, lag ${g.lag}` : ""}; consumers: ${consumers.join("; ") || "none"}`;
+}

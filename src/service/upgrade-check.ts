@@ -1,0 +1,121 @@
+// Whether a k3s upgrade crosses etcd 3.5 → 3.6 and what must happen first, with the page's etcd-upgrade-path steps.
+// Reads only the nodes (a dump's, or one list call to the cluster). Used by `pitfall upgrade-check` and MCP.
+import type { KnowledgeBase } from "../kb/load.js";
+import type { Severity, StepKind } from "../kb/model.js";
+import { asRecord } from "../k8s/fields.js";
+import type { KubeObject } from "../k8s/types.js";
+import type { Paint } from "../report/types.js";
+import { ETCD_PITFALL, ETCD_STEP_MESSAGES, etcdOfK3s, nodesEtcd, planEtcdUpgrade } from "../rules/etcd-upgrade.js";
+import { formatMessage } from "../rules/finding.js";
+
+export interface NodeSource {
+  cwd: string;
+  /** Dump files or folders; when given, no cluster is read. */
+  from?: string[];
+  kubeconfig?: string;
+  kubeconfigEnv?: string;
+  home?: string;
+  context?: string;
+  timeoutMs?: number;
+}
+
+export interface UpgradeCheck {
+  to: string;
+  /** The k3s versions the nodes run, oldest first. */
+  from: string[];
+  /** `needs-steps`: the upgrade crosses etcd 3.5 → 3.6; `safe`: etcd stays on its line; `not-k3s`: no k3s node. */
+  verdict: "needs-steps" | "safe" | "not-k3s";
+  nodes: { name: string; k3s: string; etcd: string; etcdMember: boolean }[];
+  /** The plan, as sentences, in order. */
+  plan: { messageId: string; text: string }[];
+  /** The loaded page's entry for the etcd upgrade path, when it has one. */
+  pitfall?: { id: string; title: string; severity: Severity; steps: { kind: StepKind; text: string }[] };
+  context?: string;
+}
+
+/** `--to` is not a k3s version. */
+export class UpgradeTargetError extends Error {
+  override name = "UpgradeTargetError";
+}
+
+export function checkUpgrade(nodes: KubeObject[], to: string, kb: KnowledgeBase): UpgradeCheck {
+  if (!etcdOfK3s(to))
+    throw new UpgradeTargetError(`'${to}' is not a k3s version: write one like v1.34.1+k3s1 (or 1.34)`);
+  const plan = planEtcdUpgrade(nodes, to);
+  const { all, etcdMembers } = nodesEtcd(nodes);
+  const members = new Set(etcdMembers.map((n) => n.name));
+  const check: UpgradeCheck = {
+    to,
+    from: plan.from,
+    verdict: plan.crosses ? "needs-steps" : all.length ? "safe" : "not-k3s",
+    nodes: all.map((n) => ({ name: n.name, k3s: n.k3s, etcd: n.etcd, etcdMember: members.has(n.name) })),
+    plan: plan.steps.map((s) => ({ messageId: s.messageId, text: formatMessage(ETCD_STEP_MESSAGES[s.messageId] ?? s.messageId, s.data) })),
+  };
+  const p = kb.byId.get(ETCD_PITFALL);
+  if (p) check.pitfall = { id: p.id, title: p.title, severity: p.severity, steps: p.steps.map((s) => ({ kind: s.kind, text: s.text })) };
+  return check;
+}
+
+export function formatUpgradeCheck(u: UpgradeCheck, paint: Paint): string {
+  const out: string[] = [];
+  const head =
+    u.verdict === "needs-steps"
+      ? paint("red", `upgrading to ${u.to} crosses etcd 3.5 → 3.6: steps are needed first`)
+      : u.verdict === "safe"
+        ? paint("green", `upgrading to ${u.to} does not cross etcd 3.5 → 3.6`)
+        : `no node runs k3s: the k3s etcd upgrade path does not apply to ${u.to}`;
+  out.push(paint("bold", head));
+  if (u.nodes.length) {
+    out.push("", paint("bold", "Nodes"));
+    const width = Math.max(4, ...u.nodes.map((n) => n.name.length));
+    for (const n of u.nodes)
+      out.push(`  ${n.name.padEnd(width)}  ${n.k3s}  etcd ${n.etcd}${n.etcdMember ? paint("dim", "  (etcd member)") : ""}`);
+    out.push(`  ${"target".padEnd(width)}  ${u.to}  etcd ${etcdOfK3s(u.to) ?? "?"}`);
+  }
+  out.push("", paint("bold", "Plan"));
+  u.plan.forEach((s, i) => out.push(`  ${i + 1}. ${s.text}`));
+  if (u.pitfall && u.verdict === "needs-steps") {
+    out.push("", `${paint("bold", u.pitfall.title)} ${paint("dim", `(${u.pitfall.id}, ${u.pitfall.severity})`)}`);
+    for (const s of u.pitfall.steps) out.push(`  ${paint(s.kind === "RUN" ? "cyan" : "green", `${s.kind}:`)} ${s.text}`);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+/** The nodes of a dump, or of the cluster of a context (one paged list call). */
+export async function readNodes(src: NodeSource): Promise<{ nodes: KubeObject[]; context?: string }> {
+  if (src.from?.length) {
+    const { readDump } = await import("../sources/dump.js");
+    const snapshot = await readDump(src.from, { cwd: src.cwd });
+    const unread = snapshot.diagnostics.filter((d) => d.code === "input-missing" || d.code === "input-unreadable");
+    if (unread.length && !snapshot.objects.length) throw new Error(unread.map((d) => d.message).join("; "));
+    const out: { nodes: KubeObject[]; context?: string } = {
+      nodes: snapshot.objects.map((o) => o.object).filter((o) => o.kind === "Node"),
+    };
+    if (snapshot.target.context) out.context = snapshot.target.context;
+    return out;
+  }
+  const { loadKubeConfig } = await import("../sources/kubeconfig.js");
+  const { createKubeApi } = await import("../sources/kube-api.js");
+  const { listAll } = await import("../sources/paging.js");
+  const kc = await loadKubeConfig({
+    cwd: src.cwd,
+    ...(src.kubeconfig ? { kubeconfig: src.kubeconfig } : {}),
+    ...(src.kubeconfigEnv ? { kubeconfigEnv: src.kubeconfigEnv } : {}),
+    ...(src.home ? { home: src.home } : {}),
+    ...(src.context ? { context: src.context } : {}),
+  });
+  const api = await createKubeApi(kc);
+  const signal = AbortSignal.timeout(src.timeoutMs ?? 30_000);
+  const list = await listAll<KubeObject>(async (token) => {
+    const body = asRecord(
+      await api.getJson("/api/v1/nodes", { query: { limit: 500, ...(token ? { continue: token } : {}) }, signal }),
+    );
+    const items = Array.isArray(body?.items) ? (body.items as KubeObject[]) : [];
+    const next = asRecord(body?.metadata)?.continue;
+    return {
+      items: items.map((n) => ({ apiVersion: "v1", kind: "Node", ...n })),
+      ...(typeof next === "string" && next ? { continueToken: next } : {}),
+    };
+  });
+  return { nodes: list.items, context: kc.getCurrentContext() };
+}

@@ -1,0 +1,507 @@
+// A live cluster kept under observation: list each resource, then watch it from the list's resourceVersion, the
+// way client-node's cache.ts and client-go's reflector do. A 410 Gone (the history was compacted) starts a fresh
+// list; a failed request or a dropped stream backs off (injectable delay) and restarts explicitly, resuming from
+// the last resourceVersion seen. Objects are kept exactly as the API sends them, like `readCluster`.
+import type { IncomingMessage, RequestOptions } from "node:http";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { asList, asRecord, asString } from "../k8s/fields.js";
+import type { KubeObject } from "../k8s/types.js";
+import type { Incomplete } from "../rules/finding.js";
+import { createKubeApi, KubeApiError, type KubeApi } from "./kube-api.js";
+import { contextsOf, KubeConfigError } from "./kubeconfig.js";
+import { EXTERNAL_SECRETS_GROUP, LIVE_RESOURCES, type LiveResource, resourcePath } from "./live.js";
+import { isExpired, listAll, statusOf } from "./paging.js";
+
+export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
+
+/** One change to the cached objects, from a watch event or from comparing a fresh list with the cache. */
+export interface WatchEvent {
+  type: WatchEventType;
+  resource: string;
+  /** The object now (for DELETED: as it was last seen). */
+  object: KubeObject;
+  /** The object before a MODIFIED or DELETED change. */
+  previous?: KubeObject;
+}
+
+export interface BackoffOptions {
+  /** First wait after a failure. Default 500 ms. */
+  baseMs: number;
+  /** Longest wait. Default 30 s. */
+  maxMs: number;
+}
+
+export interface WatchClusterOptions {
+  kubeConfig: KubeConfig;
+  /** Made current in `kubeConfig` when given. */
+  context?: string;
+  /** Only this namespace (nodes, being cluster-scoped, are still watched). */
+  namespace?: string;
+  /** Default `LIVE_RESOURCES` plus ExternalSecrets when their CRD is served. */
+  resources?: readonly LiveResource[];
+  /** Items per list page. Default 500. */
+  pageSize?: number;
+  /** How long the server keeps one watch open before we resume it. Default 300 s. */
+  watchTimeoutSeconds?: number;
+  backoff?: Partial<BackoffOptions>;
+  /** The delay between restarts; injectable so tests do not wait. Must resolve early when `signal` aborts. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** One request of a list (or a log), body included. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Told about failures before the back-off, e.g. for metrics and progress. */
+  onError?: (resource: string, error: unknown, delayMs: number) => void;
+  /** Told when a resource is listed again, and why. */
+  onRelist?: (resource: string, reason: string) => void;
+  onProgress?: (message: string) => void;
+}
+
+export interface ClusterWatch {
+  readonly context: string;
+  /** The API server URL. */
+  readonly server: string;
+  /** Resolves once every resource has been listed once, or has failed its first list (then it is incomplete). */
+  readonly synced: Promise<void>;
+  /** Called with every batch of changes (one watch event, or the differences a fresh list found). */
+  subscribe(listener: (events: WatchEvent[]) => void): () => void;
+  /** The cached objects, resources in the order `readCluster` uses. */
+  objects(): KubeObject[];
+  /** Resources that cannot be read now, and why. */
+  incomplete(): Incomplete[];
+  /** A container's log tail (previous instance when asked), or undefined when there is none or it failed. */
+  readLog(namespace: string, pod: string, container: string, previous: boolean): Promise<string | undefined>;
+  stop(): Promise<void>;
+}
+
+const DEFAULTS = { pageSize: 500, watchTimeoutSeconds: 300, requestTimeoutMs: 30_000, baseMs: 500, maxMs: 30_000 };
+const LOG_TAIL_LINES = 50;
+const LOG_LIMIT_BYTES = 1024 * 1024;
+/** A stream silent this much longer than its server-side timeout is taken as a half-open connection. */
+const IDLE_GRACE_MS = 30_000;
+
+/** 410 Gone inside a watch stream (an ERROR event), or as the watch request's answer. */
+class ExpiredError extends Error {
+  override name = "ExpiredError";
+}
+
+function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+function apiVersionOf(r: LiveResource): string {
+  return r.group ? `${r.group}/${r.version}` : r.version;
+}
+
+/** Items of a list and objects of watch events may come without `kind` and `apiVersion`; the detectors need both. */
+function withKind(r: LiveResource, item: unknown): KubeObject {
+  return { apiVersion: apiVersionOf(r), kind: r.kind, ...(asRecord(item) ?? {}) } as KubeObject;
+}
+
+function keyOf(o: KubeObject): string {
+  return `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
+}
+
+/** `403 Forbidden: …`, `connection lost: …`: what an incomplete entry and an error message say. */
+export function describeError(error: unknown): string {
+  if (error instanceof KubeApiError) return error.describe();
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Starts watching the cluster of the current (or given) context; `synced` tells when the first lists are in. */
+export async function watchCluster(opts: WatchClusterOptions): Promise<ClusterWatch> {
+  const kc = opts.kubeConfig;
+  if (opts.context && opts.context !== kc.getCurrentContext()) {
+    if (!kc.getContextObject(opts.context)) {
+      const names = contextsOf(kc).map((c) => c.name);
+      throw new KubeConfigError(`context "${opts.context}" is not in the kubeconfig; available: ${names.join(", ")}`, names);
+    }
+    kc.setCurrentContext(opts.context);
+  }
+  const context = kc.getCurrentContext();
+  const api = await createKubeApi(kc);
+  const stopper = new AbortController();
+  const sleep = opts.sleep ?? defaultSleep;
+  const backoff: BackoffOptions = { baseMs: opts.backoff?.baseMs ?? DEFAULTS.baseMs, maxMs: opts.backoff?.maxMs ?? DEFAULTS.maxMs };
+  const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
+  const progress = opts.onProgress ?? (() => {});
+  const listeners = new Set<(events: WatchEvent[]) => void>();
+  const caches = new Map<string, Map<string, KubeObject>>();
+  const failing = new Map<string, string>();
+  const order: string[] = [];
+
+  const emit = (events: WatchEvent[]) => {
+    if (!events.length || stopper.signal.aborted) return;
+    for (const l of [...listeners]) l(events);
+  };
+
+  const resources = opts.resources ? [...opts.resources] : await defaultResources(api, stopper.signal, requestTimeoutMs, failing);
+  const loops = resources.map((r) => {
+    order.push(r.plural);
+    const cache = new Map<string, KubeObject>();
+    caches.set(r.plural, cache);
+    let markSynced: () => void = () => {};
+    const synced = new Promise<void>((resolve) => {
+      markSynced = resolve;
+    });
+    const loop =
+      r.plural === "namespaces" && opts.namespace
+        ? readOneNamespace(api, opts.namespace, cache, emit, failing, requestTimeoutMs, markSynced)
+        : runResource({
+            api,
+            kc,
+            resource: r,
+            namespace: opts.namespace,
+            cache,
+            emit,
+            failing,
+            signal: stopper.signal,
+            sleep,
+            backoff,
+            pageSize: opts.pageSize ?? DEFAULTS.pageSize,
+            watchTimeoutSeconds: opts.watchTimeoutSeconds ?? DEFAULTS.watchTimeoutSeconds,
+            requestTimeoutMs,
+            markSynced,
+            onError: opts.onError,
+            onRelist: opts.onRelist,
+            progress,
+          });
+    return { synced, loop };
+  });
+
+  return {
+    context,
+    server: api.server,
+    synced: Promise.all(loops.map((l) => l.synced)).then(() => undefined),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    objects() {
+      const out: KubeObject[] = [];
+      for (const plural of order) for (const o of caches.get(plural)?.values() ?? []) out.push(o);
+      return out;
+    },
+    incomplete: () => [...failing].map(([resource, reason]) => ({ resource, reason })),
+    async readLog(namespace, pod, container, previous) {
+      const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`;
+      try {
+        return await api.getText(path, {
+          query: { container, tailLines: LOG_TAIL_LINES, limitBytes: LOG_LIMIT_BYTES, ...(previous ? { previous: true } : {}) },
+          signal: stopper.signal,
+          timeoutMs: requestTimeoutMs,
+        });
+      } catch {
+        // No previous instance yet, RBAC on pods/log, a slow kubelet: the finding goes out without the log.
+        return undefined;
+      }
+    },
+    async stop() {
+      stopper.abort();
+      await Promise.allSettled(loops.map((l) => l.loop));
+    },
+  };
+}
+
+/** LIVE_RESOURCES, plus ExternalSecrets in the version the cluster serves (recorded as incomplete when absent). */
+async function defaultResources(
+  api: KubeApi,
+  signal: AbortSignal,
+  timeoutMs: number,
+  failing: Map<string, string>,
+): Promise<LiveResource[]> {
+  const out = [...LIVE_RESOURCES];
+  try {
+    const group = asRecord(await api.getJson(`/apis/${EXTERNAL_SECRETS_GROUP}`, { signal, timeoutMs }));
+    const served = asList(group?.versions).map((v) => asString(asRecord(v)?.version));
+    const version = ["v1", "v1beta1"].find((v) => served.includes(v));
+    if (version) out.push({ group: EXTERNAL_SECRETS_GROUP, version, plural: "externalsecrets", kind: "ExternalSecret", namespaced: true });
+    else failing.set("externalsecrets", `CRD version not supported: ${EXTERNAL_SECRETS_GROUP} serves ${served.join(", ") || "no versions"}`);
+  } catch (error) {
+    failing.set(
+      "externalsecrets",
+      statusOf(error) === 404 ? `CRD not installed: the API server does not serve ${EXTERNAL_SECRETS_GROUP}` : describeError(error),
+    );
+  }
+  return out;
+}
+
+/** With `-n`, the one Namespace object, read once (watching namespaces needs cluster-wide rights). */
+async function readOneNamespace(
+  api: KubeApi,
+  namespace: string,
+  cache: Map<string, KubeObject>,
+  emit: (events: WatchEvent[]) => void,
+  failing: Map<string, string>,
+  timeoutMs: number,
+  markSynced: () => void,
+): Promise<void> {
+  const r = LIVE_RESOURCES.find((x) => x.plural === "namespaces")!;
+  try {
+    const o = withKind(r, await api.getJson(`/api/v1/namespaces/${encodeURIComponent(namespace)}`, { timeoutMs }));
+    cache.set(keyOf(o), o);
+    emit([{ type: "ADDED", resource: r.plural, object: o }]);
+  } catch (error) {
+    failing.set("namespaces", describeError(error));
+  } finally {
+    markSynced();
+  }
+}
+
+interface ResourceLoop {
+  api: KubeApi;
+  kc: KubeConfig;
+  resource: LiveResource;
+  namespace: string | undefined;
+  cache: Map<string, KubeObject>;
+  emit: (events: WatchEvent[]) => void;
+  failing: Map<string, string>;
+  signal: AbortSignal;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  backoff: BackoffOptions;
+  pageSize: number;
+  watchTimeoutSeconds: number;
+  requestTimeoutMs: number;
+  markSynced: () => void;
+  onError: WatchClusterOptions["onError"];
+  onRelist: WatchClusterOptions["onRelist"];
+  progress: (message: string) => void;
+}
+
+/** Exponential back-off from `baseMs`, capped at `maxMs`. */
+export function backoffDelay(failures: number, b: BackoffOptions): number {
+  return Math.min(b.maxMs, b.baseMs * 2 ** Math.max(0, failures - 1));
+}
+
+/** List, then watch from the list's resourceVersion, until stopped. */
+async function runResource(l: ResourceLoop): Promise<void> {
+  const r = l.resource;
+  let rv: string | undefined;
+  let failures = 0;
+  let first = true;
+  while (!l.signal.aborted) {
+    try {
+      if (rv === undefined) {
+        rv = await relist(l);
+        l.failing.delete(r.plural);
+        if (first) l.markSynced();
+        first = false;
+      }
+      const seen = await watchOnce(l, rv, (next) => {
+        rv = next;
+        failures = 0;
+      });
+      if (seen) failures = 0;
+    } catch (error) {
+      if (l.signal.aborted) break;
+      if (error instanceof ExpiredError || isExpired(error)) {
+        // The history no longer reaches back to our resourceVersion: only a fresh list is whole again.
+        l.onRelist?.(r.plural, `410 Gone: ${error instanceof Error ? error.message : "resourceVersion too old"}`);
+        l.progress(`${r.plural}: resourceVersion ${rv} expired, listing again`);
+        rv = undefined;
+        continue;
+      }
+      failures++;
+      const delay = backoffDelay(failures, l.backoff);
+      if (rv === undefined) l.failing.set(r.plural, describeError(error));
+      if (first) {
+        // A resource that cannot be listed (RBAC, a slow server) is incomplete; the others need not wait for it.
+        l.markSynced();
+        first = false;
+      }
+      l.onError?.(r.plural, error, delay);
+      l.progress(`${r.plural}: ${describeError(error)}; restarting in ${delay} ms`);
+      await l.sleep(delay, l.signal);
+    }
+  }
+}
+
+/** A fresh list compared with the cache: what appeared, changed or went. Returns the list's resourceVersion. */
+async function relist(l: ResourceLoop): Promise<string> {
+  const r = l.resource;
+  const path = resourcePath(r, l.namespace);
+  const result = await listAll(
+    async (token) => {
+      const body = asRecord(
+        await l.api.getJson(path, {
+          query: { limit: l.pageSize, ...(token ? { continue: token } : {}) },
+          signal: l.signal,
+          timeoutMs: l.requestTimeoutMs,
+        }),
+      );
+      const metadata = asRecord(body?.metadata);
+      const continueToken = asString(metadata?.continue);
+      const resourceVersion = asString(metadata?.resourceVersion);
+      return { items: asList(body?.items), ...(continueToken ? { continueToken } : {}), ...(resourceVersion ? { resourceVersion } : {}) };
+    },
+    { relists: 2 },
+  );
+  const events: WatchEvent[] = [];
+  const fresh = new Map<string, KubeObject>();
+  for (const item of result.items) {
+    const o = withKind(r, item);
+    const key = keyOf(o);
+    fresh.set(key, o);
+    const old = l.cache.get(key);
+    if (!old) events.push({ type: "ADDED", resource: r.plural, object: o });
+    else if (old.metadata?.resourceVersion !== o.metadata?.resourceVersion)
+      events.push({ type: "MODIFIED", resource: r.plural, object: o, previous: old });
+  }
+  for (const [key, old] of l.cache) if (!fresh.has(key)) events.push({ type: "DELETED", resource: r.plural, object: old, previous: old });
+  l.cache.clear();
+  for (const [key, o] of fresh) l.cache.set(key, o);
+  l.progress(`${r.plural}: ${fresh.size} listed`);
+  l.emit(events);
+  return result.resourceVersion ?? "0";
+}
+
+/**
+ * One watch request, events applied to the cache as they come. Returns normally when the server ends the
+ * stream (its timeout), with whether any event arrived; throws ExpiredError on 410, and the failure otherwise.
+ */
+async function watchOnce(l: ResourceLoop, rv: string, advance: (rv: string) => void): Promise<boolean> {
+  const r = l.resource;
+  const query = {
+    watch: "true",
+    resourceVersion: rv,
+    allowWatchBookmarks: "true",
+    timeoutSeconds: String(l.watchTimeoutSeconds),
+  };
+  let seen = false;
+  await streamLines(l, resourcePath(r, l.namespace), query, (line) => {
+    let event: { type?: unknown; object?: unknown };
+    try {
+      event = JSON.parse(line) as typeof event;
+    } catch {
+      throw new KubeApiError("network", 0, `watch of ${r.plural}: an event is not JSON`);
+    }
+    const type = event.type;
+    const object = asRecord(event.object);
+    if (type === "ERROR") {
+      const code = typeof object?.code === "number" ? object.code : 0;
+      const message = asString(object?.message) ?? "watch error";
+      if (code === 410) throw new ExpiredError(message);
+      throw new KubeApiError("http", code, message, asString(object?.reason));
+    }
+    const next = asString(asRecord(object?.metadata)?.resourceVersion);
+    seen = true;
+    if (type === "ADDED" || type === "MODIFIED" || type === "DELETED") {
+      const o = withKind(r, object);
+      const key = keyOf(o);
+      const old = l.cache.get(key);
+      if (type === "DELETED") l.cache.delete(key);
+      else l.cache.set(key, o);
+      l.emit([{ type, resource: r.plural, object: o, ...(old ? { previous: old } : {}) }]);
+    }
+    if (next) advance(next);
+  });
+  return seen;
+}
+
+/** A streaming GET: `onLine` for each line as it arrives; resolves at the end of the stream. */
+async function streamLines(
+  l: ResourceLoop,
+  path: string,
+  query: Record<string, string>,
+  onLine: (line: string) => void,
+): Promise<void> {
+  const server = l.api.server.replace(/\/+$/, "");
+  const url = new URL(server + path);
+  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+  const options: RequestOptions = { headers: {} };
+  // Asked for on every request so rotating tokens (exec plugins, projected service account tokens) stay fresh.
+  await l.kc.applyToHTTPSOptions(options as Parameters<KubeConfig["applyToHTTPSOptions"]>[0]);
+  const { request } = url.protocol === "https:" ? await import("node:https") : await import("node:http");
+  const idleMs = l.watchTimeoutSeconds * 1000 + IDLE_GRACE_MS;
+
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const finish = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(idle);
+      l.signal.removeEventListener("abort", abort);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const req = request(url, {
+      method: "GET",
+      headers: { ...(options.headers as Record<string, string>), Accept: "application/json" },
+      ...(options.agent ? { agent: options.agent } : {}),
+      ...(options.auth ? { auth: options.auth } : {}),
+    });
+    const abort = () => {
+      req.destroy();
+      finish(new KubeApiError("aborted", 0, "aborted"));
+    };
+    let idle = setTimeout(() => req.destroy(new Error(`no data for ${idleMs} ms`)), idleMs);
+    l.signal.addEventListener("abort", abort, { once: true });
+    req.on("error", (e: NodeJS.ErrnoException) => {
+      const broken = e.code === undefined || ["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"].includes(e.code);
+      finish(new KubeApiError(broken ? "network" : "connect", 0, `${broken ? "connection lost" : `cannot connect to ${url.host}`}: ${e.message}`));
+    });
+    req.on("response", (res: IncomingMessage) => {
+      const code = res.statusCode ?? 0;
+      if (code !== 200) {
+        const parts: Buffer[] = [];
+        res.on("data", (c: Buffer) => parts.push(c));
+        res.on("end", () => {
+          const body = Buffer.concat(parts).toString("utf8");
+          let message = body.slice(0, 500);
+          let reason: string | undefined;
+          try {
+            const s = JSON.parse(body) as { message?: unknown; reason?: unknown };
+            if (typeof s.message === "string") message = s.message;
+            if (typeof s.reason === "string") reason = s.reason;
+          } catch {
+            // Not a Status: the text is the message.
+          }
+          finish(code === 410 ? new ExpiredError(message) : new KubeApiError("http", code, message, reason));
+        });
+        res.on("error", (e) => finish(new KubeApiError("network", 0, `connection lost: ${e.message}`)));
+        return;
+      }
+      let buffered = "";
+      let ended = false;
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        clearTimeout(idle);
+        idle = setTimeout(() => req.destroy(new Error(`no data for ${idleMs} ms`)), idleMs);
+        buffered += chunk;
+        let nl = buffered.indexOf("\n");
+        while (nl >= 0) {
+          const line = buffered.slice(0, nl).trim();
+          buffered = buffered.slice(nl + 1);
+          if (line) {
+            try {
+              onLine(line);
+            } catch (error) {
+              req.destroy();
+              finish(error);
+              return;
+            }
+          }
+          nl = buffered.indexOf("\n");
+        }
+      });
+      res.on("end", () => {
+        ended = true;
+        // A stream that ends mid-line was cut, not closed by the server's timeout.
+        if (buffered.trim()) finish(new KubeApiError("network", 0, "connection lost: the watch stream ended mid-event"));
+        else finish();
+      });
+      res.on("error", (e) => finish(new KubeApiError("network", 0, `connection lost: ${e.message}`)));
+      res.on("close", () => {
+        if (!ended) finish(new KubeApiError("network", 0, "connection lost: the watch stream closed early"));
+      });
+    });
+    req.end();
+  });
+}
