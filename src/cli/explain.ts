@@ -23,15 +23,33 @@ export function registerExplain(program: Command, run: CliRun): void {
   withKbOptions(
     program
       .command("explain")
-      .description("one object's whole story: status, owners, events, previous log and the pitfalls it shows, with runbooks")
-      .argument("<object...>", "KIND/NAME or KIND NAME: pod/NAME, deploy/NAME, sts/, ds/, ing/, node/NAME, externalsecret/NAME")
-      .option("-n, --namespace <ns>", "the object's namespace (default: the context's, else default; a dump: wherever it is)")
+      .description(
+        "one object's whole story: status, owners, events, previous log and the pitfalls it shows, with runbooks",
+      )
+      .argument(
+        "<object...>",
+        "KIND/NAME or KIND NAME: pod/NAME, deploy/NAME, sts/, ds/, ing/, node/NAME, externalsecret/NAME",
+      )
+      .option(
+        "-n, --namespace <ns>",
+        "the object's namespace (default: the context's, else default; a dump: wherever it is)",
+      )
       .option("--context <name>", "kube context (default: the current one)")
       .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, then ~/.kube/config)")
-      .addOption(new Option("--from <path>", "read a dump instead: kubectl get -o json|yaml files or a folder (repeatable)").argParser(collect))
-      .option("--zone <zone>", "the target's zone (default: from the config, else from the nodes' distribution)")
+      .addOption(
+        new Option(
+          "--from <path>",
+          "read a dump instead: kubectl get -o json|yaml files or a folder (repeatable)",
+        ).argParser(collect),
+      )
+      .option(
+        "--zone <zone>",
+        "the target's zone (default: from the config, else from the nodes' distribution)",
+      )
       .option("--timeout <duration>", "give up on what is not read by then", "60s")
-      .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"))
+      .addOption(
+        new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"),
+      )
       .addOption(configOption()),
   )
     .addHelpText(
@@ -62,10 +80,12 @@ async function explainCommand(io: Io, args: string[], flags: Flags): Promise<num
     if (e instanceof ObjectRefError) throw new UsageError(e.message);
     throw e;
   }
-  if (flags.from?.length && flags.context) throw new UsageError("--from reads a dump; it does not go with --context");
+  if (flags.from?.length && flags.context)
+    throw new UsageError("--from reads a dump; it does not go with --context");
   const { parseDuration } = await import("../k8s/duration.js");
   const timeoutMs = parseDuration(flags.timeout);
-  if (!timeoutMs || timeoutMs <= 0) throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
+  if (!timeoutMs || timeoutMs <= 0)
+    throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
   const config = await configFor(io, flags.config);
   const kb = await loadKb(io, flags, config.kb);
 
@@ -93,7 +113,14 @@ async function explainCommand(io: Io, args: string[], flags: Flags): Promise<num
   const snapshot = report.snapshots[0];
   if (!snapshot) throw new UsageError("nothing was read");
   const paint = painter(io);
-  for (const i of report.incomplete) io.err(`${paint("yellow", "not read")}: ${i.resource}: ${i.reason}\n`);
+  const reasons = [...new Set(report.incomplete.map((i) => i.reason))];
+  // An unreachable cluster fails every list the same way: one line, exit 2, rather than "no such pod".
+  if (!snapshot.objects.length && reasons.length)
+    throw new UsageError(`nothing could be read: ${reasons.join("; ")}`);
+  for (const reason of reasons) {
+    const resources = report.incomplete.filter((i) => i.reason === reason).map((i) => i.resource);
+    io.err(`${paint("yellow", "not read")} (${resources.join(", ")}): ${reason}\n`);
+  }
 
   const { explainObject, formatExplanation, ObjectNotFoundError } = await import("../service/explain.js");
   let explanation: ReturnType<typeof explainObject>;
@@ -113,7 +140,9 @@ async function explainCommand(io: Io, args: string[], flags: Flags): Promise<num
   }
   if (flags.output === "json") {
     const { jsonFinding } = await import("../report/json.js");
-    io.out(`${JSON.stringify({ ...explanation, findings: explanation.findings.map(jsonFinding) }, null, 2)}\n`);
+    io.out(
+      `${JSON.stringify({ ...explanation, findings: explanation.findings.map(jsonFinding) }, null, 2)}\n`,
+    );
   } else io.out(formatExplanation(explanation, paint, (id) => kb.byId.get(id)));
   return explanation.findings.length ? EXIT.FINDINGS : EXIT.OK;
 }

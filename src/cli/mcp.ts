@@ -25,21 +25,37 @@ export function registerMcp(program: Command, run: CliRun): void {
   withKbOptions(
     program
       .command("mcp")
-      .description("serve the pitfall tools to AI agents over MCP (stdio): search, scan, explain, lint, add pitfalls")
+      .description(
+        "serve the pitfall tools to AI agents over MCP (stdio): search, scan, explain, lint, add pitfalls",
+      )
       .option("--context <name>", "kube context the cluster tools use by default (default: the current one)")
       .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, then ~/.kube/config)")
-      .addOption(new Option("--from <path>", "the cluster tools read this dump instead of a cluster (repeatable)").argParser(collect))
-      .option("--zone <zone>", "the target's zone (default: from the config, else from the nodes' distribution)")
+      .addOption(
+        new Option(
+          "--from <path>",
+          "the cluster tools read this dump instead of a cluster (repeatable)",
+        ).argParser(collect),
+      )
+      .option(
+        "--zone <zone>",
+        "the target's zone (default: from the config, else from the nodes' distribution)",
+      )
       .option("--timeout <duration>", "how long a cluster read may take", "60s")
-      .option("--page <file>", "the team's page: loaded, and where add_pitfall writes (without it add_pitfall refuses)")
-      .option("--redis <url>", "Redis for check_streams (default: config redis, else 127.0.0.1:6381); password from REDIS_PASSWORD")
+      .option(
+        "--page <file>",
+        "the team's page: loaded, and where add_pitfall writes (without it add_pitfall refuses)",
+      )
+      .option(
+        "--redis <url>",
+        "Redis for check_streams (default: config redis, else 127.0.0.1:6381); password from REDIS_PASSWORD",
+      )
       .addOption(configOption()),
   )
     .addHelpText(
       "after",
       `
 Tools: search_pitfalls, show_pitfall, list_pitfalls, scan, explain, lint_manifests, check_streams, upgrade_check,
-add_pitfall. All read-only except add_pitfall, which only adds to --page. Secrets are never printed.
+add_pitfall. All read-only except add_pitfall, which only adds to --page. The Redis password is never printed.
 
 Example client configuration (Claude Desktop, Cursor, …):
   { "mcpServers": { "pitfall": { "command": "pitfall",
@@ -51,14 +67,19 @@ Example client configuration (Claude Desktop, Cursor, …):
 }
 
 async function mcpCommand(io: Io, flags: Flags): Promise<number> {
-  if (flags.from?.length && flags.context) throw new UsageError("--from reads a dump; it does not go with --context");
+  if (flags.from?.length && flags.context)
+    throw new UsageError("--from reads a dump; it does not go with --context");
   const deps = await depsOf(io, flags);
   // Load the pages now, so a broken --kb or --page fails here rather than in the first tool call.
   await deps.loadKb();
   const { serveStdio } = await import("../mcp/stdio.js");
   const { VERSION } = await import("./main.js");
-  const target = flags.from?.length ? `dump ${flags.from.join(" ")}` : `context ${flags.context ?? "(current)"}`;
-  io.err(`pitfall mcp ${VERSION}: serving on stdio; cluster tools read ${target}${deps.page ? `; add_pitfall writes ${deps.page}` : ""}\n`);
+  const target = flags.from?.length
+    ? `dump ${flags.from.join(" ")}`
+    : `context ${flags.context ?? "(current)"}`;
+  io.err(
+    `pitfall mcp ${VERSION}: serving on stdio; cluster tools read ${target}${deps.page ? `; add_pitfall writes ${deps.page}` : ""}\n`,
+  );
   await serveStdio(deps, { stdin: process.stdin, stdout: process.stdout });
   return EXIT.OK;
 }
@@ -68,13 +89,20 @@ export async function depsOf(io: Io, flags: Flags): Promise<McpDeps> {
   const { parseDuration } = await import("../k8s/duration.js");
   const { VERSION } = await import("./main.js");
   const timeoutMs = parseDuration(flags.timeout);
-  if (!timeoutMs || timeoutMs <= 0) throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
+  if (!timeoutMs || timeoutMs <= 0)
+    throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
   const config = await configFor(io, flags.config);
-  for (const f of flags.from ?? []) if (!existsSync(resolve(io.cwd, f))) throw new UsageError(`no such dump: ${f} (--from names dump files or a folder)`);
+  for (const f of flags.from ?? [])
+    if (!existsSync(resolve(io.cwd, f)))
+      throw new UsageError(`no such dump: ${f} (--from names dump files or a folder)`);
   const page = flags.page ? resolve(io.cwd, flags.page) : undefined;
-  if (page && !existsSync(page)) throw new UsageError(`no such page: ${flags.page} (--page names an existing pitfalls page)`);
+  if (page && !existsSync(page))
+    throw new UsageError(`no such page: ${flags.page} (--page names an existing pitfalls page)`);
   const { redisSettings } = await import("./streams.js");
-  const redis = { ...redisSettings(io, config, { idle: undefined, timeout: "10s" }), ...(flags.redis ? { url: flags.redis } : {}) };
+  const redis = {
+    ...redisSettings(io, config, { idle: undefined, timeout: "10s" }),
+    ...(flags.redis ? { url: flags.redis } : {}),
+  };
   const kbFlags: KbFlags = { ...flags, kb: [...(flags.kb ?? []), ...(page ? [page] : [])] };
   return {
     cwd: io.cwd,

@@ -84,6 +84,7 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
     config,
     cwd: io.cwd,
     ...(flags.zone ? { zone: flags.zone } : {}),
+    ...(flags.namespace ? { namespace: flags.namespace } : {}),
     ...(flags.distribution ? { distribution: flags.distribution } : {}),
     ...(progress ? { onProgress: progress } : {}),
   };
@@ -136,6 +137,7 @@ async function printReport(io: Io, report: ScanReport, flags: Flags, kb: Awaited
     diagnostics: report.errors,
     suppressed: report.suppressed,
     incomplete: report.incomplete,
+    live: true,
     pitfall: (id: string) => kb.byId.get(id),
   };
   const paint = painter(io);

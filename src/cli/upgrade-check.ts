@@ -21,13 +21,19 @@ export function registerUpgradeCheck(program: Command, run: CliRun): void {
   withKbOptions(
     program
       .command("upgrade-check")
-      .description("whether a k3s upgrade crosses etcd 3.5 → 3.6 and what must happen first (etcd v3.5.26, a backup)")
+      .description(
+        "whether a k3s upgrade crosses etcd 3.5 → 3.6 and what must happen first (etcd v3.5.26, a backup)",
+      )
       .requiredOption("--to <version>", "the k3s version to upgrade to, e.g. v1.34.1+k3s1")
-      .addOption(new Option("--from <path>", "read the nodes from a dump instead (repeatable)").argParser(collect))
+      .addOption(
+        new Option("--from <path>", "read the nodes from a dump instead (repeatable)").argParser(collect),
+      )
       .option("--context <name>", "kube context (default: the current one)")
       .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, then ~/.kube/config)")
       .option("--timeout <duration>", "give up on the nodes list after this long", "30s")
-      .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text")),
+      .addOption(
+        new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"),
+      ),
   )
     .addHelpText(
       "after",
@@ -47,10 +53,12 @@ Exit codes: 0 safe (etcd stays on its line, or no k3s), 1 steps are needed first
 }
 
 async function upgradeCheckCommand(io: Io, flags: Flags): Promise<number> {
-  if (flags.from?.length && flags.context) throw new UsageError("--from reads a dump; it does not go with --context");
+  if (flags.from?.length && flags.context)
+    throw new UsageError("--from reads a dump; it does not go with --context");
   const { parseDuration } = await import("../k8s/duration.js");
   const timeoutMs = parseDuration(flags.timeout);
-  if (!timeoutMs || timeoutMs <= 0) throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
+  if (!timeoutMs || timeoutMs <= 0)
+    throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
   const svc = await import("../service/upgrade-check.js");
   const kb = await loadKb(io, flags);
   const source: NodeSource = {
@@ -69,7 +77,9 @@ async function upgradeCheckCommand(io: Io, flags: Flags): Promise<number> {
     const { nodes, context } = await svc.readNodes(source);
     if (!nodes.length)
       throw new UsageError(
-        flags.from?.length ? "the dump has no Node objects: add the output of kubectl get nodes -o json" : "the cluster lists no nodes",
+        flags.from?.length
+          ? "the dump has no Node objects: add the output of kubectl get nodes -o json"
+          : "the cluster lists no nodes",
       );
     check = svc.checkUpgrade(nodes, flags.to, kb);
     if (context) check.context = context;

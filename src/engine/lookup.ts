@@ -1,4 +1,5 @@
 // Indexes over a snapshot that rules ask for, built lazily once per run.
+import { indexObjects, type ObjectIndex } from "../k8s/owners.js";
 import type { KubeObject } from "../k8s/types.js";
 import type { Snapshot, SourcedObject } from "./types.js";
 
@@ -15,6 +16,10 @@ export interface Lookup {
   previousLog(namespace: string, pod: string, container: string): string | undefined;
   /** Current-container log, when the source has it. */
   currentLog(namespace: string, pod: string, container: string): string | undefined;
+  /** Objects by uid and name, for owner chains; built once per run. */
+  owners(): ObjectIndex;
+  /** The plain objects of a kind (e.g. ReplicaSets for a Deployment's revisions). */
+  objectsOfKind(kind: string): KubeObject[];
 }
 
 export function lookupOf(snapshot: Snapshot): Lookup {
@@ -23,6 +28,8 @@ export function lookupOf(snapshot: Snapshot): Lookup {
   let names: Map<string, SourcedObject> | undefined;
   let events: Map<string, KubeObject[]> | undefined;
   let nodes: Map<string, KubeObject[]> | undefined;
+  let ownerIndex: ObjectIndex | undefined;
+  const plainByKind = new Map<string, KubeObject[]>();
   const key = (kind: string, ns: string | undefined, name: string) => `${kind}\u0000${ns ?? ""}\u0000${name}`;
   const byKindMap = () => {
     if (!kinds) {
@@ -80,6 +87,19 @@ export function lookupOf(snapshot: Snapshot): Lookup {
         }
       }
       return nodes.get(node) ?? [];
+    },
+    owners() {
+      // Events own nothing; leaving them out keeps the index a fraction of a big cluster's objects.
+      ownerIndex ??= indexObjects(snapshot.objects.filter((o) => o.object.kind !== "Event").map((o) => o.object));
+      return ownerIndex;
+    },
+    objectsOfKind(kind) {
+      let list = plainByKind.get(kind);
+      if (!list) {
+        list = (byKindMap().get(kind) ?? []).map((o) => o.object);
+        plainByKind.set(kind, list);
+      }
+      return list;
     },
     previousLog: (ns, pod, container) => snapshot.previousLogs?.get(`${ns}/${pod}/${container}`),
     currentLog: (ns, pod, container) => snapshot.currentLogs?.get(`${ns}/${pod}/${container}`),

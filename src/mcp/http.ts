@@ -5,7 +5,11 @@ import { toolContext } from "./context.js";
 import type { McpDeps } from "./deps.js";
 import { createMcpServer } from "./server.js";
 
-export type McpHttpHandler = (req: IncomingMessage, res: ServerResponse, parsedBody?: unknown) => Promise<void>;
+export type McpHttpHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  parsedBody?: unknown,
+) => Promise<void>;
 
 /**
  * A node (req, res) handler. POST carries JSON-RPC; GET and DELETE get 405 (no sessions, no server-sent stream).
@@ -18,12 +22,22 @@ export function mcpHttpHandler(deps: McpDeps): McpHttpHandler {
   return async (req, res, parsedBody) => {
     if (req.method !== "POST") {
       res.writeHead(405, { "content-type": "application/json", allow: "POST" }).end(
-        JSON.stringify({ jsonrpc: "2.0", error: { code: -32000, message: "Method not allowed: this MCP endpoint is stateless; POST JSON-RPC to it" }, id: null }),
+        JSON.stringify({
+          jsonrpc: "2.0",
+          error: {
+            code: -32000,
+            message: "Method not allowed: this MCP endpoint is stateless; POST JSON-RPC to it",
+          },
+          id: null,
+        }),
       );
       return;
     }
     const server = createMcpServer(deps, ctx);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    });
     res.on("close", () => {
       void transport.close();
       void server.close();

@@ -2,11 +2,17 @@
 import type { KnowledgeBase } from "../kb/load.js";
 import type { Pitfall } from "../kb/model.js";
 import { countsText } from "../report/labels.js";
-import type { Finding } from "../rules/finding.js";
+import type { Finding, Incomplete } from "../rules/finding.js";
 import { findingBlock } from "../service/finding-text.js";
 
 /** Findings as blocks, most severe first, at most `limit`; says how many were left out and how to see them. */
-export function findingsText(findings: Finding[], kb: KnowledgeBase, limit: number, narrow: string, steps: "all" | "fix" = "all"): string {
+export function findingsText(
+  findings: Finding[],
+  kb: KnowledgeBase,
+  limit: number,
+  narrow: string,
+  steps: "all" | "fix" = "all",
+): string {
   if (!findings.length) return "no findings";
   const shown = findings.slice(0, limit);
   const blocks = shown.map((f) => findingBlock(f, kb.byId.get(f.pitfall), { steps }).join("\n"));
@@ -21,10 +27,29 @@ export function zonesOf(p: Pitfall): string[] {
 
 /** The short JSON of a pitfall in lists and search hits. */
 export function pitfallSummary(p: Pitfall) {
-  return { id: p.id, title: p.title, severity: p.severity, zones: zonesOf(p), source: `${p.source.file}:${p.source.line}` };
+  return {
+    id: p.id,
+    title: p.title,
+    severity: p.severity,
+    zones: zonesOf(p),
+    source: `${p.source.file}:${p.source.line}`,
+  };
 }
 
 /** `oomkilled — OOMKilled (HIGH, zone ALL)`. */
 export function pitfallLine(p: Pitfall): string {
   return `${p.id} — ${p.title} (${p.severity}, zone ${p.zones.text || zonesOf(p).join("+")})`;
+}
+
+/** What could not be read, one line per reason (an unreachable cluster fails every list the same way). */
+export function notReadLines(incomplete: Incomplete[]): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const i of incomplete) byReason.set(i.reason, [...(byReason.get(i.reason) ?? []), i.resource]);
+  return [...byReason].map(([reason, resources]) => `not read (${resources.join(", ")}): ${reason}`);
+}
+
+/** Nothing at all was read: say why, so an unreachable cluster never passes for a clean one. */
+export function nothingRead(target: string, incomplete: Incomplete[]): string | undefined {
+  if (!incomplete.length) return undefined;
+  return `nothing could be read from ${target}: ${[...new Set(incomplete.map((i) => i.reason))].join("; ")}. Check that the cluster is reachable (kubeconfig, context, VPN) and that the credentials may list it.`;
 }

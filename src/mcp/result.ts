@@ -26,13 +26,17 @@ export async function guarded(body: () => Promise<CallToolResult>): Promise<Call
 async function describeFailure(e: unknown): Promise<string> {
   if (e instanceof ToolInputError) return e.message;
   const { KubeConfigError } = await import("../sources/kubeconfig.js");
-  if (e instanceof KubeConfigError) return `${e.message}. Pass one of the listed contexts as \`context\`, or start the server with --kubeconfig/--context.`;
+  if (e instanceof KubeConfigError)
+    return `${e.message}. Pass one of the listed contexts as \`context\`, or start the server with --kubeconfig/--context.`;
   const { KubeApiError } = await import("../sources/kube-api.js");
-  if (e instanceof KubeApiError) return `the Kubernetes API answered: ${e.describe()}. Check that the cluster is reachable and the credentials may list this.`;
+  if (e instanceof KubeApiError)
+    return `${e.kind === "http" ? "the Kubernetes API answered" : "cannot reach the Kubernetes API"}: ${e.describe()}. Check that the cluster is reachable and the credentials may list this.`;
   const { RedisConnectError } = await import("../sources/redis.js");
-  if (e instanceof RedisConnectError) return `${e.message}. Check the Redis URL (host, port; the page's Redis listens on 6381) and that the server has REDIS_PASSWORD set when Redis needs one.`;
+  if (e instanceof RedisConnectError)
+    return `${e.message}. Check the Redis URL (host, port; the page's Redis listens on 6381) and that the server has REDIS_PASSWORD set when Redis needs one.`;
   const { ObjectNotFoundError } = await import("../service/explain.js");
-  if (e instanceof ObjectNotFoundError) return `${e.message}. Call scan (or explain with a listed name) to see what exists.`;
+  if (e instanceof ObjectNotFoundError)
+    return `${e.message}. Call scan (or explain with a listed name) to see what exists.`;
   const { ObjectRefError } = await import("../service/object-ref.js");
   if (e instanceof ObjectRefError) return e.message;
   const { UpgradeTargetError } = await import("../service/upgrade-check.js");

@@ -5,7 +5,10 @@ import type { McpDeps } from "./deps.js";
 import { createMcpServer } from "./server.js";
 
 /** Serves until the client closes stdin (or the transport fails); resolves then. */
-export async function serveStdio(deps: McpDeps, streams: { stdin: Readable; stdout: Writable }): Promise<void> {
+export async function serveStdio(
+  deps: McpDeps,
+  streams: { stdin: Readable; stdout: Writable },
+): Promise<void> {
   const server = createMcpServer(deps);
   const transport = new StdioServerTransport(streams.stdin, streams.stdout);
   const closed = new Promise<void>((resolve) => {

@@ -22,15 +22,25 @@ function dumpOf(ctx: ToolContext, args: TargetArgs): string[] | undefined {
   }
   if (deps.target.from?.length) {
     if (args.context)
-      throw new ToolInputError(`this server reads the dump ${deps.target.from.join(" ")}, not a cluster: leave out \`context\``);
+      throw new ToolInputError(
+        `this server reads the dump ${deps.target.from.join(" ")}, not a cluster: leave out \`context\``,
+      );
     return deps.target.from;
   }
   return undefined;
 }
 
-export async function scanRequestOf(ctx: ToolContext, args: TargetArgs & { namespace?: string | undefined; logs?: boolean }): Promise<ScanRequest> {
+export async function scanRequestOf(
+  ctx: ToolContext,
+  args: TargetArgs & { namespace?: string | undefined; logs?: boolean },
+): Promise<ScanRequest> {
   const { deps } = ctx;
-  const req: ScanRequest = { kb: await ctx.kb(), config: deps.config, cwd: deps.cwd, ...(deps.zone ? { zone: deps.zone } : {}) };
+  const req: ScanRequest = {
+    kb: await ctx.kb(),
+    config: deps.config,
+    cwd: deps.cwd,
+    ...(deps.zone ? { zone: deps.zone } : {}),
+  };
   const from = dumpOf(ctx, args);
   if (from) {
     req.from = from;

@@ -6,7 +6,12 @@ import type { ToolContext } from "./context.js";
 import { pitfallLine, pitfallSummary, zonesOf } from "./render.js";
 import { guarded, ToolInputError, toolResult } from "./result.js";
 
-const READ_LOCAL = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
+const READ_LOCAL = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+} as const;
 
 export function registerKbTools(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
@@ -16,8 +21,16 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
       description:
         "Search the team's Kubernetes pitfalls page by symptom, error text or keyword (e.g. 'exit code 137', 'ImagePullBackOff zone 1', 'connection refused 10.43.0.1'). Returns the best-matching pitfalls, best first, with id, severity and zone. Call show_pitfall with an id for its full runbook. Use this before debugging a cluster problem by hand: the team has likely met it before.",
       inputSchema: {
-        query: z.string().min(1).max(2000).describe("Symptom, error message or keywords, e.g. 'OOMKilled exit code 137'"),
-        zone: z.string().max(20).optional().describe("Only pitfalls that apply to this zone: '1' (k3s), '2', '3' or 'ALL'"),
+        query: z
+          .string()
+          .min(1)
+          .max(2000)
+          .describe("Symptom, error message or keywords, e.g. 'OOMKilled exit code 137'"),
+        zone: z
+          .string()
+          .max(20)
+          .optional()
+          .describe("Only pitfalls that apply to this zone: '1' (k3s), '2', '3' or 'ALL'"),
         limit: z.number().int().min(1).max(50).optional().describe("Most hits to return (default 5)"),
       },
       annotations: { title: "Pitfalls: Search", ...READ_LOCAL },
@@ -26,7 +39,10 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
       guarded(async () => {
         const kb = await ctx.kb();
         const { buildSearchIndex, searchPitfalls } = await import("../kb/search.js");
-        const hits = searchPitfalls(buildSearchIndex(kb.pitfalls), query, { ...(zone ? { zone } : {}), limit: limit ?? 5 });
+        const hits = searchPitfalls(buildSearchIndex(kb.pitfalls), query, {
+          ...(zone ? { zone } : {}),
+          limit: limit ?? 5,
+        });
         const rows = hits.map((h) => ({ ...pitfallSummary(kb.byId.get(h.id)!), score: h.score }));
         const text = rows.length
           ? rows.map((r, i) => `${i + 1}. ${pitfallLine(kb.byId.get(r.id)!)}  score ${r.score}`).join("\n") +
@@ -42,7 +58,9 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
       title: "Pitfalls: Show",
       description:
         "Show one pitfall whole: what goes wrong, its IF/THEN/RUN/CHECK/FIX steps verbatim (RUN lines have {placeholders} to fill), anti-patterns and where it was met (ADDED_FROM). Get ids from search_pitfalls or list_pitfalls.",
-      inputSchema: { id: z.string().min(1).max(200).describe("Pitfall id, e.g. 'oomkilled' or 'crashloopbackoff'") },
+      inputSchema: {
+        id: z.string().min(1).max(200).describe("Pitfall id, e.g. 'oomkilled' or 'crashloopbackoff'"),
+      },
       annotations: { title: "Pitfalls: Show", ...READ_LOCAL },
     },
     ({ id }) =>
@@ -53,16 +71,22 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
           const want = id.toLowerCase();
           const near = kb.pitfalls.filter((x) => x.id.includes(want) || want.includes(x.id)).map((x) => x.id);
           throw new ToolInputError(
-            `no pitfall with id '${id}'${near.length ? `; did you mean ${near.join(", ")}?` : ""}. Use search_pitfalls or list_pitfalls to find ids.`,
+            `no pitfall with id '${id}'${near.length ? `; did you mean ${near.join(", ")}?` : "."} Use search_pitfalls or list_pitfalls to find ids.`,
           );
         }
         const { printPitfall } = await import("../kb/print.js");
-        return toolResult(`${printPitfall(p, "text")}\n\n(id ${p.id}, from ${p.source.file}:${p.source.line})`, {
-          ...pitfallSummary(p),
-          steps: p.steps.map((s) => ({ kind: s.kind, text: s.text })),
-          addedFrom: p.addedFrom.map((a) => ({ incident: a.incident, ...(a.note ? { note: a.note } : {}) })),
-          detect: p.detect.map((d) => d.expr),
-        });
+        return toolResult(
+          `${printPitfall(p, "text")}\n\n(id ${p.id}, from ${p.source.file}:${p.source.line})`,
+          {
+            ...pitfallSummary(p),
+            steps: p.steps.map((s) => ({ kind: s.kind, text: s.text })),
+            addedFrom: p.addedFrom.map((a) => ({
+              incident: a.incident,
+              ...(a.note ? { note: a.note } : {}),
+            })),
+            detect: p.detect.map((d) => d.expr),
+          },
+        );
       }),
   );
 
@@ -70,9 +94,14 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
     "list_pitfalls",
     {
       title: "Pitfalls: List",
-      description: "List every pitfall on the loaded pages (id, severity, zones, title), optionally only those of one zone or at least one severity.",
+      description:
+        "List every pitfall on the loaded pages (id, severity, zones, title), optionally only those of one zone or at least one severity.",
       inputSchema: {
-        zone: z.string().max(20).optional().describe("Only pitfalls that apply to this zone: '1', '2', '3' or 'ALL'"),
+        zone: z
+          .string()
+          .max(20)
+          .optional()
+          .describe("Only pitfalls that apply to this zone: '1', '2', '3' or 'ALL'"),
         severity: z.enum(SEVERITIES).optional().describe("Only this severity or worse"),
       },
       annotations: { title: "Pitfalls: List", ...READ_LOCAL },
@@ -85,7 +114,8 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
         if (zone && !/^(ALL|\d+)$/.test(normalizeZone(zone)))
           throw new ToolInputError(`unknown zone '${zone}': give a zone number ('1', '2') or 'ALL'`);
         const list = kb.pitfalls.filter(
-          (p) => appliesToZone(p.zones, zone) && (!severity || severityRank(p.severity) <= severityRank(severity)),
+          (p) =>
+            appliesToZone(p.zones, zone) && (!severity || severityRank(p.severity) <= severityRank(severity)),
         );
         const text = list.length ? list.map(pitfallLine).join("\n") : "no pitfalls match";
         return toolResult(text, { pitfalls: list.map(pitfallSummary) });
@@ -99,9 +129,21 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
       description:
         "Add a new pitfall to the team's page after you hit a problem that is not on it yet (search_pitfalls first). Give title, severity, zone, ordered steps and added_from (incident id and what happened), or the whole entry as `entry` text in the page format. The entry is validated; the page is written atomically. If the id (slug of the title) is already on the page, only the new ADDED_FROM is recorded. Refused when the server has no page configured.",
       inputSchema: {
-        title: z.string().min(3).max(120).optional().describe("Title, e.g. 'PVC Stuck Terminating' (required unless `entry` is given)"),
-        severity: z.enum(SEVERITIES).optional().describe("CRITICAL, HIGH, MEDIUM or LOW (required unless `entry`)"),
-        zone: z.string().max(40).optional().describe("Where it applies: 'ALL', '1 (k3s)', '2+3' (required unless `entry`)"),
+        title: z
+          .string()
+          .min(3)
+          .max(120)
+          .optional()
+          .describe("Title, e.g. 'PVC Stuck Terminating' (required unless `entry` is given)"),
+        severity: z
+          .enum(SEVERITIES)
+          .optional()
+          .describe("CRITICAL, HIGH, MEDIUM or LOW (required unless `entry`)"),
+        zone: z
+          .string()
+          .max(40)
+          .optional()
+          .describe("Where it applies: 'ALL', '1 (k3s)', '2+3' (required unless `entry`)"),
         steps: z
           .array(z.object({ kind: z.enum(STEP_KINDS), text: z.string().min(1).max(1000) }))
           .max(40)
@@ -114,12 +156,28 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
           .min(3)
           .max(300)
           .optional()
-          .describe("Where it was met: 'incident-id, what happened', e.g. 'storage-2026-04, PVC blocked a redeploy'"),
+          .describe(
+            "Where it was met: 'incident-id, what happened', e.g. 'storage-2026-04, PVC blocked a redeploy'",
+          ),
         text: z.string().max(4000).optional().describe("A paragraph explaining the pitfall"),
-        detect: z.array(z.string().min(1).max(2000)).max(10).optional().describe("CEL expressions over `object` that show the pitfall in a manifest or live object"),
-        entry: z.string().max(20000).optional().describe("Instead of the fields: the whole entry in the page format"),
+        detect: z
+          .array(z.string().min(1).max(2000))
+          .max(10)
+          .optional()
+          .describe("CEL expressions over `object` that show the pitfall in a manifest or live object"),
+        entry: z
+          .string()
+          .max(20000)
+          .optional()
+          .describe("Instead of the fields: the whole entry in the page format"),
       },
-      annotations: { title: "Pitfalls: Add", readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      annotations: {
+        title: "Pitfalls: Add",
+        readOnlyHint: false,
+        destructiveHint: false,
+        idempotentHint: true,
+        openWorldHint: false,
+      },
     },
     (args) =>
       guarded(async () => {
@@ -142,7 +200,8 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
           result = await add.addEntry(page, entry);
         } catch (e) {
           if (e instanceof add.EntryError) throw new ToolInputError(entryProblem(e));
-          if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new ToolInputError(`the configured page ${page} does not exist; nothing was written`);
+          if ((e as NodeJS.ErrnoException).code === "ENOENT")
+            throw new ToolInputError(`the configured page ${page} does not exist; nothing was written`);
           throw e;
         }
         ctx.reloadKb();
@@ -184,13 +243,18 @@ function entryTextOf(args: AddArgs, entryText: typeof import("../kb/add.js").ent
   const fields = ["title", "severity", "zone", "steps", "added_from", "text", "detect"] as const;
   if (args.entry !== undefined) {
     const extra = fields.filter((f) => args[f] !== undefined);
-    if (extra.length) throw new ToolInputError(`give either \`entry\` or the fields, not both (also given: ${extra.join(", ")})`);
+    if (extra.length)
+      throw new ToolInputError(
+        `give either \`entry\` or the fields, not both (also given: ${extra.join(", ")})`,
+      );
     return args.entry;
   }
   const missing = (["title", "severity", "zone", "added_from"] as const).filter((f) => !args[f]);
   if (!args.steps?.length) missing.push("steps" as never);
   if (missing.length)
-    throw new ToolInputError(`missing ${missing.join(", ")}: give title, severity, zone, steps and added_from (or the whole entry as \`entry\`)`);
+    throw new ToolInputError(
+      `missing ${missing.join(", ")}: give title, severity, zone, steps and added_from (or the whole entry as \`entry\`)`,
+    );
   return entryText({
     title: args.title!,
     severity: args.severity!,
@@ -213,6 +277,8 @@ async function lintOf(page: string) {
   const { lintPage } = await import("../kb/lint.js");
   const diagnostics = lintPage(parsePage(await readFile(page, "utf8"), page));
   const pick = (severity: string) =>
-    diagnostics.filter((d) => d.severity === severity).map((d) => ({ line: d.line, code: d.code, message: d.message }));
+    diagnostics
+      .filter((d) => d.severity === severity)
+      .map((d) => ({ line: d.line, code: d.code, message: d.message }));
   return { errors: pick("error"), warnings: pick("warning").length };
 }

@@ -15,10 +15,25 @@ export function registerLintTool(server: McpServer, ctx: ToolContext): void {
         "Check Kubernetes manifests (YAML or JSON text, several documents allowed, e.g. helm template output) against the team's pitfalls before applying them: hostNetwork, missing requests/limits, imagePullPolicy in zone 1, in-cluster API use on k3s, Redis port, ExternalSecret refresh. Each finding gives the line and column of the offending field and what to change. Give the zone the manifests go to for zone-specific pitfalls.",
       inputSchema: {
         yaml: z.string().min(1).max(2_000_000).describe("The manifests as text"),
-        zone: z.string().max(20).optional().describe("The zone the manifests are deployed to: '1' (k3s), '2', '3'"),
-        filename: z.string().min(1).max(200).optional().describe("Name to show in locations (default manifest.yaml)"),
+        zone: z
+          .string()
+          .max(20)
+          .optional()
+          .describe("The zone the manifests are deployed to: '1' (k3s), '2', '3'"),
+        filename: z
+          .string()
+          .min(1)
+          .max(200)
+          .optional()
+          .describe("Name to show in locations (default manifest.yaml)"),
       },
-      annotations: { title: "Manifests: Lint", readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      annotations: {
+        title: "Manifests: Lint",
+        readOnlyHint: true,
+        destructiveHint: false,
+        idempotentHint: true,
+        openWorldHint: false,
+      },
     },
     ({ yaml, zone, filename }) =>
       guarded(async () => {
@@ -27,14 +42,17 @@ export function registerLintTool(server: McpServer, ctx: ToolContext): void {
         const { parseManifests } = await import("../sources/manifests.js");
         const file = filename ?? "manifest.yaml";
         const parsed = parseManifests(yaml, file);
-        const problems = parsed.diagnostics.map((d) => `${d.severity} ${d.file}:${d.line}${d.column ? `:${d.column}` : ""}: ${d.message}`);
+        const problems = parsed.diagnostics.map(
+          (d) => `${d.severity} ${d.file}:${d.line}${d.column ? `:${d.column}` : ""}: ${d.message}`,
+        );
         if (!parsed.objects.length)
           throw new ToolInputError(
             `no Kubernetes objects in the text (each document needs apiVersion and kind)${problems.length ? `:\n${problems.join("\n")}` : ""}`,
           );
         const { resolveZone } = await import("../engine/zone.js");
         const { normalizeZone } = await import("../kb/zones.js");
-        if (zone && !/^(ALL|\d+)$/.test(normalizeZone(zone))) throw new ToolInputError(`unknown zone '${zone}': give a zone number ('1', '2')`);
+        if (zone && !/^(ALL|\d+)$/.test(normalizeZone(zone)))
+          throw new ToolInputError(`unknown zone '${zone}': give a zone number ('1', '2')`);
         const resolved = resolveZone({ ...(zone ? { zone } : {}), config, zoneMap: kb.zoneMap });
         const snapshot: Snapshot = {
           target: { kind: "manifests", name: file },
@@ -52,12 +70,20 @@ export function registerLintTool(server: McpServer, ctx: ToolContext): void {
         });
         const { jsonFinding } = await import("../report/json.js");
         const head = `${parsed.objects.length} objects; ${resolved.zone !== undefined ? `zone ${resolved.zone}` : "no zone (zone-specific pitfalls skipped: give zone)"}`;
-        const text = [head, findingsText(result.findings, kb, 100, "split the manifests", "fix"), ...(problems.length ? ["", ...problems] : [])].join("\n");
+        const text = [
+          head,
+          findingsText(result.findings, kb, 100, "split the manifests", "fix"),
+          ...(problems.length ? ["", ...problems] : []),
+        ].join("\n");
         return toolResult(text, {
           objects: parsed.objects.length,
           ...(resolved.zone !== undefined ? { zone: resolved.zone } : {}),
           findings: result.findings.map(jsonFinding),
-          problems: parsed.diagnostics.map((d) => ({ severity: d.severity, line: d.line, message: d.message })),
+          problems: parsed.diagnostics.map((d) => ({
+            severity: d.severity,
+            line: d.line,
+            message: d.message,
+          })),
         });
       }),
   );

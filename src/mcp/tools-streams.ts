@@ -4,7 +4,7 @@ import { z } from "zod";
 import { formatDuration } from "../k8s/duration.js";
 import type { GroupSummary } from "../rules/stale-consumer-groups.js";
 import type { ToolContext } from "./context.js";
-import { findingsText } from "./render.js";
+import { findingsText, notReadLines } from "./render.js";
 import { guarded, ToolInputError, toolResult } from "./result.js";
 
 export function registerStreamsTool(server: McpServer, ctx: ToolContext): void {
@@ -20,8 +20,15 @@ export function registerStreamsTool(server: McpServer, ctx: ToolContext): void {
           .min(1)
           .max(500)
           .optional()
-          .describe("redis://host:port[/db] without a password (default: the server's --redis or config, else 127.0.0.1:6381)"),
-        streams: z.string().min(1).max(200).optional().describe("SCAN MATCH pattern of stream keys, e.g. 'triggers.*' (default: config, else *)"),
+          .describe(
+            "redis://host:port[/db] without a password (default: the server's --redis or config, else 127.0.0.1:6381)",
+          ),
+        streams: z
+          .string()
+          .min(1)
+          .max(200)
+          .optional()
+          .describe("SCAN MATCH pattern of stream keys, e.g. 'triggers.*' (default: config, else *)"),
         group: z.string().min(1).max(200).optional().describe("Only this consumer group"),
       },
       annotations: {
@@ -58,12 +65,20 @@ export function registerStreamsTool(server: McpServer, ctx: ToolContext): void {
               ...(groups?.length ? { groups } : {}),
             });
           } catch (e) {
-            throw new ToolInputError(`reading streams from ${where} failed: ${redis.safeMessage(String((e as Error)?.message ?? e), target)}`);
+            throw new ToolInputError(
+              `reading streams from ${where} failed: ${redis.safeMessage(String((e as Error)?.message ?? e), target)}`,
+            );
           }
           const kb = await ctx.kb();
-          const { PITFALL_ID, checkStreams, summarizeStreams } = await import("../rules/stale-consumer-groups.js");
+          const { PITFALL_ID, checkStreams, summarizeStreams } = await import(
+            "../rules/stale-consumer-groups.js"
+          );
           const pitfall = kb.byId.get(PITFALL_ID);
-          const opts = { idleMs: deps.redis.idleMs, maxDeliveries: deps.redis.maxDeliveries, ...(pitfall ? { pitfall } : {}) };
+          const opts = {
+            idleMs: deps.redis.idleMs,
+            maxDeliveries: deps.redis.maxDeliveries,
+            ...(pitfall ? { pitfall } : {}),
+          };
           const findings = checkStreams(snapshot, opts);
           const { compareFindings } = await import("../rules/finding.js");
           findings.sort(compareFindings);
@@ -74,7 +89,7 @@ export function registerStreamsTool(server: McpServer, ctx: ToolContext): void {
             ...summaries.map(groupLine),
             "",
             findingsText(findings, kb, 50, "give a group or a narrower streams pattern"),
-            ...snapshot.incomplete.map((i) => `not read: ${i.resource}: ${i.reason}`),
+            ...notReadLines(snapshot.incomplete),
           ].join("\n");
           return toolResult(redis.safeMessage(text, target), {
             target: where,
@@ -90,6 +105,8 @@ export function registerStreamsTool(server: McpServer, ctx: ToolContext): void {
 }
 
 function groupLine(g: GroupSummary): string {
-  const consumers = g.consumers.map((c) => `${c.name} (${c.state}, ${c.pending} pending, seen ${formatDuration(c.idleMs, 2)} ago)`);
+  const consumers = g.consumers.map(
+    (c) => `${c.name} (${c.state}, ${c.pending} pending, seen ${formatDuration(c.idleMs, 2)} ago)`,
+  );
   return `${g.stream} / ${g.group}: ${g.pending} pending${g.lag !== undefined ? `, lag ${g.lag}` : ""}; consumers: ${consumers.join("; ") || "none"}`;
 }

@@ -95,7 +95,7 @@ function details(f: Finding, input: ReportInput, sourceLine?: SourceLine): strin
   const evidence = (f.evidence ?? []).filter((e) => quoted === undefined || !repeatsLine(e.text, quoted));
   for (const e of evidence) body.push(`- _${escapeMarkdown(e.kind)}_: ${escapeMarkdown(e.text)}`);
   if (evidence.length) body.push("");
-  const steps = shownSteps(f, pitfall);
+  const steps = shownSteps(f, pitfall, input.live ?? f.file === undefined);
   if (steps.length) body.push(...steps.map((s) => `- ${stepMarkdown(s)}`), "");
   body.push(
     `Pitfall: ${inlineCode(f.pitfall)}${f.container ? ` · container ${inlineCode(f.container)}` : ""}`,

@@ -120,7 +120,7 @@ function findingLines(f: Finding, input: ReportInput, paint: Paint, sourceLine?:
     const from = e.source ? ` (${e.source})` : "";
     lines.push(`${INDENT}${paint("dim", `${e.kind}${from}:`)} ${e.text}`);
   }
-  for (const s of shownSteps(f, pitfall)) {
+  for (const s of shownSteps(f, pitfall, input.live ?? f.file === undefined)) {
     const kind = paint(s.kind === "RUN" ? "cyan" : "green", `${s.kind}:`);
     const unfilled = s.unfilled?.length ? paint("dim", `  (fill in: ${s.unfilled.join(", ")})`) : "";
     lines.push(`${INDENT}${kind} ${s.text}${unfilled}`);

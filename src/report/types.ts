@@ -22,6 +22,8 @@ export interface ReportInput {
   suppressed: SuppressedFinding[];
   /** What could not be checked (live targets). */
   incomplete?: Incomplete[];
+  /** Findings about live state (clusters, dumps): show whole runbooks, not only the fixes. */
+  live?: boolean;
   /** The loaded page's pitfall for an id (a team's page wins over the built-in one). */
   pitfall(id: string): Pitfall | undefined;
 }

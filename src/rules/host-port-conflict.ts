@@ -90,8 +90,8 @@ export const hostPortConflictRule = defineRule({
     }
     if (!evidence.length) return [];
 
-    const objects = ctx.lookup.all().map((o) => o.object);
-    const chain = controllerChain(pod, indexObjects(objects));
+    const objects = ctx.lookup.objectsOfKind("ReplicaSet");
+    const chain = controllerChain(pod, ctx.lookup.owners());
     const top = chain[chain.length - 1];
     const deployment = top?.ref.kind === "Deployment" ? top.object : undefined;
     const ports = hostPortsOf(spec);

@@ -1,7 +1,7 @@
 // OOMKilled: containers killed at their memory limit, and the page's anti-pattern of raising the limit each time.
 import { containersOf } from "../k8s/containers.js";
 import { asRecord, metaString } from "../k8s/fields.js";
-import { controllerChain, indexObjects, replicaSetsOf, revisionOf } from "../k8s/owners.js";
+import { controllerChain, indexObjects, type ObjectIndex, replicaSetsOf, revisionOf } from "../k8s/owners.js";
 import { podSpecOf } from "../k8s/podspec.js";
 import { parseBytes, formatBytes } from "../k8s/quantity.js";
 import { containerResources } from "../k8s/requests.js";
@@ -82,8 +82,9 @@ export function limitHistory(
   pod: KubeObject,
   container: string,
   objects: readonly KubeObject[],
+  index: ObjectIndex = indexObjects(objects),
 ): { deployment: KubeObject; revisions: LimitRevision[] } | undefined {
-  const chain = controllerChain(pod, indexObjects(objects));
+  const chain = controllerChain(pod, index);
   const rs = chain[0]?.ref.kind === "ReplicaSet" ? chain[0].object : undefined;
   const deployment = chain[1]?.ref.kind === "Deployment" ? chain[1].object : undefined;
   if (!rs || !deployment) return undefined;
@@ -177,7 +178,8 @@ export const oomKilledRule = defineRule({
   },
   // One report per Deployment and container, however many of its pods are being killed.
   checkAll(ctx) {
-    const objects = ctx.lookup.all().map((o) => o.object);
+    // Revisions are ReplicaSets: the history needs only those, and owner links come from one shared index.
+    const objects = ctx.lookup.objectsOfKind("ReplicaSet");
     const seen = new Set<string>();
     const out: (Report & { object: SourcedObject })[] = [];
     for (const { object: pod } of ctx.lookup.byKind("Pod")) {
@@ -198,7 +200,7 @@ function limitRaisedReport(
   seen: Set<string>,
 ): (Report & { object: SourcedObject }) | undefined {
   const container = kill.at.name;
-  const history = limitHistory(pod, container, objects);
+  const history = limitHistory(pod, container, objects, ctx.lookup.owners());
   if (!history) return undefined;
   const raised = limitRaised(history.revisions);
   if (!raised) return undefined;

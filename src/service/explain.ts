@@ -135,7 +135,9 @@ export function explainObject(req: ExplainRequest): Explanation {
     related.add(refKey(refOf(pod)));
     for (const link of controllerChain(pod, index)) related.add(refKey(link.ref));
   }
-  const analysed = req.findings ? undefined : analyse(snapshot, { kb: req.kb, config: req.config, zone: req.zone, now });
+  const analysed = req.findings
+    ? undefined
+    : analyse(snapshot, { kb: req.kb, config: req.config, zone: req.zone, now });
   const all = req.findings ?? analysed!.result.findings;
   const findings = all.filter((f) => related.has(refKey(f.object)));
 
@@ -173,13 +175,19 @@ function findObject(snapshot: Snapshot, ref: ExplainRef): SourcedObject {
     if (named.length === 1) return named[0]!;
     if (named.length > 1) {
       const spaces = named.map((o) => o.object.metadata?.namespace ?? "").sort();
-      throw new ObjectNotFoundError(`${kind} ${ref.name} is in several namespaces (${spaces.join(", ")}): say which with -n`, spaces);
+      throw new ObjectNotFoundError(
+        `${kind} ${ref.name} is in several namespaces (${spaces.join(", ")}): say which with -n`,
+        spaces,
+      );
     }
   } else {
     const hit = named.find((o) => o.object.metadata?.namespace === ref.namespace);
     if (hit) return hit;
   }
-  const inScope = namespaced && ref.namespace ? sameKind.filter((o) => o.object.metadata?.namespace === ref.namespace) : sameKind;
+  const inScope =
+    namespaced && ref.namespace
+      ? sameKind.filter((o) => o.object.metadata?.namespace === ref.namespace)
+      : sameKind;
   const candidates = closeNames(
     ref.name,
     inScope.map((o) => String(o.object.metadata?.name ?? "")),
@@ -189,7 +197,10 @@ function findObject(snapshot: Snapshot, ref: ExplainRef): SourcedObject {
   if (elsewhere.length) hints.push(`there is one in namespace ${elsewhere.join(", ")}`);
   if (candidates.length) hints.push(`close: ${candidates.join(", ")}`);
   else if (!inScope.length) hints.push(`the snapshot has no ${kind} objects${where}`);
-  throw new ObjectNotFoundError(`no ${kind} ${ref.name}${where}${hints.length ? `; ${hints.join("; ")}` : ""}`, candidates);
+  throw new ObjectNotFoundError(
+    `no ${kind} ${ref.name}${where}${hints.length ? `; ${hints.join("; ")}` : ""}`,
+    candidates,
+  );
 }
 
 /** Names that contain the asked one (or the other way round) first, then those few edits away. */
@@ -202,7 +213,10 @@ export function closeNames(asked: string, names: string[], limit = 5): string[] 
       return { name, contains, distance: editDistance(a, n) };
     })
     .filter((s) => s.contains || s.distance <= Math.max(2, Math.floor(a.length / 3)))
-    .sort((x, y) => Number(y.contains) - Number(x.contains) || x.distance - y.distance || x.name.localeCompare(y.name));
+    .sort(
+      (x, y) =>
+        Number(y.contains) - Number(x.contains) || x.distance - y.distance || x.name.localeCompare(y.name),
+    );
   return scored.slice(0, limit).map((s) => s.name);
 }
 
@@ -218,15 +232,28 @@ function editDistance(a: string, b: string): number {
 }
 
 /** Pods whose controller chain reaches the object (a Deployment's pods through its ReplicaSets). */
-function podsOf(object: KubeObject, snapshot: Snapshot, index: ReturnType<typeof indexObjects>): KubeObject[] {
+function podsOf(
+  object: KubeObject,
+  snapshot: Snapshot,
+  index: ReturnType<typeof indexObjects>,
+): KubeObject[] {
   if (object.kind === "Pod" || object.kind === "Node" || object.kind === "Namespace") return [];
   const ns = object.metadata?.namespace;
   return snapshot.objects
     .map((o) => o.object)
-    .filter((o) => o.kind === "Pod" && o.metadata?.namespace === ns && controllerChain(o, index).some((l) => l.object === object));
+    .filter(
+      (o) =>
+        o.kind === "Pod" &&
+        o.metadata?.namespace === ns &&
+        controllerChain(o, index).some((l) => l.object === object),
+    );
 }
 
-function replicaSetsBetween(pods: KubeObject[], object: KubeObject, index: ReturnType<typeof indexObjects>): KubeObject[] {
+function replicaSetsBetween(
+  pods: KubeObject[],
+  object: KubeObject,
+  index: ReturnType<typeof indexObjects>,
+): KubeObject[] {
   const out = new Set<KubeObject>();
   for (const pod of pods)
     for (const link of controllerChain(pod, index)) {
@@ -258,9 +285,20 @@ function statusOf(object: KubeObject, pods: KubeObject[]): ObjectStatus {
     if (replicas.available !== undefined) parts.push(`${replicas.available} available`);
     if (replicas.updated !== undefined) parts.push(`${replicas.updated} up to date`);
   }
-  const restarts = pods.flatMap((p) => containerStatusesOf(p)).reduce((n, c) => n + restartCountOf(c.status), 0);
-  if (pods.length) parts.push(`${pods.length} pod${pods.length === 1 ? "" : "s"}${restarts ? `, ${restarts} restarts` : ""}`);
-  const reasons = new Set(pods.flatMap((p) => containerStatusesOf(p).map((c) => waitingReason(c.status)).filter(Boolean)));
+  const restarts = pods
+    .flatMap((p) => containerStatusesOf(p))
+    .reduce((n, c) => n + restartCountOf(c.status), 0);
+  if (pods.length)
+    parts.push(
+      `${pods.length} pod${pods.length === 1 ? "" : "s"}${restarts ? `, ${restarts} restarts` : ""}`,
+    );
+  const reasons = new Set(
+    pods.flatMap((p) =>
+      containerStatusesOf(p)
+        .map((c) => waitingReason(c.status))
+        .filter(Boolean),
+    ),
+  );
   if (reasons.size) parts.push([...reasons].join(", "));
   for (const c of conditions) if (c.status === false && c.reason) parts.push(`${c.type} False: ${c.reason}`);
   const out: ObjectStatus = { summary: parts.join(" · ") || "no status", conditions, containers: [] };
@@ -268,7 +306,11 @@ function statusOf(object: KubeObject, pods: KubeObject[]): ObjectStatus {
   return out;
 }
 
-function replicaCounts(kind: string | undefined, spec: Record<string, unknown>, status: Record<string, unknown>) {
+function replicaCounts(
+  kind: string | undefined,
+  spec: Record<string, unknown>,
+  status: Record<string, unknown>,
+) {
   const n = (v: unknown) => asInteger(v);
   const out: Record<string, number> = {};
   const put = (key: string, v: number | undefined) => {
@@ -294,7 +336,12 @@ function podStatus(pod: KubeObject, conditions: Condition[]): ObjectStatus {
   const containers = containerStatusesOf(pod).map((c): ContainerStory => {
     const s = c.status;
     const state = asRecord(s.state) ?? {};
-    const story: ContainerStory = { name: c.name, role: c.role, state: "unknown", restarts: restartCountOf(s) };
+    const story: ContainerStory = {
+      name: c.name,
+      role: c.role,
+      state: "unknown",
+      restarts: restartCountOf(s),
+    };
     const image = asString(s.image);
     if (image) story.image = image;
     if (typeof s.ready === "boolean") story.ready = s.ready;
@@ -326,7 +373,11 @@ function podStatus(pod: KubeObject, conditions: Condition[]): ObjectStatus {
   const unscheduled = conditions.find((c) => c.type === "PodScheduled" && c.status === false);
   const parts = [
     phase ?? "no phase",
-    node ? `on ${node}` : unscheduled ? `not scheduled${unscheduled.reason ? `: ${unscheduled.reason}` : ""}` : "",
+    node
+      ? `on ${node}`
+      : unscheduled
+        ? `not scheduled${unscheduled.reason ? `: ${unscheduled.reason}` : ""}`
+        : "",
     regular.length ? `${ready}/${regular.length} ready` : "",
     restarts ? `${restarts} restart${restarts === 1 ? "" : "s"}` : "",
     ...new Set(reasons),
@@ -360,7 +411,11 @@ function logsOf(pods: KubeObject[], lookup: ReturnType<typeof lookupOf>): LogExc
     const name = pod.metadata?.name ?? "";
     const containers = containerStatusesOf(pod).map((c) => c.name);
     const previous = containers.flatMap((c) => excerpt(name, c, true, lookup.previousLog(ns, name, c)));
-    out.push(...(previous.length ? previous : containers.flatMap((c) => excerpt(name, c, false, lookup.currentLog(ns, name, c)))));
+    out.push(
+      ...(previous.length
+        ? previous
+        : containers.flatMap((c) => excerpt(name, c, false, lookup.currentLog(ns, name, c)))),
+    );
   }
   return out;
 }
@@ -370,7 +425,9 @@ function excerpt(pod: string, container: string, previous: boolean, text: string
   while (lines.length && lines[lines.length - 1]!.trim() === "") lines.pop();
   if (!lines.length) return [];
   // Indentation is kept (tracebacks read by it); only very long lines are cut.
-  const tail = lines.slice(-LOG_TAIL).map((l) => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE - 1)}…` : l.trimEnd()));
+  const tail = lines
+    .slice(-LOG_TAIL)
+    .map((l) => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE - 1)}…` : l.trimEnd()));
   return [{ pod, container, previous, lines: tail, omitted: lines.length - tail.length }];
 }
 
@@ -394,10 +451,19 @@ export function agoText(timestamp: string | undefined, now: Date): string {
 }
 
 /** The story as text: header, status, owners, containers, conditions, events, log excerpt, findings. */
-export function formatExplanation(e: Explanation, paint: Paint, pitfall: (id: string) => Pitfall | undefined = () => undefined): string {
+export function formatExplanation(
+  e: Explanation,
+  paint: Paint,
+  pitfall: (id: string) => Pitfall | undefined = () => undefined,
+): string {
   const now = e.takenAt ? new Date(e.takenAt) : new Date();
-  const where = [e.context ? `context ${e.context}` : "", e.zone ? `zone ${e.zone}` : ""].filter(Boolean).join(", ");
-  const out = [`${paint("bold", label(e.object))}${where ? paint("dim", `  (${where})`) : ""}`, `  ${e.status.summary}`];
+  const where = [e.context ? `context ${e.context}` : "", e.zone ? `zone ${e.zone}` : ""]
+    .filter(Boolean)
+    .join(", ");
+  const out = [
+    `${paint("bold", label(e.object))}${where ? paint("dim", `  (${where})`) : ""}`,
+    `  ${e.status.summary}`,
+  ];
   const section = (title: string) => out.push("", paint("bold", title));
   if (e.owners.length) {
     section("Owners");
@@ -421,7 +487,9 @@ export function formatExplanation(e: Explanation, paint: Paint, pitfall: (id: st
           t.exitCode !== undefined ? `exit code ${t.exitCode}` : "",
           t.finishedAt ? `finished ${agoText(t.finishedAt, now)}` : "",
         ].filter(Boolean);
-        out.push(`    last run: ${facts.join(", ")}${t.message ? paint("dim", ` — ${clip(t.message)}`) : ""}`);
+        out.push(
+          `    last run: ${facts.join(", ")}${t.message ? paint("dim", ` — ${clip(t.message)}`) : ""}`,
+        );
       }
     }
   }
@@ -435,16 +503,24 @@ export function formatExplanation(e: Explanation, paint: Paint, pitfall: (id: st
     }
   }
   section(`Events${e.events.length ? " (newest last)" : ""}`);
-  if (!e.events.length) out.push(paint("dim", "  none in the snapshot (events expire after an hour by default)"));
+  if (!e.events.length)
+    out.push(paint("dim", "  none in the snapshot (events expire after an hour by default)"));
   for (const ev of e.events) {
     const count = ev.count > 1 ? ` x${ev.count}` : "";
     const when = agoText(ev.last ?? ev.first, now);
     const about = ev.object === label(e.object) ? "" : paint("dim", ` [${ev.object}]`);
-    out.push(`  ${ev.type ?? ""} ${ev.reason ?? ""}${count}${when ? paint("dim", ` (${when})`) : ""}${about}: ${ev.message}`.replace(/^ {3}/, "  "));
+    out.push(
+      `  ${ev.type ?? ""} ${ev.reason ?? ""}${count}${when ? paint("dim", ` (${when})`) : ""}${about}: ${ev.message}`.replace(
+        /^ {3}/,
+        "  ",
+      ),
+    );
   }
   for (const log of e.logs) {
     const what = log.previous ? "Previous log" : "Current log";
-    section(`${what} of ${log.pod}/${log.container}${log.omitted ? ` (last ${log.lines.length} lines)` : ""}`);
+    section(
+      `${what} of ${log.pod}/${log.container}${log.omitted ? ` (last ${log.lines.length} lines)` : ""}`,
+    );
     for (const line of log.lines) out.push(`  ${paint("dim", "|")} ${line}`);
   }
   section(`Findings (${e.findings.length})`);

@@ -20,7 +20,11 @@ export function findingBlock(f: Finding, pitfall: Pitfall | undefined, opts: Blo
   const paint = opts.paint ?? plain;
   const indent = opts.indent ?? "";
   const title = pitfall?.title ?? f.pitfall;
-  const where = [locationLabel(f), objectLabel(f.object), f.container ? `container ${f.container}` : undefined]
+  const where = [
+    locationLabel(f),
+    objectLabel(f.object),
+    f.container ? `container ${f.container}` : undefined,
+  ]
     .filter(Boolean)
     .join(" · ");
   const lines = [
@@ -28,7 +32,8 @@ export function findingBlock(f: Finding, pitfall: Pitfall | undefined, opts: Blo
     `${indent}  ${paint("cyan", where)}`,
     `${indent}  ${f.message}`,
   ];
-  for (const e of f.evidence ?? []) lines.push(`${indent}  ${paint("dim", `${e.kind}${e.source ? ` (${e.source})` : ""}:`)} ${e.text}`);
+  for (const e of f.evidence ?? [])
+    lines.push(`${indent}  ${paint("dim", `${e.kind}${e.source ? ` (${e.source})` : ""}:`)} ${e.text}`);
   // A dump's objects carry a file too, but they are live objects: they get the whole runbook.
   const steps: RunbookStep[] =
     opts.steps === "fix"

@@ -40,7 +40,9 @@ export function kindOf(text: string): KindInfo | undefined {
 }
 
 export function knownKinds(): string[] {
-  return Object.entries(KINDS).map(([key, info]) => (info.aliases[0] && info.aliases[0].length < key.length ? `${key} (${info.aliases[0]})` : key));
+  return Object.entries(KINDS).map(([key, info]) =>
+    info.aliases[0] && info.aliases[0].length < key.length ? `${key} (${info.aliases[0]})` : key,
+  );
 }
 
 /** `["pod/NAME"]`, `["pod", "NAME"]` or `["KIND/NAME"]` → kind and name. */

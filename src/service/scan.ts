@@ -42,6 +42,8 @@ export interface ScanRequest {
   cwd: string;
   /** Dump files or folders; when given, no live cluster is read. */
   from?: string[];
+  /** Only this namespace (cluster-scoped objects such as nodes stay). */
+  namespace?: string;
   live?: LiveSource;
   redis?: RedisSource;
   zone?: string;
@@ -149,7 +151,10 @@ function zoneOf(snapshot: Snapshot, req: Pick<ScanRequest, "kb" | "config" | "zo
 async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
   if (req.from?.length) {
     const { readDump } = await import("../sources/dump.js");
-    return [await readDump(req.from, { cwd: req.cwd })];
+    const dump = await readDump(req.from, { cwd: req.cwd });
+    const ns = req.namespace;
+    if (ns) dump.objects = dump.objects.filter((o) => o.object.metadata?.namespace === undefined || o.object.metadata.namespace === ns);
+    return [dump];
   }
   const live = req.live ?? { contexts: [] };
   const { loadKubeConfig, contextsOf } = await import("../sources/kubeconfig.js");
@@ -171,7 +176,7 @@ async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
       return readCluster({
         kubeConfig,
         context,
-        ...(live.namespace ? { namespace: live.namespace } : {}),
+        ...((live.namespace ?? req.namespace) ? { namespace: live.namespace ?? req.namespace } : {}),
         ...(live.timeoutMs ? { timeoutMs: live.timeoutMs } : {}),
         logs: live.logs === false ? false : { previous: true, current: true },
         ...(req.onProgress ? { onProgress: (m: string) => req.onProgress!(contexts.length > 1 ? `${context}: ${m}` : m) } : {}),

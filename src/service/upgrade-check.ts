@@ -5,7 +5,13 @@ import type { Severity, StepKind } from "../kb/model.js";
 import { asRecord } from "../k8s/fields.js";
 import type { KubeObject } from "../k8s/types.js";
 import type { Paint } from "../report/types.js";
-import { ETCD_PITFALL, ETCD_STEP_MESSAGES, etcdOfK3s, nodesEtcd, planEtcdUpgrade } from "../rules/etcd-upgrade.js";
+import {
+  ETCD_PITFALL,
+  ETCD_STEP_MESSAGES,
+  etcdOfK3s,
+  nodesEtcd,
+  planEtcdUpgrade,
+} from "../rules/etcd-upgrade.js";
 import { formatMessage } from "../rules/finding.js";
 
 export interface NodeSource {
@@ -49,10 +55,19 @@ export function checkUpgrade(nodes: KubeObject[], to: string, kb: KnowledgeBase)
     from: plan.from,
     verdict: plan.crosses ? "needs-steps" : all.length ? "safe" : "not-k3s",
     nodes: all.map((n) => ({ name: n.name, k3s: n.k3s, etcd: n.etcd, etcdMember: members.has(n.name) })),
-    plan: plan.steps.map((s) => ({ messageId: s.messageId, text: formatMessage(ETCD_STEP_MESSAGES[s.messageId] ?? s.messageId, s.data) })),
+    plan: plan.steps.map((s) => ({
+      messageId: s.messageId,
+      text: formatMessage(ETCD_STEP_MESSAGES[s.messageId] ?? s.messageId, s.data),
+    })),
   };
   const p = kb.byId.get(ETCD_PITFALL);
-  if (p) check.pitfall = { id: p.id, title: p.title, severity: p.severity, steps: p.steps.map((s) => ({ kind: s.kind, text: s.text })) };
+  if (p)
+    check.pitfall = {
+      id: p.id,
+      title: p.title,
+      severity: p.severity,
+      steps: p.steps.map((s) => ({ kind: s.kind, text: s.text })),
+    };
   return check;
 }
 
@@ -69,14 +84,20 @@ export function formatUpgradeCheck(u: UpgradeCheck, paint: Paint): string {
     out.push("", paint("bold", "Nodes"));
     const width = Math.max(4, ...u.nodes.map((n) => n.name.length));
     for (const n of u.nodes)
-      out.push(`  ${n.name.padEnd(width)}  ${n.k3s}  etcd ${n.etcd}${n.etcdMember ? paint("dim", "  (etcd member)") : ""}`);
+      out.push(
+        `  ${n.name.padEnd(width)}  ${n.k3s}  etcd ${n.etcd}${n.etcdMember ? paint("dim", "  (etcd member)") : ""}`,
+      );
     out.push(`  ${"target".padEnd(width)}  ${u.to}  etcd ${etcdOfK3s(u.to) ?? "?"}`);
   }
   out.push("", paint("bold", "Plan"));
-  u.plan.forEach((s, i) => out.push(`  ${i + 1}. ${s.text}`));
+  for (const [i, s] of u.plan.entries()) out.push(`  ${i + 1}. ${s.text}`);
   if (u.pitfall && u.verdict === "needs-steps") {
-    out.push("", `${paint("bold", u.pitfall.title)} ${paint("dim", `(${u.pitfall.id}, ${u.pitfall.severity})`)}`);
-    for (const s of u.pitfall.steps) out.push(`  ${paint(s.kind === "RUN" ? "cyan" : "green", `${s.kind}:`)} ${s.text}`);
+    out.push(
+      "",
+      `${paint("bold", u.pitfall.title)} ${paint("dim", `(${u.pitfall.id}, ${u.pitfall.severity})`)}`,
+    );
+    for (const s of u.pitfall.steps)
+      out.push(`  ${paint(s.kind === "RUN" ? "cyan" : "green", `${s.kind}:`)} ${s.text}`);
   }
   return `${out.join("\n")}\n`;
 }
@@ -86,7 +107,9 @@ export async function readNodes(src: NodeSource): Promise<{ nodes: KubeObject[];
   if (src.from?.length) {
     const { readDump } = await import("../sources/dump.js");
     const snapshot = await readDump(src.from, { cwd: src.cwd });
-    const unread = snapshot.diagnostics.filter((d) => d.code === "input-missing" || d.code === "input-unreadable");
+    const unread = snapshot.diagnostics.filter(
+      (d) => d.code === "input-missing" || d.code === "input-unreadable",
+    );
     if (unread.length && !snapshot.objects.length) throw new Error(unread.map((d) => d.message).join("; "));
     const out: { nodes: KubeObject[]; context?: string } = {
       nodes: snapshot.objects.map((o) => o.object).filter((o) => o.kind === "Node"),
@@ -108,7 +131,10 @@ export async function readNodes(src: NodeSource): Promise<{ nodes: KubeObject[];
   const signal = AbortSignal.timeout(src.timeoutMs ?? 30_000);
   const list = await listAll<KubeObject>(async (token) => {
     const body = asRecord(
-      await api.getJson("/api/v1/nodes", { query: { limit: 500, ...(token ? { continue: token } : {}) }, signal }),
+      await api.getJson("/api/v1/nodes", {
+        query: { limit: 500, ...(token ? { continue: token } : {}) },
+        signal,
+      }),
     );
     const items = Array.isArray(body?.items) ? (body.items as KubeObject[]) : [];
     const next = asRecord(body?.metadata)?.continue;

@@ -2,6 +2,7 @@
 // way client-node's cache.ts and client-go's reflector do. A 410 Gone (the history was compacted) starts a fresh
 // list; a failed request or a dropped stream backs off (injectable delay) and restarts explicitly, resuming from
 // the last resourceVersion seen. Objects are kept exactly as the API sends them, like `readCluster`.
+import { setMaxListeners } from "node:events";
 import type { IncomingMessage, RequestOptions } from "node:http";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { asList, asRecord, asString } from "../k8s/fields.js";
@@ -128,6 +129,8 @@ export async function watchCluster(opts: WatchClusterOptions): Promise<ClusterWa
   const context = kc.getCurrentContext();
   const api = await createKubeApi(kc);
   const stopper = new AbortController();
+  // Every open watch, list and back-off listens on it: one per resource and a few more, by design.
+  setMaxListeners(100, stopper.signal);
   const sleep = opts.sleep ?? defaultSleep;
   const backoff: BackoffOptions = { baseMs: opts.backoff?.baseMs ?? DEFAULTS.baseMs, maxMs: opts.backoff?.maxMs ?? DEFAULTS.maxMs };
   const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;

@@ -24,7 +24,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const explain = (...args: string[]) => runCli(["explain", ...args, "--kubeconfig", kubeconfig], { env: { HOME: dir } });
+const explain = (...args: string[]) =>
+  runCli(["explain", ...args, "--kubeconfig", kubeconfig], { env: { HOME: dir } });
 
 describe("explain a pod", () => {
   it("tells a crash-looping pod's story: status, owners, events, previous log, the finding with its filled command", async () => {
@@ -42,7 +43,9 @@ describe("explain a pod", () => {
     expect(out).toContain(`Previous log of ${CRASHING}/orchestrator`);
     // Indentation of the traceback is kept.
     expect(out).toContain('  |   File "/app/orchestrator/main.py", line 41, in <module>');
-    expect(out).toContain("redis.exceptions.ConnectionError: Error 111 connecting to redis:6379. Connection refused.");
+    expect(out).toContain(
+      "redis.exceptions.ConnectionError: Error 111 connecting to redis:6379. Connection refused.",
+    );
     expect(out).toContain("Findings (1)\n  CRITICAL CrashLoopBackOff (crashloopbackoff)");
     expect(out).toContain(`RUN: kubectl logs ${CRASHING} -n ge-agents --previous`);
   });
@@ -63,13 +66,20 @@ describe("explain a pod", () => {
     const e = JSON.parse(res.out);
     expect(e.object).toEqual({ kind: "Pod", namespace: "ge-agents", name: CRASHING });
     expect(e.owners.map((o: { kind: string }) => o.kind)).toEqual(["ReplicaSet", "Deployment"]);
-    expect(e.status.containers[0]).toMatchObject({ name: "orchestrator", restarts: 8509, lastTermination: { reason: "Error", exitCode: 1 } });
+    expect(e.status.containers[0]).toMatchObject({
+      name: "orchestrator",
+      restarts: 8509,
+      lastTermination: { reason: "Error", exitCode: 1 },
+    });
     const times = e.events.map((ev: { last: string }) => Date.parse(ev.last));
     expect(times).toEqual([...times].sort((a, b) => a - b));
     expect(e.events.at(-1)).toMatchObject({ type: "Warning", reason: "BackOff", count: 8421 });
     expect(e.logs[0]).toMatchObject({ pod: CRASHING, container: "orchestrator", previous: true });
     expect(e.findings).toHaveLength(1);
-    expect(e.findings[0].runbook).toContainEqual({ kind: "RUN", text: `kubectl logs ${CRASHING} -n ge-agents --previous` });
+    expect(e.findings[0].runbook).toContainEqual({
+      kind: "RUN",
+      text: `kubectl logs ${CRASHING} -n ge-agents --previous`,
+    });
   });
 
   it("a healthy pod: exit 0 and no pitfall", async () => {
@@ -87,16 +97,22 @@ describe("explain a deployment", () => {
     const e = JSON.parse(res.out);
     expect(e.pods).toEqual([{ kind: "Pod", namespace: "ge-agents", name: "ge-executor-59d7c8b6f4-m2xqp" }]);
     expect(e.status.replicas).toMatchObject({ desired: 1, ready: 0 });
-    const about = e.findings.map((f: { pitfall: string; object: { kind: string } }) => `${f.object.kind} ${f.pitfall}`).sort();
+    const about = e.findings
+      .map((f: { pitfall: string; object: { kind: string } }) => `${f.object.kind} ${f.pitfall}`)
+      .sort();
     expect(about).toEqual(["Deployment oomkilled", "Pod crashloopbackoff", "Pod oomkilled"]);
-    expect(e.events.some((ev: { object: string }) => ev.object === "Pod ge-agents/ge-executor-59d7c8b6f4-m2xqp")).toBe(true);
+    expect(
+      e.events.some((ev: { object: string }) => ev.object === "Pod ge-agents/ge-executor-59d7c8b6f4-m2xqp"),
+    ).toBe(true);
     expect(e.logs[0]).toMatchObject({ pod: "ge-executor-59d7c8b6f4-m2xqp", previous: true });
   });
 
   it("text lists the pods and each finding's runbook", async () => {
     const res = await explain("deployment", "ge-executor", "-n", "ge-agents");
     expect(res.out).toContain("Pods (1)\n  ge-executor-59d7c8b6f4-m2xqp");
-    expect(res.out).toContain('RUN: kubectl describe pod ge-executor-59d7c8b6f4-m2xqp -n ge-agents | grep -A 5 "Last State"');
+    expect(res.out).toContain(
+      'RUN: kubectl describe pod ge-executor-59d7c8b6f4-m2xqp -n ge-agents | grep -A 5 "Last State"',
+    );
   });
 });
 
@@ -125,13 +141,17 @@ describe("explain from a dump", () => {
     expect(res.code).toBe(1);
     expect(res.out).toContain("ExternalSecret ge-system/ge-api-secrets");
     expect(res.out).toContain("Ready False  SecretSyncedError");
-    expect(res.out).toContain("RUN: kubectl annotate externalsecret ge-api-secrets -n ge-system force-sync=$(date +%s) --overwrite");
+    expect(res.out).toContain(
+      "RUN: kubectl annotate externalsecret ge-api-secrets -n ge-system force-sync=$(date +%s) --overwrite",
+    );
   });
 
   it("the right name in another namespace says where it is", async () => {
     const res = await runCli(["explain", "deploy/ge-api", "-n", "ge-agents", "--from", join(dir, "dump")]);
     expect(res.code).toBe(2);
-    expect(res.err).toBe("pitfall: no Deployment ge-api in namespace ge-agents; there is one in namespace ge-system\n");
+    expect(res.err).toBe(
+      "pitfall: no Deployment ge-api in namespace ge-agents; there is one in namespace ge-system\n",
+    );
   });
 
   it("a name in several namespaces asks for -n", async () => {
@@ -147,7 +167,12 @@ function node(name: string, kubeletVersion: string, etcd: boolean): KubeObject {
   return {
     apiVersion: "v1",
     kind: "Node",
-    metadata: { name, labels: etcd ? { "node-role.kubernetes.io/etcd": "true", "node-role.kubernetes.io/control-plane": "true" } : {} },
+    metadata: {
+      name,
+      labels: etcd
+        ? { "node-role.kubernetes.io/etcd": "true", "node-role.kubernetes.io/control-plane": "true" }
+        : {},
+    },
     status: {
       nodeInfo: { kubeletVersion, containerRuntimeVersion: runtime },
       conditions: [{ type: "Ready", status: "True" }],
@@ -157,15 +182,35 @@ function node(name: string, kubeletVersion: string, etcd: boolean): KubeObject {
 
 describe("upgrade-check", () => {
   const table: [string, string[], string, number, string][] = [
-    ["1.33.4 → 1.34: etcd v3.5.26 first", ["v1.33.4+k3s1", "v1.33.4+k3s1"], "v1.34.1+k3s1", 1, "first move s0 (k3s v1.33.4+k3s1) to a k3s release with etcd v3.5.26"],
-    ["1.33.7+k3s3 (etcd 3.5.26) → 1.34: health and backup", ["v1.33.7+k3s3", "v1.33.7+k3s3"], "v1.34.1+k3s1", 1, "s0 already run etcd v3.5.26 or later"],
-    ["1.32 → 1.33: stays on 3.5", ["v1.32.5+k3s1", "v1.32.5+k3s1"], "v1.33.9+k3s1", 0, "keeps etcd on 3.5.26"],
+    [
+      "1.33.4 → 1.34: etcd v3.5.26 first",
+      ["v1.33.4+k3s1", "v1.33.4+k3s1"],
+      "v1.34.1+k3s1",
+      1,
+      "first move s0 (k3s v1.33.4+k3s1) to a k3s release with etcd v3.5.26",
+    ],
+    [
+      "1.33.7+k3s3 (etcd 3.5.26) → 1.34: health and backup",
+      ["v1.33.7+k3s3", "v1.33.7+k3s3"],
+      "v1.34.1+k3s1",
+      1,
+      "s0 already run etcd v3.5.26 or later",
+    ],
+    [
+      "1.32 → 1.33: stays on 3.5",
+      ["v1.32.5+k3s1", "v1.32.5+k3s1"],
+      "v1.33.9+k3s1",
+      0,
+      "keeps etcd on 3.5.26",
+    ],
     ["1.34 → 1.35: stays on 3.6", ["v1.34.1+k3s1", "v1.34.1+k3s1"], "1.35", 0, "keeps etcd on 3.6"],
     ["not k3s", ["v1.33.4", "v1.33.4"], "v1.34.1+k3s1", 0, "no node runs k3s"],
   ];
   it.each(table)("%s", async (_name, versions, to, code, says) => {
     const objects = versions.map((v, i) => node(`s${i}`, v, i === 0));
-    const s = await startSimulator({ cluster: { name: "upgrade", version: versions[0]!, objects, logs: [] } });
+    const s = await startSimulator({
+      cluster: { name: "upgrade", version: versions[0]!, objects, logs: [] },
+    });
     try {
       const kc = s.writeKubeconfig(dir, { context: "upgrade" });
       const res = await runCli(["upgrade-check", "--to", to, "--kubeconfig", kc], { env: { HOME: dir } });
@@ -189,7 +234,11 @@ describe("upgrade-check", () => {
       const args = ["upgrade-check", "--to", "v1.34.1+k3s1", "--kubeconfig", kc, "-o", "json"];
       const before = JSON.parse((await runCli(args, { env: { HOME: dir } })).out);
       expect(before).toMatchObject({ verdict: "needs-steps", from: ["v1.33.4+k3s1"], context: "k3s-office" });
-      expect(before.plan.map((p: { messageId: string }) => p.messageId)).toEqual(["upgrade-etcd-first", "backup-etcd", "upgrade-k3s"]);
+      expect(before.plan.map((p: { messageId: string }) => p.messageId)).toEqual([
+        "upgrade-etcd-first",
+        "backup-etcd",
+        "upgrade-k3s",
+      ]);
       expect(before.pitfall.id).toBe("etcd-upgrade-path");
       for (const name of ["k3s-server-1", "k3s-agent-1"]) {
         const n = s.get("Node", undefined, name)!;
@@ -212,13 +261,21 @@ describe("upgrade-check", () => {
   });
 
   it("usage errors: a target that is not a version, a dump without nodes", async () => {
-    const bad = await runCli(["upgrade-check", "--to", "latest", "--kubeconfig", kubeconfig], { env: { HOME: dir } });
+    const bad = await runCli(["upgrade-check", "--to", "latest", "--kubeconfig", kubeconfig], {
+      env: { HOME: dir },
+    });
     expect(bad.code).toBe(2);
     expect(bad.err).toBe("pitfall: 'latest' is not a k3s version: write one like v1.34.1+k3s1 (or 1.34)\n");
     const missing = await runCli(["upgrade-check", "--kubeconfig", kubeconfig]);
     expect(missing.code).toBe(2);
     expect(missing.err).toContain("--to <version>");
-    const empty = await runCli(["upgrade-check", "--to", "1.34", "--from", "test/fixtures/manifests/pod.json"]);
+    const empty = await runCli([
+      "upgrade-check",
+      "--to",
+      "1.34",
+      "--from",
+      "test/fixtures/manifests/pod.json",
+    ]);
     expect(empty.code).toBe(2);
     expect(empty.err).toContain("the dump has no Node objects");
   });

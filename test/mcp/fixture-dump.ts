@@ -7,11 +7,20 @@ export const BROKEN = "test/fixtures/clusters/broken-k3s.yaml";
 
 /** Writes `<dir>/cluster.json` (a kubectl List), `logs/<ns>/<pod>/<container>[.previous].log` and the dump's meta. */
 export function writeFixtureDump(fixture: string, dir: string, now: Date, context = "k3s-office"): string {
-  const cluster = parseCluster(readFileSync(fixture, "utf8"), { now, name: basename(fixture, ".yaml"), file: fixture });
+  const cluster = parseCluster(readFileSync(fixture, "utf8"), {
+    now,
+    name: basename(fixture, ".yaml"),
+    file: fixture,
+  });
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, "cluster.json"),
-    JSON.stringify({ apiVersion: "v1", kind: "List", items: cluster.objects, metadata: { resourceVersion: "" } }),
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "List",
+      items: cluster.objects,
+      metadata: { resourceVersion: "" },
+    }),
   );
   for (const log of cluster.logs) {
     const podDir = join(dir, "logs", log.namespace, log.pod);

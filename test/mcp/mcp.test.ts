@@ -7,9 +7,16 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulator } from "../sim/index.js";
 import { seedStreams } from "../streams/fixture.js";
 import { BIN, runCli } from "../support/cli.js";
-import { client as redisClient, freePort, type RedisServer, redisAvailable, startRedis } from "../support/redis.js";
+import {
+  client as redisClient,
+  freePort,
+  type RedisServer,
+  redisAvailable,
+  startRedis,
+} from "../support/redis.js";
 import { BROKEN, writeFixtureDump } from "./fixture-dump.js";
 
 const CRASHING = "dolly-orchestrator-5d8c7b9f6d-q7xkz";
@@ -36,7 +43,11 @@ async function connect(args: string[], env: Record<string, string> = {}): Promis
   return { client, stderr: () => stderr, close: () => client.close() };
 }
 
-async function call(c: Connected, name: string, args: Record<string, unknown>): Promise<CallToolResult & { text: string }> {
+async function call(
+  c: Connected,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<CallToolResult & { text: string }> {
   const r = (await c.client.callTool({ name, arguments: args })) as CallToolResult;
   const text = r.content.map((p) => (p.type === "text" ? p.text : "")).join("\n");
   return { ...r, text };
@@ -85,10 +96,18 @@ describe("tools/list", () => {
   });
 
   it("schemas name what is required and describe each argument", () => {
-    const schema = (name: string) => tools.get(name)!.inputSchema as { required?: string[]; properties: Record<string, Record<string, unknown>> };
+    const schema = (name: string) =>
+      tools.get(name)!.inputSchema as {
+        required?: string[];
+        properties: Record<string, Record<string, unknown>>;
+      };
     expect(schema("search_pitfalls").required).toEqual(["query"]);
     expect(Object.keys(schema("search_pitfalls").properties)).toEqual(["query", "zone", "limit"]);
-    expect(schema("search_pitfalls").properties.limit).toMatchObject({ type: "integer", minimum: 1, maximum: 50 });
+    expect(schema("search_pitfalls").properties.limit).toMatchObject({
+      type: "integer",
+      minimum: 1,
+      maximum: 50,
+    });
     expect(schema("show_pitfall").required).toEqual(["id"]);
     expect(schema("list_pitfalls").properties.severity!.enum).toEqual(["CRITICAL", "HIGH", "MEDIUM", "LOW"]);
     expect(schema("scan").required ?? []).toEqual([]);
@@ -98,20 +117,49 @@ describe("tools/list", () => {
     expect(schema("upgrade_check").required).toEqual(["to"]);
     expect(schema("check_streams").required ?? []).toEqual([]);
     expect(Object.keys(schema("check_streams").properties)).not.toContain("password");
-    const steps = schema("add_pitfall").properties.steps as { items: { properties: { kind: { enum: string[] } } } };
-    expect(steps.items.properties.kind.enum).toEqual(["IF", "THEN", "RUN", "CHECK", "FIX", "ANTI_PATTERN", "READ_ALSO"]);
-    for (const [name, s] of ["search_pitfalls", "scan", "explain", "add_pitfall"].map((n) => [n, schema(n)] as const))
-      for (const [arg, p] of Object.entries(s.properties)) expect(p.description, `${name}.${arg}`).toBeTruthy();
+    const steps = schema("add_pitfall").properties.steps as {
+      items: { properties: { kind: { enum: string[] } } };
+    };
+    expect(steps.items.properties.kind.enum).toEqual([
+      "IF",
+      "THEN",
+      "RUN",
+      "CHECK",
+      "FIX",
+      "ANTI_PATTERN",
+      "READ_ALSO",
+    ]);
+    for (const [name, s] of ["search_pitfalls", "scan", "explain", "add_pitfall"].map(
+      (n) => [n, schema(n)] as const,
+    ))
+      for (const [arg, p] of Object.entries(s.properties))
+        expect(p.description, `${name}.${arg}`).toBeTruthy();
   });
 
   it("hints: everything reads only, except add_pitfall, which adds and destroys nothing; the cluster tools reach out", () => {
     const hints = (name: string) => tools.get(name)!.annotations!;
-    for (const name of ["search_pitfalls", "show_pitfall", "list_pitfalls", "scan", "explain", "lint_manifests", "check_streams", "upgrade_check"]) {
+    for (const name of [
+      "search_pitfalls",
+      "show_pitfall",
+      "list_pitfalls",
+      "scan",
+      "explain",
+      "lint_manifests",
+      "check_streams",
+      "upgrade_check",
+    ]) {
       expect(hints(name), name).toMatchObject({ readOnlyHint: true, destructiveHint: false });
     }
-    expect(hints("add_pitfall")).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false });
-    for (const name of ["scan", "explain", "check_streams", "upgrade_check"]) expect(hints(name).openWorldHint, name).toBe(true);
-    for (const name of ["search_pitfalls", "show_pitfall", "list_pitfalls", "lint_manifests"]) expect(hints(name).openWorldHint, name).toBe(false);
+    expect(hints("add_pitfall")).toMatchObject({
+      readOnlyHint: false,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: false,
+    });
+    for (const name of ["scan", "explain", "check_streams", "upgrade_check"])
+      expect(hints(name).openWorldHint, name).toBe(true);
+    for (const name of ["search_pitfalls", "show_pitfall", "list_pitfalls", "lint_manifests"])
+      expect(hints(name).openWorldHint, name).toBe(false);
   });
 });
 
@@ -120,12 +168,16 @@ describe("knowledge-base tools", () => {
     const r = await call(mcp, "search_pitfalls", { query: "exit code 137" });
     expect(r.isError).toBeFalsy();
     expect(r.text.split("\n")[0]).toMatch(/^1\. oomkilled — OOMKilled \(HIGH, zone ALL\)/);
-    expect(r.structuredContent).toMatchObject({ query: "exit code 137", hits: [{ id: "oomkilled", severity: "HIGH", zones: ["ALL"] }] });
+    const hits = (r.structuredContent as { hits: { id: string }[] }).hits;
+    expect(hits[0]).toMatchObject({ id: "oomkilled", severity: "HIGH", zones: ["ALL"] });
+    expect(hits.length).toBeLessThanOrEqual(5);
   });
 
   it("search_pitfalls: a zone keeps only that zone's pitfalls; nothing found says what to try", async () => {
     const r = await call(mcp, "search_pitfalls", { query: "ImagePullBackOff", zone: "1", limit: 1 });
-    expect((r.structuredContent as { hits: { id: string }[] }).hits.map((h) => h.id)).toEqual(["image-pull-failures-zone-1"]);
+    expect((r.structuredContent as { hits: { id: string }[] }).hits.map((h) => h.id)).toEqual([
+      "image-pull-failures-zone-1",
+    ]);
     const none = await call(mcp, "search_pitfalls", { query: "qwertyuiop zxcvbnm" });
     expect(none.text).toContain("no pitfall matches");
   });
@@ -133,10 +185,15 @@ describe("knowledge-base tools", () => {
   it("show_pitfall: the steps verbatim; an unknown id is a tool error that says where to look", async () => {
     const r = await call(mcp, "show_pitfall", { id: "crashloopbackoff" });
     expect(r.text).toContain("RUN: kubectl logs {pod-name} -n ge-{namespace} --previous");
-    expect((r.structuredContent as { steps: { kind: string }[] }).steps[0]).toEqual({ kind: "IF", text: "pod is in CrashLoopBackOff" });
+    expect((r.structuredContent as { steps: { kind: string }[] }).steps[0]).toEqual({
+      kind: "IF",
+      text: "pod is in CrashLoopBackOff",
+    });
     const bad = await call(mcp, "show_pitfall", { id: "crashloop" });
     expect(bad.isError).toBe(true);
-    expect(bad.text).toBe("no pitfall with id 'crashloop'; did you mean crashloopbackoff? Use search_pitfalls or list_pitfalls to find ids.");
+    expect(bad.text).toBe(
+      "no pitfall with id 'crashloop'; did you mean crashloopbackoff? Use search_pitfalls or list_pitfalls to find ids.",
+    );
   });
 
   it("list_pitfalls: zone 1 and HIGH or worse", async () => {
@@ -158,22 +215,38 @@ describe("cluster tools on the dump", () => {
     const r = await call(mcp, "scan", { namespace: "ge-agents" });
     expect(r.isError).toBeFalsy();
     expect(r.text.split("\n")[0]).toMatch(/^dump .*: \d+ objects; zone 1 \(k3s\)/);
-    const block = r.text.split("\n\n").find((b) => b.includes(`Pod ge-agents/${CRASHING}`) && b.includes("crashloopbackoff"))!;
+    const block = r.text
+      .split("\n\n")
+      .find((b) => b.includes(`Pod ge-agents/${CRASHING}`) && b.includes("crashloopbackoff"))!;
     expect(block).toMatch(/^CRITICAL CrashLoopBackOff \(crashloopbackoff\)/);
     expect(block).toContain("Redis refused the connection at redis:6379, but Redis listens on 6381");
-    expect(block).toContain("log (previous log): redis.exceptions.ConnectionError: Error 111 connecting to redis:6379. Connection refused.");
+    expect(block).toContain(
+      "log (previous log): redis.exceptions.ConnectionError: Error 111 connecting to redis:6379. Connection refused.",
+    );
     expect(block).toContain(`RUN: kubectl logs ${CRASHING} -n ge-agents --previous`);
-    const s = r.structuredContent as { findings: { pitfall: string; object: { name: string; namespace?: string }; runbook: { kind: string; text: string }[] }[]; total: number };
+    const s = r.structuredContent as {
+      findings: {
+        pitfall: string;
+        object: { name: string; namespace?: string };
+        runbook: { kind: string; text: string }[];
+      }[];
+      total: number;
+    };
     expect(s.findings.every((f) => f.object.namespace === "ge-agents")).toBe(true);
     const crash = s.findings.find((f) => f.pitfall === "crashloopbackoff" && f.object.name === CRASHING)!;
-    expect(crash.runbook).toContainEqual({ kind: "RUN", text: `kubectl logs ${CRASHING} -n ge-agents --previous` });
+    expect(crash.runbook).toContainEqual({
+      kind: "RUN",
+      text: `kubectl logs ${CRASHING} -n ge-agents --previous`,
+    });
   });
 
   it("scan: max_findings cuts the list and says how to see the rest", async () => {
     const r = await call(mcp, "scan", { max_findings: 2 });
     const s = r.structuredContent as { findings: unknown[]; total: number };
     expect(s.findings).toHaveLength(2);
-    expect(r.text).toContain(`… ${s.total - 2} more findings not shown: give a namespace, or raise max_findings`);
+    expect(r.text).toContain(
+      `… ${s.total - 2} more findings not shown: give a namespace, or raise max_findings`,
+    );
   });
 
   it("scan: `from` names a dump on the server's machine (allowed over stdio); with `context` too it is refused", async () => {
@@ -190,12 +263,20 @@ describe("cluster tools on the dump", () => {
   it("explain: a crash-looping pod's events, previous log excerpt, owners and finding", async () => {
     const r = await call(mcp, "explain", { kind: "pod", namespace: "ge-agents", name: CRASHING });
     expect(r.isError).toBeFalsy();
-    expect(r.text).toContain(`Pod ge-agents/${CRASHING} → ReplicaSet ge-agents/dolly-orchestrator-5d8c7b9f6d → Deployment ge-agents/dolly-orchestrator`);
+    expect(r.text).toContain(
+      `Pod ge-agents/${CRASHING} → ReplicaSet ge-agents/dolly-orchestrator-5d8c7b9f6d → Deployment ge-agents/dolly-orchestrator`,
+    );
     expect(r.text).toMatch(/Events \(newest last\)\n(.*\n)*.*Warning BackOff x8421/);
     expect(r.text).toContain(`Previous log of ${CRASHING}/orchestrator`);
-    expect(r.text).toContain("| redis.exceptions.ConnectionError: Error 111 connecting to redis:6379. Connection refused.");
+    expect(r.text).toContain(
+      "| redis.exceptions.ConnectionError: Error 111 connecting to redis:6379. Connection refused.",
+    );
     expect(r.text).toContain(`RUN: kubectl logs ${CRASHING} -n ge-agents --previous`);
-    const s = r.structuredContent as { owners: { kind: string }[]; events: { reason: string }[]; logs: { previous: boolean }[] };
+    const s = r.structuredContent as {
+      owners: { kind: string }[];
+      events: { reason: string }[];
+      logs: { previous: boolean }[];
+    };
     expect(s.owners.map((o) => o.kind)).toEqual(["ReplicaSet", "Deployment"]);
     expect(s.events.at(-1)!.reason).toBe("BackOff");
     expect(s.logs[0]!.previous).toBe(true);
@@ -203,8 +284,14 @@ describe("cluster tools on the dump", () => {
 
   it("explain: a deployment by short kind; a missing object is a tool error with close names", async () => {
     const r = await call(mcp, "explain", { kind: "deploy", namespace: "ge-agents", name: "ge-executor" });
-    expect((r.structuredContent as { pods: { name: string }[] }).pods.map((p) => p.name)).toEqual(["ge-executor-59d7c8b6f4-m2xqp"]);
-    const missing = await call(mcp, "explain", { kind: "pod", namespace: "ge-agents", name: "dolly-orchestrator" });
+    expect((r.structuredContent as { pods: { name: string }[] }).pods.map((p) => p.name)).toEqual([
+      "ge-executor-59d7c8b6f4-m2xqp",
+    ]);
+    const missing = await call(mcp, "explain", {
+      kind: "pod",
+      namespace: "ge-agents",
+      name: "dolly-orchestrator",
+    });
     expect(missing.isError).toBe(true);
     expect(missing.text).toBe(
       `no Pod dolly-orchestrator in namespace ge-agents; close: ${CRASHING}. Call scan (or explain with a listed name) to see what exists.`,
@@ -216,7 +303,11 @@ describe("cluster tools on the dump", () => {
 
   it("upgrade_check: 1.33.4 → 1.34 needs steps first; → 1.33.9 is safe; a non-version is refused", async () => {
     const r = await call(mcp, "upgrade_check", { to: "v1.34.1+k3s1" });
-    expect(r.structuredContent).toMatchObject({ verdict: "needs-steps", from: ["v1.33.4+k3s1"], pitfall: { id: "etcd-upgrade-path" } });
+    expect(r.structuredContent).toMatchObject({
+      verdict: "needs-steps",
+      from: ["v1.33.4+k3s1"],
+      pitfall: { id: "etcd-upgrade-path" },
+    });
     expect(r.text).toContain("first move k3s-server-1 (k3s v1.33.4+k3s1) to a k3s release with etcd v3.5.26");
     expect(r.text).toContain("THEN: back up etcd data before the upgrade");
     expect(r.text).toContain("Do not upgrade yet");
@@ -225,6 +316,46 @@ describe("cluster tools on the dump", () => {
     const bad = await call(mcp, "upgrade_check", { to: "latest" });
     expect(bad.isError).toBe(true);
     expect(bad.text).toBe("'latest' is not a k3s version: write one like v1.34.1+k3s1 (or 1.34)");
+  });
+});
+
+describe("cluster tools on a live cluster (the simulator)", () => {
+  it("scan and explain read the namespace through the API; a cluster that is gone is a tool error, not a clean scan", async () => {
+    const sim = await startSimulator({ cluster: BROKEN });
+    const kubeconfig = sim.writeKubeconfig(dir, { context: "k3s-office" });
+    const live = await connect(["--kubeconfig", kubeconfig, "--timeout", "10s"]);
+    try {
+      const scan = await call(live, "scan", { namespace: "ge-agents" });
+      expect(scan.text.split("\n")[0]).toMatch(
+        /^cluster k3s-office namespace ge-agents: \d+ objects; zone 1 \(k3s\)/,
+      );
+      expect(scan.text).toContain(`RUN: kubectl logs ${CRASHING} -n ge-agents --previous`);
+      const paths = sim.requests.map((r) => r.path);
+      expect(paths).toContain("/api/v1/namespaces/ge-agents/pods");
+      expect(paths).not.toContain("/api/v1/pods");
+      const explain = await call(live, "explain", { kind: "po", namespace: "ge-agents", name: CRASHING });
+      expect(explain.text).toContain(`Previous log of ${CRASHING}/orchestrator`);
+      const noNamespace = await call(live, "explain", { kind: "pod", name: CRASHING });
+      expect(noNamespace.isError).toBe(true);
+      expect(noNamespace.text).toBe(
+        "give the Pod's namespace: explain reads one namespace of a live cluster",
+      );
+      const upgrade = await call(live, "upgrade_check", { to: "1.34" });
+      expect(upgrade.structuredContent).toMatchObject({ verdict: "needs-steps", context: "k3s-office" });
+      await sim.close();
+      const gone = await call(live, "scan", { namespace: "ge-agents" });
+      expect(gone.isError).toBe(true);
+      expect(gone.text).toMatch(
+        /^nothing could be read from cluster k3s-office: cannot connect to 127\.0\.0\.1:\d+: connect ECONNREFUSED/,
+      );
+      expect(gone.text).toContain("Check that the cluster is reachable");
+      const goneNodes = await call(live, "upgrade_check", { to: "1.34" });
+      expect(goneNodes.isError).toBe(true);
+      expect(goneNodes.text).toMatch(/^cannot reach the Kubernetes API: cannot connect to/);
+    } finally {
+      await live.close();
+      await sim.close().catch(() => {});
+    }
   });
 });
 
@@ -254,8 +385,12 @@ spec:
   it("hostNetwork: a finding at its line, with the page's FIX lines", async () => {
     const r = await call(mcp, "lint_manifests", { yaml, filename: "relay.yaml" });
     expect(r.isError).toBeFalsy();
-    const s = r.structuredContent as { findings: { pitfall: string; file: string; line: number; column: number }[] };
-    expect(s.findings.map((f) => [f.pitfall, f.file, f.line, f.column])).toEqual([["hostnetwork-causes-port-conflicts", "relay.yaml", 14, 7]]);
+    const s = r.structuredContent as {
+      findings: { pitfall: string; file: string; line: number; column: number }[];
+    };
+    expect(s.findings.map((f) => [f.pitfall, f.file, f.line, f.column])).toEqual([
+      ["hostnetwork-causes-port-conflicts", "relay.yaml", 14, 7],
+    ]);
     expect(r.text).toContain("relay.yaml:14:7 · Deployment ge-system/webhook-relay");
     expect(r.text).toContain("FIX: use ClusterIP Services + Ingress for external access");
   });
@@ -283,8 +418,15 @@ describe("add_pitfall", () => {
   it("writes a valid entry: the page lints clean and has the new id, which search then finds", async () => {
     const r = await call(mcp, "add_pitfall", entry);
     expect(r.isError).toBeFalsy();
-    expect(r.structuredContent).toMatchObject({ action: "added", id: "pvc-stuck-terminating", page, lint: { errors: [] } });
-    expect(r.text).toMatch(/^added pvc-stuck-terminating \("PVC Stuck Terminating"\) at .*kubernetes-pitfalls\.md:\d+\nthe page lints clean$/);
+    expect(r.structuredContent).toMatchObject({
+      action: "added",
+      id: "pvc-stuck-terminating",
+      page,
+      lint: { errors: [] },
+    });
+    expect(r.text).toMatch(
+      /^added pvc-stuck-terminating \("PVC Stuck Terminating"\) at .*kubernetes-pitfalls\.md:\d+\nthe page lints clean$/,
+    );
     const lint = await runCli(["kb", "lint", page]);
     expect(lint.code).toBe(0);
     const list = await runCli(["kb", "list", "--no-builtin", "--kb", page, "-o", "json"]);
@@ -303,13 +445,19 @@ describe("add_pitfall", () => {
 
   it("an invalid entry is a tool error with the page's rule, and nothing is written", async () => {
     const before = readFileSync(page, "utf8");
-    const bad = await call(mcp, "add_pitfall", { entry: "Disk Full\n\nSeverity: HUGE\nZone: ALL\n\nTHEN: clean up\n" });
+    const bad = await call(mcp, "add_pitfall", {
+      entry: "Disk Full\n\nSeverity: HUGE\nZone: ALL\n\nTHEN: clean up\n",
+    });
     expect(bad.isError).toBe(true);
-    expect(bad.text).toMatch(/the entry is not valid:\nline 3: .*HUGE/);
+    expect(bad.text).toMatch(
+      /the entry is not valid:\n(line \d+: .*\n)*line 3: Severity "HUGE" is not one of CRITICAL, HIGH, MEDIUM, LOW/,
+    );
     expect(bad.text).toContain("nothing was written");
     const half = await call(mcp, "add_pitfall", { title: "Disk Full", severity: "LOW" });
     expect(half.isError).toBe(true);
-    expect(half.text).toBe("missing zone, added_from, steps: give title, severity, zone, steps and added_from (or the whole entry as `entry`)");
+    expect(half.text).toBe(
+      "missing zone, added_from, steps: give title, severity, zone, steps and added_from (or the whole entry as `entry`)",
+    );
     expect(readFileSync(page, "utf8")).toBe(before);
   });
 
@@ -318,7 +466,9 @@ describe("add_pitfall", () => {
     try {
       const r = await call(other, "add_pitfall", entry);
       expect(r.isError).toBe(true);
-      expect(r.text).toContain("no page is configured to add to: the server must be started with --page <file>");
+      expect(r.text).toContain(
+        "no page is configured to add to: the server must be started with --page <file>",
+      );
     } finally {
       await other.close();
     }
@@ -345,12 +495,18 @@ describe.runIf(redisAvailable())("check_streams against a real redis-server", ()
   it("finds the dead consumers with the XPENDING/XCLAIM runbook; the password is never shown", async () => {
     const r = await call(withRedis, "check_streams", { streams: "triggers.*" });
     expect(r.isError).toBeFalsy();
-    expect(r.text.split("\n")[0]).toMatch(new RegExp(`^redis://:\\*\\*\\*@127\\.0\\.0\\.1:${redis.port} · Redis \\d`));
+    expect(r.text.split("\n")[0]).toMatch(
+      new RegExp(`^redis://:\\*\\*\\*@127\\.0\\.0\\.1:${redis.port} · Redis \\d`),
+    );
     expect(r.text).toMatch(/triggers\.alpha \/ ge-executor-group: \d+ pending/);
     expect(r.text).toContain("executor-old-1");
-    expect(r.text).toMatch(/RUN: redis-cli -p 6381 -a \$REDIS_PASSWORD XPENDING triggers\.alpha ge-executor-group/);
+    expect(r.text).toMatch(
+      /RUN: redis-cli -p 6381 -a \$REDIS_PASSWORD XPENDING triggers\.alpha ge-executor-group/,
+    );
     const s = r.structuredContent as { findings: { rule: string; object: { name: string } }[] };
-    expect(s.findings.some((f) => f.rule === "stale-consumer" && f.object.name === "executor-old-1")).toBe(true);
+    expect(s.findings.some((f) => f.rule === "stale-consumer" && f.object.name === "executor-old-1")).toBe(
+      true,
+    );
     expect(JSON.stringify(r)).not.toContain(PASSWORD);
     expect(withRedis.stderr()).not.toContain(PASSWORD);
   });

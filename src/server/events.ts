@@ -1,0 +1,54 @@
+// Server-sent events: findings appeared and resolved, scans done. A comment every 15 s keeps proxies from
+// closing an idle stream.
+import type { ServerResponse } from "node:http";
+import { SECURITY_HEADERS } from "./http.js";
+
+const HEARTBEAT_MS = 15_000;
+/** Streams open at once; more are refused so a client loop cannot exhaust the server. */
+const MAX_CLIENTS = 200;
+
+export class EventHub {
+  private readonly clients = new Set<ServerResponse>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private nextId = 1;
+
+  constructor() {
+    this.heartbeat = setInterval(() => this.write(": keep-alive\n\n"), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Opens a stream on `res`; false when there are too many already. */
+  add(res: ServerResponse): boolean {
+    if (this.clients.size >= MAX_CLIENTS) return false;
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      "Content-Type": "text/event-stream; charset=utf-8",
+      "Cache-Control": "no-store",
+      Connection: "keep-alive",
+      "X-Accel-Buffering": "no",
+    });
+    res.write("retry: 2000\n\n");
+    this.clients.add(res);
+    res.on("close", () => this.clients.delete(res));
+    return true;
+  }
+
+  /** One event to every open stream; `data` is sent as one line of JSON. */
+  send(event: string, data: unknown): void {
+    this.write(`id: ${this.nextId++}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+    for (const res of this.clients) res.end();
+    this.clients.clear();
+  }
+
+  private write(text: string): void {
+    for (const res of this.clients) if (!res.destroyed) res.write(text);
+  }
+}
