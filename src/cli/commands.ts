@@ -7,16 +7,21 @@ import { registerLint } from "./lint.js";
 import type { CliRun } from "./main.js";
 import { registerMcp } from "./mcp.js";
 import { registerScan } from "./scan.js";
+import { registerServe } from "./serve.js";
 import { registerStreams } from "./streams.js";
 import { registerUpgradeCheck } from "./upgrade-check.js";
+import { registerWatch } from "./watch.js";
 
 export function registerCommands(program: Command, run: CliRun): void {
+  // In the order --help lists them: the page, then checks before deploy, then live diagnosis, then serving.
   registerKb(program, run);
-  registerDocs(program, run);
   registerLint(program, run);
   registerScan(program, run);
-  registerStreams(program, run);
   registerExplain(program, run);
+  registerWatch(program, run);
+  registerStreams(program, run);
   registerUpgradeCheck(program, run);
+  registerServe(program, run);
   registerMcp(program, run);
+  registerDocs(program, run);
 }

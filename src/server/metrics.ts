@@ -52,7 +52,12 @@ export async function createMetrics(opts: MetricsOptions = {}): Promise<ServerMe
     labelNames: ["resource", "code"] as const,
     registers: [registry],
   });
-  if (opts.processMetrics !== false) prom.collectDefaultMetrics({ register: registry, prefix: "pitfall_" });
+  if (opts.processMetrics !== false) {
+    prom.collectDefaultMetrics({ register: registry, prefix: "pitfall_" });
+    // Gauges named `_total` (handles, requests, resources): promtool rejects them, and the per-type gauges stay.
+    for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"])
+      registry.removeSingleMetric(`pitfall_${name}`);
+  }
 
   return {
     setFindings(list) {

@@ -1,0 +1,214 @@
+// `pitfall serve`: the dashboard, the JSON API, /metrics and MCP over HTTP, for people and agents.
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { type Command, Option } from "commander";
+import type { Feed } from "../server/feeds.js";
+import type { LiveSource } from "../service/scan.js";
+import { collect, configFor, configOption } from "./common.js";
+import { EXIT, UsageError } from "./errors.js";
+import type { Io } from "./io.js";
+import { withKbOptions } from "./kb.js";
+import { type KbFlags, loadKb } from "./kb-load.js";
+import type { CliRun } from "./main.js";
+import { stopSignal } from "./watch.js";
+
+interface Flags extends KbFlags {
+  host: string;
+  port: string;
+  from?: string[];
+  context?: string[];
+  allContexts?: boolean;
+  kubeconfig?: string;
+  namespace?: string;
+  zone?: string;
+  distribution?: "k3s" | "managed";
+  watch?: boolean;
+  interval: string;
+  timeout: string;
+  logs: boolean;
+  tokenFile?: string;
+  page?: string;
+  maxBody: string;
+  mcp: boolean;
+  config?: string;
+}
+
+export function registerServe(program: Command, run: CliRun): void {
+  withKbOptions(
+    program
+      .command("serve")
+      .description("serve the dashboard, the JSON API, /metrics and MCP over HTTP")
+      .option("--host <host>", "address to bind (0.0.0.0 for every interface)", "127.0.0.1")
+      .option("--port <n>", "port (0: any free port)", "7878")
+      .addOption(new Option("--from <path>", "serve a dump instead of a live cluster (repeatable)").argParser(collect))
+      .addOption(new Option("--context <name>", "kube context (repeatable; default: the current one)").argParser(collect))
+      .option("--all-contexts", "every context of the kubeconfig")
+      .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)")
+      .option("-n, --namespace <ns>", "only this namespace (default: all namespaces)")
+      .option("--zone <zone>", "the target's zone (default: from the config, else from the nodes' distribution)")
+      .addOption(new Option("--distribution <d>", "the target's distribution").choices(["k3s", "managed"]))
+      .option("--watch", "keep findings current with list+watch instead of scanning every --interval")
+      .option("--interval <duration>", "scan this often without --watch (0: only at start and on POST /api/scan)", "5m")
+      .option("--timeout <duration>", "how long one scan may read the cluster", "60s")
+      .option("--no-logs", "do not fetch container logs in scans")
+      .option("--token-file <file>", "bearer token for writes (else PITFALL_TOKEN); without one, writes are refused")
+      .option("--page <file>", "the team's page: loaded, and where POST /api/pitfalls adds")
+      .option("--max-body <bytes>", "largest request body, in bytes", String(1024 * 1024))
+      .option("--no-mcp", "do not serve MCP at /mcp")
+      .addOption(configOption()),
+  )
+    .addHelpText(
+      "after",
+      `
+Binds 127.0.0.1 unless --host says otherwise. Reads need nothing; writes (POST /api/pitfalls, POST /api/scan,
+add_pitfall over MCP) need Authorization: Bearer <token>.
+
+Endpoints: / (dashboard), /api/pitfalls[/:id], /api/search?q=, /api/findings?severity=&zone=&namespace=&context=,
+/api/explain/:kind/:namespace/:name, POST /api/lint?zone=, POST /api/pitfalls, POST /api/scan, /api/events (SSE),
+/metrics, /healthz, /readyz, /mcp.
+
+Examples:
+  pitfall serve --context k3s-office --watch --page wiki/kubernetes-pitfalls.md --token-file ~/.pitfall-token
+  pitfall serve --from support-bundle/ --port 8080`,
+    )
+    .action(async (flags: Flags) => {
+      run.exitCode = await serveCommand(run.io, flags);
+    });
+}
+
+function tokenOf(io: Io, flags: Flags): string | undefined {
+  if (flags.tokenFile) {
+    let text: string;
+    try {
+      text = readFileSync(resolve(io.cwd, flags.tokenFile), "utf8");
+    } catch (e) {
+      throw new UsageError(`cannot read --token-file ${flags.tokenFile} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+    const token = text.trim();
+    if (!token) throw new UsageError(`--token-file ${flags.tokenFile} is empty`);
+    if (/\s/.test(token)) throw new UsageError(`--token-file ${flags.tokenFile}: the token must be one word`);
+    return token;
+  }
+  const env = io.env.PITFALL_TOKEN?.trim();
+  return env ? env : undefined;
+}
+
+async function serveCommand(io: Io, flags: Flags): Promise<number> {
+  if (flags.from?.length && (flags.context?.length || flags.allContexts))
+    throw new UsageError("--from reads a dump; it does not go with --context or --all-contexts");
+  if (flags.from?.length && flags.watch) throw new UsageError("--watch needs a live cluster; a dump (--from) does not change");
+  const port = Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number, not '${flags.port}'`);
+  const maxBody = Number(flags.maxBody);
+  if (!Number.isInteger(maxBody) || maxBody < 1) throw new UsageError(`--max-body takes a number of bytes, not '${flags.maxBody}'`);
+  const { parseDuration } = await import("../k8s/duration.js");
+  const intervalMs = parseDuration(flags.interval);
+  if (intervalMs === undefined || intervalMs < 0) throw new UsageError(`--interval takes a duration such as 5m, not '${flags.interval}'`);
+  const timeoutMs = parseDuration(flags.timeout);
+  if (!timeoutMs || timeoutMs <= 0) throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
+  if (flags.zone) {
+    const { normalizeZone } = await import("../kb/zones.js");
+    if (!/^(ALL|\d+)$/.test(normalizeZone(flags.zone))) throw new UsageError(`unknown zone '${flags.zone}': write a zone number (1, 2)`);
+  }
+  const token = tokenOf(io, flags);
+  const page = flags.page ? resolve(io.cwd, flags.page) : undefined;
+  if (page && !existsSync(page)) throw new UsageError(`no such page: ${flags.page} (--page names an existing pitfalls page)`);
+  const config = await configFor(io, flags.config);
+  const kbFlags: KbFlags = { ...flags, kb: [...(flags.kb ?? []), ...(page ? [page] : [])] };
+  const kb = await loadKb(io, kbFlags, config.kb);
+
+  const live: LiveSource = {
+    contexts: flags.context ?? [],
+    ...(flags.allContexts ? { allContexts: true } : {}),
+    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+    ...(io.env.KUBECONFIG ? { kubeconfigEnv: io.env.KUBECONFIG } : {}),
+    ...(io.env.HOME ? { home: io.env.HOME } : {}),
+    ...(flags.namespace ? { namespace: flags.namespace } : {}),
+    timeoutMs,
+    logs: flags.logs,
+    cwd: io.cwd,
+  };
+  const target = {
+    ...(flags.zone ? { zone: flags.zone } : {}),
+    ...(flags.distribution ? { distribution: flags.distribution } : {}),
+  };
+  const { scanFeed, watchFeed } = await import("../server/feeds.js");
+  let feed: Feed;
+  if (flags.watch) {
+    const { KubeConfigError, loadKubeConfig } = await import("../sources/kubeconfig.js");
+    // Check the kubeconfig now, so a wrong context is a usage error rather than a dashboard that never gets ready.
+    try {
+      await loadKubeConfig({
+        ...(live.kubeconfig ? { kubeconfig: live.kubeconfig } : {}),
+        ...(live.kubeconfigEnv ? { kubeconfigEnv: live.kubeconfigEnv } : {}),
+        ...(live.home ? { home: live.home } : {}),
+        ...(live.contexts[0] ? { context: live.contexts[0] } : {}),
+        cwd: io.cwd,
+      });
+    } catch (e) {
+      if (e instanceof KubeConfigError) throw new UsageError(e.message);
+      throw e;
+    }
+    feed = watchFeed({ kb, config, cwd: io.cwd, live, ...target });
+  } else {
+    feed = scanFeed({
+      request: { kb, config, cwd: io.cwd, ...target, ...(flags.from?.length ? { from: flags.from } : { live }) },
+      intervalMs,
+    });
+  }
+
+  let mcp: import("../mcp/deps.js").McpDeps | undefined;
+  if (flags.mcp) {
+    const { depsOf } = await import("./mcp.js");
+    mcp = await depsOf(io, {
+      timeout: flags.timeout,
+      ...(flags.kb ? { kb: flags.kb } : {}),
+      ...(flags.builtin === false ? { builtin: false } : {}),
+      ...(flags.context?.[0] ? { context: flags.context[0] } : {}),
+      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+      ...(flags.from?.length ? { from: flags.from } : {}),
+      ...(flags.zone ? { zone: flags.zone } : {}),
+      ...(flags.page ? { page: flags.page } : {}),
+      ...(flags.config ? { config: flags.config } : {}),
+    });
+  }
+
+  const { startServer } = await import("../server/app.js");
+  const { VERSION } = await import("./main.js");
+  const stopped = stopSignal();
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({
+      host: flags.host,
+      port,
+      kb,
+      loadKb: () => loadKb(io, kbFlags, config.kb),
+      config,
+      feed,
+      ...(token ? { token } : {}),
+      ...(page ? { page } : {}),
+      ...(flags.zone ? { zone: flags.zone } : {}),
+      maxBodyBytes: maxBody,
+      ...(mcp ? { mcp } : {}),
+      version: VERSION,
+      log: (line) => io.err(`${line}\n`),
+    });
+  } catch (e) {
+    stopped.dispose();
+    await feed.stop();
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") throw new UsageError(`port ${port} on ${flags.host} is in use: pick another with --port`);
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") throw new UsageError(`cannot bind ${flags.host}: not an address of this machine`);
+    throw e;
+  }
+  const source = flags.from?.length
+    ? `dump ${flags.from.join(" ")}`
+    : `${flags.allContexts ? "every context" : flags.context?.length ? `context ${flags.context.join(", ")}` : "the current context"}${flags.watch ? ", watching" : intervalMs ? `, scanning every ${flags.interval}` : ", scanning on request"}`;
+  io.err(
+    `pitfall serve: listening on ${server.url} (${source}); writes ${token ? "need the bearer token" : "are off (no --token-file or PITFALL_TOKEN)"}${page ? `; pitfalls are added to ${flags.page}` : ""}\n`,
+  );
+  await stopped.promise;
+  io.err("pitfall serve: stopping\n");
+  await server.close();
+  return EXIT.OK;
+}

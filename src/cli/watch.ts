@@ -1,0 +1,139 @@
+// `pitfall watch`: keep clusters under observation; print findings as they appear and as they resolve.
+import { type Command, Option } from "commander";
+import type { FindingChange } from "../service/finding-changes.js";
+import type { LiveSource } from "../service/scan.js";
+import { collect, configFor, configOption } from "./common.js";
+import { EXIT, UsageError } from "./errors.js";
+import { type Io, painter } from "./io.js";
+import { withKbOptions } from "./kb.js";
+import { type KbFlags, loadKb } from "./kb-load.js";
+import type { CliRun } from "./main.js";
+
+interface Flags extends KbFlags {
+  context?: string[];
+  allContexts?: boolean;
+  kubeconfig?: string;
+  namespace?: string;
+  zone?: string;
+  distribution?: "k3s" | "managed";
+  output: "text" | "json";
+  config?: string;
+}
+
+export function registerWatch(program: Command, run: CliRun): void {
+  withKbOptions(
+    program
+      .command("watch")
+      .description("keep a cluster under observation: print findings as they appear and as they resolve")
+      .addOption(new Option("--context <name>", "kube context to watch (repeatable; default: the current one)").argParser(collect))
+      .option("--all-contexts", "watch every context of the kubeconfig")
+      .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)")
+      .option("-n, --namespace <ns>", "only this namespace (default: all namespaces)")
+      .option("--zone <zone>", "the target's zone (default: from the config, else from the nodes' distribution)")
+      .addOption(new Option("--distribution <d>", "the target's distribution").choices(["k3s", "managed"]))
+      .addOption(new Option("-o, --output <format>", "text lines, or JSON lines").choices(["text", "json"]).default("text"))
+      .addOption(configOption()),
+  )
+    .addHelpText(
+      "after",
+      `
+Lists each resource, then watches it; findings already there are printed first. Read-only. Stop with Ctrl-C.
+
+Output:
+  + FINDING <severity> <pitfall> <object>: <message>      (text)
+  - RESOLVED <severity> <pitfall> <object>: <message>
+  {"event":"appeared","finding":{…}}                      (-o json: one JSON object a line, findings as scan -o json)
+
+Examples:
+  pitfall watch --context k3s-office
+  pitfall watch --all-contexts -o json | jq -c 'select(.finding.severity == "CRITICAL")'`,
+    )
+    .action(async (flags: Flags) => {
+      run.exitCode = await watchCommand(run.io, flags);
+    });
+}
+
+async function watchCommand(io: Io, flags: Flags): Promise<number> {
+  const config = await configFor(io, flags.config);
+  const kb = await loadKb(io, flags, config.kb);
+  if (flags.zone) {
+    const { normalizeZone } = await import("../kb/zones.js");
+    if (!/^(ALL|\d+)$/.test(normalizeZone(flags.zone))) throw new UsageError(`unknown zone '${flags.zone}': write a zone number (1, 2)`);
+  }
+  const { jsonFinding } = await import("../report/json.js");
+  const paint = painter(io);
+  const multi = Boolean(flags.allContexts) || (flags.context?.length ?? 0) > 1;
+  const print = (c: FindingChange) => {
+    const f = c.finding;
+    if (flags.output === "json") {
+      const finding = { ...jsonFinding(f), ...(f.context !== undefined ? { context: f.context } : {}), ...(f.zone !== undefined ? { zone: f.zone } : {}) };
+      io.out(`${JSON.stringify({ event: c.event, finding })}\n`);
+      return;
+    }
+    const o = f.object;
+    const what = `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}${f.container ? ` (${f.container})` : ""}`;
+    const where = multi && f.context ? ` [${f.context}]` : "";
+    const head = c.event === "appeared" ? paint("red", "+ FINDING") : paint("green", "- RESOLVED");
+    io.out(`${head} ${f.severity} ${f.pitfall} ${what}${where}: ${f.message}\n`);
+  };
+  const { startWatch } = await import("../service/watch.js");
+  const { KubeConfigError } = await import("../sources/kubeconfig.js");
+  const { describeError } = await import("../sources/watch.js");
+  const live: LiveSource = {
+    contexts: flags.context ?? [],
+    ...(flags.allContexts ? { allContexts: true } : {}),
+    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+    ...(io.env.KUBECONFIG ? { kubeconfigEnv: io.env.KUBECONFIG } : {}),
+    ...(io.env.HOME ? { home: io.env.HOME } : {}),
+    ...(flags.namespace ? { namespace: flags.namespace } : {}),
+    cwd: io.cwd,
+  };
+  const stopped = stopSignal();
+  let watch: Awaited<ReturnType<typeof startWatch>>;
+  try {
+    watch = await startWatch({
+      kb,
+      config,
+      cwd: io.cwd,
+      live,
+      ...(flags.zone ? { zone: flags.zone } : {}),
+      ...(flags.distribution ? { distribution: flags.distribution } : {}),
+      onChanges: (changes) => {
+        for (const c of changes) print(c);
+      },
+      onApiError: (context, resource, error, delayMs) =>
+        io.err(`${paint("yellow", "pitfall watch")}: ${multi ? `${context}: ` : ""}${resource}: ${describeError(error)}; retrying in ${delayMs} ms\n`),
+      onFailure: (error) => io.err(`pitfall watch: evaluation failed: ${describeError(error)}\n`),
+    });
+  } catch (e) {
+    stopped.dispose();
+    if (e instanceof KubeConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  void watch.ready.then(() => {
+    for (const t of watch.targets())
+      io.err(paint("dim", `pitfall watch: ${t.context ?? t.name}: ${t.objects} objects; ${t.zone ? `zone ${t.zone}` : "no zone"} — ${t.how}; watching\n`));
+    for (const i of watch.incomplete()) io.err(`${paint("yellow", "not checked")}: ${i.resource}: ${i.reason}\n`);
+  });
+  await stopped.promise;
+  await watch.stop();
+  return EXIT.OK;
+}
+
+/** Resolves on Ctrl-C or SIGTERM; the handlers are removed again so the process can exit. */
+export function stopSignal(): { promise: Promise<void>; dispose: () => void } {
+  let dispose = () => {};
+  const promise = new Promise<void>((resolve) => {
+    const stop = () => {
+      dispose();
+      resolve();
+    };
+    dispose = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  return { promise, dispose };
+}

@@ -1,0 +1,270 @@
+// `pitfall serve`: node:http, no framework. Routes the dashboard, the JSON API, server-sent events, /metrics,
+// health checks and MCP; answers every error as JSON without a stack trace; binds 127.0.0.1 unless told otherwise.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Config } from "../config/model.js";
+import type { KnowledgeBase } from "../kb/load.js";
+import type { McpDeps } from "../mcp/deps.js";
+import {
+  addPitfallApi,
+  type ApiContext,
+  apiFinding,
+  explainApi,
+  findingsApi,
+  lintApi,
+  listPitfalls,
+  scanApi,
+  searchApi,
+  showPitfall,
+} from "./api.js";
+import { APP_JS } from "./client-script.js";
+import { APP_CSS } from "./client-style.js";
+import { dashboardPage, findingsSection, searchResults } from "./dashboard.js";
+import { EventHub } from "./events.js";
+import type { Feed } from "./feeds.js";
+import { filtersOf } from "./filters.js";
+import { HttpError, hasToken, hostAllowed, readBody, requireToken, send, sendError, sendJson } from "./http.js";
+import { createMetrics } from "./metrics.js";
+
+export interface ServerOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 7878; 0 picks a free port. */
+  port?: number;
+  kb: KnowledgeBase;
+  /** Loads the pages again (after a pitfall is added); default: keep `kb`. */
+  loadKb?: () => Promise<KnowledgeBase>;
+  config: Config;
+  feed: Feed;
+  /** The bearer token writes need; without it writes are refused. */
+  token?: string;
+  /** The page `POST /api/pitfalls` adds to. */
+  page?: string;
+  /** The zone explain assumes when nothing else says it. */
+  zone?: string;
+  /** Largest request body. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** MCP over HTTP at /mcp: read-only tools for anyone, add_pitfall only with the token. */
+  mcp?: McpDeps;
+  /** Process metrics on /metrics. Default true. */
+  processMetrics?: boolean;
+  version: string;
+  /** Server-side log (errors with their stacks, which never go to clients). */
+  log?: (line: string) => void;
+}
+
+export interface PitfallServer {
+  readonly url: string;
+  readonly server: Server;
+  address(): AddressInfo;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 7878;
+const DEFAULT_MAX_BODY = 1024 * 1024;
+
+export async function startServer(opts: ServerOptions): Promise<PitfallServer> {
+  const host = opts.host ?? "127.0.0.1";
+  const log = opts.log ?? (() => {});
+  const metrics = await createMetrics({ processMetrics: opts.processMetrics !== false });
+  const hub = new EventHub();
+  const { buildSearchIndex, searchPitfalls } = await import("../kb/search.js");
+  let kb = opts.kb;
+  let index = buildSearchIndex(kb.pitfalls);
+  const round = (n: number) => Math.round(n * 100) / 100;
+  const ctx: ApiContext = {
+    kb: () => kb,
+    async reloadKb() {
+      if (!opts.loadKb) return;
+      kb = await opts.loadKb();
+      index = buildSearchIndex(kb.pitfalls);
+    },
+    search: (q, o) => searchPitfalls(index, q, o).map((h) => ({ id: h.id, title: h.title, score: round(h.score) })),
+    config: opts.config,
+    feed: opts.feed,
+    ...(opts.token ? { token: opts.token } : {}),
+    ...(opts.page ? { page: opts.page } : {}),
+    ...(opts.zone ? { zone: opts.zone } : {}),
+    maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY,
+  };
+
+  const updateGauges = () => {
+    const state = opts.feed.state();
+    metrics.setFindings(state.findings);
+    metrics.setIncomplete(state.incomplete);
+  };
+  opts.feed.start({
+    changes(changes) {
+      for (const c of changes) hub.send(c.event, { event: c.event, finding: apiFinding(c.finding) });
+      updateGauges();
+    },
+    scanned(done) {
+      if (!done.failure) metrics.observeScan(done.seconds);
+      else log(`pitfall serve: scan failed: ${done.failure}`);
+      updateGauges();
+      hub.send("scan", done);
+    },
+    apiError: (resource, code) => metrics.apiError(resource, code),
+    evaluated: (e) => metrics.observeEvaluation(e.kind, e.ms / 1000),
+  });
+
+  let mcpHandlers: Promise<{ open: McpHandler; writer: McpHandler }> | undefined;
+  const mcp = () => {
+    const deps = opts.mcp;
+    if (!deps) throw new HttpError(404, "MCP is not served here");
+    mcpHandlers ??= import("../mcp/http.js").then(({ mcpHttpHandler }) => {
+      const { page: _page, ...readOnly } = deps;
+      return { open: mcpHttpHandler({ ...readOnly, allowPaths: false }), writer: mcpHttpHandler({ ...deps, allowPaths: false }) };
+    });
+    return mcpHandlers;
+  };
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!hostAllowed(req, host)) throw new HttpError(421, "this server answers only requests addressed to localhost");
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = url.pathname;
+    const method = req.method ?? "GET";
+    const query = url.searchParams;
+    const only = (...allowed: string[]) => {
+      if (!allowed.includes(method)) throw new HttpError(405, `${method} is not allowed here`, {}, { Allow: allowed.join(", ") });
+    };
+
+    if (path === "/") {
+      only("GET", "HEAD");
+      const q = query.get("q")?.trim() || undefined;
+      const page = dashboardPage({
+        state: opts.feed.state(),
+        kb,
+        filters: filtersOf(query, false),
+        ...(q ? { query: q, hits: ctx.search(q, { limit: 10 }) } : {}),
+        version: opts.version,
+      });
+      return send(res, 200, "text/html; charset=utf-8", page, { "Cache-Control": "no-store" });
+    }
+    if (path === "/partials/findings") {
+      only("GET");
+      const fragment = findingsSection(opts.feed.state(), kb, filtersOf(query, false));
+      return send(res, 200, "text/html; charset=utf-8", fragment.value, { "Cache-Control": "no-store" });
+    }
+    if (path === "/partials/search") {
+      only("GET");
+      const q = query.get("q")?.trim() || undefined;
+      return send(res, 200, "text/html; charset=utf-8", searchResults(q, q ? ctx.search(q, { limit: 10 }) : undefined).value, {
+        "Cache-Control": "no-store",
+      });
+    }
+    if (path === "/app.js") return send(res, 200, "text/javascript; charset=utf-8", APP_JS, { "Cache-Control": "no-cache" });
+    if (path === "/app.css") return send(res, 200, "text/css; charset=utf-8", APP_CSS, { "Cache-Control": "no-cache" });
+    if (path === "/healthz") return send(res, 200, "text/plain; charset=utf-8", "ok\n");
+    if (path === "/readyz") {
+      const state = opts.feed.state();
+      return state.ready
+        ? send(res, 200, "text/plain; charset=utf-8", "ready\n")
+        : send(res, 503, "text/plain; charset=utf-8", `not ready: ${state.failure ?? "the first scan has not finished"}\n`);
+    }
+    if (path === "/metrics") {
+      only("GET");
+      const m = await metrics.render();
+      return send(res, 200, m.contentType, m.body, { "Cache-Control": "no-store" });
+    }
+    if (path === "/mcp") {
+      const handlers = await mcp();
+      if (method !== "POST") return handlers.open(req, res);
+      // Read here so the size limit holds; a token (when sent) must be right, and only then may the page be written.
+      const writer = req.headers.authorization !== undefined;
+      if (writer) requireToken(req, opts.token);
+      const body = await readBody(req, ctx.maxBodyBytes);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        throw new HttpError(400, "the body is not JSON-RPC");
+      }
+      return (writer && hasToken(req, opts.token) ? handlers.writer : handlers.open)(req, res, parsed);
+    }
+    if (path === "/api/events") {
+      only("GET");
+      if (!hub.add(res)) throw new HttpError(503, "too many event streams open", {}, { "Retry-After": "10" });
+      return;
+    }
+    if (path === "/api/pitfalls") {
+      only("GET", "POST");
+      return method === "POST" ? addPitfallApi(ctx, req, res) : listPitfalls(ctx, query, res);
+    }
+    const pitfall = /^\/api\/pitfalls\/([^/]+)$/.exec(path);
+    if (pitfall) {
+      only("GET");
+      return showPitfall(ctx, decodeURIComponent(pitfall[1]!), res);
+    }
+    if (path === "/api/search") {
+      only("GET");
+      return searchApi(ctx, query, res);
+    }
+    if (path === "/api/findings") {
+      only("GET");
+      return findingsApi(ctx, query, res);
+    }
+    const explain = /^\/api\/explain\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(path);
+    if (explain) {
+      only("GET");
+      const [kind, namespace, name] = explain.slice(1).map((p) => decodeURIComponent(p!)) as [string, string, string];
+      return explainApi(ctx, { kind, namespace, name }, query, res);
+    }
+    if (path === "/api/lint") {
+      only("POST");
+      return lintApi(ctx, req, query, res);
+    }
+    if (path === "/api/scan") {
+      only("POST");
+      return scanApi(ctx, req, res);
+    }
+    throw new HttpError(404, `nothing at ${path}`);
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      if (error instanceof HttpError) {
+        // A refused upload is not read to its end: close the connection rather than wait for it.
+        if (error.status === 413) res.setHeader("Connection", "close");
+        sendError(res, error);
+        return;
+      }
+      if (error instanceof URIError) {
+        sendError(res, new HttpError(400, "the path is not valid percent-encoding"));
+        return;
+      }
+      log(`pitfall serve: ${req.method} ${req.url}: ${(error as Error)?.stack ?? String(error)}`);
+      if (res.headersSent) res.destroy();
+      else sendJson(res, 500, { error: "internal error; the server log has the details" });
+    });
+  });
+  server.on("clientError", (_error, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+  });
+  // Slow clients cannot hold a connection open forever; event streams are long-lived but send a heartbeat.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? DEFAULT_PORT, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    server,
+    address: () => server.address() as AddressInfo,
+    async close() {
+      hub.close();
+      await opts.feed.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      metrics.close();
+    },
+  };
+}
+
+type McpHandler = (req: IncomingMessage, res: ServerResponse, parsedBody?: unknown) => Promise<void>;

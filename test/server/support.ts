@@ -1,0 +1,69 @@
+// A server on a free port, its findings from a simulator cluster (scanned or watched), and the team's page in a
+// temporary folder for POST /api/pitfalls.
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { defaultConfig } from "../../src/config/model.js";
+import { loadKnowledgeBase } from "../../src/kb/load.js";
+import { type PitfallServer, type ServerOptions, startServer } from "../../src/server/app.js";
+import { type Feed, scanFeed, watchFeed } from "../../src/server/feeds.js";
+import { type Fault, type Sim, startSimulator } from "../sim/index.js";
+import { waitFor } from "../watch/support.js";
+
+export const BROKEN = "test/fixtures/clusters/broken-k3s.yaml";
+export const TEAM_PAGE = "test/fixtures/pages/team-page.txt";
+
+export interface TestServer {
+  url: string;
+  server: PitfallServer;
+  sim: Sim;
+  dir: string;
+  kubeconfig: string;
+  page: string;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(
+  opts: { watch?: boolean; server?: Partial<ServerOptions>; feed?: Feed; faults?: Fault[] } = {},
+): Promise<TestServer> {
+  const sim = await startSimulator({ cluster: BROKEN, ...(opts.faults ? { faults: opts.faults } : {}) });
+  const dir = mkdtempSync(join(tmpdir(), "pitfall-serve-"));
+  const kubeconfig = sim.writeKubeconfig(dir, { context: "office" });
+  const page = join(dir, "team-page.txt");
+  copyFileSync(TEAM_PAGE, page);
+  const loadKb = () => loadKnowledgeBase({ cwd: process.cwd(), paths: [page] });
+  const kb = await loadKb();
+  const config = defaultConfig();
+  const live = { contexts: [], kubeconfig, cwd: dir };
+  const feed =
+    opts.feed ??
+    (opts.watch
+      ? watchFeed({ kb, config, cwd: dir, live })
+      : scanFeed({ request: { kb, config, cwd: dir, live }, intervalMs: 0 }));
+  const server = await startServer({ port: 0, kb, loadKb, config, feed, page, version: "test", processMetrics: true, ...opts.server });
+  return {
+    url: server.url,
+    server,
+    sim,
+    dir,
+    kubeconfig,
+    page,
+    async close() {
+      await server.close();
+      await sim.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function waitReady(url: string): Promise<void> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const r = await fetch(`${url}/readyz`);
+    if (r.status === 200) return;
+    if (Date.now() > until) throw new Error(`not ready: ${await r.text()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export { waitFor };
