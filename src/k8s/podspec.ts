@@ -17,8 +17,8 @@ const POD_SPEC_PATHS: Record<string, readonly string[]> = {
   PodTemplate: ["template", "spec"],
 };
 
-/** Kinds that run pods. PodTemplate holds a pod spec but runs nothing. */
-const WORKLOADS = new Set([
+/** Kinds that run pods: a Pod, or a workload with a pod template. PodTemplate holds a pod spec but runs nothing. */
+export const POD_KINDS: readonly string[] = [
   "Pod",
   "Deployment",
   "StatefulSet",
@@ -27,7 +27,8 @@ const WORKLOADS = new Set([
   "ReplicationController",
   "Job",
   "CronJob",
-]);
+];
+const WORKLOADS = new Set(POD_KINDS);
 
 export interface PodSpecAt {
   spec: Record<string, unknown>;

@@ -2,7 +2,7 @@
 import { longRunningContainersOf } from "../k8s/containers.js";
 import { asInteger, asList, asRecord, asString, metaString } from "../k8s/fields.js";
 import { podSpecOf } from "../k8s/podspec.js";
-import { POD_KINDS } from "./kinds.js";
+import { POD_KINDS } from "../k8s/podspec.js";
 import { defineRule, type Report } from "./types.js";
 
 /** The Deployment default for `maxSurge`. */

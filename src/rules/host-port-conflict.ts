@@ -1,7 +1,7 @@
 // hostNetwork port conflicts: a new pod cannot be scheduled because the old one still holds its ports on the node.
 import { containersOf } from "../k8s/containers.js";
 import { asInteger, asList, asRecord, asString, metaString } from "../k8s/fields.js";
-import { controllerChain, indexObjects, replicaSetsOf, revisionOf } from "../k8s/owners.js";
+import { controllerChain, replicaSetsOf, revisionOf } from "../k8s/owners.js";
 import { podConditions, podPhase } from "../k8s/status.js";
 import type { KubeObject } from "../k8s/types.js";
 import type { Evidence } from "./finding.js";

@@ -2,7 +2,7 @@
 import { containerLabel, objectContainersOf } from "../k8s/containers.js";
 import { asString } from "../k8s/fields.js";
 import { effectivePullPolicy } from "../k8s/image.js";
-import { POD_KINDS } from "./kinds.js";
+import { POD_KINDS } from "../k8s/podspec.js";
 import { defineRule, type Report } from "./types.js";
 
 export const imagePullPolicyRule = defineRule({

@@ -1,7 +1,7 @@
 // On k3s the ClusterIP 10.43.0.1:443 refuses connections from pods: in-cluster client config does not work there.
 import { asList, asRecord, asString, metaString } from "../k8s/fields.js";
 import { podSpecOf } from "../k8s/podspec.js";
-import { POD_KINDS } from "./kinds.js";
+import { POD_KINDS } from "../k8s/podspec.js";
 import { defineRule } from "./types.js";
 
 /** The kubeconfig the page mounts instead (hostPath), and the folder that holds it. */

@@ -1,7 +1,7 @@
 // GE's Redis listens on 6381; a client configured for another port (often the default 6379) is refused and crash-loops.
 import { containerLabel, objectContainersOf } from "../k8s/containers.js";
 import { asList, asRecord, asString } from "../k8s/fields.js";
-import { POD_KINDS } from "./kinds.js";
+import { POD_KINDS } from "../k8s/podspec.js";
 import { defineRule, type Report } from "./types.js";
 
 /** The port a Redis URL without one connects to. */

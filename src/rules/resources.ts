@@ -4,7 +4,7 @@ import { asRecord } from "../k8s/fields.js";
 import { podSpecOf } from "../k8s/podspec.js";
 import { type ResourceField, containerResources } from "../k8s/requests.js";
 import { podPhase } from "../k8s/status.js";
-import { POD_KINDS } from "./kinds.js";
+import { POD_KINDS } from "../k8s/podspec.js";
 import { defineRule, type Report } from "./types.js";
 
 export const resourcesRule = defineRule({

@@ -9,6 +9,7 @@ import type { Diagnostic } from "../kb/model.js";
 import { distributionOf } from "../k8s/distribution.js";
 import { asRecord, asString } from "../k8s/fields.js";
 import type { KubeObject } from "../k8s/types.js";
+import { displayPath, inputProblem as unreadable } from "./manifest-files.js";
 import { parseManifests } from "./manifests.js";
 
 /** Optional file at the top of a dump folder: `{ "takenAt": "<ISO>", "context": "<kube context>" }`. */
@@ -29,32 +30,8 @@ export interface DumpMeta {
   context?: string;
 }
 
-/** Relative to cwd when inside it, with `/` separators so output is the same everywhere. */
-function displayPath(file: string, cwd: string): string {
-  const relative = path.relative(cwd, file);
-  const outside = relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
-  return (relative !== "" && !outside ? relative : file).split(path.sep).join("/");
-}
-
 function problem(file: string, code: string, message: string, line = 1): Diagnostic {
   return { file, line, severity: "error", code, message };
-}
-
-function unreadable(file: string, error: unknown): Diagnostic {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const reason =
-    code === "ENOENT"
-      ? "no such file or folder"
-      : code === "EACCES" || code === "EPERM"
-        ? "permission denied"
-        : error instanceof Error
-          ? error.message
-          : String(error);
-  return problem(
-    file,
-    code === "ENOENT" ? "input-missing" : "input-unreadable",
-    `cannot read ${file}: ${reason}`,
-  );
 }
 
 export interface ParsedDump {
