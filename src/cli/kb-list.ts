@@ -4,7 +4,8 @@ import { outputOption } from "./common.js";
 import { UsageError } from "./errors.js";
 import { painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
-import { type KbFlags, loadKb, pitfallSummary, zoneLabel } from "./kb-load.js";
+import { pitfallSummary } from "../kb/summary.js";
+import { type KbFlags, loadKb, zoneLabel } from "./kb-load.js";
 import type { CliRun } from "./main.js";
 
 interface Flags extends KbFlags {

@@ -19,17 +19,6 @@ export async function loadKb(io: Io, flags: KbFlags, extra: string[] = []): Prom
   }
 }
 
-/** The JSON a list of pitfalls shows: stable keys, zones as strings (`ALL`, `1`). */
-export function pitfallSummary(p: Pitfall) {
-  return {
-    id: p.id,
-    title: p.title,
-    severity: p.severity,
-    zones: p.zones.all ? ["ALL"] : p.zones.zones.map(String),
-    source: { file: p.source.file, line: p.source.line },
-  };
-}
-
 export function zoneLabel(p: Pitfall): string {
   return p.zones.text || (p.zones.all ? "ALL" : p.zones.zones.join("+"));
 }

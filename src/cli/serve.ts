@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
+import type { McpDeps } from "../mcp/deps.js";
 import type { Feed } from "../server/feeds.js";
 import type { LiveSource } from "../service/scan.js";
 import { collect, configFor, configOption } from "./common.js";
@@ -39,19 +40,38 @@ export function registerServe(program: Command, run: CliRun): void {
       .command("serve")
       .description("serve the dashboard, the JSON API, /metrics and MCP over HTTP")
       .option("--host <host>", "address to bind (0.0.0.0 for every interface)", "127.0.0.1")
-      .option("--port <n>", "port (0: any free port)", "7878")
-      .addOption(new Option("--from <path>", "serve a dump instead of a live cluster (repeatable)").argParser(collect))
-      .addOption(new Option("--context <name>", "kube context (repeatable; default: the current one)").argParser(collect))
+      .option("--port <n>", "port (0: any free port)", "8080")
+      .addOption(
+        new Option("--from <path>", "serve a dump instead of a live cluster (repeatable)").argParser(collect),
+      )
+      .addOption(
+        new Option("--context <name>", "kube context (repeatable; default: the current one)").argParser(
+          collect,
+        ),
+      )
       .option("--all-contexts", "every context of the kubeconfig")
-      .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)")
+      .option(
+        "--kubeconfig <file>",
+        "kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)",
+      )
       .option("-n, --namespace <ns>", "only this namespace (default: all namespaces)")
-      .option("--zone <zone>", "the target's zone (default: from the config, else from the nodes' distribution)")
+      .option(
+        "--zone <zone>",
+        "the target's zone (default: from the config, else from the nodes' distribution)",
+      )
       .addOption(new Option("--distribution <d>", "the target's distribution").choices(["k3s", "managed"]))
       .option("--watch", "keep findings current with list+watch instead of scanning every --interval")
-      .option("--interval <duration>", "scan this often without --watch (0: only at start and on POST /api/scan)", "5m")
+      .option(
+        "--interval <duration>",
+        "scan this often without --watch (0: only at start and on POST /api/scan)",
+        "5m",
+      )
       .option("--timeout <duration>", "how long one scan may read the cluster", "60s")
       .option("--no-logs", "do not fetch container logs in scans")
-      .option("--token-file <file>", "bearer token for writes (else PITFALL_TOKEN); without one, writes are refused")
+      .option(
+        "--token-file <file>",
+        "bearer token for writes (else PITFALL_TOKEN); without one, writes are refused",
+      )
       .option("--page <file>", "the team's page: loaded, and where POST /api/pitfalls adds")
       .option("--max-body <bytes>", "largest request body, in bytes", String(1024 * 1024))
       .option("--no-mcp", "do not serve MCP at /mcp")
@@ -69,7 +89,7 @@ Endpoints: / (dashboard), /api/pitfalls[/:id], /api/search?q=, /api/findings?sev
 
 Examples:
   pitfall serve --context k3s-office --watch --page wiki/kubernetes-pitfalls.md --token-file ~/.pitfall-token
-  pitfall serve --from support-bundle/ --port 8080`,
+  pitfall serve --from support-bundle/ --port 9000`,
     )
     .action(async (flags: Flags) => {
       run.exitCode = await serveCommand(run.io, flags);
@@ -82,7 +102,9 @@ function tokenOf(io: Io, flags: Flags): string | undefined {
     try {
       text = readFileSync(resolve(io.cwd, flags.tokenFile), "utf8");
     } catch (e) {
-      throw new UsageError(`cannot read --token-file ${flags.tokenFile} (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+      throw new UsageError(
+        `cannot read --token-file ${flags.tokenFile} (${(e as NodeJS.ErrnoException).code ?? "error"})`,
+      );
     }
     const token = text.trim();
     if (!token) throw new UsageError(`--token-file ${flags.tokenFile} is empty`);
@@ -93,85 +115,136 @@ function tokenOf(io: Io, flags: Flags): string | undefined {
   return env ? env : undefined;
 }
 
-async function serveCommand(io: Io, flags: Flags): Promise<number> {
+interface Settings {
+  port: number;
+  maxBody: number;
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+/** The flags that are numbers or durations, checked before anything starts. */
+async function settingsOf(flags: Flags): Promise<Settings> {
   if (flags.from?.length && (flags.context?.length || flags.allContexts))
     throw new UsageError("--from reads a dump; it does not go with --context or --all-contexts");
-  if (flags.from?.length && flags.watch) throw new UsageError("--watch needs a live cluster; a dump (--from) does not change");
+  if (flags.from?.length && flags.watch)
+    throw new UsageError("--watch needs a live cluster; a dump (--from) does not change");
   const port = Number(flags.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port takes a port number, not '${flags.port}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port takes a port number, not '${flags.port}'`);
   const maxBody = Number(flags.maxBody);
-  if (!Number.isInteger(maxBody) || maxBody < 1) throw new UsageError(`--max-body takes a number of bytes, not '${flags.maxBody}'`);
+  if (!Number.isInteger(maxBody) || maxBody < 1)
+    throw new UsageError(`--max-body takes a number of bytes, not '${flags.maxBody}'`);
   const { parseDuration } = await import("../k8s/duration.js");
   const intervalMs = parseDuration(flags.interval);
-  if (intervalMs === undefined || intervalMs < 0) throw new UsageError(`--interval takes a duration such as 5m, not '${flags.interval}'`);
+  if (intervalMs === undefined || intervalMs < 0)
+    throw new UsageError(`--interval takes a duration such as 5m, not '${flags.interval}'`);
   const timeoutMs = parseDuration(flags.timeout);
-  if (!timeoutMs || timeoutMs <= 0) throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
+  if (!timeoutMs || timeoutMs <= 0)
+    throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
   if (flags.zone) {
     const { normalizeZone } = await import("../kb/zones.js");
-    if (!/^(ALL|\d+)$/.test(normalizeZone(flags.zone))) throw new UsageError(`unknown zone '${flags.zone}': write a zone number (1, 2)`);
+    if (!/^(ALL|\d+)$/.test(normalizeZone(flags.zone)))
+      throw new UsageError(`unknown zone '${flags.zone}': write a zone number (1, 2)`);
   }
-  const token = tokenOf(io, flags);
-  const page = flags.page ? resolve(io.cwd, flags.page) : undefined;
-  if (page && !existsSync(page)) throw new UsageError(`no such page: ${flags.page} (--page names an existing pitfalls page)`);
-  const config = await configFor(io, flags.config);
-  const kbFlags: KbFlags = { ...flags, kb: [...(flags.kb ?? []), ...(page ? [page] : [])] };
-  const kb = await loadKb(io, kbFlags, config.kb);
+  return { port, maxBody, intervalMs, timeoutMs };
+}
 
-  const live: LiveSource = {
+function liveOf(io: Io, flags: Flags, timeoutMs: number): LiveSource {
+  return {
     contexts: flags.context ?? [],
     ...(flags.allContexts ? { allContexts: true } : {}),
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
     ...(io.env.KUBECONFIG ? { kubeconfigEnv: io.env.KUBECONFIG } : {}),
     ...(io.env.HOME ? { home: io.env.HOME } : {}),
+    ...(io.env.KUBERNETES_SERVICE_HOST ? { serviceHost: io.env.KUBERNETES_SERVICE_HOST } : {}),
+    ...(io.env.KUBERNETES_SERVICE_PORT ? { servicePort: io.env.KUBERNETES_SERVICE_PORT } : {}),
     ...(flags.namespace ? { namespace: flags.namespace } : {}),
     timeoutMs,
     logs: flags.logs,
     cwd: io.cwd,
   };
+}
+
+/** A wrong kubeconfig or context is a usage error now, rather than a dashboard that never gets ready. */
+async function checkKubeconfig(live: LiveSource, cwd: string): Promise<void> {
+  const { KubeConfigError, loadKubeConfig } = await import("../sources/kubeconfig.js");
+  try {
+    await loadKubeConfig({
+      ...(live.kubeconfig ? { kubeconfig: live.kubeconfig } : {}),
+      ...(live.kubeconfigEnv ? { kubeconfigEnv: live.kubeconfigEnv } : {}),
+      ...(live.home ? { home: live.home } : {}),
+      ...(live.serviceHost ? { serviceHost: live.serviceHost } : {}),
+      ...(live.servicePort ? { servicePort: live.servicePort } : {}),
+      ...(live.contexts[0] ? { context: live.contexts[0] } : {}),
+      cwd,
+    });
+  } catch (e) {
+    if (e instanceof KubeConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** MCP at /mcp: the same target as the dashboard, tools may not name files on this machine. */
+async function mcpDepsOf(io: Io, flags: Flags): Promise<McpDeps> {
+  const { depsOf } = await import("./mcp.js");
+  return depsOf(io, {
+    timeout: flags.timeout,
+    ...(flags.kb ? { kb: flags.kb } : {}),
+    ...(flags.builtin === false ? { builtin: false } : {}),
+    ...(flags.context?.[0] ? { context: flags.context[0] } : {}),
+    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+    ...(flags.from?.length ? { from: flags.from } : {}),
+    ...(flags.zone ? { zone: flags.zone } : {}),
+    ...(flags.page ? { page: flags.page } : {}),
+    ...(flags.config ? { config: flags.config } : {}),
+  });
+}
+
+function sourceText(flags: Flags, intervalMs: number): string {
+  if (flags.from?.length) return `dump ${flags.from.join(" ")}`;
+  const which = flags.allContexts
+    ? "every context"
+    : flags.context?.length
+      ? `context ${flags.context.join(", ")}`
+      : "the current context";
+  const how = flags.watch
+    ? "watching"
+    : intervalMs
+      ? `scanning every ${flags.interval}`
+      : "scanning on request";
+  return `${which}, ${how}`;
+}
+
+async function serveCommand(io: Io, flags: Flags): Promise<number> {
+  const settings = await settingsOf(flags);
+  const token = tokenOf(io, flags);
+  const page = flags.page ? resolve(io.cwd, flags.page) : undefined;
+  if (page && !existsSync(page))
+    throw new UsageError(`no such page: ${flags.page} (--page names an existing pitfalls page)`);
+  const config = await configFor(io, flags.config);
+  const kbFlags: KbFlags = { ...flags, kb: [...(flags.kb ?? []), ...(page ? [page] : [])] };
+  const kb = await loadKb(io, kbFlags, config.kb);
+  const live = liveOf(io, flags, settings.timeoutMs);
+  if (!flags.from?.length) await checkKubeconfig(live, io.cwd);
   const target = {
     ...(flags.zone ? { zone: flags.zone } : {}),
     ...(flags.distribution ? { distribution: flags.distribution } : {}),
   };
   const { scanFeed, watchFeed } = await import("../server/feeds.js");
-  let feed: Feed;
-  if (flags.watch) {
-    const { KubeConfigError, loadKubeConfig } = await import("../sources/kubeconfig.js");
-    // Check the kubeconfig now, so a wrong context is a usage error rather than a dashboard that never gets ready.
-    try {
-      await loadKubeConfig({
-        ...(live.kubeconfig ? { kubeconfig: live.kubeconfig } : {}),
-        ...(live.kubeconfigEnv ? { kubeconfigEnv: live.kubeconfigEnv } : {}),
-        ...(live.home ? { home: live.home } : {}),
-        ...(live.contexts[0] ? { context: live.contexts[0] } : {}),
-        cwd: io.cwd,
+  const feed: Feed = flags.watch
+    ? watchFeed({ kb, config, cwd: io.cwd, live, ...target })
+    : scanFeed({
+        request: {
+          kb,
+          config,
+          cwd: io.cwd,
+          ...target,
+          ...(flags.from?.length ? { from: flags.from } : { live }),
+          ...(flags.namespace ? { namespace: flags.namespace } : {}),
+        },
+        intervalMs: settings.intervalMs,
       });
-    } catch (e) {
-      if (e instanceof KubeConfigError) throw new UsageError(e.message);
-      throw e;
-    }
-    feed = watchFeed({ kb, config, cwd: io.cwd, live, ...target });
-  } else {
-    feed = scanFeed({
-      request: { kb, config, cwd: io.cwd, ...target, ...(flags.from?.length ? { from: flags.from } : { live }) },
-      intervalMs,
-    });
-  }
-
-  let mcp: import("../mcp/deps.js").McpDeps | undefined;
-  if (flags.mcp) {
-    const { depsOf } = await import("./mcp.js");
-    mcp = await depsOf(io, {
-      timeout: flags.timeout,
-      ...(flags.kb ? { kb: flags.kb } : {}),
-      ...(flags.builtin === false ? { builtin: false } : {}),
-      ...(flags.context?.[0] ? { context: flags.context[0] } : {}),
-      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-      ...(flags.from?.length ? { from: flags.from } : {}),
-      ...(flags.zone ? { zone: flags.zone } : {}),
-      ...(flags.page ? { page: flags.page } : {}),
-      ...(flags.config ? { config: flags.config } : {}),
-    });
-  }
+  const mcp = flags.mcp ? await mcpDepsOf(io, flags) : undefined;
 
   const { startServer } = await import("../server/app.js");
   const { VERSION } = await import("./main.js");
@@ -180,7 +253,7 @@ async function serveCommand(io: Io, flags: Flags): Promise<number> {
   try {
     server = await startServer({
       host: flags.host,
-      port,
+      port: settings.port,
       kb,
       loadKb: () => loadKb(io, kbFlags, config.kb),
       config,
@@ -188,7 +261,7 @@ async function serveCommand(io: Io, flags: Flags): Promise<number> {
       ...(token ? { token } : {}),
       ...(page ? { page } : {}),
       ...(flags.zone ? { zone: flags.zone } : {}),
-      maxBodyBytes: maxBody,
+      maxBodyBytes: settings.maxBody,
       ...(mcp ? { mcp } : {}),
       version: VERSION,
       log: (line) => io.err(`${line}\n`),
@@ -197,18 +270,19 @@ async function serveCommand(io: Io, flags: Flags): Promise<number> {
     stopped.dispose();
     await feed.stop();
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE") throw new UsageError(`port ${port} on ${flags.host} is in use: pick another with --port`);
-    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") throw new UsageError(`cannot bind ${flags.host}: not an address of this machine`);
+    if (code === "EADDRINUSE")
+      throw new UsageError(`port ${settings.port} on ${flags.host} is in use: pick another with --port`);
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND")
+      throw new UsageError(`cannot bind ${flags.host}: not an address of this machine`);
     throw e;
   }
-  const source = flags.from?.length
-    ? `dump ${flags.from.join(" ")}`
-    : `${flags.allContexts ? "every context" : flags.context?.length ? `context ${flags.context.join(", ")}` : "the current context"}${flags.watch ? ", watching" : intervalMs ? `, scanning every ${flags.interval}` : ", scanning on request"}`;
+  const writes = token ? "need the bearer token" : "are off (no --token-file or PITFALL_TOKEN)";
   io.err(
-    `pitfall serve: listening on ${server.url} (${source}); writes ${token ? "need the bearer token" : "are off (no --token-file or PITFALL_TOKEN)"}${page ? `; pitfalls are added to ${flags.page}` : ""}\n`,
+    `pitfall serve: listening on ${server.url} (${sourceText(flags, settings.intervalMs)}); writes ${writes}${page ? `; pitfalls are added to ${flags.page}` : ""}\n`,
   );
   await stopped.promise;
   io.err("pitfall serve: stopping\n");
   await server.close();
+  stopped.dispose();
   return EXIT.OK;
 }

@@ -25,13 +25,28 @@ export function registerWatch(program: Command, run: CliRun): void {
     program
       .command("watch")
       .description("keep a cluster under observation: print findings as they appear and as they resolve")
-      .addOption(new Option("--context <name>", "kube context to watch (repeatable; default: the current one)").argParser(collect))
+      .addOption(
+        new Option(
+          "--context <name>",
+          "kube context to watch (repeatable; default: the current one)",
+        ).argParser(collect),
+      )
       .option("--all-contexts", "watch every context of the kubeconfig")
-      .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)")
+      .option(
+        "--kubeconfig <file>",
+        "kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)",
+      )
       .option("-n, --namespace <ns>", "only this namespace (default: all namespaces)")
-      .option("--zone <zone>", "the target's zone (default: from the config, else from the nodes' distribution)")
+      .option(
+        "--zone <zone>",
+        "the target's zone (default: from the config, else from the nodes' distribution)",
+      )
       .addOption(new Option("--distribution <d>", "the target's distribution").choices(["k3s", "managed"]))
-      .addOption(new Option("-o, --output <format>", "text lines, or JSON lines").choices(["text", "json"]).default("text"))
+      .addOption(
+        new Option("-o, --output <format>", "text lines, or JSON lines")
+          .choices(["text", "json"])
+          .default("text"),
+      )
       .addOption(configOption()),
   )
     .addHelpText(
@@ -58,7 +73,8 @@ async function watchCommand(io: Io, flags: Flags): Promise<number> {
   const kb = await loadKb(io, flags, config.kb);
   if (flags.zone) {
     const { normalizeZone } = await import("../kb/zones.js");
-    if (!/^(ALL|\d+)$/.test(normalizeZone(flags.zone))) throw new UsageError(`unknown zone '${flags.zone}': write a zone number (1, 2)`);
+    if (!/^(ALL|\d+)$/.test(normalizeZone(flags.zone)))
+      throw new UsageError(`unknown zone '${flags.zone}': write a zone number (1, 2)`);
   }
   const { jsonFinding } = await import("../report/json.js");
   const paint = painter(io);
@@ -66,7 +82,11 @@ async function watchCommand(io: Io, flags: Flags): Promise<number> {
   const print = (c: FindingChange) => {
     const f = c.finding;
     if (flags.output === "json") {
-      const finding = { ...jsonFinding(f), ...(f.context !== undefined ? { context: f.context } : {}), ...(f.zone !== undefined ? { zone: f.zone } : {}) };
+      const finding = {
+        ...jsonFinding(f),
+        ...(f.context !== undefined ? { context: f.context } : {}),
+        ...(f.zone !== undefined ? { zone: f.zone } : {}),
+      };
       io.out(`${JSON.stringify({ event: c.event, finding })}\n`);
       return;
     }
@@ -85,6 +105,8 @@ async function watchCommand(io: Io, flags: Flags): Promise<number> {
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
     ...(io.env.KUBECONFIG ? { kubeconfigEnv: io.env.KUBECONFIG } : {}),
     ...(io.env.HOME ? { home: io.env.HOME } : {}),
+    ...(io.env.KUBERNETES_SERVICE_HOST ? { serviceHost: io.env.KUBERNETES_SERVICE_HOST } : {}),
+    ...(io.env.KUBERNETES_SERVICE_PORT ? { servicePort: io.env.KUBERNETES_SERVICE_PORT } : {}),
     ...(flags.namespace ? { namespace: flags.namespace } : {}),
     cwd: io.cwd,
   };
@@ -102,7 +124,9 @@ async function watchCommand(io: Io, flags: Flags): Promise<number> {
         for (const c of changes) print(c);
       },
       onApiError: (context, resource, error, delayMs) =>
-        io.err(`${paint("yellow", "pitfall watch")}: ${multi ? `${context}: ` : ""}${resource}: ${describeError(error)}; retrying in ${delayMs} ms\n`),
+        io.err(
+          `${paint("yellow", "pitfall watch")}: ${multi ? `${context}: ` : ""}${resource}: ${describeError(error)}; retrying in ${delayMs} ms\n`,
+        ),
       onFailure: (error) => io.err(`pitfall watch: evaluation failed: ${describeError(error)}\n`),
     });
   } catch (e) {
@@ -112,28 +136,46 @@ async function watchCommand(io: Io, flags: Flags): Promise<number> {
   }
   void watch.ready.then(() => {
     for (const t of watch.targets())
-      io.err(paint("dim", `pitfall watch: ${t.context ?? t.name}: ${t.objects} objects; ${t.zone ? `zone ${t.zone}` : "no zone"} — ${t.how}; watching\n`));
-    for (const i of watch.incomplete()) io.err(`${paint("yellow", "not checked")}: ${i.resource}: ${i.reason}\n`);
+      io.err(
+        paint(
+          "dim",
+          `pitfall watch: ${t.context ?? t.name}: ${t.objects} objects; ${t.zone ? `zone ${t.zone}` : "no zone"} — ${t.how}; watching\n`,
+        ),
+      );
+    for (const i of watch.incomplete())
+      io.err(`${paint("yellow", "not checked")}: ${i.resource}: ${i.reason}\n`);
   });
   await stopped.promise;
   await watch.stop();
+  stopped.dispose();
   return EXIT.OK;
 }
 
-/** Resolves on Ctrl-C or SIGTERM; the handlers are removed again so the process can exit. */
+/**
+ * Resolves on Ctrl-C or SIGTERM. The handler stays until `dispose`, after the shutdown: a library's exit hook
+ * (signal-exit, used by the page lock) re-raises a signal it believes nobody handles, which would cut the shutdown
+ * short. A second signal during the shutdown ends the process the default way.
+ */
 export function stopSignal(): { promise: Promise<void>; dispose: () => void } {
-  let dispose = () => {};
+  let stop: () => void = () => {};
   const promise = new Promise<void>((resolve) => {
-    const stop = () => {
-      dispose();
-      resolve();
-    };
-    dispose = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+    stop = resolve;
   });
+  let received = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    received++;
+    if (received === 1) {
+      stop();
+      return;
+    }
+    dispose();
+    process.kill(process.pid, signal);
+  };
+  const dispose = () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   return { promise, dispose };
 }

@@ -1,5 +1,6 @@
 // Text an agent acts on: one block per finding (severity, pitfall, object, message, evidence, RUN lines to paste).
 import type { KnowledgeBase } from "../kb/load.js";
+import { zonesOf } from "../kb/summary.js";
 import type { Pitfall } from "../kb/model.js";
 import { countsText } from "../report/labels.js";
 import type { Finding, Incomplete } from "../rules/finding.js";
@@ -19,21 +20,6 @@ export function findingsText(
   const more = findings.length - shown.length;
   const tail = more > 0 ? [`… ${more} more findings not shown: ${narrow}`] : [];
   return [`${countsText(findings)}`, "", blocks.join("\n\n"), ...tail].join("\n");
-}
-
-export function zonesOf(p: Pitfall): string[] {
-  return p.zones.all ? ["ALL"] : p.zones.zones.map(String);
-}
-
-/** The short JSON of a pitfall in lists and search hits. */
-export function pitfallSummary(p: Pitfall) {
-  return {
-    id: p.id,
-    title: p.title,
-    severity: p.severity,
-    zones: zonesOf(p),
-    source: `${p.source.file}:${p.source.line}`,
-  };
 }
 
 /** `oomkilled — OOMKilled (HIGH, zone ALL)`. */

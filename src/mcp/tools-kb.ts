@@ -3,7 +3,8 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { SEVERITIES, type Severity, STEP_KINDS } from "../kb/model.js";
 import type { ToolContext } from "./context.js";
-import { pitfallLine, pitfallSummary, zonesOf } from "./render.js";
+import { pitfallSummary, zonesOf } from "../kb/summary.js";
+import { pitfallLine } from "./render.js";
 import { guarded, ToolInputError, toolResult } from "./result.js";
 
 const READ_LOCAL = {

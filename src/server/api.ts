@@ -2,7 +2,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "../config/model.js";
 import type { KnowledgeBase } from "../kb/load.js";
-import { type Pitfall, SEVERITIES, type Severity, STEP_KINDS, type StepKind } from "../kb/model.js";
+import { SEVERITIES, type Severity, STEP_KINDS, type StepKind } from "../kb/model.js";
+import { pitfallSummary } from "../kb/summary.js";
 import { jsonFinding, jsonReport } from "../report/json.js";
 import { type Finding, severityRank } from "../rules/finding.js";
 import type { Feed } from "./feeds.js";
@@ -14,7 +15,10 @@ export interface ApiContext {
   kb(): KnowledgeBase;
   /** Loads the pages again after the page changed. */
   reloadKb(): Promise<void>;
-  search(query: string, opts: { zone?: string; limit: number }): { id: string; title: string; score: number }[];
+  search(
+    query: string,
+    opts: { zone?: string; limit: number },
+  ): { id: string; title: string; score: number }[];
   config: Config;
   feed: Feed;
   token?: string;
@@ -25,31 +29,31 @@ export interface ApiContext {
 
 /** A finding as `scan -o json` shows it, plus the context and zone it was found in. */
 export function apiFinding(f: Finding): Record<string, unknown> {
-  return { ...jsonFinding(f), ...(f.context !== undefined ? { context: f.context } : {}), ...(f.zone !== undefined ? { zone: f.zone } : {}) };
-}
-
-/** The `kb list -o json` shape. */
-export function pitfallSummary(p: Pitfall) {
   return {
-    id: p.id,
-    title: p.title,
-    severity: p.severity,
-    zones: p.zones.all ? ["ALL"] : p.zones.zones.map(String),
-    source: { file: p.source.file, line: p.source.line },
+    ...jsonFinding(f),
+    ...(f.context !== undefined ? { context: f.context } : {}),
+    ...(f.zone !== undefined ? { zone: f.zone } : {}),
   };
 }
 
-export async function listPitfalls(ctx: ApiContext, query: URLSearchParams, res: ServerResponse): Promise<void> {
+export async function listPitfalls(
+  ctx: ApiContext,
+  query: URLSearchParams,
+  res: ServerResponse,
+): Promise<void> {
   const { appliesToZone, normalizeZone } = await import("../kb/zones.js");
   const zone = query.get("zone")?.trim() || undefined;
-  if (zone && !/^(ALL|\d+)$/.test(normalizeZone(zone))) throw new HttpError(400, `unknown zone '${zone}': write a zone number (1, 2) or ALL`);
+  if (zone && !/^(ALL|\d+)$/.test(normalizeZone(zone)))
+    throw new HttpError(400, `unknown zone '${zone}': write a zone number (1, 2) or ALL`);
   const severity = query.get("severity")?.trim().toUpperCase() || undefined;
   if (severity && !(SEVERITIES as readonly string[]).includes(severity))
     throw new HttpError(400, `unknown severity '${severity}': use one of ${SEVERITIES.join(", ")}`);
   const list = ctx
     .kb()
     .pitfalls.filter(
-      (p) => appliesToZone(p.zones, zone) && (!severity || severityRank(p.severity) <= severityRank(severity as Severity)),
+      (p) =>
+        appliesToZone(p.zones, zone) &&
+        (!severity || severityRank(p.severity) <= severityRank(severity as Severity)),
     );
   sendJson(res, 200, list.map(pitfallSummary));
 }
@@ -59,7 +63,9 @@ export function showPitfall(ctx: ApiContext, id: string, res: ServerResponse): v
   const kb = ctx.kb();
   const p = kb.byId.get(id) ?? kb.byId.get(id.toLowerCase());
   if (!p) {
-    const near = kb.pitfalls.filter((x) => x.id.includes(id.toLowerCase()) || id.toLowerCase().includes(x.id)).map((x) => x.id);
+    const near = kb.pitfalls
+      .filter((x) => x.id.includes(id.toLowerCase()) || id.toLowerCase().includes(x.id))
+      .map((x) => x.id);
     throw new HttpError(404, `no pitfall with id '${id}'`, { near });
   }
   sendJson(res, 200, p);
@@ -70,7 +76,8 @@ export function searchApi(ctx: ApiContext, query: URLSearchParams, res: ServerRe
   const q = query.get("q")?.trim() ?? "";
   if (!q) throw new HttpError(400, "give the symptom as ?q=, e.g. ?q=exit+code+137");
   const limit = Number(query.get("limit") ?? "5");
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new HttpError(400, "limit takes a whole number from 1 to 100");
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    throw new HttpError(400, "limit takes a whole number from 1 to 100");
   const zone = query.get("zone")?.trim() || undefined;
   try {
     sendJson(res, 200, ctx.search(q, { ...(zone ? { zone } : {}), limit }));
@@ -92,7 +99,9 @@ export function findingsApi(ctx: ApiContext, query: URLSearchParams, res: Server
     targets: state.targets,
     total: state.findings.length,
     findings: shown.map(apiFinding),
-    errors: state.errors.filter((d) => d.severity === "error").map((d) => ({ file: d.file, line: d.line, message: d.message })),
+    errors: state.errors
+      .filter((d) => d.severity === "error")
+      .map((d) => ({ file: d.file, line: d.line, message: d.message })),
     incomplete: state.incomplete,
   });
 }
@@ -111,7 +120,10 @@ export async function explainApi(
   const context = query.get("context")?.trim() || undefined;
   const snapshot = context ? snapshots.find((s) => s.target.context === context) : snapshots[0];
   if (!snapshot) {
-    if (context) throw new HttpError(404, `no context '${context}' is served here`, { contexts: snapshots.map((s) => s.target.context) });
+    if (context)
+      throw new HttpError(404, `no context '${context}' is served here`, {
+        contexts: snapshots.map((s) => s.target.context),
+      });
     throw new HttpError(503, "no snapshot yet: the first scan has not finished", {}, { "Retry-After": "5" });
   }
   // `-` (or `_`) stands for no namespace: cluster-scoped kinds, or "wherever it is".
@@ -128,21 +140,34 @@ export async function explainApi(
     });
     sendJson(res, 200, { ...e, findings: e.findings.map(apiFinding) });
   } catch (error) {
-    if (error instanceof ObjectNotFoundError) throw new HttpError(404, error.message, { candidates: error.candidates });
+    if (error instanceof ObjectNotFoundError)
+      throw new HttpError(404, error.message, { candidates: error.candidates });
     throw error;
   }
 }
 
 /** `lint -o json` for the manifests in the body. */
-export async function lintApi(ctx: ApiContext, req: IncomingMessage, query: URLSearchParams, res: ServerResponse): Promise<void> {
+export async function lintApi(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  query: URLSearchParams,
+  res: ServerResponse,
+): Promise<void> {
   const text = await readBody(req, ctx.maxBodyBytes);
-  if (!text.trim()) throw new HttpError(400, "the body is empty: send the manifests (YAML or JSON) as the body");
+  if (!text.trim())
+    throw new HttpError(400, "the body is empty: send the manifests (YAML or JSON) as the body");
   const { lintText, ZoneError } = await import("../service/lint-text.js");
   const zone = query.get("zone")?.trim() || undefined;
   const file = query.get("file")?.trim() || undefined;
   try {
     const kb = ctx.kb();
-    const result = lintText({ text, kb, config: ctx.config, ...(zone ? { zone } : {}), ...(file ? { file } : {}) });
+    const result = lintText({
+      text,
+      kb,
+      config: ctx.config,
+      ...(zone ? { zone } : {}),
+      ...(file ? { file } : {}),
+    });
     const report = jsonReport({
       findings: result.findings,
       diagnostics: result.problems,
@@ -166,15 +191,26 @@ function stringList(value: unknown, name: string): string[] {
 /** JSON fields (as `kb add`'s flags) turned into an entry in the page format. */
 async function entryFromJson(body: unknown): Promise<string> {
   const o = body as Record<string, unknown> | null;
-  if (!o || typeof o !== "object" || Array.isArray(o)) throw new HttpError(400, "the body must be a JSON object");
+  if (!o || typeof o !== "object" || Array.isArray(o))
+    throw new HttpError(400, "the body must be a JSON object");
   if (typeof o.entry === "string") return o.entry;
-  const missing = ["title", "severity", "zone"].filter((k) => typeof o[k] !== "string" || !(o[k] as string).trim());
+  const missing = ["title", "severity", "zone"].filter(
+    (k) => typeof o[k] !== "string" || !(o[k] as string).trim(),
+  );
   if (missing.length)
-    throw new HttpError(400, `missing ${missing.join(", ")}: give the entry as {"entry": "<page text>"}, or as title, severity, zone, steps and addedFrom`);
+    throw new HttpError(
+      400,
+      `missing ${missing.join(", ")}: give the entry as {"entry": "<page text>"}, or as title, severity, zone, steps and addedFrom`,
+    );
   const addedFrom = stringList(o.addedFrom, "addedFrom");
-  if (!addedFrom.length) throw new HttpError(400, 'say where the pitfall was met: "addedFrom": "incident-id, what happened"');
+  if (!addedFrom.length)
+    throw new HttpError(400, 'say where the pitfall was met: "addedFrom": "incident-id, what happened"');
   const steps = Array.isArray(o.steps) ? o.steps : o.steps === undefined ? [] : undefined;
-  if (!steps) throw new HttpError(400, 'steps takes a list of {"kind": "IF|THEN|RUN|CHECK|FIX|ANTI_PATTERN|READ_ALSO", "text": "..."}');
+  if (!steps)
+    throw new HttpError(
+      400,
+      'steps takes a list of {"kind": "IF|THEN|RUN|CHECK|FIX|ANTI_PATTERN|READ_ALSO", "text": "..."}',
+    );
   const parsedSteps = steps.map((s, i) => {
     const step = s as { kind?: unknown; text?: unknown } | null;
     const kind = typeof step?.kind === "string" ? step.kind.toUpperCase() : "";
@@ -196,12 +232,17 @@ async function entryFromJson(body: unknown): Promise<string> {
 }
 
 /** Adds a pitfall to the page named at startup, as `kb add` does: validated, atomic, locked. */
-export async function addPitfallApi(ctx: ApiContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function addPitfallApi(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   requireToken(req, ctx.token);
   if (!ctx.page) throw new HttpError(409, "no page to add to: start serve with --page <file>");
   const body = await readBody(req, ctx.maxBodyBytes);
   const text = mediaType(req) === "application/json" ? await entryFromJson(parseJsonBody(body)) : body;
-  if (!text.trim()) throw new HttpError(400, "the body is empty: send the entry in the page format, or JSON fields");
+  if (!text.trim())
+    throw new HttpError(400, "the body is empty: send the entry in the page format, or JSON fields");
   const { addEntry, parseEntry, EntryError } = await import("../kb/add.js");
   try {
     const entry = parseEntry(text, "<request>");
@@ -211,7 +252,12 @@ export async function addPitfallApi(ctx: ApiContext, req: IncomingMessage, res: 
   } catch (error) {
     if (error instanceof EntryError)
       throw new HttpError(422, error.message, {
-        diagnostics: error.diagnostics.map((d) => ({ line: d.line, ...(d.column ? { column: d.column } : {}), code: d.code, message: d.message })),
+        diagnostics: error.diagnostics.map((d) => ({
+          line: d.line,
+          ...(d.column ? { column: d.column } : {}),
+          code: d.code,
+          message: d.message,
+        })),
       });
     throw error;
   }

@@ -23,13 +23,22 @@ import { dashboardPage, findingsSection, searchResults } from "./dashboard.js";
 import { EventHub } from "./events.js";
 import type { Feed } from "./feeds.js";
 import { filtersOf } from "./filters.js";
-import { HttpError, hasToken, hostAllowed, readBody, requireToken, send, sendError, sendJson } from "./http.js";
+import {
+  HttpError,
+  hasToken,
+  hostAllowed,
+  readBody,
+  requireToken,
+  send,
+  sendError,
+  sendJson,
+} from "./http.js";
 import { createMetrics } from "./metrics.js";
 
 export interface ServerOptions {
   /** Default 127.0.0.1. */
   host?: string;
-  /** Default 7878; 0 picks a free port. */
+  /** Default 8080; 0 picks a free port. */
   port?: number;
   kb: KnowledgeBase;
   /** Loads the pages again (after a pitfall is added); default: keep `kb`. */
@@ -60,7 +69,7 @@ export interface PitfallServer {
   close(): Promise<void>;
 }
 
-export const DEFAULT_PORT = 7878;
+export const DEFAULT_PORT = 8080;
 const DEFAULT_MAX_BODY = 1024 * 1024;
 
 export async function startServer(opts: ServerOptions): Promise<PitfallServer> {
@@ -79,7 +88,8 @@ export async function startServer(opts: ServerOptions): Promise<PitfallServer> {
       kb = await opts.loadKb();
       index = buildSearchIndex(kb.pitfalls);
     },
-    search: (q, o) => searchPitfalls(index, q, o).map((h) => ({ id: h.id, title: h.title, score: round(h.score) })),
+    search: (q, o) =>
+      searchPitfalls(index, q, o).map((h) => ({ id: h.id, title: h.title, score: round(h.score) })),
     config: opts.config,
     feed: opts.feed,
     ...(opts.token ? { token: opts.token } : {}),
@@ -113,20 +123,27 @@ export async function startServer(opts: ServerOptions): Promise<PitfallServer> {
     const deps = opts.mcp;
     if (!deps) throw new HttpError(404, "MCP is not served here");
     mcpHandlers ??= import("../mcp/http.js").then(({ mcpHttpHandler }) => {
+      // Tools over HTTP may not name files here; add_pitfall writes the server's page, and only for the token.
       const { page: _page, ...readOnly } = deps;
-      return { open: mcpHttpHandler({ ...readOnly, allowPaths: false }), writer: mcpHttpHandler({ ...deps, allowPaths: false }) };
+      const page = opts.page ?? deps.page;
+      return {
+        open: mcpHttpHandler({ ...readOnly, allowPaths: false }),
+        writer: mcpHttpHandler({ ...readOnly, ...(page ? { page } : {}), allowPaths: false }),
+      };
     });
     return mcpHandlers;
   };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!hostAllowed(req, host)) throw new HttpError(421, "this server answers only requests addressed to localhost");
+    if (!hostAllowed(req, host))
+      throw new HttpError(421, "this server answers only requests addressed to localhost");
     const url = new URL(req.url ?? "/", "http://localhost");
     const path = url.pathname;
     const method = req.method ?? "GET";
     const query = url.searchParams;
     const only = (...allowed: string[]) => {
-      if (!allowed.includes(method)) throw new HttpError(405, `${method} is not allowed here`, {}, { Allow: allowed.join(", ") });
+      if (!allowed.includes(method))
+        throw new HttpError(405, `${method} is not allowed here`, {}, { Allow: allowed.join(", ") });
     };
 
     if (path === "/") {
@@ -149,18 +166,31 @@ export async function startServer(opts: ServerOptions): Promise<PitfallServer> {
     if (path === "/partials/search") {
       only("GET");
       const q = query.get("q")?.trim() || undefined;
-      return send(res, 200, "text/html; charset=utf-8", searchResults(q, q ? ctx.search(q, { limit: 10 }) : undefined).value, {
-        "Cache-Control": "no-store",
-      });
+      return send(
+        res,
+        200,
+        "text/html; charset=utf-8",
+        searchResults(q, q ? ctx.search(q, { limit: 10 }) : undefined).value,
+        {
+          "Cache-Control": "no-store",
+        },
+      );
     }
-    if (path === "/app.js") return send(res, 200, "text/javascript; charset=utf-8", APP_JS, { "Cache-Control": "no-cache" });
-    if (path === "/app.css") return send(res, 200, "text/css; charset=utf-8", APP_CSS, { "Cache-Control": "no-cache" });
+    if (path === "/app.js")
+      return send(res, 200, "text/javascript; charset=utf-8", APP_JS, { "Cache-Control": "no-cache" });
+    if (path === "/app.css")
+      return send(res, 200, "text/css; charset=utf-8", APP_CSS, { "Cache-Control": "no-cache" });
     if (path === "/healthz") return send(res, 200, "text/plain; charset=utf-8", "ok\n");
     if (path === "/readyz") {
       const state = opts.feed.state();
       return state.ready
         ? send(res, 200, "text/plain; charset=utf-8", "ready\n")
-        : send(res, 503, "text/plain; charset=utf-8", `not ready: ${state.failure ?? "the first scan has not finished"}\n`);
+        : send(
+            res,
+            503,
+            "text/plain; charset=utf-8",
+            `not ready: ${state.failure ?? "the first scan has not finished"}\n`,
+          );
     }
     if (path === "/metrics") {
       only("GET");
@@ -207,7 +237,11 @@ export async function startServer(opts: ServerOptions): Promise<PitfallServer> {
     const explain = /^\/api\/explain\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(path);
     if (explain) {
       only("GET");
-      const [kind, namespace, name] = explain.slice(1).map((p) => decodeURIComponent(p!)) as [string, string, string];
+      const [kind, namespace, name] = explain.slice(1).map((p) => decodeURIComponent(p!)) as [
+        string,
+        string,
+        string,
+      ];
       return explainApi(ctx, { kind, namespace, name }, query, res);
     }
     if (path === "/api/lint") {

@@ -26,6 +26,7 @@ export const APP_JS = String.raw`(function () {
         var fresh = fragment(text);
         var current = document.getElementById("findings-list");
         if (!fresh || !current) return;
+        keepOpenState(current, fresh);
         current.replaceWith(fresh);
         if (count) count.textContent = fresh.getAttribute("data-count") || "0";
         if (status) status.textContent = "updated " + new Date().toLocaleTimeString();
@@ -33,6 +34,22 @@ export const APP_JS = String.raw`(function () {
       .catch(function () {
         if (status) status.textContent = "refresh failed; retrying on the next change";
       });
+  }
+
+  // What the reader opened or closed stays so when the list is replaced.
+  function keepOpenState(from, to) {
+    var state = {};
+    from.querySelectorAll("article[data-key]").forEach(function (card) {
+      card.querySelectorAll("details").forEach(function (d) {
+        state[card.getAttribute("data-key") + "\n" + d.className] = d.open;
+      });
+    });
+    to.querySelectorAll("article[data-key]").forEach(function (card) {
+      card.querySelectorAll("details").forEach(function (d) {
+        var k = card.getAttribute("data-key") + "\n" + d.className;
+        if (k in state) d.open = state[k];
+      });
+    });
   }
 
   var pending = null;

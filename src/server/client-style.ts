@@ -39,7 +39,7 @@ body {
 }
 a { color: var(--link); }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: 13px; }
-pre { background: var(--code); padding: 8px 10px; border-radius: 6px; margin: 4px 0 8px; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 18em; overflow: auto; }
+pre { background: var(--code); padding: 6px 10px; border-radius: 6px; margin: 2px 0 6px; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 12em; overflow: auto; }
 .muted { color: var(--muted); }
 .offscreen { position: fixed; left: -9999px; top: 0; }
 
@@ -48,8 +48,10 @@ header.top h1 { margin: 0; font-size: 20px; }
 header.top h1 a { color: inherit; text-decoration: none; }
 .target { margin: 0; overflow-wrap: anywhere; }
 .live-status { color: var(--muted); font-size: 13px; }
-body.live .live-status::before { content: "\25CF "; color: var(--ok); }
-body.offline .live-status::before { content: "\25CB "; color: var(--muted); }
+.summary { display: flex; flex-wrap: wrap; gap: 6px; margin: 4px 0 8px; }
+.summary .badge { text-decoration: none; font-size: 12px; padding: 2px 8px; }
+body.live .live-status::before { content: "\25CF\00A0"; color: var(--ok); }
+body.offline .live-status::before { content: "\25CB\00A0"; color: var(--muted); }
 
 main { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 20px; padding: 20px; max-width: 1500px; margin: 0 auto; }
 @media (max-width: 1000px) { main { grid-template-columns: minmax(0, 1fr); padding: 12px; gap: 12px; } }

@@ -5,7 +5,7 @@ import { type Pitfall, SEVERITIES } from "../kb/model.js";
 import type { Finding, RunbookStep } from "../rules/finding.js";
 import type { FeedState } from "./feeds.js";
 import { type FindingFilters, filterFindings, filterQuery } from "./filters.js";
-import { Html, html } from "./html.js";
+import { type Html, html } from "./html.js";
 
 export interface SearchHitView {
   id: string;
@@ -38,14 +38,31 @@ function stepsText(steps: readonly RunbookStep[]): string {
 function stepItem(s: { kind: string; text: string; unfilled?: string[] }): Html {
   const run = s.kind === "RUN";
   return html`<li class="step step-${s.kind.toLowerCase()}"><span class="step-kind">${s.kind}</span>${
-    run ? html`<code>${s.text}</code><button type="button" class="copy" data-copy="${s.text}">Copy</button>` : html`<span>${s.text}</span>`
+    run
+      ? html`<code>${s.text}</code><button type="button" class="copy" data-copy="${s.text}">Copy</button>`
+      : html`<span>${s.text}</span>`
   }${s.unfilled?.length ? html`<small class="unfilled">not filled: ${s.unfilled.join(", ")}</small>` : ""}</li>`;
 }
 
+/** Stable across refreshes, so the page can keep a card's open steps open. */
+function cardKey(f: Finding): string {
+  return [f.context, f.pitfall, f.rule, objectText(f), f.container, f.messageId]
+    .map((x) => x ?? "")
+    .join("|");
+}
+
 function findingCard(f: Finding, pitfall: Pitfall | undefined): Html {
-  const steps = f.runbook?.length ? f.runbook : (pitfall?.steps.map((s) => ({ kind: s.kind, text: s.text })) ?? []);
-  const where = [f.container ? `container ${f.container}` : "", f.context ? `context ${f.context}` : "", f.file ? `${f.file}:${f.line ?? 0}` : ""].filter(Boolean);
-  return html`<article class="finding ${severityClass(f.severity)}" data-pitfall="${f.pitfall}" data-object="${objectText(f)}">
+  const steps = f.runbook?.length
+    ? f.runbook
+    : (pitfall?.steps.map((s) => ({ kind: s.kind, text: s.text })) ?? []);
+  const where = [
+    f.container ? `container ${f.container}` : "",
+    f.context ? `context ${f.context}` : "",
+    f.file ? `${f.file}:${f.line ?? 0}` : "",
+  ].filter(Boolean);
+  // Steps start open only where it is most urgent; the evidence, which says why, is always shown.
+  const stepsOpen = f.severity === "CRITICAL";
+  return html`<article class="finding ${severityClass(f.severity)}" data-key="${cardKey(f)}" data-pitfall="${f.pitfall}" data-object="${objectText(f)}">
 <header><span class="badge ${severityClass(f.severity)}">${f.severity}</span> <a class="title" href="#p-${f.pitfall}">${pitfall?.title ?? f.pitfall}</a></header>
 <p class="object"><strong>${objectText(f)}</strong>${where.length ? html` <span class="muted">· ${where.join(" · ")}</span>` : ""}</p>
 <p class="message">${f.message}</p>
@@ -59,7 +76,7 @@ ${
 }
 ${
   steps.length
-    ? html`<details class="steps" open><summary>Steps <button type="button" class="copy copy-all" data-copy="${stepsText(steps)}">Copy all</button></summary><ol>${steps.map(stepItem)}</ol></details>`
+    ? html`<details class="steps"${stepsOpen ? html` open` : ""}><summary>Steps <span class="count">${steps.length}</span> <button type="button" class="copy copy-all" data-copy="${stepsText(steps)}">Copy all</button></summary><ol>${steps.map(stepItem)}</ol></details>`
     : ""
 }
 </article>`;
@@ -68,11 +85,23 @@ ${
 /** The findings, grouped by severity, then zone. Also served alone at /partials/findings for live refresh. */
 export function findingsSection(state: FeedState, kb: KnowledgeBase, filters: FindingFilters): Html {
   const shown = filterFindings(state.findings, filters);
+  const counts = SEVERITIES.map((severity) => ({
+    severity,
+    n: shown.filter((f) => f.severity === severity).length,
+  })).filter((c) => c.n > 0);
+  const summary = counts.length
+    ? html`<nav class="summary" aria-label="Findings by severity">${counts.map(
+        (c) =>
+          html`<a class="badge ${severityClass(c.severity)}" href="#sev-${c.severity.toLowerCase()}">${c.severity} ${c.n}</a>`,
+      )}</nav>`
+    : "";
   const groups = SEVERITIES.map((severity) => {
     const list = shown.filter((f) => f.severity === severity);
     if (!list.length) return "";
-    const zones = [...new Set(list.map((f) => f.zone ?? ""))].sort((a, b) => (a === "" ? 1 : b === "" ? -1 : a.localeCompare(b, "en", { numeric: true })));
-    return html`<section class="group ${severityClass(severity)}"><h3>${severity} <span class="count">${list.length}</span></h3>${zones.map(
+    const zones = [...new Set(list.map((f) => f.zone ?? ""))].sort((a, b) =>
+      a === "" ? 1 : b === "" ? -1 : a.localeCompare(b, "en", { numeric: true }),
+    );
+    return html`<section class="group ${severityClass(severity)}" id="sev-${severity.toLowerCase()}"><h3>${severity} <span class="count">${list.length}</span></h3>${zones.map(
       (zone) =>
         html`<h4 class="zone">${zone ? `Zone ${zone}` : "No zone"}</h4><div class="cards">${list
           .filter((f) => (f.zone ?? "") === zone)
@@ -89,7 +118,7 @@ export function findingsSection(state: FeedState, kb: KnowledgeBase, filters: Fi
         (i) => html`<li><strong>${i.resource}</strong>: ${i.reason}</li>`,
       )}</ul></details>`
     : "";
-  return html`<div id="findings-list" data-count="${shown.length}" data-total="${state.findings.length}" data-updated="${state.updatedAt ?? ""}">${status}${incomplete}${groups}</div>`;
+  return html`<div id="findings-list" data-count="${shown.length}" data-total="${state.findings.length}" data-updated="${state.updatedAt ?? ""}">${status}${summary}${incomplete}${groups}</div>`;
 }
 
 function pitfallItem(p: Pitfall): Html {
@@ -110,9 +139,11 @@ ${p.addedFrom.length ? html`<p class="muted">Added from: ${p.addedFrom.map((a) =
 /** Search results; also served alone at /partials/search. */
 export function searchResults(query: string | undefined, hits: readonly SearchHitView[] | undefined): Html {
   if (!query) return html`<ol id="search-results" class="hits"></ol>`;
-  if (!hits?.length) return html`<ol id="search-results" class="hits"><li class="muted">No pitfall matches “${query}”.</li></ol>`;
+  if (!hits?.length)
+    return html`<ol id="search-results" class="hits"><li class="muted">No pitfall matches “${query}”.</li></ol>`;
   return html`<ol id="search-results" class="hits">${hits.map(
-    (h) => html`<li><a href="#p-${h.id}" data-open="p-${h.id}">${h.title}</a> <small class="muted">${h.id} · ${h.score.toFixed(2)}</small></li>`,
+    (h) =>
+      html`<li><a href="#p-${h.id}" data-open="p-${h.id}">${h.title}</a> <small class="muted">${h.id} · ${h.score.toFixed(2)}</small></li>`,
   )}</ol>`;
 }
 
@@ -131,7 +162,8 @@ ${contexts.length > 1 ? html`<label>Context <select name="context">${option("", 
 
 function targetLine(state: FeedState): Html {
   const targets = state.targets.map(
-    (t) => `${t.context ?? t.name}${t.zone ? ` · zone ${t.zone}` : ""}${t.distribution ? ` (${t.distribution})` : ""}`,
+    (t) =>
+      `${t.context ?? t.name}${t.zone ? ` · zone ${t.zone}` : ""}${t.distribution ? ` (${t.distribution})` : ""}`,
   );
   const mode = state.mode === "watch" ? "live (watching)" : "scan";
   return html`<p class="target"><span>${targets.join(", ") || "no target yet"}</span> <span class="muted">· ${mode}</span> <span id="live-status" class="live-status" data-mode="${state.mode}">${state.updatedAt ? `updated ${state.updatedAt.replace("T", " ").replace(/\.\d+Z$/, "Z")}` : ""}</span></p>`;

@@ -67,7 +67,14 @@ export function scanFeed(opts: ScanFeedOptions): Feed {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
-  let state: FeedState = { mode: "scan", ready: false, findings: [], targets: [], incomplete: [], errors: [] };
+  let state: FeedState = {
+    mode: "scan",
+    ready: false,
+    findings: [],
+    targets: [],
+    incomplete: [],
+    errors: [],
+  };
   let snapshots: Snapshot[] = [];
 
   const runScan = (): Promise<void> => {
@@ -92,12 +99,23 @@ export function scanFeed(opts: ScanFeedOptions): Feed {
         };
         for (const i of report.incomplete) listener?.apiError(i.resource, statusOfReason(i.reason));
         if (changes.length) listener?.changes(changes);
-        listener?.scanned({ at, seconds: (performance.now() - started) / 1000, findings: report.findings.length, incomplete: report.incomplete.length });
+        listener?.scanned({
+          at,
+          seconds: (performance.now() - started) / 1000,
+          findings: report.findings.length,
+          incomplete: report.incomplete.length,
+        });
       } catch (error) {
         if (stopped) return;
         const failure = describeError(error);
         state = { ...state, failure, updatedAt: at };
-        listener?.scanned({ at, seconds: (performance.now() - started) / 1000, findings: state.findings.length, incomplete: state.incomplete.length, failure });
+        listener?.scanned({
+          at,
+          seconds: (performance.now() - started) / 1000,
+          findings: state.findings.length,
+          incomplete: state.incomplete.length,
+          failure,
+        });
       }
     })().finally(() => {
       running = undefined;
@@ -160,10 +178,21 @@ export function watchFeed(opts: WatchFeedOptions): Feed {
           ready = true;
           updatedAt = new Date().toISOString();
           const findings = watch.findings();
-          l.scanned({ at: updatedAt, seconds: (performance.now() - started) / 1000, findings: findings.length, incomplete: watch.incomplete().length });
+          l.scanned({
+            at: updatedAt,
+            seconds: (performance.now() - started) / 1000,
+            findings: findings.length,
+            incomplete: watch.incomplete().length,
+          });
         } catch (error) {
           failure = describeError(error);
-          l.scanned({ at: new Date().toISOString(), seconds: (performance.now() - started) / 1000, findings: 0, incomplete: 0, failure });
+          l.scanned({
+            at: new Date().toISOString(),
+            seconds: (performance.now() - started) / 1000,
+            findings: 0,
+            incomplete: 0,
+            failure,
+          });
         }
       })();
     },
@@ -183,7 +212,12 @@ export function watchFeed(opts: WatchFeedOptions): Feed {
       const started = performance.now();
       await watch.refresh();
       updatedAt = new Date().toISOString();
-      listener?.scanned({ at: updatedAt, seconds: (performance.now() - started) / 1000, findings: watch.findings().length, incomplete: watch.incomplete().length });
+      listener?.scanned({
+        at: updatedAt,
+        seconds: (performance.now() - started) / 1000,
+        findings: watch.findings().length,
+        incomplete: watch.incomplete().length,
+      });
     },
     async stop() {
       stopped = true;

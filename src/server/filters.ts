@@ -28,7 +28,11 @@ export function filtersOf(query: URLSearchParams, strict: boolean): FindingFilte
   const severity = text("severity")?.toUpperCase();
   if (severity) {
     if ((SEVERITIES as readonly string[]).includes(severity)) out.severity = severity as Severity;
-    else if (strict) throw new HttpError(400, `unknown severity '${query.get("severity")}': use one of ${SEVERITIES.join(", ")}`);
+    else if (strict)
+      throw new HttpError(
+        400,
+        `unknown severity '${query.get("severity")}': use one of ${SEVERITIES.join(", ")}`,
+      );
   }
   return out;
 }

@@ -48,7 +48,12 @@ export function send(
   res.end(body);
 }
 
-export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
   send(res, status, "application/json; charset=utf-8", `${JSON.stringify(value, null, 2)}\n`, {
     "Cache-Control": "no-store",
     ...headers,
@@ -103,11 +108,18 @@ function digest(s: string): Buffer {
 export function requireToken(req: IncomingMessage, token: string | undefined): void {
   const challenge = { "WWW-Authenticate": 'Bearer realm="pitfall"' };
   if (!token)
-    throw new HttpError(401, "writes are turned off: start serve with --token-file or PITFALL_TOKEN to allow them", {}, challenge);
+    throw new HttpError(
+      401,
+      "writes are turned off: start serve with --token-file or PITFALL_TOKEN to allow them",
+      {},
+      challenge,
+    );
   const header = req.headers.authorization ?? "";
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw new HttpError(401, "this needs a bearer token: Authorization: Bearer <token>", {}, challenge);
-  if (!timingSafeEqual(digest(match[1]!), digest(token))) throw new HttpError(403, "the bearer token is not the right one");
+  if (!match)
+    throw new HttpError(401, "this needs a bearer token: Authorization: Bearer <token>", {}, challenge);
+  if (!timingSafeEqual(digest(match[1]!), digest(token)))
+    throw new HttpError(403, "the bearer token is not the right one");
 }
 
 /** Whether the request carries the right token (for answers that differ, not for refusing). */

@@ -55,7 +55,11 @@ export async function createMetrics(opts: MetricsOptions = {}): Promise<ServerMe
   if (opts.processMetrics !== false) {
     prom.collectDefaultMetrics({ register: registry, prefix: "pitfall_" });
     // Gauges named `_total` (handles, requests, resources): promtool rejects them, and the per-type gauges stay.
-    for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"])
+    for (const name of [
+      "nodejs_active_handles_total",
+      "nodejs_active_requests_total",
+      "nodejs_active_resources_total",
+    ])
       registry.removeSingleMetric(`pitfall_${name}`);
   }
 
@@ -63,7 +67,12 @@ export async function createMetrics(opts: MetricsOptions = {}): Promise<ServerMe
     setFindings(list) {
       findings.reset();
       for (const f of list)
-        findings.inc({ pitfall: f.pitfall, severity: f.severity, zone: f.zone ?? "", namespace: f.object.namespace ?? "" });
+        findings.inc({
+          pitfall: f.pitfall,
+          severity: f.severity,
+          zone: f.zone ?? "",
+          namespace: f.object.namespace ?? "",
+        });
     },
     setIncomplete(list) {
       incomplete.reset();

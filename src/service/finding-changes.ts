@@ -9,7 +9,16 @@ export interface FindingChange {
 /** Identity of a finding across evaluations: context, pitfall, rule, object, container, message id. */
 export function findingKey(f: Finding): string {
   const o = f.object;
-  return [f.context ?? "", f.pitfall, f.rule, o.kind, o.namespace ?? "", o.name, f.container ?? "", f.messageId].join("\u0000");
+  return [
+    f.context ?? "",
+    f.pitfall,
+    f.rule,
+    o.kind,
+    o.namespace ?? "",
+    o.name,
+    f.container ?? "",
+    f.messageId,
+  ].join("\u0000");
 }
 
 /** The key of the object a finding is about, within its context. */

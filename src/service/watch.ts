@@ -1,7 +1,9 @@
-// Findings kept current while a cluster changes. Whole-snapshot evaluation costs seconds on a few thousand pods
-// (DETECT lines and the sweeps over all pods dominate), so each change re-runs the per-object checks only on the
-// changed object and the objects whose checks read it, with the whole cache as the lookup. Rules that need the
-// whole snapshot (`checkAll`) run as a sweep, spaced by their own cost; everything is re-run at each resync.
+// Findings kept current while a cluster changes. Each change re-runs the per-object checks only on the changed
+// object and the objects whose checks read it, with the whole cache as the lookup; rules that need the whole
+// snapshot (`checkAll`) run as a sweep, spaced by their own cost; everything is re-run at each resync.
+// Measured (bench/watch.mjs): evaluating everything takes 0.19 s at 3,000 pods and 0.74 s at 20,000, a changed
+// pod 13 ms and 120 ms; re-evaluating everything on every (debounced) change would spend most of a busy cluster's
+// events on work whose answer did not change, and miss "within a second" at 20,000 pods.
 import type { Config } from "../config/model.js";
 import { runEngine } from "../engine/run.js";
 import type { Snapshot, SourcedObject, Target } from "../engine/types.js";
@@ -16,11 +18,17 @@ import type { Rule } from "../rules/types.js";
 import { currentLogContainers, previousLogContainers } from "../sources/live.js";
 import { mapLimit } from "../sources/paging.js";
 import type { ClusterWatch, WatchClusterOptions, WatchEvent } from "../sources/watch.js";
-import { type FindingChange, FindingSet, findingKey, findingObjectKey, objectKey } from "./finding-changes.js";
+import {
+  type FindingChange,
+  FindingSet,
+  findingKey,
+  findingObjectKey,
+  objectKey,
+} from "./finding-changes.js";
 import { analyse, type LiveSource, type TargetSummary } from "./scan.js";
 
 export interface WatchTuning {
-  /** Changes arriving within this window are evaluated together. Default 20 ms. */
+  /** Changes arriving within this window are evaluated together (longer when one evaluation takes longer). Default 20 ms. */
   debounceMs: number;
   /** Shortest gap between two sweeps of the whole-snapshot rules. Default 2 s. */
   sweepMinMs: number;
@@ -110,9 +118,9 @@ function keyOfObject(o: KubeObject): string {
 
 function addTo(index: Map<string, Set<string>>, at: string | undefined, key: string): void {
   if (!at) return;
-  let set = index.get(at);
-  if (!set) index.set(at, (set = new Set()));
-  set.add(key);
+  const set = index.get(at);
+  if (set) set.add(key);
+  else index.set(at, new Set([key]));
 }
 
 function removeFrom(index: Map<string, Set<string>>, at: string | undefined, key: string): void {
@@ -180,6 +188,8 @@ export function watchFindings(cluster: ClusterWatch, opts: EvaluatorOptions): Fi
   let sweepDirty = false;
   let lastSweepEnd = 0;
   let lastSweepMs = 0;
+  let lastObjectsMs = 0;
+  let lastObjectsEnd = 0;
   let flushTimer: NodeJS.Timeout | undefined;
   let sweepTimer: NodeJS.Timeout | undefined;
   let resyncTimer: NodeJS.Timeout | undefined;
@@ -238,13 +248,16 @@ export function watchFindings(cluster: ClusterWatch, opts: EvaluatorOptions): Fi
     const out = new Set<string>([keyOfObject(o)]);
     const kind = o.kind;
     if (kind === "Event") {
-      const inv = asRecord((o as { involvedObject?: unknown }).involvedObject) ?? asRecord((o as { regarding?: unknown }).regarding);
+      const inv =
+        asRecord((o as { involvedObject?: unknown }).involvedObject) ??
+        asRecord((o as { regarding?: unknown }).regarding);
       if (inv) {
         const k = objectKey(String(inv.kind ?? ""), asString(inv.namespace), String(inv.name ?? ""));
         out.add(entries.has(k) ? k : objectKey(String(inv.kind ?? ""), undefined, String(inv.name ?? "")));
       }
     } else if (kind === "Pod") {
-      for (const n of [nodeNameOf(o), before && nodeNameOf(before)]) if (n) out.add(objectKey("Node", undefined, n));
+      for (const n of [nodeNameOf(o), before && nodeNameOf(before)])
+        if (n) out.add(objectKey("Node", undefined, n));
     } else if (kind === "Node") {
       for (const p of podsByNode.get(String(o.metadata?.name ?? "")) ?? []) out.add(p);
     } else if (kind === "Service" || kind === "Endpoints" || kind === "EndpointSlice") {
@@ -264,7 +277,8 @@ export function watchFindings(cluster: ClusterWatch, opts: EvaluatorOptions): Fi
     const name = String(pod.metadata?.name ?? "");
     for (const container of previousLogContainers(pod)) {
       const key = `${namespace}/${name}/${container}`;
-      if (previousLogs.has(key) && before && restartsOf(before, container) === restartsOf(pod, container)) continue;
+      if (previousLogs.has(key) && before && restartsOf(before, container) === restartsOf(pod, container))
+        continue;
       const p: Promise<void> = cluster
         .readLog(namespace, name, container, true)
         .then((text) => {
@@ -277,7 +291,8 @@ export function watchFindings(cluster: ClusterWatch, opts: EvaluatorOptions): Fi
 
   function forgetLogs(pod: KubeObject): void {
     const prefix = `${pod.metadata?.namespace ?? ""}/${pod.metadata?.name ?? ""}/`;
-    for (const map of [previousLogs, currentLogs]) for (const k of map.keys()) if (k.startsWith(prefix)) map.delete(k);
+    for (const map of [previousLogs, currentLogs])
+      for (const k of map.keys()) if (k.startsWith(prefix)) map.delete(k);
   }
 
   function onEvents(events: WatchEvent[]): void {
@@ -303,13 +318,22 @@ export function watchFindings(cluster: ClusterWatch, opts: EvaluatorOptions): Fi
       sweepDirty = true;
       if (o.kind === "Pod" && ev.type !== "DELETED") readPreviousLogs(o, before);
     }
-    if (ready && dirty.size && !flushTimer) flushTimer = setTimeout(flush, tuning.debounceMs);
+    if (ready && dirty.size && !flushTimer) flushTimer = setTimeout(flush, flushDelay());
+  }
+
+  /**
+   * After a quiet spell, a change waits only the debounce; under a stream of changes the next evaluation waits
+   * as long as the last one took, so evaluating keeps to about half the time and batches grow instead.
+   */
+  function flushDelay(): number {
+    return Math.max(tuning.debounceMs, lastObjectsMs - (Date.now() - lastObjectsEnd));
   }
 
   function flush(): void {
     flushTimer = undefined;
     void enqueue(async () => {
-      if (pendingLogs.size) await Promise.race([Promise.allSettled([...pendingLogs]), delay(tuning.logWaitMs)]);
+      if (pendingLogs.size)
+        await Promise.race([Promise.allSettled([...pendingLogs]), delay(tuning.logWaitMs)]);
       const keys = new Set(dirty);
       dirty.clear();
       if (keys.size) evaluateObjects(keys);
@@ -365,7 +389,8 @@ export function watchFindings(cluster: ClusterWatch, opts: EvaluatorOptions): Fi
     const candidates = new Map<string, Finding>();
     for (const k of objectKeys)
       for (const f of objectFindings.get(k) ?? [])
-        if (!(f.rule === "detect" && sweepPairs.has(`${f.pitfall}\u0000${k}`))) candidates.set(findingKey(f), f);
+        if (!(f.rule === "detect" && sweepPairs.has(`${f.pitfall}\u0000${k}`)))
+          candidates.set(findingKey(f), f);
     const changes = published.update(touched, (key) => candidates.get(key) ?? sweepFindings.get(key));
     if (changes.length) opts.onChanges?.(changes);
   }
@@ -400,14 +425,27 @@ export function watchFindings(cluster: ClusterWatch, opts: EvaluatorOptions): Fi
       for (const f of fresh ?? []) touched.add(findingKey(f));
     }
     publish(touched, objectKeys);
-    opts.onEvaluated?.({ context: cluster.context, kind: keys === "all" ? "full" : "objects", subjects, ms: performance.now() - started });
+    if (keys !== "all") {
+      lastObjectsMs = performance.now() - started;
+      lastObjectsEnd = Date.now();
+    }
+    opts.onEvaluated?.({
+      context: cluster.context,
+      kind: keys === "all" ? "full" : "objects",
+      subjects,
+      ms: performance.now() - started,
+    });
   }
 
   function sweep(): void {
     const started = performance.now();
     const now = clock();
     const objects = [...entries.values()].map((e) => e.context);
-    const result = runEngine(snapshotOf(objects, now), { ...engineOptions(now), rules: rules.sweep, detect: false });
+    const result = runEngine(snapshotOf(objects, now), {
+      ...engineOptions(now),
+      rules: rules.sweep,
+      detect: false,
+    });
     stamp(result.findings);
     const fresh = new Map<string, Finding>();
     for (const f of result.findings) fresh.set(findingKey(f), f);
@@ -425,7 +463,12 @@ export function watchFindings(cluster: ClusterWatch, opts: EvaluatorOptions): Fi
     publish(touched, objectKeys);
     lastSweepMs = performance.now() - started;
     lastSweepEnd = Date.now();
-    opts.onEvaluated?.({ context: cluster.context, kind: "sweep", subjects: objects.length, ms: lastSweepMs });
+    opts.onEvaluated?.({
+      context: cluster.context,
+      kind: "sweep",
+      subjects: objects.length,
+      ms: lastSweepMs,
+    });
   }
 
   function full(): void {
@@ -446,13 +489,15 @@ export function watchFindings(cluster: ClusterWatch, opts: EvaluatorOptions): Fi
         .filter((c) => c.containers.length > 0)
         .sort((a, b) => restartsOf(b.pod) - restartsOf(a.pod))
         .slice(0, tuning.maxLogPods);
-      for (const c of chosen) for (const container of c.containers) requests.push({ pod: c.pod, container, previous });
+      for (const c of chosen)
+        for (const container of c.containers) requests.push({ pod: c.pod, container, previous });
     }
     await mapLimit(requests, 4, async (r) => {
       const namespace = r.pod.metadata?.namespace ?? "";
       const name = String(r.pod.metadata?.name ?? "");
       const text = await cluster.readLog(namespace, name, r.container, r.previous);
-      if (text !== undefined) (r.previous ? previousLogs : currentLogs).set(`${namespace}/${name}/${r.container}`, text);
+      if (text !== undefined)
+        (r.previous ? previousLogs : currentLogs).set(`${namespace}/${name}/${r.container}`, text);
     });
   }
 
@@ -460,7 +505,12 @@ export function watchFindings(cluster: ClusterWatch, opts: EvaluatorOptions): Fi
     const nodes = [...entries.values()].filter((e) => e.object.kind === "Node").map((e) => e.object);
     const detected = distributionOf(nodes);
     const base: Snapshot = {
-      target: { kind: "cluster", name: cluster.context, context: cluster.context, ...(detected ? { distribution: detected } : {}) },
+      target: {
+        kind: "cluster",
+        name: cluster.context,
+        context: cluster.context,
+        ...(detected ? { distribution: detected } : {}),
+      },
       objects: [],
       diagnostics: [],
       incomplete: [],
@@ -485,7 +535,7 @@ export function watchFindings(cluster: ClusterWatch, opts: EvaluatorOptions): Fi
     await readStartLogs();
     await enqueue(full);
     ready = true;
-    if (dirty.size && !flushTimer) flushTimer = setTimeout(flush, tuning.debounceMs);
+    if (dirty.size && !flushTimer) flushTimer = setTimeout(flush, flushDelay());
     if (tuning.resyncMs > 0) {
       resyncTimer = setInterval(() => void enqueue(full), tuning.resyncMs);
       resyncTimer.unref?.();
@@ -526,7 +576,10 @@ export interface WatchRequest {
   distribution?: Distribution;
   tuning?: Partial<WatchTuning>;
   /** Settings of the list+watch loops (back-off, delay, watch timeout), for all contexts. */
-  cluster?: Pick<WatchClusterOptions, "backoff" | "sleep" | "watchTimeoutSeconds" | "pageSize" | "requestTimeoutMs">;
+  cluster?: Pick<
+    WatchClusterOptions,
+    "backoff" | "sleep" | "watchTimeoutSeconds" | "pageSize" | "requestTimeoutMs"
+  >;
   onChanges?: (changes: FindingChange[]) => void;
   onEvaluated?: (e: Evaluation) => void;
   /** A list or watch failed and restarts after `delayMs`. */
@@ -557,10 +610,19 @@ export async function startWatch(req: WatchRequest): Promise<RunningWatch> {
     ...(live.kubeconfig ? { kubeconfig: live.kubeconfig } : {}),
     ...(live.kubeconfigEnv ? { kubeconfigEnv: live.kubeconfigEnv } : {}),
     ...(live.home ? { home: live.home } : {}),
+    ...(live.serviceHost ? { serviceHost: live.serviceHost } : {}),
+    ...(live.servicePort ? { servicePort: live.servicePort } : {}),
     cwd: live.cwd ?? req.cwd,
   };
-  const first = await loadKubeConfig({ ...kcOpts, ...(live.contexts[0] ? { context: live.contexts[0] } : {}) });
-  const names = live.allContexts ? contextsOf(first).map((c) => c.name) : live.contexts.length ? live.contexts : [first.getCurrentContext()];
+  const first = await loadKubeConfig({
+    ...kcOpts,
+    ...(live.contexts[0] ? { context: live.contexts[0] } : {}),
+  });
+  const names = live.allContexts
+    ? contextsOf(first).map((c) => c.name)
+    : live.contexts.length
+      ? live.contexts
+      : [first.getCurrentContext()];
   const prefix = (context: string, m: string) => (names.length > 1 ? `${context}: ${m}` : m);
   const contexts: FindingsWatch[] = [];
   try {
@@ -598,7 +660,13 @@ export async function startWatch(req: WatchRequest): Promise<RunningWatch> {
     snapshots: () => contexts.map((c) => c.snapshot()),
     targets: () => contexts.map((c) => c.target()).filter((t): t is TargetSummary => t !== undefined),
     incomplete: () =>
-      contexts.flatMap((c) => c.incomplete().map((i) => (contexts.length > 1 ? { resource: i.resource, reason: `${c.context}: ${i.reason}` } : i))),
+      contexts.flatMap((c) =>
+        c
+          .incomplete()
+          .map((i) =>
+            contexts.length > 1 ? { resource: i.resource, reason: `${c.context}: ${i.reason}` } : i,
+          ),
+      ),
     refresh: async () => {
       await Promise.all(contexts.map((c) => c.refresh()));
     },

@@ -73,7 +73,13 @@ export interface ClusterWatch {
   stop(): Promise<void>;
 }
 
-const DEFAULTS = { pageSize: 500, watchTimeoutSeconds: 300, requestTimeoutMs: 30_000, baseMs: 500, maxMs: 30_000 };
+const DEFAULTS = {
+  pageSize: 500,
+  watchTimeoutSeconds: 300,
+  requestTimeoutMs: 30_000,
+  baseMs: 500,
+  maxMs: 30_000,
+};
 const LOG_TAIL_LINES = 50;
 const LOG_LIMIT_BYTES = 1024 * 1024;
 /** A stream silent this much longer than its server-side timeout is taken as a half-open connection. */
@@ -122,7 +128,10 @@ export async function watchCluster(opts: WatchClusterOptions): Promise<ClusterWa
   if (opts.context && opts.context !== kc.getCurrentContext()) {
     if (!kc.getContextObject(opts.context)) {
       const names = contextsOf(kc).map((c) => c.name);
-      throw new KubeConfigError(`context "${opts.context}" is not in the kubeconfig; available: ${names.join(", ")}`, names);
+      throw new KubeConfigError(
+        `context "${opts.context}" is not in the kubeconfig; available: ${names.join(", ")}`,
+        names,
+      );
     }
     kc.setCurrentContext(opts.context);
   }
@@ -132,7 +141,10 @@ export async function watchCluster(opts: WatchClusterOptions): Promise<ClusterWa
   // Every open watch, list and back-off listens on it: one per resource and a few more, by design.
   setMaxListeners(100, stopper.signal);
   const sleep = opts.sleep ?? defaultSleep;
-  const backoff: BackoffOptions = { baseMs: opts.backoff?.baseMs ?? DEFAULTS.baseMs, maxMs: opts.backoff?.maxMs ?? DEFAULTS.maxMs };
+  const backoff: BackoffOptions = {
+    baseMs: opts.backoff?.baseMs ?? DEFAULTS.baseMs,
+    maxMs: opts.backoff?.maxMs ?? DEFAULTS.maxMs,
+  };
   const requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
   const progress = opts.onProgress ?? (() => {});
   const listeners = new Set<(events: WatchEvent[]) => void>();
@@ -145,7 +157,9 @@ export async function watchCluster(opts: WatchClusterOptions): Promise<ClusterWa
     for (const l of [...listeners]) l(events);
   };
 
-  const resources = opts.resources ? [...opts.resources] : await defaultResources(api, stopper.signal, requestTimeoutMs, failing);
+  const resources = opts.resources
+    ? [...opts.resources]
+    : await defaultResources(api, stopper.signal, requestTimeoutMs, failing);
   const loops = resources.map((r) => {
     order.push(r.plural);
     const cache = new Map<string, KubeObject>();
@@ -197,7 +211,12 @@ export async function watchCluster(opts: WatchClusterOptions): Promise<ClusterWa
       const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`;
       try {
         return await api.getText(path, {
-          query: { container, tailLines: LOG_TAIL_LINES, limitBytes: LOG_LIMIT_BYTES, ...(previous ? { previous: true } : {}) },
+          query: {
+            container,
+            tailLines: LOG_TAIL_LINES,
+            limitBytes: LOG_LIMIT_BYTES,
+            ...(previous ? { previous: true } : {}),
+          },
           signal: stopper.signal,
           timeoutMs: requestTimeoutMs,
         });
@@ -225,12 +244,25 @@ async function defaultResources(
     const group = asRecord(await api.getJson(`/apis/${EXTERNAL_SECRETS_GROUP}`, { signal, timeoutMs }));
     const served = asList(group?.versions).map((v) => asString(asRecord(v)?.version));
     const version = ["v1", "v1beta1"].find((v) => served.includes(v));
-    if (version) out.push({ group: EXTERNAL_SECRETS_GROUP, version, plural: "externalsecrets", kind: "ExternalSecret", namespaced: true });
-    else failing.set("externalsecrets", `CRD version not supported: ${EXTERNAL_SECRETS_GROUP} serves ${served.join(", ") || "no versions"}`);
+    if (version)
+      out.push({
+        group: EXTERNAL_SECRETS_GROUP,
+        version,
+        plural: "externalsecrets",
+        kind: "ExternalSecret",
+        namespaced: true,
+      });
+    else
+      failing.set(
+        "externalsecrets",
+        `CRD version not supported: ${EXTERNAL_SECRETS_GROUP} serves ${served.join(", ") || "no versions"}`,
+      );
   } catch (error) {
     failing.set(
       "externalsecrets",
-      statusOf(error) === 404 ? `CRD not installed: the API server does not serve ${EXTERNAL_SECRETS_GROUP}` : describeError(error),
+      statusOf(error) === 404
+        ? `CRD not installed: the API server does not serve ${EXTERNAL_SECRETS_GROUP}`
+        : describeError(error),
     );
   }
   return out;
@@ -248,7 +280,10 @@ async function readOneNamespace(
 ): Promise<void> {
   const r = LIVE_RESOURCES.find((x) => x.plural === "namespaces")!;
   try {
-    const o = withKind(r, await api.getJson(`/api/v1/namespaces/${encodeURIComponent(namespace)}`, { timeoutMs }));
+    const o = withKind(
+      r,
+      await api.getJson(`/api/v1/namespaces/${encodeURIComponent(namespace)}`, { timeoutMs }),
+    );
     cache.set(keyOf(o), o);
     emit([{ type: "ADDED", resource: r.plural, object: o }]);
   } catch (error) {
@@ -300,20 +335,27 @@ async function runResource(l: ResourceLoop): Promise<void> {
       const seen = await watchOnce(l, rv, (next) => {
         rv = next;
         failures = 0;
+        l.failing.delete(r.plural);
       });
       if (seen) failures = 0;
     } catch (error) {
       if (l.signal.aborted) break;
-      if (error instanceof ExpiredError || isExpired(error)) {
+      // A list that keeps expiring (it changes faster than it pages) backs off like any other failure.
+      if ((error instanceof ExpiredError || isExpired(error)) && rv !== undefined) {
         // The history no longer reaches back to our resourceVersion: only a fresh list is whole again.
-        l.onRelist?.(r.plural, `410 Gone: ${error instanceof Error ? error.message : "resourceVersion too old"}`);
+        l.onRelist?.(
+          r.plural,
+          `410 Gone: ${error instanceof Error ? error.message : "resourceVersion too old"}`,
+        );
         l.progress(`${r.plural}: resourceVersion ${rv} expired, listing again`);
         rv = undefined;
         continue;
       }
       failures++;
       const delay = backoffDelay(failures, l.backoff);
-      if (rv === undefined) l.failing.set(r.plural, describeError(error));
+      // Objects may be stale: the list failed, or the server refuses the watch (RBAC without `watch`, say).
+      if (rv === undefined || (error instanceof KubeApiError && error.kind === "http"))
+        l.failing.set(r.plural, describeError(error));
       if (first) {
         // A resource that cannot be listed (RBAC, a slow server) is incomplete; the others need not wait for it.
         l.markSynced();
@@ -342,7 +384,11 @@ async function relist(l: ResourceLoop): Promise<string> {
       const metadata = asRecord(body?.metadata);
       const continueToken = asString(metadata?.continue);
       const resourceVersion = asString(metadata?.resourceVersion);
-      return { items: asList(body?.items), ...(continueToken ? { continueToken } : {}), ...(resourceVersion ? { resourceVersion } : {}) };
+      return {
+        items: asList(body?.items),
+        ...(continueToken ? { continueToken } : {}),
+        ...(resourceVersion ? { resourceVersion } : {}),
+      };
     },
     { relists: 2 },
   );
@@ -357,7 +403,8 @@ async function relist(l: ResourceLoop): Promise<string> {
     else if (old.metadata?.resourceVersion !== o.metadata?.resourceVersion)
       events.push({ type: "MODIFIED", resource: r.plural, object: o, previous: old });
   }
-  for (const [key, old] of l.cache) if (!fresh.has(key)) events.push({ type: "DELETED", resource: r.plural, object: old, previous: old });
+  for (const [key, old] of l.cache)
+    if (!fresh.has(key)) events.push({ type: "DELETED", resource: r.plural, object: old, previous: old });
   l.cache.clear();
   for (const [key, o] of fresh) l.cache.set(key, o);
   l.progress(`${r.plural}: ${fresh.size} listed`);
@@ -447,8 +494,16 @@ async function streamLines(
     let idle = setTimeout(() => req.destroy(new Error(`no data for ${idleMs} ms`)), idleMs);
     l.signal.addEventListener("abort", abort, { once: true });
     req.on("error", (e: NodeJS.ErrnoException) => {
-      const broken = e.code === undefined || ["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"].includes(e.code);
-      finish(new KubeApiError(broken ? "network" : "connect", 0, `${broken ? "connection lost" : `cannot connect to ${url.host}`}: ${e.message}`));
+      const broken =
+        e.code === undefined ||
+        ["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"].includes(e.code);
+      finish(
+        new KubeApiError(
+          broken ? "network" : "connect",
+          0,
+          `${broken ? "connection lost" : `cannot connect to ${url.host}`}: ${e.message}`,
+        ),
+      );
     });
     req.on("response", (res: IncomingMessage) => {
       const code = res.statusCode ?? 0;
@@ -497,7 +552,8 @@ async function streamLines(
       res.on("end", () => {
         ended = true;
         // A stream that ends mid-line was cut, not closed by the server's timeout.
-        if (buffered.trim()) finish(new KubeApiError("network", 0, "connection lost: the watch stream ended mid-event"));
+        if (buffered.trim())
+          finish(new KubeApiError("network", 0, "connection lost: the watch stream ended mid-event"));
         else finish();
       });
       res.on("error", (e) => finish(new KubeApiError("network", 0, `connection lost: ${e.message}`)));

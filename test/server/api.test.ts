@@ -28,10 +28,17 @@ async function get(path: string, init: RequestInit = {}) {
   } catch {
     json = undefined;
   }
+  // biome-ignore lint/suspicious/noExplicitAny: the tests read many JSON shapes; each assertion says what it expects.
   return { status: r.status, headers: r.headers, text, json: json as any };
 }
 
-const key = (f: { pitfall: string; rule: string; severity: string; object: { kind: string; namespace?: string; name: string }; container?: string }) =>
+const key = (f: {
+  pitfall: string;
+  rule: string;
+  severity: string;
+  object: { kind: string; namespace?: string; name: string };
+  container?: string;
+}) =>
   `${f.severity} ${f.pitfall} ${f.rule} ${f.object.kind} ${f.object.namespace ?? ""}/${f.object.name} ${f.container ?? ""}`;
 
 describe("serve: the basics", () => {
@@ -43,7 +50,9 @@ describe("serve: the basics", () => {
   it("sends the security headers with pages, JSON and errors", async () => {
     for (const path of ["/", "/api/findings", "/api/nothing-here", "/app.js"]) {
       const r = await get(path);
-      expect(r.headers.get("content-security-policy")).toContain("default-src 'self'; script-src 'self'; style-src 'self'");
+      expect(r.headers.get("content-security-policy")).toContain(
+        "default-src 'self'; script-src 'self'; style-src 'self'",
+      );
       expect(r.headers.get("content-security-policy")).toContain("frame-ancestors 'none'; base-uri 'none'");
       expect(r.headers.get("x-content-type-options")).toBe("nosniff");
       expect(r.headers.get("referrer-policy")).toBe("no-referrer");
@@ -126,7 +135,10 @@ describe("serve: findings", () => {
   });
 
   it("filters by severity (at or above), namespace, zone and context", async () => {
-    const all = (await get("/api/findings")).json.findings as { severity: string; object: { namespace?: string } }[];
+    const all = (await get("/api/findings")).json.findings as {
+      severity: string;
+      object: { namespace?: string };
+    }[];
     const high = (await get("/api/findings?severity=high")).json.findings as typeof all;
     expect(high.length).toBeGreaterThan(0);
     expect(high.length).toBeLessThan(all.length);
@@ -144,7 +156,11 @@ describe("serve: findings", () => {
   it("explains one object: its story and its findings", async () => {
     const r = await get("/api/explain/pod/ge-agents/ge-ingest-6f7d8b9c5d-nf4kc");
     expect(r.status).toBe(200);
-    expect(r.json.object).toMatchObject({ kind: "Pod", namespace: "ge-agents", name: "ge-ingest-6f7d8b9c5d-nf4kc" });
+    expect(r.json.object).toMatchObject({
+      kind: "Pod",
+      namespace: "ge-agents",
+      name: "ge-ingest-6f7d8b9c5d-nf4kc",
+    });
     expect(r.json.owners.map((o: { kind: string }) => o.kind)).toEqual(["ReplicaSet", "Deployment"]);
     expect(r.json.findings.some((f: { pitfall: string }) => f.pitfall === "crashloopbackoff")).toBe(true);
     expect(r.json.logs.length).toBeGreaterThan(0);
@@ -176,13 +192,25 @@ spec:
 
 describe("serve: lint", () => {
   it("lints manifests in the body as lint -o json does", async () => {
-    const r = await get("/api/lint?zone=1", { method: "POST", body: HOST_NETWORK, headers: { "Content-Type": "application/yaml" } });
+    const r = await get("/api/lint?zone=1", {
+      method: "POST",
+      body: HOST_NETWORK,
+      headers: { "Content-Type": "application/yaml" },
+    });
     expect(r.status).toBe(200);
-    const cli = await runCli(["lint", "-", "--zone", "1", "--kb", t.page, "-o", "json"], { stdin: HOST_NETWORK });
+    const cli = await runCli(["lint", "-", "--zone", "1", "--kb", t.page, "-o", "json"], {
+      stdin: HOST_NETWORK,
+    });
     const expected = JSON.parse(cli.out);
-    const norm = (report: { findings: { file?: string }[] }) => report.findings.map((f) => ({ ...f, file: "x" }));
+    const norm = (report: { findings: { file?: string }[] }) =>
+      report.findings.map((f) => ({ ...f, file: "x" }));
     expect(norm(r.json)).toEqual(norm(expected));
-    expect(r.json.findings.some((f: { pitfall: string; line: number }) => f.pitfall === "hostnetwork-causes-port-conflicts" && f.line === 9)).toBe(true);
+    expect(
+      r.json.findings.some(
+        (f: { pitfall: string; line: number }) =>
+          f.pitfall === "hostnetwork-causes-port-conflicts" && f.line === 9,
+      ),
+    ).toBe(true);
     expect(Object.keys(r.json)).toEqual(Object.keys(expected));
   });
 
@@ -232,7 +260,11 @@ describe("serve: adding a pitfall", () => {
   it("adds the entry with the token (201); the page still lints clean and the pitfall is served", async () => {
     const r = await post(ENTRY, { Authorization: `Bearer ${TOKEN}` });
     expect(r.status).toBe(201);
-    expect(r.json).toMatchObject({ action: "added", id: "pvc-stuck-terminating", title: "PVC Stuck Terminating" });
+    expect(r.json).toMatchObject({
+      action: "added",
+      id: "pvc-stuck-terminating",
+      title: "PVC Stuck Terminating",
+    });
     const text = readFileSync(t.page, "utf8");
     expect(text).toContain("PVC Stuck Terminating");
     expect(lintPage(parsePage(text, "team-page.txt")).filter((d) => d.severity === "error")).toEqual([]);
@@ -265,7 +297,9 @@ describe("serve: adding a pitfall", () => {
     expect(r.json.id).toBe("webhook-timeouts-block-deploys");
     expect((await runCli(["kb", "lint", t.page])).code).toBe(0);
 
-    const bad = await post("Just a Title\n\nSeverity: EXTREME\nZone: ALL\n", { Authorization: `Bearer ${TOKEN}` });
+    const bad = await post("Just a Title\n\nSeverity: EXTREME\nZone: ALL\n", {
+      Authorization: `Bearer ${TOKEN}`,
+    });
     expect(bad.status).toBe(422);
     expect(bad.json.diagnostics.length).toBeGreaterThan(0);
   });
@@ -273,7 +307,11 @@ describe("serve: adding a pitfall", () => {
   it("refuses every write when no token is configured", async () => {
     const open = await startTestServer();
     try {
-      const r = await fetch(`${open.url}/api/pitfalls`, { method: "POST", body: ENTRY, headers: { Authorization: "Bearer anything" } });
+      const r = await fetch(`${open.url}/api/pitfalls`, {
+        method: "POST",
+        body: ENTRY,
+        headers: { Authorization: "Bearer anything" },
+      });
       expect(r.status).toBe(401);
       expect((await fetch(`${open.url}/api/scan`, { method: "POST" })).status).toBe(401);
     } finally {

@@ -5,8 +5,10 @@ import { startTestServer, waitReady } from "./support.js";
 
 const promtool = spawnSync("promtool", ["--version"], { encoding: "utf8" });
 const havePromtool = promtool.status === 0;
-if (!havePromtool && process.env.CI === "true") throw new Error("promtool is missing: install Debian's prometheus package");
-if (!havePromtool) console.warn("skipping the /metrics checks: promtool is not installed (apt-get install prometheus)");
+if (!havePromtool && process.env.CI === "true")
+  throw new Error("promtool is missing: install Debian's prometheus package");
+if (!havePromtool)
+  console.warn("skipping the /metrics checks: promtool is not installed (apt-get install prometheus)");
 
 function promtoolCheck(body: string) {
   return spawnSync("promtool", ["check", "metrics"], { input: body, encoding: "utf8" });
@@ -27,7 +29,9 @@ describe.skipIf(!havePromtool)("metrics", () => {
       const check = promtoolCheck(body);
       expect(check.stderr + check.stdout).toBe("");
       expect(check.status).toBe(0);
-      expect(body).toMatch(/^pitfall_findings\{pitfall="crashloopbackoff",severity="MEDIUM",zone="1",namespace="ge-agents"\} [1-9]/m);
+      expect(body).toMatch(
+        /^pitfall_findings\{pitfall="crashloopbackoff",severity="MEDIUM",zone="1",namespace="ge-agents"\} [1-9]/m,
+      );
       expect(body).toMatch(/^pitfall_scan_duration_seconds_count 1$/m);
       expect(body).toMatch(/^pitfall_watch_evaluation_duration_seconds_count\{kind="full"\} 1$/m);
       expect(body).toMatch(/^pitfall_kubernetes_api_errors_total\{resource="ingresses",code="403"\} [1-9]/m);
@@ -49,7 +53,9 @@ describe.skipIf(!havePromtool)("metrics", () => {
       expect(body).toMatch(/^pitfall_scan_duration_seconds_count 1$/m);
       expect(body).toMatch(/^pitfall_kubernetes_api_errors_total\{resource="ingresses",code="403"\} 1$/m);
       expect(body).toMatch(/^pitfall_incomplete_resources\{resource="ingresses"\} 1$/m);
-      expect(body).toMatch(/^pitfall_findings\{pitfall="oomkilled",severity="HIGH",zone="1",namespace="ge-agents"\} [1-9]/m);
+      expect(body).toMatch(
+        /^pitfall_findings\{pitfall="oomkilled",severity="HIGH",zone="1",namespace="ge-agents"\} [1-9]/m,
+      );
     } finally {
       await t.close();
     }

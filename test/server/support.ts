@@ -40,7 +40,17 @@ export async function startTestServer(
     (opts.watch
       ? watchFeed({ kb, config, cwd: dir, live })
       : scanFeed({ request: { kb, config, cwd: dir, live }, intervalMs: 0 }));
-  const server = await startServer({ port: 0, kb, loadKb, config, feed, page, version: "test", processMetrics: true, ...opts.server });
+  const server = await startServer({
+    port: 0,
+    kb,
+    loadKb,
+    config,
+    feed,
+    page,
+    version: "test",
+    processMetrics: true,
+    ...opts.server,
+  });
   return {
     url: server.url,
     server,

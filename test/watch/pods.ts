@@ -42,7 +42,9 @@ export function crashLoopingPod(namespace: string, name: string, restarts = 4): 
         name: "app",
         ready: false,
         restartCount: restarts,
-        state: { waiting: { reason: "CrashLoopBackOff", message: "back-off 40s restarting failed container=app" } },
+        state: {
+          waiting: { reason: "CrashLoopBackOff", message: "back-off 40s restarting failed container=app" },
+        },
         lastState: {
           terminated: { exitCode: 1, reason: "Error", startedAt: iso(90_000), finishedAt: iso(80_000) },
         },

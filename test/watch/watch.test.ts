@@ -41,13 +41,16 @@ async function start(cluster: Partial<WatchClusterOptions> = {}) {
   const sim = await startSimulator({ cluster: BROKEN });
   const entry: (typeof running)[number] = { sim };
   running.push(entry);
-  const kubeConfig = await loadKubeConfig({ kubeconfig: sim.writeKubeconfig(dir, { context: `sim-${running.length}` }) });
+  const kubeConfig = await loadKubeConfig({
+    kubeconfig: sim.writeKubeconfig(dir, { context: `sim-${running.length}` }),
+  });
   const relists: string[] = [];
   const errors: { resource: string; delayMs: number; message: string }[] = [];
   const clusterWatch = await watchCluster({
     kubeConfig,
     onRelist: (resource, reason) => relists.push(`${resource}: ${reason}`),
-    onError: (resource, error, delayMs) => errors.push({ resource, delayMs, message: String((error as Error).message) }),
+    onError: (resource, error, delayMs) =>
+      errors.push({ resource, delayMs, message: String((error as Error).message) }),
     ...cluster,
   });
   const changes: FindingChange[] = [];
@@ -88,22 +91,45 @@ describe("watch", () => {
     };
     expect(keys(watch.findings())).toEqual(await scanned());
 
-    sim.setLog({ namespace: "ge-agents", pod: "worker-9", container: "app", previous: true, text: "KeyError: 'DATABASE_URL'\n" });
+    sim.setLog({
+      namespace: "ge-agents",
+      pod: "worker-9",
+      container: "app",
+      previous: true,
+      text: "KeyError: 'DATABASE_URL'\n",
+    });
     sim.apply(crashLoopingPod("ge-agents", "worker-9"));
     sim.remove("Pod", "ge-agents", "ge-ingest-6f7d8b9c5d-nf4kc");
     const node = sim.get("Node", undefined, "k3s-agent-1")!;
     const conditions = (node.status as { conditions: { type: string; status: string }[] }).conditions;
-    sim.apply({ ...node, status: { ...node.status, conditions: conditions.map((c) => (c.type === "MemoryPressure" ? { ...c, status: "False" } : c)) } });
+    sim.apply({
+      ...node,
+      status: {
+        ...node.status,
+        conditions: conditions.map((c) => (c.type === "MemoryPressure" ? { ...c, status: "False" } : c)),
+      },
+    });
     const expected = await scanned();
-    await waitFor("the watch to catch up with the scan", () => JSON.stringify(keys(watch.findings())) === JSON.stringify(expected));
+    await waitFor(
+      "the watch to catch up with the scan",
+      () => JSON.stringify(keys(watch.findings())) === JSON.stringify(expected),
+    );
   });
 
   it("emits appeared when a pod starts crash-looping (with its previous log read) and resolved when it runs", async () => {
     const { sim, changes, watch } = await start();
-    sim.setLog({ namespace: "ge-agents", pod: "worker-7", container: "app", previous: true, text: "KeyError: 'DATABASE_URL'\n" });
+    sim.setLog({
+      namespace: "ge-agents",
+      pod: "worker-7",
+      container: "app",
+      previous: true,
+      text: "KeyError: 'DATABASE_URL'\n",
+    });
     sim.apply(runningPod("ge-agents", "worker-7"));
     sim.apply(crashLoopingPod("ge-agents", "worker-7"));
-    const appeared = await waitFor("an appeared crash loop", () => changes.find(about("worker-7", "appeared")));
+    const appeared = await waitFor("an appeared crash loop", () =>
+      changes.find(about("worker-7", "appeared")),
+    );
     // The previous log was fetched when the pod entered CrashLoopBackOff, so the cause is named.
     expect(appeared.finding.messageId).toBe("crash-loop-missing-env");
     expect(appeared.finding.data.variable).toBe("DATABASE_URL");
@@ -111,7 +137,9 @@ describe("watch", () => {
     expect(watch.findings().some((f) => f.object.name === "worker-7")).toBe(true);
 
     sim.apply(runningPod("ge-agents", "worker-7"));
-    const resolved = await waitFor("a resolved crash loop", () => changes.find(about("worker-7", "resolved")));
+    const resolved = await waitFor("a resolved crash loop", () =>
+      changes.find(about("worker-7", "resolved")),
+    );
     expect(resolved.finding.messageId).toBe("crash-loop-missing-env");
     expect(watch.findings().some((f) => f.object.name === "worker-7")).toBe(false);
   });
@@ -127,7 +155,9 @@ describe("watch", () => {
 
   it("lists again when the watch resumes from a compacted resourceVersion (410 Gone)", async () => {
     const { sim, changes, relists } = await start({ watchTimeoutSeconds: 1 });
-    const listsBefore = sim.requests.filter((r) => r.path === "/api/v1/pods" && r.query.watch === undefined).length;
+    const listsBefore = sim.requests.filter(
+      (r) => r.path === "/api/v1/pods" && r.query.watch === undefined,
+    ).length;
     // Hold the next pods watch at the server while the history it would resume from is compacted away.
     const mark = sim.requests.length;
     sim.setFaults([{ kind: "delay", ms: 1500, resource: "pods" }]);
@@ -136,13 +166,25 @@ describe("watch", () => {
     );
     sim.setFaults([]);
     // This change is never sent on a watch: only the relist sees it.
-    sim.setLog({ namespace: "ge-agents", pod: "lost-1", container: "app", previous: true, text: "ModuleNotFoundError: No module named 'yaml'\n" });
+    sim.setLog({
+      namespace: "ge-agents",
+      pod: "lost-1",
+      container: "app",
+      previous: true,
+      text: "ModuleNotFoundError: No module named 'yaml'\n",
+    });
     sim.apply(crashLoopingPod("ge-agents", "lost-1"));
     sim.compact();
     await waitFor("a relist of pods", () => relists.find((r) => r.startsWith("pods: 410")));
-    const listsAfter = sim.requests.filter((r) => r.path === "/api/v1/pods" && r.query.watch === undefined).length;
-    expect(listsAfter).toBeGreaterThan(listsBefore);
-    const appeared = await waitFor("the change seen by the relist", () => changes.find(about("lost-1", "appeared")));
+    await waitFor(
+      "a new list of pods",
+      () =>
+        sim.requests.filter((r) => r.path === "/api/v1/pods" && r.query.watch === undefined).length >
+        listsBefore,
+    );
+    const appeared = await waitFor("the change seen by the relist", () =>
+      changes.find(about("lost-1", "appeared")),
+    );
     expect(appeared.finding.messageId).toBe("crash-loop-import");
   });
 
@@ -159,7 +201,10 @@ describe("watch", () => {
     });
     const mark = sim.requests.length;
     sim.setFaults([{ kind: "drop", resource: "pods", times: 3 }]);
-    await waitFor("three dropped pods requests", () => errors.filter((e) => e.resource === "pods").length >= 3 && true);
+    await waitFor(
+      "three dropped pods requests",
+      () => errors.filter((e) => e.resource === "pods").length >= 3 && true,
+    );
     const podErrors = errors.filter((e) => e.resource === "pods");
     expect(podErrors.map((e) => e.delayMs)).toEqual([100, 200, 400]);
     expect(delays.slice(0, 3)).toEqual([100, 200, 400]);

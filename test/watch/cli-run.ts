@@ -1,17 +1,22 @@
-// `pitfall serve` run in-process through the CLI, with the URL it announces; stopped with SIGINT as a user would.
+// A long-running command (`serve`, `watch`) run in-process through the CLI's main(), stopped with SIGINT as a
+// user would stop it; its output is readable while it runs.
 import type { Io } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
-import { waitFor } from "../watch/support.js";
+import { waitFor } from "./support.js";
 
 export interface RunningCli {
-  url: string;
+  /** What `ready` matched first (its first group, else the whole match). */
+  announced: string;
   out: () => string;
   err: () => string;
-  /** Sends SIGINT and waits for the command to return its exit code. */
+  /** Sends SIGINT and waits for the command's exit code. */
   stop(): Promise<number>;
 }
 
-export async function startCli(argv: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): Promise<RunningCli & { exit: Promise<number> }> {
+export async function startCli(
+  argv: string[],
+  opts: { cwd: string; ready: RegExp; env?: Record<string, string | undefined> },
+): Promise<RunningCli> {
   let out = "";
   let err = "";
   const env = { NO_COLOR: "1", ...opts.env };
@@ -33,13 +38,13 @@ export async function startCli(argv: string[], opts: { cwd: string; env?: Record
   void exit.finally(() => {
     finished = true;
   });
-  const url = await waitFor("the CLI to announce its URL", () => {
+  const announced = await waitFor(`the command to print ${opts.ready}`, () => {
     if (finished) throw new Error(`the command ended early: ${err}`);
-    return /listening on (http:\/\/\S+)/.exec(err)?.[1];
+    const m = opts.ready.exec(err);
+    return m ? (m[1] ?? m[0]) : undefined;
   });
   return {
-    url,
-    exit,
+    announced,
     out: () => out,
     err: () => err,
     async stop() {

@@ -1,0 +1,92 @@
+// MCP mounted at /mcp under serve: read-only tools for anyone; add_pitfall writes the page only with the token.
+import { readFileSync } from "node:fs";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultConfig } from "../../src/config/model.js";
+import { loadKnowledgeBase } from "../../src/kb/load.js";
+import { startTestServer, type TestServer, waitReady } from "./support.js";
+
+const TOKEN = "mcp-token-for-tests";
+let t: TestServer;
+
+beforeAll(async () => {
+  t = await startTestServer({
+    server: {
+      token: TOKEN,
+      mcp: {
+        cwd: process.cwd(),
+        config: defaultConfig(),
+        loadKb: () => loadKnowledgeBase({ cwd: process.cwd() }),
+        target: {},
+        redis: { timeoutMs: 2000, idleMs: 300_000, maxDeliveries: 5 },
+        version: "test",
+      },
+    },
+  });
+  await waitReady(t.url);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+async function withClient<T>(headers: Record<string, string>, fn: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ name: "pitfall-serve-test", version: "1.0.0" });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${t.url}/mcp`), { requestInit: { headers } }),
+  );
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+const ENTRY = {
+  title: "Finalizer Blocks Namespace Deletion",
+  severity: "MEDIUM",
+  zone: "ALL",
+  steps: [
+    { kind: "IF", text: "a namespace stays in Terminating" },
+    { kind: "RUN", text: "kubectl get namespace {namespace} -o json" },
+  ],
+  added_from: "cleanup-2026-04, a namespace hung for a day",
+};
+
+describe("serve: /mcp", () => {
+  it("serves the read-only tools without a token", async () => {
+    const names = await withClient({}, async (c) => (await c.listTools()).tools.map((x) => x.name));
+    expect(names).toContain("search_pitfalls");
+    const r = (await withClient({}, (c) =>
+      c.callTool({ name: "search_pitfalls", arguments: { query: "exit code 137" } }),
+    )) as CallToolResult;
+    expect((r.structuredContent as { hits: { id: string }[] }).hits[0]!.id).toBe("oomkilled");
+  });
+
+  it("refuses add_pitfall without the token, and a wrong token outright", async () => {
+    const r = (await withClient({}, (c) =>
+      c.callTool({ name: "add_pitfall", arguments: ENTRY }),
+    )) as CallToolResult;
+    expect(r.isError).toBe(true);
+    expect(readFileSync(t.page, "utf8")).not.toContain(ENTRY.title);
+    const wrong = await fetch(`${t.url}/mcp`, {
+      method: "POST",
+      headers: {
+        Authorization: "Bearer nope",
+        "Content-Type": "application/json",
+        Accept: "application/json, text/event-stream",
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(wrong.status).toBe(403);
+  });
+
+  it("adds the pitfall to the page with the token", async () => {
+    const r = (await withClient({ Authorization: `Bearer ${TOKEN}` }, (c) =>
+      c.callTool({ name: "add_pitfall", arguments: ENTRY }),
+    )) as CallToolResult;
+    expect(r.isError).toBeFalsy();
+    expect(readFileSync(t.page, "utf8")).toContain(ENTRY.title);
+  });
+});
