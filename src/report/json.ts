@@ -8,7 +8,7 @@ export interface JsonFinding {
   pitfall: string;
   rule: string;
   severity: string;
-  object: { kind: string; namespace?: string; name: string };
+  object: { kind: string; namespace?: string; name: string; stream?: string; group?: string };
   container?: string;
   file?: string;
   line?: number;
@@ -106,5 +106,8 @@ function jsonObject(o: ObjectRef): JsonFinding["object"] {
   const object: Record<string, string> = { kind: o.kind };
   if (o.namespace !== undefined) object.namespace = o.namespace;
   object.name = o.name;
+  // Redis Streams findings are about a consumer of a group of a stream.
+  if (o.stream !== undefined) object.stream = o.stream;
+  if (o.group !== undefined) object.group = o.group;
   return object as JsonFinding["object"];
 }
