@@ -29,6 +29,7 @@ export function lookupOf(snapshot: Snapshot): Lookup {
   let events: Map<string, KubeObject[]> | undefined;
   let nodes: Map<string, KubeObject[]> | undefined;
   let ownerIndex: ObjectIndex | undefined;
+  const sortedEvents = new WeakSet<KubeObject[]>();
   const plainByKind = new Map<string, KubeObject[]>();
   const key = (kind: string, ns: string | undefined, name: string) => `${kind}\u0000${ns ?? ""}\u0000${name}`;
   const byKindMap = () => {
@@ -42,7 +43,9 @@ export function lookupOf(snapshot: Snapshot): Lookup {
     return kinds;
   };
   const eventKey = (o: { uid?: unknown; kind?: unknown; namespace?: unknown; name?: unknown }) =>
-    typeof o.uid === "string" && o.uid ? o.uid : key(String(o.kind ?? ""), o.namespace as string | undefined, String(o.name ?? ""));
+    typeof o.uid === "string" && o.uid
+      ? o.uid
+      : key(String(o.kind ?? ""), o.namespace as string | undefined, String(o.name ?? ""));
   return {
     all: () => snapshot.objects,
     byKind: (kind) => byKindMap().get(kind) ?? [],
@@ -56,26 +59,46 @@ export function lookupOf(snapshot: Snapshot): Lookup {
     get(kind, namespace, name) {
       if (!names) {
         names = new Map();
+        // Nothing looks an Event up by name, and they are most of a big cluster's objects.
         for (const o of snapshot.objects)
-          names.set(key(String(o.object.kind ?? ""), o.object.metadata?.namespace, String(o.object.metadata?.name ?? "")), o);
+          if (o.object.kind !== "Event")
+            names.set(
+              key(
+                String(o.object.kind ?? ""),
+                o.object.metadata?.namespace,
+                String(o.object.metadata?.name ?? ""),
+              ),
+              o,
+            );
       }
-      return names.get(key(kind, namespace, name));
+      return kind === "Event" ? undefined : names.get(key(kind, namespace, name));
     },
     eventsFor(object) {
       if (!events) {
         events = new Map();
         for (const e of byKindMap().get("Event") ?? []) {
-          const inv = (e.object as { involvedObject?: Record<string, unknown>; regarding?: Record<string, unknown> }).involvedObject ??
-            (e.object as { regarding?: Record<string, unknown> }).regarding;
+          const inv =
+            (e.object as { involvedObject?: Record<string, unknown>; regarding?: Record<string, unknown> })
+              .involvedObject ?? (e.object as { regarding?: Record<string, unknown> }).regarding;
           if (!inv) continue;
-          for (const k of new Set([eventKey(inv), key(String(inv.kind ?? ""), inv.namespace as string | undefined, String(inv.name ?? ""))]))
+          for (const k of new Set([
+            eventKey(inv),
+            key(String(inv.kind ?? ""), inv.namespace as string | undefined, String(inv.name ?? "")),
+          ]))
             pushTo(events, k, e.object);
         }
-        for (const list of events.values()) list.sort((a, b) => eventTime(a) - eventTime(b));
       }
       const m = object.metadata;
-      const found = (m?.uid && events.get(m.uid)) || events.get(key(String(object.kind ?? ""), m?.namespace, String(m?.name ?? "")));
-      return found ?? [];
+      const found =
+        (m?.uid && events.get(m.uid)) ||
+        events.get(key(String(object.kind ?? ""), m?.namespace, String(m?.name ?? "")));
+      if (!found) return [];
+      // Sorted when first asked for: most objects' events are never read.
+      if (!sortedEvents.has(found)) {
+        found.sort((a, b) => eventTime(a) - eventTime(b));
+        sortedEvents.add(found);
+      }
+      return found;
     },
     podsOnNode(node) {
       if (!nodes) {
@@ -90,7 +113,9 @@ export function lookupOf(snapshot: Snapshot): Lookup {
     },
     owners() {
       // Events own nothing; leaving them out keeps the index a fraction of a big cluster's objects.
-      ownerIndex ??= indexObjects(snapshot.objects.filter((o) => o.object.kind !== "Event").map((o) => o.object));
+      ownerIndex ??= indexObjects(
+        snapshot.objects.filter((o) => o.object.kind !== "Event").map((o) => o.object),
+      );
       return ownerIndex;
     },
     objectsOfKind(kind) {
@@ -107,7 +132,12 @@ export function lookupOf(snapshot: Snapshot): Lookup {
 }
 
 function eventTime(e: KubeObject): number {
-  const r = e as { lastTimestamp?: string; eventTime?: string; firstTimestamp?: string; metadata?: { creationTimestamp?: string } };
+  const r = e as {
+    lastTimestamp?: string;
+    eventTime?: string;
+    firstTimestamp?: string;
+    metadata?: { creationTimestamp?: string };
+  };
   const t = r.lastTimestamp ?? r.eventTime ?? r.firstTimestamp ?? r.metadata?.creationTimestamp;
   const ms = t ? Date.parse(t) : Number.NaN;
   return Number.isNaN(ms) ? 0 : ms;
