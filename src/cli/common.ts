@@ -1,10 +1,10 @@
 // Flags and plumbing shared by commands.
 import { Option } from "commander";
-import { type Config, defaultConfig } from "../config/model.js";
+import type { Config } from "../config/model.js";
 import { UsageError } from "./errors.js";
 import type { Io } from "./io.js";
 
-export type OutputFormat = "text" | "json" | "markdown" | "sarif" | "yaml";
+export type OutputFormat = "text" | "json" | "markdown" | "sarif";
 
 export function outputOption(formats: OutputFormat[] = ["text", "json"]): Option {
   return new Option("-o, --output <format>", "output format").choices(formats).default("text");
@@ -12,12 +12,6 @@ export function outputOption(formats: OutputFormat[] = ["text", "json"]): Option
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
-}
-
-export function kbOption(): Option {
-  return new Option("--kb <path>", "page or folder of pages (repeatable; later pages win on the same id)")
-    .argParser(collect)
-    .default(undefined);
 }
 
 export function configOption(): Option {
@@ -36,10 +30,3 @@ export async function configFor(io: Io, file?: string): Promise<Config> {
   }
 }
 
-export function emptyConfig(): Config {
-  return defaultConfig();
-}
-
-export function printJson(io: Io, value: unknown): void {
-  io.out(`${JSON.stringify(value, null, 2)}\n`);
-}

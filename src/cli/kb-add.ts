@@ -4,6 +4,7 @@ import { EXIT, UsageError } from "./errors.js";
 import { painter } from "./io.js";
 import { printDiagnostics } from "./kb-lint.js";
 import type { CliRun } from "./main.js";
+import { collect } from "./common.js";
 
 const STEP_FLAGS: Record<string, StepKind> = {
   "--if": "IF",
@@ -29,7 +30,6 @@ interface Flags {
   output: "text" | "json";
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function registerKbAdd(kb: Command, run: CliRun): void {
   const cmd = kb

@@ -7,6 +7,7 @@ import { registerKbList } from "./kb-list.js";
 import { registerKbSearch } from "./kb-search.js";
 import { registerKbShow } from "./kb-show.js";
 import type { CliRun } from "./main.js";
+import { collect } from "./common.js";
 
 export function registerKb(program: Command, run: CliRun): void {
   const kb = program
@@ -39,6 +40,3 @@ export function withKbOptions(cmd: Command): Command {
     .addOption(new Option("--no-builtin", "leave out the built-in page"));
 }
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}

@@ -2,21 +2,16 @@
 import { type Command, Option } from "commander";
 import { SEVERITIES, type Severity } from "../kb/model.js";
 import type { ScanReport, ScanRequest } from "../service/scan.js";
-import { configOption, configFor } from "./common.js";
+import { collect, configFor, configOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
 import { type KbFlags, loadKb } from "./kb-load.js";
 import type { CliRun } from "./main.js";
+import { liveSourceOf, type TargetFlags, withTargetOptions } from "./target.js";
 
-interface Flags extends KbFlags {
-  context?: string[];
-  allContexts?: boolean;
-  kubeconfig?: string;
-  namespace?: string;
+interface Flags extends KbFlags, TargetFlags {
   from?: string[];
-  zone?: string;
-  distribution?: "k3s" | "managed";
   timeout: string;
   logs: boolean;
   redis?: string;
@@ -26,26 +21,39 @@ interface Flags extends KbFlags {
   config?: string;
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
-
 export function registerScan(program: Command, run: CliRun): void {
   withKbOptions(
-    program
-      .command("scan")
-      .description("diagnose a live cluster (or a dump) against the pitfalls; print each finding's runbook filled in")
-      .addOption(new Option("--context <name>", "kube context to scan (repeatable; default: the current one)").argParser(collect))
-      .option("--all-contexts", "scan every context of the kubeconfig, concurrently")
-      .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)")
-      .option("-n, --namespace <ns>", "only this namespace (default: all namespaces)")
-      .addOption(new Option("--from <path>", "read a dump instead: kubectl get -o json|yaml files or a folder (repeatable)").argParser(collect))
-      .option("--zone <zone>", "the target's zone (default: from the config, else from the nodes' distribution)")
-      .addOption(new Option("--distribution <d>", "the target's distribution").choices(["k3s", "managed"]))
-      .option("--timeout <duration>", "give up on what is not read by then; the scan is then incomplete", "60s")
+    withTargetOptions(program.command("scan"), "scan")
+      .description(
+        "diagnose a live cluster (or a dump) against the pitfalls; print each finding's runbook filled in",
+      )
+      .addOption(
+        new Option(
+          "--from <path>",
+          "read a dump instead: kubectl get -o json|yaml files or a folder (repeatable)",
+        ).argParser(collect),
+      )
+      .option(
+        "--timeout <duration>",
+        "give up on what is not read by then; the scan is then incomplete",
+        "60s",
+      )
       .option("--no-logs", "do not fetch container logs")
-      .option("--redis <url>", "also check Redis Streams consumer groups (default: when the config has redis)")
-      .addOption(new Option("--fail-on <severity>", "exit 1 on findings at or above this severity").choices([...SEVERITIES]).default("LOW"))
+      .option(
+        "--redis <url>",
+        "also check Redis Streams consumer groups (default: when the config has redis)",
+      )
+      .addOption(
+        new Option("--fail-on <severity>", "exit 1 on findings at or above this severity")
+          .choices([...SEVERITIES])
+          .default("LOW"),
+      )
       .option("--show-suppressed", "list findings silenced by annotations or config, with the reason")
-      .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json", "markdown"]).default("text"))
+      .addOption(
+        new Option("-o, --output <format>", "output format")
+          .choices(["text", "json", "markdown"])
+          .default("text"),
+      )
       .addOption(configOption()),
   )
     .addHelpText(
@@ -71,14 +79,19 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
     throw new UsageError("--from reads a dump; it does not go with --context or --all-contexts");
   const { parseDuration } = await import("../k8s/duration.js");
   const timeoutMs = parseDuration(flags.timeout);
-  if (!timeoutMs || timeoutMs <= 0) throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
+  if (!timeoutMs || timeoutMs <= 0)
+    throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
   const [config, kb] = await Promise.all([configFor(io, flags.config), loadKb(io, flags)]);
   if (flags.zone) {
     const { normalizeZone } = await import("../kb/zones.js");
-    if (!/^(ALL|\d+)$/.test(normalizeZone(flags.zone))) throw new UsageError(`unknown zone '${flags.zone}': write a zone number (1, 2)`);
+    if (!/^(ALL|\d+)$/.test(normalizeZone(flags.zone)))
+      throw new UsageError(`unknown zone '${flags.zone}': write a zone number (1, 2)`);
   }
   const paint = painter(io);
-  const progress = io.stderrIsTTY && flags.output === "text" ? (m: string) => io.err(`\r\u001b[2K${paint("dim", m)}`) : undefined;
+  const progress =
+    io.stderrIsTTY && flags.output === "text"
+      ? (m: string) => io.err(`\r\u001b[2K${paint("dim", m)}`)
+      : undefined;
   const req: ScanRequest = {
     kb,
     config,
@@ -89,23 +102,13 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
     ...(progress ? { onProgress: progress } : {}),
   };
   if (flags.from?.length) req.from = flags.from;
-  else
-    req.live = {
-      contexts: flags.context ?? [],
-      ...(flags.allContexts ? { allContexts: true } : {}),
-      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-      ...(io.env.KUBECONFIG ? { kubeconfigEnv: io.env.KUBECONFIG } : {}),
-      ...(io.env.HOME ? { home: io.env.HOME } : {}),
-      ...(io.env.KUBERNETES_SERVICE_HOST ? { serviceHost: io.env.KUBERNETES_SERVICE_HOST } : {}),
-      ...(io.env.KUBERNETES_SERVICE_PORT ? { servicePort: io.env.KUBERNETES_SERVICE_PORT } : {}),
-      ...(flags.namespace ? { namespace: flags.namespace } : {}),
-      timeoutMs,
-      logs: flags.logs,
-      cwd: io.cwd,
-    };
+  else req.live = liveSourceOf(io, flags, { timeoutMs, logs: flags.logs });
   if (flags.redis || config.redis) {
     const { redisSettings } = await import("./streams.js");
-    req.redis = { ...redisSettings(io, config, { idle: undefined, timeout: "10s" }), ...(flags.redis ? { url: flags.redis } : {}) };
+    req.redis = {
+      ...redisSettings(io, config, { idle: undefined, timeout: "10s" }),
+      ...(flags.redis ? { url: flags.redis } : {}),
+    };
   }
   const { scan } = await import("../service/scan.js");
   let report: ScanReport;
@@ -119,7 +122,9 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
   await printReport(io, report, flags, kb);
   const { severityRank } = await import("../rules/finding.js");
   if (report.incomplete.length) return EXIT.INCOMPLETE;
-  return report.findings.some((f) => severityRank(f.severity) <= severityRank(flags.failOn)) ? EXIT.FINDINGS : EXIT.OK;
+  return report.findings.some((f) => severityRank(f.severity) <= severityRank(flags.failOn))
+    ? EXIT.FINDINGS
+    : EXIT.OK;
 }
 
 /** Errors the user can fix (kubeconfig, context, unreachable Redis) become usage errors: exit 2, one line. */
@@ -131,7 +136,12 @@ async function asUsageError(e: unknown): Promise<unknown> {
   return e;
 }
 
-async function printReport(io: Io, report: ScanReport, flags: Flags, kb: Awaited<ReturnType<typeof loadKb>>): Promise<void> {
+async function printReport(
+  io: Io,
+  report: ScanReport,
+  flags: Flags,
+  kb: Awaited<ReturnType<typeof loadKb>>,
+): Promise<void> {
   const input = {
     findings: report.findings,
     diagnostics: report.errors,
@@ -142,7 +152,9 @@ async function printReport(io: Io, report: ScanReport, flags: Flags, kb: Awaited
   };
   const paint = painter(io);
   for (const t of report.targets)
-    io.err(`${paint("dim", `${t.kind} ${t.context ?? t.name}: ${t.objects} objects; ${t.zone ? `zone ${t.zone}` : "no zone"}${t.distribution ? ` (${t.distribution})` : ""} — ${t.how}`)}\n`);
+    io.err(
+      `${paint("dim", `${t.kind} ${t.context ?? t.name}: ${t.objects} objects; ${t.zone ? `zone ${t.zone}` : "no zone"}${t.distribution ? ` (${t.distribution})` : ""} — ${t.how}`)}\n`,
+    );
   if (flags.output === "json") {
     const { jsonReport } = await import("../report/json.js");
     const out = jsonReport(input, { showSuppressed: Boolean(flags.showSuppressed) });
@@ -156,5 +168,6 @@ async function printReport(io: Io, report: ScanReport, flags: Flags, kb: Awaited
   }
   const { formatText } = await import("../report/text.js");
   io.out(formatText(input, { paint, showSuppressed: Boolean(flags.showSuppressed) }));
-  for (const i of report.incomplete) io.err(`${paint("yellow", "not checked")}: ${i.resource}: ${i.reason}\n`);
+  for (const i of report.incomplete)
+    io.err(`${paint("yellow", "not checked")}: ${i.resource}: ${i.reason}\n`);
 }

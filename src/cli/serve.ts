@@ -11,18 +11,13 @@ import type { Io } from "./io.js";
 import { withKbOptions } from "./kb.js";
 import { type KbFlags, loadKb } from "./kb-load.js";
 import type { CliRun } from "./main.js";
+import { liveSourceOf, type TargetFlags, withTargetOptions } from "./target.js";
 import { stopSignal } from "./watch.js";
 
-interface Flags extends KbFlags {
+interface Flags extends KbFlags, TargetFlags {
   host: string;
   port: string;
   from?: string[];
-  context?: string[];
-  allContexts?: boolean;
-  kubeconfig?: string;
-  namespace?: string;
-  zone?: string;
-  distribution?: "k3s" | "managed";
   watch?: boolean;
   interval: string;
   timeout: string;
@@ -36,30 +31,13 @@ interface Flags extends KbFlags {
 
 export function registerServe(program: Command, run: CliRun): void {
   withKbOptions(
-    program
-      .command("serve")
+    withTargetOptions(program.command("serve"), "serve")
       .description("serve the dashboard, the JSON API, /metrics and MCP over HTTP")
       .option("--host <host>", "address to bind (0.0.0.0 for every interface)", "127.0.0.1")
       .option("--port <n>", "port (0: any free port)", "8080")
       .addOption(
         new Option("--from <path>", "serve a dump instead of a live cluster (repeatable)").argParser(collect),
       )
-      .addOption(
-        new Option("--context <name>", "kube context (repeatable; default: the current one)").argParser(
-          collect,
-        ),
-      )
-      .option("--all-contexts", "every context of the kubeconfig")
-      .option(
-        "--kubeconfig <file>",
-        "kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)",
-      )
-      .option("-n, --namespace <ns>", "only this namespace (default: all namespaces)")
-      .option(
-        "--zone <zone>",
-        "the target's zone (default: from the config, else from the nodes' distribution)",
-      )
-      .addOption(new Option("--distribution <d>", "the target's distribution").choices(["k3s", "managed"]))
       .option("--watch", "keep findings current with list+watch instead of scanning every --interval")
       .option(
         "--interval <duration>",
@@ -149,22 +127,6 @@ async function settingsOf(flags: Flags): Promise<Settings> {
   return { port, maxBody, intervalMs, timeoutMs };
 }
 
-function liveOf(io: Io, flags: Flags, timeoutMs: number): LiveSource {
-  return {
-    contexts: flags.context ?? [],
-    ...(flags.allContexts ? { allContexts: true } : {}),
-    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-    ...(io.env.KUBECONFIG ? { kubeconfigEnv: io.env.KUBECONFIG } : {}),
-    ...(io.env.HOME ? { home: io.env.HOME } : {}),
-    ...(io.env.KUBERNETES_SERVICE_HOST ? { serviceHost: io.env.KUBERNETES_SERVICE_HOST } : {}),
-    ...(io.env.KUBERNETES_SERVICE_PORT ? { servicePort: io.env.KUBERNETES_SERVICE_PORT } : {}),
-    ...(flags.namespace ? { namespace: flags.namespace } : {}),
-    timeoutMs,
-    logs: flags.logs,
-    cwd: io.cwd,
-  };
-}
-
 /** A wrong kubeconfig or context is a usage error now, rather than a dashboard that never gets ready. */
 async function checkKubeconfig(live: LiveSource, cwd: string): Promise<void> {
   const { KubeConfigError, loadKubeConfig } = await import("../sources/kubeconfig.js");
@@ -224,7 +186,7 @@ async function serveCommand(io: Io, flags: Flags): Promise<number> {
   const config = await configFor(io, flags.config);
   const kbFlags: KbFlags = { ...flags, kb: [...(flags.kb ?? []), ...(page ? [page] : [])] };
   const kb = await loadKb(io, kbFlags, config.kb);
-  const live = liveOf(io, flags, settings.timeoutMs);
+  const live = liveSourceOf(io, flags, { timeoutMs: settings.timeoutMs, logs: flags.logs });
   if (!flags.from?.length) await checkKubeconfig(live, io.cwd);
   const target = {
     ...(flags.zone ? { zone: flags.zone } : {}),

@@ -7,7 +7,7 @@ import { formatDuration, parseDuration } from "../k8s/duration.js";
 import { compareFindings, type Finding, type Incomplete } from "../rules/finding.js";
 import type { GroupSummary } from "../rules/stale-consumer-groups.js";
 import type { ClaimResult } from "../runbook/claim.js";
-import { configFor, configOption } from "./common.js";
+import { collect, configFor, configOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, type Paint, painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
@@ -100,9 +100,6 @@ Exit codes: 0 clean, 1 findings, 2 usage or connection error, 3 some streams cou
     });
 }
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
 
 interface Settings {
   idleMs: number;

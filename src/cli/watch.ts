@@ -1,47 +1,23 @@
 // `pitfall watch`: keep clusters under observation; print findings as they appear and as they resolve.
 import { type Command, Option } from "commander";
 import type { FindingChange } from "../service/finding-changes.js";
-import type { LiveSource } from "../service/scan.js";
-import { collect, configFor, configOption } from "./common.js";
+import { configFor, configOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
 import { type KbFlags, loadKb } from "./kb-load.js";
 import type { CliRun } from "./main.js";
+import { liveSourceOf, type TargetFlags, withTargetOptions } from "./target.js";
 
-interface Flags extends KbFlags {
-  context?: string[];
-  allContexts?: boolean;
-  kubeconfig?: string;
-  namespace?: string;
-  zone?: string;
-  distribution?: "k3s" | "managed";
+interface Flags extends KbFlags, TargetFlags {
   output: "text" | "json";
   config?: string;
 }
 
 export function registerWatch(program: Command, run: CliRun): void {
   withKbOptions(
-    program
-      .command("watch")
+    withTargetOptions(program.command("watch"), "watch")
       .description("keep a cluster under observation: print findings as they appear and as they resolve")
-      .addOption(
-        new Option(
-          "--context <name>",
-          "kube context to watch (repeatable; default: the current one)",
-        ).argParser(collect),
-      )
-      .option("--all-contexts", "watch every context of the kubeconfig")
-      .option(
-        "--kubeconfig <file>",
-        "kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)",
-      )
-      .option("-n, --namespace <ns>", "only this namespace (default: all namespaces)")
-      .option(
-        "--zone <zone>",
-        "the target's zone (default: from the config, else from the nodes' distribution)",
-      )
-      .addOption(new Option("--distribution <d>", "the target's distribution").choices(["k3s", "managed"]))
       .addOption(
         new Option("-o, --output <format>", "text lines, or JSON lines")
           .choices(["text", "json"])
@@ -99,17 +75,7 @@ async function watchCommand(io: Io, flags: Flags): Promise<number> {
   const { startWatch } = await import("../service/watch.js");
   const { KubeConfigError } = await import("../sources/kubeconfig.js");
   const { describeError } = await import("../sources/watch.js");
-  const live: LiveSource = {
-    contexts: flags.context ?? [],
-    ...(flags.allContexts ? { allContexts: true } : {}),
-    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-    ...(io.env.KUBECONFIG ? { kubeconfigEnv: io.env.KUBECONFIG } : {}),
-    ...(io.env.HOME ? { home: io.env.HOME } : {}),
-    ...(io.env.KUBERNETES_SERVICE_HOST ? { serviceHost: io.env.KUBERNETES_SERVICE_HOST } : {}),
-    ...(io.env.KUBERNETES_SERVICE_PORT ? { servicePort: io.env.KUBERNETES_SERVICE_PORT } : {}),
-    ...(flags.namespace ? { namespace: flags.namespace } : {}),
-    cwd: io.cwd,
-  };
+  const live = liveSourceOf(io, flags);
   const stopped = stopSignal();
   let watch: Awaited<ReturnType<typeof startWatch>>;
   try {
