@@ -326,14 +326,12 @@ function finding(
     evidence: parts.evidence,
   };
   if (opts.pitfall) {
-    // `{agent}` on the page sits after `triggers.`; the fill drops that prefix when the value repeats it.
-    f.runbook = fillSteps(opts.pitfall.steps, {
-      agent: where.stream,
-      stream: where.stream,
-      group: where.group,
-      consumer,
-      ...parts.values,
-    });
+    // `{agent}` on the page sits after `triggers.`; the real stream key is the whole name, whatever its prefix.
+    f.runbook = fillSteps(
+      opts.pitfall.steps,
+      { agent: where.stream, stream: where.stream, group: where.group, consumer, ...parts.values },
+      ["agent"],
+    );
   }
   return f;
 }

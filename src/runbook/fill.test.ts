@@ -25,6 +25,17 @@ describe("fillText", () => {
     expect(fillText(cmd, { agent: "triggers.bob" }, true).text).toBe("XPENDING triggers.bob ge-executor-group - + 10");
   });
 
+  it("lets a whole name replace the page's prefix when asked", () => {
+    const cmd = "XPENDING triggers.{agent} ge-executor-group - + 10";
+    expect(fillText(cmd, { agent: "jobs.alpha" }, true).text).toBe("XPENDING triggers.jobs.alpha ge-executor-group - + 10");
+    expect(fillText(cmd, { agent: "jobs.alpha" }, true, new Set(["agent"])).text).toBe(
+      "XPENDING jobs.alpha ge-executor-group - + 10",
+    );
+    expect(fillSteps([{ kind: "RUN", text: cmd, line: 1, group: -1 }], { agent: "jobs.alpha" }, ["agent"])[0]!.text).toBe(
+      "XPENDING jobs.alpha ge-executor-group - + 10",
+    );
+  });
+
   it("quotes values so nothing can be injected", () => {
     const r = fillText("kubectl logs {pod-name}", { "pod-name": "x; rm -rf / #" }, true);
     expect(r.text).toBe("kubectl logs 'x; rm -rf / #'");

@@ -30,7 +30,12 @@ export interface FillResult {
  * Replace `{name}` placeholders with values. In a shell command (`shell: true`) each value is quoted for
  * the spot it lands in, so no name, image or log text can add a command.
  */
-export function fillText(text: string, values: Record<string, string | undefined>, shell: boolean): FillResult {
+export function fillText(
+  text: string,
+  values: Record<string, string | undefined>,
+  shell: boolean,
+  whole: ReadonlySet<string> = WHOLE_NAMES,
+): FillResult {
   const unfilled: string[] = [];
   let out = "";
   let last = 0;
@@ -46,7 +51,7 @@ export function fillText(text: string, values: Record<string, string | undefined
     const prefix = /[A-Za-z0-9]+[-.]$/.exec(text.slice(last, start))?.[0] ?? "";
     let from = start;
     let replacement: string = value;
-    if (prefix && (value.startsWith(prefix) || WHOLE_NAMES.has(key))) from = start - prefix.length;
+    if (prefix && (value.startsWith(prefix) || whole.has(key))) from = start - prefix.length;
     if (shell) {
       const inDouble = insideDoubleQuotes(text, from);
       replacement = inDouble ? doubleQuoteEscape(replacement) : shellQuote(replacement);
@@ -70,10 +75,14 @@ function insideDoubleQuotes(text: string, at: number): boolean {
   return dq;
 }
 
-/** A pitfall's steps, filled. RUN steps are shell commands; the others are prose. */
-export function fillSteps(steps: Step[], values: Record<string, string | undefined>): RunbookStep[] {
+/**
+ * A pitfall's steps, filled. RUN steps are shell commands; the others are prose. `whole` names placeholders
+ * whose values are complete names (a stream key for `triggers.{agent}`), so a prefix glued to them gives way.
+ */
+export function fillSteps(steps: Step[], values: Record<string, string | undefined>, whole: string[] = []): RunbookStep[] {
+  const wholeNames = whole.length ? new Set([...WHOLE_NAMES, ...whole]) : WHOLE_NAMES;
   return steps.map((s) => {
-    const r = fillText(s.text, values, s.kind === "RUN");
+    const r = fillText(s.text, values, s.kind === "RUN", wholeNames);
     const step: RunbookStep = { kind: s.kind, text: r.text };
     if (r.unfilled.length) step.unfilled = r.unfilled;
     return step;
