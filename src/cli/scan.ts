@@ -119,12 +119,16 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
   } finally {
     if (progress) io.err("\r\u001b[2K");
   }
+  const inputErrors = report.errors.filter((d) => d.severity === "error");
+  if (flags.from?.length && report.targets.every((t) => t.objects === 0) && inputErrors.length) {
+    for (const d of inputErrors) io.err(`pitfall: ${d.file}:${d.line}: ${d.message}\n`);
+    throw new UsageError(`nothing could be read from ${flags.from.join(", ")} (see docs/dump-layout.md for what a dump holds)`);
+  }
   await printReport(io, report, flags, kb);
   const { severityRank } = await import("../rules/finding.js");
   if (report.incomplete.length) return EXIT.INCOMPLETE;
-  return report.findings.some((f) => severityRank(f.severity) <= severityRank(flags.failOn))
-    ? EXIT.FINDINGS
-    : EXIT.OK;
+  const failing = report.findings.some((f) => severityRank(f.severity) <= severityRank(flags.failOn));
+  return failing || inputErrors.length ? EXIT.FINDINGS : EXIT.OK;
 }
 
 /** Errors the user can fix (kubeconfig, context, unreachable Redis) become usage errors: exit 2, one line. */

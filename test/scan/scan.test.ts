@@ -157,6 +157,21 @@ describe("faults, one at a time: the scan completes, says what it could not chec
 });
 
 describe("scan a dump", () => {
+  it("a dump that cannot be read at all is a usage error; a bad file among good ones is listed and exits 1", async () => {
+    const missing = await runCli(["scan", "--from", join(dir, "no-such-dump")], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain("no-such-dump");
+    const mixed = join(dir, "mixed");
+    mkdirSync(mixed, { recursive: true });
+    writeFileSync(join(mixed, "broken.yaml"), "kind: [unclosed\n");
+    writeFileSync(join(mixed, "healthy.json"), JSON.stringify({ apiVersion: "v1", kind: "List", items: [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "ge-agents" } }] }));
+    const r = await scanJson(["--from", mixed]);
+    expect(r.code).toBe(1);
+    const errors = (r.json as unknown as { errors: { file: string; line: number }[] }).errors;
+    expect(errors.map((e) => e.file)).toEqual(["mixed/broken.yaml"]);
+    expect(errors[0]!.line).toBeGreaterThanOrEqual(1);
+  });
+
   it("gives the same findings as live on the same cluster", async () => {
     const live = (await scanJson(["--kubeconfig", brokenConfig])).json!;
     // Write the dump the way kubectl would: one List of every object read, and the logs beside it.
