@@ -9,7 +9,7 @@ import type { Diagnostic } from "../kb/model.js";
 import { distributionOf } from "../k8s/distribution.js";
 import { asRecord, asString } from "../k8s/fields.js";
 import type { KubeObject } from "../k8s/types.js";
-import { displayPath, inputProblem as unreadable } from "./manifest-files.js";
+import { displayPath, inputProblem as unreadable, objectFilesUnder } from "./manifest-files.js";
 import { parseManifests } from "./manifests.js";
 
 /** Optional file at the top of a dump folder: `{ "takenAt": "<ISO>", "context": "<kube context>" }`. */
@@ -17,7 +17,6 @@ export const DUMP_META_FILE = "pitfall-dump.json";
 /** Folder at the top of a dump holding `<namespace>/<pod>/<container>[.previous].log`. */
 export const DUMP_LOGS_DIR = "logs";
 
-const OBJECT_EXTENSIONS = new Set([".json", ".yaml", ".yml"]);
 const PREVIOUS_SUFFIX = ".previous.log";
 const CURRENT_SUFFIX = ".log";
 
@@ -107,29 +106,13 @@ export function parseDumpFile(text: string, file: string, context?: string): Par
   return out;
 }
 
-/** Files with objects under a dump folder, sorted; dot-folders and the logs folder are not searched. */
+/** Files with objects under a dump folder, sorted; the logs folder and the meta file are not objects. */
 async function objectFiles(root: string, onError: (dir: string, error: unknown) => void): Promise<string[]> {
-  const files: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (error) {
-      onError(dir, error);
-      return;
-    }
-    for (const entry of entries) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (entry.name.startsWith(".") || (dir === root && entry.name === DUMP_LOGS_DIR)) continue;
-        await walk(full);
-      } else if (entry.isFile()) {
-        if (dir === root && entry.name === DUMP_META_FILE) continue;
-        if (OBJECT_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) files.push(full);
-      }
-    }
-  };
-  await walk(root);
+  const files = await objectFilesUnder(
+    root,
+    { folder: (name, atRoot) => atRoot && name === DUMP_LOGS_DIR, file: (name, atRoot) => atRoot && name === DUMP_META_FILE },
+    onError,
+  );
   return files.sort();
 }
 

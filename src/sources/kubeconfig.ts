@@ -223,3 +223,15 @@ export async function loadKubeConfig(opts: KubeConfigOptions = {}): Promise<Kube
   }
   return kc;
 }
+
+/** Make `context` current (when given) and return the current context; an unknown one lists those there are. */
+export function useContext(kc: KubeConfig, context: string | undefined): string {
+  if (context && context !== kc.getCurrentContext()) {
+    if (!kc.getContextObject(context)) {
+      const names = contextsOf(kc).map((c) => c.name);
+      throw new KubeConfigError(`context "${context}" is not in the kubeconfig; available: ${names.join(", ")}`, names);
+    }
+    kc.setCurrentContext(context);
+  }
+  return kc.getCurrentContext();
+}

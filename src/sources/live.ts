@@ -7,7 +7,7 @@ import { asList, asRecord, asString } from "../k8s/fields.js";
 import type { KubeObject } from "../k8s/types.js";
 import type { Incomplete } from "../rules/finding.js";
 import { createKubeApi, KubeApiError, type KubeApi } from "./kube-api.js";
-import { contextsOf, KubeConfigError } from "./kubeconfig.js";
+import { useContext } from "./kubeconfig.js";
 import { listAll, mapLimit, type RetryOptions, withRetry } from "./paging.js";
 
 /** A resource the scan lists. */
@@ -429,17 +429,7 @@ async function distributionFromVersion(reader: Reader): Promise<"k3s" | undefine
 export async function readCluster(opts: ReadClusterOptions): Promise<Snapshot> {
   const takenAt = new Date().toISOString();
   const kc = opts.kubeConfig;
-  if (opts.context && opts.context !== kc.getCurrentContext()) {
-    if (!kc.getContextObject(opts.context)) {
-      const names = contextsOf(kc).map((c) => c.name);
-      throw new KubeConfigError(
-        `context "${opts.context}" is not in the kubeconfig; available: ${names.join(", ")}`,
-        names,
-      );
-    }
-    kc.setCurrentContext(opts.context);
-  }
-  const context = kc.getCurrentContext();
+  const context = useContext(kc, opts.context);
   const api = await createKubeApi(kc);
   const timeoutMs = opts.timeoutMs ?? DEFAULTS.timeoutMs;
   const controller = new AbortController();

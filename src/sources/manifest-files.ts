@@ -20,7 +20,11 @@ export async function manifestFilesOf(
     problems.push(inputProblem(displayPath(absolute, cwd), error));
     return { files, problems };
   }
-  await collect(absolute, files, (dir, error) => problems.push(inputProblem(displayPath(dir, cwd), error)));
+  files.push(
+    ...(await objectFilesUnder(absolute, { folder: (name) => name === "node_modules" }, (dir, error) =>
+      problems.push(inputProblem(displayPath(dir, cwd), error)),
+    )),
+  );
   if (files.length === 0 && problems.length === 0) {
     const shown = displayPath(absolute, cwd);
     problems.push({
@@ -36,27 +40,44 @@ export async function manifestFilesOf(
   return { files, problems };
 }
 
-async function collect(dir: string, files: string[], onError: (dir: string, error: unknown) => void) {
-  let entries: Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (error) {
-    onError(dir, error);
-    return;
-  }
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      // Dot-folders (.git, chart caches) and node_modules hold no manifests of the project.
-      if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
-      await collect(full, files, onError);
-    } else if (entry.isFile() || entry.isSymbolicLink()) {
-      if (!MANIFEST_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) continue;
-      // Symlinked files are read; symlinked folders are not followed (they can loop).
-      if (entry.isSymbolicLink() && !(await isFile(full))) continue;
-      files.push(full);
+/** What a folder walk leaves out, besides dot-folders (.git, chart caches), which hold no objects. */
+export interface WalkSkips {
+  /** Folder names not entered (e.g. `node_modules`, a dump's `logs`); `atRoot` is true directly under the root. */
+  folder?(name: string, atRoot: boolean): boolean;
+  file?(name: string, atRoot: boolean): boolean;
+}
+
+/** `.yaml`/`.yml`/`.json` files under a folder, recursively, unsorted; unreadable folders go to onError. */
+export async function objectFilesUnder(
+  root: string,
+  skips: WalkSkips,
+  onError: (dir: string, error: unknown) => void,
+): Promise<string[]> {
+  const files: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      onError(dir, error);
+      return;
     }
-  }
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name.startsWith(".") || skips.folder?.(entry.name, dir === root)) continue;
+        await walk(full);
+      } else if (entry.isFile() || entry.isSymbolicLink()) {
+        if (!MANIFEST_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) continue;
+        if (skips.file?.(entry.name, dir === root)) continue;
+        // Symlinked files are read; symlinked folders are not followed (they can loop).
+        if (entry.isSymbolicLink() && !(await isFile(full))) continue;
+        files.push(full);
+      }
+    }
+  };
+  await walk(root);
+  return files;
 }
 
 async function isFile(file: string): Promise<boolean> {

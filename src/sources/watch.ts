@@ -9,7 +9,7 @@ import { asList, asRecord, asString } from "../k8s/fields.js";
 import type { KubeObject } from "../k8s/types.js";
 import type { Incomplete } from "../rules/finding.js";
 import { createKubeApi, KubeApiError, type KubeApi } from "./kube-api.js";
-import { contextsOf, KubeConfigError } from "./kubeconfig.js";
+import { useContext } from "./kubeconfig.js";
 import { EXTERNAL_SECRETS_GROUP, LIVE_RESOURCES, type LiveResource, resourcePath } from "./live.js";
 import { isExpired, listAll, statusOf } from "./paging.js";
 
@@ -125,17 +125,7 @@ export function describeError(error: unknown): string {
 /** Starts watching the cluster of the current (or given) context; `synced` tells when the first lists are in. */
 export async function watchCluster(opts: WatchClusterOptions): Promise<ClusterWatch> {
   const kc = opts.kubeConfig;
-  if (opts.context && opts.context !== kc.getCurrentContext()) {
-    if (!kc.getContextObject(opts.context)) {
-      const names = contextsOf(kc).map((c) => c.name);
-      throw new KubeConfigError(
-        `context "${opts.context}" is not in the kubeconfig; available: ${names.join(", ")}`,
-        names,
-      );
-    }
-    kc.setCurrentContext(opts.context);
-  }
-  const context = kc.getCurrentContext();
+  const context = useContext(kc, opts.context);
   const api = await createKubeApi(kc);
   const stopper = new AbortController();
   // Every open watch, list and back-off listens on it: one per resource and a few more, by design.
