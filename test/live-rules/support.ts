@@ -9,30 +9,12 @@ import { distributionOf } from "../../src/k8s/distribution.js";
 import type { KnowledgeBase } from "../../src/kb/load.js";
 import { loadKnowledgeBase } from "../../src/kb/load.js";
 import type { Finding } from "../../src/rules/finding.js";
-import { crashLoopRule } from "../../src/rules/crash-loop.js";
-import { etcdUpgradeRule } from "../../src/rules/etcd-upgrade.js";
-import { externalSecretSyncRule } from "../../src/rules/external-secret-sync.js";
-import { hostPortConflictRule } from "../../src/rules/host-port-conflict.js";
-import { imagePullRule } from "../../src/rules/image-pull.js";
-import { inClusterApiLiveRule } from "../../src/rules/in-cluster-api-live.js";
-import { ingressBackendRule } from "../../src/rules/ingress-backend.js";
-import { nodePressureRule } from "../../src/rules/node-pressure.js";
-import { oomKilledRule } from "../../src/rules/oom-killed.js";
+import { allRules } from "../../src/rules/index.js";
 import type { Rule } from "../../src/rules/types.js";
 import { parseCluster } from "../sim/load.js";
 
-/** The detectors of live clusters (the rules that run live only). */
-export const LIVE_RULES: Rule[] = [
-  crashLoopRule,
-  oomKilledRule,
-  imagePullRule,
-  hostPortConflictRule,
-  nodePressureRule,
-  externalSecretSyncRule,
-  ingressBackendRule,
-  inClusterApiLiveRule,
-  etcdUpgradeRule,
-];
+/** The detectors of live clusters (the rules that run live only), from the registry. */
+export const LIVE_RULES: Rule[] = allRules().filter((r) => r.meta.runs.length === 1 && r.meta.runs[0] === "live");
 
 /** The instant every fixture's times are relative to (the page's LAST_VERIFIED day, noon). */
 export const NOW = new Date("2026-03-26T12:00:00Z");
