@@ -69,6 +69,8 @@ export const APP_JS = String.raw`(function () {
     events.addEventListener("open", function () {
       document.body.classList.add("live");
       document.body.classList.remove("offline");
+      // Whatever changed between serving the page and (re)connecting came with no event: fetch it now.
+      scheduleRefresh();
     });
     events.addEventListener("error", function () {
       document.body.classList.remove("live");
