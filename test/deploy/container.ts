@@ -1,9 +1,10 @@
 // Reading the Dockerfile and the deploy manifests, and running a container's command against this checkout.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
+import { spawnCollect } from "../support/cli.js";
 
 export const REPO = fileURLToPath(new URL("../..", import.meta.url)).replace(/\/$/, "");
 export const DEPLOY = join(REPO, "deploy");
@@ -106,24 +107,11 @@ export function runCommand(
   argv: readonly string[],
   opts: { cwd: string; env?: Record<string, string>; stdin?: string },
 ): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const [cmd, ...rest] = argv;
-    const child = spawn(cmd!, rest, {
-      cwd: opts.cwd,
-      env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, NO_COLOR: "1", ...opts.env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.stderr.on("data", (d) => {
-      err += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, out, err }));
-    child.stdin.end(opts.stdin ?? "");
+  const [cmd, ...rest] = argv;
+  return spawnCollect(cmd!, rest, {
+    cwd: opts.cwd,
+    env: { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, NO_COLOR: "1", ...opts.env },
+    ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
   });
 }
 

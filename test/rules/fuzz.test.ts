@@ -8,21 +8,10 @@ import type { KubeObject } from "../../src/k8s/types.js";
 import type { RuleMode } from "../../src/rules/types.js";
 import { allRules } from "../../src/rules/index.js";
 import { loadSnapshot, ruleFixture } from "../live-rules/support.js";
+import { prng } from "../sim/generate.js";
 import { hasFixture, loadFixture } from "./fixtures.js";
 
 const kb = await loadKnowledgeBase({ cwd: process.cwd() });
-
-/** mulberry32: a seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const JUNK: unknown[] = [
   null,
@@ -126,7 +115,7 @@ const seeds: SourcedObject[] = allRules()
   );
 
 it.each([["manifest"], ["live"]] as [RuleMode][])("survives 2000 malformed objects in %s mode", (mode) => {
-  const rnd = random(mode === "manifest" ? 1 : 2);
+  const rnd = prng(mode === "manifest" ? 1 : 2);
   const objects: SourcedObject[] = [];
   for (let i = 0; i < 2000; i++) {
     const base = pick(rnd, seeds);

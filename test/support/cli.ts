@@ -10,43 +10,45 @@ export interface CliResult {
   err: string;
 }
 
+/** An Io that keeps what a command writes, for commands run in-process. */
+export function captureIo(cwd: string, env: Record<string, string | undefined>, stdin = "") {
+  const seen = { out: "", err: "" };
+  const io: Io = {
+    out: (t) => {
+      seen.out += t;
+    },
+    err: (t) => {
+      seen.err += t;
+    },
+    env,
+    cwd,
+    readStdin: async () => stdin,
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+  };
+  return { io, seen };
+}
+
 export async function runCli(
   argv: string[],
   opts: { cwd?: string; env?: Record<string, string | undefined>; stdin?: string } = {},
 ): Promise<CliResult> {
-  let out = "";
-  let err = "";
   const env = { NO_COLOR: "1", ...opts.env };
-  const io: Io = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    env,
-    cwd: opts.cwd ?? process.cwd(),
-    readStdin: async () => opts.stdin ?? "",
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-  };
+  const { io, seen } = captureIo(opts.cwd ?? process.cwd(), env, opts.stdin);
   const code = await main(argv, env, io);
-  return { code, out, err };
+  return { code, out: seen.out, err: seen.err };
 }
 
 export const BIN = fileURLToPath(new URL("../../bin/pitfall.js", import.meta.url));
 
-/** The built CLI as users run it (needs `npm run build`). */
-export function runBin(
-  argv: string[],
-  opts: { cwd?: string; env?: Record<string, string>; stdin?: string } = {},
+/** Run a program to its end, with its output kept. */
+export function spawnCollect(
+  cmd: string,
+  args: readonly string[],
+  opts: { cwd?: string; env: NodeJS.ProcessEnv; stdin?: string },
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...argv], {
-      cwd: opts.cwd,
-      env: { ...process.env, NO_COLOR: "1", ...opts.env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (d) => {
@@ -58,5 +60,17 @@ export function runBin(
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? -1, out, err }));
     child.stdin.end(opts.stdin ?? "");
+  });
+}
+
+/** The built CLI as users run it (needs `npm run build`). */
+export function runBin(
+  argv: string[],
+  opts: { cwd?: string; env?: Record<string, string>; stdin?: string } = {},
+): Promise<CliResult> {
+  return spawnCollect(process.execPath, [BIN, ...argv], {
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    env: { ...process.env, NO_COLOR: "1", ...opts.env },
+    ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
   });
 }
