@@ -1,5 +1,6 @@
 // `pitfall explain KIND/NAME`: one object's whole story — status, owners, events, previous log, matching pitfalls.
 import { type Command, Option } from "commander";
+import { visible } from "../model/sanitize.js";
 import type { ScanRequest } from "../service/scan.js";
 import { collect, configFor, configOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
@@ -119,7 +120,7 @@ async function explainCommand(io: Io, args: string[], flags: Flags): Promise<num
     throw new UsageError(`nothing could be read: ${reasons.join("; ")}`);
   for (const reason of reasons) {
     const resources = report.incomplete.filter((i) => i.reason === reason).map((i) => i.resource);
-    io.err(`${paint("yellow", "not read")} (${resources.join(", ")}): ${reason}\n`);
+    io.err(`${paint("yellow", "not read")} (${visible(resources.join(", "))}): ${visible(reason)}\n`);
   }
 
   const { explainObject, formatExplanation, ObjectNotFoundError } = await import("../service/explain.js");

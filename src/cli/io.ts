@@ -1,5 +1,6 @@
 // What a command may touch of the outside world; tests pass their own.
 import { readFileSync } from "node:fs";
+import { redact } from "../model/redact.js";
 
 export interface Io {
   out(text: string): void;
@@ -23,6 +24,14 @@ export function processIo(env: Record<string, string | undefined>): Io {
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
   };
+}
+
+/**
+ * The same Io with every write redacted: the one step all of a command's output passes (text, JSON, SARIF,
+ * Markdown, help, errors), whatever Io it was given.
+ */
+export function redactingIo(io: Io): Io {
+  return { ...io, out: (t) => io.out(redact(t)), err: (t) => io.err(redact(t)) };
 }
 
 export type Paint = (style: keyof typeof CODES, text: string) => string;

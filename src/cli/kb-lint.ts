@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import type { Diagnostic } from "../kb/model.js";
+import { visible } from "../model/sanitize.js";
 import { outputOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, painter } from "./io.js";
@@ -59,7 +60,7 @@ export function printDiagnostics(io: Io, diagnostics: Diagnostic[], pageCount: n
   for (const d of diagnostics) {
     const where = `${d.file}:${d.line}${d.column ? `:${d.column}` : ""}`;
     const sev = d.severity === "error" ? paint("red", "error") : paint("yellow", "warning");
-    write(`${paint("bold", where)}: ${sev} ${d.message} ${paint("dim", `(${d.code})`)}\n`);
+    write(`${paint("bold", visible(where))}: ${sev} ${visible(d.message)} ${paint("dim", `(${d.code})`)}\n`);
   }
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const summary = `${pageCount} page${pageCount === 1 ? "" : "s"}: ${errors} error${errors === 1 ? "" : "s"}, ${diagnostics.length - errors} warning${diagnostics.length - errors === 1 ? "" : "s"}\n`;

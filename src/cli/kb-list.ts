@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import { SEVERITIES } from "../kb/model.js";
+import { visible } from "../model/sanitize.js";
 import { outputOption } from "./common.js";
 import { UsageError } from "./errors.js";
 import { painter } from "./io.js";
@@ -44,7 +45,7 @@ export function registerKbList(kb: Command, run: CliRun): void {
       const zoneWidth = Math.max(5, ...pitfalls.map((p) => zoneLabel(p).length));
       run.io.out(`${paint("bold", `${"ID".padEnd(idWidth)}  SEVERITY  ${"ZONES".padEnd(zoneWidth)}  TITLE`)}\n`);
       for (const p of pitfalls)
-        run.io.out(`${p.id.padEnd(idWidth)}  ${severityColour(paint, p.severity)}  ${zoneLabel(p).padEnd(zoneWidth)}  ${p.title}\n`);
+        run.io.out(`${visible(p.id).padEnd(idWidth)}  ${severityColour(paint, p.severity)}  ${visible(zoneLabel(p)).padEnd(zoneWidth)}  ${visible(p.title)}\n`);
     });
 }
 

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { visible } from "../model/sanitize.js";
 import { outputOption } from "./common.js";
 import { UsageError } from "./errors.js";
 import { painter } from "./io.js";
@@ -50,7 +51,7 @@ Examples:
         return;
       }
       const paint = painter(run.io);
-      for (const h of hits) run.io.out(`${paint("dim", round(h.score).toFixed(2).padStart(6))}  ${paint("bold", h.id)}  ${h.title}\n`);
+      for (const h of hits) run.io.out(`${paint("dim", round(h.score).toFixed(2).padStart(6))}  ${paint("bold", visible(h.id))}  ${visible(h.title)}\n`);
     });
 }
 

@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import type { Pitfall } from "../kb/model.js";
+import { visible, visibleDeep } from "../model/sanitize.js";
 import { UsageError } from "./errors.js";
 import { painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
@@ -35,7 +36,9 @@ export function registerKbShow(kb: Command, run: CliRun): void {
     });
 }
 
-function showText(p: Pitfall, paint: ReturnType<typeof painter>): string {
+function showText(page: Pitfall, paint: ReturnType<typeof painter>): string {
+  // Page text is shown, never interpreted: control characters as escapes, each line on its own.
+  const p = visibleText(page);
   const out = [
     paint("bold", p.title),
     `${p.id} · ${severityColour(paint, p.severity, 0)} · zone ${zoneLabel(p)} · ${p.source.file}:${p.source.line}`,
@@ -59,4 +62,15 @@ function showText(p: Pitfall, paint: ReturnType<typeof painter>): string {
     prev = r.line + r.text.length - 1;
   }
   return `${out.join("\n")}\n`;
+}
+
+/** The pitfall with its text made visible: prose and code keep their lines, every other field is one line. */
+function visibleText(p: Pitfall): Pitfall {
+  const { blocks, ...rest } = p;
+  return {
+    ...visibleDeep(rest),
+    blocks: blocks.map((b) =>
+      b.type === "list" ? visibleDeep(b) : { ...visibleDeep(b), text: b.text.split("\n").map(visible).join("\n") },
+    ),
+  } as Pitfall;
 }

@@ -1,6 +1,7 @@
 // `pitfall lint`: manifests against the pitfalls, before they are deployed.
 // Composes the stages: read manifests (and --nodes) → load pages and config → resolve zone → engine → report.
 import { readFileSync } from "node:fs";
+import { visible } from "../model/sanitize.js";
 import { isAbsolute, resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { Config } from "../config/model.js";
@@ -160,7 +161,8 @@ export function exitCodeOf(findings: Finding[], diagnostics: Diagnostic[], failO
 /** Errors in the team's page do not stop a lint, but the user should know which entries did not load. */
 function reportPageErrors(io: Io, kb: KnowledgeBase): void {
   const errors = kb.diagnostics.filter((d) => d.severity === "error");
-  for (const d of errors.slice(0, 5)) io.err(`pitfall: page ${d.file}:${d.line}: ${d.message}\n`);
+  for (const d of errors.slice(0, 5))
+    io.err(`pitfall: page ${visible(d.file)}:${d.line}: ${visible(d.message)}\n`);
   if (errors.length > 5)
     io.err(`pitfall: … and ${errors.length - 5} more page errors (see \`pitfall kb lint\`)\n`);
 }
@@ -254,7 +256,8 @@ function uniqueDiagnostics(list: Diagnostic[]): Diagnostic[] {
 /** Warnings (duplicate keys, non-Kubernetes documents) have no place in JSON/SARIF/Markdown; stderr has. */
 function warnOnStderr(io: Io, diagnostics: Diagnostic[]): void {
   for (const d of diagnostics)
-    if (d.severity === "warning") io.err(`pitfall: warning: ${d.file}:${d.line}: ${d.message}\n`);
+    if (d.severity === "warning")
+      io.err(`pitfall: warning: ${visible(d.file)}:${d.line}: ${visible(d.message)}\n`);
 }
 
 async function render(

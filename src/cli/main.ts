@@ -1,8 +1,9 @@
 // Entry point: argv in, exit code out. The only place that sees process.argv and process.env.
 import { Command, CommanderError } from "commander";
+import { visible, visibleLines } from "../model/sanitize.js";
 import { registerCommands } from "./commands.js";
 import { EXIT, UsageError } from "./errors.js";
-import { type Io, processIo } from "./io.js";
+import { type Io, processIo, redactingIo } from "./io.js";
 
 export const VERSION = "0.1.0";
 
@@ -17,8 +18,9 @@ export interface CliRun {
 export async function main(
   argv: string[],
   env: Record<string, string | undefined> = process.env,
-  io: Io = processIo(env),
+  given: Io = processIo(env),
 ): Promise<number> {
+  const io = redactingIo(given);
   const run: CliRun = { io, argv, exitCode: EXIT.OK };
   const program = new Command("pitfall")
     .description("Make a team's Kubernetes pitfalls page executable: lint, diagnose, fill runbooks.")
@@ -54,16 +56,17 @@ function reportError(e: unknown, io: Io): number {
       return EXIT.OK;
     return EXIT.USAGE;
   }
+  // Messages may quote input or what a cluster said: control characters are shown, never interpreted.
   if (e instanceof UsageError) {
-    io.err(`pitfall: ${e.message}\n`);
+    io.err(`pitfall: ${visibleLines(e.message)}\n`);
     return EXIT.USAGE;
   }
   const err = e as NodeJS.ErrnoException;
   if (err?.code === "ENOENT" && err.path) {
-    io.err(`pitfall: no such file: ${err.path}\n`);
+    io.err(`pitfall: no such file: ${visible(err.path)}\n`);
     return EXIT.USAGE;
   }
-  io.err(`pitfall: ${err?.message ?? String(e)}\n`);
+  io.err(`pitfall: ${visibleLines(err?.message ?? String(e))}\n`);
   if (io.env.PITFALL_DEBUG && err?.stack) io.err(`${err.stack}\n`);
   return EXIT.USAGE;
 }

@@ -1,5 +1,6 @@
 // `pitfall scan`: diagnose live clusters or offline dumps against the pitfalls, with filled runbooks.
 import { type Command, Option } from "commander";
+import { visible } from "../model/sanitize.js";
 import { SEVERITIES, type Severity } from "../kb/model.js";
 import type { ScanReport, ScanRequest } from "../service/scan.js";
 import { collect, configFor, configOption } from "./common.js";
@@ -121,7 +122,7 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
   }
   const inputErrors = report.errors.filter((d) => d.severity === "error");
   if (flags.from?.length && report.targets.every((t) => t.objects === 0) && inputErrors.length) {
-    for (const d of inputErrors) io.err(`pitfall: ${d.file}:${d.line}: ${d.message}\n`);
+    for (const d of inputErrors) io.err(`pitfall: ${visible(d.file)}:${d.line}: ${visible(d.message)}\n`);
     throw new UsageError(`nothing could be read from ${flags.from.join(", ")} (see docs/dump-layout.md for what a dump holds)`);
   }
   await printReport(io, report, flags, kb);
@@ -157,7 +158,7 @@ async function printReport(
   const paint = painter(io);
   for (const t of report.targets)
     io.err(
-      `${paint("dim", `${t.kind} ${t.context ?? t.name}: ${t.objects} objects; ${t.zone ? `zone ${t.zone}` : "no zone"}${t.distribution ? ` (${t.distribution})` : ""} — ${t.how}`)}\n`,
+      `${paint("dim", visible(`${t.kind} ${t.context ?? t.name}: ${t.objects} objects; ${t.zone ? `zone ${t.zone}` : "no zone"}${t.distribution ? ` (${t.distribution})` : ""} — ${t.how}`))}\n`,
     );
   if (flags.output === "json") {
     const { jsonReport } = await import("../report/json.js");
@@ -173,5 +174,5 @@ async function printReport(
   const { formatText } = await import("../report/text.js");
   io.out(formatText(input, { paint, showSuppressed: Boolean(flags.showSuppressed) }));
   for (const i of report.incomplete)
-    io.err(`${paint("yellow", "not checked")}: ${i.resource}: ${i.reason}\n`);
+    io.err(`${paint("yellow", "not checked")}: ${visible(i.resource)}: ${visible(i.reason)}\n`);
 }

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { type Command, Option } from "commander";
 import type { Config } from "../config/model.js";
+import { visibleDeep } from "../model/sanitize.js";
 import { formatDuration, parseDuration } from "../k8s/duration.js";
 import { compareFindings, type Finding, type Incomplete } from "../rules/finding.js";
 import type { GroupSummary } from "../rules/stale-consumer-groups.js";
@@ -237,7 +238,9 @@ interface Report {
   fix?: ClaimResult;
 }
 
-function textReport(r: Report, version: string | undefined, s: Settings, paint: Paint): string {
+function textReport(given: Report, version: string | undefined, s: Settings, paint: Paint): string {
+  // Stream, group and consumer names come from Redis: shown, never interpreted, each on its line.
+  const r = visibleDeep(given);
   const out: string[] = [];
   const streamCount = new Set(r.streams.map((g) => g.stream)).size;
   out.push(

@@ -1,5 +1,6 @@
 // `pitfall watch`: keep clusters under observation; print findings as they appear and as they resolve.
 import { type Command, Option } from "commander";
+import { visible, visibleDeep } from "../model/sanitize.js";
 import type { FindingChange } from "../service/finding-changes.js";
 import { configFor, configOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
@@ -66,11 +67,13 @@ async function watchCommand(io: Io, flags: Flags): Promise<number> {
       io.out(`${JSON.stringify({ event: c.event, finding })}\n`);
       return;
     }
-    const o = f.object;
-    const what = `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}${f.container ? ` (${f.container})` : ""}`;
-    const where = multi && f.context ? ` [${f.context}]` : "";
+    // Messages quote the cluster: shown, never interpreted, on one line.
+    const v = visibleDeep(f);
+    const o = v.object;
+    const what = `${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}${v.container ? ` (${v.container})` : ""}`;
+    const where = multi && v.context ? ` [${v.context}]` : "";
     const head = c.event === "appeared" ? paint("red", "+ FINDING") : paint("green", "- RESOLVED");
-    io.out(`${head} ${f.severity} ${f.pitfall} ${what}${where}: ${f.message}\n`);
+    io.out(`${head} ${v.severity} ${v.pitfall} ${what}${where}: ${v.message}\n`);
   };
   const { startWatch } = await import("../service/watch.js");
   const { KubeConfigError } = await import("../sources/kubeconfig.js");
@@ -91,9 +94,9 @@ async function watchCommand(io: Io, flags: Flags): Promise<number> {
       },
       onApiError: (context, resource, error, delayMs) =>
         io.err(
-          `${paint("yellow", "pitfall watch")}: ${multi ? `${context}: ` : ""}${resource}: ${describeError(error)}; retrying in ${delayMs} ms\n`,
+          `${paint("yellow", "pitfall watch")}: ${multi ? `${context}: ` : ""}${visible(resource)}: ${visible(describeError(error))}; retrying in ${delayMs} ms\n`,
         ),
-      onFailure: (error) => io.err(`pitfall watch: evaluation failed: ${describeError(error)}\n`),
+      onFailure: (error) => io.err(`pitfall watch: evaluation failed: ${visible(describeError(error))}\n`),
     });
   } catch (e) {
     stopped.dispose();
@@ -109,7 +112,7 @@ async function watchCommand(io: Io, flags: Flags): Promise<number> {
         ),
       );
     for (const i of watch.incomplete())
-      io.err(`${paint("yellow", "not checked")}: ${i.resource}: ${i.reason}\n`);
+      io.err(`${paint("yellow", "not checked")}: ${visible(i.resource)}: ${visible(i.reason)}\n`);
   });
   await stopped.promise;
   await watch.stop();

@@ -1,5 +1,6 @@
 // Text an agent acts on: one block per finding (severity, pitfall, object, message, evidence, RUN lines to paste).
 import type { KnowledgeBase } from "../kb/load.js";
+import { visible } from "../model/sanitize.js";
 import { zonesOf } from "../kb/summary.js";
 import type { Pitfall } from "../kb/model.js";
 import { countsText } from "../report/labels.js";
@@ -24,18 +25,18 @@ export function findingsText(
 
 /** `oomkilled — OOMKilled (HIGH, zone ALL)`. */
 export function pitfallLine(p: Pitfall): string {
-  return `${p.id} — ${p.title} (${p.severity}, zone ${p.zones.text || zonesOf(p).join("+")})`;
+  return visible(`${p.id} — ${p.title} (${p.severity}, zone ${p.zones.text || zonesOf(p).join("+")})`);
 }
 
 /** What could not be read, one line per reason (an unreachable cluster fails every list the same way). */
 export function notReadLines(incomplete: Incomplete[]): string[] {
   const byReason = new Map<string, string[]>();
   for (const i of incomplete) byReason.set(i.reason, [...(byReason.get(i.reason) ?? []), i.resource]);
-  return [...byReason].map(([reason, resources]) => `not read (${resources.join(", ")}): ${reason}`);
+  return [...byReason].map(([reason, resources]) => visible(`not read (${resources.join(", ")}): ${reason}`));
 }
 
 /** Nothing at all was read: say why, so an unreachable cluster never passes for a clean one. */
 export function nothingRead(target: string, incomplete: Incomplete[]): string | undefined {
   if (!incomplete.length) return undefined;
-  return `nothing could be read from ${target}: ${[...new Set(incomplete.map((i) => i.reason))].join("; ")}. Check that the cluster is reachable (kubeconfig, context, VPN) and that the credentials may list it.`;
+  return `nothing could be read from ${visible(target)}: ${visible([...new Set(incomplete.map((i) => i.reason))].join("; "))}. Check that the cluster is reachable (kubeconfig, context, VPN) and that the credentials may list it.`;
 }

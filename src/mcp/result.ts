@@ -1,17 +1,22 @@
 // Tool results: concise text for the agent plus the same facts as JSON; errors say what to do next.
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { redact, redactDeep } from "../model/redact.js";
 
 /** A problem the agent can fix by calling differently; the message says how. */
 export class ToolInputError extends Error {
   override name = "ToolInputError";
 }
 
+/** The text and the structured facts are both redacted: an agent's transcript is an output like any other. */
 export function toolResult(text: string, structured?: Record<string, unknown>): CallToolResult {
-  return { content: [{ type: "text", text }], ...(structured ? { structuredContent: structured } : {}) };
+  return {
+    content: [{ type: "text", text: redact(text) }],
+    ...(structured ? { structuredContent: redactDeep(structured) } : {}),
+  };
 }
 
 export function toolError(message: string): CallToolResult {
-  return { content: [{ type: "text", text: message }], isError: true };
+  return { content: [{ type: "text", text: redact(message) }], isError: true };
 }
 
 /** Runs a tool body; known failures become tool errors that say what to check, never a protocol error. */

@@ -3,6 +3,7 @@ import { compareFindings, type Finding } from "../rules/finding.js";
 import { countsText, locationLabel, objectLabel, plural, repeatsLine } from "./labels.js";
 import { escapeMarkdown, inlineCode, shownSteps, stepMarkdown } from "./steps.js";
 import type { ReportInput, SourceLine } from "./types.js";
+import { visibleReport, visibleSourceLine } from "./visible.js";
 
 export interface MarkdownOptions {
   sourceLine?: SourceLine;
@@ -13,7 +14,10 @@ export interface MarkdownOptions {
 
 const DEFAULT_MAX = 60_000;
 
-export function formatMarkdown(input: ReportInput, opts: MarkdownOptions = {}): string {
+export function formatMarkdown(given: ReportInput, givenOpts: MarkdownOptions = {}): string {
+  const input = visibleReport(given);
+  const sourceLine = visibleSourceLine(givenOpts.sourceLine);
+  const opts: MarkdownOptions = { ...givenOpts, ...(sourceLine ? { sourceLine } : {}) };
   const max = opts.maxLength ?? DEFAULT_MAX;
   const findings = [...input.findings].sort(compareFindings);
   const errors = input.diagnostics.filter((d) => d.severity === "error");

@@ -5,6 +5,7 @@ import { compareFindings, type Finding, severityRank } from "../rules/finding.js
 import { countsText, locationLabel, objectLabel, plural, repeatsLine } from "./labels.js";
 import { shownSteps } from "./steps.js";
 import type { Paint, ReportInput, SourceLine } from "./types.js";
+import { visibleReport, visibleSourceLine } from "./visible.js";
 
 export interface TextOptions {
   paint?: Paint;
@@ -32,7 +33,10 @@ export function severityLabel(paint: Paint, s: Severity): string {
   return paint("dim", text);
 }
 
-export function formatText(input: ReportInput, opts: TextOptions = {}): string {
+export function formatText(given: ReportInput, givenOpts: TextOptions = {}): string {
+  const input = visibleReport(given);
+  const sourceLine = visibleSourceLine(givenOpts.sourceLine);
+  const opts: TextOptions = { ...givenOpts, ...(sourceLine ? { sourceLine } : {}) };
   const paint = opts.paint ?? plain;
   const out: string[] = [];
   for (const g of groupsOf(input)) {

@@ -1,6 +1,7 @@
 // Server-sent events: findings appeared and resolved, scans done. A comment every 15 s keeps proxies from
 // closing an idle stream.
 import type { ServerResponse } from "node:http";
+import { redact } from "../model/redact.js";
 import { SECURITY_HEADERS } from "./http.js";
 
 const HEARTBEAT_MS = 15_000;
@@ -37,9 +38,9 @@ export class EventHub {
     return true;
   }
 
-  /** One event to every open stream; `data` is sent as one line of JSON. */
+  /** One event to every open stream; `data` is sent as one line of JSON, redacted. */
   send(event: string, data: unknown): void {
-    this.write(`id: ${this.nextId++}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.write(`id: ${this.nextId++}\nevent: ${event}\ndata: ${redact(JSON.stringify(data))}\n\n`);
   }
 
   close(): void {

@@ -1,6 +1,7 @@
 // The plumbing every route shares: security headers, JSON and HTML answers, bodies with a size limit, bearer tokens.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { redact } from "../model/redact.js";
 
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -28,17 +29,21 @@ export class HttpError extends Error {
   }
 }
 
+/** Answers that carry data (JSON, HTML, text, metrics) are redacted; our own script and style are not data. */
+const NOT_DATA = /^(?:text\/javascript|text\/css|image\/)/;
+
 export function send(
   res: ServerResponse,
   status: number,
   contentType: string,
-  body: string | Buffer,
+  content: string | Buffer,
   headers: Record<string, string> = {},
 ): void {
   if (res.headersSent) {
     res.end();
     return;
   }
+  const body = typeof content === "string" && !NOT_DATA.test(contentType) ? redact(content) : content;
   res.writeHead(status, {
     ...SECURITY_HEADERS,
     "Content-Type": contentType,

@@ -1,4 +1,5 @@
 // /metrics in the Prometheus text format, from a Registry of our own (no global default registry).
+import { redact } from "../model/redact.js";
 import type { Finding, Incomplete } from "../rules/finding.js";
 
 export interface ServerMetrics {
@@ -68,19 +69,19 @@ export async function createMetrics(opts: MetricsOptions = {}): Promise<ServerMe
       findings.reset();
       for (const f of list)
         findings.inc({
-          pitfall: f.pitfall,
+          pitfall: redact(f.pitfall),
           severity: f.severity,
-          zone: f.zone ?? "",
-          namespace: f.object.namespace ?? "",
+          zone: redact(f.zone ?? ""),
+          namespace: redact(f.object.namespace ?? ""),
         });
     },
     setIncomplete(list) {
       incomplete.reset();
-      for (const i of list) incomplete.set({ resource: i.resource }, 1);
+      for (const i of list) incomplete.set({ resource: redact(i.resource) }, 1);
     },
     observeScan: (seconds) => scanDuration.observe(seconds),
     observeEvaluation: (kind, seconds) => evaluation.observe({ kind }, seconds),
-    apiError: (resource, code) => apiErrors.inc({ resource, code }),
+    apiError: (resource, code) => apiErrors.inc({ resource: redact(resource), code: redact(code) }),
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },

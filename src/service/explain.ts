@@ -17,6 +17,7 @@ import {
   waitingReason,
 } from "../k8s/status.js";
 import { type KubeObject, type ObjectRef, refKey, refOf } from "../k8s/types.js";
+import { visibleDeep } from "../model/sanitize.js";
 import type { Paint } from "../report/types.js";
 import type { Finding } from "../rules/finding.js";
 import { ageMs, ageText, clip, type EventView, eventView, logLines } from "../rules/live-evidence.js";
@@ -452,10 +453,12 @@ export function agoText(timestamp: string | undefined, now: Date): string {
 
 /** The story as text: header, status, owners, containers, conditions, events, log excerpt, findings. */
 export function formatExplanation(
-  e: Explanation,
+  given: Explanation,
   paint: Paint,
   pitfall: (id: string) => Pitfall | undefined = () => undefined,
 ): string {
+  // What came from the cluster (messages, log lines) is shown, never interpreted, and stays on its line.
+  const e = visibleDeep(given);
   const now = e.takenAt ? new Date(e.takenAt) : new Date();
   const where = [e.context ? `context ${e.context}` : "", e.zone ? `zone ${e.zone}` : ""]
     .filter(Boolean)

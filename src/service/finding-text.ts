@@ -5,6 +5,7 @@ import { locationLabel, objectLabel } from "../report/labels.js";
 import { shownSteps } from "../report/steps.js";
 import { severityLabel } from "../report/text.js";
 import type { Paint } from "../report/types.js";
+import { visibleDeep } from "../model/sanitize.js";
 import type { Finding, RunbookStep } from "../rules/finding.js";
 
 const plain: Paint = (_s, t) => t;
@@ -16,7 +17,10 @@ export interface BlockOptions {
   steps?: "all" | "fix";
 }
 
-export function findingBlock(f: Finding, pitfall: Pitfall | undefined, opts: BlockOptions = {}): string[] {
+export function findingBlock(finding: Finding, page: Pitfall | undefined, opts: BlockOptions = {}): string[] {
+  // What came from the cluster or the page is shown, never interpreted, and stays on its line.
+  const f = visibleDeep(finding);
+  const pitfall = page && visibleDeep(page);
   const paint = opts.paint ?? plain;
   const indent = opts.indent ?? "";
   const title = pitfall?.title ?? f.pitfall;

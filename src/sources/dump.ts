@@ -10,7 +10,9 @@ import { distributionOf } from "../k8s/distribution.js";
 import { asRecord, asString } from "../k8s/fields.js";
 import type { KubeObject } from "../k8s/types.js";
 import { displayPath, inputProblem as unreadable, objectFilesUnder } from "./manifest-files.js";
+import { redact } from "../model/redact.js";
 import { parseManifests } from "./manifests.js";
+import { withoutSecretValues } from "./secret-values.js";
 
 /** Optional file at the top of a dump folder: `{ "takenAt": "<ISO>", "context": "<kube context>" }`. */
 export const DUMP_META_FILE = "pitfall-dump.json";
@@ -75,7 +77,7 @@ function objectsOfJson(
     });
     return;
   }
-  out.objects.push({ object: record as KubeObject, origin });
+  out.objects.push({ object: withoutSecretValues(record as KubeObject), origin });
 }
 
 /**
@@ -270,7 +272,8 @@ export async function readDump(paths: string[], opts: ReadDumpOptions): Promise<
     if (!root) continue;
     for (const log of await logFiles(root, opts.cwd, diagnostics)) {
       const text = await readText(log.file);
-      if (text !== undefined) (log.previous ? previousLogs : currentLogs).set(log.key, text);
+      // Redacted whole, before anything splits it into lines: a private key spans lines.
+      if (text !== undefined) (log.previous ? previousLogs : currentLogs).set(log.key, redact(text));
     }
   }
 

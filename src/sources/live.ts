@@ -5,10 +5,12 @@ import type { Origin, Snapshot, SourcedObject } from "../engine/types.js";
 import { distributionOf } from "../k8s/distribution.js";
 import { asList, asRecord, asString } from "../k8s/fields.js";
 import type { KubeObject } from "../k8s/types.js";
+import { redact } from "../model/redact.js";
 import type { Incomplete } from "../rules/finding.js";
 import { createKubeApi, KubeApiError, type KubeApi } from "./kube-api.js";
 import { useContext } from "./kubeconfig.js";
 import { listAll, mapLimit, type RetryOptions, withRetry } from "./paging.js";
+import { withoutSecretValues } from "./secret-values.js";
 
 /** A resource the scan lists. */
 export interface LiveResource {
@@ -112,7 +114,11 @@ function apiVersionOf(r: LiveResource): string {
 
 /** Items of a list come without `kind` and `apiVersion`; the detectors need both. */
 function withKind(r: LiveResource, item: unknown): KubeObject {
-  return { apiVersion: apiVersionOf(r), kind: r.kind, ...(asRecord(item) ?? {}) } as KubeObject;
+  return withoutSecretValues({
+    apiVersion: apiVersionOf(r),
+    kind: r.kind,
+    ...(asRecord(item) ?? {}),
+  } as KubeObject);
 }
 
 /** Everything one read shares: the API, the deadline, the settings. */
@@ -387,7 +393,8 @@ async function readLogs(
           }),
         reader.retry,
       );
-      (r.previous ? out.previous : out.current).set(key, text);
+      // Redacted whole, before anything splits it into lines: a private key spans lines.
+      (r.previous ? out.previous : out.current).set(key, redact(text));
     } catch (error) {
       if (reader.deadline.aborted) {
         timedOut++;

@@ -8,6 +8,7 @@ import type { Snapshot, SourcedObject } from "../engine/types.js";
 import { displayPath, inputProblem, manifestFilesOf, readText } from "./manifest-files.js";
 import { JsonText, jsonNestsDeeperThan, jsonPlace } from "./json-positions.js";
 import { type Place, positionAt, yamlPlace } from "./positions.js";
+import { withoutSecretValues } from "./secret-values.js";
 import { plainValueOf, ValueError } from "./yaml-value.js";
 
 /** Parser stack entries allowed; yaml composes recursively and V8 may abort the process near the stack limit. */
@@ -265,7 +266,7 @@ function addObjects(
   const { line, column } = positionAt(ctx.lines, place.offset);
   const origin: SourcedObject["origin"] = { file: ctx.file, line, column, locate: place.locate };
   if (helmSource !== undefined) origin.helmSource = helmSource;
-  ctx.out.objects.push({ object: value as KubeObject, origin });
+  ctx.out.objects.push({ object: withoutSecretValues(value as KubeObject), origin });
 }
 
 export interface ReadOptions {

@@ -1,5 +1,6 @@
 // Redis Streams as plain data: connect, find the stream keys, read groups, consumers and pending entries.
 import type { RedisConfig } from "../config/model.js";
+import { redact } from "../model/redact.js";
 import type { Incomplete } from "../rules/finding.js";
 import type {
   ConsumerState,
@@ -38,9 +39,9 @@ export class RedisConnectError extends Error {
   }
 }
 
-/** `redis://:secret@host` → `redis://:***@host`; also `user:secret@`. Anything else is left as it is. */
+/** A URL with its password masked (`redis://:***@host`), also when the password holds `/`, `@` or `:`. */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)[^@/]*@/i, "$1***@");
+  return redact(url);
 }
 
 /** `redis://host:port/db` for messages, `:***@` when a password is set. */
@@ -76,33 +77,71 @@ export function redisTargetOf(input: TargetInput): RedisTarget {
   return target;
 }
 
+/** Characters a URL's userinfo carries as they are (RFC 3986: unreserved, sub-delims, `:` and `%XX`). */
+const USERINFO = /^(?:[A-Za-z0-9._~!$&'()*+,;=:-]|%[0-9A-Fa-f]{2})*$/;
+
+/**
+ * `redis://[user:password@]host[:port][/db]`. The userinfo is split off at the last `@` here, not by `URL`, so a
+ * password with a character a URL cannot carry (`/`, `#`, `?`, a lone `%`) gets an error that says to
+ * percent-encode it, and no error ever shows the password: they show the URL as `redis://:***@host`.
+ */
 function parseRedisUrl(raw: string, defaultPort: number): Partial<RedisTarget> {
   const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `redis://${raw}`;
+  const schemeEnd = text.indexOf("://") + 3;
+  const at = text.lastIndexOf("@");
+  const hasUserinfo = at >= schemeEnd;
+  const userinfo = hasUserinfo ? text.slice(schemeEnd, at) : "";
+  const colon = userinfo.indexOf(":");
+  const rawUser = colon >= 0 ? userinfo.slice(0, colon) : userinfo;
+  const rawPassword = colon >= 0 ? userinfo.slice(colon + 1) : undefined;
+  const hostPart = hasUserinfo ? text.slice(at + 1) : text.slice(schemeEnd);
+  const shown = `${text.slice(0, schemeEnd)}${hasUserinfo ? `${redact(rawUser)}${rawPassword !== undefined ? ":***" : ""}@` : ""}${redact(hostPart)}`;
+  if (hasUserinfo && !USERINFO.test(userinfo.replaceAll("@", "%40"))) {
+    const bad = [
+      ...new Set(userinfo.replace(/%[0-9A-Fa-f]{2}/g, "").replace(/[A-Za-z0-9._~!$&'()*+,;=:@-]/g, "")),
+    ]
+      .map((c) => (c === "%" ? "a % not followed by two hex digits" : `'${c}'`))
+      .join(", ");
+    throw new RedisConnectError(
+      "url",
+      `the user or password in the Redis URL ${shown} holds ${bad}, which a URL cannot carry as it is: percent-encode it (/ → %2F, # → %23, ? → %3F, % → %25, space → %20), or leave the password out of the URL and set REDIS_PASSWORD or redis.passwordFile`,
+    );
+  }
   let u: URL;
   try {
-    u = new URL(text);
+    u = new URL(`${text.slice(0, schemeEnd)}${hostPart}`);
   } catch {
     throw new RedisConnectError(
       "url",
-      `not a Redis URL: ${redactUrl(raw)} (expected redis://[:password@]host[:port][/db], e.g. redis://127.0.0.1:6381)`,
+      `not a Redis URL: ${shown} (expected redis://[:password@]host[:port][/db], e.g. redis://127.0.0.1:6381)`,
     );
   }
   if (u.protocol !== "redis:" && u.protocol !== "rediss:")
     throw new RedisConnectError(
       "url",
-      `not a Redis URL: ${redactUrl(raw)} (the scheme must be redis:// or rediss:// for TLS)`,
+      `not a Redis URL: ${shown} (the scheme must be redis:// or rediss:// for TLS)`,
     );
   const out: Partial<RedisTarget> = {
     host: u.hostname.replace(/^\[(.*)\]$/, "$1") || "127.0.0.1",
     port: u.port ? Number(u.port) : defaultPort,
     tls: u.protocol === "rediss:",
   };
-  if (u.username) out.username = decodeURIComponent(u.username);
-  if (u.password) out.password = decodeURIComponent(u.password);
+  const decoded = (part: string, what: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw new RedisConnectError(
+        "url",
+        `the ${what} in the Redis URL ${shown} is percent-encoded, but not as UTF-8: encode each byte of the UTF-8 text (é → %C3%A9)`,
+      );
+    }
+  };
+  if (rawUser) out.username = decoded(rawUser, "user");
+  if (rawPassword) out.password = decoded(rawPassword, "password");
   const db = u.pathname.replace(/^\//, "");
   if (db) {
     if (!/^\d+$/.test(db))
-      throw new RedisConnectError("url", `the database in ${redactUrl(raw)} must be a number, e.g. /0`);
+      throw new RedisConnectError("url", `the database in ${shown} must be a number, e.g. /0`);
     out.db = Number(db);
   }
   return out;

@@ -7,11 +7,13 @@ import type { IncomingMessage, RequestOptions } from "node:http";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { asList, asRecord, asString } from "../k8s/fields.js";
 import type { KubeObject } from "../k8s/types.js";
+import { redact } from "../model/redact.js";
 import type { Incomplete } from "../rules/finding.js";
 import { createKubeApi, KubeApiError, type KubeApi } from "./kube-api.js";
 import { useContext } from "./kubeconfig.js";
 import { EXTERNAL_SECRETS_GROUP, LIVE_RESOURCES, type LiveResource, resourcePath } from "./live.js";
 import { isExpired, listAll, statusOf } from "./paging.js";
+import { withoutSecretValues } from "./secret-values.js";
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
 
@@ -109,7 +111,11 @@ function apiVersionOf(r: LiveResource): string {
 
 /** Items of a list and objects of watch events may come without `kind` and `apiVersion`; the detectors need both. */
 function withKind(r: LiveResource, item: unknown): KubeObject {
-  return { apiVersion: apiVersionOf(r), kind: r.kind, ...(asRecord(item) ?? {}) } as KubeObject;
+  return withoutSecretValues({
+    apiVersion: apiVersionOf(r),
+    kind: r.kind,
+    ...(asRecord(item) ?? {}),
+  } as KubeObject);
 }
 
 function keyOf(o: KubeObject): string {
@@ -200,7 +206,7 @@ export async function watchCluster(opts: WatchClusterOptions): Promise<ClusterWa
     async readLog(namespace, pod, container, previous) {
       const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`;
       try {
-        return await api.getText(path, {
+        const text = await api.getText(path, {
           query: {
             container,
             tailLines: LOG_TAIL_LINES,
@@ -210,6 +216,8 @@ export async function watchCluster(opts: WatchClusterOptions): Promise<ClusterWa
           signal: stopper.signal,
           timeoutMs: requestTimeoutMs,
         });
+        // Redacted whole, before anything splits it into lines: a private key spans lines.
+        return redact(text);
       } catch {
         // No previous instance yet, RBAC on pods/log, a slow kubelet: the finding goes out without the log.
         return undefined;
