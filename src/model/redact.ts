@@ -29,14 +29,19 @@ const NOT_SECRET_KEYS = new Set(["secretKey"]);
 /** Values after a secret's key that are settings, not secrets. */
 const NOT_SECRET_VALUES = /^(?:true|false|null|yes|no|none|~|\||>|[|>][-+]?)$/i;
 
-// A value after `key:` / `key=`: "double" (JSON), \"escaped\" (JSON inside a JSON string), &quot;html&quot;,
-// 'single', or bare (up to a space, quote, backslash, comma, semicolon, ampersand or angle bracket).
-const VALUE =
-  '"((?:[^"\\\\\\n]|\\\\.){0,2048})"' +
-  '|\\\\"((?:[^"\\\\\\n]|\\\\[^"\\n]){0,2048})\\\\"' +
-  "|&quot;((?:[^&\\n]|&(?!quot;)){0,2048})&quot;" +
-  "|'([^'\\n]{0,2048})'" +
-  "|([^\\s\"'`\\\\,;&<>=:{[(][^\\s\"'`\\\\,;&<>]{0,2047})";
+// A value after `key:` / `key=`: "double" (JSON, YAML, env), \"escaped\" (JSON inside a JSON string),
+// &quot;html&quot;, 'single', or bare (up to a space, quote, backslash, comma, semicolon, ampersand or angle
+// bracket). A `"` followed by `:`, `,`, `}` or `]` ends a JSON string rather than opening a value, and no quoted
+// form takes a quote of another kind: a mask never spans two JSON strings. Quoted forms are bounded (a quote that
+// is never closed is not searched for to the end of the text); a bare value takes all its characters, so nothing
+// of it is left to a second pass.
+const VALUE = [
+  String.raw`"(?![ \t]*[:,}\]])((?:[^"\\\n]|\\.){0,4096})"`,
+  String.raw`\\"((?:[^"\\\n]|\\[^"\n]){0,4096})\\"`,
+  String.raw`&quot;((?:[^&"\\\n]|&(?!quot;)){0,4096})&quot;`,
+  String.raw`'([^'"\\\n]{0,4096})'`,
+  String.raw`([^\s"'` + "`" + String.raw`\\,;&<>=:{[(][^\s"'` + "`" + String.raw`\\,;&<>]*)`,
+].join("|");
 
 /**
  * The start of a word, also right after an escape of serialized text: `\nghp_…` in JSON or a made-visible
@@ -86,22 +91,22 @@ function keyBefore(text: string, wordStart: number, word: string): string {
 /** Token shapes: each has one group, the prefix that stays, so a reader knows which credential it was. */
 const TOKEN_SHAPES = [
   String.raw`(gh[pousr]_)[A-Za-z0-9]{36,255}\b`, // GitHub
-  String.raw`(github_pat_)[A-Za-z0-9_]{22,255}`,
-  String.raw`(gl(?:pat|dt|rt|ptt|ft|cbt|oas|imt|soat)-)[A-Za-z0-9_-]{20,255}`, // GitLab
-  String.raw`(xox[abposre]-)[A-Za-z0-9-]{10,255}`, // Slack
-  String.raw`(xapp-)\d-[A-Za-z0-9-]{10,255}`,
-  String.raw`(https://hooks\.slack\.com/services/)[A-Za-z0-9/]{10,255}`,
+  String.raw`(github_pat_)[A-Za-z0-9_]{22,}`,
+  String.raw`(gl(?:pat|dt|rt|ptt|ft|cbt|oas|imt|soat)-)[A-Za-z0-9_-]{20,}`, // GitLab
+  String.raw`(xox[abposre]-)[A-Za-z0-9-]{10,}`, // Slack
+  String.raw`(xapp-)\d-[A-Za-z0-9-]{10,}`,
+  String.raw`(https://hooks\.slack\.com/services/)[A-Za-z0-9/]{10,}`,
   String.raw`(AIza)[0-9A-Za-z_-]{35}(?![\w-])`, // Google API key
-  String.raw`(ya29\.)[0-9A-Za-z_-]{20,2048}`, // Google OAuth access token
+  String.raw`(ya29\.)[0-9A-Za-z_-]{20,}`, // Google OAuth access token
   String.raw`(AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}\b`, // AWS access key id
-  String.raw`(hv[sbr]\.)[A-Za-z0-9_-]{20,1024}`, // Vault
+  String.raw`(hv[sbr]\.)[A-Za-z0-9_-]{20,}`, // Vault
   String.raw`(s\.)[A-Za-z0-9]{24}(?![\w.])`, // Vault, before 1.10
-  String.raw`((?:sk|rk)_live_)[0-9A-Za-z]{16,255}`, // Stripe
-  String.raw`(sk-ant-(?:api|admin)\d\d-)[A-Za-z0-9_-]{32,255}`, // Anthropic
+  String.raw`((?:sk|rk)_live_)[0-9A-Za-z]{16,}`, // Stripe
+  String.raw`(sk-ant-(?:api|admin)\d\d-)[A-Za-z0-9_-]{32,}`, // Anthropic
   String.raw`(sk-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{10,255}T3BlbkFJ[A-Za-z0-9_-]{10,255}`, // OpenAI
   String.raw`(npm_)[A-Za-z0-9]{36}\b`,
   String.raw`(SG\.)[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![\w-])`, // SendGrid
-  String.raw`(dckr_pat_)[A-Za-z0-9_-]{20,255}`, // Docker Hub
+  String.raw`(dckr_pat_)[A-Za-z0-9_-]{20,}`, // Docker Hub
   String.raw`(hf_)[A-Za-z0-9]{34,255}\b`, // Hugging Face
   String.raw`(glsa_)[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}\b`, // Grafana
   String.raw`(shp(?:at|ca|pa|ss)_)[a-fA-F0-9]{32}\b`, // Shopify
@@ -113,7 +118,7 @@ const RULES: Rule[] = [
   {
     // PEM private keys, as text or inside a JSON string (`\n` escapes); the END line is kept when present.
     hint: "private key",
-    re: /(-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----)(?:\*\*\*)?(?:[A-Za-z0-9+/=:,.\s]|\\[nrt]|-(?!----)){0,65536}(-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----)?/g,
+    re: /(-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----)(?:\*\*\*)?(?:[A-Za-z0-9+/=:,.\s]|\\[nrt]|-(?!----))*(-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----)?/g,
     replace: (_m, begin, end) => `${begin}${MASK}${end ?? ""}`,
   },
   {
@@ -132,7 +137,7 @@ const RULES: Rule[] = [
   {
     // A bearer token anywhere (a log line, a curl command); it has a digit, so prose ("Bearer authentication") stays.
     hint: "bearer",
-    re: new RegExp(String.raw`${START}(bearer[ \t]+)(?=[\w.~+/-]{0,4096}\d)([\w.~+/-]{16,4096}=*)`, "gi"),
+    re: new RegExp(String.raw`${START}(bearer[ \t]+)(?=[\w.~+/-]{0,4096}\d)([\w.~+/-]{16,}=*)`, "gi"),
     replace: (_m, head) => `${head}${MASK}`,
   },
   {
@@ -167,7 +172,7 @@ const RULES: Rule[] = [
   {
     // JSON Web Tokens (service-account tokens, OIDC): header and payload are base64 JSON (`eyJ`).
     hint: "eyj",
-    re: new RegExp(String.raw`${START}eyJ[\w-]{2,8192}\.eyJ[\w-]{2,8192}\.[\w-]{0,8192}`, "g"),
+    re: new RegExp(String.raw`${START}eyJ[\w-]{2,}\.eyJ[\w-]{2,}\.[\w-]*`, "g"),
     replace: () => `eyJ${MASK}`,
   },
   {
