@@ -3,6 +3,7 @@ import type { Config } from "../config/model.js";
 import type { KnowledgeBase } from "../kb/load.js";
 import type { Diagnostic, Distribution, Pitfall, Severity, ZoneSpec } from "../kb/model.js";
 import { normalizeZone, zonesFor } from "../kb/zones.js";
+import { redact } from "../model/redact.js";
 import { asRecord, asString, metaString, valueAt } from "../k8s/fields.js";
 import { type KubeObject, type ObjectRef, refKey } from "../k8s/types.js";
 import { fillSteps } from "../runbook/fill.js";
@@ -253,7 +254,8 @@ function fieldEvidence(
   const value = valueAt(o.object, path);
   if (value === undefined || (typeof value === "object" && value !== null)) return undefined;
   const last = path[path.length - 1]!;
-  const text = `${typeof last === "number" ? `[${last}]` : last}: ${JSON.stringify(value)}`;
+  // Redacted before the cut, so a cut never leaves half a secret (an env value with a password in its URL).
+  const text = redact(`${typeof last === "number" ? `[${last}]` : last}: ${JSON.stringify(value)}`);
   return [
     { kind: "field", text: text.length > 200 ? `${text.slice(0, 199)}…` : text, source: jsonPathText(path) },
   ];

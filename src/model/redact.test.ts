@@ -53,6 +53,13 @@ const REDACTED: [string, string, string][] = [
     '{"authorization": "Bearer ***"}',
   ],
   ["a bare bearer token", "sent Bearer 0f3a9c2e7b1d4f60a8c5", "sent Bearer ***"],
+  ["a bearer token, an escape right after it", "Bearer 0f3a9c2e7b1d4f60a8c5\u001b[2J", "Bearer ***\u001b[2J"],
+  [
+    "Authorization, an escape right after it",
+    "Authorization: Bearer abc\u001b[2Jx",
+    "Authorization: Bearer ***\u001b[2Jx",
+  ],
+  ["password=, an escape right after it", "password=abc\u001b[2J", "password=***\u001b[2J"],
   ["JWT", `id_token ${JWT} rest`, "id_token eyJ*** rest"],
   [
     "PEM",

@@ -40,7 +40,11 @@ const VALUE = [
   String.raw`\\"((?:[^"\\\n]|\\[^"\n]){0,4096})\\"`,
   String.raw`&quot;((?:[^&"\\\n]|&(?!quot;)){0,4096})&quot;`,
   String.raw`'([^'"\\\n]{0,4096})'`,
-  String.raw`([^\s"'` + "`" + String.raw`\\,;&<>=:{[(][^\s"'` + "`" + String.raw`\\,;&<>]*)`,
+  String.raw`([^\s"'` +
+    "`" +
+    String.raw`\\,;&<>=:{[(\x00-\x1f\x7f][^\s"'` +
+    "`" +
+    String.raw`\\,;&<>\x00-\x1f\x7f]*)`,
 ].join("|");
 
 /**
@@ -90,7 +94,7 @@ function keyBefore(text: string, wordStart: number, word: string): string {
 
 /** Token shapes: each has one group, the prefix that stays, so a reader knows which credential it was. */
 const TOKEN_SHAPES = [
-  String.raw`(gh[pousr]_)[A-Za-z0-9]{36,255}\b`, // GitHub
+  String.raw`(gh[pousr]_)[A-Za-z0-9]{36,}\b`, // GitHub
   String.raw`(github_pat_)[A-Za-z0-9_]{22,}`,
   String.raw`(gl(?:pat|dt|rt|ptt|ft|cbt|oas|imt|soat)-)[A-Za-z0-9_-]{20,}`, // GitLab
   String.raw`(xox[abposre]-)[A-Za-z0-9-]{10,}`, // Slack
@@ -107,10 +111,10 @@ const TOKEN_SHAPES = [
   String.raw`(npm_)[A-Za-z0-9]{36}\b`,
   String.raw`(SG\.)[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![\w-])`, // SendGrid
   String.raw`(dckr_pat_)[A-Za-z0-9_-]{20,}`, // Docker Hub
-  String.raw`(hf_)[A-Za-z0-9]{34,255}\b`, // Hugging Face
+  String.raw`(hf_)[A-Za-z0-9]{34,}\b`, // Hugging Face
   String.raw`(glsa_)[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}\b`, // Grafana
   String.raw`(shp(?:at|ca|pa|ss)_)[a-fA-F0-9]{32}\b`, // Shopify
-  String.raw`(K10)[0-9a-f]{32,128}::[a-z]+:[0-9A-Za-z]{1,255}`, // k3s join token
+  String.raw`(K10)[0-9a-f]{32,128}::[a-z]+:[0-9A-Za-z]+`, // k3s join token
   String.raw`([a-z0-9]{6}\.)(?=[a-z]{0,15}\d)[a-z0-9]{16}(?![\w.-])`, // kubeadm bootstrap token
 ];
 
@@ -126,7 +130,7 @@ const RULES: Rule[] = [
     // only a value that looks like a credential (prose: "may require authorization: server message").
     hint: "authorization",
     re: new RegExp(
-      String.raw`${START}((?:proxy-)?authorization(?:\\?["']|&quot;)?[ \t]*[:=][ \t]*(?:\\?["']|&quot;)?)(?:((?:bearer|basic|token|digest|negotiate|apikey|sso-key)[ \t]+)([^\s"'\\,;&<>]{1,4096})|(?=[^\s"'\\,;&<>]{0,4096}\d)([^\s"'\\,;&<>]{16,4096}))`,
+      String.raw`${START}((?:proxy-)?authorization(?:\\?["']|&quot;)?[ \t]*[:=][ \t]*(?:\\?["']|&quot;)?)(?:((?:bearer|basic|token|digest|negotiate|apikey|sso-key)[ \t]+)([^\s"'\\,;&<>\x00-\x1f\x7f]+)|(?=[^\s"'\\,;&<>\x00-\x1f\x7f]{0,4096}\d)([^\s"'\\,;&<>\x00-\x1f\x7f]{16,}))`,
       "gi",
     ),
     replace: (m, head, scheme, value, bare) => {
@@ -144,7 +148,7 @@ const RULES: Rule[] = [
     // URL userinfo: `redis://default:pw@redis:6381` → `redis://default:***@redis:6381`. The password runs to the
     // last `@` of the URL, so `/`, `@` and `:` in it are covered; `host:8080/path@x` (a port) and `@sha256:` are not.
     hint: "://",
-    re: /\b([a-z][a-z0-9+.-]{0,30}:\/\/)([^\s:/?#@"'`<>\\[\]]{0,256}):([^\s"'`<>\\]{1,256})@(?!sha\d{3}:)/gi,
+    re: /\b([a-z][a-z0-9+.-]{0,30}:\/\/)([^\s:/?#@"'`<>\\[\]\x00-\x1f\x7f]{0,256}):([^\s"'`<>\\\x00-\x1f\x7f]{1,256})@(?!sha\d{3}:)/gi,
     replace: (m, scheme, user, password) => {
       if (isReference(password!) || password === MASK) return m;
       if (user && /^\d{1,5}(?:\/|$)/.test(password!)) return m;

@@ -2,6 +2,7 @@
 import { formatDuration } from "../k8s/duration.js";
 import { asInteger, asRecord, asString } from "../k8s/fields.js";
 import type { KubeObject } from "../k8s/types.js";
+import { redact } from "../model/redact.js";
 import type { Evidence } from "./finding.js";
 
 /** Milliseconds from an RFC 3339 timestamp to `now`; undefined when there is no usable timestamp. */
@@ -101,8 +102,8 @@ export function logLines(text: string | undefined): string[] {
 
 const MAX_TEXT = 400;
 
-/** Long log lines and messages cut to a readable length. */
+/** Long log lines and messages cut to a readable length; redacted first, so a cut never leaves half a secret. */
 export function clip(text: string): string {
-  const t = text.trim();
+  const t = redact(text).trim();
   return t.length > MAX_TEXT ? `${t.slice(0, MAX_TEXT - 1)}…` : t;
 }

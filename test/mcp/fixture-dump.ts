@@ -2,6 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseCluster } from "../sim/load.js";
+import type { Cluster } from "../sim/types.js";
 
 export const BROKEN = "test/fixtures/clusters/broken-k3s.yaml";
 
@@ -12,6 +13,11 @@ export function writeFixtureDump(fixture: string, dir: string, now: Date, contex
     name: basename(fixture, ".yaml"),
     file: fixture,
   });
+  return writeClusterDump(cluster, dir, now, context);
+}
+
+/** The same layout for a cluster already loaded (and changed) by a test. */
+export function writeClusterDump(cluster: Cluster, dir: string, now: Date, context = "k3s-office"): string {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, "cluster.json"),
