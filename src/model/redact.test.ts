@@ -115,6 +115,7 @@ const KEPT = [
   '{"token": 5, "password": null, "secret": true}',
   "redis-cli -h redis -p 6381 -a $REDIS_PASSWORD XPENDING triggers.x g",
   "redis://:$REDIS_PASSWORD@redis:6381",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell variable, as a runbook writes it
   "REDIS_PASSWORD=${REDIS_PASSWORD}",
   'curl -H "Authorization: Bearer $TOKEN" https://api',
   "Writes need Authorization: Bearer <token>.",

@@ -63,7 +63,8 @@ interface Rule {
   /** The match must start a word (see atWordStart). */
   wordStart?: boolean;
   re: RegExp;
-  replace: (match: string, ...groups: any[]) => string;
+  /** Called as String.replace calls it: the match, each group, the offset, the whole text. */
+  replace: (match: string, ...groups: unknown[]) => string;
 }
 
 /** Lengths of the closing quote of VALUE's five forms. */
@@ -101,9 +102,9 @@ function keyBefore(text: string, wordStart: number, word: string): string {
 /** Token shapes: each has one group, the prefix that stays, so a reader knows which credential it was. */
 const TOKEN_SHAPES = [
   String.raw`(gh[pousr]_)[A-Za-z0-9]{36,}\b`, // GitHub
-  String.raw`(github_pat_)[A-Za-z0-9_]{22,}`,
-  String.raw`(gl(?:pat|dt|rt|ptt|ft|cbt|oas|imt|soat)-)[A-Za-z0-9_-]{20,}`, // GitLab
-  String.raw`(xox[abposre]-)[A-Za-z0-9-]{10,}`, // Slack
+  "(github_pat_)[A-Za-z0-9_]{22,}",
+  "(gl(?:pat|dt|rt|ptt|ft|cbt|oas|imt|soat)-)[A-Za-z0-9_-]{20,}", // GitLab
+  "(xox[abposre]-)[A-Za-z0-9-]{10,}", // Slack
   String.raw`(xapp-)\d-[A-Za-z0-9-]{10,}`,
   String.raw`(https://hooks\.slack\.com/services/)[A-Za-z0-9/]{10,}`,
   String.raw`(AIza)[0-9A-Za-z_-]{35}(?![\w-])`, // Google API key
@@ -111,16 +112,16 @@ const TOKEN_SHAPES = [
   String.raw`(AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}\b`, // AWS access key id
   String.raw`(hv[sbr]\.)[A-Za-z0-9_-]{20,}`, // Vault
   String.raw`(s\.)[A-Za-z0-9]{24}(?![\w.])`, // Vault, before 1.10
-  String.raw`((?:sk|rk)_live_)[0-9A-Za-z]{16,}`, // Stripe
+  "((?:sk|rk)_live_)[0-9A-Za-z]{16,}", // Stripe
   String.raw`(sk-ant-(?:api|admin)\d\d-)[A-Za-z0-9_-]{32,}`, // Anthropic
-  String.raw`(sk-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{10,255}T3BlbkFJ[A-Za-z0-9_-]{10,255}`, // OpenAI
+  "(sk-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{10,255}T3BlbkFJ[A-Za-z0-9_-]{10,255}", // OpenAI
   String.raw`(npm_)[A-Za-z0-9]{36}\b`,
   String.raw`(SG\.)[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![\w-])`, // SendGrid
-  String.raw`(dckr_pat_)[A-Za-z0-9_-]{20,}`, // Docker Hub
+  "(dckr_pat_)[A-Za-z0-9_-]{20,}", // Docker Hub
   String.raw`(hf_)[A-Za-z0-9]{34,}\b`, // Hugging Face
   String.raw`(glsa_)[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}\b`, // Grafana
   String.raw`(shp(?:at|ca|pa|ss)_)[a-fA-F0-9]{32}\b`, // Shopify
-  String.raw`(K10)[0-9a-f]{32,128}::[a-z]+:[0-9A-Za-z]+`, // k3s join token
+  "(K10)[0-9a-f]{32,128}::[a-z]+:[0-9A-Za-z]+", // k3s join token
 ];
 
 const RULES: Rule[] = [
@@ -135,10 +136,7 @@ const RULES: Rule[] = [
     // only a value that looks like a credential (prose: "may require authorization: server message").
     hint: "authorization",
     wordStart: true,
-    re: new RegExp(
-      String.raw`((?:proxy-)?authorization(?:\\?["']|&quot;)?[ \t]*[:=][ \t]*(?:\\?["']|&quot;)?)(?:((?:bearer|basic|token|digest|negotiate|apikey|sso-key)[ \t]+)([^\s"'\\,;&<>\x00-\x1f\x7f]+)|(?=[^\s"'\\,;&<>\x00-\x1f\x7f]{0,4096}\d)([^\s"'\\,;&<>\x00-\x1f\x7f]{16,}))`,
-      "gi",
-    ),
+    re: /((?:proxy-)?authorization(?:\\?["']|&quot;)?[ \t]*[:=][ \t]*(?:\\?["']|&quot;)?)(?:((?:bearer|basic|token|digest|negotiate|apikey|sso-key)[ \t]+)([^\s"'\\,;&<>\x00-\x1f\x7f]+)|(?=[^\s"'\\,;&<>\x00-\x1f\x7f]{0,4096}\d)([^\s"'\\,;&<>\x00-\x1f\x7f]{16,}))/gi,
     replace: (m, head, scheme, value, bare) => {
       const secret = (value ?? bare) as string;
       return isReference(secret) || /^\*+$/.test(secret) ? m : `${head}${scheme ?? ""}${MASK}`;
@@ -148,7 +146,7 @@ const RULES: Rule[] = [
     // A bearer token anywhere (a log line, a curl command); it has a digit, so prose ("Bearer authentication") stays.
     hint: "bearer",
     wordStart: true,
-    re: new RegExp(String.raw`(bearer[ \t]+)(?=[\w.~+/-]{0,4096}\d)([\w.~+/-]{16,}=*)`, "gi"),
+    re: /(bearer[ \t]+)(?=[\w.~+/-]{0,4096}\d)([\w.~+/-]{16,}=*)/gi,
     replace: (_m, head) => `${head}${MASK}`,
   },
   {
@@ -156,9 +154,10 @@ const RULES: Rule[] = [
     // last `@` of the URL, so `/`, `@` and `:` in it are covered; `host:8080/path@x` (a port) and `@sha256:` are not.
     hint: "://",
     re: /(:\/\/)([^\s:/?#@"'`<>\\[\]\x00-\x1f\x7f]{0,256}):([^\s"'`<>\\\x00-\x1f\x7f]{1,256})@(?!sha\d{3}:)/g,
-    replace: (m, scheme, user, password) => {
-      if (isReference(password!) || password === MASK) return m;
-      if (user && /^\d{1,5}(?:\/|$)/.test(password!)) return m;
+    replace: (m, scheme, user, secret) => {
+      const password = secret as string;
+      if (isReference(password) || password === MASK) return m;
+      if (user && /^\d{1,5}(?:\/|$)/.test(password)) return m;
       return `${scheme}${user}:${MASK}@`;
     },
   },
@@ -184,7 +183,7 @@ const RULES: Rule[] = [
     // JSON Web Tokens (service-account tokens, OIDC): header and payload are base64 JSON (`eyJ`).
     hint: "eyj",
     wordStart: true,
-    re: new RegExp(String.raw`eyJ[\w-]{2,}\.eyJ[\w-]{2,}\.[\w-]*`, "g"),
+    re: /eyJ[\w-]{2,}\.eyJ[\w-]{2,}\.[\w-]*/g,
     replace: () => `eyJ${MASK}`,
   },
   {

@@ -2,6 +2,7 @@
 // is diagnosed from (and the very line that is matched), events, ExternalSecret condition messages, and a Secret's
 // data. The same situations, the same findings; only what is said about them carries credentials.
 import { readFileSync } from "node:fs";
+import type { KubeObject } from "../../src/k8s/types.js";
 import { parseCluster } from "../sim/load.js";
 import type { Cluster } from "../sim/types.js";
 
@@ -34,30 +35,43 @@ const URL = `redis://default:${SECRETS.password}@redis:6379`;
 /** What a termination message says: a URL with its password, a bearer JWT, and an escape that clears the screen. */
 export const TERMINATION_MESSAGE = `fatal: cannot connect to ${URL}\nAuthorization: Bearer ${JWT}\u001b[2JFAKE: everything is fine`;
 
+interface PodLike {
+  status: { containerStatuses: { lastState: { terminated: { message?: string } } }[] };
+}
+interface EventLike {
+  reason?: string;
+  message: string;
+  involvedObject?: { name?: string };
+}
+interface ExternalSecretLike {
+  status: { conditions: { message?: string }[] };
+}
+
 export function leakyCluster(now: Date, secrets = true): Cluster {
   const cluster = parseCluster(readFileSync(BROKEN, "utf8"), { now, name: "broken-k3s", file: BROKEN });
   if (!secrets) return cluster;
-  const byName = (kind: string, name: string) => {
-    const o = cluster.objects.find((x) => x.kind === kind && x.metadata?.name === name);
-    if (!o) throw new Error(`the fixture has no ${kind} ${name}`);
-    return o as Record<string, any>;
+  const find = <T>(what: string, test: (o: KubeObject) => boolean): T => {
+    const o = cluster.objects.find(test);
+    if (!o) throw new Error(`the fixture has no ${what}`);
+    return o as unknown as T;
   };
-  const pod = byName("Pod", CRASHING_POD);
-  pod.status.containerStatuses[0].lastState.terminated.message = TERMINATION_MESSAGE;
+  const named = (kind: string, name: string) => (o: KubeObject) =>
+    o.kind === kind && o.metadata?.name === name;
+  const event = (reason: string | undefined, about: string) => (o: KubeObject) => {
+    const e = o as unknown as EventLike;
+    return (
+      o.kind === "Event" && (reason === undefined || e.reason === reason) && e.involvedObject?.name === about
+    );
+  };
 
-  const backoff = cluster.objects.find(
-    (o) =>
-      o.kind === "Event" &&
-      (o as any).reason === "BackOff" &&
-      (o as any).involvedObject?.name === CRASHING_POD,
-  ) as Record<string, any>;
+  const pod = find<PodLike>(`Pod ${CRASHING_POD}`, named("Pod", CRASHING_POD));
+  pod.status.containerStatuses[0]!.lastState.terminated.message = TERMINATION_MESSAGE;
+  const backoff = find<EventLike>("BackOff event", event("BackOff", CRASHING_POD));
   backoff.message += ` (pull secret token=${SECRETS.token}, AKIA${SECRETS.awsKeyId})`;
-
-  const es = byName("ExternalSecret", FAILING_ES);
-  es.status.conditions[0].message = `could not get secret data from provider: vault login with hvs.${SECRETS.vault} refused; aws_secret_access_key=${SECRETS.awsSecret}`;
-  const esEvent = cluster.objects.find(
-    (o) => o.kind === "Event" && (o as any).involvedObject?.name === FAILING_ES,
-  ) as Record<string, any>;
+  const es = find<ExternalSecretLike>(`ExternalSecret ${FAILING_ES}`, named("ExternalSecret", FAILING_ES));
+  es.status.conditions[0]!.message =
+    `could not get secret data from provider: vault login with hvs.${SECRETS.vault} refused; aws_secret_access_key=${SECRETS.awsSecret}`;
+  const esEvent = find<EventLike>(`event of ${FAILING_ES}`, event(undefined, FAILING_ES));
   esEvent.message += `; request had Authorization: Bearer ${SECRETS.bearer}`;
 
   const log = cluster.logs.find((l) => l.pod === CRASHING_POD && l.previous);
