@@ -6,6 +6,11 @@ export class ToolInputError extends Error {
   override name = "ToolInputError";
 }
 
+/** The server is busy with other callers' heavy work; the message says when to try again. */
+export class ToolBusyError extends ToolInputError {
+  override name = "ToolBusyError";
+}
+
 export function toolResult(text: string, structured?: Record<string, unknown>): CallToolResult {
   return { content: [{ type: "text", text }], ...(structured ? { structuredContent: structured } : {}) };
 }

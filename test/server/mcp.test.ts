@@ -21,6 +21,7 @@ beforeAll(async () => {
         loadKb: () => loadKnowledgeBase({ cwd: process.cwd() }),
         target: {},
         redis: { timeoutMs: 2000, idleMs: 300_000, maxDeliveries: 5 },
+        pathRoots: [],
         version: "test",
       },
     },
