@@ -257,6 +257,7 @@ export async function readDump(paths: string[], opts: ReadDumpOptions): Promise<
         roots.push({ root: absolute, files });
       } else roots.push({ files: [absolute] });
     } catch (error) {
+      if (opts.signal?.aborted) throw error;
       diagnostics.push(unreadable(displayPath(absolute, opts.cwd), error));
     }
   }
