@@ -2,7 +2,6 @@
 // Retry-After past that) and run one at a time, so health checks are answered and memory stays inside the pod's
 // limit; event streams are capped per client address, so one client holding its cap locks nobody else out.
 // Real sockets from several loopback addresses (Linux routes all of 127/8 to lo) and a real `pitfall serve`.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { type ClientRequest, type IncomingMessage, request } from "node:http";
 import { tmpdir } from "node:os";
@@ -18,8 +17,14 @@ import { loadKnowledgeBase } from "../../src/kb/load.js";
 import { LINT_LIMITS } from "../../src/server/app.js";
 import { EVENT_STREAM_LIMITS } from "../../src/server/events.js";
 import { loadCluster } from "../sim/index.js";
-import { BIN } from "../support/cli.js";
-import { startTestServer, type TestServer, waitReady } from "./support.js";
+import {
+  BROKEN,
+  type ServeProcess,
+  startServeProcess,
+  startTestServer,
+  type TestServer,
+  waitReady,
+} from "./support.js";
 
 const MAX_BODY = 256 * 1024;
 
@@ -90,42 +95,22 @@ async function responded(held: Held[], count: number): Promise<number[]> {
 
 describe("POST /api/lint under load (a real pitfall serve)", () => {
   let dir: string;
-  let child: ChildProcess;
+  let serve: ServeProcess;
   let url: string;
-  let stderr = "";
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "pitfall-limits-"));
     mkdirSync(join(dir, "dump"));
     writeFileSync(
       join(dir, "dump", "all.json"),
-      JSON.stringify({
-        apiVersion: "v1",
-        kind: "List",
-        items: loadCluster("test/fixtures/clusters/broken-k3s.yaml").objects,
-      }),
+      JSON.stringify({ apiVersion: "v1", kind: "List", items: loadCluster(BROKEN).objects }),
     );
-    child = spawn(process.execPath, [BIN, "serve", "--from", "dump", "--port", "0", "--no-mcp"], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? "", HOME: dir, NO_COLOR: "1" },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    url = await new Promise<string>((resolve, reject) => {
-      child.stderr!.on("data", (d) => {
-        stderr += d;
-        const m = /listening on (http:\/\/\S+)/.exec(stderr);
-        if (m) resolve(m[1]!);
-      });
-      child.on("exit", (code) => reject(new Error(`pitfall serve exited ${code}: ${stderr}`)));
-    });
+    serve = await startServeProcess(["--from", "dump", "--port", "0", "--no-mcp"], dir);
+    url = serve.url;
     await waitReady(url);
   });
   afterAll(async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
-    }
+    await serve?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -77,3 +77,39 @@ export async function waitReady(url: string): Promise<void> {
 }
 
 export { waitFor };
+
+export interface ServeProcess {
+  url: string;
+  stderr(): string;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** The built `pitfall serve` as its own process (its memory is its own), once it says where it listens. */
+export async function startServeProcess(args: string[], cwd: string): Promise<ServeProcess> {
+  const { spawn } = await import("node:child_process");
+  const { BIN } = await import("../support/cli.js");
+  const child = spawn(process.execPath, [BIN, "serve", ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: cwd, NO_COLOR: "1" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on("data", (d) => {
+      stderr += d;
+      const m = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then((code) => reject(new Error(`pitfall serve exited ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
