@@ -11,9 +11,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { defaultConfig } from "../../src/config/model.js";
 import { parseBytes } from "../../src/k8s/quantity.js";
-import { loadKnowledgeBase } from "../../src/kb/load.js";
 import { LINT_LIMITS } from "../../src/server/app.js";
 import { EVENT_STREAM_LIMITS } from "../../src/server/events.js";
 import { loadCluster } from "../sim/index.js";
@@ -23,6 +21,7 @@ import {
   startServeProcess,
   startTestServer,
   type TestServer,
+  testMcpDeps,
   waitReady,
 } from "./support.js";
 
@@ -188,15 +187,7 @@ describe("event streams and MCP lint under load (in-process server)", () => {
   beforeAll(async () => {
     t = await startTestServer({
       server: {
-        mcp: {
-          cwd: process.cwd(),
-          config: defaultConfig(),
-          loadKb: () => loadKnowledgeBase({ cwd: process.cwd() }),
-          target: {},
-          redis: { timeoutMs: 2000, idleMs: 300_000, maxDeliveries: 5 },
-          pathRoots: [],
-          version: "test",
-        },
+        mcp: testMcpDeps(),
       },
     });
     await waitReady(t.url);

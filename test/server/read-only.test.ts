@@ -1,12 +1,9 @@
 // --read-only: the route and the tool that write are gone (not refused), even for a caller with the token.
 import { readFileSync } from "node:fs";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultConfig } from "../../src/config/model.js";
-import { loadKnowledgeBase } from "../../src/kb/load.js";
-import { startTestServer, type TestServer, waitReady } from "./support.js";
+import { startTestServer, type TestServer, testMcpDeps, waitReady, withMcpClient } from "./support.js";
 
 const TOKEN = "read-only-token";
 const withToken = { Authorization: `Bearer ${TOKEN}` };
@@ -19,15 +16,7 @@ beforeAll(async () => {
     server: {
       token: TOKEN,
       readOnly: true,
-      mcp: {
-        cwd: process.cwd(),
-        config: defaultConfig(),
-        loadKb: () => loadKnowledgeBase({ cwd: process.cwd() }),
-        target: {},
-        redis: { timeoutMs: 2000, idleMs: 300_000, maxDeliveries: 5 },
-        pathRoots: [],
-        version: "test",
-      },
+      mcp: testMcpDeps(),
     },
   });
   await waitReady(t.url);
@@ -36,17 +25,8 @@ afterAll(async () => {
   await t.close();
 });
 
-async function withClient<T>(headers: Record<string, string>, fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ name: "read-only-test", version: "1.0.0" });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${t.url}/mcp`), { requestInit: { headers } }),
-  );
-  try {
-    return await fn(client);
-  } finally {
-    await client.close();
-  }
-}
+const withClient = <T>(headers: Record<string, string>, fn: (c: Client) => Promise<T>) =>
+  withMcpClient(t.url, headers, fn);
 
 describe("serve --read-only", () => {
   it("tools/list has no add_pitfall, with or without the token; calling it finds no such tool", async () => {
