@@ -12,8 +12,13 @@ import type { CliRun } from "./main.js";
 
 interface Flags extends KbFlags {
   context?: string;
+  /** serve's --context (repeatable) and --all-contexts: every one is the server's own. */
+  contexts?: string[];
+  allContexts?: boolean;
   kubeconfig?: string;
   from?: string[];
+  allowPath?: string[];
+  readOnly?: boolean;
   zone?: string;
   timeout: string;
   page?: string;
@@ -40,7 +45,14 @@ export function registerMcp(program: Command, run: CliRun): void {
         "--zone <zone>",
         "the target's zone (default: from the config, else from the nodes' distribution)",
       )
-      .option("--timeout <duration>", "how long a cluster read may take", "60s")
+      .addOption(
+        new Option(
+          "--allow-path <folder>",
+          "a folder (or file) the tools' `from` may name, besides the working directory and --from (repeatable)",
+        ).argParser(collect),
+      )
+      .option("--timeout <duration>", "how long a cluster read or a dump walk may take", "60s")
+      .option("--read-only", "offer no tool that writes: add_pitfall is left out of tools/list")
       .option(
         "--page <file>",
         "the team's page: loaded, and where add_pitfall writes (without it add_pitfall refuses)",
@@ -55,11 +67,16 @@ export function registerMcp(program: Command, run: CliRun): void {
       "after",
       `
 Tools: search_pitfalls, show_pitfall, list_pitfalls, scan, explain, lint_manifests, check_streams, upgrade_check,
-add_pitfall. All read-only except add_pitfall, which only adds to --page. The Redis password is never printed.
+add_pitfall. All read-only except add_pitfall, which only adds to --page (and is left out with --read-only).
+A tool's \`from\` may name paths under the working directory, --from and --allow-path only (symlinks resolved);
+a dump walk stops at --timeout. The Redis password is never printed, and goes only to the configured Redis
+(--redis or config), never to another \`url\` a tool names. One message (line) may be up to 10 MiB.
 
 Example client configuration (Claude Desktop, Cursor, …):
   { "mcpServers": { "pitfall": { "command": "pitfall",
-      "args": ["mcp", "--context", "k3s-office", "--page", "wiki/kubernetes-pitfalls.md"] } } }`,
+      "args": ["mcp", "--context", "k3s-office", "--page", "wiki/kubernetes-pitfalls.md"] } } }
+  pitfall mcp --from support-bundle/ --read-only
+  pitfall mcp --allow-path ~/dumps --timeout 30s`,
     )
     .action(async (flags: Flags) => {
       run.exitCode = await mcpCommand(run.io, flags);
@@ -77,9 +94,8 @@ async function mcpCommand(io: Io, flags: Flags): Promise<number> {
   const target = flags.from?.length
     ? `dump ${flags.from.join(" ")}`
     : `context ${flags.context ?? "(current)"}`;
-  io.err(
-    `pitfall mcp ${VERSION}: serving on stdio; cluster tools read ${target}${deps.page ? `; add_pitfall writes ${deps.page}` : ""}\n`,
-  );
+  const writes = deps.readOnly ? "; read-only" : deps.page ? `; add_pitfall writes ${deps.page}` : "";
+  io.err(`pitfall mcp ${VERSION}: serving on stdio; cluster tools read ${target}${writes}\n`);
   await serveStdio(deps, { stdin: process.stdin, stdout: process.stdout });
   return EXIT.OK;
 }
@@ -95,6 +111,9 @@ export async function depsOf(io: Io, flags: Flags): Promise<McpDeps> {
   for (const f of flags.from ?? [])
     if (!existsSync(resolve(io.cwd, f)))
       throw new UsageError(`no such dump: ${f} (--from names dump files or a folder)`);
+  for (const f of flags.allowPath ?? [])
+    if (!existsSync(resolve(io.cwd, f)))
+      throw new UsageError(`no such folder: ${f} (--allow-path names a folder the tools may read)`);
   const page = flags.page ? resolve(io.cwd, flags.page) : undefined;
   if (page && !existsSync(page))
     throw new UsageError(`no such page: ${flags.page} (--page names an existing pitfalls page)`);
@@ -104,6 +123,7 @@ export async function depsOf(io: Io, flags: Flags): Promise<McpDeps> {
     ...(flags.redis ? { url: flags.redis } : {}),
   };
   const kbFlags: KbFlags = { ...flags, kb: [...(flags.kb ?? []), ...(page ? [page] : [])] };
+  const contexts = flags.contexts ?? (flags.context ? [flags.context] : []);
   return {
     cwd: io.cwd,
     config,
@@ -111,7 +131,8 @@ export async function depsOf(io: Io, flags: Flags): Promise<McpDeps> {
     target: {
       timeoutMs,
       ...(flags.from?.length ? { from: flags.from } : {}),
-      ...(flags.context ? { context: flags.context } : {}),
+      ...(contexts.length ? { contexts } : {}),
+      ...(flags.allContexts ? { allContexts: true } : {}),
       ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
       ...(io.env.KUBECONFIG ? { kubeconfigEnv: io.env.KUBECONFIG } : {}),
       ...(io.env.HOME ? { home: io.env.HOME } : {}),
@@ -119,8 +140,8 @@ export async function depsOf(io: Io, flags: Flags): Promise<McpDeps> {
     ...(flags.zone ? { zone: flags.zone } : {}),
     ...(page ? { page } : {}),
     redis,
-    // Over stdio the client is the user's own agent, with the user's own files.
-    allowPaths: true,
+    pathRoots: [...(flags.from ?? []), ...(flags.allowPath ?? [])].map((p) => resolve(io.cwd, p)),
+    ...(flags.readOnly ? { readOnly: true } : {}),
     version: VERSION,
   };
 }

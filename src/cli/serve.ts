@@ -26,14 +26,26 @@ interface Flags extends KbFlags, TargetFlags {
   page?: string;
   maxBody: string;
   mcp: boolean;
+  readOnly?: boolean;
+  allowedHost?: string[];
+  allowPath?: string[];
   config?: string;
 }
+
+/** Small enough that one lint (synchronous) stays short and a queue of them stays well inside the pod's memory. */
+const DEFAULT_MAX_BODY = 256 * 1024;
 
 export function registerServe(program: Command, run: CliRun): void {
   withKbOptions(
     withTargetOptions(program.command("serve"), "serve")
       .description("serve the dashboard, the JSON API, /metrics and MCP over HTTP")
       .option("--host <host>", "address to bind (0.0.0.0 for every interface)", "127.0.0.1")
+      .addOption(
+        new Option(
+          "--allowed-host <name>",
+          "a Host name the server answers besides localhost, 127.0.0.1, [::1] and the bound address (repeatable), e.g. the Service or Ingress name",
+        ).argParser(collect),
+      )
       .option("--port <n>", "port (0: any free port)", "8080")
       .addOption(
         new Option("--from <path>", "serve a dump instead of a live cluster (repeatable)").argParser(collect),
@@ -51,15 +63,30 @@ export function registerServe(program: Command, run: CliRun): void {
         "bearer token for writes (else PITFALL_TOKEN); without one, writes are refused",
       )
       .option("--page <file>", "the team's page: loaded, and where POST /api/pitfalls adds")
-      .option("--max-body <bytes>", "largest request body, in bytes", String(1024 * 1024))
+      .option("--max-body <bytes>", "largest request body, in bytes", String(DEFAULT_MAX_BODY))
       .option("--no-mcp", "do not serve MCP at /mcp")
+      .option("--read-only", "no route or tool that writes: POST /api/pitfalls and add_pitfall are gone")
+      .addOption(
+        new Option(
+          "--allow-path <folder>",
+          "a folder MCP tools' `from` may name (with the token), besides the working directory and --from (repeatable)",
+        ).argParser(collect),
+      )
       .addOption(configOption()),
   )
     .addHelpText(
       "after",
       `
-Binds 127.0.0.1 unless --host says otherwise. Reads need nothing; writes (POST /api/pitfalls, POST /api/scan,
-add_pitfall over MCP) need Authorization: Bearer <token>.
+Binds 127.0.0.1 unless --host says otherwise, and answers only requests whose Host is localhost, 127.0.0.1,
+[::1], the bound address (bound to 0.0.0.0: the machine's addresses) or an --allowed-host name; others get 421.
+/healthz and /readyz answer any Host (kubelet probes send the pod IP).
+
+Reads need nothing; writes (POST /api/pitfalls, POST /api/scan, add_pitfall over MCP) need Authorization:
+Bearer <token>. MCP tools without the token read only the server's own targets (its contexts, its Redis, no
+\`from\`); with it they may name others, and the Redis password still goes only to the server's own Redis.
+--read-only removes POST /api/pitfalls and add_pitfall. Limits: --max-body per request; POST /api/lint and
+lint_manifests run one at a time, one per client address, a few queued (429 with Retry-After past that);
+/api/events streams: 8 per client address, 200 in all (429 past that).
 
 Endpoints: / (dashboard), /api/pitfalls[/:id], /api/search?q=, /api/findings?severity=&zone=&namespace=&context=,
 /api/explain/:kind/:namespace/:name, POST /api/lint?zone=, POST /api/pitfalls, POST /api/scan, /api/events (SSE),
@@ -67,7 +94,8 @@ Endpoints: / (dashboard), /api/pitfalls[/:id], /api/search?q=, /api/findings?sev
 
 Examples:
   pitfall serve --context k3s-office --watch --page wiki/kubernetes-pitfalls.md --token-file ~/.pitfall-token
-  pitfall serve --from support-bundle/ --port 9000`,
+  pitfall serve --from support-bundle/ --port 9000 --read-only
+  pitfall serve --watch --host 0.0.0.0 --allowed-host pitfall.monitoring.svc --allowed-host pitfall.example.com`,
     )
     .action(async (flags: Flags) => {
       run.exitCode = await serveCommand(run.io, flags);
@@ -119,6 +147,13 @@ async function settingsOf(flags: Flags): Promise<Settings> {
   const timeoutMs = parseDuration(flags.timeout);
   if (!timeoutMs || timeoutMs <= 0)
     throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
+  const { hostCheck } = await import("../server/hosts.js");
+  try {
+    hostCheck(flags.host, flags.allowedHost ?? []);
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(e.message);
+    throw e;
+  }
   if (flags.zone) {
     const { normalizeZone } = await import("../kb/zones.js");
     if (!/^(ALL|\d+)$/.test(normalizeZone(flags.zone)))
@@ -146,14 +181,17 @@ async function checkKubeconfig(live: LiveSource, cwd: string): Promise<void> {
   }
 }
 
-/** MCP at /mcp: the same target as the dashboard, tools may not name files on this machine. */
+/** MCP at /mcp: the same target as the dashboard; which callers may reach further is decided per request. */
 async function mcpDepsOf(io: Io, flags: Flags): Promise<McpDeps> {
   const { depsOf } = await import("./mcp.js");
   return depsOf(io, {
     timeout: flags.timeout,
     ...(flags.kb ? { kb: flags.kb } : {}),
     ...(flags.builtin === false ? { builtin: false } : {}),
-    ...(flags.context?.[0] ? { context: flags.context[0] } : {}),
+    ...(flags.context?.length ? { contexts: flags.context } : {}),
+    ...(flags.allContexts ? { allContexts: true } : {}),
+    ...(flags.allowPath?.length ? { allowPath: flags.allowPath } : {}),
+    ...(flags.readOnly ? { readOnly: true } : {}),
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
     ...(flags.from?.length ? { from: flags.from } : {}),
     ...(flags.zone ? { zone: flags.zone } : {}),
@@ -224,6 +262,8 @@ async function serveCommand(io: Io, flags: Flags): Promise<number> {
       ...(page ? { page } : {}),
       ...(flags.zone ? { zone: flags.zone } : {}),
       maxBodyBytes: settings.maxBody,
+      ...(flags.allowedHost?.length ? { allowedHosts: flags.allowedHost } : {}),
+      ...(flags.readOnly ? { readOnly: true } : {}),
       ...(mcp ? { mcp } : {}),
       version: VERSION,
       log: (line) => io.err(`${line}\n`),
@@ -238,9 +278,11 @@ async function serveCommand(io: Io, flags: Flags): Promise<number> {
       throw new UsageError(`cannot bind ${flags.host}: not an address of this machine`);
     throw e;
   }
-  const writes = token ? "need the bearer token" : "are off (no --token-file or PITFALL_TOKEN)";
+  const writes = flags.readOnly
+    ? "read-only"
+    : `writes ${token ? "need the bearer token" : "are off (no --token-file or PITFALL_TOKEN)"}${page ? `; pitfalls are added to ${flags.page}` : ""}`;
   io.err(
-    `pitfall serve: listening on ${server.url} (${sourceText(flags, settings.intervalMs)}); writes ${writes}${page ? `; pitfalls are added to ${flags.page}` : ""}\n`,
+    `pitfall serve: listening on ${server.url} (${sourceText(flags, settings.intervalMs)}); ${writes}\n`,
   );
   await stopped.promise;
   io.err("pitfall serve: stopping\n");

@@ -11,7 +11,11 @@ export interface McpTarget {
   /** The value of KUBECONFIG. */
   kubeconfigEnv?: string;
   home?: string;
-  context?: string;
+  /** The server's own contexts (--context); the first is the default. None: the current context. */
+  contexts?: string[];
+  /** The server reads every context of its kubeconfig (serve --all-contexts): each one is its own. */
+  allContexts?: boolean;
+  /** How long one read may take: a cluster read, and a walk of a dump folder. */
   timeoutMs?: number;
 }
 
@@ -27,7 +31,24 @@ export interface McpDeps {
   page?: string;
   /** Redis settings for check_streams; the password comes from the server's environment or config only. */
   redis: RedisSource;
-  /** Whether tool arguments may name files on this machine (the `from` of scan and explain). Default false. */
-  allowPaths?: boolean;
+  /**
+   * Absolute paths (folders or files) a tool's `from` may name, besides the working directory: the --from and
+   * --allow-path of the command line. Symlinks are resolved before the check.
+   */
+  pathRoots: string[];
+  /** --read-only: the tools that write (add_pitfall) are not offered at all. */
+  readOnly?: boolean;
   version: string;
+}
+
+/**
+ * Who calls, as the transport knows it (never the tool's arguments). A trusted caller (stdio: the user's own
+ * agent; HTTP: a request with the server's token) may name other kube contexts, other Redis servers and dump
+ * paths under the allowed folders, and add pitfalls. Anyone else reaches only the server's own targets.
+ */
+export interface McpCaller {
+  trusted: boolean;
+  transport: "stdio" | "http";
+  /** Runs CPU-heavy work (lint) in the server's queue; may throw ToolBusyError. Default: runs it now. */
+  heavy?: <T>(work: () => T) => Promise<T>;
 }

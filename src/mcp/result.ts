@@ -7,6 +7,11 @@ export class ToolInputError extends Error {
   override name = "ToolInputError";
 }
 
+/** The server is busy with other callers' heavy work; the message says when to try again. */
+export class ToolBusyError extends ToolInputError {
+  override name = "ToolBusyError";
+}
+
 /** The text and the structured facts are both redacted: an agent's transcript is an output like any other. */
 export function toolResult(text: string, structured?: Record<string, unknown>): CallToolResult {
   return {

@@ -1,7 +1,6 @@
 // The MCP server: the pitfall tools registered on one McpServer. Transports (stdio, HTTP) live beside it.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { type ToolContext, toolContext } from "./context.js";
-import type { McpDeps } from "./deps.js";
+import type { ToolContext } from "./context.js";
 import { registerClusterTools } from "./tools-cluster.js";
 import { registerKbTools } from "./tools-kb.js";
 import { registerLintTool } from "./tools-lint.js";
@@ -10,12 +9,16 @@ import { registerStreamsTool } from "./tools-streams.js";
 const INSTRUCTIONS = `pitfall: the team's Kubernetes pitfalls page, executable.
 When a Kubernetes problem shows up, search_pitfalls with the symptom first; show_pitfall gives the runbook.
 scan finds known pitfalls in a cluster (or a namespace) with RUN commands already filled in; explain tells one object's story.
-lint_manifests checks YAML before it is applied; upgrade_check before a k3s upgrade; check_streams for Redis Streams.
-When you hit a new pitfall that is not on the page, add it with add_pitfall.`;
+lint_manifests checks YAML before it is applied; upgrade_check before a k3s upgrade; check_streams for Redis Streams.`;
+const ADD = "\nWhen you hit a new pitfall that is not on the page, add it with add_pitfall.";
 
-/** A server with every tool; pass a shared context to keep the loaded pages across servers (HTTP, stateless). */
-export function createMcpServer(deps: McpDeps, ctx: ToolContext = toolContext(deps)): McpServer {
-  const server = new McpServer({ name: "pitfall", version: deps.version }, { instructions: INSTRUCTIONS });
+/** A server with every tool the deps allow (--read-only leaves out add_pitfall), for the context's caller. */
+export function createMcpServer(ctx: ToolContext): McpServer {
+  const { deps } = ctx;
+  const server = new McpServer(
+    { name: "pitfall", version: deps.version },
+    { instructions: INSTRUCTIONS + (deps.readOnly ? "" : ADD) },
+  );
   registerKbTools(server, ctx);
   registerClusterTools(server, ctx);
   registerLintTool(server, ctx);

@@ -5,7 +5,7 @@ import type { Paint } from "../report/types.js";
 import type { ToolContext } from "./context.js";
 import { findingsText, nothingRead, notReadLines } from "./render.js";
 import { guarded, ToolInputError, toolResult } from "./result.js";
-import { nodeSourceOf, scanRequestOf } from "./target.js";
+import { bounded, nodeSourceOf, scanRequestOf } from "./target.js";
 
 const READ_CLUSTER = {
   readOnlyHint: true,
@@ -21,7 +21,7 @@ const context = z
   .max(253)
   .optional()
   .describe(
-    "Kube context of the server's kubeconfig (default: the server's --context, else the current one)",
+    "Kube context of the server's kubeconfig (default: the server's --context, else the current one). Over HTTP, a context other than the server's own needs the server's bearer token; without it the call is refused and nothing is contacted.",
   );
 const from = z
   .string()
@@ -29,8 +29,11 @@ const from = z
   .max(4096)
   .optional()
   .describe(
-    "Path of a dump (kubectl get -o json files or a folder) on the server; only when the server allows paths",
+    "Path of a dump (kubectl get -o json files or a folder) on the server, under its working directory or a folder it was started with (--from, --allow-path); over HTTP only with the server's bearer token. The walk stops at the server's --timeout.",
   );
+/** What the cluster tools' descriptions say about reach. */
+const REACH =
+  " Over HTTP (pitfall serve /mcp) without the server's token it reads only the server's own target: `context` must be one of the server's and `from` is refused.";
 
 export function registerClusterTools(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
@@ -38,7 +41,8 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
     {
       title: "Cluster: Scan for pitfalls",
       description:
-        "Diagnose a live cluster (or a dump) against the team's pitfalls: crash loops, OOMKilled, image pulls, port conflicts, node pressure, secret sync, ingress backends, in-cluster API access. Returns one block per finding, most severe first: severity, pitfall, object, what is wrong, the evidence (status, events, log lines) and the runbook with RUN commands already filled in for that object, ready to paste. Read-only. Give a namespace to keep it quick on big clusters.",
+        "Diagnose a live cluster (or a dump) against the team's pitfalls: crash loops, OOMKilled, image pulls, port conflicts, node pressure, secret sync, ingress backends, in-cluster API access. Returns one block per finding, most severe first: severity, pitfall, object, what is wrong, the evidence (status, events, log lines) and the runbook with RUN commands already filled in for that object, ready to paste. Read-only. Give a namespace to keep it quick on big clusters." +
+        REACH,
       inputSchema: {
         namespace: z
           .string()
@@ -62,7 +66,7 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
       guarded(async () => {
         const req = await scanRequestOf(ctx, args);
         const { scan } = await import("../service/scan.js");
-        const report = await scan(req);
+        const report = await bounded(ctx, req.signal, () => scan(req));
         const empty = report.snapshots.every((snap) => !snap.objects.length)
           ? nothingRead(targetName(report.targets), report.incomplete)
           : undefined;
@@ -112,7 +116,8 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
     {
       title: "Cluster: Explain one object",
       description:
-        "The whole story of one object: status (phase, conditions, each container's state, restarts and last termination), owner chain (Pod → ReplicaSet → Deployment), recent events (newest last), the previous container log tail, and the pitfalls it (or its pods or owners) shows with filled runbooks. Use it on a pod or deployment that scan reported, or that a user asks about. Read-only; reads only the object's namespace.",
+        "The whole story of one object: status (phase, conditions, each container's state, restarts and last termination), owner chain (Pod → ReplicaSet → Deployment), recent events (newest last), the previous container log tail, and the pitfalls it (or its pods or owners) shows with filled runbooks. Use it on a pod or deployment that scan reported, or that a user asks about. Read-only; reads only the object's namespace." +
+        REACH,
       inputSchema: {
         kind: z
           .string()
@@ -146,7 +151,7 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
             `give the ${kind.kind}'s namespace: explain reads one namespace of a live cluster`,
           );
         const { scan } = await import("../service/scan.js");
-        const report = await scan(req);
+        const report = await bounded(ctx, req.signal, () => scan(req));
         const snapshot = report.snapshots[0];
         if (!snapshot) throw new ToolInputError("nothing was read from the target");
         const empty = snapshot.objects.length
@@ -180,7 +185,8 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
     {
       title: "Cluster: k3s upgrade check (etcd path)",
       description:
-        "Before upgrading k3s: whether going from the nodes' current k3s versions to `to` moves embedded etcd from 3.5 to 3.6, which is only safe from etcd v3.5.26 and after a backup. Returns the verdict (needs-steps / safe / not-k3s), the nodes with their etcd, the ordered plan and the page's etcd-upgrade-path steps. Read-only: lists the nodes.",
+        "Before upgrading k3s: whether going from the nodes' current k3s versions to `to` moves embedded etcd from 3.5 to 3.6, which is only safe from etcd v3.5.26 and after a backup. Returns the verdict (needs-steps / safe / not-k3s), the nodes with their etcd, the ordered plan and the page's etcd-upgrade-path steps. Read-only: lists the nodes." +
+        REACH,
       inputSchema: {
         to: z
           .string()
@@ -197,7 +203,8 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
         const svc = await import("../service/upgrade-check.js");
         const kb = await ctx.kb();
         svc.checkUpgrade([], args.to, kb);
-        const { nodes, context: read } = await svc.readNodes(nodeSourceOf(ctx, args));
+        const source = await nodeSourceOf(ctx, args);
+        const { nodes, context: read } = await bounded(ctx, source.signal, () => svc.readNodes(source));
         if (!nodes.length)
           throw new ToolInputError(
             "the target has no Node objects: upgrade_check needs the nodes' versions (a dump needs kubectl get nodes -o json)",

@@ -123,12 +123,14 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
       }),
   );
 
+  // --read-only: the one tool that writes is not offered at all.
+  if (ctx.deps.readOnly) return;
   server.registerTool(
     "add_pitfall",
     {
       title: "Pitfalls: Add",
       description:
-        "Add a new pitfall to the team's page after you hit a problem that is not on it yet (search_pitfalls first). Give title, severity, zone, ordered steps and added_from (incident id and what happened), or the whole entry as `entry` text in the page format. The entry is validated; the page is written atomically. If the id (slug of the title) is already on the page, only the new ADDED_FROM is recorded. Refused when the server has no page configured.",
+        "Add a new pitfall to the team's page after you hit a problem that is not on it yet (search_pitfalls first). Give title, severity, zone, ordered steps and added_from (incident id and what happened), or the whole entry as `entry` text in the page format. The entry is validated; the page is written atomically. If the id (slug of the title) is already on the page, only the new ADDED_FROM is recorded. Refused when the server has no page configured; over HTTP (pitfall serve /mcp) it needs the server's bearer token. Not offered by a server started with --read-only.",
       inputSchema: {
         title: z
           .string()
@@ -182,6 +184,10 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
     },
     (args) =>
       guarded(async () => {
+        if (!ctx.caller.trusted)
+          throw new ToolInputError(
+            "add_pitfall writes the team's page: it needs the server's bearer token (Authorization: Bearer <token>). Nothing was written.",
+          );
         const page = ctx.deps.page;
         if (!page)
           throw new ToolInputError(

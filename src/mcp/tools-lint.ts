@@ -6,6 +6,8 @@ import type { ToolContext } from "./context.js";
 import { findingsText } from "./render.js";
 import { guarded, ToolInputError, toolResult } from "./result.js";
 
+const now = <T>(work: () => T): Promise<T> => Promise.resolve(work());
+
 export function registerLintTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     "lint_manifests",
@@ -14,7 +16,11 @@ export function registerLintTool(server: McpServer, ctx: ToolContext): void {
       description:
         "Check Kubernetes manifests (YAML or JSON text, several documents allowed, e.g. helm template output) against the team's pitfalls before applying them: hostNetwork, missing requests/limits, imagePullPolicy in zone 1, in-cluster API use on k3s, Redis port, ExternalSecret refresh. Each finding gives the line and column of the offending field and what to change. Give the zone the manifests go to for zone-specific pitfalls.",
       inputSchema: {
-        yaml: z.string().min(1).max(2_000_000).describe("The manifests as text"),
+        yaml: z
+          .string()
+          .min(1)
+          .max(2_000_000)
+          .describe("The manifests as text (over HTTP the server's --max-body bounds the request)"),
         zone: z
           .string()
           .max(20)
@@ -39,35 +45,40 @@ export function registerLintTool(server: McpServer, ctx: ToolContext): void {
       guarded(async () => {
         const kb = await ctx.kb();
         const config = ctx.deps.config;
-        const { parseManifests } = await import("../sources/manifests.js");
-        const file = filename ?? "manifest.yaml";
-        const parsed = parseManifests(yaml, file);
-        const problems = parsed.diagnostics.map(
-          (d) => `${d.severity} ${d.file}:${d.line}${d.column ? `:${d.column}` : ""}: ${d.message}`,
-        );
-        if (!parsed.objects.length)
-          throw new ToolInputError(
-            `no Kubernetes objects in the text (each document needs apiVersion and kind)${problems.length ? `:\n${problems.join("\n")}` : ""}`,
-          );
         const { resolveZone } = await import("../engine/zone.js");
         const { normalizeZone } = await import("../kb/zones.js");
         if (zone && !/^(ALL|\d+)$/.test(normalizeZone(zone)))
           throw new ToolInputError(`unknown zone '${zone}': give a zone number ('1', '2')`);
         const resolved = resolveZone({ ...(zone ? { zone } : {}), config, zoneMap: kb.zoneMap });
-        const snapshot: Snapshot = {
-          target: { kind: "manifests", name: file },
-          objects: parsed.objects,
-          diagnostics: parsed.diagnostics,
-          incomplete: [],
-        };
+        const { parseManifests } = await import("../sources/manifests.js");
         const { runEngine } = await import("../engine/run.js");
-        const result = runEngine(snapshot, {
-          mode: "manifest",
-          kb,
-          config,
-          ...(resolved.zone !== undefined ? { zone: resolved.zone } : {}),
-          ...(resolved.distribution !== undefined ? { distribution: resolved.distribution } : {}),
+        const file = filename ?? "manifest.yaml";
+        // Parsing and the engine are CPU-bound: over HTTP they wait their turn in the server's lint queue.
+        const { parsed, result } = await (ctx.caller.heavy ?? now)(() => {
+          const parsed = parseManifests(yaml, file);
+          if (!parsed.objects.length) return { parsed, result: undefined };
+          const snapshot: Snapshot = {
+            target: { kind: "manifests", name: file },
+            objects: parsed.objects,
+            diagnostics: parsed.diagnostics,
+            incomplete: [],
+          };
+          const result = runEngine(snapshot, {
+            mode: "manifest",
+            kb,
+            config,
+            ...(resolved.zone !== undefined ? { zone: resolved.zone } : {}),
+            ...(resolved.distribution !== undefined ? { distribution: resolved.distribution } : {}),
+          });
+          return { parsed, result };
         });
+        const problems = parsed.diagnostics.map(
+          (d) => `${d.severity} ${d.file}:${d.line}${d.column ? `:${d.column}` : ""}: ${d.message}`,
+        );
+        if (!result)
+          throw new ToolInputError(
+            `no Kubernetes objects in the text (each document needs apiVersion and kind)${problems.length ? `:\n${problems.join("\n")}` : ""}`,
+          );
         const { jsonFinding } = await import("../report/json.js");
         const head = `${parsed.objects.length} objects; ${resolved.zone !== undefined ? `zone ${resolved.zone}` : "no zone (zone-specific pitfalls skipped: give zone)"}`;
         const text = [

@@ -7,13 +7,16 @@ import type { ToolContext } from "./context.js";
 import { findingsText, notReadLines } from "./render.js";
 import { guarded, ToolInputError, toolResult } from "./result.js";
 
+type RedisModule = typeof import("../sources/redis.js");
+type RedisTarget = import("../sources/redis.js").RedisTarget;
+
 export function registerStreamsTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     "check_streams",
     {
       title: "Redis Streams: Check consumer groups",
       description:
-        "Check Redis Streams consumer groups for the 'stale consumer groups' pitfall: consumers of restarted pods that still hold pending messages, entries stuck with a live consumer, poison messages delivered too often. Returns each stream/group with its consumers and one block per finding with the XPENDING/XCLAIM commands to run. Read-only: it never claims, acknowledges or deletes. The Redis password is the server's own (REDIS_PASSWORD or config); never put one in `url`.",
+        "Check Redis Streams consumer groups for the 'stale consumer groups' pitfall: consumers of restarted pods that still hold pending messages, entries stuck with a live consumer, poison messages delivered too often. Returns each stream/group with its consumers and one block per finding with the XPENDING/XCLAIM commands to run. Read-only: it never claims, acknowledges or deletes. The Redis password is the server's own (REDIS_PASSWORD or config) and is sent only to the server's own Redis, never to another `url`; never put a password in `url`. Over HTTP (pitfall serve /mcp) without the server's token, only the server's own Redis is read: another `url` is refused and nothing is contacted.",
       inputSchema: {
         url: z
           .string()
@@ -21,7 +24,7 @@ export function registerStreamsTool(server: McpServer, ctx: ToolContext): void {
           .max(500)
           .optional()
           .describe(
-            "redis://host:port[/db] without a password (default: the server's --redis or config, else 127.0.0.1:6381)",
+            "redis://host:port[/db] without a password (default: the server's --redis or config, else 127.0.0.1:6381). Another server than the default needs the server's token over HTTP, and never gets the server's password.",
           ),
         streams: z
           .string()
@@ -47,13 +50,7 @@ export function registerStreamsTool(server: McpServer, ctx: ToolContext): void {
           );
         const { deps } = ctx;
         const redis = await import("../sources/redis.js");
-        const chosen = url ?? deps.redis.url;
-        const target = redis.redisTargetOf({
-          ...(chosen ? { url: chosen } : {}),
-          ...(deps.config.redis ? { config: deps.config.redis } : {}),
-          ...(deps.redis.password ? { password: deps.redis.password } : {}),
-          defaultPort: deps.config.expect.redisPort,
-        });
+        const target = targetOf(ctx, redis, url);
         const where = redis.describeTarget(target);
         const client = await redis.connectRedis(target, { timeoutMs: deps.redis.timeoutMs });
         try {
@@ -109,4 +106,38 @@ function groupLine(g: GroupSummary): string {
     (c) => `${c.name} (${c.state}, ${c.pending} pending, seen ${formatDuration(c.idleMs, 2)} ago)`,
   );
   return `${g.stream} / ${g.group}: ${g.pending} pending${g.lag !== undefined ? `, lag ${g.lag}` : ""}; consumers: ${consumers.join("; ") || "none"}`;
+}
+
+/** Host, port and TLS alike: the same server, to which the server's own credentials may go. */
+function sameServer(a: RedisTarget, b: RedisTarget): boolean {
+  return a.host.toLowerCase() === b.host.toLowerCase() && a.port === b.port && a.tls === b.tls;
+}
+
+/**
+ * The server's own Redis (with its password), or the one `url` names: with the own credentials only when it is
+ * the same server; another server only for a trusted caller, and never with the password. Decided before
+ * anything is contacted, so a refusal tells nothing about the other address.
+ */
+function targetOf(ctx: ToolContext, redis: RedisModule, url: string | undefined): RedisTarget {
+  const { deps } = ctx;
+  const defaultPort = deps.config.expect.redisPort;
+  const own = redis.redisTargetOf({
+    ...(deps.redis.url ? { url: deps.redis.url } : {}),
+    ...(deps.config.redis ? { config: deps.config.redis } : {}),
+    ...(deps.redis.password ? { password: deps.redis.password } : {}),
+    defaultPort,
+  });
+  if (url === undefined) return own;
+  const asked = redis.redisTargetOf({ url, defaultPort });
+  if (sameServer(asked, own))
+    return {
+      ...asked,
+      ...(own.username !== undefined ? { username: own.username } : {}),
+      ...(own.password !== undefined ? { password: own.password } : {}),
+    };
+  if (!ctx.caller.trusted)
+    throw new ToolInputError(
+      `without the server's token, check_streams reads only the server's own Redis (${redis.describeTarget(own)}): leave out \`url\`, or send the server's bearer token (Authorization: Bearer <token>). Nothing was contacted.`,
+    );
+  return asked;
 }

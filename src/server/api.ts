@@ -9,6 +9,7 @@ import { type Finding, severityRank } from "../rules/finding.js";
 import type { Feed } from "./feeds.js";
 import { filterFindings, filtersOf } from "./filters.js";
 import { HttpError, mediaType, parseJsonBody, readBody, requireToken, sendJson } from "./http.js";
+import type { WorkQueue } from "./limits.js";
 
 /** What the handlers share; `kb` changes when a pitfall is added. */
 export interface ApiContext {
@@ -25,6 +26,8 @@ export interface ApiContext {
   page?: string;
   zone?: string;
   maxBodyBytes: number;
+  /** Lints run here: one at a time, a few admitted per client and in total. */
+  lint: WorkQueue;
 }
 
 /** A finding as `scan -o json` shows it, plus the context and zone it was found in. */
@@ -146,38 +149,52 @@ export async function explainApi(
   }
 }
 
-/** `lint -o json` for the manifests in the body. */
+/**
+ * `lint -o json` for the manifests in the body. Admitted (429 past the limits) before the body is read; the
+ * lint itself waits its turn in the queue, so the synchronous work never overlaps.
+ */
 export async function lintApi(
   ctx: ApiContext,
   req: IncomingMessage,
+  client: string,
   query: URLSearchParams,
   res: ServerResponse,
 ): Promise<void> {
-  const text = await readBody(req, ctx.maxBodyBytes);
-  if (!text.trim())
-    throw new HttpError(400, "the body is empty: send the manifests (YAML or JSON) as the body");
-  const { lintText, ZoneError } = await import("../service/lint-text.js");
-  const zone = query.get("zone")?.trim() || undefined;
-  const file = query.get("file")?.trim() || undefined;
+  const free = ctx.lint.slots.take(client);
   try {
-    const kb = ctx.kb();
-    const result = lintText({
-      text,
-      kb,
-      config: ctx.config,
-      ...(zone ? { zone } : {}),
-      ...(file ? { file } : {}),
-    });
-    const report = jsonReport({
-      findings: result.findings,
-      diagnostics: result.problems,
-      suppressed: result.suppressed,
-      pitfall: (id) => kb.byId.get(id),
-    });
-    sendJson(res, 200, report, { "X-Pitfall-Zone": result.zone ?? "none" });
-  } catch (error) {
-    if (error instanceof ZoneError) throw new HttpError(400, error.message);
-    throw error;
+    const text = await readBody(req, ctx.maxBodyBytes);
+    if (!text.trim())
+      throw new HttpError(400, "the body is empty: send the manifests (YAML or JSON) as the body");
+    const { lintText, ZoneError } = await import("../service/lint-text.js");
+    const zone = query.get("zone")?.trim() || undefined;
+    const file = query.get("file")?.trim() || undefined;
+    try {
+      const kb = ctx.kb();
+      const report = await ctx.lint.run(() => {
+        const result = lintText({
+          text,
+          kb,
+          config: ctx.config,
+          ...(zone ? { zone } : {}),
+          ...(file ? { file } : {}),
+        });
+        return {
+          zone: result.zone,
+          json: jsonReport({
+            findings: result.findings,
+            diagnostics: result.problems,
+            suppressed: result.suppressed,
+            pitfall: (id) => kb.byId.get(id),
+          }),
+        };
+      });
+      sendJson(res, 200, report.json, { "X-Pitfall-Zone": report.zone ?? "none" });
+    } catch (error) {
+      if (error instanceof ZoneError) throw new HttpError(400, error.message);
+      throw error;
+    }
+  } finally {
+    free();
   }
 }
 

@@ -1,10 +1,12 @@
 // `pitfall serve`: node:http, no framework. Routes the dashboard, the JSON API, server-sent events, /metrics,
-// health checks and MCP; answers every error as JSON without a stack trace; binds 127.0.0.1 unless told otherwise.
+// health checks and MCP; answers every error as JSON without a stack trace; binds 127.0.0.1 unless told otherwise;
+// answers only Host names it knows (DNS rebinding) and bounds what anonymous clients can hold (lint, streams).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Config } from "../config/model.js";
 import type { KnowledgeBase } from "../kb/load.js";
 import type { McpDeps } from "../mcp/deps.js";
+import type { McpHttpHandler } from "../mcp/http.js";
 import {
   addPitfallApi,
   type ApiContext,
@@ -20,19 +22,12 @@ import {
 import { APP_JS } from "./client-script.js";
 import { APP_CSS } from "./client-style.js";
 import { dashboardPage, findingsSection, searchResults } from "./dashboard.js";
-import { EventHub } from "./events.js";
+import { EVENT_STREAM_LIMITS, EventHub } from "./events.js";
 import type { Feed } from "./feeds.js";
 import { filtersOf } from "./filters.js";
-import {
-  HttpError,
-  hasToken,
-  hostAllowed,
-  readBody,
-  requireToken,
-  send,
-  sendError,
-  sendJson,
-} from "./http.js";
+import { hostCheck } from "./hosts.js";
+import { HttpError, readBody, requireToken, send, sendError, sendJson } from "./http.js";
+import { clientOf, type SlotLimits, WorkQueue } from "./limits.js";
 import { createMetrics } from "./metrics.js";
 
 export interface ServerOptions {
@@ -51,9 +46,18 @@ export interface ServerOptions {
   page?: string;
   /** The zone explain assumes when nothing else says it. */
   zone?: string;
-  /** Largest request body. Default 1 MiB. */
+  /** Largest request body. Default 256 KiB. */
   maxBodyBytes?: number;
-  /** MCP over HTTP at /mcp: read-only tools for anyone, add_pitfall only with the token. */
+  /** Host names answered besides localhost, 127.0.0.1, [::1] and the bound address (--allowed-host). */
+  allowedHosts?: string[];
+  /** No route or tool that writes: POST /api/pitfalls and add_pitfall are gone. */
+  readOnly?: boolean;
+  /** Per client address and in total; defaults: lint 1 and 4, event streams 8 and 200. */
+  limits?: { lint?: SlotLimits; eventStreams?: SlotLimits };
+  /**
+   * MCP over HTTP at /mcp: without the token the tools reach only the server's own targets and write nothing;
+   * with it they may name other contexts, Redis servers and allowed paths, and add_pitfall writes the page.
+   */
   mcp?: McpDeps;
   /** Process metrics on /metrics. Default true. */
   processMetrics?: boolean;
@@ -70,13 +74,19 @@ export interface PitfallServer {
 }
 
 export const DEFAULT_PORT = 8080;
-const DEFAULT_MAX_BODY = 1024 * 1024;
+const DEFAULT_MAX_BODY = 256 * 1024;
+/** One lint per client address; four admitted at once (one running, the rest sending or waiting). */
+export const LINT_LIMITS: SlotLimits = { perClient: 1, total: 4 };
+/** Answer any Host: probes send the pod IP, and the answers say nothing a rebinding page could use. */
+const ANY_HOST = new Set(["/healthz", "/readyz"]);
 
 export async function startServer(opts: ServerOptions): Promise<PitfallServer> {
   const host = opts.host ?? "127.0.0.1";
   const log = opts.log ?? (() => {});
+  const hosts = hostCheck(host, opts.allowedHosts ?? []);
   const metrics = await createMetrics({ processMetrics: opts.processMetrics !== false });
-  const hub = new EventHub();
+  const hub = new EventHub(opts.limits?.eventStreams ?? EVENT_STREAM_LIMITS);
+  const lint = new WorkQueue("lint requests", opts.limits?.lint ?? LINT_LIMITS);
   const { buildSearchIndex, searchPitfalls } = await import("../kb/search.js");
   let kb = opts.kb;
   let index = buildSearchIndex(kb.pitfalls);
@@ -96,6 +106,7 @@ export async function startServer(opts: ServerOptions): Promise<PitfallServer> {
     ...(opts.page ? { page: opts.page } : {}),
     ...(opts.zone ? { zone: opts.zone } : {}),
     maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_MAX_BODY,
+    lint,
   };
 
   const updateGauges = () => {
@@ -118,27 +129,31 @@ export async function startServer(opts: ServerOptions): Promise<PitfallServer> {
     evaluated: (e) => metrics.observeEvaluation(e.kind, e.ms / 1000),
   });
 
-  let mcpHandlers: Promise<{ open: McpHandler; writer: McpHandler }> | undefined;
+  let mcpHandler: Promise<{ handle: McpHttpHandler; busy: (message: string) => Error }> | undefined;
   const mcp = () => {
     const deps = opts.mcp;
     if (!deps) throw new HttpError(404, "MCP is not served here");
-    mcpHandlers ??= import("../mcp/http.js").then(({ mcpHttpHandler }) => {
-      // Tools over HTTP may not name files here; add_pitfall writes the server's page, and only for the token.
-      const { page: _page, ...readOnly } = deps;
-      const page = opts.page ?? deps.page;
-      return {
-        open: mcpHttpHandler({ ...readOnly, allowPaths: false }),
-        writer: mcpHttpHandler({ ...readOnly, ...(page ? { page } : {}), allowPaths: false }),
-      };
-    });
-    return mcpHandlers;
+    mcpHandler ??= Promise.all([import("../mcp/http.js"), import("../mcp/result.js")]).then(
+      ([{ mcpHttpHandler }, { ToolBusyError }]) => {
+        const page = opts.page ?? deps.page;
+        const readOnly = opts.readOnly || deps.readOnly;
+        return {
+          handle: mcpHttpHandler({ ...deps, ...(page ? { page } : {}), ...(readOnly ? { readOnly } : {}) }),
+          busy: (message: string) => new ToolBusyError(message),
+        };
+      },
+    );
+    return mcpHandler;
   };
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!hostAllowed(req, host))
-      throw new HttpError(421, "this server answers only requests addressed to localhost");
     const url = new URL(req.url ?? "/", "http://localhost");
     const path = url.pathname;
+    if (!ANY_HOST.has(path) && !hosts.allowed(req.headers.host))
+      throw new HttpError(
+        421,
+        `this server answers only requests addressed to ${hosts.names.join(", ")}: start it with --allowed-host <name> for another name`,
+      );
     const method = req.method ?? "GET";
     const query = url.searchParams;
     const only = (...allowed: string[]) => {
@@ -198,11 +213,12 @@ export async function startServer(opts: ServerOptions): Promise<PitfallServer> {
       return send(res, 200, m.contentType, m.body, { "Cache-Control": "no-store" });
     }
     if (path === "/mcp") {
-      const handlers = await mcp();
-      if (method !== "POST") return handlers.open(req, res);
-      // Read here so the size limit holds; a token (when sent) must be right, and only then may the page be written.
-      const writer = req.headers.authorization !== undefined;
-      if (writer) requireToken(req, opts.token);
+      const { handle, busy } = await mcp();
+      if (method !== "POST") return handle(req, res);
+      // Read here so the size limit holds. A token, when sent, must be the right one; only then is the caller
+      // trusted (other targets, add_pitfall).
+      const trusted = req.headers.authorization !== undefined;
+      if (trusted) requireToken(req, opts.token);
       const body = await readBody(req, ctx.maxBodyBytes);
       let parsed: unknown;
       try {
@@ -210,14 +226,33 @@ export async function startServer(opts: ServerOptions): Promise<PitfallServer> {
       } catch {
         throw new HttpError(400, "the body is not JSON-RPC");
       }
-      return (writer && hasToken(req, opts.token) ? handlers.writer : handlers.open)(req, res, parsed);
+      const client = clientOf(req);
+      // lint_manifests shares POST /api/lint's queue, so MCP is no way around it.
+      const heavy = async <T>(work: () => T): Promise<T> => {
+        let free: () => void;
+        try {
+          free = lint.slots.take(client);
+        } catch (e) {
+          throw busy((e as Error).message);
+        }
+        try {
+          return await lint.run(work);
+        } finally {
+          free();
+        }
+      };
+      return handle(req, res, parsed, { trusted, heavy });
     }
     if (path === "/api/events") {
       only("GET");
-      if (!hub.add(res)) throw new HttpError(503, "too many event streams open", {}, { "Retry-After": "10" });
-      return;
+      return hub.add(res, clientOf(req));
     }
     if (path === "/api/pitfalls") {
+      // --read-only: the route that writes is gone, not refused.
+      if (opts.readOnly) {
+        only("GET");
+        return listPitfalls(ctx, query, res);
+      }
       only("GET", "POST");
       return method === "POST" ? addPitfallApi(ctx, req, res) : listPitfalls(ctx, query, res);
     }
@@ -246,7 +281,7 @@ export async function startServer(opts: ServerOptions): Promise<PitfallServer> {
     }
     if (path === "/api/lint") {
       only("POST");
-      return lintApi(ctx, req, query, res);
+      return lintApi(ctx, req, clientOf(req), query, res);
     }
     if (path === "/api/scan") {
       only("POST");
@@ -300,5 +335,3 @@ export async function startServer(opts: ServerOptions): Promise<PitfallServer> {
     },
   };
 }
-
-type McpHandler = (req: IncomingMessage, res: ServerResponse, parsedBody?: unknown) => Promise<void>;

@@ -3,17 +3,20 @@
 import type { ServerResponse } from "node:http";
 import { redact } from "../model/redact.js";
 import { SECURITY_HEADERS } from "./http.js";
+import { ClientSlots, type SlotLimits } from "./limits.js";
 
 const HEARTBEAT_MS = 15_000;
-/** Streams open at once; more are refused so a client loop cannot exhaust the server. */
-const MAX_CLIENTS = 200;
+/** Streams open at once, per client address and in all: one client cannot lock the others out. */
+export const EVENT_STREAM_LIMITS: SlotLimits = { perClient: 8, total: 200 };
 
 export class EventHub {
   private readonly clients = new Set<ServerResponse>();
+  private readonly slots: ClientSlots;
   private readonly heartbeat: NodeJS.Timeout;
   private nextId = 1;
 
-  constructor() {
+  constructor(limits: SlotLimits = EVENT_STREAM_LIMITS) {
+    this.slots = new ClientSlots("event streams", limits);
     this.heartbeat = setInterval(() => this.write(": keep-alive\n\n"), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -22,9 +25,10 @@ export class EventHub {
     return this.clients.size;
   }
 
-  /** Opens a stream on `res`; false when there are too many already. */
-  add(res: ServerResponse): boolean {
-    if (this.clients.size >= MAX_CLIENTS) return false;
+  /** Opens a stream on `res` for `client` (its address); 429 when it, or the server, has too many open. */
+  add(res: ServerResponse, client: string): void {
+    const free = this.slots.take(client);
+    res.on("close", free);
     res.writeHead(200, {
       ...SECURITY_HEADERS,
       "Content-Type": "text/event-stream; charset=utf-8",
@@ -35,7 +39,6 @@ export class EventHub {
     res.write("retry: 2000\n\n");
     this.clients.add(res);
     res.on("close", () => this.clients.delete(res));
-    return true;
   }
 
   /** One event to every open stream; `data` is sent as one line of JSON, redacted. */

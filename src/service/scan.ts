@@ -52,6 +52,8 @@ export interface ScanRequest {
   upgradeTo?: string;
   onProgress?: (message: string) => void;
   now?: Date;
+  /** Stops reading a dump (a walk of a big folder); the scan then throws the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface TargetSummary {
@@ -151,7 +153,7 @@ function zoneOf(snapshot: Snapshot, req: Pick<ScanRequest, "kb" | "config" | "zo
 async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
   if (req.from?.length) {
     const { readDump } = await import("../sources/dump.js");
-    const dump = await readDump(req.from, { cwd: req.cwd });
+    const dump = await readDump(req.from, { cwd: req.cwd, ...(req.signal ? { signal: req.signal } : {}) });
     const ns = req.namespace;
     if (ns) dump.objects = dump.objects.filter((o) => o.object.metadata?.namespace === undefined || o.object.metadata.namespace === ns);
     return [dump];

@@ -24,6 +24,8 @@ const CURRENT_SUFFIX = ".log";
 
 export interface ReadDumpOptions {
   cwd: string;
+  /** Stops the folder walk and the reading (readDump then throws the signal's reason). */
+  signal?: AbortSignal;
 }
 
 export interface DumpMeta {
@@ -109,11 +111,16 @@ export function parseDumpFile(text: string, file: string, context?: string): Par
 }
 
 /** Files with objects under a dump folder, sorted; the logs folder and the meta file are not objects. */
-async function objectFiles(root: string, onError: (dir: string, error: unknown) => void): Promise<string[]> {
+async function objectFiles(
+  root: string,
+  onError: (dir: string, error: unknown) => void,
+  signal?: AbortSignal,
+): Promise<string[]> {
   const files = await objectFilesUnder(
     root,
     { folder: (name, atRoot) => atRoot && name === DUMP_LOGS_DIR, file: (name, atRoot) => atRoot && name === DUMP_META_FILE },
     onError,
+    signal,
   );
   return files.sort();
 }
@@ -244,12 +251,15 @@ export async function readDump(paths: string[], opts: ReadDumpOptions): Promise<
     const absolute = path.resolve(opts.cwd, input);
     try {
       if ((await stat(absolute)).isDirectory()) {
-        const files = await objectFiles(absolute, (dir, error) =>
-          diagnostics.push(unreadable(displayPath(dir, opts.cwd), error)),
+        const files = await objectFiles(
+          absolute,
+          (dir, error) => diagnostics.push(unreadable(displayPath(dir, opts.cwd), error)),
+          opts.signal,
         );
         roots.push({ root: absolute, files });
       } else roots.push({ files: [absolute] });
     } catch (error) {
+      if (opts.signal?.aborted) throw error;
       diagnostics.push(unreadable(displayPath(absolute, opts.cwd), error));
     }
   }
@@ -263,6 +273,7 @@ export async function readDump(paths: string[], opts: ReadDumpOptions): Promise<
 
   for (const { root, files } of roots) {
     for (const file of files) {
+      opts.signal?.throwIfAborted();
       const text = await readText(file);
       if (text === undefined) continue;
       const parsed = parseDumpFile(text, displayPath(file, opts.cwd), context);

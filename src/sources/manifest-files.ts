@@ -47,14 +47,19 @@ export interface WalkSkips {
   file?(name: string, atRoot: boolean): boolean;
 }
 
-/** `.yaml`/`.yml`/`.json` files under a folder, recursively, unsorted; unreadable folders go to onError. */
+/**
+ * `.yaml`/`.yml`/`.json` files under a folder, recursively, unsorted; unreadable folders go to onError. An aborted
+ * `signal` stops the walk (it throws the signal's reason).
+ */
 export async function objectFilesUnder(
   root: string,
   skips: WalkSkips,
   onError: (dir: string, error: unknown) => void,
+  signal?: AbortSignal,
 ): Promise<string[]> {
   const files: string[] = [];
   const walk = async (dir: string): Promise<void> => {
+    signal?.throwIfAborted();
     let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });

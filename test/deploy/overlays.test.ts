@@ -1,12 +1,15 @@
 // deploy/: the kustomize base, the k3s and managed overlays and the fix-actions component. The file checks run
 // everywhere; rendering needs kubectl (built-in kustomize) and the lint round trip needs the built `pitfall lint`.
 import { spawnSync } from "node:child_process";
+import { request } from "node:http";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { loadCluster } from "../sim/index.js";
 import { runBin } from "../support/cli.js";
+import { BROKEN, startServeProcess } from "../server/support.js";
 import {
   cliHas,
   type Container,
@@ -258,6 +261,91 @@ describe("deploy/ files (no kubectl needed)", () => {
   });
 });
 
+/** The server container's args in the base Deployment. */
+function serverArgs(): string[] {
+  const deployment = docsByFile.get("deploy/base/deployment.yaml")![0]!;
+  return (podSpecsOf(deployment)[0]!.containers as Container[])[0]!.args!;
+}
+
+/** The DNS names of the base Service in the base namespace: name, name.ns, name.ns.svc, name.ns.svc.cluster.local. */
+function serviceNames(): string[] {
+  const ns = docsByFile.get("deploy/base/kustomization.yaml")![0]!.namespace as string;
+  const name = (docsByFile.get("deploy/base/service.yaml")![0]!.metadata as Doc).name as string;
+  return [name, `${name}.${ns}`, `${name}.${ns}.svc`, `${name}.${ns}.svc.cluster.local`];
+}
+
+/** The values given to a repeatable flag. */
+function flagValues(args: readonly string[], flag: string): string[] {
+  return args.flatMap((a, i) => (a === flag && args[i + 1] ? [args[i + 1]!] : []));
+}
+
+describe("deploy/ and the Host check", () => {
+  it("the server answers its Service's DNS names (--allowed-host) and offers nothing that writes (--read-only)", () => {
+    const args = serverArgs();
+    expect(flagValues(args, "--allowed-host").sort()).toEqual(serviceNames().sort());
+    expect(args).toContain("--read-only");
+  });
+
+  it.skipIf(!cliHas("serve"))(
+    "started with the Deployment's own args, it passes its probes with the pod IP as Host, answers its Service names, and refuses a rebinding name",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "pitfall-deploy-serve-"));
+      mkdirSync(join(dir, "dump"));
+      writeFileSync(
+        join(dir, "dump", "all.json"),
+        JSON.stringify({ apiVersion: "v1", kind: "List", items: loadCluster(BROKEN).objects }),
+      );
+      // The same flags, but a dump for the cluster, the repo's pages for the ConfigMap and any free port.
+      const args = serverArgs()
+        .slice(1)
+        .flatMap((a) => (a === "--watch" ? ["--from", "dump"] : [a]))
+        .map((a) => (a === "/etc/pitfall/pages" ? join(DEPLOY, "base/pages") : a === "8080" ? "0" : a));
+      const serve = await startServeProcess(args, dir);
+      try {
+        const port = new URL(serve.url).port;
+        const at = (path: string, host: string) => getWithHost(`http://127.0.0.1:${port}${path}`, host);
+        const deployment = docsByFile.get("deploy/base/deployment.yaml")![0]!;
+        const main = (podSpecsOf(deployment)[0]!.containers as Container[])[0]! as Container & {
+          readinessProbe: { httpGet: { path: string } };
+          livenessProbe: { httpGet: { path: string } };
+        };
+        // kubelet sends Host: <pod IP>:<port>; the first scan of the dump makes /readyz ready soon.
+        const podIp = `10.42.0.17:${port}`;
+        let ready = 0;
+        for (let i = 0; i < 300 && ready !== 200; i++) {
+          ready = (await at(main.readinessProbe.httpGet.path, podIp)).status;
+          if (ready !== 200) await new Promise((r) => setTimeout(r, 50));
+        }
+        expect(ready).toBe(200);
+        expect((await at(main.livenessProbe.httpGet.path, podIp)).status).toBe(200);
+        for (const name of serviceNames())
+          expect((await at("/api/findings", `${name}:8080`)).status, name).toBe(200);
+        expect((await at("/api/findings", `localhost:${port}`)).status).toBe(200);
+        for (const evil of ["127.evil.com", "pitfall.pitfall.svc.evil.com", "10.42.0.17"])
+          expect((await at("/api/findings", evil)).status, evil).toBe(421);
+        expect(
+          (await fetch(`http://127.0.0.1:${port}/api/pitfalls`, { method: "POST", body: "x" })).status,
+        ).toBe(405);
+      } finally {
+        await serve.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+});
+
+/** GET with a Host header of our choosing (fetch does not let one set it). */
+function getWithHost(url: string, host: string): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { Host: host } }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0 });
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 /** The string values the inline JSON patches of a kustomization add. */
 function jsonPatchValues(kustomization: Doc): string[] {
   return (kustomization.patches as { patch?: string }[])
@@ -310,6 +398,8 @@ describe.skipIf(!hasKubectl)(
       ]);
       const ns = find(docs, "Namespace")[0]!;
       expect(((ns.metadata as Doc).labels as Doc)["pod-security.kubernetes.io/warn"]).toBe("restricted");
+      const args = (podSpecsOf(deployment)[0]!.containers as Container[])[0]!.args!;
+      expect(flagValues(args, "--allowed-host").sort()).toEqual(serviceNames().sort());
     });
 
     it("renders the managed overlay: the registry image placeholder and the default in-cluster client", () => {
@@ -325,6 +415,10 @@ describe.skipIf(!hasKubectl)(
       }
       const service = find(docs, "Service")[0]!;
       expect((service.spec as { ports: { port: number }[] }).ports[0]!.port).toBe(8080);
+      const server = (podSpecsOf(find(docs, "Deployment")[0]!)[0]!.containers as Container[])[0]!;
+      const ns = (service.metadata as Doc).namespace as string;
+      for (const name of [`pitfall.${ns}.svc`, `pitfall.${ns}.svc.cluster.local`])
+        expect(flagValues(server.args!, "--allowed-host"), name).toContain(name);
       const binding = find(docs, "ClusterRoleBinding")[0]!;
       expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "pitfall", namespace: "pitfall" }]);
       const cron = find(docs, "CronJob")[0]!;

@@ -30,6 +30,7 @@ beforeAll(async () => {
     },
     target: { from: [dump] },
     redis: { timeoutMs: 2000, idleMs: 300_000, maxDeliveries: 5 },
+    pathRoots: [],
     version: "test",
   });
   server = createServer((req, res) => {
@@ -72,12 +73,14 @@ describe("mcpHttpHandler (stateless)", () => {
     expect(loads).toBe(1);
   });
 
-  it("does not read files named by tools unless the server allows it", async () => {
+  it("does not read files named by tools for a caller without the server's token", async () => {
     const r = (await withClient((c) =>
       c.callTool({ name: "scan", arguments: { from: "/etc" } }),
     )) as CallToolResult;
     expect(r.isError).toBe(true);
-    expect(JSON.stringify(r.content)).toContain("this server does not read files named by tools");
+    expect(JSON.stringify(r.content)).toContain(
+      "this server reads files named by tools only for callers with its token",
+    );
   });
 
   it("GET (no sessions, no event stream) is 405", async () => {

@@ -97,6 +97,7 @@ describe("pitfall serve (CLI)", () => {
     [["--from", "dump", "--interval", "often"], "--interval takes a duration"],
     [["--from", "dump", "--token-file", "missing-token"], "cannot read --token-file"],
     [["--from", "dump", "--page", "missing.md"], "no such page"],
+    [["--from", "dump", "--allowed-host", "pitfall svc"], "--allowed-host pitfall svc: not a host name"],
     [["--kubeconfig", "nowhere.yaml", "--watch"], "kubeconfig"],
   ])("refuses %j", async (args, message) => {
     const r = await runCli(["serve", "--port", "0", ...args], { cwd: dir });

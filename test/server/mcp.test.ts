@@ -1,12 +1,9 @@
 // MCP mounted at /mcp under serve: read-only tools for anyone; add_pitfall writes the page only with the token.
 import { readFileSync } from "node:fs";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultConfig } from "../../src/config/model.js";
-import { loadKnowledgeBase } from "../../src/kb/load.js";
-import { startTestServer, type TestServer, waitReady } from "./support.js";
+import { startTestServer, type TestServer, testMcpDeps, waitReady, withMcpClient } from "./support.js";
 
 const TOKEN = "mcp-token-for-tests";
 let t: TestServer;
@@ -15,14 +12,7 @@ beforeAll(async () => {
   t = await startTestServer({
     server: {
       token: TOKEN,
-      mcp: {
-        cwd: process.cwd(),
-        config: defaultConfig(),
-        loadKb: () => loadKnowledgeBase({ cwd: process.cwd() }),
-        target: {},
-        redis: { timeoutMs: 2000, idleMs: 300_000, maxDeliveries: 5 },
-        version: "test",
-      },
+      mcp: testMcpDeps(),
     },
   });
   await waitReady(t.url);
@@ -31,17 +21,8 @@ afterAll(async () => {
   await t.close();
 });
 
-async function withClient<T>(headers: Record<string, string>, fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ name: "pitfall-serve-test", version: "1.0.0" });
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL(`${t.url}/mcp`), { requestInit: { headers } }),
-  );
-  try {
-    return await fn(client);
-  } finally {
-    await client.close();
-  }
-}
+const withClient = <T>(headers: Record<string, string>, fn: (c: Client) => Promise<T>) =>
+  withMcpClient(t.url, headers, fn);
 
 const ENTRY = {
   title: "Finalizer Blocks Namespace Deletion",
