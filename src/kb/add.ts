@@ -64,36 +64,48 @@ function fieldProblems(e: EntryFields): string[] {
     const bad = value === undefined ? undefined : controlIn(value);
     if (bad) out.push(`${field}: ${bad}; a one-line field must stay on one line, without control characters`);
   };
+  const numbered = (name: string, list: unknown[], i: number) =>
+    list.length > 1 ? `${name} ${i + 1}` : name;
   oneLine("title", e.title);
   oneLine("severity", e.severity);
   oneLine("zone", e.zone);
   oneLine("id", e.id);
-  e.steps.forEach((s, i) => oneLine(`step ${i + 1} (${s.kind})`, s.text));
-  e.addedFrom.forEach((a, i) => oneLine(e.addedFrom.length > 1 ? `added-from ${i + 1}` : "added-from", a));
-  (e.detect ?? []).forEach((d, i) => oneLine(e.detect!.length > 1 ? `detect ${i + 1}` : "detect", d));
-  (e.text ?? []).forEach((t, i) => {
-    const field = e.text!.length > 1 ? `text ${i + 1}` : "text";
+  for (const [i, s] of e.steps.entries()) oneLine(`step ${i + 1} (${s.kind})`, s.text);
+  for (const [i, a] of e.addedFrom.entries()) oneLine(numbered("added-from", e.addedFrom, i), a);
+  for (const [i, d] of (e.detect ?? []).entries()) oneLine(numbered("detect", e.detect!, i), d);
+  for (const [i, t] of (e.text ?? []).entries()) {
+    const field = numbered("text", e.text!, i);
     const bad = controlIn(t.replace(/\r\n/g, "\n"), true);
-    if (bad) return void out.push(`${field}: ${bad}; write plain text`);
-    t.split(/\r?\n/).forEach((line, j) => {
-      if (!line.trim()) return void out.push(`${field}: line ${j + 1} is blank; a text is one paragraph (give --text again for another)`);
-      const reads = structuralLine(line);
-      if (reads) out.push(`${field}: line ${j + 1} would be read as ${reads} (${JSON.stringify(line)}); give steps and fields as their own flags`);
-    });
-  });
+    if (bad) {
+      out.push(`${field}: ${bad}; write plain text`);
+      continue;
+    }
+    for (const [j, line] of t.split(/\r?\n/).entries()) {
+      const reads = line.trim() ? structuralLine(line) : "a blank line, which ends the paragraph";
+      if (reads)
+        out.push(
+          `${field}: line ${j + 1} would be read as ${reads} (${JSON.stringify(line)}); give one paragraph per text, and steps and fields as their own flags`,
+        );
+    }
+  }
   return out;
 }
 
 /** Write flags as an entry in the page format (rendered-text form; the page's own form is used on insert). */
 export function entryText(e: EntryFields): string {
   const problems = fieldProblems(e);
-  if (problems.length) throw new EntryError(`the entry was not written: ${problems.join("; ")}`);
+  if (problems.length) throw new EntryError(`${problems.join("; ")}; nothing was written`);
   const lines = [e.title, "", `Severity: ${e.severity}`, `Zone: ${e.zone}`];
   if (e.id) lines.push(`ID: ${e.id}`);
-  for (const t of e.text ?? []) lines.push("", ...t.split("\n"));
+  for (const t of e.text ?? []) lines.push("", ...t.split(/\r?\n/));
   // IF opens a paragraph; other steps follow the one before them.
   e.steps.forEach((s, i) => {
-    if (i === 0 || s.kind === "IF" || (s.kind !== "THEN" && s.kind !== "RUN" && e.steps[i - 1]!.kind !== s.kind)) lines.push("");
+    if (
+      i === 0 ||
+      s.kind === "IF" ||
+      (s.kind !== "THEN" && s.kind !== "RUN" && e.steps[i - 1]!.kind !== s.kind)
+    )
+      lines.push("");
     lines.push(`${s.kind}: ${s.text}`);
   });
   if (e.addedFrom.length) lines.push("", ...e.addedFrom.map((a) => `ADDED_FROM: ${a}`));
@@ -104,7 +116,8 @@ export function entryText(e: EntryFields): string {
 /** Parse and validate an entry; throws EntryError with its diagnostics when it is not a valid pitfall. */
 export function parseEntry(text: string, name = "<entry>"): Pitfall {
   const control = controlLines(text, name);
-  if (control.length) throw new EntryError(`${name}: the entry holds control characters; nothing was written`, control);
+  if (control.length)
+    throw new EntryError(`${name}: the entry holds control characters; nothing was written`, control);
   const page = parsePage(text, name);
   const pitfalls = pitfallsOf(page);
   if (pitfalls.length !== 1)
@@ -117,7 +130,8 @@ export function parseEntry(text: string, name = "<entry>"): Pitfall {
   // Printed as the page will hold it, the entry must read back the same: no field or step gained or lost.
   const again = pitfallsOf(parsePage(printPitfall(entry, page.form), name));
   const drift = shapeDrift([entry], again);
-  if (drift) throw new EntryError(`${name}: the entry would not read back as written (${drift}); nothing was written`);
+  if (drift)
+    throw new EntryError(`${name}: the entry would not read back as written (${drift}); nothing was written`);
   return entry;
 }
 
@@ -127,7 +141,13 @@ function controlLines(text: string, file: string): Diagnostic[] {
   text.split(/\r?\n/).forEach((line, i) => {
     const bad = controlIn(line);
     if (bad)
-      out.push({ file, line: i + 1, severity: "error", code: "control-character", message: `${bad}: remove it; a page holds plain text only` });
+      out.push({
+        file,
+        line: i + 1,
+        severity: "error",
+        code: "control-character",
+        message: `${bad}: remove it; a page holds plain text only`,
+      });
   });
   return out;
 }
@@ -153,9 +173,14 @@ function shapeDrift(want: Pitfall[], got: Pitfall[]): string | undefined {
     if (a.join("\n") === b.join("\n")) continue;
     const gained = b.filter((l) => !a.includes(l));
     const lost = a.filter((l) => !b.includes(l));
+    const some = (lines: string[]) =>
+      lines
+        .slice(0, 3)
+        .map((l) => JSON.stringify(l))
+        .join(", ") + (lines.length > 3 ? ` and ${lines.length - 3} more` : "");
     const parts = [
-      gained.length ? `it would gain ${gained.map((l) => JSON.stringify(l)).join(", ")}` : "",
-      lost.length ? `lose ${lost.map((l) => JSON.stringify(l)).join(", ")}` : "",
+      gained.length ? `it would gain ${some(gained)}` : "",
+      lost.length ? `lose ${some(lost)}` : "",
     ].filter(Boolean);
     return `${want[i]!.title}: ${parts.join(" and ") || "its lines would change order"}`;
   }
@@ -169,9 +194,12 @@ export function insertEntry(page: Page, entry: Pitfall): { text: string; result:
   if (endsWithNewline) lines.pop();
   const existing = pitfallsOf(page).find((p) => p.id === entry.id);
   if (existing) {
-    const fresh = entry.addedFrom.filter((a) => !existing.addedFrom.some((b) => b.incident === a.incident && b.note === a.note));
+    const fresh = entry.addedFrom.filter(
+      (a) => !existing.addedFrom.some((b) => b.incident === a.incident && b.note === a.note),
+    );
     const base = { id: existing.id, title: existing.title };
-    if (!fresh.length) return { text: page.text, result: { action: "unchanged", ...base, line: existing.source.line } };
+    if (!fresh.length)
+      return { text: page.text, result: { action: "unchanged", ...base, line: existing.source.line } };
     const section = page.sections.find((s) => s.kind === "pitfall" && s.pitfall === existing)!;
     const after = existing.addedFrom.at(-1)?.line ?? lastNonBlank(lines, section.start, section.end);
     const line = after + 1;
@@ -192,7 +220,10 @@ export function insertEntry(page: Page, entry: Pitfall): { text: string; result:
     line = last + gap.length + 1;
     lines.push(...gap, ...printed);
   }
-  return { text: joinLines(lines, endsWithNewline), result: { action: "added", id: entry.id, title: entry.title, line } };
+  return {
+    text: joinLines(lines, endsWithNewline),
+    result: { action: "added", id: entry.id, title: entry.title, line },
+  };
 }
 
 function trailingPlainSection(page: Page) {
@@ -204,7 +235,9 @@ function trailingPlainSection(page: Page) {
   if (lastPitfall >= 0) return next;
   // No pitfalls yet: keep a references section last.
   const last = page.sections.at(-1);
-  return last && /reference|see also|related/i.test(last.kind === "plain" ? last.section.title : "") ? last : undefined;
+  return last && /reference|see also|related/i.test(last.kind === "plain" ? last.section.title : "")
+    ? last
+    : undefined;
 }
 
 function lastNonBlank(lines: string[], from: number, to: number): number {
@@ -233,17 +266,32 @@ export async function addEntry(pageFile: string, entry: Pitfall, opts: AddOption
     const st = await writableStat(pageFile);
     const text = await readFile(pageFile, "utf8");
     const page = parsePage(text, pageFile);
-    const before = new Set(lintPage(page).filter((d) => d.severity === "error").map((d) => d.code));
+    const before = new Set(
+      lintPage(page)
+        .filter((d) => d.severity === "error")
+        .map((d) => d.code),
+    );
     const { text: next, result } = insertEntry(page, entry);
     if (result.action === "unchanged") return result;
     // The written page must read as before plus the entry: same form, every old pitfall as it was, no new kind of error.
     const check = parsePage(next, pageFile);
+    const drift =
+      check.form !== page.form
+        ? `the whole page would read as ${check.form} instead of ${page.form}`
+        : shapeDrift(expected(page, entry, result), pitfallsOf(check));
+    if (drift)
+      throw new EntryError(
+        `adding the entry would change what ${pageFile} says (${drift}); nothing was written`,
+      );
     const after = lintPage(check).filter((d) => d.severity === "error" && !before.has(d.code));
-    if (after.length) throw new EntryError(`adding the entry would damage ${pageFile}; nothing was written`, after);
-    const drift = check.form !== page.form ? `the page would read as ${check.form} instead of ${page.form}` : shapeDrift(expected(page, entry, result), pitfallsOf(check));
-    if (drift) throw new EntryError(`adding the entry would change what ${pageFile} says (${drift}); nothing was written`);
+    if (after.length)
+      throw new EntryError(`adding the entry would damage ${pageFile}; nothing was written`, after);
     // The replacement keeps the page's mode and owner (write-file-atomic copies them only when asked nothing).
-    await writeFileAtomic(pageFile, next, { fsync: true, mode: st.mode & 0o7777, chown: { uid: st.uid, gid: st.gid } });
+    await writeFileAtomic(pageFile, next, {
+      fsync: true,
+      mode: st.mode & 0o7777,
+      chown: { uid: st.uid, gid: st.gid },
+    });
     return result;
   } finally {
     await release();
@@ -257,7 +305,15 @@ function expected(page: Page, entry: Pitfall, result: AddResult): Pitfall[] {
   return old.map((p) =>
     p.id !== result.id
       ? p
-      : { ...p, addedFrom: [...p.addedFrom, ...entry.addedFrom.filter((a) => !p.addedFrom.some((b) => b.incident === a.incident && b.note === a.note))] },
+      : {
+          ...p,
+          addedFrom: [
+            ...p.addedFrom,
+            ...entry.addedFrom.filter(
+              (a) => !p.addedFrom.some((b) => b.incident === a.incident && b.note === a.note),
+            ),
+          ],
+        },
   );
 }
 
@@ -268,16 +324,26 @@ async function writableStat(pageFile: string): Promise<Stats> {
   const uid = process.getuid?.();
   // Root may write anything, so the mode bits, not access(2), say whether the page is meant to be written.
   if ((st.mode & 0o222) === 0 || (uid !== undefined && uid === st.uid && (st.mode & 0o200) === 0))
-    throw new PageWriteError(`${pageFile} is read-only (mode ${mode}); nothing was written. Make it writable (chmod u+w) if it should take entries`);
+    throw new PageWriteError(
+      `${pageFile} is read-only (mode ${mode}); nothing was written. Make it writable (chmod u+w) if it should take entries`,
+    );
   if (uid === undefined || uid === 0) return st;
   const writable = await access(pageFile, constants.W_OK).then(
     () => true,
     () => false,
   );
-  if (!writable) throw new PageWriteError(`${pageFile} is not writable by this user (mode ${mode}, owner uid ${st.uid}); nothing was written`);
+  if (!writable)
+    throw new PageWriteError(
+      `${pageFile} is not writable by this user (mode ${mode}, owner uid ${st.uid}); nothing was written`,
+    );
   if (st.uid !== uid)
     throw new PageWriteError(
       `${pageFile} belongs to uid ${st.uid}; replacing it would make it this user's (uid ${uid}); nothing was written. Run kb add as its owner`,
+    );
+  const groups = [process.getgid?.(), ...(process.getgroups?.() ?? [])];
+  if (!groups.includes(st.gid))
+    throw new PageWriteError(
+      `${pageFile} has group gid ${st.gid}, which this user is not in; replacing it would change its group; nothing was written. Run kb add as its owner, or chgrp it to one of your groups`,
     );
   return st;
 }

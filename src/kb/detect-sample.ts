@@ -41,7 +41,11 @@ export const DETECT_SAMPLE: readonly { kind: string; object: unknown }[] = [
       apiVersion: "apps/v1",
       kind: "Deployment",
       metadata: meta("web", "shop"),
-      spec: { replicas: 2, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: podSpec } },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "web" } },
+        template: { metadata: { labels: { app: "web" } }, spec: podSpec },
+      },
       status: { replicas: 2, readyReplicas: 2 },
     },
   },
@@ -56,7 +60,12 @@ export const DETECT_SAMPLE: readonly { kind: string; object: unknown }[] = [
   },
   {
     kind: "ConfigMap",
-    object: { apiVersion: "v1", kind: "ConfigMap", metadata: meta("web-config", "shop"), data: { LOG_LEVEL: "info" } },
+    object: {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: meta("web-config", "shop"),
+      data: { LOG_LEVEL: "info" },
+    },
   },
   {
     kind: "Node",
@@ -82,7 +91,10 @@ export const DETECT_SAMPLE: readonly { kind: string; object: unknown }[] = [
       apiVersion: "batch/v1",
       kind: "CronJob",
       metadata: meta("nightly", "shop"),
-      spec: { schedule: "0 3 * * *", jobTemplate: { spec: { template: { spec: { ...podSpec, restartPolicy: "OnFailure" } } } } },
+      spec: {
+        schedule: "0 3 * * *",
+        jobTemplate: { spec: { template: { spec: { ...podSpec, restartPolicy: "OnFailure" } } } },
+      },
     },
   },
 ];
