@@ -243,7 +243,9 @@ describe("stale consumer groups: the fix plan", () => {
     expect(plan.moves[0]!.guard).toEqual({ minConsumerIdleMs: 0, pending: 1, seenAtMs: NOW - 10 * MIN });
     const byName = Object.fromEntries(plan.evidence.map((e) => [e.consumer, e]));
     expect(byName["executor-batch"]).toMatchObject({ verdict: "live", pod: "exists", pending: 2 });
-    expect(byName["executor-batch"]!.why).toBe("pod executor-batch exists; quiet for 1h, maybe working: left alone");
+    expect(byName["executor-batch"]!.why).toBe(
+      "pod executor-batch exists; quiet for 1h, maybe working: left alone",
+    );
     expect(byName["executor-gone"]).toMatchObject({
       verdict: "dead",
       pod: "gone",
@@ -264,7 +266,9 @@ describe("stale consumer groups: the fix plan", () => {
     );
     // Findings agree: with the pods, executor-batch is a live consumer with stuck entries, not a dead one.
     const findings = checkStreams(snapshot("s", g), { idleMs: 5 * MIN, maxDeliveries: 5, livePods });
-    expect(findings.filter((f) => f.object.name === "executor-batch").map((f) => f.rule)).toEqual(["stuck-pending"]);
+    expect(findings.filter((f) => f.object.name === "executor-batch").map((f) => f.rule)).toEqual([
+      "stuck-pending",
+    ]);
   });
 
   it("no live consumer: nothing moves, and it says so", () => {

@@ -12,7 +12,14 @@ import type { GroupSummary } from "../../src/rules/stale-consumer-groups.js";
 import type { ClaimResult } from "../../src/runbook/claim.js";
 import { connectRedis, readStreams } from "../../src/sources/redis.js";
 import { runBin, runCli } from "../support/cli.js";
-import { ageStream, client, freePort, type RedisServer, redisAvailable, startRedis } from "../support/redis.js";
+import {
+  ageStream,
+  client,
+  freePort,
+  type RedisServer,
+  redisAvailable,
+  startRedis,
+} from "../support/redis.js";
 import { consumersOf, GROUP, pendingOf, type Seeded, seedStreams } from "./fixture.js";
 
 const cwd = mkdtempSync(join(tmpdir(), "pitfall-streams-"));
@@ -317,9 +324,9 @@ describe.skipIf(!hasRedis)("pitfall streams (redis-server)", () => {
     expect(result.notes.map((n) => n.reason)).toContain(
       "not moved: its pending entries changed since the snapshot (it, or someone, acknowledged or claimed some), so they are being worked on",
     );
-    expect((await pendingOf(r, "triggers.alpha")).filter((p) => p[1] === "executor-old-1").map((p) => p[0])).toEqual(
-      dead.slice(1),
-    );
+    expect(
+      (await pendingOf(r, "triggers.alpha")).filter((p) => p[1] === "executor-old-1").map((p) => p[0]),
+    ).toEqual(dead.slice(1));
   });
 
   it("an entry delivered again since the snapshot stays; the others of a still-quiet consumer move", async () => {
@@ -328,11 +335,25 @@ describe.skipIf(!hasRedis)("pitfall streams (redis-server)", () => {
       // Re-deliver dead[2] a second ago (XCLAIM … TIME), then push only the consumer's own seen-time back 3h,
       // so it is as quiet as before and only that one entry is fresh.
       const now = Date.now();
-      await r.call("XCLAIM", "triggers.alpha", GROUP, "executor-old-1", 0, dead[2]!, "TIME", now - 1000, "JUSTID");
+      await r.call(
+        "XCLAIM",
+        "triggers.alpha",
+        GROUP,
+        "executor-old-1",
+        0,
+        dead[2]!,
+        "TIME",
+        now - 1000,
+        "JUSTID",
+      );
       await ageStream(r, "triggers.alpha", 3 * 3_600_000, now - 500, Date.now() + 1000);
     });
-    expect(result.moves.map((m) => [m.from, m.ids])).toEqual([["executor-old-1", [dead[0], dead[1], dead[3]]]]);
-    expect(result.notes).toContainEqual(expect.objectContaining({ consumer: "executor-old-1", ids: [dead[2]] }));
+    expect(result.moves.map((m) => [m.from, m.ids])).toEqual([
+      ["executor-old-1", [dead[0], dead[1], dead[3]]],
+    ]);
+    expect(result.notes).toContainEqual(
+      expect.objectContaining({ consumer: "executor-old-1", ids: [dead[2]] }),
+    );
     expect(result.notes).toContainEqual(
       expect.objectContaining({ consumer: "executor-old-1", reason: "not deleted: it still holds entries" }),
     );
