@@ -156,7 +156,10 @@ describe.skipIf(!hasRedis)("streams --fix with the cluster known: the slow-consu
     expect(dry.out).toContain("evidence (pods known: a consumer whose pod exists is never taken from):");
     evidenceLine(BATCH, `live {2}pod ${BATCH} exists`);
     evidenceLine(LONG, `live {2}pod ${LONG} exists`);
-    evidenceLine(GONE, `dead {2}no pod named ${GONE} in the cluster; idle \\S+; 5 pending: ${goneIds[0]} \\(`);
+    evidenceLine(
+      GONE,
+      `dead {2}no pod named ${GONE} in the cluster; idle \\S+; 5 pending: ${goneIds[0]} \\(`,
+    );
 
     const fixed = await streams(
       "--fix",
