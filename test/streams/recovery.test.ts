@@ -127,6 +127,8 @@ describe.skipIf(!hasRedis)("streams --fix with the cluster known: the slow-consu
 
   const streams = (...args: string[]) =>
     runCli(["streams", "--redis", server.url, "--streams", KEY, ...args], { cwd: dir });
+  /** The cluster the consumers run in: the simulator's pods. */
+  const inCluster = () => ["--context", "agents", "--kubeconfig", kubeconfig];
 
   it("takes nothing from a batch reader or a long job whose pods exist; moves the gone pod's entries; loses nothing", async () => {
     await r.xgroup("CREATE", KEY, GROUP, "0", "MKSTREAM");
@@ -147,7 +149,7 @@ describe.skipIf(!hasRedis)("streams --fix with the cluster known: the slow-consu
     await until("the batch reader is into its batch", () => batch.processed.length >= 3);
     await until("the long job has started", () => long.started >= 1);
 
-    const dry = await streams("--fix", "--idle", "300ms", "--context", "agents", "--kubeconfig", kubeconfig);
+    const dry = await streams("--fix", "--idle", "300ms", ...inCluster());
     expect(dry.code, dry.err).toBe(1);
     expect(dry.err).not.toContain("warning");
     // One evidence line per consumer: verdict, the evidence, idle time, pending entries with their ages.
@@ -161,18 +163,7 @@ describe.skipIf(!hasRedis)("streams --fix with the cluster known: the slow-consu
       `dead {2}no pod named ${GONE} in the cluster; idle \\S+; 5 pending: ${goneIds[0]} \\(`,
     );
 
-    const fixed = await streams(
-      "--fix",
-      "--yes",
-      "--idle",
-      "300ms",
-      "--context",
-      "agents",
-      "--kubeconfig",
-      kubeconfig,
-      "-o",
-      "json",
-    );
+    const fixed = await streams("--fix", "--yes", "--idle", "300ms", ...inCluster(), "-o", "json");
     expect([0, 1], fixed.err).toContain(fixed.code);
     const fix = (JSON.parse(fixed.out) as Report).fix!;
     expect(fix.cluster).toBe(true);
@@ -214,9 +205,7 @@ describe.skipIf(!hasRedis)("streams --fix with the cluster known: the slow-consu
     const res = await streams("--fix", "--idle", "300ms");
     expect(res.err).toMatch(/warning: --idle 300ms is shorter than the page's 5m and no cluster is given/);
     expect((await streams("--fix", "--idle", "5m")).err).not.toContain("warning");
-    expect(
-      (await streams("--fix", "--idle", "300ms", "--context", "agents", "--kubeconfig", kubeconfig)).err,
-    ).not.toContain("warning");
+    expect((await streams("--fix", "--idle", "300ms", ...inCluster())).err).not.toContain("warning");
   });
 
   it("pods that cannot be listed: nothing moves (no falling back to time), and the run is incomplete", async () => {
@@ -229,16 +218,7 @@ describe.skipIf(!hasRedis)("streams --fix with the cluster known: the slow-consu
     await r.call("XGROUP", "CREATECONSUMER", KEY, GROUP, BATCH);
     sim.setFaults([{ kind: "forbidden", resource: "pods" }]);
     try {
-      const res = await streams(
-        "--fix",
-        "--yes",
-        "--context",
-        "agents",
-        "--kubeconfig",
-        kubeconfig,
-        "-o",
-        "json",
-      );
+      const res = await streams("--fix", "--yes", ...inCluster(), "-o", "json");
       expect(res.code, res.err).toBe(3);
       const report = JSON.parse(res.out) as Report;
       expect(report.incomplete.map((i) => i.resource)).toContain("pods (agents)");
@@ -260,10 +240,7 @@ describe.skipIf(!hasRedis)("streams --fix with the cluster known: the slow-consu
     await r.call("XREADGROUP", "GROUP", GROUP, BATCH, "COUNT", 2, "STREAMS", KEY, ">");
     await r.call("XREADGROUP", "GROUP", GROUP, GONE, "COUNT", 2, "STREAMS", KEY, ">");
     await ageStream(r, KEY, 2 * 3_600_000, since, Date.now() + 1000);
-    const res = await runCli(
-      ["scan", "--context", "agents", "--kubeconfig", kubeconfig, "--redis", server.url, "-o", "json"],
-      { cwd: dir },
-    );
+    const res = await runCli(["scan", ...inCluster(), "--redis", server.url, "-o", "json"], { cwd: dir });
     const findings = (JSON.parse(res.out) as { findings: Finding[] }).findings.filter(
       (f) => f.object.kind === "StreamConsumer",
     );
