@@ -4,6 +4,7 @@ import { formatDuration } from "../k8s/duration.js";
 import {
   type ConsumerVerdict,
   claimTarget,
+  type GroupState,
   judgeConsumers,
   type StreamsCheckOptions,
   type StreamsSnapshot,
@@ -169,7 +170,7 @@ export function planClaims(
 
 function evidenceOf(
   where: { stream: string; group: string },
-  group: StreamsSnapshot["streams"][number]["groups"][number],
+  group: GroupState,
   v: ConsumerVerdict,
   idleMs: number,
 ): ConsumerEvidence {
