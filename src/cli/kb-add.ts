@@ -30,7 +30,6 @@ interface Flags {
   output: "text" | "json";
 }
 
-
 export function registerKbAdd(kb: Command, run: CliRun): void {
   const cmd = kb
     .command("add")
@@ -45,12 +44,18 @@ export function registerKbAdd(kb: Command, run: CliRun): void {
     .option("--added-from <incident>", '"incident-id, what happened" (repeatable)', collect)
     .option("--detect <cel>", "CEL expression over `object` that shows the pitfall (repeatable)", collect)
     .option("--dry-run", "print the entry as it would be written; change nothing")
-    .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"));
-  for (const [flag, kind] of Object.entries(STEP_FLAGS)) cmd.option(`${flag} <text>`, `a ${kind} step (repeatable; order kept)`, collect);
+    .addOption(
+      new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"),
+    );
+  for (const [flag, kind] of Object.entries(STEP_FLAGS))
+    cmd.option(`${flag} <text>`, `a ${kind} step (repeatable; order kept)`, collect);
   cmd.addHelpText(
     "after",
     `
 An entry whose id is already on the page adds its ADDED_FROM to that pitfall instead of a duplicate.
+One-line fields (title, severity, zone, id, steps, --added-from, --detect) may not hold line breaks or
+control characters, and a DETECT must tell objects apart (not \`true\`, not true for every object).
+A page without write permission (mode 0444) is refused with exit 2; a written page keeps its mode and owner.
 
 Examples:
   pitfall kb add --page wiki/k8s.md --from entry.md
@@ -63,13 +68,16 @@ Examples:
     let text: string;
     let name: string;
     if (flags.from) {
-      if (flags.title) throw new UsageError("give the entry either with --from or with --title and other flags, not both");
+      if (flags.title)
+        throw new UsageError("give the entry either with --from or with --title and other flags, not both");
       name = flags.from === "-" ? "<stdin>" : flags.from;
       text = flags.from === "-" ? await run.io.readStdin() : await readText(flags.from);
     } else {
       const missing = ["title", "severity", "zone"].filter((k) => !flags[k as keyof Flags]);
-      if (missing.length) throw new UsageError(`give --from FILE, or the entry as flags: missing --${missing.join(", --")}`);
-      if (!flags.addedFrom?.length) throw new UsageError('say where the pitfall was met: --added-from "incident-id, what happened"');
+      if (missing.length)
+        throw new UsageError(`give --from FILE, or the entry as flags: missing --${missing.join(", --")}`);
+      if (!flags.addedFrom?.length)
+        throw new UsageError('say where the pitfall was met: --added-from "incident-id, what happened"');
       name = "<flags>";
       text = entryText({
         title: flags.title!,
@@ -90,10 +98,12 @@ Examples:
         return;
       }
       const result = await addEntry(flags.page, entry).catch((e: NodeJS.ErrnoException) => {
-        if (e.code === "ENOENT") throw new UsageError(`no such page: ${flags.page} (kb add writes into an existing page)`);
+        if (e.code === "ENOENT")
+          throw new UsageError(`no such page: ${flags.page} (kb add writes into an existing page)`);
         throw e;
       });
-      if (flags.output === "json") run.io.out(`${JSON.stringify({ page: flags.page, ...result }, null, 2)}\n`);
+      if (flags.output === "json")
+        run.io.out(`${JSON.stringify({ page: flags.page, ...result }, null, 2)}\n`);
       else {
         const paint = painter(run.io);
         const what =

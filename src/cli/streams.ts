@@ -12,6 +12,7 @@ import { collect, configFor, configOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, type Paint, painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
+import { liveSourceOf } from "./target.js";
 import { type KbFlags, loadKb } from "./kb-load.js";
 import { severityColour } from "./kb-list.js";
 import type { CliRun } from "./main.js";
@@ -28,6 +29,9 @@ interface Flags extends KbFlags {
   timeout: string;
   output: "text" | "json";
   config?: string;
+  context?: string;
+  kubeconfig?: string;
+  namespace?: string;
 }
 
 export function registerStreams(program: Command, run: CliRun): void {
@@ -75,7 +79,27 @@ export function registerStreams(program: Command, run: CliRun): void {
           "with --fix: the live consumer that takes the entries (default: the least-loaded one)",
         ),
       )
-      .addOption(new Option("--timeout <duration>", "for connecting and for each command").default("10s"))
+      .addOption(
+        new Option(
+          "--context <name>",
+          "kube context whose pods the consumers are named after: a consumer whose pod exists is never taken from",
+        ),
+      )
+      .addOption(
+        new Option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, then ~/.kube/config)"),
+      )
+      .addOption(
+        new Option(
+          "-n, --namespace <ns>",
+          "only this namespace's pods (a consumer named after a pod elsewhere then counts as gone)",
+        ),
+      )
+      .addOption(
+        new Option(
+          "--timeout <duration>",
+          "for connecting and for each command, and for listing the pods",
+        ).default("10s"),
+      )
       .addOption(
         new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"),
       )
@@ -85,14 +109,18 @@ export function registerStreams(program: Command, run: CliRun): void {
       "after",
       `
 The password comes from the URL, else redis.passwordFile, else REDIS_PASSWORD; it is never printed.
-Read-only unless --fix --yes. The fix only moves entries (XCLAIM with a min-idle-time, so nothing being
-worked on is taken) and deletes consumers that hold nothing; it never acknowledges or deletes a message.
+Read-only unless --fix --yes. The fix only moves entries and deletes consumers that hold nothing; it never
+acknowledges or deletes a message. A consumer counts as dead only with evidence: with --context (or
+--kubeconfig, -n) its pod is gone, and a consumer whose pod exists is never taken from; without a cluster,
+it has not been seen for --idle. Each entry moves only if it too was delivered --idle ago or more, and the
+server re-checks, in one script with the claim, that the consumer was not seen since and its pending count
+did not change. The dry run shows this evidence per consumer.
 
 Examples:
   REDIS_PASSWORD=... pitfall streams --redis redis://127.0.0.1:6381 --streams 'triggers.*'
   pitfall streams --group ge-executor-group --idle 10m -o json
-  pitfall streams --fix                       what would move, and where
-  pitfall streams --fix --yes --to executor-7d9f-x2x4z
+  pitfall streams --fix --context prod        what would move, where, and on what evidence
+  pitfall streams --fix --yes --context prod --to executor-7d9f-x2x4z
 
 Exit codes: 0 clean, 1 findings, 2 usage or connection error, 3 some streams could not be read.`,
     )
@@ -100,7 +128,6 @@ Exit codes: 0 clean, 1 findings, 2 usage or connection error, 3 some streams cou
       run.exitCode = await streamsCommand(run.io, flags);
     });
 }
-
 
 interface Settings {
   idleMs: number;
@@ -138,7 +165,12 @@ function settingsOf(flags: Flags, config: Config): Settings {
 export function redisSettings(io: Io, config: Config, flags: { idle?: string; timeout: string }) {
   const s = settingsOf({ ...flags, output: "text" }, config);
   const password = passwordOf(io, config);
-  return { timeoutMs: s.timeoutMs, idleMs: s.idleMs, maxDeliveries: s.maxDeliveries, ...(password ? { password } : {}) };
+  return {
+    timeoutMs: s.timeoutMs,
+    idleMs: s.idleMs,
+    maxDeliveries: s.maxDeliveries,
+    ...(password ? { password } : {}),
+  };
 }
 
 /** URL password, else the password file, else REDIS_PASSWORD. */
@@ -180,6 +212,12 @@ async function streamsCommand(io: Io, flags: Flags): Promise<number> {
   if (!pitfall)
     io.err(`pitfall: the loaded pages have no entry ${PITFALL_ID}; findings come without a runbook\n`);
 
+  const cluster = await clusterPods(io, flags, s.timeoutMs);
+  if (flags.fix && !cluster && s.idleMs < PAGE_IDLE_MS)
+    io.err(
+      `pitfall: warning: --idle ${formatDuration(s.idleMs)} is shorter than the page's ${formatDuration(PAGE_IDLE_MS)} and no cluster is given: a consumer that works longer than that without reading (a batch, one long job) looks dead and its entries will be taken. Give --context so a consumer whose pod exists is left alone.\n`,
+    );
+
   let client: Awaited<ReturnType<typeof redis.connectRedis>>;
   try {
     client = await redis.connectRedis(target, { timeoutMs: s.timeoutMs });
@@ -199,7 +237,12 @@ async function streamsCommand(io: Io, flags: Flags): Promise<number> {
       const hint = /syntax error/i.test(msg) ? " (this needs Redis 6.0 or newer)" : "";
       throw new UsageError(`reading streams from ${where} failed: ${msg}${hint}`);
     }
-    const check = { idleMs: s.idleMs, maxDeliveries: s.maxDeliveries, ...(pitfall ? { pitfall } : {}) };
+    const check = {
+      idleMs: s.idleMs,
+      maxDeliveries: s.maxDeliveries,
+      ...(pitfall ? { pitfall } : {}),
+      ...(cluster?.pods ? { livePods: cluster.pods } : {}),
+    };
     const findings = checkStreams(snapshot, {
       ...check,
       ...(flags.to !== undefined ? { to: flags.to } : {}),
@@ -210,28 +253,92 @@ async function streamsCommand(io: Io, flags: Flags): Promise<number> {
       const claim = await import("../runbook/claim.js");
       const plan = claim.planClaims(snapshot, {
         idleMs: s.idleMs,
+        ...(cluster?.pods ? { livePods: cluster.pods } : {}),
         ...(flags.to !== undefined ? { to: flags.to } : {}),
       });
+      if (cluster && !cluster.pods) {
+        // Asked to judge by the pods and could not read them: falling back to time alone would take from live pods.
+        plan.moves = [];
+        plan.deletes = [];
+        plan.notes.push({ stream: "*", group: "*", reason: `nothing moved: ${cluster.problem}` });
+      }
       fix = flags.yes ? await claim.applyClaims(client, plan) : claim.dryRun(plan);
     }
     const report = {
       target: where,
+      ...(cluster ? { cluster: cluster.name } : {}),
       findings,
-      incomplete: snapshot.incomplete,
+      incomplete: [...snapshot.incomplete, ...(cluster?.incomplete ?? [])],
       streams: summaries,
       ...(fix ? { fix } : {}),
     };
     if (flags.output === "json") io.out(`${JSON.stringify(report, null, 2)}\n`);
     else io.out(textReport(report, snapshot.serverVersion, s, painter(io)));
-    if (snapshot.incomplete.length) return EXIT.INCOMPLETE;
+    if (report.incomplete.length) return EXIT.INCOMPLETE;
     return findings.length ? EXIT.FINDINGS : EXIT.OK;
   } finally {
     await client.close();
   }
 }
 
+/** The page's claim threshold (`XAUTOCLAIM … 300000`): a shorter --idle without a cluster gets a warning. */
+const PAGE_IDLE_MS = 300_000;
+
+interface ClusterPods {
+  /** The context read. */
+  name: string;
+  /** Names of the pods that exist; undefined when they could not be listed. */
+  pods?: Set<string>;
+  problem?: string;
+  incomplete: Incomplete[];
+}
+
+/** The pods of the cluster named by --context / --kubeconfig / -n (pods only, read-only); undefined when none is named. */
+async function clusterPods(io: Io, flags: Flags, timeoutMs: number): Promise<ClusterPods | undefined> {
+  if (flags.context === undefined && flags.kubeconfig === undefined && flags.namespace === undefined)
+    return undefined;
+  const live = liveSourceOf(io, {
+    ...(flags.context !== undefined ? { context: [flags.context] } : {}),
+    ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
+    ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
+  });
+  const { KubeConfigError, loadKubeConfig } = await import("../sources/kubeconfig.js");
+  const { readCluster } = await import("../sources/live.js");
+  let kubeConfig: Awaited<ReturnType<typeof loadKubeConfig>>;
+  try {
+    kubeConfig = await loadKubeConfig({
+      ...(live.kubeconfig ? { kubeconfig: live.kubeconfig } : {}),
+      ...(live.kubeconfigEnv ? { kubeconfigEnv: live.kubeconfigEnv } : {}),
+      ...(live.home ? { home: live.home } : {}),
+      ...(live.serviceHost ? { serviceHost: live.serviceHost } : {}),
+      ...(live.servicePort ? { servicePort: live.servicePort } : {}),
+      ...(flags.context !== undefined ? { context: flags.context } : {}),
+      cwd: io.cwd,
+    });
+  } catch (e) {
+    if (e instanceof KubeConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  const snapshot = await readCluster({
+    kubeConfig,
+    ...(live.namespace ? { namespace: live.namespace } : {}),
+    resources: ["pods"],
+    logs: false,
+    timeoutMs,
+  });
+  const name = snapshot.target.context ?? kubeConfig.getCurrentContext();
+  const failed = snapshot.incomplete.find((i) => i.resource === "pods");
+  if (failed) {
+    const problem = `the pods of ${name} could not be listed (${failed.reason}), so no consumer can be judged by its pod`;
+    return { name, problem, incomplete: [{ resource: `pods (${name})`, reason: failed.reason }] };
+  }
+  const pods = new Set(snapshot.objects.map((o) => String(o.object.metadata?.name)));
+  return { name, pods, incomplete: [] };
+}
+
 interface Report {
   target: string;
+  cluster?: string;
   findings: Finding[];
   incomplete: Incomplete[];
   streams: GroupSummary[];
@@ -246,7 +353,7 @@ function textReport(given: Report, version: string | undefined, s: Settings, pai
   out.push(
     paint(
       "dim",
-      `${r.target}${version ? ` · Redis ${version}` : ""} · pattern ${s.pattern} · ${streamCount} streams, ${r.streams.length} groups · idle threshold ${formatDuration(s.idleMs)}`,
+      `${r.target}${version ? ` · Redis ${version}` : ""} · pattern ${s.pattern} · ${streamCount} streams, ${r.streams.length} groups · idle threshold ${formatDuration(s.idleMs)}${r.cluster ? ` · pods of ${r.cluster}` : ""}`,
     ),
   );
   let lastStream: string | undefined;
@@ -305,6 +412,7 @@ function findingText(f: Finding, paint: Paint): string[] {
 function fixText(fix: ClaimResult, paint: Paint): string[] {
   const verb = fix.dryRun ? "would move" : "moved";
   const out = [paint("bold", fix.dryRun ? "Fix (dry run: nothing changed; add --yes to do it)" : "Fix")];
+  if (fix.evidence.length) out.push(...evidenceText(fix, paint));
   if (!fix.moves.length && !fix.deletes.length) out.push("  nothing to move");
   for (const m of fix.moves)
     out.push(
@@ -321,5 +429,29 @@ function fixText(fix: ClaimResult, paint: Paint): string[] {
         `  ${n.stream} / ${n.group}${n.consumer ? ` ${n.consumer}` : ""}: ${n.reason}${n.ids ? `: ${n.ids.join(" ")}` : ""}`,
       ),
     );
+  return out;
+}
+
+/** Per consumer of each group the fix acts in: live or dead, and on what evidence. */
+function evidenceText(fix: ClaimResult, paint: Paint): string[] {
+  const out = [
+    fix.cluster
+      ? "  evidence (pods known: a consumer whose pod exists is never taken from):"
+      : `  evidence (no cluster given: consumers judged by time alone, threshold ${formatDuration(fix.minIdleMs)}):`,
+  ];
+  let last: string | undefined;
+  const width = Math.max(0, ...fix.evidence.map((e) => e.consumer.length));
+  for (const e of fix.evidence) {
+    const where = `${e.stream} / ${e.group}`;
+    if (where !== last) out.push(`    ${where}`);
+    last = where;
+    const verdict = e.verdict === "dead" ? paint("red", "dead") : paint("green", "live");
+    const idle = `idle ${formatDuration(e.idleMs, 2)}${e.inactiveMs !== undefined ? `, last successful read ${formatDuration(e.inactiveMs, 2)} ago` : ""}`;
+    const entries = e.entries.map((x) => `${x.id} (${formatDuration(x.idleMs, 2)})`).join(" ");
+    const more = e.pending > e.entries.length ? ` …${e.pending - e.entries.length} more` : "";
+    out.push(
+      `      ${e.consumer.padEnd(width)}  ${verdict}  ${e.why}; ${idle}; ${e.pending} pending${entries ? `: ${entries}${more}` : ""}`,
+    );
+  }
   return out;
 }

@@ -1,11 +1,12 @@
 // Add an entry to a page: validated first, spliced in so the rest stays byte for byte, written atomically under a lock.
-import { readFile } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { access, readFile, stat } from "node:fs/promises";
 import lockfile from "proper-lockfile";
 import writeFileAtomic from "write-file-atomic";
 import { lintPage } from "./lint.js";
 import type { Diagnostic, Page, Pitfall, StepKind } from "./model.js";
 import { pitfallsOf } from "./model.js";
-import { parsePage } from "./parse.js";
+import { parsePage, structuralLine } from "./parse.js";
 import { formatProvenance, printPitfall } from "./print.js";
 
 export class EntryError extends Error {
@@ -16,6 +17,11 @@ export class EntryError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The page cannot be written (read-only, someone else's): refused before anything is written. */
+export class PageWriteError extends EntryError {
+  override name = "PageWriteError";
 }
 
 export interface AddResult {
@@ -39,14 +45,67 @@ export interface EntryFields {
   detect?: string[];
 }
 
+// Line breaks and control characters (tab aside): in a one-line field they would write extra page lines.
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/;
+const LINE_BREAK = /[\n\r\u000b\u000c\u0085\u2028\u2029]/;
+
+function controlIn(value: string, allowNewline = false): string | undefined {
+  const re = allowNewline ? /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/ : CONTROL;
+  const m = re.exec(value);
+  if (!m) return undefined;
+  const code = `U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+  return `${LINE_BREAK.test(m[0]) ? "a line break" : "a control character"} (${code}) at character ${m.index + 1}`;
+}
+
+/** Every field of a flags entry checked: one-line fields stay on one line; prose cannot hold page structure. */
+function fieldProblems(e: EntryFields): string[] {
+  const out: string[] = [];
+  const oneLine = (field: string, value: string | undefined) => {
+    const bad = value === undefined ? undefined : controlIn(value);
+    if (bad) out.push(`${field}: ${bad}; a one-line field must stay on one line, without control characters`);
+  };
+  const numbered = (name: string, list: unknown[], i: number) =>
+    list.length > 1 ? `${name} ${i + 1}` : name;
+  oneLine("title", e.title);
+  oneLine("severity", e.severity);
+  oneLine("zone", e.zone);
+  oneLine("id", e.id);
+  for (const [i, s] of e.steps.entries()) oneLine(`step ${i + 1} (${s.kind})`, s.text);
+  for (const [i, a] of e.addedFrom.entries()) oneLine(numbered("added-from", e.addedFrom, i), a);
+  for (const [i, d] of (e.detect ?? []).entries()) oneLine(numbered("detect", e.detect!, i), d);
+  for (const [i, t] of (e.text ?? []).entries()) {
+    const field = numbered("text", e.text!, i);
+    const bad = controlIn(t.replace(/\r\n/g, "\n"), true);
+    if (bad) {
+      out.push(`${field}: ${bad}; write plain text`);
+      continue;
+    }
+    for (const [j, line] of t.split(/\r?\n/).entries()) {
+      const reads = line.trim() ? structuralLine(line) : "a blank line, which ends the paragraph";
+      if (reads)
+        out.push(
+          `${field}: line ${j + 1} would be read as ${reads} (${JSON.stringify(line)}); give one paragraph per text, and steps and fields as their own flags`,
+        );
+    }
+  }
+  return out;
+}
+
 /** Write flags as an entry in the page format (rendered-text form; the page's own form is used on insert). */
 export function entryText(e: EntryFields): string {
+  const problems = fieldProblems(e);
+  if (problems.length) throw new EntryError(`${problems.join("; ")}; nothing was written`);
   const lines = [e.title, "", `Severity: ${e.severity}`, `Zone: ${e.zone}`];
   if (e.id) lines.push(`ID: ${e.id}`);
-  for (const t of e.text ?? []) lines.push("", ...t.split("\n"));
+  for (const t of e.text ?? []) lines.push("", ...t.split(/\r?\n/));
   // IF opens a paragraph; other steps follow the one before them.
   e.steps.forEach((s, i) => {
-    if (i === 0 || s.kind === "IF" || (s.kind !== "THEN" && s.kind !== "RUN" && e.steps[i - 1]!.kind !== s.kind)) lines.push("");
+    if (
+      i === 0 ||
+      s.kind === "IF" ||
+      (s.kind !== "THEN" && s.kind !== "RUN" && e.steps[i - 1]!.kind !== s.kind)
+    )
+      lines.push("");
     lines.push(`${s.kind}: ${s.text}`);
   });
   if (e.addedFrom.length) lines.push("", ...e.addedFrom.map((a) => `ADDED_FROM: ${a}`));
@@ -56,6 +115,9 @@ export function entryText(e: EntryFields): string {
 
 /** Parse and validate an entry; throws EntryError with its diagnostics when it is not a valid pitfall. */
 export function parseEntry(text: string, name = "<entry>"): Pitfall {
+  const control = controlLines(text, name);
+  if (control.length)
+    throw new EntryError(`${name}: the entry holds control characters; nothing was written`, control);
   const page = parsePage(text, name);
   const pitfalls = pitfallsOf(page);
   if (pitfalls.length !== 1)
@@ -64,7 +126,65 @@ export function parseEntry(text: string, name = "<entry>"): Pitfall {
     );
   const errors = lintPage(page).filter((d) => d.severity === "error" && d.code !== "missing-title");
   if (errors.length) throw new EntryError(`${name}: the entry is not valid`, errors);
-  return pitfalls[0]!;
+  const entry = pitfalls[0]!;
+  // Printed as the page will hold it, the entry must read back the same: no field or step gained or lost.
+  const again = pitfallsOf(parsePage(printPitfall(entry, page.form), name));
+  const drift = shapeDrift([entry], again);
+  if (drift)
+    throw new EntryError(`${name}: the entry would not read back as written (${drift}); nothing was written`);
+  return entry;
+}
+
+/** Control characters other than tab and line ends, each as a diagnostic on its line. */
+function controlLines(text: string, file: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const bad = controlIn(line);
+    if (bad)
+      out.push({
+        file,
+        line: i + 1,
+        severity: "error",
+        code: "control-character",
+        message: `${bad}: remove it; a page holds plain text only`,
+      });
+  });
+  return out;
+}
+
+/** The lines that make a pitfall what it is: title, id, fields, steps, provenance, DETECT. */
+function shapeOf(p: Pitfall): string[] {
+  return [
+    `title ${p.title}`,
+    `id ${p.id}`,
+    ...p.meta.map((f) => `${f.key}: ${f.value}`),
+    ...p.steps.map((s) => `${s.kind}: ${s.text}`),
+    ...p.addedFrom.map(formatProvenance),
+    ...p.detect.map((d) => `DETECT: ${d.expr}`),
+  ];
+}
+
+/** What differs between two lists of pitfalls, said in a few words; undefined when they read the same. */
+function shapeDrift(want: Pitfall[], got: Pitfall[]): string | undefined {
+  if (want.length !== got.length) return `${got.length} pitfalls instead of ${want.length}`;
+  for (let i = 0; i < want.length; i++) {
+    const a = shapeOf(want[i]!);
+    const b = shapeOf(got[i]!);
+    if (a.join("\n") === b.join("\n")) continue;
+    const gained = b.filter((l) => !a.includes(l));
+    const lost = a.filter((l) => !b.includes(l));
+    const some = (lines: string[]) =>
+      lines
+        .slice(0, 3)
+        .map((l) => JSON.stringify(l))
+        .join(", ") + (lines.length > 3 ? ` and ${lines.length - 3} more` : "");
+    const parts = [
+      gained.length ? `it would gain ${some(gained)}` : "",
+      lost.length ? `lose ${some(lost)}` : "",
+    ].filter(Boolean);
+    return `${want[i]!.title}: ${parts.join(" and ") || "its lines would change order"}`;
+  }
+  return undefined;
 }
 
 /** The new page text with the entry in it, or undefined when nothing changes. */
@@ -74,9 +194,12 @@ export function insertEntry(page: Page, entry: Pitfall): { text: string; result:
   if (endsWithNewline) lines.pop();
   const existing = pitfallsOf(page).find((p) => p.id === entry.id);
   if (existing) {
-    const fresh = entry.addedFrom.filter((a) => !existing.addedFrom.some((b) => b.incident === a.incident && b.note === a.note));
+    const fresh = entry.addedFrom.filter(
+      (a) => !existing.addedFrom.some((b) => b.incident === a.incident && b.note === a.note),
+    );
     const base = { id: existing.id, title: existing.title };
-    if (!fresh.length) return { text: page.text, result: { action: "unchanged", ...base, line: existing.source.line } };
+    if (!fresh.length)
+      return { text: page.text, result: { action: "unchanged", ...base, line: existing.source.line } };
     const section = page.sections.find((s) => s.kind === "pitfall" && s.pitfall === existing)!;
     const after = existing.addedFrom.at(-1)?.line ?? lastNonBlank(lines, section.start, section.end);
     const line = after + 1;
@@ -97,7 +220,10 @@ export function insertEntry(page: Page, entry: Pitfall): { text: string; result:
     line = last + gap.length + 1;
     lines.push(...gap, ...printed);
   }
-  return { text: joinLines(lines, endsWithNewline), result: { action: "added", id: entry.id, title: entry.title, line } };
+  return {
+    text: joinLines(lines, endsWithNewline),
+    result: { action: "added", id: entry.id, title: entry.title, line },
+  };
 }
 
 function trailingPlainSection(page: Page) {
@@ -109,7 +235,9 @@ function trailingPlainSection(page: Page) {
   if (lastPitfall >= 0) return next;
   // No pitfalls yet: keep a references section last.
   const last = page.sections.at(-1);
-  return last && /reference|see also|related/i.test(last.kind === "plain" ? last.section.title : "") ? last : undefined;
+  return last && /reference|see also|related/i.test(last.kind === "plain" ? last.section.title : "")
+    ? last
+    : undefined;
 }
 
 function lastNonBlank(lines: string[], from: number, to: number): number {
@@ -135,20 +263,87 @@ export async function addEntry(pageFile: string, entry: Pitfall, opts: AddOption
     retries: { retries: Math.ceil(wait / 25), factor: 1, minTimeout: 5, maxTimeout: 25, randomize: true },
   });
   try {
+    const st = await writableStat(pageFile);
     const text = await readFile(pageFile, "utf8");
     const page = parsePage(text, pageFile);
-    const before = new Set(lintPage(page).filter((d) => d.severity === "error").map((d) => d.code));
+    const before = new Set(
+      lintPage(page)
+        .filter((d) => d.severity === "error")
+        .map((d) => d.code),
+    );
     const { text: next, result } = insertEntry(page, entry);
     if (result.action === "unchanged") return result;
-    // The written page must still read: every old pitfall, the new one, no new kind of error.
+    // The written page must read as before plus the entry: same form, every old pitfall as it was, no new kind of error.
     const check = parsePage(next, pageFile);
+    const drift =
+      check.form !== page.form
+        ? `the whole page would read as ${check.form} instead of ${page.form}`
+        : shapeDrift(expected(page, entry, result), pitfallsOf(check));
+    if (drift)
+      throw new EntryError(
+        `adding the entry would change what ${pageFile} says (${drift}); nothing was written`,
+      );
     const after = lintPage(check).filter((d) => d.severity === "error" && !before.has(d.code));
-    const want = pitfallsOf(page).length + (result.action === "added" ? 1 : 0);
-    if (pitfallsOf(check).length !== want || after.length)
+    if (after.length)
       throw new EntryError(`adding the entry would damage ${pageFile}; nothing was written`, after);
-    await writeFileAtomic(pageFile, next, { fsync: true });
+    // The replacement keeps the page's mode and owner (write-file-atomic copies them only when asked nothing).
+    await writeFileAtomic(pageFile, next, {
+      fsync: true,
+      mode: st.mode & 0o7777,
+      chown: { uid: st.uid, gid: st.gid },
+    });
     return result;
   } finally {
     await release();
   }
+}
+
+/** The pitfalls the page should hold once the entry is in: the old ones, with the new one or its new ADDED_FROM. */
+function expected(page: Page, entry: Pitfall, result: AddResult): Pitfall[] {
+  const old = pitfallsOf(page);
+  if (result.action === "added") return [...old, entry];
+  return old.map((p) =>
+    p.id !== result.id
+      ? p
+      : {
+          ...p,
+          addedFrom: [
+            ...p.addedFrom,
+            ...entry.addedFrom.filter(
+              (a) => !p.addedFrom.some((b) => b.incident === a.incident && b.note === a.note),
+            ),
+          ],
+        },
+  );
+}
+
+/** The page's stat when this process may replace it; a read-only page, or one it cannot or may not own, is refused. */
+async function writableStat(pageFile: string): Promise<Stats> {
+  const st = await stat(pageFile);
+  const mode = (st.mode & 0o777).toString(8).padStart(4, "0");
+  const uid = process.getuid?.();
+  // Root may write anything, so the mode bits, not access(2), say whether the page is meant to be written.
+  if ((st.mode & 0o222) === 0 || (uid !== undefined && uid === st.uid && (st.mode & 0o200) === 0))
+    throw new PageWriteError(
+      `${pageFile} is read-only (mode ${mode}); nothing was written. Make it writable (chmod u+w) if it should take entries`,
+    );
+  if (uid === undefined || uid === 0) return st;
+  const writable = await access(pageFile, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
+  if (!writable)
+    throw new PageWriteError(
+      `${pageFile} is not writable by this user (mode ${mode}, owner uid ${st.uid}); nothing was written`,
+    );
+  if (st.uid !== uid)
+    throw new PageWriteError(
+      `${pageFile} belongs to uid ${st.uid}; replacing it would make it this user's (uid ${uid}); nothing was written. Run kb add as its owner`,
+    );
+  const groups = [process.getgid?.(), ...(process.getgroups?.() ?? [])];
+  if (!groups.includes(st.gid))
+    throw new PageWriteError(
+      `${pageFile} has group gid ${st.gid}, which this user is not in; replacing it would change its group; nothing was written. Run kb add as its owner, or chgrp it to one of your groups`,
+    );
+  return st;
 }

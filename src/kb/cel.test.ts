@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileDetect, toCelValue } from "./cel.js";
+import { compileDetect, detectTrivial, toCelValue } from "./cel.js";
 
 function evaluate(expr: string, obj: unknown): boolean | Error {
   const compiled = compileDetect(expr);
@@ -62,6 +62,43 @@ describe("toCelValue", () => {
         ["c", [2n, "x", null]],
         ["e", new Map([["f", true]])],
       ]),
+    );
+  });
+});
+
+describe("detectTrivial", () => {
+  const sample = [
+    { kind: "Pod", object: { kind: "Pod", spec: { hostNetwork: true } } },
+    { kind: "ConfigMap", object: { kind: "ConfigMap", data: {} } },
+  ];
+  it("an expression that never reads `object` is constant, true or false", () => {
+    for (const expr of ["true", "false", "1 == 1", "!false", "[1, 2].exists(x, x > 1)", "'a' + 'b' == 'ab'"])
+      expect(detectTrivial(expr, sample)?.code, expr).toBe("detect-constant");
+  });
+  it("one that reads `object` but is true for every sample object matches everything", () => {
+    for (const expr of [
+      "object == object",
+      "has(object.kind)",
+      "object.kind != 'Secret'",
+      "[1].exists(object, object == 1)",
+    ])
+      expect(detectTrivial(expr, sample)?.code, expr).toBe("detect-matches-all");
+  });
+  it("one that tells the sample apart passes; an error on an object counts as no match", () => {
+    for (const expr of ["object.kind == 'Pod'", "object.spec.hostNetwork", "!has(object.spec.hostNetwork)"])
+      expect(detectTrivial(expr, sample), expr).toBeUndefined();
+  });
+  it("the built-in sample is varied enough that the page's own DETECT lines pass", async () => {
+    const { DETECT_SAMPLE } = await import("./detect-sample.js");
+    expect(new Set(DETECT_SAMPLE.map((s) => s.kind)).size).toBeGreaterThanOrEqual(6);
+    expect(
+      detectTrivial(
+        "object.kind == 'Pod' && has(object.spec) && has(object.spec.hostNetwork) && object.spec.hostNetwork",
+        DETECT_SAMPLE,
+      ),
+    ).toBeUndefined();
+    expect(detectTrivial("has(object.metadata) && has(object.metadata.name)", DETECT_SAMPLE)?.code).toBe(
+      "detect-matches-all",
     );
   });
 });

@@ -101,9 +101,9 @@ interface ExprNode {
   exprKind: { case: string | undefined; value?: unknown };
 }
 
-// The first identifier that is neither `object`, a comprehension variable nor a CEL type name.
-function unknownIdent(root: ExprNode): { name: string; id: bigint } | undefined {
-  const bound = new Set<string>([DETECT_VARIABLE, ...BUILTIN_IDENTS]);
+/** Every identifier the expression uses, and the names comprehensions bind. */
+function identifiersOf(root: ExprNode): { idents: { name: string; id: bigint }[]; bound: Set<string> } {
+  const bound = new Set<string>();
   const idents: { name: string; id: bigint }[] = [];
   const visit = (node: ExprNode | undefined): void => {
     if (!node) return;
@@ -129,7 +129,40 @@ function unknownIdent(root: ExprNode): { name: string; id: bigint } | undefined 
     }
   };
   visit(root);
-  return idents.find((i) => !bound.has(i.name));
+  return { idents, bound };
+}
+
+// The first identifier that is neither `object`, a comprehension variable nor a CEL type name.
+function unknownIdent(root: ExprNode): { name: string; id: bigint } | undefined {
+  const { idents, bound } = identifiersOf(root);
+  return idents.find((i) => i.name !== DETECT_VARIABLE && !bound.has(i.name) && !BUILTIN_IDENTS.has(i.name));
+}
+
+/** Why a DETECT cannot tell objects apart: it never reads `object`, or it holds for every sample object. */
+export function detectTrivial(
+  expr: string,
+  sample: readonly { kind: string; object: unknown }[],
+): { code: "detect-constant" | "detect-matches-all"; message: string } | undefined {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(expr);
+  } catch {
+    return undefined; // compileDetect reports the syntax error
+  }
+  if (!identifiersOf(parsed.expr).idents.some((i) => i.name === DETECT_VARIABLE))
+    return {
+      code: "detect-constant",
+      message:
+        "DETECT reads nothing of `object`, so it gives the same answer for every object (all flagged, or none): test a field, e.g. `DETECT: object.kind == 'Pod' && has(object.spec.hostNetwork) && object.spec.hostNetwork`",
+    };
+  const compiled = compileDetect(expr);
+  if (!compiled.ok || !sample.length) return undefined;
+  if (sample.every((s) => compiled.evaluate(s.object) === true))
+    return {
+      code: "detect-matches-all",
+      message: `DETECT is true for every object of the built-in sample (${sample.map((s) => s.kind).join(", ")}), so it would flag everything: narrow it, e.g. begin with \`object.kind == 'Pod' && …\``,
+    };
+  return undefined;
 }
 
 function describe(value: unknown): string {

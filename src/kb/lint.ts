@@ -1,7 +1,8 @@
 // Page lint: every mistake with its line and what to write instead.
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { compileDetect } from "./cel.js";
+import { compileDetect, detectTrivial } from "./cel.js";
+import { DETECT_SAMPLE } from "./detect-sample.js";
 import type { Diagnostic, Page, Pitfall, Step } from "./model.js";
 import { pitfallsOf, STEP_KINDS } from "./model.js";
 
@@ -50,6 +51,10 @@ export function lintPage(page: Page, opts: PageLintOptions = {}): Diagnostic[] {
       }
       const c = compileDetect(d.expr);
       if (!c.ok) err(d.line, "detect-compile", `DETECT does not compile: ${c.message}`, c.column ? c.column + "DETECT: ".length : undefined);
+      else {
+        const trivial = detectTrivial(d.expr, DETECT_SAMPLE);
+        if (trivial) err(d.line, trivial.code, trivial.message);
+      }
     }
     if (page.zoneMap.length && !p.zones.all)
       for (const z of p.zones.zones)

@@ -37,6 +37,15 @@ const KEY_LINE = /^(?:\*\*)?([A-Z][A-Z0-9_]*|[Ss]everity|[Zz]ones?|I[Dd])(?::\*\
 const LIST_ITEM = /^\s*[-*+]\s+(.*)$/;
 const FENCE = /^\s*(```+|~~~+)\s*([\w+-]*)\s*$/;
 
+/** What a line of prose would be read as if it stood alone on a page: a field, a heading, a fence; else undefined. */
+export function structuralLine(text: string): string | undefined {
+  const key = KEY_LINE.exec(text);
+  if (key) return `a \`${key[1]}:\` line`;
+  if (/^#{1,6}\s/.test(text)) return "a heading";
+  if (FENCE.test(text)) return "a code fence";
+  return undefined;
+}
+
 export function slugOf(title: string): string {
   return title
     .toLowerCase()

@@ -194,10 +194,9 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
             "no page is configured to add to: the server must be started with --page <file> (the team's pitfalls page). Nothing was written.",
           );
         const add = await import("../kb/add.js");
-        const text = entryTextOf(args, add.entryText);
         let entry: ReturnType<typeof add.parseEntry>;
         try {
-          entry = add.parseEntry(text, "<entry>");
+          entry = add.parseEntry(entryTextOf(args, add.entryText), "<entry>");
         } catch (e) {
           if (e instanceof add.EntryError) throw new ToolInputError(entryProblem(e));
           throw e;

@@ -19,10 +19,16 @@ export interface PendingEntry {
 export interface ConsumerState {
   name: string;
   pending: number;
-  /** Since the consumer's last attempted interaction (read, claim): "last seen". */
+  /**
+   * XINFO CONSUMERS `idle`. Redis 7.2+: since the consumer's last attempted interaction (any read or claim,
+   * even one that got nothing). Before 7.2: since its last successful one (a read or claim that got entries).
+   * An XACK counts in neither, so a consumer working through a batch looks idle while it works.
+   */
   idleMs: number;
-  /** Redis 7.2+: since its last successful interaction. */
+  /** Redis 7.2+ (`inactive`): since its last successful interaction; absent before 7.2. */
   inactiveMs?: number;
+  /** Server time (ms) of the interaction `idleMs` counts from, when the reader measured it; the fix re-checks it. */
+  seenAtMs?: number;
 }
 
 export interface GroupState {
@@ -114,7 +120,10 @@ export interface StreamsCheckOptions {
   idleMs: number;
   /** Deliveries above this make an entry poison. */
   maxDeliveries: number;
-  /** Pod names of the cluster; a consumer named after no live pod is dead. */
+  /**
+   * Names of the pods that exist, when the cluster is known. A consumer named after one of them is never
+   * dead, however idle; one named after none is dead (its pod is gone). Without it, only time decides.
+   */
   livePods?: Set<string>;
   /** The loaded page's entry: its severity and runbook steps. Without it findings carry no runbook. */
   pitfall?: Pitfall;
@@ -127,17 +136,27 @@ export interface ConsumerVerdict {
   live: boolean;
   /** Why it is dead. */
   reason?: "unseen" | "pod-gone";
+  /** What the cluster says about the pod the consumer is named after. */
+  pod: "exists" | "gone" | "unknown";
 }
 
-/** Live or dead, for each consumer of a group. Unseen wins over pod-gone when both hold. */
+/**
+ * Live or dead, for each consumer of a group; dead only with evidence. With the cluster known, the pods
+ * decide: a consumer whose pod exists is live however long it has been quiet (it may be working through a
+ * batch or one long job; XACK does not count as being seen). Without the cluster, a consumer is dead once it
+ * has not been seen for the idle threshold.
+ */
 export function judgeConsumers(
   group: GroupState,
   opts: Pick<StreamsCheckOptions, "idleMs" | "livePods">,
 ): ConsumerVerdict[] {
-  return group.consumers.map((c) => {
-    if (c.idleMs >= opts.idleMs) return { consumer: c, live: false, reason: "unseen" };
-    if (opts.livePods && !opts.livePods.has(c.name)) return { consumer: c, live: false, reason: "pod-gone" };
-    return { consumer: c, live: true };
+  return group.consumers.map((c): ConsumerVerdict => {
+    if (opts.livePods)
+      return opts.livePods.has(c.name)
+        ? { consumer: c, live: true, pod: "exists" }
+        : { consumer: c, live: false, reason: "pod-gone", pod: "gone" };
+    if (c.idleMs >= opts.idleMs) return { consumer: c, live: false, reason: "unseen", pod: "unknown" };
+    return { consumer: c, live: true, pod: "unknown" };
   });
 }
 
@@ -200,7 +219,19 @@ function checkGroup(stream: string, group: GroupState, opts: StreamsCheckOptions
               oldestId: first.id,
               oldestIdle: formatDuration(first.idleMs, 2),
             },
-            evidence: [...evidence, pendingEvidence(stream, group.name, c.name, stuck)],
+            evidence: [
+              ...evidence,
+              ...(v.pod === "exists"
+                ? [
+                    {
+                      kind: "stream" as const,
+                      text: `pod ${c.name} exists: the consumer counts as alive`,
+                      source: "pods",
+                    },
+                  ]
+                : []),
+              pendingEvidence(stream, group.name, c.name, stuck),
+            ],
             values: { "message-id": first.id, "new-consumer": other },
           }),
         );

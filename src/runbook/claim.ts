@@ -1,7 +1,10 @@
 // The fix for stale consumers: move a dead consumer's idle entries to a live one, then delete it once empty.
 // Never XACK, never XDEL: every message stays pending until a consumer acknowledges it.
+import { formatDuration } from "../k8s/duration.js";
 import {
+  type ConsumerVerdict,
   claimTarget,
+  type GroupState,
   judgeConsumers,
   type StreamsCheckOptions,
   type StreamsSnapshot,
@@ -31,36 +34,91 @@ export interface ClaimNote {
   reason: string;
 }
 
+/** How long ago one pending entry was delivered (or claimed). */
+export interface EntryAge {
+  id: string;
+  idleMs: number;
+}
+
+/** What the fix knows about one consumer and what it concludes: the evidence a dry run shows. */
+export interface ConsumerEvidence {
+  stream: string;
+  group: string;
+  consumer: string;
+  verdict: "dead" | "live";
+  /** The reason in words, e.g. `no pod named executor-7d9f-x2x4z` or `pod exists`. */
+  why: string;
+  pod: ConsumerVerdict["pod"];
+  /** XINFO CONSUMERS `idle` (see ConsumerState.idleMs for what it counts from). */
+  idleMs: number;
+  inactiveMs?: number;
+  pending: number;
+  /** Its pending entries as read (the first few), oldest first. */
+  entries: EntryAge[];
+}
+
+/** What the server re-checks, in one script with the claim, before it takes anything from a consumer. */
+export interface MoveGuard {
+  /** The consumer must still not have been seen for this long: the idle threshold when time is the evidence, 0 when its pod is gone. */
+  minConsumerIdleMs: number;
+  /** Server time the consumer was last seen at the snapshot: seen later means it is alive. */
+  seenAtMs?: number;
+  /** Its pending count at the snapshot: any change but our own moves means someone works on its entries. */
+  pending: number;
+}
+
+export interface PlannedMove extends ClaimMove {
+  guard: MoveGuard;
+}
+
 export interface ClaimPlan {
   /** XCLAIM's min-idle-time: an entry delivered or claimed more recently is being worked on and stays. */
   minIdleMs: number;
-  moves: ClaimMove[];
+  /** Whether the cluster's pods were known; without them the verdicts rest on time alone. */
+  cluster: boolean;
+  evidence: ConsumerEvidence[];
+  moves: PlannedMove[];
   deletes: ClaimDelete[];
   notes: ClaimNote[];
 }
 
 export interface ClaimResult {
   dryRun: boolean;
+  minIdleMs: number;
+  cluster: boolean;
+  /** Per consumer of every group the fix acts in: the evidence, as the snapshot showed it. */
+  evidence: ConsumerEvidence[];
   moves: ClaimMove[];
   /** Consumers deleted (or, in a dry run, that would be). */
   deletes: ClaimDelete[];
   notes: ClaimNote[];
 }
 
+/** Entries listed per consumer in the evidence. */
+const EVIDENCE_ENTRIES = 10;
+
 /** What the fix would do, from the snapshot alone. */
 export function planClaims(
   snapshot: StreamsSnapshot,
   opts: Pick<StreamsCheckOptions, "idleMs" | "livePods" | "to">,
 ): ClaimPlan {
-  const plan: ClaimPlan = { minIdleMs: opts.idleMs, moves: [], deletes: [], notes: [] };
+  const plan: ClaimPlan = {
+    minIdleMs: opts.idleMs,
+    cluster: opts.livePods !== undefined,
+    evidence: [],
+    moves: [],
+    deletes: [],
+    notes: [],
+  };
   for (const stream of snapshot.streams) {
     for (const group of stream.groups) {
       const where = { stream: stream.key, group: group.name };
       const verdicts = judgeConsumers(group, opts);
-      const dead = verdicts.filter((v) => !v.live).map((v) => v.consumer);
+      const dead = verdicts.filter((v) => !v.live);
       if (!dead.length) continue;
+      for (const v of verdicts) plan.evidence.push(evidenceOf(where, group, v, opts.idleMs));
       const load = new Map(verdicts.filter((v) => v.live).map((v) => [v.consumer.name, v.consumer.pending]));
-      for (const c of dead) {
+      for (const { consumer: c, reason } of dead) {
         const entries = group.entries.filter((e) => e.consumer === c.name);
         const movable = entries.filter((e) => e.idleMs >= opts.idleMs).map((e) => e.id);
         const busy = entries.filter((e) => e.idleMs < opts.idleMs).map((e) => e.id);
@@ -86,7 +144,12 @@ export function planClaims(
             continue;
           }
           if (movable.length) {
-            plan.moves.push({ ...where, from: c.name, to, ids: movable });
+            const guard: MoveGuard = {
+              minConsumerIdleMs: reason === "unseen" ? opts.idleMs : 0,
+              pending: c.pending,
+              ...(c.seenAtMs !== undefined ? { seenAtMs: c.seenAtMs } : {}),
+            };
+            plan.moves.push({ ...where, from: c.name, to, ids: movable, guard });
             load.set(to, (load.get(to) ?? 0) + movable.length);
           }
           if (entries.length < c.pending)
@@ -105,6 +168,39 @@ export function planClaims(
   return plan;
 }
 
+function evidenceOf(
+  where: { stream: string; group: string },
+  group: GroupState,
+  v: ConsumerVerdict,
+  idleMs: number,
+): ConsumerEvidence {
+  const c = v.consumer;
+  const quiet = formatDuration(c.idleMs, 2);
+  const why =
+    v.reason === "pod-gone"
+      ? `no pod named ${c.name} in the cluster`
+      : v.reason === "unseen"
+        ? `not seen for ${quiet} (threshold ${formatDuration(idleMs, 2)}); cluster unknown: time is the only evidence`
+        : v.pod === "exists"
+          ? `pod ${c.name} exists${c.idleMs >= idleMs ? `; quiet for ${quiet}, maybe working: left alone` : ""}`
+          : `seen ${quiet} ago (threshold ${formatDuration(idleMs, 2)})`;
+  const e: ConsumerEvidence = {
+    ...where,
+    consumer: c.name,
+    verdict: v.live ? "live" : "dead",
+    why,
+    pod: v.pod,
+    idleMs: c.idleMs,
+    pending: c.pending,
+    entries: group.entries
+      .filter((x) => x.consumer === c.name)
+      .slice(0, EVIDENCE_ENTRIES)
+      .map((x) => ({ id: x.id, idleMs: x.idleMs })),
+  };
+  if (c.inactiveMs !== undefined) e.inactiveMs = c.inactiveMs;
+  return e;
+}
+
 /** The least-loaded live consumer, counting what this plan already gives each. */
 function pickTarget(
   load: Map<string, number>,
@@ -120,7 +216,16 @@ function pickTarget(
 
 /** The plan as a dry-run result: nothing touched. */
 export function dryRun(plan: ClaimPlan): ClaimResult {
-  return { dryRun: true, moves: plan.moves, deletes: plan.deletes, notes: plan.notes };
+  return {
+    ...resultBase(plan, true),
+    moves: plan.moves.map(({ guard: _, ...m }) => m),
+    deletes: plan.deletes,
+    notes: plan.notes,
+  };
+}
+
+function resultBase(plan: ClaimPlan, dry: boolean) {
+  return { dryRun: dry, minIdleMs: plan.minIdleMs, cluster: plan.cluster, evidence: plan.evidence };
 }
 
 // Atomic, so a consumer that reads between the check and the delete cannot lose its entries:
@@ -141,6 +246,41 @@ end
 return -3
 `;
 
+// One page of a move, atomically: take entries from ARGV[2] only while it still looks dead as it did in the
+// snapshot (not seen since, quiet long enough, pending count unchanged but for our moves), and then only the
+// entries idle for min-idle-time (XCLAIM re-checks each one). JUSTID: a move is not a delivery.
+// KEYS[1] stream; ARGV: group, from, to, min-idle, consumer-min-idle, seen-at (-1: unknown), pending, ids...
+const CLAIM_IF_STILL_DEAD = `
+local found
+for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local f = {}
+  for i = 1, #c, 2 do f[c[i]] = c[i + 1] end
+  if f['name'] == ARGV[2] then found = f break end
+end
+if not found then return {'gone'} end
+if found['idle'] < tonumber(ARGV[5]) then return {'seen'} end
+local seenAt = tonumber(ARGV[6])
+if seenAt >= 0 then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  if now - found['idle'] > seenAt + 5 then return {'seen'} end
+end
+if found['pending'] ~= tonumber(ARGV[7]) then return {'pending'} end
+local args = {'XCLAIM', KEYS[1], ARGV[1], ARGV[3], ARGV[4]}
+for i = 8, #ARGV do args[#args + 1] = ARGV[i] end
+args[#args + 1] = 'JUSTID'
+local claimed = redis.call(unpack(args))
+table.insert(claimed, 1, 'ok')
+return claimed
+`;
+
+const REFUSED: Record<string, string> = {
+  seen: "not moved: the consumer was seen again since the snapshot, so it is alive",
+  pending:
+    "not moved: its pending entries changed since the snapshot (it, or someone, acknowledged or claimed some), so they are being worked on",
+  gone: "not moved: the consumer no longer exists",
+};
+
 export interface ApplyOptions {
   /** XPENDING / XCLAIM batch size. */
   pageSize?: number;
@@ -150,16 +290,17 @@ export interface ApplyOptions {
 
 /**
  * Carry out a plan: for each dead consumer, page through its own pending entries (XPENDING with the consumer
- * filter) and XCLAIM them with the min-idle-time, so an entry that anyone touched recently is left where it is.
- * What the server actually moved is what the result lists.
+ * filter) and claim them in a script that first re-checks that the consumer still looks dead, then XCLAIMs
+ * with the min-idle-time, so an entry anyone touched recently stays where it is. What the server actually
+ * moved is what the result lists.
  */
 export async function applyClaims(
   client: RedisCommands,
   plan: ClaimPlan,
   opts: ApplyOptions = {},
 ): Promise<ClaimResult> {
-  const result: ClaimResult = { dryRun: false, moves: [], deletes: [], notes: [] };
-  const byGroup = new Map<string, { moves: ClaimMove[]; deletes: ClaimDelete[] }>();
+  const result: ClaimResult = { ...resultBase(plan, false), moves: [], deletes: [], notes: [] };
+  const byGroup = new Map<string, { moves: PlannedMove[]; deletes: ClaimDelete[] }>();
   const slot = (stream: string, group: string) => {
     const k = JSON.stringify([stream, group]);
     let s = byGroup.get(k);
@@ -198,13 +339,15 @@ export async function applyClaims(
 
 async function moveEntries(
   client: RedisCommands,
-  m: ClaimMove,
+  m: PlannedMove,
   minIdleMs: number,
   pageSize: number,
   result: ClaimResult,
 ): Promise<void> {
+  const { guard, ...move } = m;
   const moved: string[] = [];
   const kept: string[] = [];
+  let refused: string | undefined;
   let start = "-";
   for (;;) {
     const page = (await client.call("XPENDING", m.stream, m.group, start, "+", pageSize, m.from)) as [
@@ -216,16 +359,25 @@ async function moveEntries(
     const ids = page.filter((e) => Number(e[2]) >= minIdleMs).map((e) => e[0]);
     kept.push(...page.filter((e) => Number(e[2]) < minIdleMs).map((e) => e[0]));
     if (ids.length) {
-      // JUSTID: moving is not a delivery, so the delivery count (poison detection) stays honest.
-      const claimed = (await client.call(
-        "XCLAIM",
+      const reply = (await client.call(
+        "EVAL",
+        CLAIM_IF_STILL_DEAD,
+        1,
         m.stream,
         m.group,
+        m.from,
         m.to,
         minIdleMs,
+        guard.minConsumerIdleMs,
+        guard.seenAtMs ?? -1,
+        guard.pending - moved.length,
         ...ids,
-        "JUSTID",
       )) as string[];
+      const [status, ...claimed] = reply;
+      if (status !== "ok") {
+        refused = REFUSED[status ?? ""] ?? `not moved: ${status}`;
+        break;
+      }
       const got = new Set(claimed);
       moved.push(...claimed);
       kept.push(...ids.filter((id) => !got.has(id)));
@@ -233,7 +385,8 @@ async function moveEntries(
     if (page.length < pageSize) break;
     start = nextStreamId(page[page.length - 1]![0]);
   }
-  if (moved.length) result.moves.push({ ...m, ids: moved });
+  if (moved.length) result.moves.push({ ...move, ids: moved });
+  if (refused) result.notes.push({ stream: m.stream, group: m.group, consumer: m.from, reason: refused });
   if (kept.length)
     result.notes.push({
       stream: m.stream,

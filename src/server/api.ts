@@ -257,11 +257,12 @@ export async function addPitfallApi(
   requireToken(req, ctx.token);
   if (!ctx.page) throw new HttpError(409, "no page to add to: start serve with --page <file>");
   const body = await readBody(req, ctx.maxBodyBytes);
-  const text = mediaType(req) === "application/json" ? await entryFromJson(parseJsonBody(body)) : body;
-  if (!text.trim())
-    throw new HttpError(400, "the body is empty: send the entry in the page format, or JSON fields");
   const { addEntry, parseEntry, EntryError } = await import("../kb/add.js");
   try {
+    // Inside the try: a field that breaks the page (a newline in a one-line field) is an EntryError too.
+    const text = mediaType(req) === "application/json" ? await entryFromJson(parseJsonBody(body)) : body;
+    if (!text.trim())
+      throw new HttpError(400, "the body is empty: send the entry in the page format, or JSON fields");
     const entry = parseEntry(text, "<request>");
     const result = await addEntry(ctx.page, entry);
     if (result.action !== "unchanged") await ctx.reloadKb();

@@ -81,6 +81,8 @@ export interface ReadClusterOptions {
   concurrency?: number;
   /** Default: previous logs only. `false`: no logs. */
   logs?: LiveLogOptions | false;
+  /** Only these resources (plurals, e.g. `["pods"]`); default: all the detectors need. */
+  resources?: readonly string[];
   onProgress?: (message: string) => void;
   /** Default: 4 tries, back-off from 500 ms. */
   retry?: Pick<RetryOptions, "attempts" | "baseDelayMs"> & Partial<RetryOptions>;
@@ -241,21 +243,25 @@ async function readResources(
   namespace: string | undefined,
   pageSize: number,
   concurrency: number,
+  only?: readonly string[],
 ): Promise<Map<string, KubeObject[]>> {
-  const tasks: { name: string; run: () => Promise<KubeObject[]> }[] = LIVE_RESOURCES.map((r) => ({
+  const tasks: { name: string; run: () => Promise<KubeObject[]> }[] = LIVE_RESOURCES.filter(
+    (r) => !only || only.includes(r.plural),
+  ).map((r) => ({
     name: r.plural,
     run: () =>
       r.plural === "namespaces" && namespace
         ? readNamespace(reader, namespace)
         : listResource(reader, r, namespace, pageSize),
   }));
-  tasks.push({
-    name: "externalsecrets",
-    run: async () => {
-      const r = await externalSecretsResource(reader);
-      return r ? listResource(reader, r, namespace, pageSize) : [];
-    },
-  });
+  if (!only || only.includes("externalsecrets"))
+    tasks.push({
+      name: "externalsecrets",
+      run: async () => {
+        const r = await externalSecretsResource(reader);
+        return r ? listResource(reader, r, namespace, pageSize) : [];
+      },
+    });
   const read = new Map<string, KubeObject[]>();
   await mapLimit(tasks, concurrency, async (task) => {
     if (reader.deadline.aborted) {
@@ -463,14 +469,24 @@ export async function readCluster(opts: ReadClusterOptions): Promise<Snapshot> {
     progress(
       `reading ${context}${opts.namespace ? ` (namespace ${opts.namespace})` : ""} at ${reader.api.server}`,
     );
-    const read = await readResources(reader, opts.namespace, opts.pageSize ?? DEFAULTS.pageSize, concurrency);
+    const read = await readResources(
+      reader,
+      opts.namespace,
+      opts.pageSize ?? DEFAULTS.pageSize,
+      concurrency,
+      opts.resources,
+    );
     const origin: Origin = { context };
     const objects: SourcedObject[] = [];
     for (const name of [...LIVE_RESOURCES.map((r) => r.plural), "externalsecrets"]) {
       for (const object of read.get(name) ?? []) objects.push({ object, origin });
     }
     const nodes = read.get("nodes") ?? [];
-    const distribution = read.has("nodes") ? distributionOf(nodes) : await distributionFromVersion(reader);
+    const distribution = read.has("nodes")
+      ? distributionOf(nodes)
+      : opts.resources
+        ? undefined
+        : await distributionFromVersion(reader);
 
     const snapshot: Snapshot = {
       target: { kind: "cluster", name: context, context, ...(distribution ? { distribution } : {}) },

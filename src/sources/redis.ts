@@ -387,14 +387,19 @@ async function readGroup(
   opts: ReadOptions,
 ): Promise<GroupState> {
   const consumers: ConsumerState[] = [];
-  for (const raw of (await client.call("XINFO", "CONSUMERS", key, name)) as unknown[]) {
+  const listed = (await client.call("XINFO", "CONSUMERS", key, name)) as unknown[];
+  // Server time taken after the listing: `now - idle` is then never earlier than the real last-seen time,
+  // so the fix's re-check ("not seen since") cannot mistake an unchanged consumer for a returning one.
+  const listedAt = await serverTimeMs(client);
+  for (const raw of listed) {
     const c = fields(raw);
     const consumer: ConsumerState = {
       name: String(c.name),
       pending: Number(c.pending ?? 0),
       idleMs: Number(c.idle ?? 0),
     };
-    // Redis 7.2+: time since the last successful read or claim.
+    consumer.seenAtMs = listedAt - consumer.idleMs;
+    // Redis 7.2+: time since the last successful read or claim (`idle` is then since the last attempt).
     if (typeof c.inactive === "number" && c.inactive >= 0) consumer.inactiveMs = c.inactive;
     consumers.push(consumer);
   }

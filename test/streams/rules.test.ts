@@ -203,6 +203,8 @@ describe("stale consumer groups: the fix plan", () => {
         from: "executor-old",
         to: "executor-a",
         ids: [`${NOW - 70 * MIN}-0`, `${NOW - 69 * MIN}-0`],
+        // The pod is the evidence, so the consumer need not be quiet for long; it must not reappear nor change.
+        guard: { minConsumerIdleMs: 0, pending: 2 },
       },
     ]);
     // executor-gone's pod is gone but its entry was delivered 1s ago: someone works on it, it stays.
@@ -216,6 +218,57 @@ describe("stale consumer groups: the fix plan", () => {
       },
     ]);
     expect(plan.deletes.map((d) => d.consumer)).toEqual(["executor-old"]);
+  });
+
+  it("with the pods known, a consumer whose pod exists is never dead, however long it has been quiet", () => {
+    const g: GroupState = {
+      ...group(),
+      consumers: [
+        { name: "executor-a", pending: 1, idleMs: 2000 },
+        // Working through a batch for an hour: XACK does not count as being seen.
+        { name: "executor-batch", pending: 2, idleMs: 60 * MIN, seenAtMs: NOW - 60 * MIN },
+        { name: "executor-gone", pending: 1, idleMs: 10 * MIN, seenAtMs: NOW - 10 * MIN },
+      ],
+      entries: [
+        { id: "1-0", consumer: "executor-batch", idleMs: 60 * MIN, deliveries: 1 },
+        { id: "2-0", consumer: "executor-batch", idleMs: 60 * MIN, deliveries: 1 },
+        { id: "3-0", consumer: "executor-gone", idleMs: 10 * MIN, deliveries: 1 },
+        { id: "4-0", consumer: "executor-a", idleMs: 2000, deliveries: 1 },
+      ],
+    };
+    const livePods = new Set(["executor-a", "executor-batch"]);
+    const plan = planClaims(snapshot("s", g), { idleMs: 5 * MIN, livePods });
+    expect(plan.cluster).toBe(true);
+    expect(plan.moves.map((m) => [m.from, m.to, m.ids])).toEqual([["executor-gone", "executor-a", ["3-0"]]]);
+    expect(plan.moves[0]!.guard).toEqual({ minConsumerIdleMs: 0, pending: 1, seenAtMs: NOW - 10 * MIN });
+    const byName = Object.fromEntries(plan.evidence.map((e) => [e.consumer, e]));
+    expect(byName["executor-batch"]).toMatchObject({ verdict: "live", pod: "exists", pending: 2 });
+    expect(byName["executor-batch"]!.why).toBe(
+      "pod executor-batch exists; quiet for 1h, maybe working: left alone",
+    );
+    expect(byName["executor-gone"]).toMatchObject({
+      verdict: "dead",
+      pod: "gone",
+      why: "no pod named executor-gone in the cluster",
+      entries: [{ id: "3-0", idleMs: 10 * MIN }],
+    });
+    // The same group without the cluster: time alone makes executor-batch dead, and the guard asks the
+    // server to check that it is still quiet for the whole threshold.
+    const blind = planClaims(snapshot("s", g), { idleMs: 5 * MIN });
+    expect(blind.cluster).toBe(false);
+    expect(blind.moves.find((m) => m.from === "executor-batch")?.guard).toEqual({
+      minConsumerIdleMs: 5 * MIN,
+      pending: 2,
+      seenAtMs: NOW - 60 * MIN,
+    });
+    expect(blind.evidence.find((e) => e.consumer === "executor-batch")!.why).toMatch(
+      /^not seen for 1h \(threshold 5m\); cluster unknown: time is the only evidence$/,
+    );
+    // Findings agree: with the pods, executor-batch is a live consumer with stuck entries, not a dead one.
+    const findings = checkStreams(snapshot("s", g), { idleMs: 5 * MIN, maxDeliveries: 5, livePods });
+    expect(findings.filter((f) => f.object.name === "executor-batch").map((f) => f.rule)).toEqual([
+      "stuck-pending",
+    ]);
   });
 
   it("no live consumer: nothing moves, and it says so", () => {

@@ -12,7 +12,14 @@ import type { GroupSummary } from "../../src/rules/stale-consumer-groups.js";
 import type { ClaimResult } from "../../src/runbook/claim.js";
 import { connectRedis, readStreams } from "../../src/sources/redis.js";
 import { runBin, runCli } from "../support/cli.js";
-import { client, freePort, type RedisServer, redisAvailable, startRedis } from "../support/redis.js";
+import {
+  ageStream,
+  client,
+  freePort,
+  type RedisServer,
+  redisAvailable,
+  startRedis,
+} from "../support/redis.js";
 import { consumersOf, GROUP, pendingOf, type Seeded, seedStreams } from "./fixture.js";
 
 const cwd = mkdtempSync(join(tmpdir(), "pitfall-streams-"));
@@ -273,35 +280,84 @@ describe.skipIf(!hasRedis)("pitfall streams (redis-server)", () => {
     expect(all.every((id) => accounted.has(id))).toBe(true);
   });
 
-  it("an entry touched between plan and apply is not taken, and its consumer is kept", async () => {
+  /** A plan for triggers.alpha made now, applied after `between` changed the stream. */
+  async function planThenApply(between: () => Promise<void>) {
     const { planClaims, applyClaims } = await import("../../src/runbook/claim.js");
     const c = await connectRedis(
       { host: "127.0.0.1", port: server.port, tls: false, db: 0 },
       { timeoutMs: 5000 },
     );
     try {
-      const snap = await readStreams(c, { pattern: "triggers.alpha" });
-      const plan = planClaims(snap, { idleMs: 5 * 60_000 });
-      const dead = seeded.held["triggers.alpha"]!["executor-old-1"]!;
-      expect(plan.moves[0]!.ids).toEqual(dead);
-      // Someone picks up one entry again (its idle time resets) before the fix runs.
-      await r.call("XCLAIM", "triggers.alpha", GROUP, "executor-old-1", 0, dead[2]!, "JUSTID");
-      const result = await applyClaims(c, plan, { pageSize: 2 });
-      expect(result.moves).toEqual([{ ...plan.moves[0], ids: [dead[0], dead[1], dead[3]] }]);
-      expect(result.notes).toContainEqual(
-        expect.objectContaining({ consumer: "executor-old-1", ids: [dead[2]] }),
-      );
-      expect(result.deletes.map((d) => d.consumer)).toEqual(["executor-gone-2"]);
-      expect(result.notes).toContainEqual(
-        expect.objectContaining({
-          consumer: "executor-old-1",
-          reason: "not deleted: it still holds entries",
-        }),
-      );
-      expect((await consumersOf(r, "triggers.alpha"))["executor-old-1"]).toBe(1);
+      const plan = planClaims(await readStreams(c, { pattern: "triggers.alpha" }), { idleMs: 5 * 60_000 });
+      expect(plan.moves[0]!.ids).toEqual(seeded.held["triggers.alpha"]!["executor-old-1"]);
+      await between();
+      return await applyClaims(c, plan, { pageSize: 2 });
     } finally {
       await c.close();
     }
+  }
+
+  it("a consumer seen again between plan and apply keeps all its entries, and is kept", async () => {
+    const dead = seeded.held["triggers.alpha"]!["executor-old-1"]!;
+    // It claims one of its own entries: that is a sign of life, so nothing is taken from it.
+    const result = await planThenApply(async () => {
+      await r.call("XCLAIM", "triggers.alpha", GROUP, "executor-old-1", 0, dead[2]!, "JUSTID");
+    });
+    expect(result.moves).toEqual([]);
+    expect(result.notes).toContainEqual(
+      expect.objectContaining({
+        consumer: "executor-old-1",
+        reason: "not moved: the consumer was seen again since the snapshot, so it is alive",
+      }),
+    );
+    expect(result.deletes.map((d) => d.consumer)).toEqual(["executor-gone-2"]);
+    expect((await consumersOf(r, "triggers.alpha"))["executor-old-1"]).toBe(4);
+  });
+
+  it("a consumer that acknowledged an entry since the snapshot is working: nothing is taken", async () => {
+    // XACK does not make a consumer "seen" (its idle keeps growing), but its pending count drops.
+    const dead = seeded.held["triggers.alpha"]!["executor-old-1"]!;
+    const result = await planThenApply(async () => {
+      expect(await r.xack("triggers.alpha", GROUP, dead[0]!)).toBe(1);
+    });
+    expect(result.moves).toEqual([]);
+    expect(result.notes.map((n) => n.reason)).toContain(
+      "not moved: its pending entries changed since the snapshot (it, or someone, acknowledged or claimed some), so they are being worked on",
+    );
+    expect(
+      (await pendingOf(r, "triggers.alpha")).filter((p) => p[1] === "executor-old-1").map((p) => p[0]),
+    ).toEqual(dead.slice(1));
+  });
+
+  it("an entry delivered again since the snapshot stays; the others of a still-quiet consumer move", async () => {
+    const dead = seeded.held["triggers.alpha"]!["executor-old-1"]!;
+    const result = await planThenApply(async () => {
+      // Re-deliver dead[2] a second ago (XCLAIM … TIME), then push only the consumer's own seen-time back 3h,
+      // so it is as quiet as before and only that one entry is fresh.
+      const now = Date.now();
+      await r.call(
+        "XCLAIM",
+        "triggers.alpha",
+        GROUP,
+        "executor-old-1",
+        0,
+        dead[2]!,
+        "TIME",
+        now - 1000,
+        "JUSTID",
+      );
+      await ageStream(r, "triggers.alpha", 3 * 3_600_000, now - 500, Date.now() + 1000);
+    });
+    expect(result.moves.map((m) => [m.from, m.ids])).toEqual([
+      ["executor-old-1", [dead[0], dead[1], dead[3]]],
+    ]);
+    expect(result.notes).toContainEqual(
+      expect.objectContaining({ consumer: "executor-old-1", ids: [dead[2]] }),
+    );
+    expect(result.notes).toContainEqual(
+      expect.objectContaining({ consumer: "executor-old-1", reason: "not deleted: it still holds entries" }),
+    );
+    expect((await consumersOf(r, "triggers.alpha"))["executor-old-1"]).toBe(1);
   });
 
   it("with the cluster's pods, a consumer whose pod is gone gives up its idle entries too", async () => {
