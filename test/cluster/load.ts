@@ -56,16 +56,29 @@ export function objectPath(t: ResourceType, o: KubeObject): string {
   return `${collectionPath(t, o.metadata?.namespace)}/${encodeURIComponent(String(o.metadata?.name))}`;
 }
 
-/** Renames namespaces everywhere an object names one: its own, the Namespace, an event's involvedObject. */
+/**
+ * Renames namespaces everywhere an object names one (its own, the Namespace, an event's involvedObject), and
+ * leaves Services' cluster IPs to the server.
+ */
 export function prefixNamespaces(cluster: SimCluster, prefix: string): SimCluster {
   const rename = (ns: unknown) => (typeof ns === "string" && ns ? `${prefix}${ns}` : ns);
   const objects = cluster.objects.map((o) => {
     const copy = structuredClone(o) as KubeObject & { involvedObject?: Json };
     const meta = copy.metadata as Json;
+    // Events about cluster-wide objects (nodes) must stay in `default`, as the API server validates.
+    const clusterEvent = copy.kind === "Event" && !copy.involvedObject?.namespace;
     if (copy.kind === "Namespace") meta.name = rename(meta.name);
-    else if (meta.namespace) meta.namespace = rename(meta.namespace);
+    else if (meta.namespace && !clusterEvent) meta.namespace = rename(meta.namespace);
     if (copy.kind === "Event" && copy.involvedObject?.namespace)
       copy.involvedObject.namespace = rename(copy.involvedObject.namespace);
+    // A ClusterIP is unique in the server: a second copy of the fixture gets its own.
+    if (copy.kind === "Service" && copy.spec) {
+      const spec = copy.spec as Json;
+      if (spec.clusterIP !== "None") {
+        delete spec.clusterIP;
+        delete spec.clusterIPs;
+      }
+    }
     return copy;
   });
   const logs = cluster.logs.map((l) => ({ ...l, namespace: String(rename(l.namespace)) }));
