@@ -170,6 +170,12 @@ async function waitServed(cluster: Cluster, t: ResourceType): Promise<void> {
   throw new Error(`the API server did not start serving ${t.plural}.${t.group} within 30 s of its CRD`);
 }
 
+/** Replaces an object's status through its status subresource, as a kubelet or controller does. */
+export async function writeStatus(cluster: Cluster, path: string, status: unknown): Promise<Json> {
+  const live = await apiCall(cluster, "GET", path);
+  return apiCall(cluster, "PUT", `${path}/status`, { ...live, status });
+}
+
 /** Creates `cluster` (a fixture path or a loaded fixture) in the API server. */
 export async function loadFixture(
   cluster: Cluster,

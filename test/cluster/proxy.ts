@@ -12,6 +12,8 @@ export interface ProxiedRequest {
   query: URLSearchParams;
   /** The API server's status (0 until it answered). */
   status: number;
+  /** The answer was 410 Gone, as a status or as an ERROR event in a watch stream. */
+  expired: boolean;
 }
 
 export interface Proxy {
@@ -47,6 +49,7 @@ export async function startProxy(
       path: url.pathname,
       query: url.searchParams,
       status: 0,
+      expired: false,
     };
     proxy.requests.push(record);
     const body: Buffer[] = [];
@@ -64,10 +67,14 @@ export async function startProxy(
       { method: req.method, headers, ca: cluster.ca },
       (up) => {
         record.status = up.statusCode ?? 0;
+        record.expired = record.status === 410;
         res.writeHead(up.statusCode ?? 502, up.headers);
         if (watch) {
           open.add(res);
           res.once("close", () => open.delete(res));
+          up.on("data", (chunk: Buffer) => {
+            if (chunk.includes('"code":410')) record.expired = true;
+          });
         }
         up.pipe(res);
       },

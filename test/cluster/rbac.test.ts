@@ -18,6 +18,10 @@ const BROKEN = "test/fixtures/clusters/broken-k3s.yaml";
 const SA = "system:serviceaccount:pitfall:pitfall";
 const ROLE = parse(readFileSync("deploy/base/clusterrole.yaml", "utf8")) as { rules: Rule[] };
 
+/** The resources the scan could not read because RBAC said no. */
+const forbidden = (j: ScanJson) =>
+  (j.incomplete ?? []).filter((i) => /^403 Forbidden/.test(i.reason)).map((i) => i.resource);
+
 interface Rule {
   apiGroups: string[];
   resources: string[];
@@ -92,8 +96,9 @@ describe.skipIf(unavailable)("RBAC as deployed, on the real API server", () => {
   it("scan and watch as pitfall's ServiceAccount: nothing forbidden, logs read, no secrets", async () => {
     const kubeconfig = await accountKubeconfig("pitfall", "pitfall");
     const r = await scan(kubeconfig);
-    expect(r.json.incomplete ?? [], r.err).toEqual([]);
-    expect(r.code).toBe(1);
+    // Other tests share this server (thousands of pods, some without logs): only a 403 is RBAC's doing.
+    expect(forbidden(r.json), r.err).toEqual([]);
+    expect(r.json.targets[0]?.objects).toBeGreaterThan(100);
     const ours = r.json.findings.filter((f) => f.object.namespace?.startsWith(prefix));
     // The crash loop's cause comes from its previous log: pods/log was allowed.
     const crash = ours.find((f) => f.rule === "crash-loop" && f.evidence?.some((e) => e.kind === "log"));
@@ -143,8 +148,7 @@ describe.skipIf(unavailable)("RBAC as deployed, on the real API server", () => {
       });
       const r = await scan(await accountKubeconfig("pitfall", name));
       expect(r.code, r.err).toBe(3);
-      expect(r.json.incomplete?.map((i) => i.resource).sort()).toEqual([...dropped.resources].sort());
-      for (const i of r.json.incomplete ?? []) expect(i.reason).toMatch(/^403 Forbidden/);
+      expect(forbidden(r.json).sort()).toEqual([...dropped.resources].sort());
     },
     60_000,
   );
