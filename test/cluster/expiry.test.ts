@@ -16,7 +16,7 @@ import { waitFor } from "../watch/support.js";
 import { comparable, findingKey, type JsonFinding, type ScanJson, timeless } from "./compare.js";
 import { type Cluster, compactEtcd, setContainerLog, startCluster } from "./harness.js";
 import { loadFixture, writeStatus } from "./load.js";
-import { type Proxy, startProxy } from "./proxy.js";
+import { type ApiProxy, startProxy } from "./proxy.js";
 import { unavailable } from "./shared.js";
 
 const PODS = 400;
@@ -35,7 +35,7 @@ function podState(pod: KubeObject): "running" | "crashloop" | "other" {
 describe.skipIf(unavailable)("410 Gone after etcd compaction, on the real API server", () => {
   let dir: string;
   let cluster: Cluster;
-  let proxy: Proxy;
+  let proxy: ApiProxy;
   let kubeconfig: string;
   let namespace: string;
   let pods: KubeObject[];

@@ -8,7 +8,7 @@ import { runCli, spawnCollect } from "../support/cli.js";
 import { comparable, type ScanJson } from "./compare.js";
 import { apiCall, type Cluster, writeClusterKubeconfig } from "./harness.js";
 import { loadFixture } from "./load.js";
-import { type Proxy, startProxy } from "./proxy.js";
+import { type ApiProxy, startProxy } from "./proxy.js";
 import { sharedCluster, uniquePrefix, unavailable } from "./shared.js";
 
 const PODS = 5000;
@@ -17,7 +17,7 @@ const CHUNK = 50;
 describe.skipIf(unavailable)(`${PODS} pods on the real API server, listed in chunks`, () => {
   let dir: string;
   let cluster: Cluster;
-  let proxy: Proxy;
+  let proxy: ApiProxy;
   let admin: string;
   let viaProxy: string;
   let namespace: string;

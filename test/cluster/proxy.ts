@@ -16,7 +16,7 @@ export interface ProxiedRequest {
   expired: boolean;
 }
 
-export interface Proxy {
+export interface ApiProxy {
   /** http://127.0.0.1:<port> */
   url: string;
   requests: ProxiedRequest[];
@@ -37,7 +37,7 @@ const isWatch = (q: URLSearchParams, path: string) =>
 export async function startProxy(
   cluster: Pick<Cluster, "url" | "ca" | "token">,
   token?: string,
-): Promise<Proxy> {
+): Promise<ApiProxy> {
   const open = new Set<ServerResponse>();
   let held: Promise<void> | undefined;
   let release: (() => void) | undefined;
@@ -88,7 +88,7 @@ export async function startProxy(
     forward(req, res).catch(() => res.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const proxy: Proxy = {
+  const proxy: ApiProxy = {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests: [],
     dropWatches() {
