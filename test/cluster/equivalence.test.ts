@@ -104,7 +104,7 @@ describe.skipIf(unavailable).each(readdirSync(FIXTURES).filter((f) => f.endsWith
             .split("\n")
             .filter(Boolean)
             .map((l) => JSON.parse(l) as { event: string; finding: JsonFinding });
-        await waitFor("the initial findings", () => lines().length >= expected);
+        await waitFor("the initial findings", () => lines().length >= expected, 60_000);
         expect(await cli.stop()).toBe(0);
         expect(lines().every((l) => l.event === "appeared")).toBe(true);
         return lines().map((l) => l.finding);

@@ -128,7 +128,7 @@ describe.skipIf(unavailable)("410 Gone after etcd compaction, on the real API se
         .split("\n")
         .filter(Boolean)
         .map((l) => JSON.parse(l) as { event: "appeared" | "resolved"; finding: JsonFinding });
-    await waitFor("the initial findings", () => lines().length >= start.length);
+    await waitFor("the initial findings", () => lines().length >= start.length, 60_000);
     expect(comparable(lines().map((l) => l.finding))).toEqual(comparable(start));
 
     const [toBreak, toHeal, sentinel] = [
@@ -157,8 +157,10 @@ describe.skipIf(unavailable)("410 Gone after etcd compaction, on the real API se
     expect(proxy.requests.some((q) => q.expired)).toBe(true);
     // A change after the relist: everything the relist emitted came before it.
     await recover(sentinel);
-    await waitFor("the sentinel's resolution", () =>
-      lines().some((l) => named(sentinel)(l) && l.event === "resolved"),
+    await waitFor(
+      "the sentinel's resolution",
+      () => lines().some((l) => named(sentinel)(l) && l.event === "resolved"),
+      60_000,
     );
     expect(await cli.stop()).toBe(0);
 

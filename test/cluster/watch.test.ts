@@ -78,7 +78,7 @@ describe.skipIf(unavailable)("watch on the real API server", () => {
     });
     await writeStatus(cluster, `/api/v1/namespaces/${namespace}/pods/${name}`, crashing);
 
-    const appeared = await waitFor("the crash loop's finding", () => ours("appeared"));
+    const appeared = await waitFor("the crash loop's finding", () => ours("appeared"), 60_000);
     expect(appeared.finding).toMatchObject({ rule: "crash-loop", object: { kind: "Pod", namespace } });
     expect(appeared.finding.evidence?.some((e) => e.kind === "log" && e.text.includes("DATABASE_URL"))).toBe(
       true,
@@ -93,7 +93,7 @@ describe.skipIf(unavailable)("watch on the real API server", () => {
       `/api/v1/namespaces/${namespace}/pods/${name}`,
       runningPod(namespace, name).status,
     );
-    const resolved = await waitFor("the resolution", () => ours("resolved"));
+    const resolved = await waitFor("the resolution", () => ours("resolved"), 60_000);
     expect(resolved.finding.rule).toBe("crash-loop");
     expect(await cli.stop()).toBe(0);
   }, 60_000);
