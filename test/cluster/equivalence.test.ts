@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeFixtureDump } from "../mcp/fixture-dump.js";
 import { loadCluster, type Sim, startSimulator } from "../sim/index.js";
 import { runCli } from "../support/cli.js";
-import { startCli } from "../watch/cli-run.js";
 import { waitFor } from "../watch/support.js";
 import { comparable, type JsonFinding, type ScanJson, timeless } from "./compare.js";
 import { type Cluster, startCluster, writeClusterKubeconfig } from "./harness.js";
 import { loadFixture } from "./load.js";
 import { unavailable } from "./shared.js";
+import { startWatch } from "./watching.js";
 
 const FIXTURES = "test/fixtures/clusters";
 const CONTEXT = "office";
@@ -93,17 +93,7 @@ describe.skipIf(unavailable).each(readdirSync(FIXTURES).filter((f) => f.endsWith
     it("watch starts from the same findings on both servers", async () => {
       const initial = async (kubeconfig: string) => {
         const expected = (await scan("--kubeconfig", kubeconfig)).json.findings.length;
-        const cli = await startCli(["watch", "--kubeconfig", kubeconfig, "-o", "json"], {
-          cwd: dir,
-          ready: /watching/,
-          env: { HOME: dir },
-        });
-        const lines = () =>
-          cli
-            .out()
-            .split("\n")
-            .filter(Boolean)
-            .map((l) => JSON.parse(l) as { event: string; finding: JsonFinding });
+        const { cli, lines } = await startWatch(["--kubeconfig", kubeconfig], dir);
         await waitFor("the initial findings", () => lines().length >= expected, 60_000);
         expect(await cli.stop()).toBe(0);
         expect(lines().every((l) => l.event === "appeared")).toBe(true);

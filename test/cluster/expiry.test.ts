@@ -11,13 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/k8s/types.js";
 import { generateCluster, writeKubeconfig } from "../sim/index.js";
 import { runCli, spawnCollect } from "../support/cli.js";
-import { startCli } from "../watch/cli-run.js";
 import { waitFor } from "../watch/support.js";
 import { comparable, findingKey, type JsonFinding, type ScanJson, timeless } from "./compare.js";
 import { type Cluster, compactEtcd, setContainerLog, startCluster } from "./harness.js";
 import { loadFixture, writeStatus } from "./load.js";
 import { type ApiProxy, startProxy } from "./proxy.js";
 import { unavailable } from "./shared.js";
+import { startWatch } from "./watching.js";
 
 const PODS = 400;
 const CHUNK = 50;
@@ -117,17 +117,7 @@ describe.skipIf(unavailable)("410 Gone after etcd compaction, on the real API se
 
   it("watch: resuming from a compacted resourceVersion gets 410, relists, and loses or repeats no finding", async () => {
     const start = (await scan()).json.findings;
-    const cli = await startCli(["watch", "--kubeconfig", kubeconfig, "-n", namespace, "-o", "json"], {
-      cwd: dir,
-      ready: /watching/,
-      env: { HOME: dir },
-    });
-    const lines = () =>
-      cli
-        .out()
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as { event: "appeared" | "resolved"; finding: JsonFinding });
+    const { cli, lines } = await startWatch(["--kubeconfig", kubeconfig, "-n", namespace], dir);
     await waitFor("the initial findings", () => lines().length >= start.length, 60_000);
     expect(comparable(lines().map((l) => l.finding))).toEqual(comparable(start));
 

@@ -5,7 +5,7 @@ import type { KubeObject } from "../../src/k8s/types.js";
 import { mapLimit } from "../../src/sources/paging.js";
 import { loadCluster } from "../sim/load.js";
 import { groupVersionOf, resourcesOf, typeOfObject } from "../sim/resources.js";
-import type { Cluster as SimCluster, ResourceType } from "../sim/types.js";
+import type { ResourceType, Cluster as SimCluster } from "../sim/types.js";
 import { apiCall, apiRequest, backdateObjects, type Cluster, setContainerLog } from "./harness.js";
 
 export interface LoadOptions {

@@ -9,7 +9,7 @@ import { comparable, type ScanJson } from "./compare.js";
 import { apiCall, type Cluster, writeClusterKubeconfig } from "./harness.js";
 import { loadFixture } from "./load.js";
 import { type ApiProxy, startProxy } from "./proxy.js";
-import { sharedCluster, uniquePrefix, unavailable } from "./shared.js";
+import { sharedCluster, unavailable, uniquePrefix } from "./shared.js";
 
 const PODS = 5000;
 const CHUNK = 50;

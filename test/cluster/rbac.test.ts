@@ -5,14 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
-import { spawnCollect } from "../support/cli.js";
-import { runCli } from "../support/cli.js";
-import { startCli } from "../watch/cli-run.js";
+import { runCli, spawnCollect } from "../support/cli.js";
 import { waitFor } from "../watch/support.js";
 import { findingKey, type JsonFinding, type ScanJson } from "./compare.js";
 import { apiCall, type Cluster, writeClusterKubeconfig } from "./harness.js";
 import { loadFixture } from "./load.js";
-import { sharedCluster, uniquePrefix, unavailable } from "./shared.js";
+import { sharedCluster, unavailable, uniquePrefix } from "./shared.js";
+import { startWatch } from "./watching.js";
 
 const BROKEN = "test/fixtures/clusters/broken-k3s.yaml";
 const SA = "system:serviceaccount:pitfall:pitfall";
@@ -109,17 +108,8 @@ describe.skipIf(unavailable)("RBAC as deployed, on the real API server", () => {
 
     // One namespace: the watch's first list stays small on a server other tests fill with thousands of pods.
     const watched = `${prefix}ge-agents`;
-    const watch = await startCli(["watch", "--kubeconfig", kubeconfig, "-n", watched, "-o", "json"], {
-      cwd: dir,
-      ready: /watching/,
-      env: { HOME: dir },
-    });
-    const seen = () =>
-      watch
-        .out()
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => (JSON.parse(l) as { finding: JsonFinding }).finding);
+    const { cli: watch, lines } = await startWatch(["--kubeconfig", kubeconfig, "-n", watched], dir);
+    const seen = () => lines().map((l) => l.finding);
     const expected = ours.filter((f) => f.object.namespace === watched);
     expect(expected.length).toBeGreaterThan(3);
     await waitFor(

@@ -6,13 +6,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/k8s/types.js";
 import { spawnCollect } from "../support/cli.js";
-import { startCli } from "../watch/cli-run.js";
 import { crashLoopingPod, runningPod } from "../watch/pods.js";
 import { waitFor } from "../watch/support.js";
 import type { JsonFinding } from "./compare.js";
 import { type Cluster, setContainerLog, writeClusterKubeconfig } from "./harness.js";
 import { loadFixture, writeStatus } from "./load.js";
-import { sharedCluster, uniquePrefix, unavailable } from "./shared.js";
+import { sharedCluster, unavailable, uniquePrefix } from "./shared.js";
+import { startWatch } from "./watching.js";
 
 describe.skipIf(unavailable)("watch on the real API server", () => {
   let dir: string;
@@ -51,17 +51,7 @@ describe.skipIf(unavailable)("watch on the real API server", () => {
   });
 
   it("a crash loop written through pods/status appears with its previous log, and resolves when it runs", async () => {
-    const cli = await startCli(["watch", "--kubeconfig", kubeconfig, "-n", namespace, "-o", "json"], {
-      cwd: dir,
-      ready: /watching/,
-      env: { HOME: dir },
-    });
-    const lines = () =>
-      cli
-        .out()
-        .split("\n")
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as { event: string; finding: JsonFinding });
+    const { cli, lines } = await startWatch(["--kubeconfig", kubeconfig, "-n", namespace], dir);
     const ours = (event: string) => lines().find((l) => l.event === event && l.finding.object.name === name);
 
     const crashing = crashLoopingPod(namespace, name).status as {
