@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Starts the real kube-apiserver (test/cluster) once per run, only when a real-server test asks for it.
+    globalSetup: ["test/cluster/global-setup.ts"],
   },
 });

@@ -14,6 +14,7 @@ import { liveSourceOf, type TargetFlags, withTargetOptions } from "./target.js";
 interface Flags extends KbFlags, TargetFlags {
   from?: string[];
   timeout: string;
+  chunkSize: string;
   logs: boolean;
   redis?: string;
   failOn: Severity;
@@ -39,6 +40,7 @@ export function registerScan(program: Command, run: CliRun): void {
         "give up on what is not read by then; the scan is then incomplete",
         "60s",
       )
+      .option("--chunk-size <n>", "list in pages of this many objects, as kubectl's --chunk-size", "500")
       .option("--no-logs", "do not fetch container logs")
       .option(
         "--redis <url>",
@@ -82,6 +84,9 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
   const timeoutMs = parseDuration(flags.timeout);
   if (!timeoutMs || timeoutMs <= 0)
     throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
+  const pageSize = Number(flags.chunkSize);
+  if (!Number.isInteger(pageSize) || pageSize < 1)
+    throw new UsageError(`--chunk-size takes a whole number of objects per page (e.g. 500), not '${flags.chunkSize}'`);
   const [config, kb] = await Promise.all([configFor(io, flags.config), loadKb(io, flags)]);
   if (flags.zone) {
     const { normalizeZone } = await import("../kb/zones.js");
@@ -103,7 +108,7 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
     ...(progress ? { onProgress: progress } : {}),
   };
   if (flags.from?.length) req.from = flags.from;
-  else req.live = liveSourceOf(io, flags, { timeoutMs, logs: flags.logs });
+  else req.live = liveSourceOf(io, flags, { timeoutMs, logs: flags.logs, pageSize });
   if (flags.redis || config.redis) {
     const { redisSettings } = await import("./streams.js");
     req.redis = {

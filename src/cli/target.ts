@@ -40,7 +40,7 @@ export function withTargetOptions(cmd: Command, verb: string): Command {
 export function liveSourceOf(
   io: Io,
   flags: TargetFlags,
-  extra: Pick<LiveSource, "timeoutMs" | "logs"> = {},
+  extra: Pick<LiveSource, "timeoutMs" | "logs" | "pageSize"> = {},
 ): LiveSource {
   return {
     contexts: flags.context ?? [],
@@ -53,6 +53,7 @@ export function liveSourceOf(
     ...(flags.namespace ? { namespace: flags.namespace } : {}),
     ...(extra.timeoutMs !== undefined ? { timeoutMs: extra.timeoutMs } : {}),
     ...(extra.logs !== undefined ? { logs: extra.logs } : {}),
+    ...(extra.pageSize !== undefined ? { pageSize: extra.pageSize } : {}),
     cwd: io.cwd,
   };
 }

@@ -317,16 +317,17 @@ function replicaCounts(
   const put = (key: string, v: number | undefined) => {
     if (v !== undefined) out[key] = v;
   };
+  // The API server leaves out counts that are 0 (omitempty), so an absent count is 0; ReplicaSets have no updated count.
   if (kind === "DaemonSet") {
     put("desired", n(status.desiredNumberScheduled));
     put("ready", n(status.numberReady) ?? 0);
-    put("available", n(status.numberAvailable));
-    put("updated", n(status.updatedNumberScheduled));
+    put("available", n(status.numberAvailable) ?? 0);
+    put("updated", n(status.updatedNumberScheduled) ?? 0);
   } else if (kind === "Deployment" || kind === "StatefulSet" || kind === "ReplicaSet") {
     put("desired", n(spec.replicas) ?? 1);
     put("ready", n(status.readyReplicas) ?? 0);
-    put("available", n(status.availableReplicas));
-    put("updated", n(status.updatedReplicas));
+    put("available", n(status.availableReplicas) ?? 0);
+    put("updated", kind === "ReplicaSet" ? n(status.updatedReplicas) : (n(status.updatedReplicas) ?? 0));
   } else return undefined;
   return out;
 }

@@ -19,6 +19,8 @@ export interface LiveSource {
   allContexts?: boolean;
   namespace?: string;
   timeoutMs?: number;
+  /** Items per list page (`--chunk-size`); default 500. */
+  pageSize?: number;
   /** Fetch previous (and current) container logs. */
   logs?: boolean;
   home?: string;
@@ -180,6 +182,7 @@ async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
         context,
         ...((live.namespace ?? req.namespace) ? { namespace: live.namespace ?? req.namespace } : {}),
         ...(live.timeoutMs ? { timeoutMs: live.timeoutMs } : {}),
+        ...(live.pageSize ? { pageSize: live.pageSize } : {}),
         logs: live.logs === false ? false : { previous: true, current: true },
         ...(req.onProgress ? { onProgress: (m: string) => req.onProgress!(contexts.length > 1 ? `${context}: ${m}` : m) } : {}),
       });

@@ -371,6 +371,8 @@ function podStatus(
               reason: state === "oomkilled" ? "OOMKilled" : "Error",
               startedAt: c.ago(lastRun + 30),
               finishedAt: c.ago(lastRun),
+              // The kubelet names the exited container; it serves `logs --previous` only when there is one.
+              containerID: `containerd://${"cd".repeat(32)}`,
             },
           }
         : {},
