@@ -50,6 +50,14 @@ function buildThroughWrapper(peer, pkg, bin) {
 }
 
 function install(peer) {
+  const line = attempt(peer);
+  // A peer that did not build leaves no empty folder behind in the cache.
+  const dir = peerDir(peer);
+  if (!existsSync(peerBinary(peer))) rmSync(dir, { recursive: true, force: true });
+  return line;
+}
+
+function attempt(peer) {
   const bin = peerBinary(peer);
   if (existsSync(bin)) return `${peer.name} ${peer.version}: already built (${bin})`;
   const dir = peerDir(peer);
