@@ -124,6 +124,20 @@ function main() {
   }
 
   const rules = [...new Set([...counts.keys(), ...stats.keys()])].sort();
+  const total = [...stats.values()].reduce(
+    (a, s) => ({ tp: a.tp + s.tp, fp: a.fp + s.fp, fn: a.fn + s.fn, unjudged: a.unjudged + s.unjudged }),
+    { tp: 0, fp: 0, fn: 0, unjudged: 0 },
+  );
+  const row = (label, zoneCounts, s) => [
+    label,
+    ...zoneCounts,
+    s.tp,
+    s.fp,
+    s.fn,
+    s.unjudged,
+    ratio(s.tp, s.tp + s.fp),
+    ratio(s.tp, s.tp + s.fn),
+  ];
   console.log(
     `pitfall lint on ${relative(root, corpus)} (zone 1 and zone 2), against ${relative(root, verdictFile)} (${verdicts.entries.length} judged decisions)\n`,
   );
@@ -131,48 +145,21 @@ function main() {
     table(
       ["rule", ...ZONES.map((z) => `zone ${z}`), "TP", "FP", "FN", "unjudged", "precision", "recall"],
       [
-        ...rules.map((r) => {
-          const s = stat(r);
-          return [
+        ...rules.map((r) =>
+          row(
             r,
-            ...ZONES.map((z) => counts.get(r)?.get(z) ?? 0),
-            s.tp,
-            s.fp,
-            s.fn,
-            s.unjudged,
-            ratio(s.tp, s.tp + s.fp),
-            ratio(s.tp, s.tp + s.fn),
-          ];
-        }),
-        (() => {
-          const t = [...stats.values()].reduce(
-            (a, s) => ({
-              tp: a.tp + s.tp,
-              fp: a.fp + s.fp,
-              fn: a.fn + s.fn,
-              unjudged: a.unjudged + s.unjudged,
-            }),
-            { tp: 0, fp: 0, fn: 0, unjudged: 0 },
-          );
-          const zoneTotals = ZONES.map((z) => [...counts.values()].reduce((n, m) => n + (m.get(z) ?? 0), 0));
-          return [
-            "all",
-            ...zoneTotals,
-            t.tp,
-            t.fp,
-            t.fn,
-            t.unjudged,
-            ratio(t.tp, t.tp + t.fp),
-            ratio(t.tp, t.tp + t.fn),
-          ];
-        })(),
+            ZONES.map((z) => counts.get(r)?.get(z) ?? 0),
+            stat(r),
+          ),
+        ),
+        row(
+          "all",
+          ZONES.map((z) => [...counts.values()].reduce((n, m) => n + (m.get(z) ?? 0), 0)),
+          total,
+        ),
       ],
     ),
   );
-  const total = [...stats.values()].reduce((a, s) => ({ tp: a.tp + s.tp, fp: a.fp + s.fp }), {
-    tp: 0,
-    fp: 0,
-  });
   const precision = total.tp + total.fp ? total.tp / (total.tp + total.fp) : 1;
   console.log(`\ncrashes: ${crashes.length}`);
   for (const c of crashes) console.log(`  ${c}`);

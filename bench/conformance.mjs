@@ -327,7 +327,7 @@ async function realPeers(cli) {
   for (const set of sets) {
     const rel = (f) => relative(set.base, resolve(set.base, f));
     const report = await lint(cli, set.base, set.files.map(rel));
-    const ours = pitfallVerdicts(report, set.base, rel);
+    const ours = pitfallVerdicts(report, rel);
     console.log(
       `\n${set.name}: ${set.files.length} files, pitfall reads all but ${ours.invalid.size} (input errors)`,
     );

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 
 /** pitfall's verdicts from a `lint -o json` report: per object, the overlapping checks it flags. */
-export function pitfallVerdicts(report, base, rel) {
+export function pitfallVerdicts(report, rel) {
   const flags = new Map();
   const add = (f, check, detail) => {
     const key = [rel(f.file), f.object.kind, f.object.name, check].join("|");

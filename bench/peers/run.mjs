@@ -130,7 +130,7 @@ export function polaris(path, base) {
     pullPolicyNotAlways: "pull policy",
   };
   const verdicts = new Map();
-  const note = (res, base2, check, failed, message) => {
+  const note = (base2, check, failed, message) => {
     const key = `${base2.file}|${base2.kind}|${base2.name}|${check}`;
     const v = verdicts.get(key) ?? { ...base2, check, flag: false, detail: "" };
     if (failed) {
@@ -145,7 +145,7 @@ export function polaris(path, base) {
       ...Object.values(res.PodResult?.Results ?? {}),
       ...(res.PodResult?.ContainerResults ?? []).flatMap((c) => Object.values(c.Results ?? {})),
     ];
-    for (const x of results) if (CHECKS[x.ID]) note(res, at, CHECKS[x.ID], !x.Success, x.Message);
+    for (const x of results) if (CHECKS[x.ID]) note(at, CHECKS[x.ID], !x.Success, x.Message);
   }
   return { peer, verdicts: [...verdicts.values()] };
 }
