@@ -2,12 +2,17 @@
 // fixtures, for the checks both sides have: hostNetwork, requests/limits, the latest tag, the pull policy.
 // Reads ../shared/peer-fixtures when present (a fresh clone does not have it). Run: npm run build && npm run conformance.
 // Exit 0 when every disagreement is a known, written-down one; 1 when one is not (a regression to look at).
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { compare, pitfallVerdicts } from "./peers/compare.mjs";
+import { kubeconform, kubeLinter, kubeScore, polaris } from "./peers/run.mjs";
+import { installedPeers } from "./peers/versions.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const peers = resolve(root, "../shared/peer-fixtures");
+const corpus = resolve(root, "../shared/real-world/manifests");
+const LIST_AT_MOST = Number(process.env.LIST_AT_MOST ?? 4);
 
 const PITFALL = {
   hostNetwork: "hostnetwork-causes-port-conflicts",
@@ -274,7 +279,176 @@ async function main() {
       ? `\n${unexplained} disagreement(s) not explained: either a regression or a new deliberate choice to write down here.`
       : "\nevery disagreement is a deliberate one.",
   );
-  return unexplained ? 1 : 0;
+  const peerUnexplained = await realPeers(cli);
+  return unexplained || peerUnexplained ? 1 : 0;
+}
+
+function manifestFiles(dir) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...manifestFiles(p));
+    else if (/\.(ya?ml|json)$/.test(name) && name !== "INDEX.md") out.push(p);
+  }
+  return out;
+}
+
+function printTable(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) =>
+    cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ");
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const r of rows) console.log(line(r));
+}
+
+/**
+ * The peers' own binaries (npm run peers:install) on the peer fixtures and the real-world corpus, next to pitfall
+ * on the same files: verdicts per object and check, each disagreement with the page's reason. Returns how many
+ * disagreements no reason explains.
+ */
+async function realPeers(cli) {
+  console.log("\n\nthe peers' own binaries on the same files (pitfall lint --zone 1), per object and check");
+  const { found, missing } = installedPeers();
+  for (const m of missing) console.log(`  skipped: ${m}`);
+  const sets = [
+    {
+      name: "peer fixtures",
+      base: peers,
+      files: ["kube-score", "kube-linter", "polaris"].flatMap((d) =>
+        existsSync(join(peers, d)) ? manifestFiles(join(peers, d)) : [],
+      ),
+    },
+    ...(existsSync(corpus)
+      ? [{ name: "real-world corpus", base: corpus, files: manifestFiles(corpus) }]
+      : []),
+  ];
+  let unexplained = 0;
+  for (const set of sets) {
+    const rel = (f) => relative(set.base, resolve(set.base, f));
+    const report = await lint(cli, set.base, set.files.map(rel));
+    const ours = pitfallVerdicts(report, rel);
+    console.log(
+      `\n${set.name}: ${set.files.length} files, pitfall reads all but ${ours.invalid.size} (input errors)`,
+    );
+    const results = [
+      ["kube-score", found["kube-score"] && kubeScore(set.files, set.base)],
+      ["kube-linter", found["kube-linter"] && kubeLinter(set.files, set.base)],
+      ["polaris", found.polaris && polaris(set.base, set.base)],
+    ].filter(([, r]) => r);
+    const rows = [];
+    const all = [];
+    for (const [peer, result] of results) {
+      const { rows: byCheck, disagreements } = compare(peer, result, ours, set.base);
+      for (const [check, r] of byCheck)
+        rows.push([
+          peer,
+          check,
+          r.both + r.neither + r.peerOnly + r.pitfallOnly,
+          r.both,
+          r.neither,
+          r.peerOnly,
+          r.pitfallOnly,
+          r.deliberate,
+          r.unexplained,
+        ]);
+      all.push(...disagreements);
+      if (result.invalid?.size) {
+        const both = [...result.invalid.keys()].filter((f) => ours.invalid.has(f)).length;
+        console.log(
+          `  ${peer}: cannot parse ${result.invalid.size} file(s); pitfall reports input errors in ${both} of them`,
+        );
+      }
+    }
+    const kc = found.kubeconform && kubeconform(set.files, set.base);
+    if (kc?.skipped) console.log(`  kubeconform: skipped, ${kc.skipped}`);
+    else if (kc) {
+      // Validity per file: kubeconform's errors (unparsable) and invalid (schema) against pitfall's input errors.
+      const bad = new Map();
+      for (const r of kc.resources)
+        if (r.status === "error" || r.status === "invalid") bad.set(r.file, bad.get(r.file) ?? r);
+      const files = set.files.map(rel);
+      const row = { both: 0, neither: 0, peerOnly: 0, pitfallOnly: 0, deliberate: 0, unexplained: 0 };
+      for (const f of files) {
+        const peerBad = bad.has(f);
+        const mine = ours.invalid.has(f);
+        if (peerBad && mine) row.both++;
+        else if (!peerBad && !mine) row.neither++;
+        else {
+          const r = bad.get(f);
+          const reason =
+            peerBad && r.status === "invalid"
+              ? "schema validation is not a pitfall: pitfall reads what it needs and leaves the API schema to kubeconform or `kubectl apply --dry-run=server`"
+              : peerBad && /missing 'kind' key/.test(r.msg)
+                ? "not a Kubernetes object (no kind: an app config or a Prometheus rules file): pitfall leaves documents without a kind alone"
+                : undefined;
+          if (peerBad) row.peerOnly++;
+          else row.pitfallOnly++;
+          if (reason) row.deliberate++;
+          else row.unexplained++;
+          all.push({
+            peer: "kubeconform",
+            file: f,
+            kind: r?.kind ?? "",
+            name: r?.name ?? "",
+            check: "valid input",
+            flag: peerBad,
+            pitfall: mine,
+            reason,
+            detail: peerBad
+              ? [r.msg, ...r.errors].filter(Boolean).join("; ").slice(0, 160)
+              : "pitfall reports an input error",
+          });
+        }
+      }
+      rows.push([
+        "kubeconform",
+        "valid input (per file)",
+        files.length,
+        row.both,
+        row.neither,
+        row.peerOnly,
+        row.pitfallOnly,
+        row.deliberate,
+        row.unexplained,
+      ]);
+    }
+    if (!rows.length) {
+      console.log("  no peer binary to run");
+      continue;
+    }
+    printTable(
+      [
+        "peer",
+        "check",
+        "compared",
+        "both flag",
+        "both pass",
+        "peer only",
+        "pitfall only",
+        "deliberate",
+        "unexplained",
+      ],
+      rows,
+    );
+    // Disagreements grouped by reason, a few examples each.
+    const groups = new Map();
+    for (const d of all) {
+      const k = `${d.peer} · ${d.check} · ${d.reason ? `deliberate: ${d.reason}` : "NOT EXPLAINED: look at these"}`;
+      groups.set(k, [...(groups.get(k) ?? []), d]);
+    }
+    if (groups.size) console.log(`\n  disagreements (${all.length}), by reason:`);
+    for (const [k, list] of groups) {
+      console.log(`  ${list.length} × ${k}`);
+      for (const d of list.slice(0, LIST_AT_MOST))
+        console.log(
+          `      ${d.file} ${d.kind}/${d.name}: peer ${d.flag ? "flags" : "passes"}, pitfall ${d.pitfall ? "flags" : "passes"}${d.detail ? ` (${d.detail.slice(0, 140)})` : ""}`,
+        );
+      if (list.length > LIST_AT_MOST) console.log(`      … and ${list.length - LIST_AT_MOST} more`);
+    }
+    unexplained += all.filter((d) => !d.reason).length;
+  }
+  return unexplained;
 }
 
 process.exitCode = await main();

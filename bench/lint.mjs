@@ -3,13 +3,14 @@
 // LineCounter, then toJS) and (b) @monokle/validation with its bundled offline plugins. Each contender runs in its
 // own child process so its peak RSS is its own; figures and ratios come from this one run.
 // Run: npm run build && npm run bench:lint   (about a minute on 2 cores)
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const PEER_ROUNDS = 3;
 const RESOURCES = 10_000;
 const FILES = 300;
 const WARM_RESOURCES = 1_000;
@@ -381,10 +382,108 @@ async function parent() {
       console.log(
         `note: resource counts differ (pitfall ${t.pitfall.resources}, parse ${t.parse.resources}, monokle ${t.monokle.resources})`,
       );
+    await peerTimes(dir, files);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(warmDir, { recursive: true, force: true });
   }
+}
+
+// ---------------------------------------------------------------- the peers' binaries (npm run peers:install)
+
+/** Each peer's command on the corpus folder; pitfall's CLI the same way, so process start is in every figure. */
+async function peerCommands(dir, files) {
+  const { installedPeers } = await import("./peers/versions.mjs");
+  const { ensureSchemas } = await import("./peers/schemas.mjs");
+  const { found, missing } = installedPeers();
+  const commands = [
+    [
+      "pitfall lint (CLI process)",
+      process.execPath,
+      [join(root, "bin/pitfall.js"), "lint", dir, "--zone", "1", "-o", "json"],
+    ],
+  ];
+  const notes = missing.filter((m) => !m.startsWith("popeye")).map((m) => `skipped: ${m}`);
+  if (found["kube-linter"])
+    commands.push(["kube-linter lint", found["kube-linter"].bin, ["lint", "--format", "json", dir]]);
+  if (found["kube-score"])
+    commands.push(["kube-score score", found["kube-score"].bin, ["score", "-o", "json", ...files]]);
+  if (found.kubeconform) {
+    const schemas = ensureSchemas(join(dirname(dirname(found.kubeconform.bin))));
+    if (schemas.dir)
+      commands.push([
+        "kubeconform (offline schemas)",
+        found.kubeconform.bin,
+        [
+          "-schema-location",
+          `${schemas.dir}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
+          "-ignore-missing-schemas",
+          "-summary",
+          dir,
+        ],
+      ]);
+    else notes.push(`skipped: kubeconform: ${schemas.why}`);
+  }
+  if (found.polaris)
+    commands.push(["polaris audit", found.polaris.bin, ["audit", "--audit-path", dir, "--format", "json"]]);
+  return { commands, notes };
+}
+
+function timeCommand(bin, args) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(bin, args, {
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  // Linters exit non-zero when they find something; only a crash (a signal, or no output at all) is a failure.
+  const failed = r.signal || r.error || (!r.stdout && r.status !== 0);
+  return {
+    ms,
+    failed: failed ? (r.error?.message ?? r.stderr.trim().split("\n")[0] ?? `exit ${r.status}`) : undefined,
+  };
+}
+
+async function peerTimes(dir, files) {
+  const { commands, notes } = await peerCommands(dir, files);
+  console.log(
+    `\nthe peers' own binaries on the same ${RESOURCES.toLocaleString("en-US")} resources, as processes (${PEER_ROUNDS} alternating rounds, median)`,
+  );
+  for (const n of notes) console.log(`  ${n}`);
+  if (commands.length === 1) {
+    console.log("  no peer binary installed (npm run peers:install)");
+    return;
+  }
+  const times = commands.map(() => []);
+  const failures = new Map();
+  for (let round = 0; round < PEER_ROUNDS; round++)
+    commands.forEach(([label, bin, args], i) => {
+      const r = timeCommand(bin, args);
+      times[i].push(r.ms);
+      if (r.failed) failures.set(label, r.failed);
+    });
+  const pitfallMs = median(times[0]);
+  const rows = commands.map(([label], i) => {
+    const ms = median(times[i]);
+    return [
+      label,
+      `${ms.toFixed(0)} ms`,
+      `${Math.round(RESOURCES / (ms / 1000)).toLocaleString("en-US")}/s`,
+      i === 0 ? "1.00x" : `${(ms / pitfallMs).toFixed(2)}x`,
+    ];
+  });
+  const header = ["contender", "time", "resources/s", "time / pitfall"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const row of rows) console.log(line(row));
+  for (const [label, why] of failures) console.log(`note: ${label} failed in a round: ${why}`);
+  console.log(
+    "(kube-score checks more than pitfall does and kubeconform validates every field against the schema: the ratios compare whole tools on the same input, not equal work)",
+  );
 }
 
 const [mode, ...args] = process.argv.slice(2);

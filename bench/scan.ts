@@ -24,7 +24,14 @@ const sampler = setInterval(() => {
 
 const kb = await loadKnowledgeBase({ cwd: process.cwd() });
 const config = defaultConfig();
-const results: { pods: number; fetch: number; scan: number; analysis: number; findings: number; peakMiB: number }[] = [];
+const results: {
+  pods: number;
+  fetch: number;
+  scan: number;
+  analysis: number;
+  findings: number;
+  peakMiB: number;
+}[] = [];
 for (const size of sizes) {
   const sim = await startSimulator({ cluster: generateCluster({ ...size, seed: 42 }) });
   const dir = mkdtempSync(join(tmpdir(), "pitfall-bench-scan-"));
@@ -65,13 +72,19 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-console.log(`median of ${rounds} rounds; the simulator runs in this process (its serving time is in both figures)`);
+console.log(
+  `median of ${rounds} rounds; the simulator runs in this process (its serving time is in both figures)`,
+);
 console.log("pods     lists only   scan (lists+analysis)   analysis   scan/lists   findings   peak RSS");
 for (const r of results)
   console.log(
     `${String(r.pods).padEnd(8)} ${(r.fetch / 1000).toFixed(2).padStart(7)} s   ${(r.scan / 1000).toFixed(2).padStart(12)} s   ${(r.analysis / 1000).toFixed(2).padStart(11)} s   ${(r.scan / r.fetch).toFixed(2).padStart(8)}×   ${String(r.findings).padStart(8)}   ${r.peakMiB} MiB`,
   );
 const [small, large] = results;
-console.log(`analysis adds ${((large!.analysis / large!.fetch) * 100).toFixed(0)}% to reading the lists at ${large!.pods} pods (target < 25%)`);
-console.log(`20k / 10k pods: scan ${(large!.scan / small!.scan).toFixed(2)}×, analysis ${(large!.analysis / small!.analysis).toFixed(2)}× (linear = 2)`);
+console.log(
+  `analysis adds ${((large!.analysis / large!.fetch) * 100).toFixed(0)}% to reading the lists at ${large!.pods} pods (target < 25%)`,
+);
+console.log(
+  `20k / 10k pods: scan ${(large!.scan / small!.scan).toFixed(2)}×, analysis ${(large!.analysis / small!.analysis).toFixed(2)}× (linear = 2)`,
+);
 process.exit(0);

@@ -27,5 +27,7 @@ console.log(`median of ${runs} runs each`);
 console.log(`${"node -e 0".padEnd(44)} ${bare.toFixed(1).padStart(7)} ms`);
 for (const [name, args] of cases) {
   const t = median(args);
-  console.log(`${name.padEnd(44)} ${t.toFixed(1).padStart(7)} ms  (${(t / bare).toFixed(2)}× bare node, +${(t - bare).toFixed(1)} ms)`);
+  console.log(
+    `${name.padEnd(44)} ${t.toFixed(1).padStart(7)} ms  (${(t / bare).toFixed(2)}× bare node, +${(t - bare).toFixed(1)} ms)`,
+  );
 }
