@@ -21,6 +21,7 @@ beforeAll(async () => {
         config: defaultConfig(),
         loadKb: () => loadKnowledgeBase({ cwd: process.cwd() }),
         target: {},
+        pathRoots: [],
         redis: { timeoutMs: 2000, idleMs: 300_000, maxDeliveries: 5 },
         version: "test",
       },
