@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import type { StepKind } from "../kb/model.js";
+import type { StepKind } from "../model/finding.js";
 import { EXIT, UsageError } from "./errors.js";
 import { painter } from "./io.js";
 import { printDiagnostics } from "./kb-lint.js";

@@ -1,7 +1,7 @@
 // `pitfall scan`: diagnose live clusters or offline dumps against the pitfalls, with filled runbooks.
 import { type Command, Option } from "commander";
 import { visible } from "../model/sanitize.js";
-import { SEVERITIES, type Severity } from "../kb/model.js";
+import { SEVERITIES, type Severity } from "../model/severity.js";
 import type { ScanReport, ScanRequest } from "../service/scan.js";
 import { collect, configFor, configOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
@@ -135,7 +135,7 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
     );
   }
   await printReport(io, report, flags, kb);
-  const { severityRank } = await import("../rules/finding.js");
+  const { severityRank } = await import("../model/severity.js");
   if (report.incomplete.length) return EXIT.INCOMPLETE;
   const failing = report.findings.some((f) => severityRank(f.severity) <= severityRank(flags.failOn));
   return failing || inputErrors.length ? EXIT.FINDINGS : EXIT.OK;

@@ -1,5 +1,5 @@
 // The settings a run uses, built by the CLI from flags, `.pitfall.yaml` and the environment.
-import type { Distribution } from "../kb/model.js";
+import type { Distribution } from "../model/snapshot.js";
 
 export interface ZoneConfig {
   distribution?: Distribution;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { annotationIgnore, configIgnore, globToRegExp, matchesGlob } from "./ignore.js";
-import type { SourcedObject } from "./types.js";
+import type { SourcedObject } from "../model/snapshot.js";
 
 describe("globs", () => {
   it.each([

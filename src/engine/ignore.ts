@@ -3,7 +3,7 @@
 import type { IgnoreRule } from "../config/model.js";
 import { asRecord, asString } from "../k8s/fields.js";
 import { podMetadataOf } from "../k8s/podspec.js";
-import type { SourcedObject } from "./types.js";
+import type { SourcedObject } from "../model/snapshot.js";
 
 export const IGNORE_ANNOTATION = "pitfall.io/ignore";
 export const IGNORE_REASON_ANNOTATION = "pitfall.io/ignore-reason";

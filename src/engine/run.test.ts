@@ -14,7 +14,7 @@ import { redisPortRule } from "../rules/redis-port.js";
 import { defineRule, type Rule } from "../rules/types.js";
 import { parseManifests } from "../sources/manifests.js";
 import { type RunOptions, runEngine } from "./run.js";
-import type { Snapshot, SourcedObject } from "./types.js";
+import type { Snapshot, SourcedObject } from "../model/snapshot.js";
 
 const builtinText = readFileSync(builtinPagePath(), "utf8");
 const builtin = knowledgeBaseOf([parsePage(builtinText, "kb/kubernetes.md")]);

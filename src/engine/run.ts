@@ -1,25 +1,21 @@
 // Run the registered rules and the page's DETECT lines over a snapshot for one zone; suppress what was ignored.
 import type { Config } from "../config/model.js";
 import type { KnowledgeBase } from "../kb/load.js";
-import type { Diagnostic, Distribution, Pitfall, Severity, ZoneSpec } from "../kb/model.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import type { Distribution, Snapshot, SourcedObject, Target } from "../model/snapshot.js";
+import type { Pitfall, ZoneSpec } from "../kb/model.js";
+import { type Severity, severityRank } from "../model/severity.js";
 import { normalizeZone, zonesFor } from "../kb/zones.js";
 import { redact } from "../model/redact.js";
 import { asRecord, asString, metaString, valueAt } from "../k8s/fields.js";
-import { type KubeObject, type ObjectRef, refKey } from "../k8s/types.js";
+import { type KubeObject, type ObjectRef, refKey } from "../model/kube.js";
 import { fillSteps } from "../runbook/fill.js";
-import {
-  compareFindings,
-  type Evidence,
-  type Finding,
-  formatMessage,
-  severityRank,
-} from "../rules/finding.js";
+import { compareFindings, type Evidence, type Finding, formatMessage } from "../model/finding.js";
 import { allRules } from "../rules/index.js";
 import type { Report, Rule, RuleContext, RuleMeta, RuleMode } from "../rules/types.js";
 import { type Candidate, detectFindings } from "./detect.js";
 import { annotationIgnore, configIgnore } from "./ignore.js";
 import { lookupOf } from "./lookup.js";
-import type { Snapshot, SourcedObject, Target } from "./types.js";
 import { objectValues } from "./values.js";
 import { resolveZone } from "./zone.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compareVersions, distributionOf, isK3sNode, k3sVersionOf, parseK8sVersion } from "./distribution.js";
-import type { KubeObject } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
 
 const node = (
   kubeletVersion: unknown,

@@ -1,6 +1,6 @@
 // Which Kubernetes a cluster runs (k3s or a managed service), told from its nodes, and version strings.
 import { asRecord, asString, metaMap } from "./fields.js";
-import type { KubeObject } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
 
 export type Distribution = "k3s" | "managed";
 

@@ -7,7 +7,7 @@ import {
   revisionOf,
   topControllerOf,
 } from "./owners.js";
-import type { KubeObject } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
 
 function obj(
   kind: string,

@@ -1,6 +1,6 @@
 // Who controls whom: Pod → ReplicaSet → Deployment, Pod → Job → CronJob, by owner references.
 import { asList, asRecord, asString, metaMap, metaString } from "./fields.js";
-import type { KubeObject, ObjectRef } from "./types.js";
+import type { KubeObject, ObjectRef } from "../model/kube.js";
 
 export interface ObjectIndex {
   byUid: Map<string, KubeObject>;

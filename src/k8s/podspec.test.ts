@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isWorkload, podMetadataOf, podSpecOf, podSpecPathOf } from "./podspec.js";
-import type { KubeObject } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
 
 const inner = { containers: [{ name: "app", image: "app:1" }] };
 const template = { metadata: { labels: { app: "x" } }, spec: inner };

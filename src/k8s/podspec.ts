@@ -1,6 +1,6 @@
 // Where each kind keeps its pod spec, so rules look at one shape whatever the workload.
 import { asRecord, asString, type JsonPath } from "./fields.js";
-import type { KubeObject } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
 
 const TEMPLATE = ["spec", "template", "spec"];
 

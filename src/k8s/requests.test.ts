@@ -8,7 +8,7 @@ import {
   requestsPerNode,
   totalRequests,
 } from "./requests.js";
-import type { KubeObject } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
 
 const MI = 1024 ** 2;
 

@@ -5,7 +5,7 @@ import { asInteger, asList, asRecord, asString, metaString } from "./fields.js";
 import { podSpecOf } from "./podspec.js";
 import { parseBytes, parseCpu } from "./quantity.js";
 import { isTerminated } from "./status.js";
-import type { KubeObject } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
 
 /** CPU in millicores, memory in bytes. */
 export interface Resources {

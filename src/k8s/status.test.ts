@@ -11,7 +11,7 @@ import {
   restartCountOf,
   waitingReason,
 } from "./status.js";
-import type { KubeObject } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
 
 const crashing = {
   name: "app",

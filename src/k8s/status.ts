@@ -1,7 +1,7 @@
 // Reading pod and node status: container states, last terminations, conditions.
 import { type ContainerRole, isSidecar } from "./containers.js";
 import { asInteger, asList, asRecord, asString, type JsonPath } from "./fields.js";
-import type { KubeObject } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
 
 export interface ContainerStatusAt {
   status: Record<string, unknown>;

@@ -1,13 +1,14 @@
 // Add an entry to a page: validated first, spliced in so the rest stays byte for byte, written atomically under a lock.
 import { constants, type Stats } from "node:fs";
 import { access, readFile, stat } from "node:fs/promises";
-import lockfile from "proper-lockfile";
-import writeFileAtomic from "write-file-atomic";
 import { lintPage } from "./lint.js";
-import type { Diagnostic, Page, Pitfall, StepKind } from "./model.js";
-import { pitfallsOf } from "./model.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { type Page, type Pitfall, pitfallsOf } from "./model.js";
+import type { StepKind } from "../model/finding.js";
 import { parsePage, structuralLine } from "./parse.js";
 import { formatProvenance, printPitfall } from "./print.js";
+import lockfile from "proper-lockfile";
+import writeFileAtomic from "write-file-atomic";
 
 export class EntryError extends Error {
   override name = "EntryError";

@@ -1,7 +1,8 @@
 // The knowledge-base tools: search, show and list pitfalls, and add one to the team's page.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { SEVERITIES, type Severity, STEP_KINDS } from "../kb/model.js";
+import { SEVERITIES, type Severity } from "../model/severity.js";
+import { STEP_KINDS } from "../model/finding.js";
 import type { ToolContext } from "./context.js";
 import { pitfallSummary, zonesOf } from "../kb/summary.js";
 import { pitfallLine } from "./render.js";
@@ -111,7 +112,7 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
       guarded(async () => {
         const kb = await ctx.kb();
         const { appliesToZone, normalizeZone } = await import("../kb/zones.js");
-        const { severityRank } = await import("../rules/finding.js");
+        const { severityRank } = await import("../model/severity.js");
         if (zone && !/^(ALL|\d+)$/.test(normalizeZone(zone)))
           throw new ToolInputError(`unknown zone '${zone}': give a zone number ('1', '2') or 'ALL'`);
         const list = kb.pitfalls.filter(

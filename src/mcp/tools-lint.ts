@@ -1,7 +1,7 @@
 // lint_manifests: YAML (or JSON) manifests checked against the pitfalls before they are applied.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import type { Snapshot } from "../engine/types.js";
+import type { Snapshot } from "../model/snapshot.js";
 import type { ToolContext } from "./context.js";
 import { findingsText } from "./render.js";
 import { guarded, ToolInputError, toolResult } from "./result.js";

@@ -77,7 +77,7 @@ export function registerStreamsTool(server: McpServer, ctx: ToolContext): void {
             ...(pitfall ? { pitfall } : {}),
           };
           const findings = checkStreams(snapshot, opts);
-          const { compareFindings } = await import("../rules/finding.js");
+          const { compareFindings } = await import("../model/finding.js");
           findings.sort(compareFindings);
           const summaries = summarizeStreams(snapshot, opts);
           const { jsonFinding } = await import("../report/json.js");

@@ -1,7 +1,8 @@
 // The reference (docs/reference.md), generated from the loaded pages and the detectors' metadata; never kept by hand.
 import type { KnowledgeBase } from "../kb/load.js";
-import type { Block, Distribution, Pitfall } from "../kb/model.js";
-import type { ObjectRef } from "../k8s/types.js";
+import type { Block, Pitfall } from "../kb/model.js";
+import type { Distribution } from "../model/snapshot.js";
+import type { ObjectRef } from "../model/kube.js";
 import { STREAMS_RULES } from "../rules/stale-consumer-groups.js";
 import type { Rule } from "../rules/types.js";
 import { fillSteps } from "../runbook/fill.js";

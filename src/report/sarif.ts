@@ -1,8 +1,9 @@
 // SARIF 2.1.0 for code scanning (GitHub, GitLab, IDEs): one rule per pitfall and detector, with the
 // pitfall's prose and steps as help, and each result pointing at the offending field.
 import { createHash } from "node:crypto";
-import type { Pitfall, Severity } from "../kb/model.js";
-import { compareFindings, type Finding } from "../rules/finding.js";
+import type { Pitfall } from "../kb/model.js";
+import type { Severity } from "../model/severity.js";
+import { compareFindings, type Finding } from "../model/finding.js";
 import { objectLabel } from "./labels.js";
 import { helpMarkdown, helpText, proseOf } from "./steps.js";
 import type { ReportInput } from "./types.js";

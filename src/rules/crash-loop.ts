@@ -9,9 +9,9 @@ import {
   type Termination,
   waitingReason,
 } from "../k8s/status.js";
-import type { KubeObject } from "../k8s/types.js";
-import type { Severity } from "../kb/model.js";
-import type { Evidence } from "./finding.js";
+import type { KubeObject } from "../model/kube.js";
+import type { Severity } from "../model/severity.js";
+import type { Evidence } from "../model/finding.js";
 import {
   ageMs,
   ageText,

@@ -1,9 +1,9 @@
 // etcd upgrade path: whether a k3s upgrade moves embedded etcd from 3.5 to 3.6, and what must happen first.
 import { compareVersions, isK3sNode, type K8sVersion, parseK8sVersion } from "../k8s/distribution.js";
 import { asRecord, asString, metaMap, metaString } from "../k8s/fields.js";
-import type { KubeObject } from "../k8s/types.js";
-import type { SourcedObject } from "../engine/types.js";
-import { formatMessage } from "./finding.js";
+import type { KubeObject } from "../model/kube.js";
+import type { SourcedObject } from "../model/snapshot.js";
+import { formatMessage } from "../model/finding.js";
 import { defineRule, type Report } from "./types.js";
 
 export const ETCD_PITFALL = "etcd-upgrade-path";

@@ -2,7 +2,7 @@
 import { parseDuration } from "../k8s/duration.js";
 import { asRecord, asString, metaString } from "../k8s/fields.js";
 import { conditionsOf } from "../k8s/status.js";
-import type { Evidence } from "./finding.js";
+import type { Evidence } from "../model/finding.js";
 import { ageMs, ageText, clip, eventEvidence, eventsOf } from "./live-evidence.js";
 import { defineRule, type Report } from "./types.js";
 

@@ -3,8 +3,8 @@ import { containersOf } from "../k8s/containers.js";
 import { asInteger, asList, asRecord, asString, metaString } from "../k8s/fields.js";
 import { controllerChain, replicaSetsOf, revisionOf } from "../k8s/owners.js";
 import { podConditions, podPhase } from "../k8s/status.js";
-import type { KubeObject } from "../k8s/types.js";
-import type { Evidence } from "./finding.js";
+import type { KubeObject } from "../model/kube.js";
+import type { Evidence } from "../model/finding.js";
 import { clip, eventEvidence, eventsOf } from "./live-evidence.js";
 import { defineRule, type Report } from "./types.js";
 

@@ -5,7 +5,7 @@ import { isK3sNode } from "../k8s/distribution.js";
 import { asRecord, asString, metaString } from "../k8s/fields.js";
 import { effectivePullPolicy, type ImageRef, parseImage, type PullPolicyReason } from "../k8s/image.js";
 import { containerStatusesOf, waitingReason } from "../k8s/status.js";
-import type { Evidence } from "./finding.js";
+import type { Evidence } from "../model/finding.js";
 import { clip, eventContainer, eventEvidence, eventsOf, pathText } from "./live-evidence.js";
 import { defineRule, type Report } from "./types.js";
 

@@ -3,7 +3,7 @@
 import { containersOf } from "../k8s/containers.js";
 import { asRecord, asString, metaString } from "../k8s/fields.js";
 import { containerStatusesOf, lastTerminated } from "../k8s/status.js";
-import type { Evidence } from "./finding.js";
+import type { Evidence } from "../model/finding.js";
 import { clip, logLines } from "./live-evidence.js";
 import { defineRule, type Report } from "./types.js";
 

@@ -1,8 +1,8 @@
 // Traefik ingress "not updating": a young Ingress is normal (wait); a backend that is missing or not ready is not.
 import { asInteger, asList, asRecord, asString, metaMap, metaString } from "../k8s/fields.js";
-import type { KubeObject } from "../k8s/types.js";
-import type { Lookup } from "../engine/lookup.js";
-import type { Evidence } from "./finding.js";
+import type { KubeObject } from "../model/kube.js";
+import type { Lookup } from "./types.js";
+import type { Evidence } from "../model/finding.js";
 import { ageMs, ageText } from "./live-evidence.js";
 import { defineRule, type Report } from "./types.js";
 

@@ -1,9 +1,9 @@
 // Readers the live detectors share: ages, events, log lines, and JSON paths as people read them.
 import { formatDuration } from "../k8s/duration.js";
 import { asInteger, asRecord, asString } from "../k8s/fields.js";
-import type { KubeObject } from "../k8s/types.js";
+import type { KubeObject } from "../model/kube.js";
 import { redact } from "../model/redact.js";
-import type { Evidence } from "./finding.js";
+import type { Evidence } from "../model/finding.js";
 
 /** Milliseconds from an RFC 3339 timestamp to `now`; undefined when there is no usable timestamp. */
 export function ageMs(timestamp: unknown, now: Date): number | undefined {

@@ -4,7 +4,7 @@ import { asRecord, valueAt } from "../k8s/fields.js";
 import { podSpecOf } from "../k8s/podspec.js";
 import { formatBytes, formatCpu, parseBytes, parseCpu } from "../k8s/quantity.js";
 import { type Resources, podRequests, replicasOf, requestsPerNode } from "../k8s/requests.js";
-import type { SourcedObject } from "../engine/types.js";
+import type { SourcedObject } from "../model/snapshot.js";
 import { defineRule, type Report } from "./types.js";
 
 type Resource = keyof Resources;

@@ -4,9 +4,9 @@ import { asRecord, asString, metaString } from "../k8s/fields.js";
 import { formatCpu, formatBytes } from "../k8s/quantity.js";
 import { podRequests, requestsPerNode } from "../k8s/requests.js";
 import { conditionsOf, isTerminated } from "../k8s/status.js";
-import type { KubeObject } from "../k8s/types.js";
-import type { SourcedObject } from "../engine/types.js";
-import type { Evidence } from "./finding.js";
+import type { KubeObject } from "../model/kube.js";
+import type { SourcedObject } from "../model/snapshot.js";
+import type { Evidence } from "../model/finding.js";
 import { ageMs, ageText, clip } from "./live-evidence.js";
 import { defineRule, type Report } from "./types.js";
 

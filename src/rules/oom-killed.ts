@@ -13,9 +13,9 @@ import {
   restartCountOf,
   type Termination,
 } from "../k8s/status.js";
-import type { KubeObject } from "../k8s/types.js";
-import type { SourcedObject } from "../engine/types.js";
-import type { Evidence } from "./finding.js";
+import type { KubeObject } from "../model/kube.js";
+import type { SourcedObject } from "../model/snapshot.js";
+import type { Evidence } from "../model/finding.js";
 import { ageMs, ageText, pathText } from "./live-evidence.js";
 import { defineRule, type Report, type RuleContext } from "./types.js";
 

@@ -1,8 +1,10 @@
 // Stale consumer groups (Redis Streams): dead consumers, poison messages, entries stuck with a live consumer.
 import { formatDuration } from "../k8s/duration.js";
-import type { Pitfall, Severity } from "../kb/model.js";
+import type { Pitfall } from "../kb/model.js";
+import type { Severity } from "../model/severity.js";
 import { fillSteps } from "../runbook/fill.js";
-import { type Evidence, type Finding, formatMessage, type Incomplete } from "./finding.js";
+import { type Evidence, type Finding, formatMessage } from "../model/finding.js";
+import type { Incomplete } from "../model/snapshot.js";
 
 export const PITFALL_ID = "stale-consumer-groups-redis-streams";
 

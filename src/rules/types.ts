@@ -1,10 +1,10 @@
 // What a detector is: self-describing metadata plus a check over one object (or the whole snapshot).
 import type { Config } from "../config/model.js";
-import type { Distribution, Severity } from "../kb/model.js";
-import type { KubeObject, ObjectRef } from "../k8s/types.js";
-import type { Lookup } from "../engine/lookup.js";
-import type { SourcedObject, Target } from "../engine/types.js";
-import type { Evidence } from "./finding.js";
+import type { Distribution, SourcedObject, Target } from "../model/snapshot.js";
+import type { Severity } from "../model/severity.js";
+import type { KubeObject, ObjectRef } from "../model/kube.js";
+import type { ObjectIndex } from "../k8s/owners.js";
+import type { Evidence } from "../model/finding.js";
 
 /** Where a rule runs: on manifests before deploy, on live objects (clusters and dumps). */
 export type RuleMode = "manifest" | "live";
@@ -40,6 +40,26 @@ export interface Report {
   severity?: Severity;
   /** Report against another object than the one checked (e.g. a Node for a pod sum). */
   object?: SourcedObject;
+}
+
+/** Indexes over the snapshot a rule may ask for; the engine builds them lazily, once per run. */
+export interface Lookup {
+  all(): SourcedObject[];
+  byKind(kind: string): SourcedObject[];
+  byUid(uid: string): SourcedObject | undefined;
+  get(kind: string, namespace: string | undefined, name: string): SourcedObject | undefined;
+  /** Events whose involvedObject is this object (by uid, else kind/namespace/name), oldest first. */
+  eventsFor(object: KubeObject): KubeObject[];
+  /** Non-terminated and terminated pods bound to a node. */
+  podsOnNode(node: string): KubeObject[];
+  /** Previous-container log, when the source has it. */
+  previousLog(namespace: string, pod: string, container: string): string | undefined;
+  /** Current-container log, when the source has it. */
+  currentLog(namespace: string, pod: string, container: string): string | undefined;
+  /** Objects by uid and name, for owner chains; built once per run. */
+  owners(): ObjectIndex;
+  /** The plain objects of a kind (e.g. ReplicaSets for a Deployment's revisions). */
+  objectsOfKind(kind: string): KubeObject[];
 }
 
 export interface RuleContext {

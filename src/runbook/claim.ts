@@ -4,11 +4,10 @@ import { formatDuration } from "../k8s/duration.js";
 import {
   type ConsumerVerdict,
   claimTarget,
-  type GroupState,
   judgeConsumers,
   type StreamsCheckOptions,
-  type StreamsSnapshot,
 } from "../rules/stale-consumer-groups.js";
+import type { GroupState, StreamsSnapshot } from "../model/streams.js";
 import { nextStreamId, type RedisCommands } from "../sources/redis.js";
 
 export interface ClaimMove {

@@ -2,10 +2,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "../config/model.js";
 import type { KnowledgeBase } from "../kb/load.js";
-import { SEVERITIES, type Severity, STEP_KINDS, type StepKind } from "../kb/model.js";
+import { SEVERITIES, type Severity, severityRank } from "../model/severity.js";
+import { STEP_KINDS, type StepKind, type Finding } from "../model/finding.js";
 import { pitfallSummary } from "../kb/summary.js";
 import { jsonFinding, jsonReport } from "../report/json.js";
-import { type Finding, severityRank } from "../rules/finding.js";
 import type { Feed } from "./feeds.js";
 import { filterFindings, filtersOf } from "./filters.js";
 import { HttpError, mediaType, parseJsonBody, readBody, requireToken, sendJson } from "./http.js";

@@ -2,7 +2,7 @@
 // (or its owners, or its pods), each with its filled runbook. Used by `pitfall explain`, the server and MCP.
 import type { Config } from "../config/model.js";
 import { lookupOf } from "../engine/lookup.js";
-import type { Snapshot, SourcedObject } from "../engine/types.js";
+import type { Snapshot, SourcedObject } from "../model/snapshot.js";
 import type { KnowledgeBase } from "../kb/load.js";
 import type { Pitfall } from "../kb/model.js";
 import { asInteger, asRecord, asString } from "../k8s/fields.js";
@@ -16,10 +16,10 @@ import {
   type Termination,
   waitingReason,
 } from "../k8s/status.js";
-import { type KubeObject, type ObjectRef, refKey, refOf } from "../k8s/types.js";
+import { type KubeObject, type ObjectRef, refKey, refOf } from "../model/kube.js";
 import { visibleDeep } from "../model/sanitize.js";
 import type { Paint } from "../report/types.js";
-import type { Finding } from "../rules/finding.js";
+import type { Finding } from "../model/finding.js";
 import { ageMs, ageText, clip, type EventView, eventView, logLines } from "../rules/live-evidence.js";
 import { findingBlock } from "./finding-text.js";
 import { kindOf } from "./object-ref.js";

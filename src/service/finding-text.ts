@@ -6,7 +6,7 @@ import { shownSteps } from "../report/steps.js";
 import { severityLabel } from "../report/text.js";
 import type { Paint } from "../report/types.js";
 import { visibleDeep } from "../model/sanitize.js";
-import type { Finding, RunbookStep } from "../rules/finding.js";
+import type { Finding, RunbookStep } from "../model/finding.js";
 
 const plain: Paint = (_s, t) => t;
 

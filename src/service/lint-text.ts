@@ -1,10 +1,10 @@
 // Manifests given as text (an HTTP body, a tool argument) checked like `pitfall lint`: parse, resolve the zone, run.
 import type { Config } from "../config/model.js";
 import { type RunResult, runEngine } from "../engine/run.js";
-import type { Snapshot } from "../engine/types.js";
+import type { Snapshot, Distribution } from "../model/snapshot.js";
 import { resolveZone } from "../engine/zone.js";
 import type { KnowledgeBase } from "../kb/load.js";
-import type { Diagnostic, Distribution } from "../kb/model.js";
+import type { Diagnostic } from "../model/diagnostic.js";
 import { normalizeZone } from "../kb/zones.js";
 import { parseManifests } from "../sources/manifests.js";
 

@@ -2,12 +2,11 @@
 // engine, add the Redis Streams check when configured. Used by the CLI, the server and the MCP tools.
 import type { Config } from "../config/model.js";
 import { type RunResult, runEngine, type Suppression } from "../engine/run.js";
-import type { Snapshot, Target } from "../engine/types.js";
+import type { Snapshot, Target, Distribution, Incomplete } from "../model/snapshot.js";
 import { resolveZone } from "../engine/zone.js";
 import type { KnowledgeBase } from "../kb/load.js";
-import type { Diagnostic, Distribution } from "../kb/model.js";
-import type { Finding, Incomplete } from "../rules/finding.js";
-import { compareFindings } from "../rules/finding.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { type Finding, compareFindings } from "../model/finding.js";
 
 export interface LiveSource {
   /** `--kubeconfig`. */

@@ -1,9 +1,10 @@
 // Whether a k3s upgrade crosses etcd 3.5 → 3.6 and what must happen first, with the page's etcd-upgrade-path steps.
 // Reads only the nodes (a dump's, or one list call to the cluster). Used by `pitfall upgrade-check` and MCP.
 import type { KnowledgeBase } from "../kb/load.js";
-import type { Severity, StepKind } from "../kb/model.js";
+import type { Severity } from "../model/severity.js";
+import { type StepKind, formatMessage } from "../model/finding.js";
 import { asRecord } from "../k8s/fields.js";
-import type { KubeObject } from "../k8s/types.js";
+import type { KubeObject } from "../model/kube.js";
 import type { Paint } from "../report/types.js";
 import {
   ETCD_PITFALL,
@@ -12,7 +13,6 @@ import {
   nodesEtcd,
   planEtcdUpgrade,
 } from "../rules/etcd-upgrade.js";
-import { formatMessage } from "../rules/finding.js";
 
 export interface NodeSource {
   cwd: string;

@@ -6,13 +6,12 @@
 // events on work whose answer did not change, and miss "within a second" at 20,000 pods.
 import type { Config } from "../config/model.js";
 import { runEngine } from "../engine/run.js";
-import type { Snapshot, SourcedObject, Target } from "../engine/types.js";
+import type { Snapshot, SourcedObject, Target, Distribution, Incomplete } from "../model/snapshot.js";
 import { distributionOf } from "../k8s/distribution.js";
 import { asList, asRecord, asString } from "../k8s/fields.js";
-import type { KubeObject } from "../k8s/types.js";
+import type { KubeObject } from "../model/kube.js";
 import type { KnowledgeBase } from "../kb/load.js";
-import type { Distribution } from "../kb/model.js";
-import { compareFindings, type Finding, type Incomplete } from "../rules/finding.js";
+import { compareFindings, type Finding } from "../model/finding.js";
 import { allRules } from "../rules/index.js";
 import type { Rule } from "../rules/types.js";
 import { currentLogContainers, previousLogContainers } from "../sources/live.js";

@@ -1,12 +1,11 @@
 // A live cluster turned into a Snapshot: every list the detectors need, paged, retried and bounded in time.
 // What cannot be read (RBAC, a missing CRD, a slow server) is recorded in `incomplete`; the rest goes on.
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { Origin, Snapshot, SourcedObject } from "../engine/types.js";
+import type { Origin, Snapshot, SourcedObject, Incomplete } from "../model/snapshot.js";
 import { distributionOf } from "../k8s/distribution.js";
 import { asList, asRecord, asString } from "../k8s/fields.js";
-import type { KubeObject } from "../k8s/types.js";
+import type { KubeObject } from "../model/kube.js";
 import { redact } from "../model/redact.js";
-import type { Incomplete } from "../rules/finding.js";
 import { createKubeApi, KubeApiError, type KubeApi } from "./kube-api.js";
 import { useContext } from "./kubeconfig.js";
 import { listAll, mapLimit, type RetryOptions, withRetry } from "./paging.js";

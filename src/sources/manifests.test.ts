@@ -1,10 +1,10 @@
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SourcedObject } from "../engine/types.js";
+import type { SourcedObject } from "../model/snapshot.js";
 import { MAX_NESTING, parseManifests, readManifests } from "./manifests.js";
+import path from "node:path";
 
 const FIXTURES = fileURLToPath(new URL("../../test/fixtures/manifests/", import.meta.url));
 

@@ -1,10 +1,20 @@
 // Manifest files (YAML streams, JSON, Lists, Helm and kustomize output) turned into objects with positions.
 // A bad document becomes a diagnostic and the rest of the file still loads.
-import { Composer, Lexer, LineCounter, Parser } from "yaml";
-import type { CST, Document, DocumentOptions, ParseOptions, SchemaOptions, Tags } from "yaml";
-import type { Diagnostic } from "../kb/model.js";
-import type { KubeObject } from "../k8s/types.js";
-import type { Snapshot, SourcedObject } from "../engine/types.js";
+import {
+  Composer,
+  Lexer,
+  LineCounter,
+  Parser,
+  type CST,
+  type Document,
+  type DocumentOptions,
+  type ParseOptions,
+  type SchemaOptions,
+  type Tags,
+} from "yaml";
+import type { Diagnostic } from "../model/diagnostic.js";
+import type { KubeObject } from "../model/kube.js";
+import type { Snapshot, SourcedObject } from "../model/snapshot.js";
 import { displayPath, inputProblem, manifestFilesOf, readText } from "./manifest-files.js";
 import { JsonText, jsonNestsDeeperThan, jsonPlace } from "./json-positions.js";
 import { type Place, positionAt, yamlPlace } from "./positions.js";

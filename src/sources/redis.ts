@@ -1,14 +1,14 @@
 // Redis Streams as plain data: connect, find the stream keys, read groups, consumers and pending entries.
 import type { RedisConfig } from "../config/model.js";
 import { redact } from "../model/redact.js";
-import type { Incomplete } from "../rules/finding.js";
+import type { Incomplete } from "../model/snapshot.js";
 import type {
   ConsumerState,
   GroupState,
   PendingEntry,
   StreamState,
   StreamsSnapshot,
-} from "../rules/stale-consumer-groups.js";
+} from "../model/streams.js";
 
 /** Where to connect. The password is kept here only; nothing prints this object. */
 export interface RedisTarget {

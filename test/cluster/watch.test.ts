@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import { spawnCollect } from "../support/cli.js";
 import { crashLoopingPod, runningPod } from "../watch/pods.js";
 import { waitFor } from "../watch/support.js";

@@ -2,9 +2,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { defaultConfig } from "../../src/config/model.js";
 import { runEngine, type RunResult } from "../../src/engine/run.js";
-import type { Snapshot, SourcedObject } from "../../src/engine/types.js";
+import type { Snapshot, SourcedObject, Distribution } from "../../src/model/snapshot.js";
 import type { KnowledgeBase } from "../../src/kb/load.js";
-import type { Distribution } from "../../src/kb/model.js";
 import { zonesFor } from "../../src/kb/zones.js";
 import type { Rule } from "../../src/rules/types.js";
 import { parseManifests } from "../../src/sources/manifests.js";

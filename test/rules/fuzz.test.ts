@@ -2,9 +2,9 @@
 import { expect, it } from "vitest";
 import { defaultConfig } from "../../src/config/model.js";
 import { runEngine } from "../../src/engine/run.js";
-import type { Snapshot, SourcedObject } from "../../src/engine/types.js";
+import type { Snapshot, SourcedObject } from "../../src/model/snapshot.js";
 import { loadKnowledgeBase } from "../../src/kb/load.js";
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import type { RuleMode } from "../../src/rules/types.js";
 import { allRules } from "../../src/rules/index.js";
 import { loadSnapshot, ruleFixture } from "../live-rules/support.js";

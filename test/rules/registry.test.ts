@@ -1,7 +1,7 @@
 // Over every registered rule: tied to a pitfall of the built-in page, documented, with a fixture that uses every message.
 import { describe, expect, it } from "vitest";
 import { loadKnowledgeBase } from "../../src/kb/load.js";
-import type { Finding } from "../../src/rules/finding.js";
+import type { Finding } from "../../src/model/finding.js";
 import { allRules } from "../../src/rules/index.js";
 import type { Rule } from "../../src/rules/types.js";
 import { loadSnapshot, ruleFixture, scan } from "../live-rules/support.js";

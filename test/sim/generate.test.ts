@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import { generateCluster } from "./generate.js";
 import { type Sim, startSimulator } from "./server.js";
 import type { Cluster } from "./types.js";

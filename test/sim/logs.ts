@@ -1,5 +1,5 @@
 // Pod logs (`.../pods/<name>/log`) with the kubelet's answers when there is nothing to show.
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import { badRequest, notFound, type Status } from "./status.js";
 import type { Store } from "./store.js";
 import { rfc3339 } from "./time.js";

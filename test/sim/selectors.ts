@@ -1,5 +1,5 @@
 // Label and field selectors with the API server's syntax and semantics.
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 
 export type Matcher = (o: KubeObject) => boolean;
 

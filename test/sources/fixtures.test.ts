@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Snapshot } from "../../src/engine/types.js";
+import type { Snapshot } from "../../src/model/snapshot.js";
 import { readDump } from "../../src/sources/dump.js";
 import { loadKubeConfig } from "../../src/sources/kubeconfig.js";
 import { LIVE_RESOURCES, readCluster } from "../../src/sources/live.js";

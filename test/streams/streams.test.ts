@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Finding } from "../../src/rules/finding.js";
+import type { Finding } from "../../src/model/finding.js";
 import type { GroupSummary } from "../../src/rules/stale-consumer-groups.js";
 import type { ClaimResult } from "../../src/runbook/claim.js";
 import { connectRedis, readStreams } from "../../src/sources/redis.js";
