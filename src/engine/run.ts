@@ -12,7 +12,14 @@ import { type KubeObject, type ObjectRef, refKey } from "../model/kube.js";
 import { fillSteps } from "../runbook/fill.js";
 import { compareFindings, type Evidence, type Finding, formatMessage } from "../model/finding.js";
 import { allRules } from "../rules/index.js";
-import type { Report, Rule, RuleContext, RuleMeta, RuleMode } from "../rules/types.js";
+import {
+  type Report,
+  type Rule,
+  type RuleContext,
+  type RuleMeta,
+  type RuleMode,
+  RuleOptionsError,
+} from "../rules/types.js";
 import { type Candidate, detectFindings } from "./detect.js";
 import { annotationIgnore, configIgnore } from "./ignore.js";
 import { lookupOf } from "./lookup.js";
@@ -72,7 +79,7 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
       : resolveZone({ zone: target.zone, config: opts.config, zoneMap: opts.kb.zoneMap }).distribution);
   if (distribution) target.distribution = distribution;
 
-  const ctx: RuleContext = {
+  const base: Omit<RuleContext, "options"> = {
     target,
     config: opts.config,
     lookup: lookupOf(snapshot),
@@ -98,6 +105,14 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
       (pitfall && zoneMismatch(pitfall.zones, target, opts.kb)) ?? distributionMismatch(meta, target);
     if (why) {
       skip(meta.pitfall, why);
+      continue;
+    }
+    let ctx: RuleContext;
+    try {
+      ctx = { ...base, options: rule.options?.(opts.config) };
+    } catch (error) {
+      if (!(error instanceof RuleOptionsError)) throw error;
+      diagnostics.push(optionsFailed(meta.id, error, opts.config.file));
       continue;
     }
     ran.add(meta.pitfall);
@@ -294,6 +309,17 @@ function distributionMismatch(meta: RuleMeta, target: Target): string | undefine
   if (!target.distribution)
     return `rule ${meta.id} checks ${wanted} targets only and the target's distribution is unknown: give --zone or --distribution`;
   return `rule ${meta.id} checks ${wanted} targets only; the target runs ${target.distribution}`;
+}
+
+/** A setting the rule reads is unusable: the rule does not run, and the run says which setting and where. */
+function optionsFailed(rule: string, error: RuleOptionsError, configFile: string | undefined): Diagnostic {
+  return {
+    file: configFile ?? "<config>",
+    line: 0,
+    severity: "error",
+    code: "rule-options",
+    message: `rule ${rule} did not run: ${error.message}`,
+  };
 }
 
 function ruleFailed(rule: string, error: unknown, o?: SourcedObject): Diagnostic {

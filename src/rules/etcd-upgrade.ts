@@ -4,7 +4,7 @@ import { asRecord, asString, metaMap, metaString } from "../k8s/fields.js";
 import type { KubeObject } from "../model/kube.js";
 import type { SourcedObject } from "../model/snapshot.js";
 import { formatMessage } from "../model/finding.js";
-import { defineRule, type Report } from "./types.js";
+import { defineRule, type ReportOf } from "./types.js";
 
 export const ETCD_PITFALL = "etcd-upgrade-path";
 
@@ -186,6 +186,13 @@ export const ETCD_STEP_MESSAGES: Record<string, string> = {
   "upgrade-k3s": "then upgrade k3s to {{to}} (etcd {{etcd}}), one server at a time",
 };
 
+const MESSAGES = {
+  "upgrade-risk":
+    "node {{node}} runs k3s {{version}} with etcd {{etcd}}; upgrading to {{to}} moves it to etcd {{toEtcd}}, which is safe only from etcd v{{safe}} and after a backup",
+} as const;
+
+type Reported = ReportOf<typeof MESSAGES>;
+
 export const etcdUpgradeRule = defineRule({
   meta: {
     id: "etcd-upgrade",
@@ -197,10 +204,7 @@ export const etcdUpgradeRule = defineRule({
     looksAt:
       "Node status.nodeInfo.kubeletVersion, node-role.kubernetes.io/etcd; the k3s → etcd release table",
     kinds: ["Node"],
-    messages: {
-      "upgrade-risk":
-        "node {{node}} runs k3s {{version}} with etcd {{etcd}}; upgrading to {{to}} moves it to etcd {{toEtcd}}, which is safe only from etcd v{{safe}} and after a backup",
-    },
+    messages: MESSAGES,
   },
   checkAll(ctx) {
     const to = ctx.target.upgradeTo;
@@ -213,7 +217,7 @@ export const etcdUpgradeRule = defineRule({
     if (!plan.crosses) return [];
     const toEtcd = etcdOfK3s(to) ?? "";
     const { all, etcdMembers } = nodesEtcd(nodes.map((n) => n.object));
-    const out: (Report & { object: SourcedObject })[] = [];
+    const out: (Reported & { object: SourcedObject })[] = [];
     for (const n of crossingNodes(etcdMembers.length ? etcdMembers : all, toEtcd)) {
       const object = nodes.find((o) => o.object === n.node);
       if (!object) continue;

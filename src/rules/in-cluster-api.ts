@@ -2,11 +2,18 @@
 import { asList, asRecord, asString, metaString } from "../k8s/fields.js";
 import { podSpecOf } from "../k8s/podspec.js";
 import { POD_KINDS } from "../k8s/podspec.js";
-import { defineRule } from "./types.js";
+import { defineRule, type ReportOf } from "./types.js";
 
 /** The kubeconfig the page mounts instead (hostPath), and the folder that holds it. */
 const K3S_KUBECONFIG = "/etc/rancher/k3s/k3s.yaml";
 const K3S_CONFIG_DIR = "/etc/rancher/k3s";
+
+const MESSAGES = {
+  "in-cluster-token":
+    "{{kind}} {{name}} runs as service account {{serviceAccount}} with its token mounted and no hostPath kubeconfig ({{kubeconfig}}): on k3s the in-cluster API address 10.43.0.1:443 refuses connections from pods",
+} as const;
+
+type Reported = ReportOf<typeof MESSAGES>;
 
 export const inClusterApiRule = defineRule({
   meta: {
@@ -19,10 +26,7 @@ export const inClusterApiRule = defineRule({
     looksAt:
       "spec.serviceAccountName, spec.automountServiceAccountToken (and the ServiceAccount's), hostPath volumes",
     kinds: [...POD_KINDS],
-    messages: {
-      "in-cluster-token":
-        "{{kind}} {{name}} runs as service account {{serviceAccount}} with its token mounted and no hostPath kubeconfig ({{kubeconfig}}): on k3s the in-cluster API address 10.43.0.1:443 refuses connections from pods",
-    },
+    messages: MESSAGES,
   },
   check(ctx, o) {
     const at = podSpecOf(o.object);

@@ -96,8 +96,11 @@ function splitRules(rules: readonly Rule[]): { perObject: Rule[]; sweep: Rule[] 
   const perObject: Rule[] = [];
   const sweep: Rule[] = [];
   for (const r of rules) {
-    perObject.push(r.check ? { meta: r.meta, check: (ctx, o) => r.check!(ctx, o) } : { meta: r.meta });
-    if (r.checkAll) sweep.push({ meta: r.meta, checkAll: (ctx) => r.checkAll!(ctx) });
+    const options = r.options ? { options: r.options } : {};
+    perObject.push(
+      r.check ? { meta: r.meta, ...options, check: (ctx, o) => r.check!(ctx, o) } : { meta: r.meta },
+    );
+    if (r.checkAll) sweep.push({ meta: r.meta, ...options, checkAll: (ctx) => r.checkAll!(ctx) });
   }
   return { perObject, sweep };
 }

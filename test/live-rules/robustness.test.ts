@@ -81,6 +81,7 @@ describe.each(LIVE_RULES.map((r) => [r.meta.id, r] as const))("%s on malformed o
           }),
           now: NOW,
           mode: "live",
+          options: rule.options?.(defaultConfig()),
         };
         const reports: Report[] = [];
         for (const o of sourced)
