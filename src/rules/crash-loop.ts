@@ -1,5 +1,4 @@
 // CrashLoopBackOff: which containers loop, for how long, and which of the page's known causes the log shows.
-import { parseDuration } from "../k8s/duration.js";
 import { asRecord, asString, metaString } from "../k8s/fields.js";
 import {
   type ContainerStatusAt,

@@ -2,7 +2,7 @@
 import { asRecord, asString, metaString } from "../k8s/fields.js";
 import { formatDuration, parseDuration } from "../k8s/duration.js";
 import { durationSetting } from "./options.js";
-import { defineRule, type ReportOf } from "./types.js";
+import { defineRule } from "./types.js";
 
 /** ESO API versions whose ExternalSecret has `spec.refreshInterval`. */
 const API_VERSIONS = new Set(["external-secrets.io/v1beta1", "external-secrets.io/v1"]);
@@ -13,8 +13,6 @@ const MESSAGES = {
   "refresh-off":
     "ExternalSecret {{name}} never refreshes ({{how}}): a secret rotated in Vault does not reach the pods until someone forces a sync",
 } as const;
-
-type Reported = ReportOf<typeof MESSAGES>;
 
 export const externalSecretRefreshRule = defineRule({
   meta: {

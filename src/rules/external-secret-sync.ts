@@ -5,7 +5,7 @@ import { conditionsOf } from "../k8s/status.js";
 import type { Evidence } from "../model/finding.js";
 import { ageMs, ageText, clip, eventEvidence, eventsOf } from "./live-evidence.js";
 import { durationSetting } from "./options.js";
-import { defineRule, type ReportOf } from "./types.js";
+import { defineRule } from "./types.js";
 
 export const SECRET_SYNC_PITFALL = "secret-sync-delays";
 
@@ -41,8 +41,6 @@ const MESSAGES = {
   "sync-stale":
     "ExternalSecret {{name}} last synced {{age}} ago, longer than its refresh interval of {{interval}} ({{intervalSource}})",
 } as const;
-
-type Reported = ReportOf<typeof MESSAGES>;
 
 export const externalSecretSyncRule = defineRule({
   meta: {

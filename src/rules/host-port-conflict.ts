@@ -6,7 +6,7 @@ import { podConditions, podPhase } from "../k8s/status.js";
 import type { KubeObject } from "../model/kube.js";
 import type { Evidence } from "../model/finding.js";
 import { clip, eventEvidence, eventsOf } from "./live-evidence.js";
-import { defineRule, type ReportOf } from "./types.js";
+import { defineRule } from "./types.js";
 
 export const HOST_PORT_PITFALL = "hostnetwork-causes-port-conflicts";
 
@@ -54,8 +54,6 @@ const MESSAGES = {
     "pod {{pod}} of Deployment {{owner}} is Pending mid-rollout: it uses hostNetwork and no node has {{ports}} free while the old pods hold them",
   "port-conflict": "pod {{pod}} ({{owner}}) is Pending: it uses hostNetwork and no node has {{ports}} free",
 } as const;
-
-type Reported = ReportOf<typeof MESSAGES>;
 
 export const hostPortConflictRule = defineRule({
   meta: {

@@ -2,7 +2,7 @@
 import { asList, asRecord, asString, metaString } from "../k8s/fields.js";
 import { podSpecOf } from "../k8s/podspec.js";
 import { POD_KINDS } from "../k8s/podspec.js";
-import { defineRule, type ReportOf } from "./types.js";
+import { defineRule } from "./types.js";
 
 /** The kubeconfig the page mounts instead (hostPath), and the folder that holds it. */
 const K3S_KUBECONFIG = "/etc/rancher/k3s/k3s.yaml";
@@ -12,8 +12,6 @@ const MESSAGES = {
   "in-cluster-token":
     "{{kind}} {{name}} runs as service account {{serviceAccount}} with its token mounted and no hostPath kubeconfig ({{kubeconfig}}): on k3s the in-cluster API address 10.43.0.1:443 refuses connections from pods",
 } as const;
-
-type Reported = ReportOf<typeof MESSAGES>;
 
 export const inClusterApiRule = defineRule({
   meta: {
