@@ -7,7 +7,7 @@ import { visibleDeep } from "../model/sanitize.js";
 import { formatDuration, parseDuration } from "../k8s/duration.js";
 import { compareFindings, type Finding } from "../model/finding.js";
 import type { Incomplete } from "../model/snapshot.js";
-import type { GroupSummary } from "../rules/stale-consumer-groups.js";
+import type { GroupSummary } from "../service/streams.js";
 import type { ClaimResult } from "../runbook/claim.js";
 import { collect, configFor, configOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
@@ -208,9 +208,9 @@ async function streamsCommand(io: Io, flags: Flags): Promise<number> {
   }
   const where = redis.describeTarget(target);
   const base = await loadKb(io, flags);
-  const { PITFALL_ID, checkStreams, summarizeStreams } = await import("../rules/stale-consumer-groups.js");
-  const pitfall = base.byId.get(PITFALL_ID);
-  if (!pitfall)
+  const { PITFALL_ID } = await import("../rules/stream-consumers.js");
+  const { streamFindings, summarizeStreams } = await import("../service/streams.js");
+  if (!base.byId.has(PITFALL_ID))
     io.err(`pitfall: the loaded pages have no entry ${PITFALL_ID}; findings come without a runbook\n`);
 
   const cluster = await clusterPods(io, flags, s.timeoutMs);
@@ -238,17 +238,16 @@ async function streamsCommand(io: Io, flags: Flags): Promise<number> {
       const hint = /syntax error/i.test(msg) ? " (this needs Redis 6.0 or newer)" : "";
       throw new UsageError(`reading streams from ${where} failed: ${msg}${hint}`);
     }
-    const check = {
+    const livePods = cluster?.pods;
+    const findings = streamFindings(snapshot, {
+      kb: base,
+      config,
       idleMs: s.idleMs,
       maxDeliveries: s.maxDeliveries,
-      ...(pitfall ? { pitfall } : {}),
-      ...(cluster?.pods ? { livePods: cluster.pods } : {}),
-    };
-    const findings = checkStreams(snapshot, {
-      ...check,
+      ...(livePods ? { livePods } : {}),
       ...(flags.to !== undefined ? { to: flags.to } : {}),
-    }).sort(compareFindings);
-    const summaries = summarizeStreams(snapshot, check);
+    }).findings.sort(compareFindings);
+    const summaries = summarizeStreams(snapshot, { idleMs: s.idleMs, livePods });
     let fix: ClaimResult | undefined;
     if (flags.fix) {
       const claim = await import("../runbook/claim.js");

@@ -151,7 +151,8 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
     }
   }
 
-  if (opts.detect !== false) {
+  // DETECT lines are about Kubernetes objects; a streams snapshot holds none.
+  if (opts.detect ?? opts.mode !== "streams") {
     const applicable: Pitfall[] = [];
     for (const p of opts.kb.pitfalls) {
       if (!p.detect.length) continue;
@@ -223,6 +224,7 @@ function findingOf(
   const at = report.path ? safeLocate(subject, report.path) : undefined;
   let severity = pitfall?.severity ?? report.severity ?? DEFAULT_SEVERITY;
   if (report.severity && severityRank(report.severity) < severityRank(severity)) severity = report.severity;
+  if (report.atMost && severityRank(report.atMost) > severityRank(severity)) severity = report.atMost;
   const f: Finding = {
     pitfall: pitfall?.id ?? meta.pitfall,
     rule: meta.id,
@@ -232,7 +234,11 @@ function findingOf(
     data: report.data,
     message: formatMessage(meta.messages[report.messageId] ?? report.messageId, report.data),
     runbook: pitfall
-      ? fillSteps(pitfall.steps, { ...objectValues(subject.object, report.container), ...report.values })
+      ? fillSteps(
+          pitfall.steps,
+          { ...objectValues(subject.object, report.container), ...report.values },
+          meta.wholeValues ? [...meta.wholeValues] : [],
+        )
       : [],
   };
   if (report.container !== undefined) f.container = report.container;
@@ -347,6 +353,13 @@ export function objectRefOf(o: KubeObject): ObjectRef {
   if (namespace) ref.namespace = namespace;
   const apiVersion = asString(asRecord(o)?.apiVersion);
   if (apiVersion) ref.apiVersion = apiVersion;
+  // A Redis Streams consumer is named within its stream and group.
+  if (ref.kind === "StreamConsumer") {
+    const stream = asString(asRecord(o)?.stream);
+    const group = asString(asRecord(o)?.group);
+    if (stream !== undefined) ref.stream = stream;
+    if (group !== undefined) ref.group = group;
+  }
   return ref;
 }
 

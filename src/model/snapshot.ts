@@ -38,6 +38,8 @@ export interface Target {
   context?: string;
   /** The k3s version an upgrade is planned to (`upgrade-check --to`); the etcd-upgrade rule runs only with it. */
   upgradeTo?: string;
+  /** The consumer that takes dead consumers' entries (`streams --fix --to`); the streams findings name it. */
+  claimTo?: string;
 }
 
 /** Something that could not be checked, e.g. `{ resource: "externalsecrets", reason: "404: CRD not installed" }`. */

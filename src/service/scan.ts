@@ -226,7 +226,7 @@ async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
 
 async function scanStreams(req: ScanRequest, r: RedisSource, livePods: Set<string> | undefined) {
   const redis = await import("../sources/redis.js");
-  const { PITFALL_ID, checkStreams } = await import("../rules/stale-consumer-groups.js");
+  const { streamFindings } = await import("./streams.js");
   const target = redis.redisTargetOf({
     ...(r.url ? { url: r.url } : {}),
     ...(req.config.redis ? { config: req.config.redis } : {}),
@@ -239,12 +239,12 @@ async function scanStreams(req: ScanRequest, r: RedisSource, livePods: Set<strin
       pattern: req.config.redis?.streams ?? "*",
       ...(req.config.redis?.groups?.length ? { groups: req.config.redis.groups } : {}),
     });
-    const pitfall = req.kb.byId.get(PITFALL_ID);
-    const findings = checkStreams(snapshot, {
+    const { findings } = streamFindings(snapshot, {
+      kb: req.kb,
+      config: req.config,
       idleMs: r.idleMs,
       maxDeliveries: r.maxDeliveries,
       ...(livePods ? { livePods } : {}),
-      ...(pitfall ? { pitfall } : {}),
     });
     return { findings, incomplete: snapshot.incomplete };
   } finally {

@@ -69,7 +69,11 @@ export function targetFor(rule: Rule, kb: KnowledgeBase): { zone?: string; distr
 }
 
 export function runFixture(rule: Rule, kb: KnowledgeBase, fixture: Fixture): RunResult {
-  const mode = rule.meta.runs.includes("manifest") ? "manifest" : "live";
+  const mode = rule.meta.runs.includes("manifest")
+    ? "manifest"
+    : rule.meta.runs.includes("streams")
+      ? "streams"
+      : "live";
   // In a manifest run, Nodes stand in for `lint --nodes FILE`: capacity, not linted. Live, they are linted.
   const objects =
     mode === "manifest"
@@ -78,7 +82,10 @@ export function runFixture(rule: Rule, kb: KnowledgeBase, fixture: Fixture): Run
         )
       : fixture.objects;
   const snapshot: Snapshot = {
-    target: { kind: mode === "manifest" ? "manifests" : "dump", name: fixture.file },
+    target: {
+      kind: mode === "manifest" ? "manifests" : mode === "streams" ? "streams" : "dump",
+      name: fixture.file,
+    },
     objects,
     diagnostics: [],
     incomplete: [],

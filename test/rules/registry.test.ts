@@ -12,7 +12,7 @@ const rules = allRules();
 
 /** The fixture's case names and the rule's findings on it: manifests parsed with positions, live fixtures as clusters. */
 async function judge(rule: Rule): Promise<{ names: string[]; findings: Finding[] }> {
-  if (rule.meta.runs.includes("manifest")) {
+  if (rule.meta.runs.includes("manifest") || rule.meta.runs.includes("streams")) {
     const fixture = loadFixture(rule.meta.id);
     return {
       names: fixture.objects.map((o) => String(o.object.metadata?.name ?? "")),

@@ -2,7 +2,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadKnowledgeBase } from "../../src/kb/load.js";
 import type { Pitfall } from "../../src/kb/model.js";
-import { checkStreams, PITFALL_ID, summarizeStreams } from "../../src/rules/stale-consumer-groups.js";
+import { PITFALL_ID } from "../../src/rules/stream-consumers.js";
+import { checkStreams, summarizeStreams } from "../../src/service/streams.js";
 import type { GroupState, StreamsSnapshot } from "../../src/model/streams.js";
 import { planClaims } from "../../src/runbook/claim.js";
 import { redactUrl, redisTargetOf, describeTarget, nextStreamId } from "../../src/sources/redis.js";
