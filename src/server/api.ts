@@ -165,34 +165,28 @@ export async function lintApi(
     const text = await readBody(req, ctx.maxBodyBytes);
     if (!text.trim())
       throw new HttpError(400, "the body is empty: send the manifests (YAML or JSON) as the body");
-    const { lintText, ZoneError } = await import("../service/lint-text.js");
+    const lint = await import("../service/lint.js");
     const zone = query.get("zone")?.trim() || undefined;
-    const file = query.get("file")?.trim() || undefined;
+    const file = query.get("file")?.trim() || "manifest.yaml";
+    const kb = ctx.kb();
+    const target = { kb, config: ctx.config, ...(zone ? { zone } : {}) };
+    let resolved: ReturnType<typeof lint.lintZone>;
     try {
-      const kb = ctx.kb();
-      const report = await ctx.lint.run(() => {
-        const result = lintText({
-          text,
-          kb,
-          config: ctx.config,
-          ...(zone ? { zone } : {}),
-          ...(file ? { file } : {}),
-        });
-        return {
-          zone: result.zone,
-          json: jsonReport({
-            findings: result.findings,
-            diagnostics: result.problems,
-            suppressed: result.suppressed,
-            pitfall: (id) => kb.byId.get(id),
-          }),
-        };
-      });
-      sendJson(res, 200, report.json, { "X-Pitfall-Zone": report.zone ?? "none" });
+      resolved = lint.lintZone(target);
     } catch (error) {
-      if (error instanceof ZoneError) throw new HttpError(400, error.message);
+      if (error instanceof lint.ZoneError) throw new HttpError(400, error.message);
       throw error;
     }
+    const report = await ctx.lint.run(() => {
+      const result = lint.lintText(text, file, target, resolved);
+      return jsonReport({
+        findings: result.findings,
+        diagnostics: result.problems,
+        suppressed: result.suppressed,
+        pitfall: (id) => kb.byId.get(id),
+      });
+    });
+    sendJson(res, 200, report, { "X-Pitfall-Zone": resolved.zone ?? "none" });
   } finally {
     free();
   }

@@ -220,6 +220,10 @@ describe("serve: lint", () => {
     expect(broken.json.errors.length).toBeGreaterThan(0);
     expect((await get("/api/lint", { method: "POST", body: "  " })).status).toBe(400);
     expect((await get("/api/lint?zone=moon", { method: "POST", body: HOST_NETWORK })).status).toBe(400);
+    // A zone number neither the config nor the pages know: refused as `pitfall lint --zone 9` refuses it.
+    const nine = await get("/api/lint?zone=9", { method: "POST", body: HOST_NETWORK });
+    expect(nine.status).toBe(400);
+    expect(nine.json.error).toMatch(/^unknown zone '9': the config and pages know zone 1, 2, 3/);
   });
 
   it("refuses a body over the limit with 413", async () => {
