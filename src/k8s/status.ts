@@ -147,3 +147,30 @@ export function nodeConditions(node: KubeObject): Record<NodeConditionType, bool
   }
   return out;
 }
+
+/** Restarts of a pod's containers, or of the one named. */
+export function restartsOf(pod: KubeObject, container?: string): number {
+  return containerStatusesOf(pod)
+    .filter((c) => container === undefined || c.name === container)
+    .reduce((n, c) => n + restartCountOf(c.status), 0);
+}
+
+/** Init and regular containers with a name: the ones that have logs worth reading. */
+function loggingContainers(pod: KubeObject): ContainerStatusAt[] {
+  return containerStatusesOf(pod).filter((c) => c.role !== "ephemeral" && c.name !== "");
+}
+
+/** Containers whose previous instance has something to say: crash-looping, or terminated before. */
+export function previousLogContainers(pod: KubeObject): string[] {
+  return loggingContainers(pod)
+    .filter((c) => waitingReason(c.status) === "CrashLoopBackOff" || lastTerminated(c.status) !== undefined)
+    .map((c) => c.name);
+}
+
+/** Containers running now, in a running pod. */
+export function currentLogContainers(pod: KubeObject): string[] {
+  if (asString(asRecord(pod.status)?.phase) !== "Running") return [];
+  return loggingContainers(pod)
+    .filter((c) => c.role !== "init" && c.role !== "sidecar" && asRecord(asRecord(c.status.state)?.running))
+    .map((c) => c.name);
+}

@@ -6,7 +6,7 @@ import type { Finding } from "../model/finding.js";
 import { type FindingChange, FindingSet } from "../service/finding-changes.js";
 import type { ScanRequest, TargetSummary } from "../service/scan.js";
 import type { Evaluation, RunningWatch, WatchRequest } from "../service/watch.js";
-import { describeError } from "../sources/watch.js";
+import { describeError } from "../sources/kube-api.js";
 
 export interface FeedState {
   mode: "scan" | "watch";

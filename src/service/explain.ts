@@ -13,6 +13,7 @@ import {
   containerStatusesOf,
   lastTerminated,
   restartCountOf,
+  restartsOf,
   type Termination,
   waitingReason,
 } from "../k8s/status.js";
@@ -431,10 +432,6 @@ function excerpt(pod: string, container: string, previous: boolean, text: string
     .slice(-LOG_TAIL)
     .map((l) => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE - 1)}…` : l.trimEnd()));
   return [{ pod, container, previous, lines: tail, omitted: lines.length - tail.length }];
-}
-
-function restartsOf(pod: KubeObject): number {
-  return containerStatusesOf(pod).reduce((n, c) => n + restartCountOf(c.status), 0);
 }
 
 /** Kind, namespace and name: what a person or agent needs to name the object again. */

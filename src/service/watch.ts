@@ -14,7 +14,7 @@ import type { KnowledgeBase } from "../kb/load.js";
 import { compareFindings, type Finding } from "../model/finding.js";
 import { allRules } from "../rules/index.js";
 import type { Rule } from "../rules/types.js";
-import { currentLogContainers, previousLogContainers } from "../sources/live.js";
+import { currentLogContainers, previousLogContainers, restartsOf } from "../k8s/status.js";
 import { mapLimit } from "../sources/paging.js";
 import type { ClusterWatch, WatchClusterOptions, WatchEvent } from "../sources/watch.js";
 import {
@@ -140,17 +140,6 @@ function ownerUids(o: KubeObject): string[] {
   return asList(o.metadata?.ownerReferences)
     .map((r) => asString(asRecord(r)?.uid))
     .filter((u): u is string => !!u);
-}
-
-function restartsOf(pod: KubeObject, container?: string): number {
-  const status = asRecord(pod.status);
-  let n = 0;
-  for (const c of [...asList(status?.initContainerStatuses), ...asList(status?.containerStatuses)]) {
-    const r = asRecord(c);
-    if (container !== undefined && r?.name !== container) continue;
-    if (typeof r?.restartCount === "number") n += r.restartCount;
-  }
-  return n;
 }
 
 function delay(ms: number): Promise<void> {
@@ -605,32 +594,17 @@ export interface RunningWatch {
 
 /** Watches the contexts a scan would read (`--context`, `--all-contexts`, else the current one). */
 export async function startWatch(req: WatchRequest): Promise<RunningWatch> {
-  const { loadKubeConfig, contextsOf } = await import("../sources/kubeconfig.js");
+  const { kubeConfigsOf } = await import("../sources/kubeconfig.js");
   const { watchCluster } = await import("../sources/watch.js");
   const live = req.live;
-  const kcOpts = {
-    ...(live.kubeconfig ? { kubeconfig: live.kubeconfig } : {}),
-    ...(live.kubeconfigEnv ? { kubeconfigEnv: live.kubeconfigEnv } : {}),
-    ...(live.home ? { home: live.home } : {}),
-    ...(live.serviceHost ? { serviceHost: live.serviceHost } : {}),
-    ...(live.servicePort ? { servicePort: live.servicePort } : {}),
-    cwd: live.cwd ?? req.cwd,
-  };
-  const first = await loadKubeConfig({
-    ...kcOpts,
-    ...(live.contexts[0] ? { context: live.contexts[0] } : {}),
-  });
-  const names = live.allContexts
-    ? contextsOf(first).map((c) => c.name)
-    : live.contexts.length
-      ? live.contexts
-      : [first.getCurrentContext()];
+  const clusters = await kubeConfigsOf({ ...live, cwd: live.cwd ?? req.cwd }, live);
+  const names = clusters.map((c) => c.context);
   const prefix = (context: string, m: string) => (names.length > 1 ? `${context}: ${m}` : m);
   const contexts: FindingsWatch[] = [];
   try {
-    for (const context of names) {
+    for (const { context, kubeConfig } of clusters) {
       const cluster = await watchCluster({
-        kubeConfig: await loadKubeConfig({ ...kcOpts, context }),
+        kubeConfig,
         context,
         ...(live.namespace ? { namespace: live.namespace } : {}),
         ...req.cluster,

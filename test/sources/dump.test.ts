@@ -8,7 +8,8 @@ import type { Snapshot } from "../../src/model/snapshot.js";
 import type { KubeObject } from "../../src/model/kube.js";
 import { parseDumpFile, readDump } from "../../src/sources/dump.js";
 import { loadKubeConfig } from "../../src/sources/kubeconfig.js";
-import { LIVE_RESOURCES, readCluster, resourcePath } from "../../src/sources/live.js";
+import { LIVE_RESOURCES, resourcePath } from "../../src/sources/kube-read.js";
+import { readCluster } from "../../src/sources/live.js";
 import { type Sim, startSimulator } from "../sim/index.js";
 import { CRASH_LOG, REFUSED_LOG, sourcesCluster } from "./cluster.js";
 

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Snapshot } from "../../src/model/snapshot.js";
 import { readDump } from "../../src/sources/dump.js";
 import { loadKubeConfig } from "../../src/sources/kubeconfig.js";
-import { LIVE_RESOURCES, readCluster } from "../../src/sources/live.js";
+import { LIVE_RESOURCES } from "../../src/sources/kube-read.js";
+import { readCluster } from "../../src/sources/live.js";
 import { loadCluster, type Sim, startSimulator } from "../sim/index.js";
 
 const fixture = (name: string) =>
