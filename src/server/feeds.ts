@@ -5,7 +5,8 @@ import type { Diagnostic } from "../model/diagnostic.js";
 import type { Finding } from "../model/finding.js";
 import { type FindingChange, FindingSet } from "../service/finding-changes.js";
 import type { ScanRequest, TargetSummary } from "../service/scan.js";
-import type { Evaluation, RunningWatch, WatchRequest } from "../service/watch.js";
+import type { RunningWatch, WatchRequest } from "../service/watch.js";
+import type { Evaluation } from "../service/watch-evaluate.js";
 import { describeError } from "../sources/kube-api.js";
 
 export interface FeedState {
