@@ -117,7 +117,8 @@ async function explainCommand(io: Io, args: string[], flags: Flags): Promise<num
     io.err(`${paint("yellow", "not read")} (${visible(resources.join(", "))}): ${visible(reason)}\n`);
   }
 
-  const { explainObject, formatExplanation, ObjectNotFoundError } = await import("../service/explain.js");
+  const { explainObject, ObjectNotFoundError } = await import("../service/explain.js");
+  const { formatExplanation } = await import("../report/explain-text.js");
   let explanation: ReturnType<typeof explainObject>;
   try {
     const zone = report.targets[0]?.zone;

@@ -6,8 +6,8 @@ import type { Distribution, Snapshot, SourcedObject, Target } from "../model/sna
 import type { Pitfall, ZoneSpec } from "../kb/model.js";
 import { type Severity, severityRank } from "../model/severity.js";
 import { normalizeZone, zonesFor } from "../kb/zones.js";
-import { redact } from "../model/redact.js";
-import { asRecord, asString, metaString, valueAt } from "../k8s/fields.js";
+import { clip } from "../model/redact.js";
+import { asRecord, asString, metaString, pathText, valueAt } from "../k8s/fields.js";
 import { type KubeObject, type ObjectRef, refKey } from "../model/kube.js";
 import { fillSteps } from "../runbook/fill.js";
 import { compareFindings, type Evidence, type Finding, formatMessage } from "../model/finding.js";
@@ -273,15 +273,8 @@ function fieldEvidence(
   if (value === undefined || (typeof value === "object" && value !== null)) return undefined;
   const last = path[path.length - 1]!;
   // Redacted before the cut, so a cut never leaves half a secret (an env value with a password in its URL).
-  const text = redact(`${typeof last === "number" ? `[${last}]` : last}: ${JSON.stringify(value)}`);
-  return [
-    { kind: "field", text: text.length > 200 ? `${text.slice(0, 199)}…` : text, source: jsonPathText(path) },
-  ];
-}
-
-/** `spec.containers[0].image`. */
-export function jsonPathText(path: readonly (string | number)[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+  const text = clip(`${typeof last === "number" ? `[${last}]` : last}: ${JSON.stringify(value)}`, 200);
+  return [{ kind: "field", text, source: pathText(path) }];
 }
 
 function objectKey(o: SourcedObject): string {

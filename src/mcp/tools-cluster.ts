@@ -158,7 +158,8 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
           ? undefined
           : nothingRead(targetName(report.targets), report.incomplete);
         if (empty) throw new ToolInputError(empty);
-        const { explainObject, formatExplanation } = await import("../service/explain.js");
+        const { explainObject } = await import("../service/explain.js");
+        const { formatExplanation } = await import("../report/explain-text.js");
         const zone = report.targets[0]?.zone;
         const e = explainObject({
           snapshot,

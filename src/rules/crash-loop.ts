@@ -1,5 +1,5 @@
 // CrashLoopBackOff: which containers loop, for how long, and which of the page's known causes the log shows.
-import { asRecord, asString, metaString } from "../k8s/fields.js";
+import { asRecord, asString, metaString, pathText } from "../k8s/fields.js";
 import {
   type ContainerStatusAt,
   containerStatusesOf,
@@ -11,16 +11,11 @@ import {
 import type { KubeObject } from "../model/kube.js";
 import type { Severity } from "../model/severity.js";
 import type { Evidence } from "../model/finding.js";
-import {
-  ageMs,
-  ageText,
-  clip,
-  eventContainer,
-  eventEvidence,
-  eventsOf,
-  logLines,
-  pathText,
-} from "./live-evidence.js";
+import { ageMs, ageText } from "../k8s/duration.js";
+import { clip } from "../model/redact.js";
+import { eventContainer } from "../k8s/events.js";
+import { eventEvidence, eventsOf } from "./live-evidence.js";
+import { logLines } from "../k8s/logs.js";
 import { type DurationSetting, durationSetting, portSetting } from "./options.js";
 import { defineRule, type ReportOf, type RuleContext } from "./types.js";
 

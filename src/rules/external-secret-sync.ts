@@ -1,9 +1,10 @@
 // Secret sync delays, live: an ExternalSecret that fails to sync, or has not synced for longer than its interval.
-import { parseDuration } from "../k8s/duration.js";
+import { parseDuration, ageMs, ageText } from "../k8s/duration.js";
 import { asRecord, asString, metaString } from "../k8s/fields.js";
 import { conditionsOf } from "../k8s/status.js";
 import type { Evidence } from "../model/finding.js";
-import { ageMs, ageText, clip, eventEvidence, eventsOf } from "./live-evidence.js";
+import { clip } from "../model/redact.js";
+import { eventEvidence, eventsOf } from "./live-evidence.js";
 import { durationSetting } from "./options.js";
 import { defineRule } from "./types.js";
 

@@ -5,7 +5,8 @@ import { controllerChain, replicaSetsOf, revisionOf } from "../k8s/owners.js";
 import { podConditions, podPhase } from "../k8s/status.js";
 import type { KubeObject } from "../model/kube.js";
 import type { Evidence } from "../model/finding.js";
-import { clip, eventEvidence, eventsOf } from "./live-evidence.js";
+import { clip } from "../model/redact.js";
+import { eventEvidence, eventsOf } from "./live-evidence.js";
 import { defineRule } from "./types.js";
 
 export const HOST_PORT_PITFALL = "hostnetwork-causes-port-conflicts";

@@ -2,11 +2,13 @@
 // makes the kubelet pull anyway fails.
 import { containersOf } from "../k8s/containers.js";
 import { isK3sNode } from "../k8s/distribution.js";
-import { asRecord, asString, metaString } from "../k8s/fields.js";
+import { asRecord, asString, metaString, pathText } from "../k8s/fields.js";
 import { effectivePullPolicy, type ImageRef, parseImage, type PullPolicyReason } from "../k8s/image.js";
 import { containerStatusesOf, waitingReason } from "../k8s/status.js";
 import type { Evidence } from "../model/finding.js";
-import { clip, eventContainer, eventEvidence, eventsOf, pathText } from "./live-evidence.js";
+import { clip } from "../model/redact.js";
+import { eventContainer } from "../k8s/events.js";
+import { eventEvidence, eventsOf } from "./live-evidence.js";
 import { defineRule, type ReportOf } from "./types.js";
 
 export const IMAGE_PULL_PITFALL = "image-pull-failures-zone-1";

@@ -4,7 +4,8 @@ import { containersOf } from "../k8s/containers.js";
 import { asRecord, asString, metaString } from "../k8s/fields.js";
 import { containerStatusesOf, lastTerminated } from "../k8s/status.js";
 import type { Evidence } from "../model/finding.js";
-import { clip, logLines } from "./live-evidence.js";
+import { clip } from "../model/redact.js";
+import { logLines } from "../k8s/logs.js";
 import { defineRule, type ReportOf } from "./types.js";
 
 export const IN_CLUSTER_API_PITFALL = "k3s-clusterip-broken-from-inside-pods";

@@ -1,10 +1,9 @@
 // Traefik ingress "not updating": a young Ingress is normal (wait); a backend that is missing or not ready is not.
 import { asInteger, asList, asRecord, asString, metaMap, metaString } from "../k8s/fields.js";
 import type { KubeObject } from "../model/kube.js";
-import type { Lookup } from "./types.js";
+import { type Lookup, defineRule, type ReportOf } from "./types.js";
 import type { Evidence } from "../model/finding.js";
-import { ageMs, ageText } from "./live-evidence.js";
-import { defineRule, type ReportOf } from "./types.js";
+import { ageMs, ageText } from "../k8s/duration.js";
 
 export const INGRESS_PITFALL = "traefik-ingress-not-updating";
 

@@ -7,7 +7,8 @@ import { conditionsOf, isTerminated } from "../k8s/status.js";
 import type { KubeObject } from "../model/kube.js";
 import type { SourcedObject } from "../model/snapshot.js";
 import type { Evidence } from "../model/finding.js";
-import { ageMs, ageText, clip } from "./live-evidence.js";
+import { ageMs, ageText } from "../k8s/duration.js";
+import { clip } from "../model/redact.js";
 import { fractionSetting } from "./options.js";
 import { defineRule, type ReportOf } from "./types.js";
 

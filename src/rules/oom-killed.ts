@@ -1,6 +1,6 @@
 // OOMKilled: containers killed at their memory limit, and the page's anti-pattern of raising the limit each time.
 import { containersOf } from "../k8s/containers.js";
-import { asRecord, metaString } from "../k8s/fields.js";
+import { asRecord, metaString, pathText } from "../k8s/fields.js";
 import { controllerChain, indexObjects, type ObjectIndex, replicaSetsOf, revisionOf } from "../k8s/owners.js";
 import { podSpecOf } from "../k8s/podspec.js";
 import { parseBytes, formatBytes } from "../k8s/quantity.js";
@@ -16,7 +16,7 @@ import {
 import type { KubeObject } from "../model/kube.js";
 import type { SourcedObject } from "../model/snapshot.js";
 import type { Evidence } from "../model/finding.js";
-import { ageMs, ageText, pathText } from "./live-evidence.js";
+import { ageMs, ageText } from "../k8s/duration.js";
 import { defineRule, type ReportOf, type RuleContext } from "./types.js";
 
 export const OOM_PITFALL = "oomkilled";
