@@ -2,11 +2,11 @@
 import { type Command, Option } from "commander";
 import { visible } from "../model/sanitize.js";
 import type { ScanRequest } from "../service/scan.js";
-import { collect, configFor, configOption, timeoutOption } from "./common.js";
+import { collect, configOption, timeoutOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
-import { type KbFlags, loadKb } from "./kb-load.js";
+import { configAndKb, type KbFlags } from "./kb-load.js";
 import type { CliRun } from "./main.js";
 import { clusterUsageError, kubeAccessOf } from "./target.js";
 
@@ -84,8 +84,7 @@ async function explainCommand(io: Io, args: string[], flags: Flags): Promise<num
   }
   if (flags.from?.length && flags.context)
     throw new UsageError("--from reads a dump; it does not go with --context");
-  const config = await configFor(io, flags.config);
-  const kb = await loadKb(io, flags, config.kb);
+  const { config, kb } = await configAndKb(io, flags);
 
   const live = !flags.from?.length;
   let namespace = ref.namespaced ? flags.namespace : undefined;

@@ -9,11 +9,11 @@ import type { KnowledgeBase } from "../kb/load.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { SEVERITIES, type Severity, severityRank } from "../model/severity.js";
 import type { Finding } from "../model/finding.js";
-import { configFor, configOption } from "./common.js";
+import { configOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import type { Io } from "./io.js";
 import { withKbOptions } from "./kb.js";
-import { type KbFlags, loadKb } from "./kb-load.js";
+import { configAndKb, type KbFlags } from "./kb-load.js";
 import type { CliRun } from "./main.js";
 
 type Format = "text" | "json" | "sarif" | "markdown";
@@ -102,8 +102,7 @@ function parseSeverity(value: string): Severity {
 async function lintCommand(io: Io, paths: string[], flags: Flags): Promise<number> {
   const progress = progressOf(io);
   try {
-    const config = await configFor(io, flags.config);
-    const kb = await loadKb(io, flags, config.kb);
+    const { config, kb } = await configAndKb(io, flags);
     reportPageErrors(io, kb);
     const lint = await import("../service/lint.js");
     const target = {

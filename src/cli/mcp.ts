@@ -7,7 +7,7 @@ import { collect, configFor, configOption, timeoutOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import type { Io } from "./io.js";
 import { withKbOptions } from "./kb.js";
-import { type KbFlags, loadKb } from "./kb-load.js";
+import { checkIgnoreIds, type KbFlags, loadKb } from "./kb-load.js";
 import type { CliRun } from "./main.js";
 import { kubeAccessOf } from "./target.js";
 
@@ -90,7 +90,7 @@ async function mcpCommand(io: Io, flags: Flags): Promise<number> {
     throw new UsageError("--from reads a dump; it does not go with --context");
   const deps = await depsOf(io, flags);
   // Load the pages now, so a broken --kb or --page fails here rather than in the first tool call.
-  await deps.loadKb();
+  await checkIgnoreIds(deps.config, await deps.loadKb());
   const { serveStdio } = await import("../mcp/stdio.js");
   const { VERSION } = await import("./main.js");
   const target = flags.from?.length

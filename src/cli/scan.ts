@@ -3,11 +3,12 @@ import { type Command, Option } from "commander";
 import { visible } from "../model/sanitize.js";
 import { SEVERITIES, type Severity } from "../model/severity.js";
 import type { ScanReport, ScanRequest } from "../service/scan.js";
-import { collect, configFor, configOption, timeoutOption } from "./common.js";
+import { collect, configOption, timeoutOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
-import { type KbFlags, loadKb } from "./kb-load.js";
+import type { KnowledgeBase } from "../kb/load.js";
+import { configAndKb, type KbFlags } from "./kb-load.js";
 import type { CliRun } from "./main.js";
 import { checkZoneFlag, liveSourceOf, type TargetFlags, withTargetOptions } from "./target.js";
 
@@ -81,7 +82,7 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
     throw new UsageError(
       `--chunk-size takes a whole number of objects per page (e.g. 500), not '${flags.chunkSize}'`,
     );
-  const [config, kb] = await Promise.all([configFor(io, flags.config), loadKb(io, flags)]);
+  const { config, kb } = await configAndKb(io, flags);
   await checkZoneFlag(flags.zone);
   const paint = painter(io);
   const progress =
@@ -138,12 +139,7 @@ async function asUsageError(e: unknown): Promise<unknown> {
   return e;
 }
 
-async function printReport(
-  io: Io,
-  report: ScanReport,
-  flags: Flags,
-  kb: Awaited<ReturnType<typeof loadKb>>,
-): Promise<void> {
+async function printReport(io: Io, report: ScanReport, flags: Flags, kb: KnowledgeBase): Promise<void> {
   const input = {
     findings: report.findings,
     diagnostics: report.errors,

@@ -6,11 +6,11 @@ import type { McpDeps } from "../mcp/deps.js";
 import type { Feed } from "../server/feeds.js";
 import type { LiveSource } from "../service/scan.js";
 import { formatDuration } from "../k8s/duration.js";
-import { collect, configFor, configOption, durationArg, timeoutOption } from "./common.js";
+import { collect, configOption, durationArg, timeoutOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import type { Io } from "./io.js";
 import { withKbOptions } from "./kb.js";
-import { type KbFlags, loadKb } from "./kb-load.js";
+import { configAndKb, type KbFlags, loadKb } from "./kb-load.js";
 import type { CliRun } from "./main.js";
 import { checkZoneFlag, liveSourceOf, type TargetFlags, withTargetOptions } from "./target.js";
 import { stopSignal } from "./watch.js";
@@ -209,9 +209,11 @@ async function serveCommand(io: Io, flags: Flags): Promise<number> {
   const page = flags.page ? resolve(io.cwd, flags.page) : undefined;
   if (page && !existsSync(page))
     throw new UsageError(`no such page: ${flags.page} (--page names an existing pitfalls page)`);
-  const config = await configFor(io, flags.config);
   const kbFlags: KbFlags = { ...flags, kb: [...(flags.kb ?? []), ...(page ? [page] : [])] };
-  const kb = await loadKb(io, kbFlags, config.kb);
+  const { config, kb } = await configAndKb(io, {
+    ...kbFlags,
+    ...(flags.config ? { config: flags.config } : {}),
+  });
   const live = liveSourceOf(io, flags, { timeoutMs: settings.timeoutMs, logs: flags.logs });
   if (!flags.from?.length) await checkKubeconfig(live);
   const target = {

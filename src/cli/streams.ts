@@ -9,12 +9,12 @@ import { compareFindings, type Finding } from "../model/finding.js";
 import type { Incomplete } from "../model/snapshot.js";
 import type { GroupSummary } from "../service/streams.js";
 import type { ClaimResult } from "../runbook/claim.js";
-import { collect, configFor, configOption, timeoutOption } from "./common.js";
+import { collect, configOption, timeoutOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, type Paint, painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
 import { clusterUsageError, kubeAccessOf } from "./target.js";
-import { type KbFlags, loadKb } from "./kb-load.js";
+import { configAndKb, type KbFlags } from "./kb-load.js";
 import { severityColour } from "./kb-list.js";
 import type { CliRun } from "./main.js";
 
@@ -188,7 +188,7 @@ function passwordOf(io: Io, config: Config): string | undefined {
 }
 
 async function streamsCommand(io: Io, flags: Flags): Promise<number> {
-  const config = await configFor(io, flags.config);
+  const { config, kb: base } = await configAndKb(io, flags);
   const s = settingsOf(flags, config);
   const redis = await import("../sources/redis.js");
   let target: ReturnType<typeof redis.redisTargetOf>;
@@ -204,7 +204,6 @@ async function streamsCommand(io: Io, flags: Flags): Promise<number> {
     throw e;
   }
   const where = redis.describeTarget(target);
-  const base = await loadKb(io, flags);
   const { PITFALL_ID } = await import("../rules/stream-consumers.js");
   const { streamFindings, summarizeStreams } = await import("../service/streams.js");
   if (!base.byId.has(PITFALL_ID))

@@ -2,11 +2,11 @@
 import { type Command, Option } from "commander";
 import { visible, visibleDeep } from "../model/sanitize.js";
 import type { FindingChange } from "../service/finding-changes.js";
-import { configFor, configOption } from "./common.js";
+import { configOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
-import { type KbFlags, loadKb } from "./kb-load.js";
+import { configAndKb, type KbFlags } from "./kb-load.js";
 import type { CliRun } from "./main.js";
 import { checkZoneFlag, liveSourceOf, type TargetFlags, withTargetOptions } from "./target.js";
 
@@ -46,8 +46,7 @@ Examples:
 }
 
 async function watchCommand(io: Io, flags: Flags): Promise<number> {
-  const config = await configFor(io, flags.config);
-  const kb = await loadKb(io, flags, config.kb);
+  const { config, kb } = await configAndKb(io, flags);
   await checkZoneFlag(flags.zone);
   const { jsonFinding } = await import("../report/json.js");
   const paint = painter(io);

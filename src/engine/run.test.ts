@@ -359,6 +359,22 @@ describe("rule results", () => {
     ]);
   });
 
+  it("a setting a rule cannot use is one diagnostic naming it; that rule does not run, the others do", () => {
+    const config: Config = { ...defaultConfig(), file: ".pitfall.yaml" };
+    config.expect.redisPort = 70000;
+    const r = run(snapshotOf(HOST_NET), { config, rules: [redisPortRule, hostNetworkRule], detect: false });
+    expect(r.diagnostics).toEqual([
+      {
+        file: ".pitfall.yaml",
+        line: 0,
+        severity: "error",
+        code: "rule-options",
+        message: "rule redis-port did not run: expect.redisPort must be a port number (1 to 65535), not 70000",
+      },
+    ]);
+    expect(r.findings.map((f) => f.rule)).toEqual(["host-network"]);
+  });
+
   it("turns a failing rule into a diagnostic and goes on", () => {
     const r = run(snapshotOf(`${CRASHER}---\n${HOST_NET}`), { rules: [loud("LOW", true)], detect: false });
     expect(r.findings.map((f) => f.object.name)).toEqual(["executor-7d9f"]);

@@ -130,5 +130,8 @@ export async function readNodes(src: NodeSource): Promise<{ nodes: KubeObject[];
     resourcePath(NODES),
     { pageSize: 500 },
   );
-  return { nodes: list.items.map((n) => withKind(NODES, n)), context: kc.getCurrentContext() };
+  return {
+    nodes: list.items.map((n) => withKind(NODES, n)).filter((n) => n !== undefined),
+    context: kc.getCurrentContext(),
+  };
 }

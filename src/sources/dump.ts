@@ -7,7 +7,7 @@ import type { Origin, Snapshot, SourcedObject } from "../model/snapshot.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { distributionOf } from "../k8s/distribution.js";
 import { asRecord, asString } from "../k8s/fields.js";
-import type { KubeObject } from "../model/kube.js";
+import { kubeObjectOf } from "../model/kube.js";
 import { displayPath, inputProblem as unreadable, objectFilesUnder } from "./manifest-files.js";
 import { redact } from "../model/redact.js";
 import { parseManifests } from "./manifests.js";
@@ -79,7 +79,18 @@ function objectsOfJson(
     });
     return;
   }
-  out.objects.push({ object: withoutSecretValues(record as KubeObject), origin });
+  const object = kubeObjectOf(record);
+  if (typeof object === "string") {
+    out.diagnostics.push({
+      file,
+      line: 1,
+      severity: "error",
+      code: "invalid-object",
+      message: `${label} ${object}; the API server would refuse it; skipped`,
+    });
+    return;
+  }
+  out.objects.push({ object: withoutSecretValues(object), origin });
 }
 
 /**

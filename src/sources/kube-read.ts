@@ -2,7 +2,7 @@
 // nodes of upgrade-check: the resources the detectors need, their paths, a list page by page, ExternalSecrets in
 // the version the cluster serves, and a container's log tail.
 import { asList, asRecord, asString } from "../k8s/fields.js";
-import type { KubeObject } from "../model/kube.js";
+import { type KubeObject, kubeObjectOf } from "../model/kube.js";
 import { redact } from "../model/redact.js";
 import { type KubeApi, KubeApiError, type Query } from "./kube-api.js";
 import { type ListResult, listAll } from "./paging.js";
@@ -60,13 +60,17 @@ export function resourcePath(r: LiveResource, namespace?: string): string {
   return `${base}${scope}/${r.plural}`;
 }
 
-/** Items of a list and objects of watch events come without `kind` and `apiVersion`; the detectors need both. */
-export function withKind(r: LiveResource, item: unknown): KubeObject {
-  return withoutSecretValues({
+/**
+ * Items of a list and objects of watch events come without `kind` and `apiVersion`; the detectors need both.
+ * An item no API server would send (metadata of the wrong shape) is left out.
+ */
+export function withKind(r: LiveResource, item: unknown): KubeObject | undefined {
+  const object = kubeObjectOf({
     apiVersion: r.group ? `${r.group}/${r.version}` : r.version,
     kind: r.kind,
     ...(asRecord(item) ?? {}),
-  } as KubeObject);
+  });
+  return typeof object === "string" ? undefined : withoutSecretValues(object);
 }
 
 /** A GET of JSON, with whatever retries and deadline the caller wants around it. */

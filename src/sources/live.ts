@@ -121,7 +121,7 @@ async function listResource(
       },
     );
     reader.progress(`${r.plural}: ${result.items.length} in ${result.pages} page(s)`);
-    return result.items.map((item) => withKind(r, item));
+    return result.items.map((item) => withKind(r, item)).filter((o) => o !== undefined);
   } catch (error) {
     // The Status text of a 410 is long and generic; say what happened and what helps.
     if (relisted === RELISTS && error instanceof KubeApiError && error.status === 410) {
@@ -147,7 +147,7 @@ async function externalSecrets(reader: Reader): Promise<LiveResource | undefined
 /** With `-n`, the one Namespace object (listing namespaces needs cluster-wide rights). */
 async function readNamespace(reader: Reader, namespace: string): Promise<KubeObject[]> {
   const body = await getJson(reader, `/api/v1/namespaces/${encodeURIComponent(namespace)}`);
-  return [withKind(NAMESPACES, body)];
+  return [withKind(NAMESPACES, body)].filter((o) => o !== undefined);
 }
 
 /** One task per resource; a failure becomes an incomplete entry for that resource only. */

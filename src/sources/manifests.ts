@@ -13,7 +13,7 @@ import {
   type Tags,
 } from "yaml";
 import type { Diagnostic } from "../model/diagnostic.js";
-import type { KubeObject } from "../model/kube.js";
+import { kubeObjectOf } from "../model/kube.js";
 import type { Snapshot, SourcedObject } from "../model/snapshot.js";
 import { displayPath, inputProblem, manifestFilesOf, readText } from "./manifest-files.js";
 import { JsonText, jsonNestsDeeperThan, jsonPlace } from "./json-positions.js";
@@ -273,10 +273,21 @@ function addObjects(
     });
     return;
   }
+  const object = kubeObjectOf(value);
+  if (typeof object === "string") {
+    report(
+      ctx,
+      place.offset,
+      "error",
+      "invalid-object",
+      `${label} ${object}; the API server would refuse it; skipped`,
+    );
+    return;
+  }
   const { line, column } = positionAt(ctx.lines, place.offset);
   const origin: SourcedObject["origin"] = { file: ctx.file, line, column, locate: place.locate };
   if (helmSource !== undefined) origin.helmSource = helmSource;
-  ctx.out.objects.push({ object: withoutSecretValues(value as KubeObject), origin });
+  ctx.out.objects.push({ object: withoutSecretValues(object), origin });
 }
 
 export interface ReadOptions {

@@ -241,8 +241,10 @@ async function readOneNamespace(
       NAMESPACES,
       await api.getJson(`/api/v1/namespaces/${encodeURIComponent(namespace)}`, { timeoutMs }),
     );
-    cache.set(keyOf(o), o);
-    emit([{ type: "ADDED", resource: NAMESPACES.plural, object: o }]);
+    if (o) {
+      cache.set(keyOf(o), o);
+      emit([{ type: "ADDED", resource: NAMESPACES.plural, object: o }]);
+    }
   } catch (error) {
     failing.set("namespaces", describeError(error));
   } finally {
@@ -337,6 +339,7 @@ async function relist(l: ResourceLoop): Promise<string> {
   const fresh = new Map<string, KubeObject>();
   for (const item of result.items) {
     const o = withKind(r, item);
+    if (!o) continue;
     const key = keyOf(o);
     fresh.set(key, o);
     const old = l.cache.get(key);
@@ -385,6 +388,7 @@ async function watchOnce(l: ResourceLoop, rv: string, advance: (rv: string) => v
     seen = true;
     if (type === "ADDED" || type === "MODIFIED" || type === "DELETED") {
       const o = withKind(r, object);
+      if (!o) return;
       const key = keyOf(o);
       const old = l.cache.get(key);
       if (type === "DELETED") l.cache.delete(key);

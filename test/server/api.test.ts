@@ -308,6 +308,31 @@ describe("serve: adding a pitfall", () => {
     expect(bad.json.diagnostics.length).toBeGreaterThan(0);
   });
 
+  it("checks a JSON body against its schema: an unknown field or a wrong type is a 400 that names it", async () => {
+    const headers = { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` };
+    const typo = await get("/api/pitfalls", {
+      method: "POST",
+      body: JSON.stringify({ title: "X Y", severity: "LOW", zone: "ALL", addedFrom: "i-1, x", setps: [] }),
+      headers,
+    });
+    expect(typo.status).toBe(400);
+    expect(typo.json.error).toMatch(/^setps: not a field \(did you mean steps\?\)/);
+    const wrong = await get("/api/pitfalls", {
+      method: "POST",
+      body: JSON.stringify({
+        title: "X Y",
+        severity: "LOW",
+        zone: "ALL",
+        addedFrom: "i-1, x",
+        steps: "IF: x",
+      }),
+      headers,
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.json.error).toMatch(/^steps: must be a list/);
+    expect(readFileSync(t.page, "utf8")).not.toContain("X Y");
+  });
+
   it("refuses every write when no token is configured", async () => {
     const open = await startTestServer();
     try {

@@ -100,11 +100,12 @@ describe("watch", () => {
     sim.apply(crashLoopingPod("ge-agents", "worker-9"));
     sim.remove("Pod", "ge-agents", "ge-ingest-6f7d8b9c5d-nf4kc");
     const node = sim.get("Node", undefined, "k3s-agent-1")!;
-    const conditions = (node.status as { conditions: { type: string; status: string }[] }).conditions;
+    const status = node.status as { conditions: { type: string; status: string }[] };
+    const conditions = status.conditions;
     sim.apply({
       ...node,
       status: {
-        ...node.status,
+        ...status,
         conditions: conditions.map((c) => (c.type === "MemoryPressure" ? { ...c, status: "False" } : c)),
       },
     });
