@@ -9,7 +9,7 @@ import { closeNames } from "../model/close-names.js";
 import { type Config, DEFAULT_EXPECTATIONS, defaultConfig } from "./model.js";
 import { CONFIG_SCHEMA, type ConfigFile } from "./schema.js";
 
-export const CONFIG_NAMES = [".pitfall.yaml", ".pitfall.yml"];
+const CONFIG_NAMES = [".pitfall.yaml", ".pitfall.yml"];
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -54,7 +54,7 @@ function locator(doc: Document.Parsed, text: string) {
 }
 
 /** `zones.1.contexts`, `ignore[0].pitfalls`. */
-export function settingName(path: Path): string {
+function settingName(path: Path): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
 }
 

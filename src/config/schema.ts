@@ -5,7 +5,7 @@ import type { Config, Expectations, IgnoreRule, RedisConfig, ZoneConfig } from "
 import { DEFAULT_EXPECTATIONS } from "./model.js";
 
 /** A Go-style duration, as parseDuration reads it. */
-export const DURATION = /^([0-9]+(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h|d))+$/;
+const DURATION = /^([0-9]+(\.[0-9]*)?(ns|us|µs|μs|ms|s|m|h|d))+$/;
 
 const duration = z
   .string()

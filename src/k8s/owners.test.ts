@@ -5,7 +5,6 @@ import {
   indexObjects,
   replicaSetsOf,
   revisionOf,
-  topControllerOf,
 } from "./owners.js";
 import type { KubeObject } from "../model/kube.js";
 
@@ -44,7 +43,6 @@ describe("controllerChain", () => {
       { kind: "Deployment", name: "api", namespace: "ge-agents" },
     ]);
     expect(chain[1]?.object).toBe(deploy);
-    expect(topControllerOf(pod, index)?.object).toBe(deploy);
   });
 
   it("Pod → Job → CronJob", () => {
@@ -79,7 +77,6 @@ describe("controllerChain", () => {
       [],
     );
     expect(controllerChain(null as unknown as KubeObject, index)).toEqual([]);
-    expect(topControllerOf(deploy, index)).toBeUndefined();
   });
 });
 

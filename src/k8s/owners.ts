@@ -115,11 +115,6 @@ function refFromOwner(
   return out;
 }
 
-/** The outermost controller known: a Pod's Deployment or CronJob; undefined when nothing controls it. */
-export function topControllerOf(obj: KubeObject, index: ObjectIndex): ControllerLink | undefined {
-  const chain = controllerChain(obj, index);
-  return chain[chain.length - 1];
-}
 
 /** The rollout revision of a ReplicaSet, from `deployment.kubernetes.io/revision`. */
 export function revisionOf(replicaSet: KubeObject): number | undefined {

@@ -28,7 +28,6 @@ export const POD_KINDS: readonly string[] = [
   "Job",
   "CronJob",
 ];
-const WORKLOADS = new Set(POD_KINDS);
 
 export interface PodSpecAt {
   spec: Record<string, unknown>;
@@ -36,9 +35,6 @@ export interface PodSpecAt {
   path: JsonPath;
 }
 
-export function isWorkload(kind: unknown): boolean {
-  return typeof kind === "string" && WORKLOADS.has(kind);
-}
 
 /** The pod spec path for a kind, or undefined when the kind has no pod spec. */
 export function podSpecPathOf(kind: unknown): JsonPath | undefined {

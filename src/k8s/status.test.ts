@@ -5,7 +5,6 @@ import {
   currentTerminated,
   isTerminated,
   lastTerminated,
-  nodeConditions,
   podConditions,
   podPhase,
   restartCountOf,
@@ -147,33 +146,3 @@ describe("pod phase and conditions", () => {
   });
 });
 
-describe("nodeConditions", () => {
-  it("reports Ready and pressure as booleans, Unknown and absent as undefined", () => {
-    const node: KubeObject = {
-      kind: "Node",
-      status: {
-        conditions: [
-          { type: "MemoryPressure", status: "True", reason: "KubeletHasInsufficientMemory" },
-          { type: "DiskPressure", status: "False" },
-          { type: "Ready", status: "Unknown", reason: "NodeStatusUnknown" },
-          { type: "NetworkUnavailable", status: "True" },
-        ],
-      },
-    };
-    expect(nodeConditions(node)).toEqual({
-      Ready: undefined,
-      MemoryPressure: true,
-      DiskPressure: false,
-      PIDPressure: undefined,
-    });
-  });
-
-  it("is all undefined for a node without status", () => {
-    expect(Object.values(nodeConditions({ kind: "Node" }))).toEqual([
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-    ]);
-  });
-});

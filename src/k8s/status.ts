@@ -131,22 +131,6 @@ export function podConditions(pod: KubeObject): Condition[] {
   return conditionsOf(pod);
 }
 
-export const NODE_CONDITIONS = ["Ready", "MemoryPressure", "DiskPressure", "PIDPressure"] as const;
-export type NodeConditionType = (typeof NODE_CONDITIONS)[number];
-
-/** Ready and the pressure conditions as true/false; undefined when absent or `Unknown` (node not reporting). */
-export function nodeConditions(node: KubeObject): Record<NodeConditionType, boolean | undefined> {
-  const out: Record<NodeConditionType, boolean | undefined> = {
-    Ready: undefined,
-    MemoryPressure: undefined,
-    DiskPressure: undefined,
-    PIDPressure: undefined,
-  };
-  for (const c of conditionsOf(node)) {
-    if ((NODE_CONDITIONS as readonly string[]).includes(c.type)) out[c.type as NodeConditionType] = c.status;
-  }
-  return out;
-}
 
 /** Restarts of a pod's containers, or of the one named. */
 export function restartsOf(pod: KubeObject, container?: string): number {

@@ -48,7 +48,7 @@ export function documentedRules(registry: readonly Rule[]): DocRule[] {
  * Names the example findings are filled with, so the reference shows real commands without a cluster.
  * Keys are the page's `{placeholders}`.
  */
-export const EXAMPLE_VALUES: Readonly<Record<string, string>> = {
+const EXAMPLE_VALUES: Readonly<Record<string, string>> = {
   "pod-name": "api-7d9f",
   name: "api-7d9f",
   namespace: "ge-agents",

@@ -49,7 +49,7 @@ export interface Explanation {
 }
 
 /** `5m ago`, for event and termination times; empty when the time is unknown. */
-export function agoText(timestamp: string | undefined, now: Date): string {
+function agoText(timestamp: string | undefined, now: Date): string {
   const ms = ageMs(timestamp, now);
   return ms === undefined ? "" : `${ageText(ms)} ago`;
 }

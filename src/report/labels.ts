@@ -15,7 +15,7 @@ export function locationLabel(f: Pick<Finding, "file" | "line" | "column">): str
   return f.column === undefined ? `${f.file}:${f.line}` : `${f.file}:${f.line}:${f.column}`;
 }
 
-export function severityCounts(findings: Finding[]): Map<Severity, number> {
+function severityCounts(findings: Finding[]): Map<Severity, number> {
   const counts = new Map<Severity, number>();
   for (const f of findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
   return counts;

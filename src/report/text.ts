@@ -134,7 +134,7 @@ function findingLines(f: Finding, input: ReportInput, paint: Paint, sourceLine?:
 }
 
 /** One line: counts by severity, suppressed, input errors and warnings. */
-export function summaryLine(input: ReportInput, paint: Paint = plain): string {
+function summaryLine(input: ReportInput, paint: Paint = plain): string {
   const errors = input.diagnostics.filter((d) => d.severity === "error").length;
   const warnings = input.diagnostics.length - errors;
   const n = input.findings.length;

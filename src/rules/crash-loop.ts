@@ -186,7 +186,7 @@ export type LoopSince = "first BackOff event" | "restart count" | "pod start";
  * How long a container has been looping, and what says so: the first BackOff event for it, or the least time its
  * restart count takes at the kubelet's back-off; whichever is longer, never longer than the pod has existed.
  */
-export function loopDuration(
+function loopDuration(
   ctx: RuleContext,
   pod: KubeObject,
   container: string,

@@ -9,7 +9,7 @@ import { defineRule, type ReportOf } from "./types.js";
 export const ETCD_PITFALL = "etcd-upgrade-path";
 
 /** The only etcd 3.5 release from which 3.6 is safe (the page; etcd.io blog "zombie members", Dec 2025). */
-export const SAFE_ETCD_35 = "3.5.26";
+const SAFE_ETCD_35 = "3.5.26";
 
 export interface EtcdRelease {
   /** First k3s release that bundles this etcd, e.g. `v1.34.0` or `v1.33.7+k3s3`. */
@@ -26,7 +26,7 @@ export interface EtcdRelease {
  * Which etcd each k3s release bundles, newest facts first to read. Releases before every entry bundle etcd 3.5
  * older than 3.5.26. Keep this as data: correct it here when the release notes say otherwise.
  */
-export const K3S_ETCD: readonly EtcdRelease[] = [
+const K3S_ETCD: readonly EtcdRelease[] = [
   { since: "v1.34.0", etcd: "3.6", laterLines: true, source: "the page: k3s v1.34+ bundles etcd 3.6" },
   // Doubtful boundary: k3s-io/k3s#13493 put etcd v3.5.26 on release-1.33 (merged 2026-01-23); users report
   // v1.33.7+k3s3 running 3.5.26. Earlier 1.33 patches bundle an older 3.5.
@@ -34,7 +34,7 @@ export const K3S_ETCD: readonly EtcdRelease[] = [
 ];
 
 /** What a k3s release older than every table entry bundles: 3.5 before 3.5.26. */
-export const ETCD_BEFORE_TABLE = "3.5";
+const ETCD_BEFORE_TABLE = "3.5";
 
 export interface EtcdStep {
   messageId: string;

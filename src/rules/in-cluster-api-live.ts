@@ -11,7 +11,7 @@ import { defineRule, type ReportOf } from "./types.js";
 export const IN_CLUSTER_API_PITFALL = "k3s-clusterip-broken-from-inside-pods";
 
 /** k3s's default service CIDR is 10.43.0.0/16; the API server's ClusterIP is its first address. */
-export const K3S_API_CLUSTER_IP = "10.43.0.1";
+const K3S_API_CLUSTER_IP = "10.43.0.1";
 
 const REFUSED = /connection refused|ECONNREFUSED|Errno 111/i;
 

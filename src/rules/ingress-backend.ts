@@ -8,7 +8,7 @@ import { ageMs, ageText } from "../k8s/duration.js";
 export const INGRESS_PITFALL = "traefik-ingress-not-updating";
 
 // The page: Traefik in k3s takes 30-60 seconds to pick up a new Ingress.
-export const INGRESS_PICKUP_MS = 60_000;
+const INGRESS_PICKUP_MS = 60_000;
 
 export interface IngressBackend {
   service: string;

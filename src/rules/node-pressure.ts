@@ -21,7 +21,7 @@ const MAX_LISTED = 10;
 const TOP_REQUESTERS = 3;
 
 /** A pod the kubelet evicted (phase Failed, reason Evicted). */
-export function isEvicted(pod: KubeObject): boolean {
+function isEvicted(pod: KubeObject): boolean {
   return asString(asRecord(pod.status)?.reason) === "Evicted";
 }
 

@@ -23,7 +23,7 @@ export const OOM_PITFALL = "oomkilled";
 
 // An OOM kill stays in lastState until the next restart: while the container runs again, a kill older than this
 // is history rather than something happening now. A container not running after the kill is still being killed.
-export const OOM_RECENT_MS = 86_400_000;
+const OOM_RECENT_MS = 86_400_000;
 
 export interface OomKill {
   at: ContainerStatusAt;
@@ -78,7 +78,7 @@ export interface LimitRevision {
  * The container's memory limit in each revision of the pod's Deployment up to the pod's own ReplicaSet, oldest
  * first; undefined when the pod is not a Deployment's.
  */
-export function limitHistory(
+function limitHistory(
   pod: KubeObject,
   container: string,
   objects: readonly KubeObject[],

@@ -25,7 +25,7 @@ const ASSIGN_RE = /\b[A-Z0-9_]*REDIS[A-Z0-9_]*PORT=["']?(\d+)\b/gi;
 const CLI_RE = /\bredis-(?:cli|server|benchmark)\b[^;&|\n]*?\s(?:-p|--port)\s+(\d+)\b/g;
 
 /** Redis ports a piece of text configures: URLs, `host:port` of a redis host, flags, shell assignments. */
-export function redisPortsIn(text: string): RedisPortUse[] {
+function redisPortsIn(text: string): RedisPortUse[] {
   const out: RedisPortUse[] = [];
   const taken: [number, number][] = [];
   const free = (start: number, end: number) => !taken.some(([a, b]) => start < b && end > a);

@@ -14,7 +14,7 @@ export const PITFALL_ID = "stale-consumer-groups-redis-streams";
 /** The kind of the snapshot objects the streams rules check: one consumer group of one stream. */
 export const STREAM_GROUP_KIND = "StreamGroup";
 /** The kind of the objects the streams findings are about. */
-export const STREAM_CONSUMER_KIND = "StreamConsumer";
+const STREAM_CONSUMER_KIND = "StreamConsumer";
 
 /**
  * `{agent}` on the page sits after `triggers.`; the real stream key is the whole name, whatever its prefix, so

@@ -73,7 +73,7 @@ export interface PitfallServer {
   close(): Promise<void>;
 }
 
-export const DEFAULT_PORT = 8080;
+const DEFAULT_PORT = 8080;
 const DEFAULT_MAX_BODY = 256 * 1024;
 /** One lint per client address; four admitted at once (one running, the rest sending or waiting). */
 export const LINT_LIMITS: SlotLimits = { perClient: 1, total: 4 };

@@ -28,7 +28,7 @@ export interface StreamsCheck {
 }
 
 /** Each consumer group as an object the streams rules check; the pods, when known, ride along as evidence. */
-export function streamsSnapshotOf(
+function streamsSnapshotOf(
   streams: StreamsSnapshot,
   opts: { name?: string; livePods?: ReadonlySet<string>; to?: string } = {},
 ): Snapshot {
@@ -126,7 +126,7 @@ export function checkStreams(streams: StreamsSnapshot, opts: CheckStreamsOptions
 }
 
 /** Milliseconds of a stream id (`1700000000000-0`), or undefined for a malformed id. */
-export function idTimeMs(id: string): number | undefined {
+function idTimeMs(id: string): number | undefined {
   const ms = Number(id.split("-")[0]);
   return Number.isFinite(ms) ? ms : undefined;
 }

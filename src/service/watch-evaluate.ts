@@ -23,7 +23,7 @@ export interface Evaluation {
  * Per-object checks (and DETECT lines), and the whole-snapshot parts, split so they run apart. Every rule stays
  * in the per-object list, check or not: the engine leaves out a built-in DETECT line where a rule of its pitfall ran.
  */
-export function splitRules(rules: readonly Rule[]): { perObject: Rule[]; sweep: Rule[] } {
+function splitRules(rules: readonly Rule[]): { perObject: Rule[]; sweep: Rule[] } {
   const perObject: Rule[] = [];
   const sweep: Rule[] = [];
   for (const r of rules) {

@@ -50,7 +50,7 @@ export const NAMESPACES = LIVE_RESOURCES.find((r) => r.plural === "namespaces")!
 export const NODES = LIVE_RESOURCES.find((r) => r.plural === "nodes")!;
 
 /** External Secrets Operator's group; v1 since ESO 0.17, v1beta1 before. */
-export const EXTERNAL_SECRETS_GROUP = "external-secrets.io";
+const EXTERNAL_SECRETS_GROUP = "external-secrets.io";
 const EXTERNAL_SECRETS_VERSIONS = ["v1", "v1beta1"];
 
 /** `/api/v1/namespaces/ns/pods`, `/apis/apps/v1/deployments`. */
@@ -135,7 +135,7 @@ export interface LogRequest {
 }
 
 /** Lines of a log tail. */
-export const LOG_TAIL_LINES = 50;
+const LOG_TAIL_LINES = 50;
 /** A log tail is lines, but one line can be huge (a JSON dump on one line). */
 const LOG_LIMIT_BYTES = 1024 * 1024;
 

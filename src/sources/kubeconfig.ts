@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Context, KubeConfig } from "@kubernetes/client-node";
 
 /** Where a pod's service account credentials are mounted. */
-export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 export interface KubeConfigOptions {
   /** `--kubeconfig`: one file, which must exist. */

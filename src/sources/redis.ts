@@ -348,7 +348,7 @@ async function serverVersion(client: RedisCommands): Promise<string | undefined>
 }
 
 /** Stream keys matching `pattern`, sorted, with SCAN (never KEYS) and the TYPE filter. */
-export async function scanStreamKeys(
+async function scanStreamKeys(
   client: RedisCommands,
   pattern: string,
   count = 1000,
@@ -428,7 +428,7 @@ async function readGroup(
 }
 
 /** Pending entries in id order, a page at a time; `consumer` narrows to one consumer. */
-export async function readPending(
+async function readPending(
   client: RedisCommands,
   key: string,
   group: string,

@@ -272,7 +272,7 @@ interface ResourceLoop {
 }
 
 /** Exponential back-off from `baseMs`, capped at `maxMs`. */
-export function backoffDelay(failures: number, b: BackoffOptions): number {
+function backoffDelay(failures: number, b: BackoffOptions): number {
   return Math.min(b.maxMs, b.baseMs * 2 ** Math.max(0, failures - 1));
 }
 
