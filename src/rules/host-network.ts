@@ -13,8 +13,8 @@ const COLLIDES =
 const CANNOT_START = "a second such pod on that node, or anything else using those ports, cannot start";
 
 const MESSAGES = {
-  "surge-collides": `hostNetwork: true on {{kind}} {{name}}: a rolling update starts {{extraPods}} extra pod(s) (maxSurge {{maxSurge}} of {{replicas}} replica(s)) ${COLLIDES}`,
-  "surge-collides-default": `hostNetwork: true on {{kind}} {{name}}: a rolling update starts {{extraPods}} extra pod(s) (the default maxSurge {{maxSurge}} of {{replicas}} replica(s)) ${COLLIDES}`,
+  "surge-collides": `hostNetwork: true on {{kind}} {{name}}: a rolling update starts new pods while old ones still run (maxSurge {{maxSurge}}, replicas {{replicas}}: {{extraPods}} at a time), and on the same node a new pod cannot bind {{ports}}, which an old pod holds`,
+  "surge-collides-default": `hostNetwork: true on {{kind}} {{name}}: a rolling update starts new pods while old ones still run (the default maxSurge {{maxSurge}}, replicas {{replicas}}: {{extraPods}} at a time), and on the same node a new pod cannot bind {{ports}}, which an old pod holds`,
   "surge-collides-daemonset": `hostNetwork: true on {{kind}} {{name}}: a rolling update starts a second pod on each node (maxSurge {{maxSurge}}) ${COLLIDES}`,
   "binds-host-ports": `hostNetwork: true on {{kind}} {{name}} binds {{ports}} directly on the node; ${CANNOT_START}`,
   "binds-host-ports-recreate": `hostNetwork: true on {{kind}} {{name}} binds {{ports}} directly on the node (Recreate stops the old pod first, so rollouts do not collide); ${CANNOT_START}`,
