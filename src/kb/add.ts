@@ -8,7 +8,7 @@ import type { StepKind } from "../model/finding.js";
 import { parsePage, structuralLine } from "./parse.js";
 import { formatProvenance, printPitfall } from "./print.js";
 import lockfile from "proper-lockfile";
-import writeFileAtomic from "write-file-atomic";
+import { replaceFile } from "./replace-file.js";
 
 export class EntryError extends Error {
   override name = "EntryError";
@@ -253,6 +253,8 @@ function joinLines(lines: string[], endsWithNewline: boolean): string {
 export interface AddOptions {
   /** How long to wait for other writers, in ms (default 30 s). */
   lockWait?: number;
+  /** Called once the new page is written to its temp file, before it replaces the page (a test hook). */
+  beforeRename?: (tempFile: string) => Promise<void>;
 }
 
 /** Add an entry to a page file, atomically (temp file, fsync, rename) and under a lock. */
@@ -287,11 +289,12 @@ export async function addEntry(pageFile: string, entry: Pitfall, opts: AddOption
     const after = lintPage(check).filter((d) => d.severity === "error" && !before.has(d.code));
     if (after.length)
       throw new EntryError(`adding the entry would damage ${pageFile}; nothing was written`, after);
-    // The replacement keeps the page's mode and owner (write-file-atomic copies them only when asked nothing).
-    await writeFileAtomic(pageFile, next, {
-      fsync: true,
+    // The replacement keeps the page's mode and owner.
+    await replaceFile(pageFile, next, {
       mode: st.mode & 0o7777,
-      chown: { uid: st.uid, gid: st.gid },
+      uid: st.uid,
+      gid: st.gid,
+      ...(opts.beforeRename ? { beforeRename: opts.beforeRename } : {}),
     });
     return result;
   } finally {
