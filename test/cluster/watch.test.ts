@@ -8,7 +8,6 @@ import type { KubeObject } from "../../src/model/kube.js";
 import { spawnCollect } from "../support/cli.js";
 import { crashLoopingPod, runningPod } from "../watch/pods.js";
 import { waitFor } from "../watch/support.js";
-import type { JsonFinding } from "./compare.js";
 import { type Cluster, setContainerLog, writeClusterKubeconfig } from "./harness.js";
 import { loadFixture, writeStatus } from "./load.js";
 import { sharedCluster, unavailable, uniquePrefix } from "./shared.js";
