@@ -97,11 +97,13 @@ Examples:
         run.io.out(`${printPitfall(entry, /\.(md|markdown)$/i.test(flags.page) ? "markdown" : "text")}\n`);
         return;
       }
-      const result = await addEntry(flags.page, entry, holdForTests(run.io)).catch((e: NodeJS.ErrnoException) => {
-        if (e.code === "ENOENT")
-          throw new UsageError(`no such page: ${flags.page} (kb add writes into an existing page)`);
-        throw e;
-      });
+      const result = await addEntry(flags.page, entry, holdForTests(run.io)).catch(
+        (e: NodeJS.ErrnoException) => {
+          if (e.code === "ENOENT")
+            throw new UsageError(`no such page: ${flags.page} (kb add writes into an existing page)`);
+          throw e;
+        },
+      );
       if (flags.output === "json")
         run.io.out(`${JSON.stringify({ page: flags.page, ...result }, null, 2)}\n`);
       else {

@@ -369,7 +369,8 @@ describe("rule results", () => {
         line: 0,
         severity: "error",
         code: "rule-options",
-        message: "rule redis-port did not run: expect.redisPort must be a port number (1 to 65535), not 70000",
+        message:
+          "rule redis-port did not run: expect.redisPort must be a port number (1 to 65535), not 70000",
       },
     ]);
     expect(r.findings.map((f) => f.rule)).toEqual(["host-network"]);
@@ -397,7 +398,9 @@ describe("rule results", () => {
       file: f.file ?? "",
       line: f.line ?? 0,
     }));
-    const sorted = [...keys].sort((x, y) => x.rank - y.rank || x.file.localeCompare(y.file) || x.line - y.line);
+    const sorted = [...keys].sort(
+      (x, y) => x.rank - y.rank || x.file.localeCompare(y.file) || x.line - y.line,
+    );
     expect(keys).toEqual(sorted);
     // Not vacuous: some neighbours share a severity and differ in file, others share both and differ in line.
     const pairs = keys.slice(1).map((k, i) => [keys[i]!, k] as const);

@@ -105,4 +105,3 @@ describe("compareVersions", () => {
     expect(compareVersions({} as never, "v1.34")).toBeUndefined();
   });
 });
-

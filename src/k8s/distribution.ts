@@ -85,4 +85,3 @@ export function compareVersions(a: string | K8sVersion, b: string | K8sVersion):
     compareLabels(x.build ?? "", y.build ?? "");
   return diff < 0 ? -1 : diff > 0 ? 1 : 0;
 }
-

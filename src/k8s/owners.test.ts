@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  controllerChain,
-  controllerRefOf,
-  indexObjects,
-  replicaSetsOf,
-  revisionOf,
-} from "./owners.js";
+import { controllerChain, controllerRefOf, indexObjects, replicaSetsOf, revisionOf } from "./owners.js";
 import type { KubeObject } from "../model/kube.js";
 
 function obj(

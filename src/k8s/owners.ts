@@ -115,7 +115,6 @@ function refFromOwner(
   return out;
 }
 
-
 /** The rollout revision of a ReplicaSet, from `deployment.kubernetes.io/revision`. */
 export function revisionOf(replicaSet: KubeObject): number | undefined {
   const raw = metaMap(replicaSet, "annotations")["deployment.kubernetes.io/revision"];

@@ -35,7 +35,6 @@ export interface PodSpecAt {
   path: JsonPath;
 }
 
-
 /** The pod spec path for a kind, or undefined when the kind has no pod spec. */
 export function podSpecPathOf(kind: unknown): JsonPath | undefined {
   const path =

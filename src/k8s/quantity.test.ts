@@ -96,7 +96,6 @@ describe("parseBytes", () => {
   );
 });
 
-
 describe("formatCpu", () => {
   it.each([
     [500, "500m"],

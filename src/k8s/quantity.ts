@@ -58,7 +58,6 @@ function scaledCeil(q: Exact, scale: number): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-
 /** CPU in millicores: `"500m"` → 500, `"2"` → 2000, `0.5` → 500. Resource amounts are never negative. */
 export function parseCpu(value: unknown): number | undefined {
   return remembered(cpuSeen, value, (v) => {

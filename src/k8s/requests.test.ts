@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  containerResources,
-  podLimits,
-  podRequests,
-  replicasOf,
-  requestsPerNode,
-} from "./requests.js";
+import { containerResources, podLimits, podRequests, replicasOf, requestsPerNode } from "./requests.js";
 import type { KubeObject } from "../model/kube.js";
 
 const MI = 1024 ** 2;
@@ -260,4 +254,3 @@ describe("replicasOf", () => {
     expect(replicasOf(obj, nodeCount)).toBe(expected);
   });
 });
-

@@ -230,4 +230,3 @@ export function replicasOf(obj: KubeObject, nodeCount = 1): number | undefined {
       return undefined;
   }
 }
-

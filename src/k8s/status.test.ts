@@ -145,4 +145,3 @@ describe("pod phase and conditions", () => {
     expect(conditionsOf({ status: { conditions: "Ready" } })).toEqual([]);
   });
 });
-

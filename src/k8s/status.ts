@@ -131,7 +131,6 @@ export function podConditions(pod: KubeObject): Condition[] {
   return conditionsOf(pod);
 }
 
-
 /** Restarts of a pod's containers, or of the one named. */
 export function restartsOf(pod: KubeObject, container?: string): number {
   return containerStatusesOf(pod)

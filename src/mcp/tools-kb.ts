@@ -16,6 +16,15 @@ const READ_LOCAL = {
 } as const;
 
 export function registerKbTools(server: McpServer, ctx: ToolContext): void {
+  registerSearchPitfallsTool(server, ctx);
+  registerShowPitfallTool(server, ctx);
+  registerListPitfallsTool(server, ctx);
+  // --read-only: the one tool that writes is not offered at all.
+  if (ctx.deps.readOnly) return;
+  registerAddPitfallTool(server, ctx);
+}
+
+function registerSearchPitfallsTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     "search_pitfalls",
     {
@@ -53,7 +62,9 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
         return toolResult(text, { query, hits: rows });
       }),
   );
+}
 
+function registerShowPitfallTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     "show_pitfall",
     {
@@ -91,7 +102,9 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
         );
       }),
   );
+}
 
+function registerListPitfallsTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     "list_pitfalls",
     {
@@ -123,9 +136,9 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
         return toolResult(text, { pitfalls: list.map(pitfallSummary) });
       }),
   );
+}
 
-  // --read-only: the one tool that writes is not offered at all.
-  if (ctx.deps.readOnly) return;
+function registerAddPitfallTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     "add_pitfall",
     {

@@ -3,11 +3,9 @@ import {
   consumerObject,
   consumerValues,
   entriesByConsumer,
-  PITFALL_ID,
-  STREAM_GROUP_KIND,
+  STREAMS_RULE,
   streamGroupOf,
   streamsOptions,
-  WHOLE_VALUES,
 } from "./stream-consumers.js";
 import { defineRule, type ReportOf } from "./types.js";
 
@@ -22,13 +20,10 @@ const SHOWN = 10;
 export const poisonMessageRule = defineRule({
   meta: {
     id: "poison-message",
-    pitfall: PITFALL_ID,
-    runs: ["streams"],
+    ...STREAMS_RULE,
     description: "Pending entries delivered more often than the limit: consumers keep failing on them.",
     looksAt: "XPENDING delivery count per entry",
-    kinds: [STREAM_GROUP_KIND],
     messages: MESSAGES,
-    wholeValues: WHOLE_VALUES,
   },
   options: streamsOptions,
   check(ctx, o) {

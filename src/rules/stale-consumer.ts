@@ -8,13 +8,11 @@ import {
   consumerValues,
   entriesByConsumer,
   judgeConsumers,
-  PITFALL_ID,
   pendingEvidence,
-  STREAM_GROUP_KIND,
+  STREAMS_RULE,
   seenEvidence,
   streamGroupOf,
   streamsOptions,
-  WHOLE_VALUES,
 } from "./stream-consumers.js";
 import { defineRule, type ReportOf } from "./types.js";
 
@@ -34,13 +32,10 @@ type Reported = ReportOf<typeof MESSAGES>;
 export const staleConsumerRule = defineRule({
   meta: {
     id: "stale-consumer",
-    pitfall: PITFALL_ID,
-    runs: ["streams"],
+    ...STREAMS_RULE,
     description: "A consumer not seen for the idle threshold, or named after a pod that is gone.",
     looksAt: "XINFO CONSUMERS idle / inactive, XPENDING per consumer; the cluster's pods when given",
-    kinds: [STREAM_GROUP_KIND],
     messages: MESSAGES,
-    wholeValues: WHOLE_VALUES,
   },
   options: streamsOptions,
   check(ctx, o) {

@@ -22,6 +22,14 @@ const STREAM_CONSUMER_KIND = "StreamConsumer";
  */
 export const WHOLE_VALUES = ["agent"] as const;
 
+/** What the three streams rules' metadata share: their pitfall, where they run, what they check. */
+export const STREAMS_RULE = {
+  pitfall: PITFALL_ID,
+  runs: ["streams"],
+  kinds: [STREAM_GROUP_KIND],
+  wholeValues: WHOLE_VALUES,
+} as const;
+
 export interface StreamsOptions {
   /** Entries and consumers idle this long are stuck / unseen (the page claims after 300000 ms). */
   idleMs: number;

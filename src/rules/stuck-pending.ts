@@ -7,13 +7,11 @@ import {
   consumerValues,
   entriesByConsumer,
   judgeConsumers,
-  PITFALL_ID,
   pendingEvidence,
-  STREAM_GROUP_KIND,
+  STREAMS_RULE,
   seenEvidence,
   streamGroupOf,
   streamsOptions,
-  WHOLE_VALUES,
 } from "./stream-consumers.js";
 import { defineRule, type ReportOf } from "./types.js";
 
@@ -25,13 +23,10 @@ const MESSAGES = {
 export const stuckPendingRule = defineRule({
   meta: {
     id: "stuck-pending",
-    pitfall: PITFALL_ID,
-    runs: ["streams"],
+    ...STREAMS_RULE,
     description: "A live consumer holds entries it has not acknowledged for longer than the idle threshold.",
     looksAt: "XPENDING idle time per entry of the consumers judged live",
-    kinds: [STREAM_GROUP_KIND],
     messages: MESSAGES,
-    wholeValues: WHOLE_VALUES,
   },
   options: streamsOptions,
   check(ctx, o) {

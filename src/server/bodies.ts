@@ -33,7 +33,10 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown, hint: s
         return `${path ? `${path}.` : ""}${key}: not a field${near ? ` (did you mean ${near}?)` : ""}`;
       });
     }
-    const value = issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k], body);
+    const value = issue.path.reduce<unknown>(
+      (v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k],
+      body,
+    );
     if (issue.code === "invalid_type" && value === undefined) return [`${path}: missing`];
     if (issue.code === "invalid_union") return [`${path}: must be a string or a list of strings`];
     if (issue.code === "invalid_type")

@@ -348,11 +348,7 @@ async function serverVersion(client: RedisCommands): Promise<string | undefined>
 }
 
 /** Stream keys matching `pattern`, sorted, with SCAN (never KEYS) and the TYPE filter. */
-async function scanStreamKeys(
-  client: RedisCommands,
-  pattern: string,
-  count = 1000,
-): Promise<string[]> {
+async function scanStreamKeys(client: RedisCommands, pattern: string, count = 1000): Promise<string[]> {
   const keys = new Set<string>();
   let cursor = "0";
   do {
