@@ -2,8 +2,8 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Diagnostic, Page, Pitfall, ZoneDistribution } from "./model.js";
-import { pitfallsOf } from "./model.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { type Page, type Pitfall, type ZoneDistribution, pitfallsOf } from "./model.js";
 import { parsePage } from "./parse.js";
 
 export interface KnowledgeBase {
@@ -68,7 +68,9 @@ export async function loadKnowledgeBase(opts: LoadOptions): Promise<KnowledgeBas
     ...(opts.builtin === false ? [] : [builtinPagePath()]),
     ...(await pageFiles(opts.paths ?? [], opts.cwd)),
   ];
-  const pages = await Promise.all(files.map(async (f) => parsePage(await readFile(f, "utf8"), displayPath(f, opts.cwd))));
+  const pages = await Promise.all(
+    files.map(async (f) => parsePage(await readFile(f, "utf8"), displayPath(f, opts.cwd))),
+  );
   const kb = knowledgeBaseOf(pages);
   if (opts.builtin !== false) kb.builtinFile = displayPath(builtinPagePath(), opts.cwd);
   return kb;

@@ -1,11 +1,15 @@
 // Zones: which pitfalls apply where, and which zone runs which distribution.
-import type { Distribution, MetaField, ZoneDistribution, ZoneSpec } from "./model.js";
+import type { Distribution } from "../model/snapshot.js";
+import type { MetaField, ZoneDistribution, ZoneSpec } from "./model.js";
 
 /** `ALL`, `1`, `1 (k3s)`, `2+3`, `Zones 2+3`, `1, 2`, `1-3`; undefined when not understood. */
 export function parseZones(value: string): ZoneSpec | undefined {
   const text = value.trim();
   const note = /\(([^)]*)\)\s*$/.exec(text)?.[1]?.trim();
-  const core = text.replace(/\([^)]*\)\s*$/, "").trim().replace(/^zones?\s*/i, "");
+  const core = text
+    .replace(/\([^)]*\)\s*$/, "")
+    .trim()
+    .replace(/^zones?\s*/i, "");
   const spec: ZoneSpec = { all: false, zones: [], text };
   if (note) spec.note = note;
   if (/^all$/i.test(core)) return { ...spec, all: true };

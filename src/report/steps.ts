@@ -1,12 +1,16 @@
 // Which steps a report shows under a finding, and a pitfall's help text for SARIF and Markdown.
-import type { Pitfall, Step, StepKind } from "../kb/model.js";
-import type { Finding, RunbookStep } from "../rules/finding.js";
+import type { Pitfall, Step } from "../kb/model.js";
+import type { StepKind, Finding, RunbookStep } from "../model/finding.js";
 
 /**
  * Steps shown under a finding. A live finding gets its whole filled runbook. A manifest finding is met before
  * deploy, so it gets what a fix needs (a dump's findings are live ones: `all` says so): the FIX and CHECK lines; THEN lines when the page has neither.
  */
-export function shownSteps(finding: Finding, pitfall: Pitfall | undefined, all = finding.file === undefined): RunbookStep[] {
+export function shownSteps(
+  finding: Finding,
+  pitfall: Pitfall | undefined,
+  all = finding.file === undefined,
+): RunbookStep[] {
   const steps: RunbookStep[] = finding.runbook?.length
     ? finding.runbook
     : (pitfall?.steps.map((s) => ({ kind: s.kind, text: s.text })) ?? []);

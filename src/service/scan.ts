@@ -1,19 +1,16 @@
 // A scan composed from its stages: read each target (live contexts or a dump), resolve its zone, run the
 // engine, add the Redis Streams check when configured. Used by the CLI, the server and the MCP tools.
 import type { Config } from "../config/model.js";
+import type { KubeAccess } from "../sources/kubeconfig.js";
 import { type RunResult, runEngine, type Suppression } from "../engine/run.js";
-import type { Snapshot, Target } from "../engine/types.js";
+import type { Snapshot, Target, Distribution, Incomplete } from "../model/snapshot.js";
 import { resolveZone } from "../engine/zone.js";
 import type { KnowledgeBase } from "../kb/load.js";
-import type { Diagnostic, Distribution } from "../kb/model.js";
-import type { Finding, Incomplete } from "../rules/finding.js";
-import { compareFindings } from "../rules/finding.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { type Finding, compareFindings } from "../model/finding.js";
 
-export interface LiveSource {
-  /** `--kubeconfig`. */
-  kubeconfig?: string;
-  /** The value of KUBECONFIG. */
-  kubeconfigEnv?: string;
+/** A live target, kubectl's way: where the kubeconfig is, which contexts, which namespace. */
+export interface LiveSource extends KubeAccess {
   /** Contexts to scan; empty means the current one. */
   contexts: string[];
   allContexts?: boolean;
@@ -23,11 +20,6 @@ export interface LiveSource {
   pageSize?: number;
   /** Fetch previous (and current) container logs. */
   logs?: boolean;
-  home?: string;
-  cwd?: string;
-  /** KUBERNETES_SERVICE_HOST/PORT, for the in-cluster fallback. */
-  serviceHost?: string;
-  servicePort?: string;
 }
 
 export interface RedisSource {
@@ -84,7 +76,15 @@ export interface ScanReport {
 /** Read every target and run the engine on each; targets are read concurrently. */
 export async function scan(req: ScanRequest): Promise<ScanReport> {
   const snapshots = await readTargets(req);
-  const report: ScanReport = { targets: [], findings: [], incomplete: [], suppressed: [], errors: [], skipped: [], snapshots };
+  const report: ScanReport = {
+    targets: [],
+    findings: [],
+    incomplete: [],
+    suppressed: [],
+    errors: [],
+    skipped: [],
+    snapshots,
+  };
   for (const snapshot of snapshots) {
     const { result, summary } = analyse(snapshot, req);
     report.targets.push(summary);
@@ -93,10 +93,16 @@ export async function scan(req: ScanRequest): Promise<ScanReport> {
     report.errors.push(...snapshot.diagnostics, ...result.diagnostics);
     report.skipped.push(...result.skipped);
     const prefix = snapshots.length > 1 && snapshot.target.context ? `${snapshot.target.context}: ` : "";
-    report.incomplete.push(...snapshot.incomplete.map((i) => ({ resource: i.resource, reason: prefix + i.reason })));
+    report.incomplete.push(
+      ...snapshot.incomplete.map((i) => ({ resource: i.resource, reason: prefix + i.reason })),
+    );
   }
   if (req.redis) {
-    const pods = new Set(snapshots.flatMap((s) => s.objects.filter((o) => o.object.kind === "Pod").map((o) => String(o.object.metadata?.name))));
+    const pods = new Set(
+      snapshots.flatMap((s) =>
+        s.objects.filter((o) => o.object.kind === "Pod").map((o) => String(o.object.metadata?.name)),
+      ),
+    );
     const streams = await scanStreams(req, req.redis, pods.size ? pods : undefined);
     report.findings.push(...streams.findings);
     report.incomplete.push(...streams.incomplete);
@@ -106,20 +112,26 @@ export async function scan(req: ScanRequest): Promise<ScanReport> {
 }
 
 /** Run the engine on one snapshot with its zone resolved, and stamp context and zone on its findings. */
-export function analyse(snapshot: Snapshot, req: Pick<ScanRequest, "kb" | "config" | "zone" | "distribution" | "now" | "upgradeTo">) {
+export function analyse(
+  snapshot: Snapshot,
+  req: Pick<ScanRequest, "kb" | "config" | "zone" | "distribution" | "now" | "upgradeTo">,
+) {
   const zone = zoneOf(snapshot, req);
   const target: Target = { ...snapshot.target };
   if (zone.zone) target.zone = zone.zone;
   if (zone.distribution) target.distribution = zone.distribution;
   if (req.upgradeTo) target.upgradeTo = req.upgradeTo;
-  const result = runEngine({ ...snapshot, target }, {
-    mode: "live",
-    kb: req.kb,
-    config: req.config,
-    ...(zone.zone ? { zone: zone.zone } : {}),
-    ...(zone.distribution ? { distribution: zone.distribution } : {}),
-    ...(req.now ? { now: req.now } : {}),
-  });
+  const result = runEngine(
+    { ...snapshot, target },
+    {
+      mode: "live",
+      kb: req.kb,
+      config: req.config,
+      ...(zone.zone ? { zone: zone.zone } : {}),
+      ...(zone.distribution ? { distribution: zone.distribution } : {}),
+      ...(req.now ? { now: req.now } : {}),
+    },
+  );
   for (const f of result.findings) {
     if (snapshot.target.context) f.context = snapshot.target.context;
     if (zone.zone) f.zone = zone.zone;
@@ -139,7 +151,8 @@ export function analyse(snapshot: Snapshot, req: Pick<ScanRequest, "kb" | "confi
 /** Flags first, then the config's contexts, then the distribution the nodes show (k3s → the page's k3s zone). */
 function zoneOf(snapshot: Snapshot, req: Pick<ScanRequest, "kb" | "config" | "zone" | "distribution">) {
   const base = { config: req.config, zoneMap: req.kb.zoneMap };
-  if (req.zone || req.distribution) return resolveZone({ ...base, zone: req.zone, distribution: req.distribution });
+  if (req.zone || req.distribution)
+    return resolveZone({ ...base, zone: req.zone, distribution: req.distribution });
   if (snapshot.target.context) {
     const byContext = resolveZone({ ...base, context: snapshot.target.context });
     if (byContext.zone) return byContext;
@@ -149,7 +162,9 @@ function zoneOf(snapshot: Snapshot, req: Pick<ScanRequest, "kb" | "config" | "zo
     const r = resolveZone({ ...base, distribution: detected });
     return { ...r, how: `nodes run ${detected}; ${r.how.replace(/^--distribution \w+; /, "")}` };
   }
-  return { how: "no zone: no --zone, no config entry for the context, no nodes to tell the distribution" } as ReturnType<typeof resolveZone>;
+  return {
+    how: "no zone: no --zone, no config entry for the context, no nodes to tell the distribution",
+  } as ReturnType<typeof resolveZone>;
 }
 
 async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
@@ -157,42 +172,38 @@ async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
     const { readDump } = await import("../sources/dump.js");
     const dump = await readDump(req.from, { cwd: req.cwd, ...(req.signal ? { signal: req.signal } : {}) });
     const ns = req.namespace;
-    if (ns) dump.objects = dump.objects.filter((o) => o.object.metadata?.namespace === undefined || o.object.metadata.namespace === ns);
+    if (ns)
+      dump.objects = dump.objects.filter(
+        (o) => o.object.metadata?.namespace === undefined || o.object.metadata.namespace === ns,
+      );
     return [dump];
   }
   const live = req.live ?? { contexts: [] };
-  const { loadKubeConfig, contextsOf } = await import("../sources/kubeconfig.js");
+  const { kubeConfigsOf } = await import("../sources/kubeconfig.js");
   const { readCluster } = await import("../sources/live.js");
-  const kcOpts = {
-    ...(live.kubeconfig ? { kubeconfig: live.kubeconfig } : {}),
-    ...(live.kubeconfigEnv ? { kubeconfigEnv: live.kubeconfigEnv } : {}),
-    ...(live.home ? { home: live.home } : {}),
-    ...(live.serviceHost ? { serviceHost: live.serviceHost } : {}),
-    ...(live.servicePort ? { servicePort: live.servicePort } : {}),
-    cwd: live.cwd ?? req.cwd,
-  };
-  const first = await loadKubeConfig({ ...kcOpts, ...(live.contexts[0] ? { context: live.contexts[0] } : {}) });
-  const contexts = live.allContexts ? contextsOf(first).map((c) => c.name) : live.contexts.length ? live.contexts : [first.getCurrentContext()];
-  // Contexts are read concurrently; each gets its own KubeConfig so the current context does not race.
+  const clusters = await kubeConfigsOf({ ...live, cwd: live.cwd ?? req.cwd }, live);
+  const namespace = live.namespace ?? req.namespace;
+  // Contexts are read concurrently; each has its own KubeConfig so the current context does not race.
   return Promise.all(
-    contexts.map(async (context) => {
-      const kubeConfig = await loadKubeConfig({ ...kcOpts, context });
-      return readCluster({
+    clusters.map(({ context, kubeConfig }) =>
+      readCluster({
         kubeConfig,
         context,
-        ...((live.namespace ?? req.namespace) ? { namespace: live.namespace ?? req.namespace } : {}),
+        ...(namespace ? { namespace } : {}),
         ...(live.timeoutMs ? { timeoutMs: live.timeoutMs } : {}),
         ...(live.pageSize ? { pageSize: live.pageSize } : {}),
         logs: live.logs === false ? false : { previous: true, current: true },
-        ...(req.onProgress ? { onProgress: (m: string) => req.onProgress!(contexts.length > 1 ? `${context}: ${m}` : m) } : {}),
-      });
-    }),
+        ...(req.onProgress
+          ? { onProgress: (m: string) => req.onProgress!(clusters.length > 1 ? `${context}: ${m}` : m) }
+          : {}),
+      }),
+    ),
   );
 }
 
 async function scanStreams(req: ScanRequest, r: RedisSource, livePods: Set<string> | undefined) {
   const redis = await import("../sources/redis.js");
-  const { PITFALL_ID, checkStreams } = await import("../rules/stale-consumer-groups.js");
+  const { streamFindings } = await import("./streams.js");
   const target = redis.redisTargetOf({
     ...(r.url ? { url: r.url } : {}),
     ...(req.config.redis ? { config: req.config.redis } : {}),
@@ -205,12 +216,12 @@ async function scanStreams(req: ScanRequest, r: RedisSource, livePods: Set<strin
       pattern: req.config.redis?.streams ?? "*",
       ...(req.config.redis?.groups?.length ? { groups: req.config.redis.groups } : {}),
     });
-    const pitfall = req.kb.byId.get(PITFALL_ID);
-    const findings = checkStreams(snapshot, {
+    const { findings } = streamFindings(snapshot, {
+      kb: req.kb,
+      config: req.config,
       idleMs: r.idleMs,
       maxDeliveries: r.maxDeliveries,
       ...(livePods ? { livePods } : {}),
-      ...(pitfall ? { pitfall } : {}),
     });
     return { findings, incomplete: snapshot.incomplete };
   } finally {

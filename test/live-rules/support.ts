@@ -4,17 +4,18 @@ import { basename } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { defaultConfig, type Config } from "../../src/config/model.js";
 import { type RunResult, runEngine } from "../../src/engine/run.js";
-import type { Snapshot, Target } from "../../src/engine/types.js";
+import type { Snapshot, Target } from "../../src/model/snapshot.js";
 import { distributionOf } from "../../src/k8s/distribution.js";
-import type { KnowledgeBase } from "../../src/kb/load.js";
-import { loadKnowledgeBase } from "../../src/kb/load.js";
-import type { Finding } from "../../src/rules/finding.js";
+import { type KnowledgeBase, loadKnowledgeBase } from "../../src/kb/load.js";
+import type { Finding } from "../../src/model/finding.js";
 import { allRules } from "../../src/rules/index.js";
 import type { Rule } from "../../src/rules/types.js";
 import { parseCluster } from "../sim/load.js";
 
 /** The detectors of live clusters (the rules that run live only), from the registry. */
-export const LIVE_RULES: Rule[] = allRules().filter((r) => r.meta.runs.length === 1 && r.meta.runs[0] === "live");
+export const LIVE_RULES: Rule[] = allRules().filter(
+  (r) => r.meta.runs.length === 1 && r.meta.runs[0] === "live",
+);
 
 /** The instant every fixture's times are relative to (the page's LAST_VERIFIED day, noon). */
 export const NOW = new Date("2026-03-26T12:00:00Z");

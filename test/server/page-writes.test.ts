@@ -5,8 +5,6 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { defaultConfig } from "../../src/config/model.js";
-import { loadKnowledgeBase } from "../../src/kb/load.js";
 import { startTestServer, type TestServer, testMcpDeps, waitReady } from "./support.js";
 
 const TOKEN = "page-writes-token";
