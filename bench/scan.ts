@@ -1,90 +1,148 @@
-// Scan cost on a simulated cluster, measured in one run: `npm run bench:scan`.
-// Prints wall time and peak memory for reading the lists alone and for the whole scan (lists + analysis),
-// their ratio (target: analysis adds under 25%), and the ratio between 10,000 and 20,000 pods (linear: ~2).
-import { mkdtempSync } from "node:fs";
+// Scan cost on a generated cluster, in one run: `npm run bench:scan`.
+// The simulator serves the cluster from a process of its own; each measured scan is a fresh process (as a CLI run
+// is, JIT cold), `read` (the lists alone) and `scan` (the lists, then the analysis) in turns. Prints the read-only
+// and read+analysis times, what the analysis adds to reading the lists (target: at most 20% at 20,000 pods), the
+// scan process's peak RSS (target: at most 1.5 GB), then Popeye against the same cluster in the real API server.
+// ROUNDS (default 3) sets the processes per kind; SIZES (pods, comma-separated; default 10000,20000) the clusters,
+// each with a node per 40 pods and 2.5 events per pod; PEERS=0 leaves Popeye out.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defaultConfig } from "../src/config/model.js";
-import { loadKnowledgeBase } from "../src/kb/load.js";
-import { analyse } from "../src/service/scan.js";
-import { loadKubeConfig } from "../src/sources/kubeconfig.js";
-import { readCluster } from "../src/sources/live.js";
-import { generateCluster, startSimulator } from "../test/sim/index.js";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import type { RunFigures } from "./scan-run.js";
+import { popeyeBeside } from "./scan-peer.js";
 
-const sizes = [
-  { pods: 10_000, nodes: 250, events: 25_000 },
-  { pods: 20_000, nodes: 500, events: 50_000 },
-];
 const rounds = Number(process.env.ROUNDS ?? 3);
+const sizes = (process.env.SIZES ?? "10000,20000").split(",").map((p) => {
+  const pods = Number(p);
+  return { pods, nodes: Math.max(1, Math.round(pods / 40)), events: Math.round(pods * 2.5), seed: 42 };
+});
+const script = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
-let peak = 0;
-const sampler = setInterval(() => {
-  peak = Math.max(peak, process.memoryUsage().rss);
-}, 20);
-
-const kb = await loadKnowledgeBase({ cwd: process.cwd() });
-const config = defaultConfig();
-const results: {
-  pods: number;
-  fetch: number;
-  scan: number;
-  analysis: number;
-  findings: number;
-  peakMiB: number;
-}[] = [];
-for (const size of sizes) {
-  const sim = await startSimulator({ cluster: generateCluster({ ...size, seed: 42 }) });
-  const dir = mkdtempSync(join(tmpdir(), "pitfall-bench-scan-"));
-  const kubeConfig = await loadKubeConfig({ kubeconfig: sim.writeKubeconfig(dir) });
-  const fetchTimes: number[] = [];
-  const scanTimes: number[] = [];
-  const analysisTimes: number[] = [];
-  let findings = 0;
-  peak = 0;
-  for (let i = 0; i < rounds; i++) {
-    // Alternate so load on the machine falls on both alike.
-    let t = performance.now();
-    await readCluster({ kubeConfig, logs: false });
-    fetchTimes.push(performance.now() - t);
-    t = performance.now();
-    const snapshot = await readCluster({ kubeConfig, logs: false });
-    const a = performance.now();
-    const { result } = analyse(snapshot, { kb, config });
-    const done = performance.now();
-    scanTimes.push(done - t);
-    analysisTimes.push(done - a);
-    findings = result.findings.length;
-  }
-  await sim.close();
-  results.push({
-    pods: size.pods,
-    fetch: median(fetchTimes),
-    scan: median(scanTimes),
-    analysis: median(analysisTimes),
-    findings,
-    peakMiB: Math.round(peak / 2 ** 20),
+/** The last line a child prints, once it exits 0. */
+function runChild(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      if (code === 0) resolve(out.trim().split("\n").pop() ?? "");
+      else reject(new Error(`${args.join(" ")} exited ${code}`));
+    });
   });
 }
-clearInterval(sampler);
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+async function startSimProcess(size: (typeof sizes)[number], dir: string) {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [script("scan-sim.js"), ...[size.pods, size.nodes, size.events, size.seed].map(String), dir],
+    { stdio: ["pipe", "pipe", "inherit"] },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`the simulator exited (${code}) before it was ready`)));
+  });
+  const { kubeconfig } = JSON.parse(line) as { kubeconfig: string };
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      child.once("exit", () => resolve());
+      child.stdin!.end();
+    });
+  return { kubeconfig, stop };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+interface SizeResult {
+  pods: number;
+  objects: number;
+  readOnly: number;
+  scan: number;
+  analysis: number;
+  /** Per scan process, analysis over its own read; the median. */
+  share: number;
+  analysisCpu: number;
+  findings: number;
+  peakRssMiB: number;
+  readOnlyRssMiB: number;
+}
+
+const results: SizeResult[] = [];
+for (const size of sizes) {
+  const dir = mkdtempSync(join(tmpdir(), "pitfall-bench-scan-"));
+  const sim = await startSimProcess(size, dir);
+  const reads: RunFigures[] = [];
+  const scans: RunFigures[] = [];
+  try {
+    for (let i = 0; i < rounds; i++) {
+      // Turns alternate, so load from elsewhere on the machine falls on both kinds alike.
+      for (const mode of i % 2 ? (["scan", "read"] as const) : (["read", "scan"] as const)) {
+        const figures = JSON.parse(
+          await runChild([script("scan-run.js"), sim.kubeconfig, mode]),
+        ) as RunFigures;
+        (mode === "read" ? reads : scans).push(figures);
+      }
+    }
+  } finally {
+    await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  results.push({
+    pods: size.pods,
+    objects: scans[0]!.objects,
+    readOnly: median(reads.map((r) => r.readMs)),
+    scan: median(scans.map((s) => s.readMs + s.analysisMs)),
+    analysis: median(scans.map((s) => s.analysisMs)),
+    share: median(scans.map((s) => s.analysisMs / s.readMs)),
+    analysisCpu: median(scans.map((s) => s.analysisCpuMs)),
+    findings: scans[0]!.findings,
+    peakRssMiB: Math.max(...scans.map((s) => s.peakRssMiB)),
+    readOnlyRssMiB: Math.max(...reads.map((s) => s.peakRssMiB)),
+  });
 }
 
 console.log(
-  `median of ${rounds} rounds; the simulator runs in this process (its serving time is in both figures)`,
+  `median of ${rounds} fresh processes per kind; the simulator serves from its own process; no logs read`,
 );
-console.log("pods     lists only   scan (lists+analysis)   analysis   scan/lists   findings   peak RSS");
+console.log(
+  "pods     objects  read only  read+analysis  analysis (cpu)      analysis adds  findings  peak RSS scan (read only)",
+);
 for (const r of results)
   console.log(
-    `${String(r.pods).padEnd(8)} ${(r.fetch / 1000).toFixed(2).padStart(7)} s   ${(r.scan / 1000).toFixed(2).padStart(12)} s   ${(r.analysis / 1000).toFixed(2).padStart(11)} s   ${(r.scan / r.fetch).toFixed(2).padStart(8)}×   ${String(r.findings).padStart(8)}   ${r.peakMiB} MiB`,
+    [
+      String(r.pods).padEnd(8),
+      String(r.objects).padStart(7),
+      sec(r.readOnly).padStart(10),
+      sec(r.scan).padStart(14),
+      `${sec(r.analysis)} (${sec(r.analysisCpu)})`.padStart(19),
+      `${(r.share * 100).toFixed(0)}%`.padStart(14),
+      String(r.findings).padStart(9),
+      `${r.peakRssMiB} MiB (${r.readOnlyRssMiB} MiB)`.padStart(25),
+    ].join(" "),
   );
-const [small, large] = results;
+const large = results[results.length - 1]!;
 console.log(
-  `analysis adds ${((large!.analysis / large!.fetch) * 100).toFixed(0)}% to reading the lists at ${large!.pods} pods (target < 25%)`,
+  `at ${large.pods} pods the analysis adds ${(large.share * 100).toFixed(0)}% to reading the lists (its own read, same process; target at most 20%); read+analysis / read only: ${(large.scan / large.readOnly).toFixed(2)}×`,
 );
 console.log(
-  `20k / 10k pods: scan ${(large!.scan / small!.scan).toFixed(2)}×, analysis ${(large!.analysis / small!.analysis).toFixed(2)}× (linear = 2)`,
+  `peak RSS of the scan process: ${large.peakRssMiB} MiB (target at most ${Math.round(1.5e9 / 2 ** 20)} MiB)`,
 );
+if (results.length > 1) {
+  const small = results[0]!;
+  console.log(
+    `${large.pods} / ${small.pods} pods: read+analysis ${(large.scan / small.scan).toFixed(2)}×, analysis ${(large.analysis / small.analysis).toFixed(2)}× (linear = ${(large.pods / small.pods).toFixed(0)})`,
+  );
+}
+
+if (process.env.PEERS !== "0") {
+  console.log(`\nPopeye beside pitfall at ${large.pods} pods:`);
+  const size = sizes[sizes.length - 1]!;
+  for (const line of await popeyeBeside(size)) console.log(line);
+}
 process.exit(0);

@@ -1,0 +1,105 @@
+// Popeye beside pitfall on the same cluster, for bench:scan: the generated cluster is loaded into the real
+// kube-apiserver of test/cluster (Popeye needs the API groups, RBAC and metrics discovery a real server answers;
+// the simulator serves only what pitfall reads), then `pitfall scan` and `popeye` run against it, each as a user
+// runs it, in one run. Returns the lines to print; one line saying why when Popeye or the server is not built.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { generateCluster } from "../test/sim/index.js";
+import { spawnCollect } from "../test/support/cli.js";
+
+export interface PeerSize {
+  pods: number;
+  nodes: number;
+  events: number;
+  seed: number;
+}
+
+type Json = Record<string, unknown>;
+
+/** The repository, from the build output's place (.pitfall-tmp/bench-build/bench/). */
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+
+// The peers' scripts are plain .mjs in the repository; loaded from there, they are untyped.
+async function peers(): Promise<{
+  installedPeers(): { found: Record<string, unknown> };
+  popeye(kubeconfig: string): { report?: Json; ms?: number; skipped?: string; status?: number };
+}> {
+  const versions = await import(pathToFileURL(join(ROOT, "bench/peers/versions.mjs")).href);
+  const run = await import(pathToFileURL(join(ROOT, "bench/peers/run.mjs")).href);
+  return { installedPeers: versions.installedPeers, popeye: run.popeye };
+}
+
+/** The real-server harness; its build.mjs keys the binary on the Go sources beside it, so it is the original. */
+async function harness() {
+  const shim = fileURLToPath(new URL("../test/cluster/build.mjs", import.meta.url));
+  const original = pathToFileURL(join(ROOT, "test/cluster/build.mjs")).href;
+  writeFileSync(shim, `export * from ${JSON.stringify(original)};\n`);
+  const h = await import("../test/cluster/harness.js");
+  const load = await import("../test/cluster/load.js");
+  return { ...h, loadFixture: load.loadFixture };
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+export async function popeyeBeside(size: PeerSize): Promise<string[]> {
+  const p = await peers();
+  if (!p.installedPeers().found.popeye)
+    return ["Popeye: skipped, not installed (npm run peers:install popeye)"];
+  const h = await harness();
+  const why = h.clusterUnavailable();
+  if (why) return [`Popeye: skipped, ${why}`];
+
+  const lines: string[] = [];
+  const cluster = await h.startCluster();
+  try {
+    let t = performance.now();
+    const loaded = await h.loadFixture(cluster, generateCluster(size), { concurrency: 32 });
+    lines.push(
+      `real kube-apiserver ${cluster.version}: ${loaded.created} objects and ${loaded.statuses} statuses loaded in ${seconds(performance.now() - t)}`,
+    );
+    t = performance.now();
+    const ours = await spawnCollect(
+      process.execPath,
+      [
+        join(ROOT, "bin/pitfall.js"),
+        "scan",
+        "--kubeconfig",
+        cluster.kubeconfig,
+        "-o",
+        "json",
+        "--timeout",
+        "10m",
+      ],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } },
+    );
+    const oursMs = performance.now() - t;
+    let findings = "?";
+    try {
+      findings = String((JSON.parse(ours.out) as { findings: unknown[] }).findings.length);
+    } catch {
+      return [...lines, `pitfall scan failed (exit ${ours.code}): ${ours.err.trim().split("\n")[0]}`];
+    }
+    const theirs = p.popeye(cluster.kubeconfig);
+    if (theirs.skipped || theirs.ms === undefined) return [...lines, `Popeye: ${theirs.skipped}`];
+    lines.push(
+      `pitfall scan (CLI, logs read)  ${seconds(oursMs).padStart(8)}   ${findings} findings`,
+      `popeye -A (CLI)                ${seconds(theirs.ms).padStart(8)}   ${issuesOf(theirs.report)} issues`,
+      `Popeye / pitfall: ${(theirs.ms / oursMs).toFixed(2)}× (over 1: pitfall is faster)`,
+    );
+    return lines;
+  } finally {
+    await cluster.stop();
+  }
+}
+
+/** Popeye's report: `popeye.sections[].issues{<object>: [issue]}`; counts the issues above level OK. */
+function issuesOf(report: Json | undefined): number {
+  let n = 0;
+  const sections = (report?.popeye as Json | undefined)?.sections;
+  for (const s of Array.isArray(sections) ? (sections as Json[]) : []) {
+    for (const list of Object.values((s.issues as Json | undefined) ?? {}))
+      for (const issue of Array.isArray(list) ? (list as Json[]) : []) if (Number(issue.level) > 0) n++;
+  }
+  return n;
+}
