@@ -8,10 +8,9 @@ export function lookupOf(snapshot: Snapshot): Lookup {
   let kinds: Map<string, SourcedObject[]> | undefined;
   let uids: Map<string, SourcedObject> | undefined;
   let names: Map<string, SourcedObject> | undefined;
-  let events: Map<string, KubeObject[]> | undefined;
+  let events: ((object: KubeObject) => KubeObject[]) | undefined;
   let nodes: Map<string, KubeObject[]> | undefined;
   let ownerIndex: ObjectIndex | undefined;
-  const sortedEvents = new WeakSet<KubeObject[]>();
   const plainByKind = new Map<string, KubeObject[]>();
   const key = (kind: string, ns: string | undefined, name: string) => `${kind}\u0000${ns ?? ""}\u0000${name}`;
   const byKindMap = () => {
@@ -24,10 +23,6 @@ export function lookupOf(snapshot: Snapshot): Lookup {
     }
     return kinds;
   };
-  const eventKey = (o: { uid?: unknown; kind?: unknown; namespace?: unknown; name?: unknown }) =>
-    typeof o.uid === "string" && o.uid
-      ? o.uid
-      : key(String(o.kind ?? ""), o.namespace as string | undefined, String(o.name ?? ""));
   return {
     all: () => snapshot.objects,
     byKind: (kind) => byKindMap().get(kind) ?? [],
@@ -56,31 +51,8 @@ export function lookupOf(snapshot: Snapshot): Lookup {
       return kind === "Event" ? undefined : names.get(key(kind, namespace, name));
     },
     eventsFor(object) {
-      if (!events) {
-        events = new Map();
-        for (const e of byKindMap().get("Event") ?? []) {
-          const inv =
-            (e.object as { involvedObject?: Record<string, unknown>; regarding?: Record<string, unknown> })
-              .involvedObject ?? (e.object as { regarding?: Record<string, unknown> }).regarding;
-          if (!inv) continue;
-          for (const k of new Set([
-            eventKey(inv),
-            key(String(inv.kind ?? ""), inv.namespace as string | undefined, String(inv.name ?? "")),
-          ]))
-            pushTo(events, k, e.object);
-        }
-      }
-      const m = object.metadata;
-      const found =
-        (m?.uid && events.get(m.uid)) ||
-        events.get(key(String(object.kind ?? ""), m?.namespace, String(m?.name ?? "")));
-      if (!found) return [];
-      // Sorted when first asked for: most objects' events are never read.
-      if (!sortedEvents.has(found)) {
-        found.sort((a, b) => eventTime(a) - eventTime(b));
-        sortedEvents.add(found);
-      }
-      return found;
+      events ??= eventIndex(byKindMap().get("Event") ?? []);
+      return events(object);
     },
     podsOnNode(node) {
       if (!nodes) {
@@ -95,9 +67,11 @@ export function lookupOf(snapshot: Snapshot): Lookup {
     },
     owners() {
       // Events own nothing; leaving them out keeps the index a fraction of a big cluster's objects.
-      ownerIndex ??= indexObjects(
-        snapshot.objects.filter((o) => o.object.kind !== "Event").map((o) => o.object),
-      );
+      if (!ownerIndex) {
+        const owners: KubeObject[] = [];
+        for (const o of snapshot.objects) if (o.object.kind !== "Event") owners.push(o.object);
+        ownerIndex = indexObjects(owners);
+      }
       return ownerIndex;
     },
     objectsOfKind(kind) {
@@ -110,6 +84,65 @@ export function lookupOf(snapshot: Snapshot): Lookup {
     },
     previousLog: (ns, pod, container) => snapshot.previousLogs?.get(`${ns}/${pod}/${container}`),
     currentLog: (ns, pod, container) => snapshot.currentLogs?.get(`${ns}/${pod}/${container}`),
+  };
+}
+
+type Involved = { uid?: unknown; kind?: unknown; namespace?: unknown; name?: unknown };
+
+function involvedOf(e: KubeObject): Involved | undefined {
+  const o = e as { involvedObject?: Involved; regarding?: Involved };
+  return o.involvedObject ?? o.regarding;
+}
+
+/** `kind/namespace/name` of an object or an involvedObject, as one key. */
+function nameKey(kind: unknown, namespace: unknown, name: unknown): string {
+  return `${String(kind ?? "")}\u0000${(namespace as string | undefined) ?? ""}\u0000${String(name ?? "")}`;
+}
+
+/**
+ * The events of an object, oldest first: those naming its uid, else (no uid, or none names it) those naming its
+ * kind, namespace and name. Indexed by uid and by bare name, which needs no key built per event (a big cluster's
+ * events are most of its objects); kind and namespace are compared on the few that share the name.
+ */
+function eventIndex(events: readonly SourcedObject[]): (object: KubeObject) => KubeObject[] {
+  const byUid = new Map<string, KubeObject[]>();
+  let byName: Map<string, KubeObject[]> | undefined;
+  for (const { object: e } of events) {
+    const uid = involvedOf(e)?.uid;
+    if (typeof uid === "string" && uid) pushTo(byUid, uid, e);
+  }
+  const byFullName = new Map<string, KubeObject[]>();
+  const ofName = (object: KubeObject): KubeObject[] | undefined => {
+    const m = object.metadata;
+    const wanted = nameKey(object.kind, m?.namespace, m?.name);
+    let found = byFullName.get(wanted);
+    if (found) return found;
+    if (!byName) {
+      byName = new Map();
+      for (const { object: e } of events) {
+        const inv = involvedOf(e);
+        if (inv) pushTo(byName, String(inv.name ?? ""), e);
+      }
+    }
+    found = byName.get(String(m?.name ?? ""))?.filter((e) => {
+      const inv = involvedOf(e)!;
+      return nameKey(inv.kind, inv.namespace, inv.name) === wanted;
+    });
+    if (!found?.length) return undefined;
+    byFullName.set(wanted, found);
+    return found;
+  };
+  const sorted = new WeakSet<KubeObject[]>();
+  return (object) => {
+    const uid = object.metadata?.uid;
+    const found = (uid && byUid.get(uid)) || ofName(object);
+    if (!found) return [];
+    // Sorted when first asked for: most objects' events are never read.
+    if (!sorted.has(found)) {
+      found.sort((a, b) => eventTime(a) - eventTime(b));
+      sorted.add(found);
+    }
+    return found;
   };
 }
 

@@ -13,18 +13,30 @@ function nameKey(kind: string, namespace: string | undefined, name: string): str
 }
 
 export function indexObjects(objects: readonly KubeObject[]): ObjectIndex {
-  const index: ObjectIndex = { byUid: new Map(), byName: new Map() };
-  for (const obj of Array.isArray(objects) ? objects : []) {
+  const list = Array.isArray(objects) ? objects : [];
+  const byUid = new Map<string, KubeObject>();
+  for (const obj of list) {
     const uid = metaString(obj, "uid");
-    if (uid && !index.byUid.has(uid)) index.byUid.set(uid, obj);
-    const kind = asString(asRecord(obj)?.kind);
-    const name = metaString(obj, "name");
-    if (kind && name) {
-      const key = nameKey(kind, metaString(obj, "namespace"), name);
-      if (!index.byName.has(key)) index.byName.set(key, obj);
-    }
+    if (uid && !byUid.has(uid)) byUid.set(uid, obj);
   }
-  return index;
+  let byName: Map<string, KubeObject> | undefined;
+  return {
+    byUid,
+    // Made when first asked for: owner references carry uids wherever an API server wrote them.
+    get byName() {
+      if (!byName) {
+        byName = new Map();
+        for (const obj of list) {
+          const kind = asString(asRecord(obj)?.kind);
+          const name = metaString(obj, "name");
+          if (!kind || !name) continue;
+          const key = nameKey(kind, metaString(obj, "namespace"), name);
+          if (!byName.has(key)) byName.set(key, obj);
+        }
+      }
+      return byName;
+    },
+  };
 }
 
 export interface OwnerRef {

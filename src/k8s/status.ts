@@ -24,22 +24,30 @@ export function containerStatusesOf(pod: KubeObject): ContainerStatusAt[] {
   const rec = asRecord(pod);
   const status = asRecord(rec?.status);
   if (!status) return [];
+  const out: ContainerStatusAt[] = [];
+  for (const [key, listRole] of STATUS_LISTS) {
+    const list = asList(status[key]);
+    // Every rule about containers asks for every pod: no closure, and a spec lookup only for init statuses.
+    const sidecars = listRole === "init" && list.length ? sidecarNames(rec?.spec) : undefined;
+    for (let index = 0; index < list.length; index++) {
+      const s = asRecord(list[index]);
+      if (!s) continue;
+      const name = asString(s.name) ?? "";
+      const role: ContainerRole = sidecars?.has(name) ? "sidecar" : listRole;
+      out.push({ status: s, name, role, index, path: ["status", key, index] });
+    }
+  }
+  return out;
+}
+
+/** Names of the init containers that are native sidecars (`restartPolicy: Always`). */
+function sidecarNames(spec: unknown): Set<string> {
   const sidecars = new Set<string>();
-  for (const c of asList(asRecord(rec?.spec)?.initContainers)) {
+  for (const c of asList(asRecord(spec)?.initContainers)) {
     const name = asString(asRecord(c)?.name);
     if (name !== undefined && isSidecar(c)) sidecars.add(name);
   }
-  const out: ContainerStatusAt[] = [];
-  for (const [key, listRole] of STATUS_LISTS) {
-    asList(status[key]).forEach((item, index) => {
-      const s = asRecord(item);
-      if (!s) return;
-      const name = asString(s.name) ?? "";
-      const role: ContainerRole = listRole === "init" && sidecars.has(name) ? "sidecar" : listRole;
-      out.push({ status: s, name, role, index, path: ["status", key, index] });
-    });
-  }
-  return out;
+  return sidecars;
 }
 
 /** `CrashLoopBackOff`, `ImagePullBackOff`, …: why a container is waiting now. */

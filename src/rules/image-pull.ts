@@ -4,7 +4,7 @@ import { containersOf } from "../k8s/containers.js";
 import { isK3sNode } from "../k8s/distribution.js";
 import { asRecord, asString, metaString, pathText } from "../k8s/fields.js";
 import { effectivePullPolicy, type ImageRef, parseImage, type PullPolicyReason } from "../k8s/image.js";
-import { containerStatusesOf, waitingReason } from "../k8s/status.js";
+import { type ContainerStatusAt, containerStatusesOf, waitingReason } from "../k8s/status.js";
 import type { Evidence } from "../model/finding.js";
 import { clip } from "../model/redact.js";
 import { eventContainer } from "../k8s/events.js";
@@ -54,6 +54,13 @@ export const imagePullRule = defineRule({
   },
   check(ctx, object) {
     const pod = object.object;
+    // Most pods pull fine: look no further than their statuses.
+    const failing: { at: ContainerStatusAt; reason: string }[] = [];
+    for (const at of containerStatusesOf(pod)) {
+      const reason = waitingReason(at.status);
+      if (reason && PULL_FAILURES.has(reason) && at.name) failing.push({ at, reason });
+    }
+    if (!failing.length) return [];
     const spec = asRecord(pod.spec);
     const nodeName = asString(spec?.nodeName);
     // A pod on a node the snapshot shows to be something else than k3s is not this pitfall.
@@ -63,9 +70,7 @@ export const imagePullRule = defineRule({
     const namespace = metaString(pod, "namespace") ?? "";
     const containers = containersOf(spec);
     const out: Reported[] = [];
-    for (const at of containerStatusesOf(pod)) {
-      const reason = waitingReason(at.status);
-      if (!reason || !PULL_FAILURES.has(reason) || !at.name) continue;
+    for (const { at, reason } of failing) {
       const c = containers.find((x) => x.name === at.name);
       const image = asString(c?.container.image) ?? asString(at.status.image) ?? "";
       const decision = effectivePullPolicy(c?.container ?? { image });

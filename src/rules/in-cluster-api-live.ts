@@ -1,6 +1,6 @@
 // k3s ClusterIP broken from inside pods, live: a container's log shows the in-cluster API address refusing it.
 // (A spec that relies on the in-cluster token flow is the manifest rule `in-cluster-api`.)
-import { containersOf } from "../k8s/containers.js";
+import { type ContainerAt, containersOf } from "../k8s/containers.js";
 import { asRecord, asString, metaString } from "../k8s/fields.js";
 import { containerStatusesOf, lastTerminated } from "../k8s/status.js";
 import type { Evidence } from "../model/finding.js";
@@ -18,12 +18,12 @@ const REFUSED = /connection refused|ECONNREFUSED|Errno 111/i;
 /** The last line of a log where a connection to the API server's address was refused. */
 export function apiRefusedLine(log: string | undefined, clusterIP: string): string | undefined {
   const lines = logLines(log);
-  // The address on its own: 10.43.0.1, not 10.43.0.10.
-  const escaped = clusterIP.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const address = new RegExp(`(?<![\\d.])${escaped}(?!\\d)`);
+  let address: RegExp | undefined;
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i]!;
     if (!REFUSED.test(line)) continue;
+    // The address on its own: 10.43.0.1, not 10.43.0.10 (made only for a log that has a refusal).
+    address ??= new RegExp(`(?<![\\d.])${clusterIP.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?!\\d)`);
     const byAddress = address.test(line) && /\b443\b/.test(line);
     if (byAddress || /\bkubernetes\.default(?:\.svc)?\b/.test(line)) return clip(line);
   }
@@ -57,7 +57,7 @@ export const inClusterApiLiveRule = defineRule({
     const kubernetes = ctx.lookup.get("Service", "default", "kubernetes");
     const clusterIP = asString(asRecord(kubernetes?.object.spec)?.clusterIP) || K3S_API_CLUSTER_IP;
     const out: Reported[] = [];
-    const containers = containersOf(pod.spec, ["spec"]);
+    let containers: ContainerAt[] | undefined;
     for (const at of containerStatusesOf(pod)) {
       if (!at.name) continue;
       // A dump may hold only the termination message (the log's tail under FallbackToLogsOnError).
@@ -70,6 +70,7 @@ export const inClusterApiLiveRule = defineRule({
         const line = apiRefusedLine(text, clusterIP);
         if (!line) continue;
         const evidence: Evidence[] = [{ kind: "log", text: line, source }];
+        containers ??= containersOf(pod.spec, ["spec"]);
         const path = containers.find((c) => c.name === at.name)?.path;
         out.push({
           messageId: "api-refused",

@@ -1,7 +1,7 @@
 // OOMKilled: containers killed at their memory limit, and the page's anti-pattern of raising the limit each time.
 import { containersOf } from "../k8s/containers.js";
 import { asRecord, metaString, pathText } from "../k8s/fields.js";
-import { controllerChain, indexObjects, type ObjectIndex, replicaSetsOf, revisionOf } from "../k8s/owners.js";
+import { controllerChain, type ObjectIndex, replicaSetsOf, revisionOf } from "../k8s/owners.js";
 import { podSpecOf } from "../k8s/podspec.js";
 import { parseBytes, formatBytes } from "../k8s/quantity.js";
 import { containerResources } from "../k8s/requests.js";
@@ -81,15 +81,15 @@ export interface LimitRevision {
 function limitHistory(
   pod: KubeObject,
   container: string,
-  objects: readonly KubeObject[],
-  index: ObjectIndex = indexObjects(objects),
+  replicaSetsIn: (namespace: string | undefined) => readonly KubeObject[],
+  index: ObjectIndex,
 ): { deployment: KubeObject; revisions: LimitRevision[] } | undefined {
   const chain = controllerChain(pod, index);
   const rs = chain[0]?.ref.kind === "ReplicaSet" ? chain[0].object : undefined;
   const deployment = chain[1]?.ref.kind === "Deployment" ? chain[1].object : undefined;
   if (!rs || !deployment) return undefined;
   const revisions: LimitRevision[] = [];
-  for (const r of replicaSetsOf(deployment, objects)) {
+  for (const r of replicaSetsOf(deployment, replicaSetsIn(metaString(deployment, "namespace")))) {
     const spec = podSpecOf(r)?.spec;
     revisions.push({
       replicaSet: metaString(r, "name") ?? "",
@@ -182,13 +182,21 @@ export const oomKilledRule = defineRule({
   },
   // One report per Deployment and container, however many of its pods are being killed.
   checkAll(ctx) {
-    // Revisions are ReplicaSets: the history needs only those, and owner links come from one shared index.
-    const objects = ctx.lookup.objectsOfKind("ReplicaSet");
+    // Revisions are ReplicaSets of the Deployment's namespace: the history needs only those (grouped once, so
+    // each kill looks at its namespace's), and owner links come from one shared index.
+    const byNamespace = new Map<string | undefined, KubeObject[]>();
+    for (const rs of ctx.lookup.objectsOfKind("ReplicaSet")) {
+      const namespace = metaString(rs, "namespace");
+      const list = byNamespace.get(namespace);
+      if (list) list.push(rs);
+      else byNamespace.set(namespace, [rs]);
+    }
+    const replicaSetsIn = (namespace: string | undefined) => byNamespace.get(namespace) ?? [];
     const seen = new Set<string>();
     const out: (Reported & { object: SourcedObject })[] = [];
     for (const { object: pod } of ctx.lookup.byKind("Pod")) {
       for (const kill of recentOomKills(pod, ctx.now)) {
-        const report = limitRaisedReport(ctx, pod, kill, objects, seen);
+        const report = limitRaisedReport(ctx, pod, kill, replicaSetsIn, seen);
         if (report) out.push(report);
       }
     }
@@ -200,11 +208,11 @@ function limitRaisedReport(
   ctx: RuleContext,
   pod: KubeObject,
   kill: OomKill,
-  objects: readonly KubeObject[],
+  replicaSetsIn: (namespace: string | undefined) => readonly KubeObject[],
   seen: Set<string>,
 ): (Reported & { object: SourcedObject }) | undefined {
   const container = kill.at.name;
-  const history = limitHistory(pod, container, objects, ctx.lookup.owners());
+  const history = limitHistory(pod, container, replicaSetsIn, ctx.lookup.owners());
   if (!history) return undefined;
   const raised = limitRaised(history.revisions);
   if (!raised) return undefined;
