@@ -388,6 +388,42 @@ describe("rule results", () => {
     ]);
   });
 
+  it("checks object by object but reports rule by rule: each rule's results, its checkAll's last, in rule order", () => {
+    const failing = (id: string, report: string): Rule =>
+      defineRule({
+        meta: {
+          id,
+          pitfall: "crashloopbackoff",
+          runs: ["manifest"],
+          description: "test",
+          looksAt: "test",
+          kinds: ["Pod"],
+          messages: { m: "m" },
+        },
+        check: (_ctx, o) => {
+          if (o.object.metadata?.name !== report) throw new Error(`${id} on ${o.object.metadata?.name}`);
+          return [{ messageId: "m", data: {} }];
+        },
+        checkAll: () => {
+          throw new Error(`${id} on all`);
+        },
+      });
+    const r = run(snapshotOf(`${CRASHER}---\n${HOST_NET}`), {
+      rules: [failing("first", "probe"), failing("second", "executor-7d9f")],
+      detect: false,
+    });
+    expect(r.diagnostics.map((d) => d.message.replace(/.*: (\w+ on [\w-]+);.*/, "$1"))).toEqual([
+      "first on executor-7d9f",
+      "first on all",
+      "second on probe",
+      "second on all",
+    ]);
+    expect(r.findings.map((f) => [f.rule, f.object.name])).toEqual([
+      ["second", "executor-7d9f"],
+      ["first", "probe"],
+    ]);
+  });
+
   it("sorts findings most severe first, then by file and line", () => {
     // Two files given b first, each with the same objects in another order.
     const b = snapshotOf(`${CRASHER}---\n${HOST_NET}`, "b.yaml");

@@ -92,12 +92,13 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
     skipped.set(`${pitfall}\u0000${reason}`, { pitfall, reason });
   // Node objects given for capacity (`--nodes`) are read by rules but are not what is linted.
   const subjects = snapshot.objects.filter((o) => o.origin.role !== "nodes");
-  const subjectsOf = subjectsByKinds(subjects);
 
-  const candidates: Candidate[] = [];
   const unknownPitfalls = new Set<string>();
   /** Pitfalls a rule ran for on this target. */
   const ran = new Set<string>();
+  // What each rule reports and the problems it meets, kept per rule so that results come out in rule order.
+  const slots: { candidates: Candidate[]; diagnostics: Diagnostic[] }[] = [];
+  const running: Running[] = [];
   for (const rule of opts.rules ?? allRules()) {
     const meta = rule.meta;
     if (!meta.runs.includes(opts.mode)) continue;
@@ -108,18 +109,20 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
       skip(meta.pitfall, why);
       continue;
     }
+    const slot = { candidates: [] as Candidate[], diagnostics: [] as Diagnostic[] };
+    slots.push(slot);
     let ctx: RuleContext;
     try {
       ctx = { ...base, options: rule.options?.(opts.config) };
     } catch (error) {
       if (!(error instanceof RuleOptionsError)) throw error;
-      diagnostics.push(optionsFailed(meta.id, error, opts.config.file));
+      slot.diagnostics.push(optionsFailed(meta.id, error, opts.config.file));
       continue;
     }
     ran.add(meta.pitfall);
     if (!pitfall && !unknownPitfalls.has(meta.pitfall)) {
       unknownPitfalls.add(meta.pitfall);
-      diagnostics.push({
+      slot.diagnostics.push({
         file: "<rules>",
         line: 0,
         severity: "warning",
@@ -131,22 +134,33 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
       const subject = report.object ?? checked;
       return { finding: findingOf(meta, pitfall, report, subject, target), subject };
     };
-    if (rule.check) {
-      for (const o of subjectsOf(meta.kinds)) {
-        try {
-          for (const report of rule.check(ctx, o)) candidates.push(toCandidate(report, o));
-        } catch (error) {
-          diagnostics.push(ruleFailed(meta.id, error, o));
-        }
-      }
-    }
-    if (rule.checkAll) {
+    running.push({ rule, ctx, toCandidate, ...slot });
+  }
+
+  // Object by object, every rule that checks its kind: each object is read once while it is in the cache,
+  // instead of once per rule over a cluster's worth of objects.
+  const checking = checkersByKind(running.filter((r) => r.rule.check));
+  for (const o of subjects) {
+    for (const r of checking(o.object.kind)) {
       try {
-        for (const report of rule.checkAll(ctx)) candidates.push(toCandidate(report, report.object));
+        for (const report of r.rule.check!(r.ctx, o)) r.candidates.push(r.toCandidate(report, o));
       } catch (error) {
-        diagnostics.push(ruleFailed(meta.id, error));
+        r.diagnostics.push(ruleFailed(r.rule.meta.id, error, o));
       }
     }
+  }
+  for (const r of running) {
+    if (!r.rule.checkAll) continue;
+    try {
+      for (const report of r.rule.checkAll(r.ctx)) r.candidates.push(r.toCandidate(report, report.object));
+    } catch (error) {
+      r.diagnostics.push(ruleFailed(r.rule.meta.id, error));
+    }
+  }
+  const candidates: Candidate[] = [];
+  for (const slot of slots) {
+    for (const c of slot.candidates) candidates.push(c);
+    for (const d of slot.diagnostics) diagnostics.push(d);
   }
 
   // DETECT lines are about Kubernetes objects; a streams snapshot holds none.
@@ -203,31 +217,24 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
   return { findings, suppressed, diagnostics, skipped: [...skipped.values()] };
 }
 
-/**
- * The subjects of the kinds a rule checks (all when it names none), in snapshot order. Most rules check one kind
- * and a big cluster is mostly Events: a list per kind, made once, spares each rule a walk over every object.
- */
-function subjectsByKinds(
-  subjects: SourcedObject[],
-): (kinds: readonly string[] | undefined) => SourcedObject[] {
-  const byKind = new Map<string, SourcedObject[]>();
-  for (const o of subjects) {
-    const kind = o.object.kind;
-    if (typeof kind !== "string") continue;
-    const list = byKind.get(kind);
-    if (list) list.push(o);
-    else byKind.set(kind, [o]);
-  }
-  const bySet = new Map<string, SourcedObject[]>();
-  return (kinds) => {
-    if (!kinds) return subjects;
-    if (kinds.length === 1) return byKind.get(kinds[0]!) ?? [];
-    const key = kinds.join("\u0000");
-    let list = bySet.get(key);
+interface Running {
+  rule: Rule;
+  ctx: RuleContext;
+  toCandidate: (report: Report, checked: SourcedObject) => Candidate;
+  candidates: Candidate[];
+  diagnostics: Diagnostic[];
+}
+
+/** The rules that check an object of a kind, in rule order; rules that name no kinds check every object. */
+function checkersByKind(rules: readonly Running[]): (kind: unknown) => readonly Running[] {
+  const any = rules.filter((r) => !r.rule.meta.kinds);
+  const byKind = new Map<string, Running[]>();
+  return (kind) => {
+    if (typeof kind !== "string") return any;
+    let list = byKind.get(kind);
     if (!list) {
-      const wanted = new Set(kinds);
-      list = subjects.filter((o) => typeof o.object.kind === "string" && wanted.has(o.object.kind));
-      bySet.set(key, list);
+      list = rules.filter((r) => !r.rule.meta.kinds || r.rule.meta.kinds.includes(kind));
+      byKind.set(kind, list);
     }
     return list;
   };
