@@ -7,12 +7,11 @@ import type { Snapshot, SourcedObject } from "../model/snapshot.js";
 export function lookupOf(snapshot: Snapshot): Lookup {
   let kinds: Map<string, SourcedObject[]> | undefined;
   let uids: Map<string, SourcedObject> | undefined;
-  let names: Map<string, SourcedObject> | undefined;
+  const names = new Map<string, Map<string, Map<string, SourcedObject>>>();
   let events: ((object: KubeObject) => KubeObject[]) | undefined;
   let nodes: Map<string, KubeObject[]> | undefined;
   let ownerIndex: ObjectIndex | undefined;
   const plainByKind = new Map<string, KubeObject[]>();
-  const key = (kind: string, ns: string | undefined, name: string) => `${kind}\u0000${ns ?? ""}\u0000${name}`;
   const byKindMap = () => {
     if (!kinds) {
       kinds = new Map();
@@ -34,21 +33,21 @@ export function lookupOf(snapshot: Snapshot): Lookup {
       return uids.get(uid);
     },
     get(kind, namespace, name) {
-      if (!names) {
-        names = new Map();
-        // Nothing looks an Event up by name, and they are most of a big cluster's objects.
-        for (const o of snapshot.objects)
-          if (o.object.kind !== "Event")
-            names.set(
-              key(
-                String(o.object.kind ?? ""),
-                o.object.metadata?.namespace,
-                String(o.object.metadata?.name ?? ""),
-              ),
-              o,
-            );
+      // Nothing looks an Event up by name, and they are most of a big cluster's objects.
+      if (kind === "Event") return undefined;
+      let index = names.get(kind);
+      if (!index) {
+        // Per kind, made when first asked for (Pods never are); the last object of a name wins.
+        index = new Map();
+        for (const o of byKindMap().get(kind) ?? []) {
+          const ns = String(o.object.metadata?.namespace ?? "");
+          const inNamespace = index.get(ns);
+          if (inNamespace) inNamespace.set(String(o.object.metadata?.name ?? ""), o);
+          else index.set(ns, new Map([[String(o.object.metadata?.name ?? ""), o]]));
+        }
+        names.set(kind, index);
       }
-      return kind === "Event" ? undefined : names.get(key(kind, namespace, name));
+      return index.get(namespace ?? "")?.get(name);
     },
     eventsFor(object) {
       events ??= eventIndex(byKindMap().get("Event") ?? []);

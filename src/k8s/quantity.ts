@@ -60,20 +60,24 @@ function scaledCeil(q: Exact, scale: number): number | undefined {
 
 /** CPU in millicores: `"500m"` → 500, `"2"` → 2000, `0.5` → 500. Resource amounts are never negative. */
 export function parseCpu(value: unknown): number | undefined {
-  return remembered(cpuSeen, value, (v) => {
-    const q = parseExact(v);
-    if (!q || (q.negative && q.mantissa !== 0n)) return undefined;
-    return scaledCeil(q, 3);
-  });
+  return remembered(cpuSeen, value, exactCpu);
+}
+
+function exactCpu(value: unknown): number | undefined {
+  const q = parseExact(value);
+  if (!q || (q.negative && q.mantissa !== 0n)) return undefined;
+  return scaledCeil(q, 3);
 }
 
 /** Memory or storage in bytes: `"512Mi"`, `"1.5Gi"`, `"129e6"`, `128974848`. Fractions of a byte round up. */
 export function parseBytes(value: unknown): number | undefined {
-  return remembered(bytesSeen, value, (v) => {
-    const q = parseExact(v);
-    if (!q || (q.negative && q.mantissa !== 0n)) return undefined;
-    return scaledCeil(q, 0);
-  });
+  return remembered(bytesSeen, value, exactBytes);
+}
+
+function exactBytes(value: unknown): number | undefined {
+  const q = parseExact(value);
+  if (!q || (q.negative && q.mantissa !== 0n)) return undefined;
+  return scaledCeil(q, 0);
 }
 
 // A cluster repeats a handful of quantity strings thousands of times; exact parsing (BigInt) is not free.
@@ -88,7 +92,8 @@ function remembered(
   parse: (v: unknown) => number | undefined,
 ) {
   if (typeof value !== "string") return parse(value);
-  if (seen.has(value)) return seen.get(value);
+  const known = seen.get(value);
+  if (known !== undefined || seen.has(value)) return known;
   const result = parse(value);
   if (seen.size < REMEMBER_AT_MOST) seen.set(value, result);
   return result;

@@ -18,95 +18,88 @@ export interface Limits {
   memory: number | undefined;
 }
 
-type Amounts = { cpu?: number; memory?: number };
 type Field = "requests" | "limits";
+type Resource = keyof Resources;
 
-function amountsIn(list: unknown): Amounts {
+const PARSE: Record<Resource, (value: unknown) => number | undefined> = { cpu: parseCpu, memory: parseBytes };
+
+/** One resource of a `requests`/`limits` map; undefined when it is not there or not a quantity. */
+function amountIn(list: unknown, r: Resource): number | undefined {
   const rec = asRecord(list);
-  const out: Amounts = {};
-  const cpu = parseCpu(rec?.cpu);
-  const memory = parseBytes(rec?.memory);
-  if (cpu !== undefined) out.cpu = cpu;
-  if (memory !== undefined) out.memory = memory;
-  return out;
+  return rec ? PARSE[r](rec[r]) : undefined;
 }
 
-/** A container's requests, with the API server's defaulting: a request left out takes the limit's value. */
-function containerAmounts(container: unknown, field: Field): Amounts {
-  const resources = asRecord(asRecord(container)?.resources);
-  const own = amountsIn(resources?.[field]);
-  if (field === "limits") return own;
-  const limits = amountsIn(resources?.limits);
-  return { cpu: own.cpu ?? limits.cpu, memory: own.memory ?? limits.memory };
-}
-
-function add(into: Amounts, more: Amounts): void {
-  if (more.cpu !== undefined) into.cpu = (into.cpu ?? 0) + more.cpu;
-  if (more.memory !== undefined) into.memory = (into.memory ?? 0) + more.memory;
-}
-
-function max(into: Amounts, other: Amounts): void {
-  if (other.cpu !== undefined) into.cpu = Math.max(into.cpu ?? 0, other.cpu);
-  if (other.memory !== undefined) into.memory = Math.max(into.memory ?? 0, other.memory);
+/** A container's request, with the API server's defaulting: a request left out takes the limit's value. */
+function containerAmount(container: Record<string, unknown>, field: Field, r: Resource): number | undefined {
+  const resources = asRecord(container.resources);
+  const own = amountIn(resources?.[field], r);
+  return field === "limits" ? own : (own ?? amountIn(resources?.limits, r));
 }
 
 /**
  * Sum of regular containers and sidecars, versus each init container in turn (plus the sidecars started before
- * it): whichever is larger.
+ * it): whichever is larger. Undefined when no container names the resource. One resource at a time, in plain
+ * numbers: it runs for every pod of a cluster.
  */
-function aggregate(spec: Record<string, unknown>, field: Field): Amounts {
-  const total: Amounts = {};
-  for (const c of asList(spec.containers)) if (asRecord(c)) add(total, containerAmounts(c, field));
-  const sidecars: Amounts = {};
-  const initPeak: Amounts = {};
+function aggregate(spec: Record<string, unknown>, field: Field, r: Resource): number | undefined {
+  let total: number | undefined;
+  for (const c of asList(spec.containers)) {
+    const container = asRecord(c);
+    if (!container) continue;
+    const own = containerAmount(container, field, r);
+    if (own !== undefined) total = (total ?? 0) + own;
+  }
+  let sidecars: number | undefined;
+  let initPeak: number | undefined;
   for (const c of asList(spec.initContainers)) {
-    if (!asRecord(c)) continue;
-    const own = containerAmounts(c, field);
-    if (isSidecar(c)) {
-      add(total, own);
-      add(sidecars, own);
-      max(initPeak, sidecars);
+    const container = asRecord(c);
+    if (!container) continue;
+    const own = containerAmount(container, field, r);
+    if (isSidecar(container)) {
+      if (own !== undefined) {
+        total = (total ?? 0) + own;
+        sidecars = (sidecars ?? 0) + own;
+      }
+      if (sidecars !== undefined) initPeak = Math.max(initPeak ?? 0, sidecars);
     } else {
-      const during: Amounts = { ...own };
-      add(during, sidecars);
-      max(initPeak, during);
+      const during = sidecars === undefined ? own : (own ?? 0) + sidecars;
+      if (during !== undefined) initPeak = Math.max(initPeak ?? 0, during);
     }
   }
-  max(total, initPeak);
-  return total;
+  return initPeak === undefined ? total : Math.max(total ?? 0, initPeak);
 }
 
 /** Pod-level `spec.resources` (PodLevelResources) replaces the container sum for the resources it names. */
-function podLevel(spec: Record<string, unknown>, field: Field): Amounts {
-  return amountsIn(asRecord(spec.resources)?.[field]);
+function podLevel(spec: Record<string, unknown>, field: Field, r: Resource): number | undefined {
+  return amountIn(asRecord(spec.resources)?.[field], r);
+}
+
+function podRequest(spec: Record<string, unknown>, r: Resource): number {
+  const containers = aggregate(spec, "requests", r);
+  // Pod-level requests left out default to pod-level limits when no container asks for that resource.
+  const amount =
+    podLevel(spec, "requests", r) ??
+    (containers === undefined ? podLevel(spec, "limits", r) : containers) ??
+    0;
+  return amount + (amountIn(spec.overhead, r) ?? 0);
 }
 
 export function podRequests(podSpec: unknown): Resources {
   const spec = asRecord(podSpec);
   if (!spec) return { cpu: 0, memory: 0 };
-  const reqs = aggregate(spec, "requests");
-  const pod = podLevel(spec, "requests");
-  const podLimits = podLevel(spec, "limits");
-  // Pod-level requests left out default to pod-level limits when no container asks for that resource.
-  const cpu = pod.cpu ?? (reqs.cpu === undefined ? podLimits.cpu : reqs.cpu) ?? 0;
-  const memory = pod.memory ?? (reqs.memory === undefined ? podLimits.memory : reqs.memory) ?? 0;
-  const overhead = amountsIn(spec.overhead);
-  return { cpu: cpu + (overhead.cpu ?? 0), memory: memory + (overhead.memory ?? 0) };
+  return { cpu: podRequest(spec, "cpu"), memory: podRequest(spec, "memory") };
+}
+
+function podLimit(spec: Record<string, unknown>, r: Resource): number | undefined {
+  const limit = podLevel(spec, "limits", r) ?? aggregate(spec, "limits", r);
+  // Overhead is added only to limits that exist: no limit stays no limit.
+  return limit === undefined ? undefined : limit + (amountIn(spec.overhead, r) ?? 0);
 }
 
 export function podLimits(podSpec: unknown): Limits {
   const spec = asRecord(podSpec);
   if (!spec) return { cpu: undefined, memory: undefined };
-  const limits = aggregate(spec, "limits");
-  const pod = podLevel(spec, "limits");
-  const cpu = pod.cpu ?? limits.cpu;
-  const memory = pod.memory ?? limits.memory;
-  // Overhead is added only to limits that exist: no limit stays no limit.
-  const overhead = amountsIn(spec.overhead);
-  return {
-    cpu: cpu === undefined ? undefined : cpu + (overhead.cpu ?? 0),
-    memory: memory === undefined ? undefined : memory + (overhead.memory ?? 0),
-  };
+  return { cpu: podLimit(spec, "cpu"), memory: podLimit(spec, "memory") };
 }
 
 export type ResourceField = "requests.cpu" | "requests.memory" | "limits.cpu" | "limits.memory";

@@ -1,7 +1,7 @@
 // OOMKilled: containers killed at their memory limit, and the page's anti-pattern of raising the limit each time.
 import { containersOf } from "../k8s/containers.js";
 import { asRecord, metaString, pathText } from "../k8s/fields.js";
-import { controllerChain, type ObjectIndex, replicaSetsOf, revisionOf } from "../k8s/owners.js";
+import { controllerChain, indexObjects, type ObjectIndex, replicaSetsOf, revisionOf } from "../k8s/owners.js";
 import { podSpecOf } from "../k8s/podspec.js";
 import { parseBytes, formatBytes } from "../k8s/quantity.js";
 import { containerResources } from "../k8s/requests.js";
@@ -183,9 +183,12 @@ export const oomKilledRule = defineRule({
   // One report per Deployment and container, however many of its pods are being killed.
   checkAll(ctx) {
     // Revisions are ReplicaSets of the Deployment's namespace: the history needs only those (grouped once, so
-    // each kill looks at its namespace's), and owner links come from one shared index.
+    // each kill looks at its namespace's), and the owner links it follows (pod → ReplicaSet → Deployment) only an
+    // index of those two kinds, a third of a cluster's objects without its pods.
+    const replicaSets = ctx.lookup.objectsOfKind("ReplicaSet");
+    const owners = indexObjects([...replicaSets, ...ctx.lookup.objectsOfKind("Deployment")]);
     const byNamespace = new Map<string | undefined, KubeObject[]>();
-    for (const rs of ctx.lookup.objectsOfKind("ReplicaSet")) {
+    for (const rs of replicaSets) {
       const namespace = metaString(rs, "namespace");
       const list = byNamespace.get(namespace);
       if (list) list.push(rs);
@@ -196,7 +199,7 @@ export const oomKilledRule = defineRule({
     const out: (Reported & { object: SourcedObject })[] = [];
     for (const { object: pod } of ctx.lookup.byKind("Pod")) {
       for (const kill of recentOomKills(pod, ctx.now)) {
-        const report = limitRaisedReport(ctx, pod, kill, replicaSetsIn, seen);
+        const report = limitRaisedReport(ctx, pod, kill, { replicaSetsIn, owners }, seen);
         if (report) out.push(report);
       }
     }
@@ -208,11 +211,14 @@ function limitRaisedReport(
   ctx: RuleContext,
   pod: KubeObject,
   kill: OomKill,
-  replicaSetsIn: (namespace: string | undefined) => readonly KubeObject[],
+  revisions: {
+    replicaSetsIn: (namespace: string | undefined) => readonly KubeObject[];
+    owners: ObjectIndex;
+  },
   seen: Set<string>,
 ): (Reported & { object: SourcedObject }) | undefined {
   const container = kill.at.name;
-  const history = limitHistory(pod, container, replicaSetsIn, ctx.lookup.owners());
+  const history = limitHistory(pod, container, revisions.replicaSetsIn, revisions.owners);
   if (!history) return undefined;
   const raised = limitRaised(history.revisions);
   if (!raised) return undefined;
