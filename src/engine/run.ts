@@ -9,7 +9,7 @@ import { normalizeZone, zonesFor } from "../kb/zones.js";
 import { clip } from "../model/redact.js";
 import { asRecord, asString, metaString, pathText, valueAt } from "../k8s/fields.js";
 import { type KubeObject, type ObjectRef, refKey } from "../model/kube.js";
-import { fillSteps } from "../runbook/fill.js";
+import { fillSteps, PLACEHOLDER } from "../runbook/fill.js";
 import { compareFindings, type Evidence, type Finding, formatMessage } from "../model/finding.js";
 import { allRules } from "../rules/index.js";
 import {
@@ -93,6 +93,7 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
   // Node objects given for capacity (`--nodes`) are read by rules but are not what is linted.
   const subjects = snapshot.objects.filter((o) => o.origin.role !== "nodes");
 
+  const keysOf = placeholderKeys();
   const unknownPitfalls = new Set<string>();
   /** Pitfalls a rule ran for on this target. */
   const ran = new Set<string>();
@@ -132,7 +133,7 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
     }
     const toCandidate = (report: Report, checked: SourcedObject): Candidate => {
       const subject = report.object ?? checked;
-      return { finding: findingOf(meta, pitfall, report, subject, target), subject };
+      return { finding: findingOf(meta, pitfall, report, subject, target, keysOf), subject };
     };
     running.push({ rule, ctx, toCandidate, ...slot });
   }
@@ -180,7 +181,7 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
       const reported = new Set(candidates.map((c) => `${c.finding.pitfall}\u0000${objectKey(c.subject)}`));
       const detected = detectFindings(applicable, subjects, {
         skip: (pitfall, o) => reported.has(`${pitfall}\u0000${objectKey(o)}`),
-        finding: (pitfall, o, report) => findingOf(DETECT_META, pitfall, report, o, target),
+        finding: (pitfall, o, report) => findingOf(DETECT_META, pitfall, report, o, target, keysOf),
       });
       candidates.push(...topmostOnly(detected.candidates));
       diagnostics.push(...detected.diagnostics);
@@ -240,6 +241,20 @@ function checkersByKind(rules: readonly Running[]): (kind: unknown) => readonly 
   };
 }
 
+/** The `{placeholders}` a pitfall's steps name, found once per pitfall and run: only those are worked out. */
+function placeholderKeys(): (pitfall: Pitfall) => ReadonlySet<string> {
+  const known = new Map<Pitfall, Set<string>>();
+  return (pitfall) => {
+    let keys = known.get(pitfall);
+    if (!keys) {
+      keys = new Set();
+      for (const step of pitfall.steps) for (const m of step.text.matchAll(PLACEHOLDER)) keys.add(m[1]!);
+      known.set(pitfall, keys);
+    }
+    return keys;
+  };
+}
+
 /** The pseudo-rule every DETECT match is reported under. */
 export const DETECT_META: RuleMeta = {
   id: "detect",
@@ -256,6 +271,7 @@ function findingOf(
   report: Report,
   subject: SourcedObject,
   target: Target,
+  keysOf: (pitfall: Pitfall) => ReadonlySet<string>,
 ): Finding {
   const origin = subject.origin;
   const at = report.path ? safeLocate(subject, report.path) : undefined;
@@ -273,7 +289,7 @@ function findingOf(
     runbook: pitfall
       ? fillSteps(
           pitfall.steps,
-          { ...objectValues(subject.object, report.container), ...report.values },
+          { ...objectValues(subject.object, report.container, keysOf(pitfall)), ...report.values },
           meta.wholeValues ? [...meta.wholeValues] : [],
         )
       : [],

@@ -6,9 +6,14 @@ import type { KubeObject } from "../model/kube.js";
 
 /**
  * `pod-name` (Pods), `namespace`, `name`, `kind`, `container`, `image`, `image-name`, `service`, `deployment`.
- * Values that cannot be known stay out, so the step shows the placeholder instead of a guess.
+ * Values that cannot be known stay out, so the step shows the placeholder instead of a guess. With `wanted`
+ * (the placeholders the steps name), the values no step asks for are not worked out.
  */
-export function objectValues(obj: KubeObject, containerName?: string): Record<string, string> {
+export function objectValues(
+  obj: KubeObject,
+  containerName?: string,
+  wanted?: ReadonlySet<string>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   const kind = asString(obj.kind);
   const name = metaString(obj, "name");
@@ -17,10 +22,17 @@ export function objectValues(obj: KubeObject, containerName?: string): Record<st
   if (name) out.name = name;
   if (namespace) out.namespace = namespace;
   if (kind === "Pod" && name) out["pod-name"] = name;
-  const deployment = deploymentOf(obj);
+  const deployment = !wanted || wanted.has("deployment") ? deploymentOf(obj) : undefined;
   if (deployment) out.deployment = deployment;
-  const service = serviceOf(obj);
+  const service = !wanted || wanted.has("service") ? serviceOf(obj) : undefined;
   if (service) out.service = service;
+  const images = !wanted || wanted.has("image") || wanted.has("image-name");
+  // The named container needs no looking up unless its image is asked for.
+  if (!images && containerName !== undefined) {
+    if (containerName) out.container = containerName;
+    return out;
+  }
+  if (!images && !wanted?.has("container")) return out;
 
   const containers = objectContainersOf(obj, { ephemeral: true });
   // Without a named container, a single-container pod's only container is meant.

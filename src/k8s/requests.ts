@@ -104,6 +104,12 @@ export function podLimits(podSpec: unknown): Limits {
 
 export type ResourceField = "requests.cpu" | "requests.memory" | "limits.cpu" | "limits.memory";
 
+// Written out once: every container of every pod names them.
+const RESOURCE_FIELDS = {
+  requests: { cpu: "requests.cpu", memory: "requests.memory" },
+  limits: { cpu: "limits.cpu", memory: "limits.memory" },
+} as const satisfies Record<Field, Record<Resource, ResourceField>>;
+
 export interface ContainerResources {
   /** As written; undefined when missing or unreadable. */
   requests: { cpu: number | undefined; memory: number | undefined };
@@ -127,7 +133,7 @@ export function containerResources(container: unknown): ContainerResources {
     const list = asRecord(resources?.[field]);
     for (const name of ["cpu", "memory"] as const) {
       const raw = list?.[name];
-      const key: ResourceField = `${field}.${name}`;
+      const key = RESOURCE_FIELDS[field][name];
       if (raw === undefined || raw === null) {
         out.missing.push(key);
         continue;

@@ -30,6 +30,9 @@ export function apiRefusedLine(log: string | undefined, clusterIP: string): stri
   return undefined;
 }
 
+/** Where a refusal is looked for, in this order; each is read only when the ones before show none. */
+const LOG_SOURCES = ["current log", "previous log", "termination message"] as const;
+
 const MESSAGES = {
   "api-refused":
     "container {{container}} of pod {{pod}} is refused by the Kubernetes API at {{address}} from inside the pod: on k3s, mount the node's kubeconfig and kubectl instead of the in-cluster token flow",
@@ -61,12 +64,13 @@ export const inClusterApiLiveRule = defineRule({
     for (const at of containerStatusesOf(pod)) {
       if (!at.name) continue;
       // A dump may hold only the termination message (the log's tail under FallbackToLogsOnError).
-      const logs: [string, string | undefined][] = [
-        ["current log", ctx.lookup.currentLog(namespace, podName, at.name)],
-        ["previous log", ctx.lookup.previousLog(namespace, podName, at.name)],
-        ["termination message", lastTerminated(at.status)?.message],
-      ];
-      for (const [source, text] of logs) {
+      for (const source of LOG_SOURCES) {
+        const text =
+          source === "current log"
+            ? ctx.lookup.currentLog(namespace, podName, at.name)
+            : source === "previous log"
+              ? ctx.lookup.previousLog(namespace, podName, at.name)
+              : lastTerminated(at.status)?.message;
         const line = apiRefusedLine(text, clusterIP);
         if (!line) continue;
         const evidence: Evidence[] = [{ kind: "log", text: line, source }];

@@ -64,10 +64,14 @@ export const resourcesRule = defineRule({
   },
 });
 
+const NO_FIELDS: ReadonlySet<ResourceField> = new Set();
+
 /** Pod-level `spec.resources` (PodLevelResources) sets the pod's budget; containers need not repeat what it sets. */
-function podLevelFields(podSpec: Record<string, unknown>): Set<ResourceField> {
-  const out = new Set<ResourceField>();
+function podLevelFields(podSpec: Record<string, unknown>): ReadonlySet<ResourceField> {
   const resources = asRecord(podSpec.resources);
+  // Most pods have none: no set to make for each of them.
+  if (!resources) return NO_FIELDS;
+  const out = new Set<ResourceField>();
   for (const field of ["requests", "limits"] as const) {
     const list = asRecord(resources?.[field]);
     for (const name of ["cpu", "memory"] as const)
