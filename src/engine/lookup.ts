@@ -138,7 +138,12 @@ function eventIndex(events: readonly SourcedObject[]): (object: KubeObject) => K
     if (!found) return [];
     // Sorted when first asked for: most objects' events are never read.
     if (!sorted.has(found)) {
-      found.sort((a, b) => eventTime(a) - eventTime(b));
+      // Each time read once, not at every comparison (the sort is stable either way).
+      const timed = found.map((event) => ({ event, at: eventTime(event) }));
+      timed.sort((a, b) => a.at - b.at);
+      timed.forEach((t, i) => {
+        found[i] = t.event;
+      });
       sorted.add(found);
     }
     return found;

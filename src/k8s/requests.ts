@@ -120,26 +120,36 @@ export interface ContainerResources {
   invalid: ResourceField[];
 }
 
+/** The `missing` of `containerResources`, without reading the values: what a check of every container asks. */
+export function missingResources(container: unknown): ResourceField[] {
+  const resources = asRecord(asRecord(container)?.resources);
+  const missing: ResourceField[] = [];
+  for (const field of ["requests", "limits"] as const) {
+    const list = asRecord(resources?.[field]);
+    for (const name of ["cpu", "memory"] as const) {
+      const raw = list?.[name];
+      if (raw === undefined || raw === null) missing.push(RESOURCE_FIELDS[field][name]);
+    }
+  }
+  return missing;
+}
+
 /** What a container says about its own CPU and memory, as written (no defaulting from limits). */
 export function containerResources(container: unknown): ContainerResources {
   const resources = asRecord(asRecord(container)?.resources);
   const out: ContainerResources = {
     requests: { cpu: undefined, memory: undefined },
     limits: { cpu: undefined, memory: undefined },
-    missing: [],
+    missing: missingResources(container),
     invalid: [],
   };
   for (const field of ["requests", "limits"] as const) {
     const list = asRecord(resources?.[field]);
     for (const name of ["cpu", "memory"] as const) {
       const raw = list?.[name];
-      const key = RESOURCE_FIELDS[field][name];
-      if (raw === undefined || raw === null) {
-        out.missing.push(key);
-        continue;
-      }
-      const value = name === "cpu" ? parseCpu(raw) : parseBytes(raw);
-      if (value === undefined) out.invalid.push(key);
+      if (raw === undefined || raw === null) continue;
+      const value = PARSE[name](raw);
+      if (value === undefined) out.invalid.push(RESOURCE_FIELDS[field][name]);
       out[field][name] = value;
     }
   }

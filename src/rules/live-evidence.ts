@@ -19,10 +19,20 @@ export function eventEvidence(view: EventView, now: Date): Evidence {
   return { kind: "event", text, source: `event ${view.reason ?? "(no reason)"}` };
 }
 
-/** The events of an object as views, oldest first (the lookup's order). */
+// Views of a list the lookup gave (one list per object and run, never changed once given), made once: a rule
+// reads a failing pod's events more than once.
+const views = new WeakMap<readonly KubeObject[], EventView[]>();
+
+/** The events of an object as views, oldest first (the lookup's order). A new array each call. */
 export function eventsOf(
   lookup: { eventsFor(o: KubeObject): KubeObject[] },
   object: KubeObject,
 ): EventView[] {
-  return lookup.eventsFor(object).map(eventView);
+  const events = lookup.eventsFor(object);
+  let seen = views.get(events);
+  if (!seen) {
+    seen = events.map(eventView);
+    views.set(events, seen);
+  }
+  return [...seen];
 }

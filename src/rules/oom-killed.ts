@@ -81,7 +81,7 @@ export interface LimitRevision {
 function limitHistory(
   pod: KubeObject,
   container: string,
-  replicaSetsIn: (namespace: string | undefined) => readonly KubeObject[],
+  replicaSetsOf: (deployment: KubeObject) => readonly KubeObject[],
   index: ObjectIndex,
 ): { deployment: KubeObject; revisions: LimitRevision[] } | undefined {
   const chain = controllerChain(pod, index);
@@ -89,7 +89,7 @@ function limitHistory(
   const deployment = chain[1]?.ref.kind === "Deployment" ? chain[1].object : undefined;
   if (!rs || !deployment) return undefined;
   const revisions: LimitRevision[] = [];
-  for (const r of replicaSetsOf(deployment, replicaSetsIn(metaString(deployment, "namespace")))) {
+  for (const r of replicaSetsOf(deployment)) {
     const spec = podSpecOf(r)?.spec;
     revisions.push({
       replicaSet: metaString(r, "name") ?? "",
@@ -182,24 +182,13 @@ export const oomKilledRule = defineRule({
   },
   // One report per Deployment and container, however many of its pods are being killed.
   checkAll(ctx) {
-    // Revisions are ReplicaSets of the Deployment's namespace: the history needs only those (grouped once, so
-    // each kill looks at its namespace's), and the owner links it follows (pod → ReplicaSet → Deployment) only an
-    // index of those two kinds, a third of a cluster's objects without its pods.
-    const replicaSets = ctx.lookup.objectsOfKind("ReplicaSet");
-    const owners = indexObjects([...replicaSets, ...ctx.lookup.objectsOfKind("Deployment")]);
-    const byNamespace = new Map<string | undefined, KubeObject[]>();
-    for (const rs of replicaSets) {
-      const namespace = metaString(rs, "namespace");
-      const list = byNamespace.get(namespace);
-      if (list) list.push(rs);
-      else byNamespace.set(namespace, [rs]);
-    }
-    const replicaSetsIn = (namespace: string | undefined) => byNamespace.get(namespace) ?? [];
+    let revisions: Revisions | undefined;
     const seen = new Set<string>();
     const out: (Reported & { object: SourcedObject })[] = [];
     for (const { object: pod } of ctx.lookup.byKind("Pod")) {
       for (const kill of recentOomKills(pod, ctx.now)) {
-        const report = limitRaisedReport(ctx, pod, kill, { replicaSetsIn, owners }, seen);
+        revisions ??= revisionsOf(ctx.lookup);
+        const report = limitRaisedReport(ctx, pod, kill, revisions, seen);
         if (report) out.push(report);
       }
     }
@@ -207,18 +196,49 @@ export const oomKilledRule = defineRule({
   },
 });
 
+/** What the limit history reads: a Deployment's ReplicaSets, and the owner links from a pod to them. */
+interface Revisions {
+  replicaSetsOf: (deployment: KubeObject) => readonly KubeObject[];
+  owners: ObjectIndex;
+}
+
+/**
+ * Made once per run, at the first kill. Revisions are ReplicaSets of the Deployment's namespace (grouped once,
+ * each Deployment's sorted once however many of its pods were killed), and the owner links followed (pod →
+ * ReplicaSet → Deployment) need an index of those two kinds only, a third of a cluster's objects without its pods.
+ */
+function revisionsOf(lookup: RuleContext["lookup"]): Revisions {
+  const replicaSets = lookup.objectsOfKind("ReplicaSet");
+  const byNamespace = new Map<string | undefined, KubeObject[]>();
+  for (const rs of replicaSets) {
+    const namespace = metaString(rs, "namespace");
+    const list = byNamespace.get(namespace);
+    if (list) list.push(rs);
+    else byNamespace.set(namespace, [rs]);
+  }
+  const sorted = new Map<KubeObject, KubeObject[]>();
+  return {
+    owners: indexObjects([...replicaSets, ...lookup.objectsOfKind("Deployment")]),
+    replicaSetsOf(deployment) {
+      let list = sorted.get(deployment);
+      if (!list) {
+        list = replicaSetsOf(deployment, byNamespace.get(metaString(deployment, "namespace")) ?? []);
+        sorted.set(deployment, list);
+      }
+      return list;
+    },
+  };
+}
+
 function limitRaisedReport(
   ctx: RuleContext,
   pod: KubeObject,
   kill: OomKill,
-  revisions: {
-    replicaSetsIn: (namespace: string | undefined) => readonly KubeObject[];
-    owners: ObjectIndex;
-  },
+  revisions: Revisions,
   seen: Set<string>,
 ): (Reported & { object: SourcedObject }) | undefined {
   const container = kill.at.name;
-  const history = limitHistory(pod, container, revisions.replicaSetsIn, revisions.owners);
+  const history = limitHistory(pod, container, revisions.replicaSetsOf, revisions.owners);
   if (!history) return undefined;
   const raised = limitRaised(history.revisions);
   if (!raised) return undefined;

@@ -2,7 +2,7 @@
 import { containerLabel, objectContainersOf } from "../k8s/containers.js";
 import { asRecord } from "../k8s/fields.js";
 import { podSpecOf } from "../k8s/podspec.js";
-import { type ResourceField, containerResources } from "../k8s/requests.js";
+import { missingResources, type ResourceField } from "../k8s/requests.js";
 import { podPhase } from "../k8s/status.js";
 import { POD_KINDS } from "../k8s/podspec.js";
 import { defineRule, type ReportOf } from "./types.js";
@@ -35,7 +35,7 @@ export const resourcesRule = defineRule({
     const covered = podLevelFields(at.spec);
     const out: Reported[] = [];
     for (const c of objectContainersOf(o.object)) {
-      const missing = containerResources(c.container).missing.filter((f) => !covered.has(f));
+      const missing = missingResources(c.container).filter((f) => !covered.has(f));
       if (!missing.length) continue;
       const requests = missing.some((f) => f.startsWith("requests."));
       const limits = missing.some((f) => f.startsWith("limits."));
