@@ -1,7 +1,14 @@
 // OOMKilled: containers killed at their memory limit, and the page's anti-pattern of raising the limit each time.
 import { containersOf } from "../k8s/containers.js";
 import { asRecord, metaString, pathText } from "../k8s/fields.js";
-import { controllerChain, indexObjects, type ObjectIndex, replicaSetsOf, revisionOf } from "../k8s/owners.js";
+import {
+  controllerChain,
+  controllerRefOf,
+  indexObjects,
+  type ObjectIndex,
+  replicaSetsOf,
+  revisionOf,
+} from "../k8s/owners.js";
 import { podSpecOf } from "../k8s/podspec.js";
 import { parseBytes, formatBytes } from "../k8s/quantity.js";
 import { containerResources } from "../k8s/requests.js";
@@ -209,25 +216,40 @@ interface Revisions {
  */
 function revisionsOf(lookup: RuleContext["lookup"]): Revisions {
   const replicaSets = lookup.objectsOfKind("ReplicaSet");
-  const byNamespace = new Map<string | undefined, KubeObject[]>();
-  for (const rs of replicaSets) {
-    const namespace = metaString(rs, "namespace");
-    const list = byNamespace.get(namespace);
-    if (list) list.push(rs);
-    else byNamespace.set(namespace, [rs]);
-  }
+  // Candidates by the uid and by the name their controller reference gives; replicaSetsOf still decides which
+  // are the Deployment's, over these few (in snapshot order) instead of every ReplicaSet.
+  const byUid = new Map<string, number[]>();
+  const byName = new Map<string, number[]>();
+  replicaSets.forEach((rs, i) => {
+    const ref = controllerRefOf(rs);
+    if (ref?.uid) push(byUid, ref.uid, i);
+    if (ref) push(byName, ref.name, i);
+  });
   const sorted = new Map<KubeObject, KubeObject[]>();
   return {
     owners: indexObjects([...replicaSets, ...lookup.objectsOfKind("Deployment")]),
     replicaSetsOf(deployment) {
       let list = sorted.get(deployment);
       if (!list) {
-        list = replicaSetsOf(deployment, byNamespace.get(metaString(deployment, "namespace")) ?? []);
+        const uid = metaString(deployment, "uid");
+        const name = metaString(deployment, "name");
+        const at = new Set([
+          ...(uid ? (byUid.get(uid) ?? []) : []),
+          ...(name ? (byName.get(name) ?? []) : []),
+        ]);
+        const candidates = [...at].sort((a, b) => a - b).map((i) => replicaSets[i]!);
+        list = replicaSetsOf(deployment, candidates);
         sorted.set(deployment, list);
       }
       return list;
     },
   };
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 function limitRaisedReport(

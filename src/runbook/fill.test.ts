@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: shell ${VAR} text is the point of these tests
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fillSteps, fillText, shellQuote } from "./fill.js";
 
@@ -45,6 +46,18 @@ describe("fillText", () => {
       fillSteps([{ kind: "RUN", text: cmd, line: 1, group: -1 }], { agent: "jobs.alpha" }, ["agent"])[0]!
         .text,
     ).toBe("XPENDING jobs.alpha ge-executor-group - + 10");
+  });
+
+  it("a prefix gives way exactly where `[A-Za-z0-9]+[-.]` ends the text before the placeholder", () => {
+    const text = fc.string({ unit: fc.constantFrom(..."aZ9-._ '\"x"), maxLength: 16 });
+    fc.assert(
+      fc.property(text, text, (before, after) => {
+        const glued = /[A-Za-z0-9]+[-.]$/.exec(before)?.[0] ?? "";
+        const filled = fillText(`${before}{namespace}${after}`, { namespace: "ns" }, false).text;
+        expect(filled.startsWith(`${before.slice(0, before.length - glued.length)}ns`)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it("quotes values so nothing can be injected", () => {

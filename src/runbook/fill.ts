@@ -48,7 +48,7 @@ export function fillText(
       continue;
     }
     // A literal prefix glued to the placeholder, e.g. `ge-` in `ge-{namespace}`.
-    const prefix = /[A-Za-z0-9]+[-.]$/.exec(text.slice(last, start))?.[0] ?? "";
+    const prefix = gluedPrefix(text, last, start);
     let from = start;
     let replacement: string = value;
     if (prefix && (value.startsWith(prefix) || whole.has(key))) from = start - prefix.length;
@@ -61,6 +61,18 @@ export function fillText(
   }
   out += text.slice(last);
   return { text: out, unfilled };
+}
+
+/**
+ * `/[A-Za-z0-9]+[-.]$/` on `text.slice(from, to)`, read backwards from `to`: the regex tried every start of a long
+ * word, and runbooks are filled for every finding.
+ */
+function gluedPrefix(text: string, from: number, to: number): string {
+  const glue = text[to - 1];
+  if (to - 1 <= from || (glue !== "-" && glue !== ".")) return "";
+  let i = to - 1;
+  while (i > from && /[A-Za-z0-9]/.test(text[i - 1]!)) i--;
+  return i < to - 1 ? text.slice(i, to) : "";
 }
 
 function insideDoubleQuotes(text: string, at: number): boolean {
