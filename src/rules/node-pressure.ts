@@ -2,7 +2,7 @@
 // (Containers without requests or limits are the `resources` rule's, which runs live too.)
 import { asRecord, asString, metaString } from "../k8s/fields.js";
 import { formatCpu, formatBytes } from "../k8s/quantity.js";
-import { podRequests, requestsPerNode } from "../k8s/requests.js";
+import { type NodeRequests, podRequests, requestsPerNode } from "../k8s/requests.js";
 import { conditionsOf, isTerminated } from "../k8s/status.js";
 import type { KubeObject } from "../model/kube.js";
 import type { SourcedObject } from "../model/snapshot.js";
@@ -10,7 +10,7 @@ import type { Evidence } from "../model/finding.js";
 import { ageMs, ageText } from "../k8s/duration.js";
 import { clip } from "../model/redact.js";
 import { fractionSetting } from "./options.js";
-import { defineRule, type ReportOf } from "./types.js";
+import { defineRule, type Lookup, type ReportOf } from "./types.js";
 
 export const STARVATION_PITFALL = "resource-starvation";
 
@@ -56,8 +56,7 @@ export const nodePressureRule = defineRule({
     if (!nodeName) return [];
     const values = { node: nodeName };
     const out: Reported[] = [];
-    const pods = ctx.lookup.podsOnNode(nodeName);
-    const [usage] = requestsPerNode([node], pods);
+    const usage = usageOf(ctx.lookup, node, nodeName);
     const threshold = ctx.options.threshold;
     for (const resource of ["cpu", "memory"] as const) {
       const percent = usage?.percent[resource];
@@ -70,7 +69,7 @@ export const nodePressureRule = defineRule({
           source: "status.allocatable, pods' requests (as kubectl describe node)",
         },
       ];
-      const top = topRequesters(pods, resource, usage.allocatable[resource]);
+      const top = topRequesters(ctx.lookup.podsOnNode(nodeName), resource, usage.allocatable[resource]);
       if (top)
         evidence.push({ kind: "status", text: `largest requests: ${top}`, source: "pods on the node" });
       out.push({
@@ -150,6 +149,32 @@ export const nodePressureRule = defineRule({
     return out;
   },
 });
+
+// Every node's usage from one pass over the pods in snapshot order (the order each node's own sum takes), made
+// once per run, rather than a walk per node over its pods scattered through the snapshot.
+const usageByRun = new WeakMap<
+  Lookup,
+  { first: Map<string, KubeObject>; usage: Map<string, NodeRequests> }
+>();
+
+function usageOf(lookup: Lookup, node: KubeObject, nodeName: string): NodeRequests | undefined {
+  let run = usageByRun.get(lookup);
+  if (!run) {
+    const nodes = lookup.objectsOfKind("Node");
+    const first = new Map<string, KubeObject>();
+    for (const n of nodes) {
+      const name = metaString(n, "name");
+      if (name !== undefined && !first.has(name)) first.set(name, n);
+    }
+    const usage = new Map(requestsPerNode(nodes, lookup.objectsOfKind("Pod")).map((u) => [u.node, u]));
+    run = { first, usage };
+    usageByRun.set(lookup, run);
+  }
+  // A second Node of the same name has its own allocatable: its own sum, as before.
+  return run.first.get(nodeName) === node
+    ? run.usage.get(nodeName)
+    : requestsPerNode([node], lookup.podsOnNode(nodeName))[0];
+}
 
 /** When a pod was evicted, as well as the status tells: its Ready condition's last change, else its start. */
 function evictedAt(pod: KubeObject): number {
