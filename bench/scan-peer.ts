@@ -42,7 +42,30 @@ async function harness() {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-export async function popeyeBeside(size: PeerSize): Promise<string[]> {
+/** `pitfall scan` as a user runs it (logs read, JSON out): its time and how many findings it printed. */
+async function timeScan(bin: string, kubeconfig: string): Promise<{ ms: number; findings: string }> {
+  const t = performance.now();
+  const r = await spawnCollect(
+    process.execPath,
+    [bin, "scan", "--kubeconfig", kubeconfig, "-o", "json", "--timeout", "10m"],
+    { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } },
+  );
+  const ms = performance.now() - t;
+  try {
+    return { ms, findings: String((JSON.parse(r.out) as { findings: unknown[] }).findings.length) };
+  } catch {
+    throw new Error(`${bin} scan failed (exit ${r.code}): ${r.err.trim().split("\n")[0]}`);
+  }
+}
+
+/**
+ * `base`: another checkout's built `bin/pitfall.js` (e.g. main before a change), timed on the same cluster in the
+ * same run. `measure`: the read and the analysis apart, in a scan process of their own (bench/scan-run).
+ */
+export async function popeyeBeside(
+  size: PeerSize,
+  opts: { base?: string; measure: (kubeconfig: string) => Promise<string> },
+): Promise<string[]> {
   const p = await peers();
   if (!p.installedPeers().found.popeye)
     return ["Popeye: skipped, not installed (npm run peers:install popeye)"];
@@ -53,41 +76,28 @@ export async function popeyeBeside(size: PeerSize): Promise<string[]> {
   const lines: string[] = [];
   const cluster = await h.startCluster();
   try {
-    let t = performance.now();
-    const loaded = await h.loadFixture(cluster, generateCluster(size), { concurrency: 32 });
+    const t = performance.now();
+    // Creation times stay the load's: rewriting tens of thousands of them in etcd outlasts the control call.
+    const loaded = await h.loadFixture(cluster, generateCluster(size), { concurrency: 32, backdate: false });
     lines.push(
       `real kube-apiserver ${cluster.version}: ${loaded.created} objects and ${loaded.statuses} statuses loaded in ${seconds(performance.now() - t)}`,
+      await opts.measure(cluster.kubeconfig),
     );
-    t = performance.now();
-    const ours = await spawnCollect(
-      process.execPath,
-      [
-        join(ROOT, "bin/pitfall.js"),
-        "scan",
-        "--kubeconfig",
-        cluster.kubeconfig,
-        "-o",
-        "json",
-        "--timeout",
-        "10m",
-      ],
-      { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } },
-    );
-    const oursMs = performance.now() - t;
-    let findings = "?";
-    try {
-      findings = String((JSON.parse(ours.out) as { findings: unknown[] }).findings.length);
-    } catch {
-      return [...lines, `pitfall scan failed (exit ${ours.code}): ${ours.err.trim().split("\n")[0]}`];
-    }
+    const ours = await timeScan(join(ROOT, "bin/pitfall.js"), cluster.kubeconfig);
+    const base = opts.base ? await timeScan(opts.base, cluster.kubeconfig) : undefined;
     const theirs = p.popeye(cluster.kubeconfig);
     if (theirs.skipped || theirs.ms === undefined) return [...lines, `Popeye: ${theirs.skipped}`];
     lines.push(
-      `pitfall scan (CLI, logs read)  ${seconds(oursMs).padStart(8)}   ${findings} findings`,
-      `popeye -A (CLI)                ${seconds(theirs.ms).padStart(8)}   ${issuesOf(theirs.report)} issues`,
-      `Popeye / pitfall: ${(theirs.ms / oursMs).toFixed(2)}× (over 1: pitfall is faster)`,
+      `pitfall scan (CLI, logs read)       ${seconds(ours.ms).padStart(8)}   ${ours.findings} findings`,
+      ...(base
+        ? [`pitfall scan, ${opts.base}  ${seconds(base.ms).padStart(8)}   ${base.findings} findings`]
+        : []),
+      `popeye -A (CLI)                     ${seconds(theirs.ms).padStart(8)}   ${issuesOf(theirs.report)} issues`,
+      `Popeye / pitfall: ${(theirs.ms / ours.ms).toFixed(2)}× (over 1: pitfall is faster)`,
     );
     return lines;
+  } catch (error) {
+    return [...lines, `Popeye: not compared: ${error instanceof Error ? error.message : String(error)}`];
   } finally {
     await cluster.stop();
   }
