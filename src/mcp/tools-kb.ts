@@ -6,6 +6,7 @@ import { STEP_KINDS } from "../model/finding.js";
 import type { ToolContext } from "./context.js";
 import { pitfallSummary, zonesOf } from "../kb/summary.js";
 import { pitfallLine } from "./render.js";
+import { registerDraftPitfallTool } from "./tools-draft.js";
 import { guarded, ToolInputError, toolResult } from "./result.js";
 
 const READ_LOCAL = {
@@ -19,6 +20,7 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
   registerSearchPitfallsTool(server, ctx);
   registerShowPitfallTool(server, ctx);
   registerListPitfallsTool(server, ctx);
+  registerDraftPitfallTool(server, ctx);
   // --read-only: the one tool that writes is not offered at all.
   if (ctx.deps.readOnly) return;
   registerAddPitfallTool(server, ctx);

@@ -105,7 +105,7 @@ function sameContainer(f: Finding, failure: PodFailure): boolean {
  * Detectors of what happens now (live-only rules) and the page's DETECT lines explain a failure; rules that also
  * lint manifests judge the spec, which says nothing about why a pod fails now.
  */
-function explains(f: Finding, meta: RuleMeta | undefined): boolean {
+export function explains(f: Finding, meta: RuleMeta | undefined): boolean {
   if (f.rule === "detect") return true;
   if (!meta?.runs.includes("live") || meta.runs.includes("manifest")) return false;
   return !causeless(f, meta);
