@@ -89,13 +89,16 @@ interface Picked {
 export async function draftPitfall(req: DraftRequest): Promise<DraftResult> {
   const picked = await pickOf(req);
   const u = picked.failure;
+  // The target's distribution, else what the page header says the zone runs.
+  const distribution =
+    picked.distribution ?? req.kb.zoneMap.find((m) => String(m.zone) === u.zone)?.distribution;
   const draft = draftEntry({
     failure: u,
     pods: picked.pods,
     takenIds: new Set(req.kb.byId.keys()),
     ...(picked.seenAt ? { seenAt: picked.seenAt } : {}),
     ...(picked.target ? { target: picked.target } : {}),
-    ...(picked.distribution ? { distribution: picked.distribution } : {}),
+    ...(distribution ? { distribution } : {}),
     ...(req.incident ? { incident: req.incident } : {}),
   });
   const byFinding = picked.explainedBy && req.kb.byId.get(picked.explainedBy.pitfall);

@@ -97,7 +97,7 @@ describe("kb draft on the example dump's unexplained failure", () => {
       (f) => f.object.name === failure.pod.name && f.pitfall === p.id,
     );
     expect(explained?.rule).toBe("detect");
-    expect(explained?.runbook.filter((s) => s.kind === "RUN").map((s) => s.text)).toEqual([
+    expect(explained?.runbook?.filter((s) => s.kind === "RUN").map((s) => s.text)).toEqual([
       "kubectl describe pod ge-thumbnailer-7d4b9c6f8e-k2v9p -n ge-agents",
       "kubectl logs ge-thumbnailer-7d4b9c6f8e-k2v9p -n ge-agents -c thumbnailer --previous",
       "kubectl get events -n ge-agents --field-selector involvedObject.name=ge-thumbnailer-7d4b9c6f8e-k2v9p",
