@@ -12,7 +12,6 @@ import { detectFor } from "../../src/kb/draft-detect.js";
 import { severityOf } from "../../src/kb/draft.js";
 import { lintPage } from "../../src/kb/lint.js";
 import { type KnowledgeBase, loadKnowledgeBase } from "../../src/kb/load.js";
-import { pitfallsOf } from "../../src/kb/model.js";
 import { parsePage } from "../../src/kb/parse.js";
 import type { Unexplained } from "../../src/model/unexplained.js";
 import { type DraftResult, draftPitfall } from "../../src/service/draft.js";
