@@ -3,7 +3,9 @@ import { type Command, Option } from "commander";
 import { visible } from "../model/sanitize.js";
 import { SEVERITIES, type Severity } from "../kb/model.js";
 import type { ScanReport, ScanRequest } from "../service/scan.js";
+import type { DumpLayout } from "../sources/dump.js";
 import { collect, configFor, configOption } from "./common.js";
+import { dumpFormatOption, nothingReadError } from "./dump-input.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
@@ -13,6 +15,7 @@ import { liveSourceOf, type TargetFlags, withTargetOptions } from "./target.js";
 
 interface Flags extends KbFlags, TargetFlags {
   from?: string[];
+  format?: DumpLayout;
   timeout: string;
   chunkSize: string;
   logs: boolean;
@@ -32,9 +35,10 @@ export function registerScan(program: Command, run: CliRun): void {
       .addOption(
         new Option(
           "--from <path>",
-          "read a dump instead: kubectl get -o json|yaml files or a folder (repeatable)",
+          "read a dump instead: a folder or .tar.gz (pitfall dump, support bundle), a cluster-info dump, kubectl get -o json|yaml files (repeatable)",
         ).argParser(collect),
       )
+      .addOption(dumpFormatOption())
       .option(
         "--timeout <duration>",
         "give up on what is not read by then; the scan is then incomplete",
@@ -68,9 +72,12 @@ Examples:
   pitfall scan                              the current context, all namespaces
   pitfall scan --context k3s-office -n ge-agents
   pitfall scan --all-contexts -o json
-  pitfall scan --from support-bundle/       an offline dump (see docs/dump-layout.md)
+  pitfall scan --from support-bundle.tar.gz a troubleshoot.sh support bundle, as it was sent
+  pitfall scan --from cluster-info.dump     \`kubectl cluster-info dump > cluster-info.dump\`
+  pitfall scan --from pitfall-dump/         what \`pitfall dump -o pitfall-dump/\` wrote (see docs/dump-layout.md)
 
-Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error, 3 incomplete (RBAC, missing CRD, timeout).`,
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or nothing read (a dump with no Kubernetes
+objects), 3 incomplete (RBAC, missing CRD, timeout, kinds a dump does not hold).`,
     )
     .action(async (flags: Flags) => {
       run.exitCode = await scanCommand(run.io, flags);
@@ -86,7 +93,9 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
     throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
   const pageSize = Number(flags.chunkSize);
   if (!Number.isInteger(pageSize) || pageSize < 1)
-    throw new UsageError(`--chunk-size takes a whole number of objects per page (e.g. 500), not '${flags.chunkSize}'`);
+    throw new UsageError(
+      `--chunk-size takes a whole number of objects per page (e.g. 500), not '${flags.chunkSize}'`,
+    );
   const [config, kb] = await Promise.all([configFor(io, flags.config), loadKb(io, flags)]);
   if (flags.zone) {
     const { normalizeZone } = await import("../kb/zones.js");
@@ -107,8 +116,10 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
     ...(flags.distribution ? { distribution: flags.distribution } : {}),
     ...(progress ? { onProgress: progress } : {}),
   };
-  if (flags.from?.length) req.from = flags.from;
-  else req.live = liveSourceOf(io, flags, { timeoutMs, logs: flags.logs, pageSize });
+  if (flags.from?.length) {
+    req.from = flags.from;
+    if (flags.format) req.layout = flags.format;
+  } else req.live = liveSourceOf(io, flags, { timeoutMs, logs: flags.logs, pageSize });
   if (flags.redis || config.redis) {
     const { redisSettings } = await import("./streams.js");
     req.redis = {
@@ -121,15 +132,11 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
   try {
     report = await scan(req);
   } catch (e) {
-    throw await asUsageError(e);
+    throw await asUsageError(e, io);
   } finally {
     if (progress) io.err("\r\u001b[2K");
   }
   const inputErrors = report.errors.filter((d) => d.severity === "error");
-  if (flags.from?.length && report.targets.every((t) => t.objects === 0) && inputErrors.length) {
-    for (const d of inputErrors) io.err(`pitfall: ${visible(d.file)}:${d.line}: ${visible(d.message)}\n`);
-    throw new UsageError(`nothing could be read from ${flags.from.join(", ")} (see docs/dump-layout.md for what a dump holds)`);
-  }
   await printReport(io, report, flags, kb);
   const { severityRank } = await import("../rules/finding.js");
   if (report.incomplete.length) return EXIT.INCOMPLETE;
@@ -138,9 +145,11 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
 }
 
 /** Errors the user can fix (kubeconfig, context, unreachable Redis) become usage errors: exit 2, one line. */
-async function asUsageError(e: unknown): Promise<unknown> {
+async function asUsageError(e: unknown, io?: Io): Promise<unknown> {
   const { KubeConfigError } = await import("../sources/kubeconfig.js");
   if (e instanceof KubeConfigError) return new UsageError(e.message);
+  const nothing = io ? await nothingReadError(e, io) : undefined;
+  if (nothing) return nothing;
   const { RedisConnectError } = await import("../sources/redis.js");
   if (e instanceof RedisConnectError) return new UsageError(e.message);
   return e;
