@@ -273,7 +273,9 @@ export async function readClusterInfoTree(tree: DumpTree): Promise<DumpParts> {
     if (file.endsWith("logs.txt")) {
       const sink = sinkInto(parts, shown);
       const stream = new ClusterInfoStream(sink, false);
-      text.split("\n").forEach((line, i) => stream.push(line, i + 1));
+      text.split("\n").forEach((line, i) => {
+        stream.push(line, i + 1);
+      });
       stream.end(0);
       return;
     }

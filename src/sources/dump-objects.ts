@@ -103,7 +103,10 @@ export function objectsOfJson(
   if (kind.endsWith("List") && (Array.isArray(record.items) || record.items === null)) {
     const items = Array.isArray(record.items) ? record.items : [];
     const itemKind = kind === "List" ? undefined : kind.slice(0, -"List".length);
-    if (itemKind) (out.listedKinds ??= new Set()).add(itemKind);
+    if (itemKind) {
+      out.listedKinds ??= new Set();
+      out.listedKinds.add(itemKind);
+    }
     items.forEach((item, i) => {
       const rec = asRecord(item);
       const filled =
