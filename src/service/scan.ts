@@ -197,14 +197,7 @@ async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
   const live = req.live ?? { contexts: [] };
   const { loadKubeConfig, contextsOf } = await import("../sources/kubeconfig.js");
   const { readCluster } = await import("../sources/live.js");
-  const kcOpts = {
-    ...(live.kubeconfig ? { kubeconfig: live.kubeconfig } : {}),
-    ...(live.kubeconfigEnv ? { kubeconfigEnv: live.kubeconfigEnv } : {}),
-    ...(live.home ? { home: live.home } : {}),
-    ...(live.serviceHost ? { serviceHost: live.serviceHost } : {}),
-    ...(live.servicePort ? { servicePort: live.servicePort } : {}),
-    cwd: live.cwd ?? req.cwd,
-  };
+  const kcOpts = kubeConfigOptionsOf(live, req.cwd);
   const first = await loadKubeConfig({
     ...kcOpts,
     ...(live.contexts[0] ? { context: live.contexts[0] } : {}),
@@ -231,6 +224,18 @@ async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
       });
     }),
   );
+}
+
+/** What loadKubeConfig needs of a live source (all but the context). */
+export function kubeConfigOptionsOf(live: LiveSource, cwd: string) {
+  return {
+    ...(live.kubeconfig ? { kubeconfig: live.kubeconfig } : {}),
+    ...(live.kubeconfigEnv ? { kubeconfigEnv: live.kubeconfigEnv } : {}),
+    ...(live.home ? { home: live.home } : {}),
+    ...(live.serviceHost ? { serviceHost: live.serviceHost } : {}),
+    ...(live.servicePort ? { servicePort: live.servicePort } : {}),
+    cwd: live.cwd ?? cwd,
+  };
 }
 
 async function scanStreams(req: ScanRequest, r: RedisSource, livePods: Set<string> | undefined) {

@@ -127,11 +127,9 @@ export async function readBundleTree(tree: DumpTree): Promise<DumpParts> {
   });
   olderLogs(parts, stray);
   const time = tree.top ? BUNDLE_TIME.exec(tree.top) : null;
-  if (time)
-    parts.takenAt = {
-      at: `${time[1]}T${time[2]}:${time[3]}:${time[4]}Z`,
-      from: `the bundle's name ${tree.top}`,
-    };
+  const at = time ? Date.parse(`${time[1]}T${time[2]}:${time[3]}:${time[4]}Z`) : Number.NaN;
+  if (!Number.isNaN(at))
+    parts.takenAt = { at: new Date(at).toISOString(), from: `the bundle's name ${tree.top}` };
   return parts;
 }
 

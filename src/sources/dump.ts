@@ -7,6 +7,7 @@ import path from "node:path";
 import type { Snapshot, SourcedObject } from "../engine/types.js";
 import type { Diagnostic } from "../kb/model.js";
 import { distributionOf } from "../k8s/distribution.js";
+import { asList, asRecord, asString } from "../k8s/fields.js";
 import type { Incomplete } from "../rules/finding.js";
 import { archiveTree, isArchive } from "./dump-archive.js";
 import { looksLikeBundle, readBundleTree } from "./dump-bundle.js";
@@ -165,6 +166,30 @@ async function readInput(
   return { input, parts: await readClusterInfoFile(absolute, shown, opts.signal), what };
 }
 
+/**
+ * A container waiting after a run (crash-looping) has no log of its own: the kubelet serves lastState.terminated's
+ * container for `kubectl logs` with and without --previous. So where a dump saved only the current log (kubectl
+ * cluster-info dump takes no previous ones), that is the previous log the detectors read.
+ */
+function lastRunLogs(
+  objects: readonly SourcedObject[],
+  previous: Map<string, string>,
+  current: Map<string, string>,
+): void {
+  for (const { object } of objects) {
+    if (object.kind !== "Pod") continue;
+    const status = asRecord(object.status);
+    for (const c of [...asList(status?.initContainerStatuses), ...asList(status?.containerStatuses)]) {
+      const cs = asRecord(c);
+      const key = `${object.metadata?.namespace}/${object.metadata?.name}/${asString(cs?.name)}`;
+      const waitingAfterRun =
+        asRecord(asRecord(cs?.state)?.waiting) && asRecord(asRecord(cs?.lastState)?.terminated);
+      const text = current.get(key);
+      if (waitingAfterRun && text !== undefined && !previous.has(key)) previous.set(key, text);
+    }
+  }
+}
+
 /** Kinds the dump holds or says it read; the rest of what the detectors read is "not checked", as a 403 live. */
 function coverage(reads: InputRead[], objects: readonly SourcedObject[]): Incomplete[] {
   const parts = reads.flatMap((r) => (r.parts ? [r.parts] : []));
@@ -241,6 +266,7 @@ export async function readDump(paths: string[], opts: ReadDumpOptions): Promise<
       diagnostics.filter((d) => d.severity === "error"),
     );
   }
+  lastRunLogs(objects, previousLogs, currentLogs);
   const nodes = objects.map((o) => o.object).filter((o) => o.kind === "Node");
   const distribution = distributionOf(nodes) ?? declared;
   takenAt ??= newestTimestamp(objects);

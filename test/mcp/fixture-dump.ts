@@ -23,7 +23,8 @@ export function writeFixtureDump(fixture: string, dir: string, now: Date, contex
  */
 export function dumpMeta(cluster: Cluster, now: Date, context: string) {
   const eso = cluster.objects.some(
-    (o) => o.kind === "CustomResourceDefinition" && o.metadata?.name === "externalsecrets.external-secrets.io",
+    (o) =>
+      o.kind === "CustomResourceDefinition" && o.metadata?.name === "externalsecrets.external-secrets.io",
   );
   return {
     takenAt: now.toISOString(),
@@ -31,7 +32,14 @@ export function dumpMeta(cluster: Cluster, now: Date, context: string) {
     resources: [...LIVE_RESOURCES.map((r) => r.plural), ...(eso ? ["externalsecrets"] : [])],
     ...(eso
       ? {}
-      : { incomplete: [{ resource: "externalsecrets", reason: "CRD not installed: the API server does not serve external-secrets.io" }] }),
+      : {
+          incomplete: [
+            {
+              resource: "externalsecrets",
+              reason: "CRD not installed: the API server does not serve external-secrets.io",
+            },
+          ],
+        }),
   };
 }
 
