@@ -40,7 +40,7 @@ const placeless = (findings: Finding[]) =>
 
 const counts = (s: Snapshot) => {
   const out: Record<string, number> = {};
-  for (const o of s.objects) out[o.object.kind] = (out[o.object.kind] ?? 0) + 1;
+  for (const o of s.objects) out[String(o.object.kind)] = (out[String(o.object.kind)] ?? 0) + 1;
   return out;
 };
 
