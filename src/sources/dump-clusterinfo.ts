@@ -5,8 +5,14 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { redact } from "../model/redact.js";
-import { type DumpParts, emptyParts, jsonErrorAt, objectsOfJson, parseKnownFile } from "./dump-objects.js";
-import { absentWith } from "./dump-pitfall.js";
+import {
+  absentFromDump,
+  type DumpParts,
+  emptyParts,
+  jsonErrorAt,
+  objectsOfJson,
+  parseKnownFile,
+} from "./dump-objects.js";
 import { type DumpTree, LOG_TAIL_BYTES, MAX_FILE_BYTES, textOf } from "./dump-tree.js";
 
 /** What `kubectl cluster-info dump` saves (staging/src/k8s.io/kubectl/pkg/cmd/clusterinfo/clusterinfo_dump.go). */
@@ -246,8 +252,20 @@ export async function readClusterInfoFile(
   reportStrays(parts, shown, sink.strays);
   // One JSON value and no log block is a plain `kubectl get -o json` file: pitfall's own layout, one file of it.
   if (sink.values <= 1 && parts.currentLogs.size === 0)
-    return { ...parts, layout: "pitfall", absent: absentWith(undefined) };
+    return { ...parts, layout: "pitfall", absent: absentFromDump(false) };
   return parts;
+}
+
+/** Cluster-info output already in memory (a `.dump` file inside a folder); values and blocks go into `parts`. */
+export function readClusterInfoText(text: string, shown: string, parts: DumpParts): void {
+  const sink = sinkInto(parts, shown);
+  const stream = new ClusterInfoStream(sink);
+  const lines = text.split("\n");
+  lines.forEach((line, i) => {
+    stream.push(line, i + 1);
+  });
+  stream.end(lines.length);
+  reportStrays(parts, shown, sink.strays);
 }
 
 /** `kubectl cluster-info dump --output-directory DIR`. */

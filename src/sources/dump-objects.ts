@@ -39,6 +39,14 @@ export interface DumpParts extends ParsedDump {
 
 export type DumpLayout = "pitfall" | "cluster-info" | "support-bundle";
 
+/** Why a kind is missing from pitfall's layout: `resources` in pitfall-dump.json says what was read, even empty. */
+export function absentFromDump(declared: boolean) {
+  return (plural: string) =>
+    declared
+      ? `not in the dump: pitfall-dump.json does not list ${plural} as read`
+      : `not in the dump: no ${plural} in it, and no pitfall-dump.json "resources" says it was read empty`;
+}
+
 export function emptyParts(layout: DumpLayout, absent: (plural: string) => string): DumpParts {
   return {
     layout,

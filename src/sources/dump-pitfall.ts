@@ -5,7 +5,8 @@ import type { Diagnostic, Distribution } from "../kb/model.js";
 import { asList, asRecord, asString } from "../k8s/fields.js";
 import { redact } from "../model/redact.js";
 import type { Incomplete } from "../rules/finding.js";
-import { type DumpParts, emptyParts, parseDumpFile } from "./dump-objects.js";
+import { readClusterInfoText } from "./dump-clusterinfo.js";
+import { absentFromDump, type DumpParts, emptyParts, parseDumpFile } from "./dump-objects.js";
 import { type DumpTree, textOf } from "./dump-tree.js";
 
 /** Optional file at the top of a dump folder: `{ "takenAt": "<ISO>", "context": "<kube context>", … }`. */
@@ -84,13 +85,6 @@ export function parseMeta(text: string, shown: string, diagnostics: Diagnostic[]
   return meta;
 }
 
-export function absentWith(meta: DumpMeta | undefined) {
-  return (plural: string) =>
-    meta?.resources
-      ? `not in the dump: ${DUMP_META_FILE} does not list ${plural} as read`
-      : `not in the dump: no ${plural} in it, and no ${DUMP_META_FILE} "resources" says it was read empty`;
-}
-
 /** `logs/<ns>/<pod>/<container>.previous.log` or `.log`; undefined for anything else. */
 function logKey(file: string): { key: string; previous: boolean } | undefined {
   const segs = file.split("/");
@@ -122,12 +116,12 @@ export async function readPitfallTree(tree: DumpTree): Promise<DumpParts> {
           code: "dump-log-layout",
           message: `not in the logs layout ${DUMP_LOGS_DIR}/<namespace>/<pod>/<container>.log or <container>${PREVIOUS_SUFFIX}; skipped`,
         });
-    } else if (/\.(json|ya?ml)$/i.test(file)) wanted.add(file);
+    } else if (/\.(json|ya?ml|dump)$/i.test(file)) wanted.add(file);
     else skipped.push(file);
   }
   const previousLogs = new Map<string, string>();
   const currentLogs = new Map<string, string>();
-  const found = emptyParts("pitfall", absentWith(undefined));
+  const found = emptyParts("pitfall", absentFromDump(false));
   await tree.read(wanted, (file, bytes) => {
     const shown = tree.show(file);
     const text = textOf(bytes);
@@ -145,6 +139,14 @@ export async function readPitfallTree(tree: DumpTree): Promise<DumpParts> {
       meta = parseMeta(text, shown, diagnostics);
       return;
     }
+    if (file.endsWith(".dump")) {
+      // `kubectl cluster-info dump > cluster-info.dump` kept in a folder.
+      const before = found.objects.length;
+      readClusterInfoText(text, shown, found);
+      for (const d of found.diagnostics.splice(0)) diagnostics.push(d);
+      if (found.objects.length === before) skipped.push(file);
+      return;
+    }
     const log = logKey(file);
     // Redacted whole, before anything splits it into lines: a private key spans lines.
     if (log) (log.previous ? previousLogs : currentLogs).set(log.key, redact(text));
@@ -155,6 +157,7 @@ export async function readPitfallTree(tree: DumpTree): Promise<DumpParts> {
       for (const k of parsed.listedKinds ?? []) found.listedKinds.add(k);
     }
   });
+  for (const [k, v] of found.currentLogs) if (!currentLogs.has(k)) currentLogs.set(k, v);
   const parts: DumpParts = {
     ...found,
     diagnostics,
@@ -162,7 +165,7 @@ export async function readPitfallTree(tree: DumpTree): Promise<DumpParts> {
     currentLogs,
     read: new Set(meta?.resources ?? []),
     incomplete: meta?.incomplete ?? [],
-    absent: absentWith(meta),
+    absent: absentFromDump(meta?.resources !== undefined),
     skipped,
   };
   if (meta?.takenAt) parts.takenAt = { at: meta.takenAt, from: DUMP_META_FILE };

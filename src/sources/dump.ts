@@ -13,13 +13,14 @@ import { archiveTree, isArchive } from "./dump-archive.js";
 import { looksLikeBundle, readBundleTree } from "./dump-bundle.js";
 import { looksLikeClusterInfo, readClusterInfoFile, readClusterInfoTree } from "./dump-clusterinfo.js";
 import {
+  absentFromDump,
   type DumpLayout,
   type DumpParts,
   emptyParts,
   newestTimestamp,
   parseDumpFile,
 } from "./dump-objects.js";
-import { absentWith, DUMP_META_FILE, readPitfallTree } from "./dump-pitfall.js";
+import { DUMP_META_FILE, readPitfallTree } from "./dump-pitfall.js";
 import { type DumpTree, folderTree, readFileBounded, textOf } from "./dump-tree.js";
 import { LIVE_RESOURCES } from "./live.js";
 import { displayPath, inputProblem } from "./manifest-files.js";
@@ -157,7 +158,7 @@ async function readInput(
     if (!bytes) return { input, what: "cannot be read" };
     const parsed = parseDumpFile(bytes.toString("utf8"), shown);
     const parts = {
-      ...emptyParts("pitfall", absentWith(undefined)),
+      ...emptyParts("pitfall", absentFromDump(false)),
       ...parsed,
       listedKinds: parsed.listedKinds ?? new Set<string>(),
     };
