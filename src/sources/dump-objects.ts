@@ -180,18 +180,87 @@ export function parseKnownFile(text: string, file: string, out: ParsedDump): boo
   return objectsOfJson(value, file, { file }, out, { arrays: true, quiet: true });
 }
 
-/** Line of a JSON.parse error (V8 says `at position N`), counted in the text. */
-export function jsonErrorAt(text: string, error: unknown, firstLine = 1): { line: number; message: string } {
-  const message = error instanceof Error ? error.message : String(error);
-  const position = /position (\d+)/.exec(message);
-  const linePos = /line (\d+)/.exec(message);
-  let line = firstLine;
-  if (linePos) line = firstLine + Number(linePos[1]) - 1;
-  else if (position) {
-    const at = Number(position[1]);
-    for (let i = 0; i < at && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+/**
+ * Offset of the first JSON syntax error in `text` (Node's JSON.parse no longer says where), or -1. A plain
+ * recursive-descent walk that builds nothing; only called after JSON.parse has failed.
+ */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && " \t\n\r".includes(text[i]!)) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const literal = (word: string) => {
+    if (text.startsWith(word, i)) i += word.length;
+    else fail();
+  };
+  const string = () => {
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text.charCodeAt(i) < 0x20) fail();
+      i += text[i] === "\\" ? 2 : 1;
+    }
+    if (i >= text.length) fail();
+    i++;
+  };
+  const value = (depth: number): void => {
+    if (depth > 10_000) fail();
+    ws();
+    const c = text[i];
+    if (c === "{" || c === "[") {
+      const close = c === "{" ? "}" : "]";
+      i++;
+      ws();
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      for (;;) {
+        if (c === "{") {
+          ws();
+          if (text[i] !== '"') fail();
+          string();
+          ws();
+          if (text[i] !== ":") fail();
+          i++;
+        }
+        value(depth + 1);
+        ws();
+        if (text[i] === ",") i++;
+        else if (text[i] === close) {
+          i++;
+          return;
+        } else fail();
+      }
+    }
+    if (c === '"') return string();
+    if (c === "t") return literal("true");
+    if (c === "f") return literal("false");
+    if (c === "n") return literal("null");
+    const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    if (!m) fail();
+    i += m![0].length;
+  };
+  try {
+    value(0);
+    ws();
+    return i < text.length ? i : -1;
+  } catch (at) {
+    return typeof at === "number" ? at : -1;
   }
-  return { line, message: message.replace(/\s*\(line \d+ column \d+\)/, "") };
+}
+
+/** Line of a JSON.parse error, found by walking the text, and the parser's message. */
+export function jsonErrorAt(text: string, error: unknown, firstLine = 1): { line: number; message: string } {
+  const message = (error instanceof Error ? error.message : String(error))
+    .split("\n")[0]!
+    .replace(/, ".*$/, "");
+  const at = jsonErrorOffset(text);
+  let line = firstLine;
+  for (let i = 0; i < at && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return { line, message };
 }
 
 const TIME_KEY = /(?:Time|Timestamp|At|^time)$/;
