@@ -151,8 +151,10 @@ export async function archiveTree(
     show: (p) => `${shown}:${prefix}${p}`,
     problems,
     async read(paths, visit) {
+      if (paths.size === 0) return;
       const wanted = new Set([...paths].map((p) => prefix + p));
       const done = new Set<string>();
+      // Listed once already: a failure now (a truncated or corrupt end) keeps what was read before it.
       await pass(
         file,
         limits,
@@ -183,7 +185,10 @@ export async function archiveTree(
         },
         () => {},
         opts.signal,
-      );
+      ).catch((error: unknown) => {
+        if (opts.signal?.aborted) throw error;
+        problem(`the archive could not be read to its end: ${(error as Error).message}`);
+      });
     },
   };
 }

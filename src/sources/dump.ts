@@ -114,7 +114,7 @@ async function readInput(
     return { input, what: "cannot be read" };
   }
   const fromTree = async (tree: DumpTree, kind: string): Promise<InputRead> => {
-    for (const d of tree.problems) diagnostics.push(d);
+    for (const d of tree.problems.splice(0)) diagnostics.push(d);
     const layout = opts.layout ?? layoutOf(tree.files.map((f) => f.path));
     const parts = await readTree(tree, layout);
     for (const d of tree.problems.splice(0)) diagnostics.push(d);
