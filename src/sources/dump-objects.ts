@@ -206,7 +206,7 @@ export function jsonErrorOffset(text: string): number {
     i++;
   };
   const value = (depth: number): void => {
-    if (depth > 10_000) fail();
+    if (depth > 1000) fail();
     ws();
     const c = text[i];
     if (c === "{" || c === "[") {
@@ -235,13 +235,14 @@ export function jsonErrorOffset(text: string): number {
         } else fail();
       }
     }
-    if (c === '"') return string();
-    if (c === "t") return literal("true");
-    if (c === "f") return literal("false");
-    if (c === "n") return literal("null");
-    const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
-    if (!m) fail();
-    i += m![0].length;
+    const word = c === "t" ? "true" : c === "f" ? "false" : c === "n" ? "null" : undefined;
+    if (c === '"') string();
+    else if (word) literal(word);
+    else {
+      const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+      if (!m) fail();
+      i += m![0].length;
+    }
   };
   try {
     value(0);

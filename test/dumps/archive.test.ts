@@ -70,7 +70,7 @@ function write(name: string, entries: Entry[]): string {
 
 describe("an untrusted archive", () => {
   it("refuses entries that climb out, are absolute, or are links and devices; reads the rest", async () => {
-    const escape = join(dir, "escaped.json");
+    const escaped = join(dir, "escaped.json");
     const file = write("evil.tar.gz", [
       { path: "support-bundle/version.yaml", body: "kind: SupportBundle\n" },
       { path: "support-bundle/cluster-resources/pods/shop.json", body: POD },
@@ -91,7 +91,7 @@ describe("an untrusted archive", () => {
       'entry "support-bundle/../../escaped.json" climbs out with ..; refused',
       'entry "/etc/cron.d/evil" is absolute; refused',
     ]);
-    expect(existsSync(escape)).toBe(false);
+    expect(existsSync(escaped)).toBe(false);
     // The log is read, and redacted like every log.
     expect(s.currentLogs?.get("shop/web-1/web")).toBe("password=*** failed\n");
     expect(s.objects.some((o) => o.object.kind === "Node" || o.object.kind === "Event")).toBe(false);
