@@ -1,6 +1,7 @@
 // `pitfall dump`: save what a scan reads from a cluster, for `scan --from` elsewhere or later.
 import { type Command, Option } from "commander";
 import { visible } from "../model/sanitize.js";
+import { readLimitsOf } from "./dump-input.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, painter } from "./io.js";
 import type { CliRun } from "./main.js";
@@ -62,15 +63,7 @@ incomplete (what could not be read is listed).`,
 
 async function dumpCommand(io: Io, flags: Flags): Promise<number> {
   if (!flags.output) throw new UsageError("say where to write: -o <folder> or -o <file.tar.gz>");
-  const { parseDuration } = await import("../k8s/duration.js");
-  const timeoutMs = parseDuration(flags.timeout);
-  if (!timeoutMs || timeoutMs <= 0)
-    throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
-  const pageSize = Number(flags.chunkSize);
-  if (!Number.isInteger(pageSize) || pageSize < 1)
-    throw new UsageError(
-      `--chunk-size takes a whole number of objects per page (e.g. 500), not '${flags.chunkSize}'`,
-    );
+  const { timeoutMs, pageSize } = await readLimitsOf(flags);
   const paint = painter(io);
   const target: TargetFlags = {
     ...(flags.context ? { context: [flags.context] } : {}),

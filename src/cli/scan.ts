@@ -5,7 +5,7 @@ import { SEVERITIES, type Severity } from "../kb/model.js";
 import type { ScanReport, ScanRequest } from "../service/scan.js";
 import type { DumpLayout } from "../sources/dump.js";
 import { collect, configFor, configOption } from "./common.js";
-import { dumpFormatOption, nothingReadError } from "./dump-input.js";
+import { dumpFormatOption, nothingReadError, readLimitsOf } from "./dump-input.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
@@ -87,15 +87,7 @@ objects), 3 incomplete (RBAC, missing CRD, timeout, kinds a dump does not hold).
 async function scanCommand(io: Io, flags: Flags): Promise<number> {
   if (flags.from?.length && (flags.context?.length || flags.allContexts))
     throw new UsageError("--from reads a dump; it does not go with --context or --all-contexts");
-  const { parseDuration } = await import("../k8s/duration.js");
-  const timeoutMs = parseDuration(flags.timeout);
-  if (!timeoutMs || timeoutMs <= 0)
-    throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
-  const pageSize = Number(flags.chunkSize);
-  if (!Number.isInteger(pageSize) || pageSize < 1)
-    throw new UsageError(
-      `--chunk-size takes a whole number of objects per page (e.g. 500), not '${flags.chunkSize}'`,
-    );
+  const { timeoutMs, pageSize } = await readLimitsOf(flags);
   const [config, kb] = await Promise.all([configFor(io, flags.config), loadKb(io, flags)]);
   if (flags.zone) {
     const { normalizeZone } = await import("../kb/zones.js");

@@ -6,7 +6,7 @@
 import { redact } from "../model/redact.js";
 import { asList, asRecord, asString } from "../k8s/fields.js";
 import { type DumpParts, emptyParts, parseKnownFile } from "./dump-objects.js";
-import { type DumpTree, textOf } from "./dump-tree.js";
+import { type DumpTree, readTexts } from "./dump-tree.js";
 import { EXTERNAL_SECRETS_GROUP } from "./live.js";
 
 const RESOURCES = "cluster-resources/";
@@ -96,35 +96,29 @@ export async function readBundleTree(tree: DumpTree): Promise<DumpParts> {
     ...(crds ? [crds] : []),
     ...(version ? [version] : []),
   ]);
-  await tree.read(wanted, (file, bytes) => {
-    const shown = tree.show(file);
-    const text = textOf(bytes);
-    if (text === undefined) {
-      parts.diagnostics.push({
-        file: shown,
-        line: 1,
-        severity: "error",
-        code: "dump-binary",
-        message: "a binary file where the bundle has JSON, YAML or a log; skipped",
-      });
-      return;
-    }
-    if (file.startsWith(POD_LOGS)) {
-      const rel = file.slice(POD_LOGS.length).split("/");
-      const log = logName(file);
-      if (rel.length !== 3 || !log) parts.skipped.push(file);
-      else
-        (log.previous ? parts.previousLogs : parts.currentLogs).set(
-          `${rel[0]}/${log.pod}/${log.container}`,
-          redact(text),
-        );
-    } else if (otherLogs.has(file)) {
-      if (!isLinkStandIn(text)) stray.set(file, text);
-    } else if (errorFiles.has(file)) collectorErrors(parts, file, text);
-    else if (file === crds) externalSecretsCrd(parts, text);
-    else if (file === version) serverVersion(parts, text);
-    else if (!parseKnownFile(text, shown, parts)) parts.skipped.push(file);
-  });
+  await readTexts(
+    tree,
+    wanted,
+    parts.diagnostics,
+    "JSON, YAML or a log as the bundle has there",
+    (file, text, shown) => {
+      if (file.startsWith(POD_LOGS)) {
+        const rel = file.slice(POD_LOGS.length).split("/");
+        const log = logName(file);
+        if (rel.length !== 3 || !log) parts.skipped.push(file);
+        else
+          (log.previous ? parts.previousLogs : parts.currentLogs).set(
+            `${rel[0]}/${log.pod}/${log.container}`,
+            redact(text),
+          );
+      } else if (otherLogs.has(file)) {
+        if (!isLinkStandIn(text)) stray.set(file, text);
+      } else if (errorFiles.has(file)) collectorErrors(parts, file, text);
+      else if (file === crds) externalSecretsCrd(parts, text);
+      else if (file === version) serverVersion(parts, text);
+      else if (!parseKnownFile(text, shown, parts)) parts.skipped.push(file);
+    },
+  );
   olderLogs(parts, stray);
   const time = tree.top ? BUNDLE_TIME.exec(tree.top) : null;
   const at = time ? Date.parse(`${time[1]}T${time[2]}:${time[3]}:${time[4]}Z`) : Number.NaN;

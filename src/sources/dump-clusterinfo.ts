@@ -13,7 +13,7 @@ import {
   objectsOfJson,
   parseKnownFile,
 } from "./dump-objects.js";
-import { type DumpTree, LOG_TAIL_BYTES, MAX_FILE_BYTES, textOf } from "./dump-tree.js";
+import { type DumpTree, LOG_TAIL_BYTES, MAX_FILE_BYTES, readTexts } from "./dump-tree.js";
 
 /** What `kubectl cluster-info dump` saves (staging/src/k8s.io/kubectl/pkg/cmd/clusterinfo/clusterinfo_dump.go). */
 const SAVED = new Set([
@@ -275,19 +275,7 @@ export async function readClusterInfoTree(tree: DumpTree): Promise<DumpParts> {
     tree.files.filter((f) => /\.json$/i.test(f.path) || /(^|\/)logs\.txt$/.test(f.path)).map((f) => f.path),
   );
   for (const f of tree.files) if (!wanted.has(f.path)) parts.skipped.push(f.path);
-  await tree.read(wanted, (file, bytes) => {
-    const shown = tree.show(file);
-    const text = textOf(bytes);
-    if (text === undefined) {
-      parts.diagnostics.push({
-        file: shown,
-        line: 1,
-        severity: "error",
-        code: "dump-binary",
-        message: "a binary file, not JSON or a log; skipped",
-      });
-      return;
-    }
+  await readTexts(tree, wanted, parts.diagnostics, "JSON or a log", (file, text, shown) => {
     if (file.endsWith("logs.txt")) {
       const sink = sinkInto(parts, shown);
       const stream = new ClusterInfoStream(sink, false);

@@ -7,7 +7,7 @@ import { redact } from "../model/redact.js";
 import type { Incomplete } from "../rules/finding.js";
 import { readClusterInfoText } from "./dump-clusterinfo.js";
 import { absentFromDump, type DumpParts, emptyParts, parseDumpFile } from "./dump-objects.js";
-import { type DumpTree, textOf } from "./dump-tree.js";
+import { type DumpTree, readTexts } from "./dump-tree.js";
 
 /** Optional file at the top of a dump folder: `{ "takenAt": "<ISO>", "context": "<kube context>", … }`. */
 export const DUMP_META_FILE = "pitfall-dump.json";
@@ -122,19 +122,7 @@ export async function readPitfallTree(tree: DumpTree): Promise<DumpParts> {
   const previousLogs = new Map<string, string>();
   const currentLogs = new Map<string, string>();
   const found = emptyParts("pitfall", absentFromDump(false));
-  await tree.read(wanted, (file, bytes) => {
-    const shown = tree.show(file);
-    const text = textOf(bytes);
-    if (text === undefined) {
-      diagnostics.push({
-        file: shown,
-        line: 1,
-        severity: "error",
-        code: "dump-binary",
-        message: "a binary file, not JSON, YAML or a log; skipped",
-      });
-      return;
-    }
+  await readTexts(tree, wanted, diagnostics, "JSON, YAML or a log", (file, text, shown) => {
     if (file === DUMP_META_FILE) {
       meta = parseMeta(text, shown, diagnostics);
       return;

@@ -165,3 +165,29 @@ export function tooLarge(file: string, size: number): Diagnostic {
     message: `${file} is ${Math.round(size / 1024 / 1024)} MiB, more than the ${MAX_FILE_BYTES / 1024 / 1024} MiB a dump file may have; skipped`,
   };
 }
+
+/**
+ * Reads these files of the tree as text, in tree order; a binary one (a NUL byte, which no JSON, YAML or log holds)
+ * is reported as `expected` would not be, and skipped.
+ */
+export function readTexts(
+  tree: DumpTree,
+  paths: ReadonlySet<string>,
+  diagnostics: Diagnostic[],
+  expected: string,
+  visit: (file: string, text: string, shown: string) => void,
+): Promise<void> {
+  return tree.read(paths, (file, bytes) => {
+    const shown = tree.show(file);
+    const text = textOf(bytes);
+    if (text === undefined)
+      diagnostics.push({
+        file: shown,
+        line: 1,
+        severity: "error",
+        code: "dump-binary",
+        message: `a binary file, not ${expected}; skipped`,
+      });
+    else visit(file, text, shown);
+  });
+}

@@ -16,43 +16,16 @@ import {
   writeClusterInfoDir,
   writeClusterInfoFile,
 } from "./convert.js";
+import { counts, type Finding, placeless, scanFrom } from "./support.js";
 
 const EXAMPLE = resolve("examples/dump");
 const TAKEN_AT = "2026-11-25T08:09:22.000Z";
-
-interface Finding {
-  pitfall: string;
-  object: { kind: string; namespace?: string; name: string };
-  message: string;
-  file?: string;
-  line?: number;
-  column?: number;
-  [k: string]: unknown;
-}
 
 let dir: string;
 let base: Snapshot;
 const layouts: Record<string, string> = {};
 
-/** A finding without where it was read (the file differs per layout); ages and everything else stay. */
-const placeless = (findings: Finding[]) =>
-  findings.map(({ file: _f, line: _l, column: _c, ...rest }) => JSON.stringify(rest)).sort();
-
-const counts = (s: Snapshot) => {
-  const out: Record<string, number> = {};
-  for (const o of s.objects) out[String(o.object.kind)] = (out[String(o.object.kind)] ?? 0) + 1;
-  return out;
-};
-
-async function scanJson(path: string) {
-  const r = await runCli(["scan", "--from", path, "-o", "json"], { cwd: dir, env: { HOME: dir } });
-  expect(r.out, r.err).not.toBe("");
-  return {
-    code: r.code,
-    err: r.err,
-    json: JSON.parse(r.out) as { findings: Finding[]; incomplete?: { resource: string }[] },
-  };
-}
+const scanJson = (path: string) => scanFrom(dir, path);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "pitfall-layouts-"));

@@ -7,8 +7,8 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Snapshot } from "../../src/engine/types.js";
 import { readDump } from "../../src/sources/dump.js";
-import { runCli } from "../support/cli.js";
 import { packTarGz } from "./convert.js";
+import { counts, type Finding, placeless, scanFrom } from "./support.js";
 
 const FIXTURES = resolve("test/fixtures/dumps");
 const at = (name: string) => join(FIXTURES, name);
@@ -19,37 +19,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const counts = (s: Snapshot) => {
-  const out: Record<string, number> = {};
-  for (const o of s.objects) out[String(o.object.kind)] = (out[String(o.object.kind)] ?? 0) + 1;
-  return out;
-};
-
-interface Finding {
-  pitfall: string;
-  severity: string;
-  object: { kind: string; namespace?: string; name: string };
-  container?: string;
-  message: string;
-  file?: string;
-  line?: number;
-}
-
-async function scanJson(path: string, ...flags: string[]) {
-  const r = await runCli(["scan", "--from", path, "-o", "json", ...flags], { cwd: dir, env: { HOME: dir } });
-  expect(r.out, r.err).not.toBe("");
-  const json = JSON.parse(r.out) as {
-    targets: { zone?: string; distribution?: string }[];
-    findings: Finding[];
-    errors: unknown[];
-    incomplete?: { resource: string; reason: string }[];
-  };
-  const found = json.findings.map(
-    (f) =>
-      `${f.severity} ${f.pitfall} ${f.object.kind}/${f.object.namespace ?? ""}/${f.object.name}${f.container ? ` ${f.container}` : ""}`,
-  );
-  return { code: r.code, json, found: found.sort(), missing: (json.incomplete ?? []).map((i) => i.resource) };
-}
+const scanJson = (path: string, ...flags: string[]) => scanFrom(dir, path, ...flags);
 
 const WORKLOAD_KINDS = [
   "namespaces",
