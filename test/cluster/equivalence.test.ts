@@ -108,7 +108,10 @@ describe.skipIf(unavailable).each(readdirSync(FIXTURES).filter((f) => f.endsWith
 
     it("pitfall dump of the real server scans the same as the simulator's dump, and as the live scans", async () => {
       const dumped = async (kubeconfig: string, out: string) => {
-        const r = await runCli(["dump", "--kubeconfig", kubeconfig, "-o", out], { cwd: dir, env: { HOME: dir } });
+        const r = await runCli(["dump", "--kubeconfig", kubeconfig, "-o", out], {
+          cwd: dir,
+          env: { HOME: dir },
+        });
         expect(r.code, r.err).toBe(0);
         expect(r.err).toMatch(/pitfall dump: wrote /);
         return scan("--from", out);
