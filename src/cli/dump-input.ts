@@ -1,5 +1,5 @@
 // What the commands that read a dump (`scan`, `watch`, `serve --from`, `dump`) share: the --format flag, a dump that
-// held nothing turned into a usage error (exit 2) that says what was found and what pitfall reads, the read limits.
+// held nothing turned into a usage error (exit 2) that says what was found and what pitfall reads.
 import { Option } from "commander";
 import { visible } from "../model/sanitize.js";
 import type { DumpLayout } from "../sources/dump.js";
@@ -22,21 +22,4 @@ export async function nothingReadError(e: unknown, io: Io): Promise<UsageError |
   if (!(e instanceof NothingReadError)) return undefined;
   for (const d of e.diagnostics) io.err(`pitfall: ${visible(d.file)}:${d.line}: ${visible(d.message)}\n`);
   return new UsageError(e.message);
-}
-
-/** `--timeout` and `--chunk-size`, as the commands that read a cluster take them. */
-export async function readLimitsOf(flags: {
-  timeout: string;
-  chunkSize: string;
-}): Promise<{ timeoutMs: number; pageSize: number }> {
-  const { parseDuration } = await import("../k8s/duration.js");
-  const timeoutMs = parseDuration(flags.timeout);
-  if (!timeoutMs || timeoutMs <= 0)
-    throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
-  const pageSize = Number(flags.chunkSize);
-  if (!Number.isInteger(pageSize) || pageSize < 1)
-    throw new UsageError(
-      `--chunk-size takes a whole number of objects per page (e.g. 500), not '${flags.chunkSize}'`,
-    );
-  return { timeoutMs, pageSize };
 }

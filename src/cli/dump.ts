@@ -1,7 +1,7 @@
 // `pitfall dump`: save what a scan reads from a cluster, for `scan --from` elsewhere or later.
 import { type Command, Option } from "commander";
 import { visible } from "../model/sanitize.js";
-import { readLimitsOf } from "./dump-input.js";
+import { chunkSizeOption, timeoutOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, painter } from "./io.js";
 import type { CliRun } from "./main.js";
@@ -11,8 +11,8 @@ interface Flags extends Pick<TargetFlags, "kubeconfig" | "namespace"> {
   context?: string;
   output?: string;
   force?: boolean;
-  timeout: string;
-  chunkSize: string;
+  timeout: number;
+  chunkSize: number;
 }
 
 export function registerDump(program: Command, run: CliRun): void {
@@ -31,12 +31,8 @@ export function registerDump(program: Command, run: CliRun): void {
     )
     .option("-n, --namespace <ns>", "only this namespace (nodes, being cluster-wide, are still read)")
     .option("--force", "replace a folder that is not empty, or an existing archive")
-    .option(
-      "--timeout <duration>",
-      "give up on what is not read by then; the dump lists it as not read",
-      "120s",
-    )
-    .option("--chunk-size <n>", "list in pages of this many objects, as kubectl's --chunk-size", "500")
+    .addOption(timeoutOption("give up on what is not read by then; the dump lists it as not read", "120s"))
+    .addOption(chunkSizeOption())
     .addHelpText(
       "after",
       `
@@ -63,14 +59,13 @@ incomplete (what could not be read is listed).`,
 
 async function dumpCommand(io: Io, flags: Flags): Promise<number> {
   if (!flags.output) throw new UsageError("say where to write: -o <folder> or -o <file.tar.gz>");
-  const { timeoutMs, pageSize } = await readLimitsOf(flags);
   const paint = painter(io);
   const target: TargetFlags = {
     ...(flags.context ? { context: [flags.context] } : {}),
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
     ...(flags.namespace ? { namespace: flags.namespace } : {}),
   };
-  const live = liveSourceOf(io, target, { timeoutMs, pageSize });
+  const live = liveSourceOf(io, target, { timeoutMs: flags.timeout, pageSize: flags.chunkSize });
   const { writeDump, DumpTargetError } = await import("../service/dump.js");
   const { KubeConfigError } = await import("../sources/kubeconfig.js");
   const { VERSION } = await import("./main.js");

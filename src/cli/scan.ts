@@ -1,23 +1,24 @@
 // `pitfall scan`: diagnose live clusters or offline dumps against the pitfalls, with filled runbooks.
 import { type Command, Option } from "commander";
 import { visible } from "../model/sanitize.js";
-import { SEVERITIES, type Severity } from "../kb/model.js";
+import { SEVERITIES, type Severity } from "../model/severity.js";
 import type { ScanReport, ScanRequest } from "../service/scan.js";
 import type { DumpLayout } from "../sources/dump.js";
-import { collect, configFor, configOption } from "./common.js";
-import { dumpFormatOption, nothingReadError, readLimitsOf } from "./dump-input.js";
+import { chunkSizeOption, collect, configOption, timeoutOption } from "./common.js";
+import { dumpFormatOption, nothingReadError } from "./dump-input.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
-import { type KbFlags, loadKb } from "./kb-load.js";
+import type { KnowledgeBase } from "../kb/load.js";
+import { configAndKb, type KbFlags } from "./kb-load.js";
 import type { CliRun } from "./main.js";
-import { liveSourceOf, type TargetFlags, withTargetOptions } from "./target.js";
+import { checkZoneFlag, liveSourceOf, type TargetFlags, withTargetOptions } from "./target.js";
 
 interface Flags extends KbFlags, TargetFlags {
   from?: string[];
   format?: DumpLayout;
-  timeout: string;
-  chunkSize: string;
+  timeout: number;
+  chunkSize: number;
   logs: boolean;
   redis?: string;
   failOn: Severity;
@@ -39,12 +40,8 @@ export function registerScan(program: Command, run: CliRun): void {
         ).argParser(collect),
       )
       .addOption(dumpFormatOption())
-      .option(
-        "--timeout <duration>",
-        "give up on what is not read by then; the scan is then incomplete",
-        "60s",
-      )
-      .option("--chunk-size <n>", "list in pages of this many objects, as kubectl's --chunk-size", "500")
+      .addOption(timeoutOption("give up on what is not read by then; the scan is then incomplete", "60s"))
+      .addOption(chunkSizeOption())
       .option("--no-logs", "do not fetch container logs")
       .option(
         "--redis <url>",
@@ -87,13 +84,8 @@ objects), 3 incomplete (RBAC, missing CRD, timeout, kinds a dump does not hold).
 async function scanCommand(io: Io, flags: Flags): Promise<number> {
   if (flags.from?.length && (flags.context?.length || flags.allContexts))
     throw new UsageError("--from reads a dump; it does not go with --context or --all-contexts");
-  const { timeoutMs, pageSize } = await readLimitsOf(flags);
-  const [config, kb] = await Promise.all([configFor(io, flags.config), loadKb(io, flags)]);
-  if (flags.zone) {
-    const { normalizeZone } = await import("../kb/zones.js");
-    if (!/^(ALL|\d+)$/.test(normalizeZone(flags.zone)))
-      throw new UsageError(`unknown zone '${flags.zone}': write a zone number (1, 2)`);
-  }
+  const { config, kb } = await configAndKb(io, flags);
+  await checkZoneFlag(flags.zone);
   const paint = painter(io);
   const progress =
     io.stderrIsTTY && flags.output === "text"
@@ -111,11 +103,16 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
   if (flags.from?.length) {
     req.from = flags.from;
     if (flags.format) req.layout = flags.format;
-  } else req.live = liveSourceOf(io, flags, { timeoutMs, logs: flags.logs, pageSize });
+  } else
+    req.live = liveSourceOf(io, flags, {
+      timeoutMs: flags.timeout,
+      logs: flags.logs,
+      pageSize: flags.chunkSize,
+    });
   if (flags.redis || config.redis) {
     const { redisSettings } = await import("./streams.js");
     req.redis = {
-      ...redisSettings(io, config, { idle: undefined, timeout: "10s" }),
+      ...redisSettings(io, config),
       ...(flags.redis ? { url: flags.redis } : {}),
     };
   }
@@ -130,29 +127,24 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
   }
   const inputErrors = report.errors.filter((d) => d.severity === "error");
   await printReport(io, report, flags, kb);
-  const { severityRank } = await import("../rules/finding.js");
+  const { severityRank } = await import("../model/severity.js");
   if (report.incomplete.length) return EXIT.INCOMPLETE;
   const failing = report.findings.some((f) => severityRank(f.severity) <= severityRank(flags.failOn));
   return failing || inputErrors.length ? EXIT.FINDINGS : EXIT.OK;
 }
 
-/** Errors the user can fix (kubeconfig, context, unreachable Redis) become usage errors: exit 2, one line. */
-async function asUsageError(e: unknown, io?: Io): Promise<unknown> {
+/** Errors the user can fix (kubeconfig, context, a dump with nothing in it, unreachable Redis) become usage errors: exit 2, one line. */
+async function asUsageError(e: unknown, io: Io): Promise<unknown> {
   const { KubeConfigError } = await import("../sources/kubeconfig.js");
   if (e instanceof KubeConfigError) return new UsageError(e.message);
-  const nothing = io ? await nothingReadError(e, io) : undefined;
+  const nothing = await nothingReadError(e, io);
   if (nothing) return nothing;
   const { RedisConnectError } = await import("../sources/redis.js");
   if (e instanceof RedisConnectError) return new UsageError(e.message);
   return e;
 }
 
-async function printReport(
-  io: Io,
-  report: ScanReport,
-  flags: Flags,
-  kb: Awaited<ReturnType<typeof loadKb>>,
-): Promise<void> {
+async function printReport(io: Io, report: ScanReport, flags: Flags, kb: KnowledgeBase): Promise<void> {
   const input = {
     findings: report.findings,
     diagnostics: report.errors,

@@ -1,15 +1,21 @@
 // `pitfall dump`: what a live scan reads, written as a dump `scan --from` reads the same way: every resource the
 // detectors read (the live source's list), the current and previous logs of every container that restarted or
 // is waiting, and pitfall-dump.json saying when, from where, what was read and what could not be. Secrets are
-// never read; logs come redacted from the live read, and objects are redacted before they are written. Written into a fresh folder beside the target and moved into
-// place at the end, so a dump is whole or absent, and nothing a user has is overwritten without `force`.
+// never read; logs come redacted from the live read, and objects are redacted before they are written. Written
+// into a fresh folder beside the target and moved into place at the end, so a dump is whole or absent, and
+// nothing a user has is overwritten without `force`.
 import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Snapshot } from "../engine/types.js";
-import { asList, asRecord, asString } from "../k8s/fields.js";
-import type { KubeObject } from "../k8s/types.js";
+import { asRecord } from "../k8s/fields.js";
+import {
+  type ContainerStatusAt,
+  containerStatusesOf,
+  lastTerminated,
+  restartCountOf,
+} from "../k8s/status.js";
+import type { KubeObject } from "../model/kube.js";
 import { redactDeep } from "../model/redact.js";
-import type { Incomplete } from "../rules/finding.js";
+import type { Incomplete, Snapshot } from "../model/snapshot.js";
 import type { DumpMeta } from "../sources/dump.js";
 import type { LiveSource } from "./scan.js";
 
@@ -53,21 +59,14 @@ export function isArchivePath(out: string): boolean {
   return /\.(tar\.gz|tgz)$/i.test(out);
 }
 
-function statuses(pod: KubeObject): Record<string, unknown>[] {
-  const status = asRecord(pod.status);
-  return [...asList(status?.initContainerStatuses), ...asList(status?.containerStatuses)].flatMap((c) => {
-    const r = asRecord(c);
-    return r ? [r] : [];
-  });
-}
-
-const restarted = (c: Record<string, unknown>) =>
-  (typeof c.restartCount === "number" && c.restartCount > 0) ||
-  asRecord(asRecord(c.lastState)?.terminated) !== undefined;
-const waiting = (c: Record<string, unknown>) => asRecord(asRecord(c.state)?.waiting) !== undefined;
-const running = (c: Record<string, unknown>) => asRecord(asRecord(c.state)?.running) !== undefined;
-const names = (list: Record<string, unknown>[]) =>
-  list.map((c) => asString(c.name)).filter((n): n is string => !!n);
+/** Init and regular containers with a name (ephemeral ones are debugging sessions, not the workload). */
+const statuses = (pod: KubeObject) =>
+  containerStatusesOf(pod).filter((c) => c.role !== "ephemeral" && c.name !== "");
+const restarted = (c: ContainerStatusAt) =>
+  restartCountOf(c.status) > 0 || lastTerminated(c.status) !== undefined;
+const waiting = (c: ContainerStatusAt) => asRecord(asRecord(c.status.state)?.waiting) !== undefined;
+const running = (c: ContainerStatusAt) => asRecord(asRecord(c.status.state)?.running) !== undefined;
+const names = (list: ContainerStatusAt[]) => list.map((c) => c.name);
 
 /**
  * Previous logs of containers that restarted; current logs of running containers and of those waiting after a
@@ -169,18 +168,18 @@ export async function writeDump(req: DumpRequest): Promise<DumpResult> {
   const archive = isArchivePath(out);
   await checkTarget(out, archive, Boolean(req.force));
   const progress = req.onProgress ?? (() => {});
-  const { loadKubeConfig } = await import("../sources/kubeconfig.js");
+  const { kubeConfigsOf } = await import("../sources/kubeconfig.js");
   const { readCluster } = await import("../sources/live.js");
   const { neededResources } = await import("../sources/dump.js");
-  const { kubeConfigOptionsOf } = await import("./scan.js");
-  const context = req.live.contexts[0];
-  const kubeConfig = await loadKubeConfig({
-    ...kubeConfigOptionsOf(req.live, req.cwd),
-    ...(context ? { context } : {}),
-  });
+  // One context: the one named, else the current one.
+  const [cluster] = await kubeConfigsOf(
+    { ...req.live, cwd: req.live.cwd ?? req.cwd },
+    { contexts: req.live.contexts.slice(0, 1) },
+  );
+  const { context, kubeConfig } = cluster!;
   const snapshot = await readCluster({
     kubeConfig,
-    ...(context ? { context } : {}),
+    context,
     ...(req.live.namespace ? { namespace: req.live.namespace } : {}),
     ...(req.live.timeoutMs ? { timeoutMs: req.live.timeoutMs } : {}),
     ...(req.live.pageSize ? { pageSize: req.live.pageSize } : {}),

@@ -2,7 +2,7 @@
 // kept, one at a time. An archive is untrusted input: paths that climb out (`..`, absolute), links, devices, too
 // many entries, too many bytes and gzip bombs are refused with a diagnostic, and the rest is still read.
 import { createReadStream } from "node:fs";
-import type { Diagnostic } from "../kb/model.js";
+import type { Diagnostic } from "../model/diagnostic.js";
 import { displayPath } from "./manifest-files.js";
 import {
   type DumpTree,

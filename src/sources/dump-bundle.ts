@@ -7,7 +7,7 @@ import { redact } from "../model/redact.js";
 import { asList, asRecord, asString } from "../k8s/fields.js";
 import { type DumpParts, emptyParts, parseKnownFile } from "./dump-objects.js";
 import { type DumpTree, readTexts } from "./dump-tree.js";
-import { EXTERNAL_SECRETS_GROUP } from "./live.js";
+import { EXTERNAL_SECRETS_GROUP } from "./kube-read.js";
 
 const RESOURCES = "cluster-resources/";
 const POD_LOGS = "cluster-resources/pods/logs/";

@@ -1,11 +1,10 @@
 // What every dump layout shares: Kubernetes objects out of JSON and YAML files (objects, kubectl Lists, typed lists,
 // arrays), the parts a layout reader hands back, and the dump's own clock (the newest time written inside it).
 import { parse as parseYaml } from "yaml";
-import type { Origin, SourcedObject } from "../engine/types.js";
-import type { Diagnostic, Distribution } from "../kb/model.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import type { Distribution, Incomplete, Origin, SourcedObject } from "../model/snapshot.js";
 import { asRecord, asString } from "../k8s/fields.js";
-import type { KubeObject } from "../k8s/types.js";
-import type { Incomplete } from "../rules/finding.js";
+import { kubeObjectOf } from "../model/kube.js";
 import { parseManifests } from "./manifests.js";
 import { withoutSecretValues } from "./secret-values.js";
 
@@ -123,7 +122,18 @@ export function objectsOfJson(
     });
     return true;
   }
-  out.objects.push({ object: withoutSecretValues(record as KubeObject), origin });
+  const object = kubeObjectOf(record);
+  if (typeof object === "string") {
+    out.diagnostics.push({
+      file,
+      line: 1,
+      severity: "error",
+      code: "invalid-object",
+      message: `${label} ${object}; the API server would refuse it; skipped`,
+    });
+    return true;
+  }
+  out.objects.push({ object: withoutSecretValues(object), origin });
   return true;
 }
 

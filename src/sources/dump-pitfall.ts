@@ -1,10 +1,10 @@
 // pitfall's own dump layout (docs/dump-layout.md, written by `pitfall dump`): any `kubectl get -o json|yaml` files,
 // `logs/<namespace>/<pod>/<container>[.previous].log`, and `pitfall-dump.json` saying when, from where and what
 // was read.
-import type { Diagnostic, Distribution } from "../kb/model.js";
+import type { Diagnostic } from "../model/diagnostic.js";
 import { asList, asRecord, asString } from "../k8s/fields.js";
 import { redact } from "../model/redact.js";
-import type { Incomplete } from "../rules/finding.js";
+import type { Distribution, Incomplete } from "../model/snapshot.js";
 import { readClusterInfoText } from "./dump-clusterinfo.js";
 import { absentFromDump, type DumpParts, emptyParts, parseDumpFile } from "./dump-objects.js";
 import { type DumpTree, readTexts } from "./dump-tree.js";

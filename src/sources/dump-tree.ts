@@ -3,7 +3,7 @@
 import type { Dirent } from "node:fs";
 import { lstat, open, readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import type { Diagnostic } from "../kb/model.js";
+import type { Diagnostic } from "../model/diagnostic.js";
 import { displayPath, inputProblem } from "./manifest-files.js";
 
 export interface TreeFile {

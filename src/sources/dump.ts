@@ -4,11 +4,10 @@
 // Kubernetes JSON or YAML becomes a diagnostic with file:line and the rest of the dump is still read.
 import { open, stat } from "node:fs/promises";
 import path from "node:path";
-import type { Snapshot, SourcedObject } from "../engine/types.js";
-import type { Diagnostic } from "../kb/model.js";
+import type { Incomplete, Snapshot, SourcedObject } from "../model/snapshot.js";
+import type { Diagnostic } from "../model/diagnostic.js";
 import { distributionOf } from "../k8s/distribution.js";
 import { asList, asRecord, asString } from "../k8s/fields.js";
-import type { Incomplete } from "../rules/finding.js";
 import { archiveTree, isArchive } from "./dump-archive.js";
 import { looksLikeBundle, readBundleTree } from "./dump-bundle.js";
 import { looksLikeClusterInfo, readClusterInfoFile, readClusterInfoTree } from "./dump-clusterinfo.js";
@@ -22,7 +21,7 @@ import {
 } from "./dump-objects.js";
 import { DUMP_META_FILE, readPitfallTree } from "./dump-pitfall.js";
 import { type DumpTree, folderTree, readFileBounded, textOf } from "./dump-tree.js";
-import { LIVE_RESOURCES } from "./live.js";
+import { LIVE_RESOURCES } from "./kube-read.js";
 import { displayPath, inputProblem } from "./manifest-files.js";
 
 export { parseDumpFile } from "./dump-objects.js";

@@ -5,10 +5,10 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
-import type { Snapshot } from "../../src/engine/types.js";
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { Snapshot } from "../../src/model/snapshot.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import { neededResources } from "../../src/sources/dump.js";
-import { LIVE_RESOURCES } from "../../src/sources/live.js";
+import { LIVE_RESOURCES } from "../../src/sources/kube-read.js";
 
 /** What kubectl cluster-info dump saves per namespace, file name and kind, in the order it writes them. */
 export const CLUSTER_INFO_FILES = [

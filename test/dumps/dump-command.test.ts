@@ -17,7 +17,7 @@ import { loadKnowledgeBase } from "../../src/kb/load.js";
 import { jsonFinding } from "../../src/report/json.js";
 import { scan } from "../../src/service/scan.js";
 import { readDump } from "../../src/sources/dump.js";
-import { LIVE_RESOURCES } from "../../src/sources/live.js";
+import { LIVE_RESOURCES } from "../../src/sources/kube-read.js";
 import { leaked, leakyCluster } from "../secrets/leaky-cluster.js";
 import { type Sim, startSimulator } from "../sim/index.js";
 import { runCli } from "../support/cli.js";

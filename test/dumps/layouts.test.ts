@@ -5,7 +5,7 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Snapshot } from "../../src/engine/types.js";
+import type { Snapshot } from "../../src/model/snapshot.js";
 import { readDump } from "../../src/sources/dump.js";
 import { runCli } from "../support/cli.js";
 import { startCli } from "../watch/cli-run.js";

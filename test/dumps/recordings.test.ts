@@ -5,10 +5,10 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Snapshot } from "../../src/engine/types.js";
+import type { Snapshot } from "../../src/model/snapshot.js";
 import { readDump } from "../../src/sources/dump.js";
 import { packTarGz } from "./convert.js";
-import { counts, type Finding, placeless, scanFrom } from "./support.js";
+import { counts, type Finding, scanFrom } from "./support.js";
 
 const FIXTURES = resolve("test/fixtures/dumps");
 const at = (name: string) => join(FIXTURES, name);

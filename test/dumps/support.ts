@@ -1,6 +1,6 @@
 // What the dump tests share: objects counted per kind, findings made comparable across files, scan -o json run.
 import { expect } from "vitest";
-import type { Snapshot } from "../../src/engine/types.js";
+import type { Snapshot } from "../../src/model/snapshot.js";
 import { runCli } from "../support/cli.js";
 
 export interface Finding {

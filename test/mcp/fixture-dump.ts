@@ -1,7 +1,7 @@
 // A simulator fixture cluster written out as a dump, the way kubectl and `pitfall-dump.json` lay one out.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { LIVE_RESOURCES } from "../../src/sources/live.js";
+import { LIVE_RESOURCES } from "../../src/sources/kube-read.js";
 import { parseCluster } from "../sim/load.js";
 import type { Cluster } from "../sim/types.js";
 

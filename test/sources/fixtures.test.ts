@@ -1,15 +1,16 @@
 // The simulator's fixture clusters read live, and dumped by the kubectl script of docs/dump-layout.md.
 import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Snapshot } from "../../src/engine/types.js";
+import type { Snapshot } from "../../src/model/snapshot.js";
 import { readDump } from "../../src/sources/dump.js";
 import { loadKubeConfig } from "../../src/sources/kubeconfig.js";
-import { LIVE_RESOURCES, readCluster } from "../../src/sources/live.js";
+import { LIVE_RESOURCES } from "../../src/sources/kube-read.js";
+import { readCluster } from "../../src/sources/live.js";
 import { loadCluster, type Sim, startSimulator } from "../sim/index.js";
 
 const fixture = (name: string) =>
