@@ -85,6 +85,11 @@ function titleOf(u: Unexplained, e: FailureEvidence): string {
   return cut.replace(/[\s.:,;…]+$/, "");
 }
 
+/** `a pod of Deployment web`, or `pod web-0` when it has no controller. */
+function podsOf(u: Unexplained): string {
+  return u.owner ? `a pod of ${workloadOf(u)}` : workloadOf(u);
+}
+
 function workloadOf(u: Unexplained): string {
   return oneLine(u.owner ? `${u.owner.kind} ${u.owner.name}` : `pod ${u.pod.name}`, 200);
 }
@@ -143,10 +148,10 @@ function stepsOf(u: Unexplained, e: FailureEvidence): EntryFields["steps"] {
   const said = e.phrase ? ` and its ${e.from ?? "status"} says "${e.phrase.replace(/"/g, "'")}"` : "";
   const logs = u.commands.find((c) => /^kubectl logs\b/.test(c));
   const steps: EntryFields["steps"] = [
-    { kind: "IF", text: braceless(`a pod of ${workloadOf(u)} shows ${u.reason}${where}${said}`, 400) },
+    { kind: "IF", text: braceless(`${podsOf(u)} shows ${u.reason}${where}${said}`, 400) },
     {
       kind: "THEN",
-      text: `read what its status, events${logs ? " and logs" : ""} say before changing anything`,
+      text: `read what its ${logs ? "status, events and logs" : "status and events"} say before changing anything`,
     },
     { kind: "RUN", text: "kubectl describe pod {pod-name} -n {namespace}" },
   ];

@@ -2,9 +2,9 @@
 // each draft lints clean as it is; where the pod's status shows the failure the DETECT makes the next scan explain
 // it by the new id (and names no other pod); where only events show it, the draft says why it has no DETECT. Text
 // from logs and messages is redacted and cannot write page structure. Live: the built CLI against the simulator.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultConfig } from "../../src/config/model.js";
 import { insertEntry, parseEntry } from "../../src/kb/add.js";
@@ -15,7 +15,7 @@ import { type KnowledgeBase, loadKnowledgeBase } from "../../src/kb/load.js";
 import { parsePage } from "../../src/kb/parse.js";
 import type { Unexplained } from "../../src/model/unexplained.js";
 import { type DraftResult, draftPitfall } from "../../src/service/draft.js";
-import { analyse } from "../../src/service/scan.js";
+import { analyse, scan } from "../../src/service/scan.js";
 import { unexplainedOf } from "../../src/service/unexplained.js";
 import { loadSnapshot, NOW } from "../live-rules/support.js";
 import { type Sim, startSimulator } from "../sim/index.js";
@@ -111,6 +111,46 @@ describe("kb draft over each kind of unexplained failure", () => {
     expect(severityOf(u(0, "1m"), 2)).toEqual({ level: "HIGH", why: "2 pods fail the same way" });
     expect(severityOf(u(0, "8d"), 1).level).toBe("CRITICAL");
     expect(severityOf(u(0, "1m"), 5).level).toBe("CRITICAL");
+  });
+});
+
+describe("kb draft on the recorded real-world dumps (test/fixtures/dumps)", () => {
+  it("every unexplained failure drafts an entry that lints clean; with the drafts on the page only events-only ones remain", async () => {
+    const kb = await loadKnowledgeBase({ cwd: process.cwd() });
+    const dumps = readdirSync("test/fixtures/dumps", { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => join("test/fixtures/dumps", d.name));
+    let drafts = 0;
+    for (const dump of dumps) {
+      const req = { kb, config: defaultConfig(), cwd: process.cwd(), from: [dump] };
+      const before = await scan(req);
+      if (!before.unexplained.length) continue;
+      const page = join(dir, `${basename(dump)}.md`);
+      copyFileSync(TEAM_PAGE, page);
+      let text = readFileSync(page, "utf8");
+      const withoutDetect = new Set<string>();
+      for (const failure of before.unexplained) {
+        const r = await drafted(kb, failure);
+        expect(lintPage(parsePage(r.drafted.markdown, "draft.md")), `${dump} ${failure.pod.name}`).toEqual(
+          [],
+        );
+        const entry = parseEntry(r.drafted.markdown, "draft.md");
+        if (!entry.detect.length) withoutDetect.add(`${failure.pod.name} ${failure.reason}`);
+        text = insertEntry(parsePage(text, page), entry).text;
+        drafts++;
+      }
+      writeFileSync(page, text);
+      const after = await scan({
+        ...req,
+        kb: await loadKnowledgeBase({ cwd: process.cwd(), paths: [page] }),
+      });
+      expect(new Set(after.unexplained.map((u) => `${u.pod.name} ${u.reason}`)), dump).toEqual(withoutDetect);
+      expect(
+        [...withoutDetect].every((f) => /FailedMount|Unhealthy|Pending/.test(f)),
+        dump,
+      ).toBe(true);
+    }
+    expect(drafts).toBeGreaterThanOrEqual(10);
   });
 });
 
