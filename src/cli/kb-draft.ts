@@ -9,15 +9,10 @@ import { painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
 import { configAndKb, type KbFlags } from "./kb-load.js";
 import type { CliRun } from "./main.js";
-import {
-  checkZoneFlag,
-  clusterUsageError,
-  liveSourceOf,
-  type TargetFlags,
-  withTargetOptions,
-} from "./target.js";
+import { checkZoneFlag, clusterUsageError, liveSourceOf, type TargetFlags } from "./target.js";
 
-interface Flags extends KbFlags, TargetFlags {
+interface Flags extends KbFlags, Omit<TargetFlags, "context" | "allContexts"> {
+  context?: string;
   from?: string[];
   object?: string;
   pod?: string;
@@ -33,7 +28,8 @@ interface Flags extends KbFlags, TargetFlags {
 
 export function registerKbDraft(kb: Command, run: CliRun): void {
   const cmd = withKbOptions(
-    withTargetOptions(kb.command("draft"), "read")
+    kb
+      .command("draft")
       .description(
         "draft a page entry from a failure no pitfall explains (or record it on the one that does)",
       )
@@ -43,6 +39,17 @@ export function registerKbDraft(kb: Command, run: CliRun): void {
           collect,
         ),
       )
+      .option("--context <name>", "kube context to read the pod from (default: the current one)")
+      .option(
+        "--kubeconfig <file>",
+        "kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)",
+      )
+      .option("-n, --namespace <ns>", "the pod's namespace (with --object); with --from, only this namespace")
+      .option(
+        "--zone <zone>",
+        "the target's zone (default: from the config, else from the nodes' distribution)",
+      )
+      .addOption(new Option("--distribution <d>", "the target's distribution").choices(["k3s", "managed"]))
       .option("--object <pod/name>", "the failing pod (with -n), in a dump or the live cluster")
       .option("--pod <namespace/name>", "the failing pod, in the scan output, a dump or the live cluster")
       .option("-c, --container <name>", "the failing container, when several of the pod's fail")
@@ -155,9 +162,7 @@ async function sourceOf(
   config: Awaited<ReturnType<typeof configAndKb>>["config"],
 ): Promise<DraftSource> {
   const io = run.io;
-  const live = Boolean(flags.context?.length || flags.kubeconfig);
-  if (flags.allContexts || (flags.context?.length ?? 0) > 1)
-    throw new UsageError("kb draft reads one cluster: give one --context");
+  const live = Boolean(flags.context || flags.kubeconfig);
   if (json !== undefined) {
     if (flags.from?.length || live)
       throw new UsageError("give the scan output, a dump (--from) or a cluster (--context), one of them");
@@ -188,7 +193,11 @@ async function sourceOf(
     kind: "scan",
     request: {
       ...request,
-      live: liveSourceOf(io, { ...flags, namespace }, { timeoutMs: flags.timeout, logs: true }),
+      live: liveSourceOf(
+        io,
+        { ...flags, context: flags.context ? [flags.context] : [], namespace },
+        { timeoutMs: flags.timeout, logs: true },
+      ),
     },
   };
 }

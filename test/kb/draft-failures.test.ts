@@ -218,6 +218,8 @@ describe("kb draft --object against a live cluster (the simulator)", () => {
         "shop",
         "--kubeconfig",
         kubeconfig,
+        "--context",
+        "shop",
         "--out",
         draft,
       ],
