@@ -131,7 +131,9 @@ async function draftCommand(run: CliRun, json: string | undefined, flags: Flags)
   }
   const { resolve } = await import("node:path");
   const { writeFile } = await import("node:fs/promises");
-  await writeFile(resolve(io.cwd, flags.out), body, { flag: flags.force ? "w" : "wx" }).catch(
+  // A file is an output like stdout: the same redaction step.
+  const { redact } = await import("../model/redact.js");
+  await writeFile(resolve(io.cwd, flags.out), redact(body), { flag: flags.force ? "w" : "wx" }).catch(
     (e: NodeJS.ErrnoException) => {
       if (e.code === "EEXIST") throw new UsageError(`${flags.out} exists: give --force to overwrite it`);
       throw e;
