@@ -1,4 +1,5 @@
 // kb draft's result for people (what was searched and decided, next steps) and for machines (stable JSON).
+import type { RecordProposal } from "../model/draft.js";
 import { visible } from "../model/sanitize.js";
 import type { Unexplained } from "../model/unexplained.js";
 import type { Paint } from "./types.js";
@@ -19,15 +20,7 @@ export interface DraftReport {
       addedFrom: string;
     };
   };
-  record?: {
-    id: string;
-    title: string;
-    page: string;
-    builtin: boolean;
-    addedFrom: string;
-    why: string;
-    entry: string;
-  };
+  record?: RecordProposal;
 }
 
 /** What kb draft decided and why, and what to do next; the entry itself is printed apart. */

@@ -18,6 +18,7 @@ import { controllerChain, topControllerOf } from "../k8s/owners.js";
 import { statusSummary } from "../k8s/status-summary.js";
 import type { Finding } from "../model/finding.js";
 import { type KubeObject, refKey, refOf } from "../model/kube.js";
+import type { RecordProposal } from "../model/draft.js";
 import type { Unexplained } from "../model/unexplained.js";
 import { allRules } from "../rules/index.js";
 import {
@@ -45,22 +46,6 @@ export interface DraftRequest {
   pick: DraftPick;
   /** ADDED_FROM's incident id instead of `<context>-<date>`. */
   incident?: string;
-}
-
-/** Recording the incident on a pitfall that explains it, instead of a near-duplicate entry. */
-export interface RecordProposal {
-  id: string;
-  title: string;
-  /** The page the pitfall is on. */
-  page: string;
-  /** It is on the built-in page: record the line in the team's copy of the entry. */
-  builtin: boolean;
-  /** The ADDED_FROM value to append. */
-  addedFrom: string;
-  /** Why this pitfall explains the failure. */
-  why: string;
-  /** An entry (markdown) that `kb add --from` turns into that one ADDED_FROM line on the pitfall's page. */
-  entry: string;
 }
 
 export interface DraftedEntry {
