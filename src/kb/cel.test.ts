@@ -35,7 +35,8 @@ describe("compileDetect", () => {
     const r = compileDetect("object.kind == 'Pod' && objet.spec.hostNetwork");
     expect(r).toEqual({
       ok: false,
-      message: "unknown variable 'objet': only 'object' (the Kubernetes object) is bound",
+      message:
+        "unknown variable 'objet' (did you mean 'object'?): DETECT binds object, podSpec, containers, kind, metadata, zone and distribution",
       column: 25,
     });
   });
