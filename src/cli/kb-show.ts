@@ -54,6 +54,7 @@ function showText(page: Pitfall, paint: ReturnType<typeof painter>): string {
     ...p.steps.map((s): Row => ({ line: s.line, text: [`${paint(s.kind === "RUN" ? "cyan" : "bold", `${s.kind}:`)} ${s.text}`] })),
     ...p.addedFrom.map((a): Row => ({ line: a.line, text: [paint("dim", `ADDED_FROM: ${a.incident}${a.note ? `, ${a.note}` : ""}`)] })),
     ...p.detect.map((d): Row => ({ line: d.line, text: [paint("dim", `DETECT: ${d.expr}`)] })),
+    ...p.guard.map((g): Row => ({ line: g.line, text: [paint("dim", `GUARD: ${g.expr}`)] })),
   ].sort((a, b) => a.line - b.line);
   let prev = -2;
   for (const r of rows) {

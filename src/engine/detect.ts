@@ -106,8 +106,8 @@ export function fieldPathOf(program: Program, subject: DetectSubject): JsonPath 
   for (const [i, range] of program.ranges.entries()) {
     const at = elements[i];
     if (at === null) continue;
-    const listPath = pathOf(range, subject, elements);
-    if (listPath) candidates.push({ path: at ? at.path : listPath, offset: range.offset });
+    const path = at ? at.path : pathOf(range, subject, elements);
+    if (path) candidates.push({ path, offset: range.offset });
   }
   for (const chain of program.chains) {
     const path = pathOf(chain, subject, elements);

@@ -1,8 +1,7 @@
 // Page lint: every mistake with its line and what to write instead.
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { compileDetect, detectTrivial } from "./cel.js";
-import { DETECT_SAMPLE } from "./detect-sample.js";
+import { celLineProblems } from "./cel-lines.js";
 import { closest } from "./near.js";
 import type { Diagnostic, Page, Pitfall, Step } from "./model.js";
 import { pitfallsOf, STEP_KINDS } from "./model.js";
@@ -16,7 +15,7 @@ export interface PageLintOptions {
   wikiRoot?: string;
 }
 
-const KNOWN_KEYS = [...STEP_KINDS, "ADDED_FROM", "DETECT", "ID", "Severity", "Zone", "Zones"];
+const KNOWN_KEYS = [...STEP_KINDS, "ADDED_FROM", "DETECT", "GUARD", "ID", "Severity", "Zone", "Zones"];
 /** Brace contents that look like a meant placeholder (words, spaces, dashes) but are not in form. */
 const NEAR_PLACEHOLDER = /^[\w\s-]*$/;
 const GOOD_PLACEHOLDER = /^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/;
@@ -45,18 +44,10 @@ export function lintPage(page: Page, opts: PageLintOptions = {}): Diagnostic[] {
       const near = closest(f.key, KNOWN_KEYS);
       if (near) warn(f.line, "unknown-key", `unknown line key ${f.key}: did you mean ${near}?`);
     }
-    for (const d of p.detect) {
-      if (!d.expr.trim()) {
-        err(d.line, "detect-empty", "DETECT needs a CEL expression over `object`, e.g. `DETECT: object.spec.hostNetwork == true`");
-        continue;
-      }
-      const c = compileDetect(d.expr);
-      if (!c.ok) err(d.line, "detect-compile", `DETECT does not compile: ${c.message}`, c.column ? c.column + "DETECT: ".length : undefined);
-      else {
-        const trivial = detectTrivial(d.expr, DETECT_SAMPLE);
-        if (trivial) err(d.line, trivial.code, trivial.message);
-      }
-    }
+    for (const d of p.detect)
+      for (const problem of celLineProblems("DETECT", d.expr)) err(d.line, problem.code, problem.message, problem.column);
+    for (const g of p.guard)
+      for (const problem of celLineProblems("GUARD", g.expr)) err(g.line, problem.code, problem.message, problem.column);
     if (page.zoneMap.length && !p.zones.all)
       for (const z of p.zones.zones)
         if (!page.zoneMap.some((m) => m.zone === z)) {
