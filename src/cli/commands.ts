@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { registerDocs } from "./docs.js";
 import { registerExplain } from "./explain.js";
+import { registerGuard } from "./guard.js";
 import { registerKb } from "./kb.js";
 import { registerLint } from "./lint.js";
 import type { CliRun } from "./main.js";
@@ -20,6 +21,7 @@ export function registerCommands(program: Command, run: CliRun): void {
   registerExplain(program, run);
   registerWatch(program, run);
   registerStreams(program, run);
+  registerGuard(program, run);
   registerUpgradeCheck(program, run);
   registerServe(program, run);
   registerMcp(program, run);

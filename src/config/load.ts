@@ -73,6 +73,12 @@ export function loadConfig(file: string | undefined): Config {
     if (!Array.isArray(raw.ignore)) throw new ConfigError(`${where("ignore")} must be a list of { path | namespace, pitfalls, reason }`);
     config.ignore = raw.ignore.filter(isMap) as Config["ignore"];
   }
+  if (raw.guard !== undefined) {
+    const aliases = isMap(raw.guard) ? raw.guard.aliases : undefined;
+    if (!isMap(raw.guard) || (aliases !== undefined && !(isMap(aliases) && Object.values(aliases).every((v) => typeof v === "string"))))
+      throw new ConfigError(`${where("guard")} must be a mapping like { aliases: { k: kubectl } }`);
+    config.guard = aliases ? { aliases: aliases as Record<string, string> } : {};
+  }
   if (raw.kb !== undefined) {
     const kb = Array.isArray(raw.kb) ? raw.kb : [raw.kb];
     config.kb = kb.map((p) => resolve(dirname(file), String(p)));
