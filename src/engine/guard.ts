@@ -1,7 +1,7 @@
 // GUARD lines: each pitfall's CEL expressions over a command, compiled once, evaluated on every simple command of a
 // line. A line that needs what only the cluster or Redis knows says so instead of guessing.
 import type { CelInput } from "@bufbuild/cel";
-import { type CompiledGuard, compileGuard } from "../kb/cel.js";
+import type { CompiledGuard } from "../kb/cel.js";
 import { toCelValue } from "../kb/cel-value.js";
 import type { Diagnostic, GuardRule, Pitfall } from "../kb/model.js";
 
@@ -26,28 +26,19 @@ export type GuardOutcome =
   /** The line's answer depends on facts that could not be had. */
   | { kind: "unchecked"; reasons: string[] };
 
-/** Every GUARD line of the pitfalls, compiled; a line that does not compile is a diagnostic, not evaluated. */
-export function compileGuards(pitfalls: readonly Pitfall[]): {
-  lines: GuardLine[];
-  diagnostics: Diagnostic[];
-} {
-  const lines: GuardLine[] = [];
-  const diagnostics: Diagnostic[] = [];
-  for (const pitfall of pitfalls)
-    for (const rule of pitfall.guard) {
-      const program = compileGuard(rule.expr);
-      if (program.ok) lines.push({ pitfall, rule, program });
-      else
-        diagnostics.push({
-          file: pitfall.source.file,
-          line: rule.line,
-          ...(program.column === undefined ? {} : { column: program.column + "GUARD: ".length }),
-          severity: "error",
-          code: "guard-invalid",
-          message: `GUARD of ${pitfall.title} does not compile (${program.message}); it is not evaluated`,
-        });
-    }
-  return { lines, diagnostics };
+/** One GUARD line compiled (CEL is loaded on the first call); a line that does not compile is a diagnostic. */
+export async function compileGuardLine(pitfall: Pitfall, rule: GuardRule): Promise<GuardLine | Diagnostic> {
+  const { compileGuard } = await import("../kb/cel.js");
+  const program = compileGuard(rule.expr);
+  if (program.ok) return { pitfall, rule, program };
+  return {
+    file: pitfall.source.file,
+    line: rule.line,
+    ...(program.column === undefined ? {} : { column: program.column + "GUARD: ".length }),
+    severity: "error",
+    code: "guard-invalid",
+    message: `GUARD of ${pitfall.title} does not compile (${program.message}); it is not evaluated`,
+  };
 }
 
 /**

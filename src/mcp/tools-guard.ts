@@ -39,7 +39,7 @@ export function registerGuardTool(server: McpServer, ctx: ToolContext): void {
         const kb = await ctx.kb();
         const { parseCommandLine } = await import("../sources/command.js");
         const aliases = deps.config.guard?.aliases;
-        const preview = parseCommandLine(command, { cwd: deps.cwd, ...(aliases ? { aliases } : {}) });
+        const preview = await parseCommandLine(command, { cwd: deps.cwd, ...(aliases ? { aliases } : {}) });
         const readFiles = await filesReadable(ctx, preview.commands);
         const { guardCommand } = await import("../service/guard.js");
         const t = deps.target;

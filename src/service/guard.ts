@@ -3,12 +3,13 @@
 // the manifests it applies, fill the matched pitfalls' steps. Used alike by the CLI, the hook and MCP.
 import type { Config } from "../config/model.js";
 import {
+  compileGuardLine,
+  evaluateGuard,
   type Fact,
   type FactBinding,
-  compileGuards,
-  evaluateGuard,
   type GuardLine,
 } from "../engine/guard.js";
+import { mayMatch } from "../engine/guard-prefilter.js";
 import { resolveZone } from "../engine/zone.js";
 import { toCelValue } from "../kb/cel-value.js";
 import type { KnowledgeBase } from "../kb/load.js";
@@ -17,7 +18,7 @@ import { normalizeZone } from "../kb/zones.js";
 import { fillSteps } from "../runbook/fill.js";
 import { type Finding, type RunbookStep, severityRank } from "../rules/finding.js";
 import type { CommandValue } from "../sources/command.js";
-import { currentContextOf, type StreamFacts, type TargetFacts } from "./guard-facts.js";
+import type { StreamFacts, TargetFacts } from "./guard-facts.js";
 import type { LiveSource } from "./scan.js";
 
 export interface GuardRequest {
@@ -88,7 +89,7 @@ export interface GuardResult {
 export async function guardCommand(req: GuardRequest): Promise<GuardResult> {
   const { parseCommandLine } = await import("../sources/command.js");
   const aliases = req.config.guard?.aliases;
-  const parsed = parseCommandLine(req.line, {
+  const parsed = await parseCommandLine(req.line, {
     cwd: req.cwd,
     readFiles: req.readFiles,
     ...(aliases ? { aliases } : {}),
@@ -102,9 +103,21 @@ export async function guardCommand(req: GuardRequest): Promise<GuardResult> {
     notes: [...parsed.notes],
     errors: [],
   };
-  const { lines, diagnostics } = compileGuards(req.kb.pitfalls);
-  result.errors.push(...diagnostics);
   const zones = zoneResolver(req);
+  const rules = req.kb.pitfalls.flatMap((pitfall) => pitfall.guard.map((rule) => ({ pitfall, rule })));
+  // Lines are compiled (and CEL loaded) only when the prefilter cannot rule them out for some command.
+  const compiled = new Map<(typeof rules)[number], GuardLine | undefined>();
+  const lineOf = async (r: (typeof rules)[number]) => {
+    if (!compiled.has(r)) {
+      const c = await compileGuardLine(r.pitfall, r.rule);
+      if ("program" in c) compiled.set(r, c);
+      else {
+        compiled.set(r, undefined);
+        result.errors.push(c);
+      }
+    }
+    return compiled.get(r);
+  };
 
   for (const command of parsed.commands) {
     if (command.program === "kubectl" && command.verb === "edit")
@@ -114,15 +127,18 @@ export async function guardCommand(req: GuardRequest): Promise<GuardResult> {
       });
     const facts = new Map<FactBinding, Fact>();
     const value = toCelValue(command);
-    for (const line of lines) {
+    for (const r of rules) {
+      if (!mayMatch(r.rule.expr, command as unknown as Record<string, unknown>)) continue;
+      const line = await lineOf(r);
+      if (!line) continue;
       const outcome = await evaluateWithFacts(line, value, command, facts, req, zones);
       if (outcome.kind === "match") {
-        const zoneNote = zoneGate(line.pitfall, command, zones);
+        const zoneNote = await zoneGate(line.pitfall, command, zones);
         if (zoneNote === false) continue;
         if (result.matches.some((m) => m.pitfall === line.pitfall.id && m.command === command.text)) continue;
         result.matches.push(matchOf(line, command, facts, zoneNote));
       } else if (outcome.kind === "unchecked") {
-        if (zoneGate(line.pitfall, command, zones) === false) continue;
+        if ((await zoneGate(line.pitfall, command, zones)) === false) continue;
         if (result.unchecked.some((u) => u.pitfall === line.pitfall.id && u.command === command.text))
           continue;
         result.unchecked.push({
@@ -175,7 +191,7 @@ async function lookUp(
   zones: ZoneResolver,
 ): Promise<Fact> {
   if (name === "zone" || name === "distribution") {
-    const z = zones.forCommand(command);
+    const z = await zones.forCommand(command);
     const v = name === "zone" ? z.zone : z.distribution;
     return v !== undefined
       ? { value: v }
@@ -201,7 +217,7 @@ async function lookUp(
 }
 
 interface ZoneResolver {
-  forCommand(command: CommandValue): { zone?: string; distribution?: string; how: string };
+  forCommand(command: CommandValue): Promise<{ zone?: string; distribution?: string; how: string }>;
   known(): string | undefined;
 }
 
@@ -209,14 +225,17 @@ interface ZoneResolver {
 function zoneResolver(req: GuardRequest): ZoneResolver {
   let last: string | undefined;
   let current: { name: string | undefined } | undefined;
-  const currentContext = () => {
-    current ??= { name: req.kubeconfig ? currentContextOf(req.kubeconfig) : undefined };
+  const currentContext = async () => {
+    if (!current) {
+      const { currentContextOf } = await import("./guard-facts.js");
+      current = { name: req.kubeconfig ? currentContextOf(req.kubeconfig) : undefined };
+    }
     return current.name;
   };
   const cache = new Map<string, ReturnType<typeof resolveZone>>();
   return {
-    forCommand(command) {
-      const context = command.context || req.context || (req.zone ? undefined : currentContext());
+    async forCommand(command) {
+      const context = command.context || req.context || (req.zone ? undefined : await currentContext());
       const key = `${req.zone ?? ""}\u0000${context ?? ""}`;
       let z = cache.get(key);
       if (!z) {
@@ -239,9 +258,13 @@ function zoneResolver(req: GuardRequest): ZoneResolver {
  * A zone-specific pitfall applies when the target is in one of its zones; where the zone is not known it still
  * applies (the guard warns rather than lets a known mistake through), with a note. False: it does not apply.
  */
-function zoneGate(p: Pitfall, command: CommandValue, zones: ZoneResolver): string | undefined | false {
+async function zoneGate(
+  p: Pitfall,
+  command: CommandValue,
+  zones: ZoneResolver,
+): Promise<string | undefined | false> {
   if (p.zones.all) return undefined;
-  const z = zones.forCommand(command);
+  const z = await zones.forCommand(command);
   if (z.zone === undefined)
     return `this pitfall is written for zone ${p.zones.zones.join("+")}${p.zones.note ? ` (${p.zones.note})` : ""}; the target's zone is not known`;
   if (z.zone === "ALL" || p.zones.zones.includes(Number(normalizeZone(z.zone)))) return undefined;
@@ -347,7 +370,7 @@ async function lintApplied(
   const { readManifests } = await import("../sources/manifests.js");
   const { runEngine } = await import("../engine/run.js");
   const snapshot = await readManifests(paths, { cwd: req.cwd, readStdin: async () => "" });
-  const z = zones.forCommand(command);
+  const z = await zones.forCommand(command);
   if (z.zone !== undefined) snapshot.target.zone = z.zone;
   if (z.distribution) snapshot.target.distribution = z.distribution as "k3s" | "managed";
   const run = runEngine(snapshot, {

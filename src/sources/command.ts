@@ -2,7 +2,6 @@
 // object it touches, the files it sends, and what a patch or `set resources` would change in a pod spec.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { asList, asRecord, asString } from "../k8s/fields.js";
 import {
   flagValue,
@@ -79,30 +78,40 @@ export interface ParseCommandOptions {
 }
 
 /** Every simple command of a line, parsed; `kubectl exec … -- cmd` yields the inner command too. */
-export function parseCommandLine(line: string, opts: ParseCommandOptions): ParsedCommands {
+export async function parseCommandLine(line: string, opts: ParseCommandOptions): Promise<ParsedCommands> {
   const out: ParsedCommands = { commands: [], notes: [] };
   for (const simple of splitCommandLine(line, opts.aliases ? { aliases: opts.aliases } : {}))
-    addCommand(simple, opts, out, 0);
+    await addCommand(simple, opts, out, 0);
   return out;
 }
 
-function addCommand(
+/** JSON, else YAML (kubectl takes both for patches); the YAML parser loads only when it is needed. */
+async function parseStructured(text: string): Promise<unknown> {
+  try {
+    return JSON.parse(text);
+  } catch {
+    const { parse } = await import("yaml");
+    return parse(text);
+  }
+}
+
+async function addCommand(
   simple: SimpleCommand,
   opts: ParseCommandOptions,
   out: ParsedCommands,
   depth: number,
-): void {
+): Promise<void> {
   const program = basename(simple.argv[0] ?? "");
   const base = blank(simple, program);
   if (program === "kubectl" || program === "oc") {
     const k = parseKubectl(simple.argv.slice(1));
-    fillKubectl(base, k, opts, out.notes);
+    await fillKubectl(base, k, opts, out.notes);
     out.commands.push(base);
     // `kubectl exec pod -- redis-cli XACK …` runs that command in the pod.
     if (k.tail?.length && depth < 4 && (k.verb === "exec" || k.verb === "debug" || k.verb === "run")) {
       const via = [...simple.via, `kubectl ${k.verb}${base.name ? ` ${base.name}` : ""}`];
       const inner = splitCommandLine(shellQuoteArgv(k.tail), opts.aliases ? { aliases: opts.aliases } : {});
-      for (const s of inner) addCommand({ ...s, via: [...via, ...s.via] }, opts, out, depth + 1);
+      for (const s of inner) await addCommand({ ...s, via: [...via, ...s.via] }, opts, out, depth + 1);
     }
     return;
   }
@@ -175,7 +184,12 @@ function maskedText(argv: readonly string[]): string {
   return out.join(" ");
 }
 
-function fillKubectl(c: CommandValue, k: KubectlArgs, opts: ParseCommandOptions, notes: CommandNote[]): void {
+async function fillKubectl(
+  c: CommandValue,
+  k: KubectlArgs,
+  opts: ParseCommandOptions,
+  notes: CommandNote[],
+): Promise<void> {
   c.verb = k.verb;
   c.subcommand = k.subcommand;
   c.args = k.args;
@@ -200,9 +214,9 @@ function fillKubectl(c: CommandValue, k: KubectlArgs, opts: ParseCommandOptions,
   )
     c.files.push(...flagValues(k, "filename").filter((f) => f !== "-" && !/^https?:\/\//.test(f)));
   c.kustomize = flagValues(k, "kustomize");
-  if (c.verb === "patch") readPatch(c, k, opts, notes);
+  if (c.verb === "patch") await readPatch(c, k, opts, notes);
   if (c.verb === "set") setChanges(c, k);
-  if (c.verb === "run") runChanges(c, k, notes);
+  if (c.verb === "run") await runChanges(c, k, notes);
   limitsOfContainers(c);
 }
 
@@ -251,7 +265,12 @@ function localFiles(path: string, opts: ParseCommandOptions): string[] {
 }
 
 /** `-p '{…}'` (JSON or YAML), `--patch-file`, `--type json|merge|strategic`. */
-function readPatch(c: CommandValue, k: KubectlArgs, opts: ParseCommandOptions, notes: CommandNote[]): void {
+async function readPatch(
+  c: CommandValue,
+  k: KubectlArgs,
+  opts: ParseCommandOptions,
+  notes: CommandNote[],
+): Promise<void> {
   c.patchType = flagValue(k, "type") ?? "strategic";
   let text = flagValue(k, "patch");
   const file = flagValue(k, "patch-file");
@@ -273,7 +292,7 @@ function readPatch(c: CommandValue, k: KubectlArgs, opts: ParseCommandOptions, n
   if (text === undefined) return;
   let value: unknown;
   try {
-    value = parseYaml(text);
+    value = await parseStructured(text);
   } catch {
     notes.push({
       command: c.text,
@@ -380,7 +399,7 @@ function quantities(text: string | undefined): Record<string, string> {
 }
 
 /** `run x --image=… --image-pull-policy=… --overrides='{…}'`. */
-function runChanges(c: CommandValue, k: KubectlArgs, notes: CommandNote[]): void {
+async function runChanges(c: CommandValue, k: KubectlArgs, notes: CommandNote[]): Promise<void> {
   c.kind = "Pod";
   c.name = k.args[0] ?? "";
   c.resource = c.name ? `pod/${c.name}` : "";
@@ -393,8 +412,8 @@ function runChanges(c: CommandValue, k: KubectlArgs, notes: CommandNote[]): void
   let spec: Record<string, unknown> = {};
   if (overrides !== undefined) {
     try {
-      spec = asRecord(asRecord(parseYaml(overrides))?.spec) ?? {};
-      c.patch = asRecord(parseYaml(overrides)) ?? {};
+      c.patch = asRecord(await parseStructured(overrides)) ?? {};
+      spec = asRecord(c.patch.spec) ?? {};
     } catch {
       notes.push({ command: c.text, message: "--overrides is not JSON, so what it sets cannot be checked" });
     }
