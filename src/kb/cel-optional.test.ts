@@ -24,7 +24,9 @@ describe("optional selection (`.?`, `[?]`, orValue, hasValue)", () => {
     expect(evaluate("object.spec.nodeSelector[?'zone'].orValue('none') == 'none'", pod)).toBe(true);
     expect(evaluate("object.spec.containers[?3].?name.orValue('') == ''", pod)).toBe(true);
     expect(evaluate("object.spec.containers[?0].?name.orValue('') == 'a'", pod)).toBe(true);
-    expect(evaluate("object.spec.containers.all(c, c.?resources.?limits.hasValue()) == false", pod)).toBe(true);
+    expect(evaluate("object.spec.containers.all(c, c.?resources.?limits.hasValue()) == false", pod)).toBe(
+      true,
+    );
   });
 
   it("rewrites into has() tests and leaves `.?` inside strings alone", () => {

@@ -36,7 +36,10 @@ let kubeconfig: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "pitfall-guard-mcp-"));
-  [staging, prod] = await Promise.all([startSimulator({ cluster: BROKEN }), startSimulator({ cluster: BROKEN })]);
+  [staging, prod] = await Promise.all([
+    startSimulator({ cluster: BROKEN }),
+    startSimulator({ cluster: BROKEN }),
+  ]);
   kubeconfig = writeKubeconfig(join(dir, "kubeconfig"), [
     staging.kubeconfigEntry("staging"),
     prod.kubeconfigEntry("prod"),
@@ -83,17 +86,24 @@ describe("over stdio (pitfall mcp)", () => {
     const a = await answerOf(client, RAISE);
     expect(a.verdict).toBe("match");
     expect(a.matches.map((m) => m.pitfall)).toEqual(["oomkilled"]);
-    expect(a.matches[0]!.why.join("\n")).toMatch(/deployment\/ge-executor in ge-agents was OOMKilled \(ge-executor-/);
+    expect(a.matches[0]!.why.join("\n")).toMatch(
+      /deployment\/ge-executor in ge-agents was OOMKilled \(ge-executor-/,
+    );
     expect(a.matches[0]!.runbook).toContainEqual({
       kind: "RUN",
-      text: expect.stringMatching(/^kubectl describe pod ge-executor-\S+ -n ge-agents \| grep -A 5 "Last State"$/),
+      text: expect.stringMatching(
+        /^kubectl describe pod ge-executor-\S+ -n ge-agents \| grep -A 5 "Last State"$/,
+      ),
     });
     expect(a.text).toContain("✗ OOMKilled (oomkilled, HIGH)");
   });
 
   it("lets read-only commands and other workloads through", async () => {
     expect((await answerOf(client, "kubectl get pods -n ge-agents | grep executor")).verdict).toBe("fine");
-    expect((await answerOf(client, "kubectl set resources deploy/ge-notes -n ge-agents --limits=memory=1Gi")).verdict).toBe("fine");
+    expect(
+      (await answerOf(client, "kubectl set resources deploy/ge-notes -n ge-agents --limits=memory=1Gi"))
+        .verdict,
+    ).toBe("fine");
   });
 
   it("reads the manifests the command applies from the server's working directory", async () => {
@@ -133,7 +143,9 @@ describe("over HTTP (pitfall serve /mcp)", () => {
 
   async function withClient<T>(headers: Record<string, string>, fn: (c: Client) => Promise<T>): Promise<T> {
     const client = new Client({ name: "guard-http-test", version: "1.0.0" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers } }),
+    );
     try {
       return await fn(client);
     } finally {
@@ -148,9 +160,13 @@ describe("over HTTP (pitfall serve /mcp)", () => {
 
   it("never reaches a context the command names that is not the server's, unless the caller has the token", async () => {
     const before = prod.requests.length;
-    const a = await withClient({}, (c) => answerOf(c, `kubectl --context prod ${RAISE.slice("kubectl ".length)}`));
+    const a = await withClient({}, (c) =>
+      answerOf(c, `kubectl --context prod ${RAISE.slice("kubectl ".length)}`),
+    );
     expect(a.verdict).toBe("unchecked");
-    expect(a.unchecked[0]!.reason).toMatch(/without the server's token, the cluster tools read only its own context \(staging\)/);
+    expect(a.unchecked[0]!.reason).toMatch(
+      /without the server's token, the cluster tools read only its own context \(staging\)/,
+    );
     expect(prod.requests.length).toBe(before);
     const trusted = await withClient({ Authorization: `Bearer ${TOKEN}` }, (c) =>
       answerOf(c, `kubectl --context prod ${RAISE.slice("kubectl ".length)}`),

@@ -129,18 +129,25 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const lineOf = (needle: string, from = 0) => MANIFESTS.split("\n").findIndex((l, i) => i >= from && l.includes(needle)) + 1;
+const lineOf = (needle: string, from = 0) =>
+  MANIFESTS.split("\n").findIndex((l, i) => i >= from && l.includes(needle)) + 1;
 
 async function lintFindings() {
   const r = await runCli(["lint", "all.yaml", "--kb", "team.md", "-o", "json"], { cwd: dir });
   expect(r.err).not.toMatch(/page .*team\.md/);
-  return JSON.parse(r.out).findings as { pitfall: string; object: { kind: string; name: string }; line: number }[];
+  return JSON.parse(r.out).findings as {
+    pitfall: string;
+    object: { kind: string; name: string };
+    line: number;
+  }[];
 }
 
 describe("a team page's one-line DETECT", () => {
   it("podSpec.hostNetwork == true fires on a Pod, a Deployment, a CronJob and a Rollout, each at its hostNetwork line", async () => {
     const found = (await lintFindings()).filter((f) => f.pitfall === "pods-on-the-host-network");
-    const hostNetworkLines = MANIFESTS.split("\n").flatMap((l, i) => (l.trim() === "hostNetwork: true" ? [i + 1] : []));
+    const hostNetworkLines = MANIFESTS.split("\n").flatMap((l, i) =>
+      l.trim() === "hostNetwork: true" ? [i + 1] : [],
+    );
     expect(found.map((f) => [f.object.kind, f.object.name, f.line])).toEqual([
       ["Pod", "probe", hostNetworkLines[0]],
       ["Deployment", "relay", hostNetworkLines[1]],

@@ -26,7 +26,8 @@ FIX: drain it with the admin endpoint first
 ADDED_FROM: orchestrator-2026-05, messages sat for an hour
 GUARD: ${guard}
 `;
-const GOOD = "command.verb == 'scale' && command.flags.?replicas.orValue('') == '0' && command.name == 'ge-orchestrator'";
+const GOOD =
+  "command.verb == 'scale' && command.flags.?replicas.orValue('') == '0' && command.name == 'ge-orchestrator'";
 
 describe("parse and print", () => {
   it("a GUARD line belongs to its pitfall, with its line, and prints back as written (both forms)", () => {
@@ -68,14 +69,19 @@ describe("kb lint", () => {
         line: typo.line,
         code: "guard-compile",
         column: "GUARD: ".length + 1,
-        message: expect.stringContaining("unknown variable 'comand' (did you mean 'command'?): GUARD binds command, target, stream, zone and distribution"),
+        message: expect.stringContaining(
+          "unknown variable 'comand' (did you mean 'command'?): GUARD binds command, target, stream, zone and distribution",
+        ),
       }),
     ]);
   });
 
   it("a GUARD that reads nothing of the command is constant, like a constant DETECT", () => {
     for (const g of ["true", "zone == '1'", "target.oomKilled"])
-      expect(lint(g).diagnostics.map((d) => d.code), g).toEqual(["guard-constant"]);
+      expect(
+        lint(g).diagnostics.map((d) => d.code),
+        g,
+      ).toEqual(["guard-constant"]);
     expect(lint("").diagnostics.map((d) => d.code)).toEqual(["guard-empty"]);
   });
 
@@ -97,9 +103,22 @@ describe("kb add --guard and kb show", () => {
   const add = (guard: string) =>
     runCli(
       [
-        "kb", "add", "--page", join(dir, "team.md"), "--title", "Scaling the Orchestrator to Zero", "--severity", "HIGH",
-        "--zone", "ALL", "--fix", "drain it first", "--added-from", "orchestrator-2026-05, messages sat for an hour",
-        "--guard", guard,
+        "kb",
+        "add",
+        "--page",
+        join(dir, "team.md"),
+        "--title",
+        "Scaling the Orchestrator to Zero",
+        "--severity",
+        "HIGH",
+        "--zone",
+        "ALL",
+        "--fix",
+        "drain it first",
+        "--added-from",
+        "orchestrator-2026-05, messages sat for an hour",
+        "--guard",
+        guard,
       ],
       { cwd: dir },
     );
@@ -116,10 +135,23 @@ describe("kb add --guard and kb show", () => {
     expect(added.err).toBe("");
     expect(added.code).toBe(0);
     expect(readFileSync(join(dir, "team.md"), "utf8")).toContain(`\nGUARD: ${GOOD}\n`);
-    const show = await runCli(["kb", "show", "scaling-the-orchestrator-to-zero", "--kb", "team.md"], { cwd: dir });
+    const show = await runCli(["kb", "show", "scaling-the-orchestrator-to-zero", "--kb", "team.md"], {
+      cwd: dir,
+    });
     expect(show.out).toContain(`GUARD: ${GOOD}`);
     const g = await runCli(
-      ["guard", "--kb", "team.md", "--", "kubectl", "scale", "deploy/ge-orchestrator", "--replicas=0", "-n", "ge-system"],
+      [
+        "guard",
+        "--kb",
+        "team.md",
+        "--",
+        "kubectl",
+        "scale",
+        "deploy/ge-orchestrator",
+        "--replicas=0",
+        "-n",
+        "ge-system",
+      ],
       { cwd: dir, env: { HOME: dir } },
     );
     expect(g.code).toBe(1);
