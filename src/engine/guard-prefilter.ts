@@ -60,13 +60,13 @@ function conjunct(part: string, command: Record<string, unknown>): boolean | und
     );
     // Only strings and booleans compare here as in CEL; other types (a list against a string) are CEL's to judge.
     if (typeof value !== "string" && typeof value !== "boolean") return undefined;
-    const want: Value = bool !== undefined ? bool === "true" : unescape(s1 ?? s2 ?? "");
+    const want: Value = bool !== undefined ? bool === "true" : unquote(s1 ?? s2 ?? "");
     return op === "==" ? value === want : value !== want;
   }
   m = IN_LIST.exec(part);
   if (m) {
     const value = valueAt(command, m[1]!, UNKNOWN);
-    const items = [...m[2]!.matchAll(new RegExp(STRING, "g"))].map((i) => unescape(i[1] ?? i[2] ?? ""));
+    const items = [...m[2]!.matchAll(new RegExp(STRING, "g"))].map((i) => unquote(i[1] ?? i[2] ?? ""));
     if (value === UNKNOWN || typeof value !== "string") return undefined;
     return items.includes(value);
   }
@@ -74,7 +74,7 @@ function conjunct(part: string, command: Record<string, unknown>): boolean | und
   if (m) {
     const map = valueAt(command, m[3]!, UNKNOWN);
     if (typeof map !== "object" || map === null || Array.isArray(map)) return undefined;
-    return Object.hasOwn(map, unescape(m[1] ?? m[2] ?? ""));
+    return Object.hasOwn(map, unquote(m[1] ?? m[2] ?? ""));
   }
   m = EXISTS.exec(part);
   if (m) {
@@ -86,12 +86,12 @@ function conjunct(part: string, command: Record<string, unknown>): boolean | und
 }
 
 function literal(text: string, dq1: string | undefined, dq2: string | undefined): Value {
-  if (dq1 !== undefined || dq2 !== undefined) return unescape(dq1 ?? dq2 ?? "");
+  if (dq1 !== undefined || dq2 !== undefined) return unquote(dq1 ?? dq2 ?? "");
   if (text === "true" || text === "false") return text === "true";
   return UNKNOWN; // numbers: CEL ints, left to CEL
 }
 
-function unescape(s: string): string {
+function unquote(s: string): string {
   return s.replace(/\\(.)/g, "$1");
 }
 
