@@ -131,13 +131,9 @@ export function compileDetect(expr: string): CompiledDetect {
     if (needsPod && !subject.hasPodSpec) return false;
     return asBool(c.run(subject.activation()), "DETECT");
   };
+  const { run: _run, ...rest } = c;
   return {
-    ok: true,
-    text: c.text,
-    reads: c.reads,
-    mentions: c.mentions,
-    chains: c.chains,
-    ranges: c.ranges,
+    ...rest,
     evaluateSubject,
     evaluate: (obj, detectEnv = {}) => evaluateSubject(new DetectSubject(obj, detectEnv)),
   };
@@ -147,15 +143,8 @@ export function compileDetect(expr: string): CompiledDetect {
 export function compileGuard(expr: string): CompiledGuard {
   const c = compileCel(expr, "GUARD", GUARD_BINDINGS);
   if (!c.ok) return c;
-  return {
-    ok: true,
-    text: c.text,
-    reads: c.reads,
-    mentions: c.mentions,
-    chains: c.chains,
-    ranges: c.ranges,
-    evaluate: (bindings) => asBool(c.run(bindings), "GUARD"),
-  };
+  const { run, ...rest } = c;
+  return { ...rest, evaluate: (bindings) => asBool(run(bindings), "GUARD") };
 }
 
 function asBool(result: unknown, what: string): boolean | Error {

@@ -86,6 +86,7 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
               ...(a.note ? { note: a.note } : {}),
             })),
             detect: p.detect.map((d) => d.expr),
+            ...(p.guard.length ? { guard: p.guard.map((g) => g.expr) } : {}),
           },
         );
       }),
