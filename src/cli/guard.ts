@@ -11,6 +11,7 @@ import type { Io } from "./io.js";
 import { withKbOptions } from "./kb.js";
 import { type KbFlags, loadKb } from "./kb-load.js";
 import type { CliRun } from "./main.js";
+import { liveSourceOf } from "./target.js";
 
 interface Flags extends KbFlags {
   command?: string;
@@ -209,13 +210,11 @@ async function requestOf(
   kb: KnowledgeBase,
   timeoutMs: number,
 ): Promise<GuardRequest> {
-  const source = {
-    contexts: flags.context ?? [],
+  // The usual target flags and environment (KUBECONFIG, HOME, the in-cluster service), as scan reads them.
+  const source = liveSourceOf(io, {
+    ...(flags.context ? { context: flags.context } : {}),
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-    ...(io.env.KUBECONFIG ? { kubeconfigEnv: io.env.KUBECONFIG } : {}),
-    ...(io.env.HOME ? { home: io.env.HOME } : {}),
-    cwd: io.cwd,
-  };
+  });
   const context = flags.context?.[0];
   const req: GuardRequest = {
     kb,
