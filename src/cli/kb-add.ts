@@ -44,7 +44,11 @@ export function registerKbAdd(kb: Command, run: CliRun): void {
     .option("--text <prose>", "a paragraph of explanation (repeatable)", collect)
     .option("--added-from <incident>", '"incident-id, what happened" (repeatable)', collect)
     .option("--detect <cel>", "CEL expression over `object` that shows the pitfall (repeatable)", collect)
-    .option("--guard <cel>", "CEL expression over `command` that repeats the anti-pattern (repeatable)", collect)
+    .option(
+      "--guard <cel>",
+      "CEL expression over `command` that repeats the anti-pattern (repeatable)",
+      collect,
+    )
     .option("--dry-run", "print the entry as it would be written; change nothing")
     .addOption(
       new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"),

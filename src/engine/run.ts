@@ -148,15 +148,21 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
       const why = zoneMismatch(p.zones, target, opts.kb);
       if (why) skip(p.id, why);
       // The built-in page's DETECT lines stand in for detectors; where one of ours ran, it is the precise check.
-      else if (opts.kb.builtinFile !== undefined && p.source.file === opts.kb.builtinFile && ran.has(p.id)) continue;
+      else if (opts.kb.builtinFile !== undefined && p.source.file === opts.kb.builtinFile && ran.has(p.id))
+        continue;
       else applicable.push(p);
     }
     // A built-in rule's report is more precise than a DETECT match on the same object for the same pitfall.
     const reported = new Set(candidates.map((c) => `${c.finding.pitfall}\u0000${objectKey(c.subject)}`));
-    const detected = detectFindings(applicable, subjects, {
-      skip: (pitfall, o) => reported.has(`${pitfall}\u0000${objectKey(o)}`),
-      finding: (pitfall, o, report) => findingOf(DETECT_META, pitfall, report, o, target),
-    }, detectEnvOf(target));
+    const detected = detectFindings(
+      applicable,
+      subjects,
+      {
+        skip: (pitfall, o) => reported.has(`${pitfall}\u0000${objectKey(o)}`),
+        finding: (pitfall, o, report) => findingOf(DETECT_META, pitfall, report, o, target),
+      },
+      detectEnvOf(target),
+    );
     candidates.push(...topmostOnly(detected.candidates));
     diagnostics.push(...detected.diagnostics);
   }
@@ -352,6 +358,10 @@ function topmostOnly(candidates: Candidate[]): Candidate[] {
   return candidates.filter((c) => {
     const owners = c.subject.object.metadata?.ownerReferences;
     const set = matched.get(c.finding.pitfall);
-    return !(Array.isArray(owners) && set && owners.some((o) => o && typeof o.uid === "string" && set.has(o.uid)));
+    return !(
+      Array.isArray(owners) &&
+      set &&
+      owners.some((o) => o && typeof o.uid === "string" && set.has(o.uid))
+    );
   });
 }

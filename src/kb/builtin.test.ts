@@ -363,7 +363,8 @@ describe("DETECT lines of the built-in page", () => {
     const text = readFileSync(new URL("../../kb/kubernetes.md", import.meta.url), "utf8").split("\n");
     for (const p of pitfalls) {
       expect(p.detect.length, p.id).toBeLessThanOrEqual(1);
-      for (const d of p.detect) expect(text[d.line - 1]!.length, `${p.id}: ${text[d.line - 1]}`).toBeLessThanOrEqual(160);
+      for (const d of p.detect)
+        expect(text[d.line - 1]!.length, `${p.id}: ${text[d.line - 1]}`).toBeLessThanOrEqual(160);
     }
   });
 
@@ -415,6 +416,10 @@ describe("GUARD lines of the built-in page", () => {
       "stale-consumer-groups-redis-streams",
     ]);
     for (const p of pitfalls)
-      if (p.guard.length) expect(p.steps.some((s) => s.kind === "ANTI_PATTERN"), p.id).toBe(true);
+      if (p.guard.length)
+        expect(
+          p.steps.some((s) => s.kind === "ANTI_PATTERN"),
+          p.id,
+        ).toBe(true);
   });
 });

@@ -111,7 +111,10 @@ describe("DETECT bindings besides object", () => {
     spec: {
       template: {
         spec: {
-          initContainers: [{ name: "migrate", image: "m:1" }, { name: "proxy", image: "p:1", restartPolicy: "Always" }],
+          initContainers: [
+            { name: "migrate", image: "m:1" },
+            { name: "proxy", image: "p:1", restartPolicy: "Always" },
+          ],
           containers: [{ name: "app", image: "app" }],
         },
       },
@@ -119,7 +122,9 @@ describe("DETECT bindings besides object", () => {
   };
 
   it("podSpec is the pod spec with the API server's defaults where the manifest is silent", () => {
-    expect(evaluate("podSpec.serviceAccountName == 'default' && podSpec.automountServiceAccountToken", deployment)).toBe(true);
+    expect(
+      evaluate("podSpec.serviceAccountName == 'default' && podSpec.automountServiceAccountToken", deployment),
+    ).toBe(true);
     expect(evaluate("podSpec.hostNetwork == false && podSpec.volumes == []", deployment)).toBe(true);
     // `app` has no tag: the API server would default its pull policy to Always.
     expect(evaluate("podSpec.containers[0].imagePullPolicy == 'Always'", deployment)).toBe(true);
@@ -146,7 +151,9 @@ describe("DETECT bindings besides object", () => {
   });
 
   it("kind, metadata, zone and distribution", () => {
-    const c = compileDetect("kind == 'Deployment' && metadata.labels.app == 'web' && zone == '1' && distribution == 'k3s'");
+    const c = compileDetect(
+      "kind == 'Deployment' && metadata.labels.app == 'web' && zone == '1' && distribution == 'k3s'",
+    );
     if (!c.ok) throw new Error(c.message);
     expect(c.evaluate(deployment, { zone: "1", distribution: "k3s" })).toBe(true);
     expect(c.evaluate(deployment, { zone: "2", distribution: "managed" })).toBe(false);
