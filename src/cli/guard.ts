@@ -2,16 +2,16 @@
 // agent's pre-tool-use hook) → load pages and config → guard service → answer (text, JSON, or the hook's JSON).
 import { type Command, Option } from "commander";
 import type { Config } from "../config/model.js";
-import { parseDuration } from "../k8s/duration.js";
 import type { KnowledgeBase } from "../kb/load.js";
-import type { GuardRequest, GuardResult } from "../service/guard.js";
-import { collect, configFor, configOption } from "./common.js";
+import type { GuardResult } from "../model/guard.js";
+import type { GuardRequest } from "../service/guard.js";
+import { collect, configOption, timeoutOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import type { Io } from "./io.js";
 import { withKbOptions } from "./kb.js";
-import { type KbFlags, loadKb } from "./kb-load.js";
+import { configAndKb, type KbFlags } from "./kb-load.js";
 import type { CliRun } from "./main.js";
-import { liveSourceOf } from "./target.js";
+import { kubeAccessOf } from "./target.js";
 
 interface Flags extends KbFlags {
   command?: string;
@@ -21,7 +21,8 @@ interface Flags extends KbFlags {
   kubeconfig?: string;
   cluster: boolean;
   redis?: string;
-  timeout: string;
+  /** Milliseconds, parsed by commander. */
+  timeout: number;
   output: "text" | "json";
   config?: string;
 }
@@ -48,7 +49,7 @@ export function registerGuard(program: Command, run: CliRun): void {
       .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, then ~/.kube/config)")
       .option("--no-cluster", "never consult a cluster (what needs one is reported as not checked)")
       .option("--redis <url>", "Redis to consult for stream commands (default: config redis)")
-      .option("--timeout <duration>", "how long the cluster or Redis may take to answer", "5s")
+      .addOption(timeoutOption("how long the cluster or Redis may take to answer", "5s"))
       .addOption(
         new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"),
       )
@@ -192,13 +193,9 @@ async function answer(
   asked: Asked,
   flags: Flags,
 ): Promise<{ result: GuardResult; kb: KnowledgeBase }> {
-  const config = await configFor(io, flags.config);
-  const kb = await loadKb(io, flags, config.kb);
-  const timeoutMs = parseDuration(flags.timeout);
-  if (timeoutMs === undefined || timeoutMs <= 0)
-    throw new UsageError(`--timeout takes a duration such as 5s or 1m, not ${JSON.stringify(flags.timeout)}`);
+  const { config, kb } = await configAndKb(io, flags);
   const { guardCommand } = await import("../service/guard.js");
-  const req = await requestOf(io, asked, flags, config, kb, timeoutMs);
+  const req = await requestOf(io, asked, flags, config, kb);
   return { result: await guardCommand(req), kb };
 }
 
@@ -208,13 +205,9 @@ async function requestOf(
   flags: Flags,
   config: Config,
   kb: KnowledgeBase,
-  timeoutMs: number,
 ): Promise<GuardRequest> {
-  // The usual target flags and environment (KUBECONFIG, HOME, the in-cluster service), as scan reads them.
-  const source = liveSourceOf(io, {
-    ...(flags.context ? { context: flags.context } : {}),
-    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-  });
+  // The usual kubeconfig flag and environment (KUBECONFIG, HOME, the in-cluster service), as every command reads them.
+  const access = kubeAccessOf(io, flags.kubeconfig);
   const context = flags.context?.[0];
   const req: GuardRequest = {
     kb,
@@ -225,21 +218,26 @@ async function requestOf(
     lintApplied: true,
     ...(flags.zone ? { zone: flags.zone } : {}),
     ...(context ? { context } : {}),
-    kubeconfig: source,
+    kubeconfig: access,
   };
   if (flags.cluster !== false)
     req.target = async (command) => {
       const { readTargetFacts } = await import("../service/guard-facts.js");
       // The command's own --kubeconfig is the file it would use; the guard reads the same cluster.
       const kubeconfig = command.flags.kubeconfig;
-      return readTargetFacts(command, { ...source, ...(kubeconfig ? { kubeconfig } : {}) }, timeoutMs);
+      return readTargetFacts(
+        command,
+        { ...access, ...(context ? { context } : {}), ...(kubeconfig ? { kubeconfig } : {}) },
+        flags.timeout,
+      );
     };
   if (flags.redis || config.redis)
     req.stream = async (command) => {
       const { readStreamFacts } = await import("../service/guard-facts.js");
       const { redisSettings } = await import("./streams.js");
       const redis = {
-        ...redisSettings(io, config, { timeout: flags.timeout }),
+        ...redisSettings(io, config),
+        timeoutMs: flags.timeout,
         ...(flags.redis ? { url: flags.redis } : {}),
       };
       return readStreamFacts(command, {

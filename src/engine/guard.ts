@@ -3,7 +3,8 @@
 import type { CelInput } from "@bufbuild/cel";
 import type { CompiledGuard } from "../kb/cel.js";
 import { toCelValue } from "../kb/cel-value.js";
-import type { Diagnostic, GuardRule, Pitfall } from "../kb/model.js";
+import type { GuardRule, Pitfall } from "../kb/model.js";
+import type { Diagnostic } from "../model/diagnostic.js";
 
 export interface GuardLine {
   pitfall: Pitfall;

@@ -3,7 +3,8 @@
 import { containersOf, type ContainerRole } from "./containers.js";
 import { asList, asRecord, asString, type JsonPath } from "./fields.js";
 import { effectivePullPolicy } from "./image.js";
-import { isWorkload, type PodSpecAt, podSpecOf } from "./podspec.js";
+import type { KubeObject } from "../model/kube.js";
+import { POD_KINDS, type PodSpecAt, podSpecOf } from "./podspec.js";
 
 const GENERIC_TEMPLATE = ["spec", "template", "spec"];
 
@@ -14,7 +15,8 @@ const GENERIC_TEMPLATE = ["spec", "template", "spec"];
 export function runningPodSpecOf(obj: unknown): PodSpecAt | undefined {
   const rec = asRecord(obj);
   if (!rec) return undefined;
-  if (isWorkload(rec.kind)) return podSpecOf(rec);
+  // podSpecOf reads the object only through asRecord, so any mapping will do.
+  if (typeof rec.kind === "string" && POD_KINDS.includes(rec.kind)) return podSpecOf(rec as KubeObject);
   const spec = asRecord(asRecord(asRecord(rec.spec)?.template)?.spec);
   if (spec && Array.isArray(spec.containers)) return { spec, path: [...GENERIC_TEMPLATE] };
   return undefined;

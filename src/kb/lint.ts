@@ -1,10 +1,11 @@
 // Page lint: every mistake with its line and what to write instead.
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { STEP_KINDS } from "../model/finding.js";
 import { celLineProblems } from "./cel-lines.js";
+import { type Page, type Pitfall, type Step, pitfallsOf } from "./model.js";
 import { closest } from "./near.js";
-import type { Diagnostic, Page, Pitfall, Step } from "./model.js";
-import { pitfallsOf, STEP_KINDS } from "./model.js";
 
 export interface PageLintOptions {
   /** Today, for LAST_VERIFIED; tests pin it. */

@@ -44,6 +44,8 @@ export function registerGuardTool(server: McpServer, ctx: ToolContext): void {
         const { guardCommand } = await import("../service/guard.js");
         const t = deps.target;
         const timeoutMs = t.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+        const { kubeAccessOf } = await import("../sources/kubeconfig.js");
+        const access = { cwd: deps.cwd, ...kubeAccessOf(t) };
         const result = await guardCommand({
           kb,
           config: deps.config,
@@ -53,12 +55,7 @@ export function registerGuardTool(server: McpServer, ctx: ToolContext): void {
           lintApplied: true,
           ...(zone || deps.zone ? { zone: zone || deps.zone } : {}),
           ...(t.contexts?.[0] ? { context: t.contexts[0] } : {}),
-          kubeconfig: {
-            cwd: deps.cwd,
-            ...(t.kubeconfig ? { kubeconfig: t.kubeconfig } : {}),
-            ...(t.kubeconfigEnv ? { kubeconfigEnv: t.kubeconfigEnv } : {}),
-            ...(t.home ? { home: t.home } : {}),
-          },
+          kubeconfig: access,
           target: async (c) => {
             const { FactError, readTargetFacts } = await import("../service/guard-facts.js");
             if (t.from?.length) throw new FactError("this server reads a dump, not a cluster");
@@ -70,14 +67,11 @@ export function registerGuardTool(server: McpServer, ctx: ToolContext): void {
               if (e instanceof ToolInputError) throw new FactError(e.message);
               throw e;
             }
-            const source = {
-              contexts: context ? [context] : [],
-              cwd: deps.cwd,
-              ...(t.kubeconfig ? { kubeconfig: t.kubeconfig } : {}),
-              ...(t.kubeconfigEnv ? { kubeconfigEnv: t.kubeconfigEnv } : {}),
-              ...(t.home ? { home: t.home } : {}),
-            };
-            return readTargetFacts({ ...c, context: context ?? "" }, source, timeoutMs);
+            return readTargetFacts(
+              { ...c, context: context ?? "" },
+              { ...access, ...(context ? { context } : {}) },
+              timeoutMs,
+            );
           },
           stream: async (c) => {
             const { readStreamFacts } = await import("../service/guard-facts.js");

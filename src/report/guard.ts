@@ -1,8 +1,8 @@
 // A guard answer as text for a person, JSON for a program, and the one reason string an agent's hook shows.
 import type { KnowledgeBase } from "../kb/load.js";
 import { visible, visibleLines } from "../model/sanitize.js";
-import type { RunbookStep } from "../rules/finding.js";
-import type { GuardMatch, GuardResult } from "../service/guard.js";
+import type { RunbookStep } from "../model/finding.js";
+import type { GuardMatch, GuardResult } from "../model/guard.js";
 import { jsonFinding } from "./json.js";
 import { shownSteps } from "./steps.js";
 import type { Paint } from "./types.js";

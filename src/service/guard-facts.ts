@@ -1,14 +1,13 @@
 // What the cluster and Redis say about what a command touches, read-only, for the GUARD lines that ask:
 // `target` (the object a kubectl command names: does it exist, was it OOMKilled) and `stream` (a Redis stream:
 // which consumers are dead and hold entries).
-import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { delimiter, join, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
-import { asList, asRecord, asString } from "../k8s/fields.js";
+import type { RedisConfig } from "../config/model.js";
 import { formatDuration } from "../k8s/duration.js";
+import { asList, asRecord, asString } from "../k8s/fields.js";
 import type { CommandValue } from "../sources/command.js";
-import type { LiveSource, RedisSource } from "./scan.js";
+import type { LiveResource } from "../sources/kube-read.js";
+import type { KubeAccess } from "../sources/kubeconfig.js";
+import type { RedisSource } from "./scan.js";
 
 export interface TargetFacts {
   kind: string;
@@ -40,17 +39,21 @@ export interface StreamFacts {
   judgedBy: string;
 }
 
-/** Where kinds live in the API, for the kinds a guard looks up. */
-const API: Record<string, { group: string; version: string; plural: string }> = {
-  Pod: { group: "", version: "v1", plural: "pods" },
-  Deployment: { group: "apps", version: "v1", plural: "deployments" },
-  StatefulSet: { group: "apps", version: "v1", plural: "statefulsets" },
-  DaemonSet: { group: "apps", version: "v1", plural: "daemonsets" },
-  ReplicaSet: { group: "apps", version: "v1", plural: "replicasets" },
-  Job: { group: "batch", version: "v1", plural: "jobs" },
-  CronJob: { group: "batch", version: "v1", plural: "cronjobs" },
-  Rollout: { group: "argoproj.io", version: "v1alpha1", plural: "rollouts" },
-};
+/** Kinds a guard looks up besides those a live read lists (sources/kube-read.ts). */
+const MORE_KINDS: readonly LiveResource[] = [
+  { group: "argoproj.io", version: "v1alpha1", plural: "rollouts", kind: "Rollout", namespaced: true },
+];
+/** Kinds whose pods a guard reads: a Pod itself, or a workload through its selector. */
+const LOOKED_UP = new Set([
+  "Pod",
+  "Deployment",
+  "StatefulSet",
+  "DaemonSet",
+  "ReplicaSet",
+  "Job",
+  "CronJob",
+  "Rollout",
+]);
 
 export class FactError extends Error {
   override name = "FactError";
@@ -62,30 +65,25 @@ export class FactError extends Error {
  */
 export async function readTargetFacts(
   command: CommandValue,
-  source: LiveSource & { context?: string },
+  access: KubeAccess & { context?: string },
   timeoutMs: number,
 ): Promise<TargetFacts> {
-  const api = API[command.kind];
+  const { LIVE_RESOURCES, listPages, resourcePath } = await import("../sources/kube-read.js");
+  const api = LOOKED_UP.has(command.kind)
+    ? [...LIVE_RESOURCES, ...MORE_KINDS].find((r) => r.kind === command.kind)
+    : undefined;
   if (!command.name || !api)
     throw new FactError(
       command.kind && !api
         ? `the guard does not look up ${command.kind} objects`
         : "the command names no object to look up (give it as kind/name)",
     );
-  const { loadKubeConfig, KubeConfigError } = await import("../sources/kubeconfig.js");
+  const { kubeAccessOf, loadKubeConfig, KubeConfigError } = await import("../sources/kubeconfig.js");
   const { createKubeApi, KubeApiError } = await import("../sources/kube-api.js");
   let kc: Awaited<ReturnType<typeof loadKubeConfig>>;
-  const context = command.context || source.context || source.contexts[0];
+  const context = command.context || access.context;
   try {
-    kc = await loadKubeConfig({
-      cwd: source.cwd ?? process.cwd(),
-      ...(source.kubeconfig ? { kubeconfig: source.kubeconfig } : {}),
-      ...(source.kubeconfigEnv ? { kubeconfigEnv: source.kubeconfigEnv } : {}),
-      ...(source.home ? { home: source.home } : {}),
-      ...(source.serviceHost ? { serviceHost: source.serviceHost } : {}),
-      ...(source.servicePort ? { servicePort: source.servicePort } : {}),
-      ...(context ? { context } : {}),
-    });
+    kc = await loadKubeConfig({ ...kubeAccessOf(access), ...(context ? { context } : {}) });
   } catch (e) {
     if (e instanceof KubeConfigError) throw new FactError(`no cluster to ask: ${e.message}`);
     throw e;
@@ -103,11 +101,10 @@ export async function readTargetFacts(
     oomKilledContainers: [],
   };
   const client = await createKubeApi(kc);
-  const base = `${api.group ? `/apis/${api.group}/${api.version}` : `/api/${api.version}`}/namespaces/${encodeURIComponent(namespace)}`;
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     const object = asRecord(
-      await client.getJson(`${base}/${api.plural}/${encodeURIComponent(command.name)}`, {
+      await client.getJson(`${resourcePath(api, namespace)}/${encodeURIComponent(command.name)}`, {
         signal,
         timeoutMs,
       }),
@@ -115,16 +112,15 @@ export async function readTargetFacts(
     facts.exists = true;
     let pods: unknown[] = [object];
     if (command.kind !== "Pod") {
-      const selector = selectorOf(object);
-      if (!selector) return facts;
-      const list = asRecord(
-        await client.getJson(`/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, {
-          query: { labelSelector: selector },
-          signal,
-          timeoutMs,
-        }),
+      const labelSelector = selectorOf(object);
+      if (!labelSelector) return facts;
+      const podsResource = LIVE_RESOURCES.find((r) => r.kind === "Pod")!;
+      const list = await listPages(
+        (path, query) => client.getJson(path, { query: { ...query, labelSelector }, signal, timeoutMs }),
+        resourcePath(podsResource, namespace),
+        { pageSize: 500 },
       );
-      pods = asList(list?.items);
+      pods = list.items;
     }
     facts.pods = pods.length;
     for (const pod of pods) addPod(facts, pod);
@@ -170,7 +166,7 @@ function addPod(facts: TargetFacts, pod: unknown): void {
 export interface StreamSource {
   redis: RedisSource;
   /** The configured Redis (`redis:` in the config, `--redis`). */
-  config?: import("../config/model.js").RedisConfig;
+  config?: RedisConfig;
   defaultPort: number;
   /** May the guard connect to a server the command names that is not the configured one? */
   otherServers: boolean;
@@ -216,7 +212,7 @@ export async function readStreamFacts(command: CommandValue, source: StreamSourc
       pattern: command.stream.replace(/[*?[\]\\]/g, "\\$&"),
       ...(command.group ? { groups: [command.group] } : {}),
     });
-    const { judgeConsumers } = await import("../rules/stale-consumer-groups.js");
+    const { judgeConsumers } = await import("../rules/stream-consumers.js");
     const stream = snapshot.streams.find((s) => s.key === command.stream);
     const facts: StreamFacts = {
       key: command.stream,
@@ -242,29 +238,4 @@ export async function readStreamFacts(command: CommandValue, source: StreamSourc
   } finally {
     await client.close();
   }
-}
-
-/** The current context of the kubeconfig kubectl would read, without loading the Kubernetes client. */
-export function currentContextOf(
-  source: Pick<LiveSource, "kubeconfig" | "kubeconfigEnv" | "home" | "cwd">,
-): string | undefined {
-  const cwd = source.cwd ?? process.cwd();
-  const files = source.kubeconfig
-    ? [resolve(cwd, source.kubeconfig)]
-    : [
-        ...(source.kubeconfigEnv ?? "")
-          .split(delimiter)
-          .filter(Boolean)
-          .map((f) => resolve(cwd, f)),
-        join(source.home ?? homedir(), ".kube", "config"),
-      ];
-  for (const file of files) {
-    try {
-      const current = asString(asRecord(parseYaml(readFileSync(file, "utf8")))?.["current-context"]);
-      if (current) return current;
-    } catch {
-      // Missing or unreadable: kubectl would try the next one too.
-    }
-  }
-  return undefined;
 }

@@ -10,16 +10,17 @@ import {
   type GuardLine,
 } from "../engine/guard.js";
 import { mayMatch } from "../engine/guard-prefilter.js";
-import { resolveZone } from "../engine/zone.js";
+import { type ResolvedZone, resolveZone } from "../engine/zone.js";
 import { toCelValue } from "../kb/cel-value.js";
 import type { KnowledgeBase } from "../kb/load.js";
-import type { Diagnostic, Pitfall, Severity } from "../kb/model.js";
+import type { Pitfall } from "../kb/model.js";
 import { normalizeZone } from "../kb/zones.js";
+import type { GuardMatch, GuardResult } from "../model/guard.js";
+import { type Severity, severityRank } from "../model/severity.js";
 import { fillSteps } from "../runbook/fill.js";
-import { type Finding, type RunbookStep, severityRank } from "../rules/finding.js";
 import type { CommandValue } from "../sources/command.js";
+import type { KubeAccess } from "../sources/kubeconfig.js";
 import type { StreamFacts, TargetFacts } from "./guard-facts.js";
-import type { LiveSource } from "./scan.js";
 
 export interface GuardRequest {
   kb: KnowledgeBase;
@@ -41,49 +42,7 @@ export interface GuardRequest {
   /** Looks up a Redis stream; absent: no Redis to ask. */
   stream?: (command: CommandValue) => Promise<StreamFacts>;
   /** The kubeconfig whose current context decides the zone when the command names no context (file read only). */
-  kubeconfig?: Pick<LiveSource, "kubeconfig" | "kubeconfigEnv" | "home" | "cwd">;
-}
-
-export interface GuardMatch {
-  pitfall: string;
-  title: string;
-  severity: Severity;
-  /** The simple command that matched, secrets masked. */
-  command: string;
-  /** The GUARD line and where it is written. */
-  guard: string;
-  source: string;
-  /** Why: the page's ANTI_PATTERN lines and what the cluster or Redis showed. */
-  why: string[];
-  /** The pitfall's steps filled with the command's names (FIX, RUN, CHECK, …). */
-  runbook: RunbookStep[];
-  /** A zone-specific pitfall matched where the zone is not known. */
-  zoneNote?: string;
-}
-
-export interface GuardUnchecked {
-  pitfall: string;
-  title: string;
-  command: string;
-  reason: string;
-}
-
-export interface GuardNote {
-  command: string;
-  message: string;
-}
-
-export interface GuardResult {
-  verdict: "fine" | "match" | "unchecked";
-  commands: { text: string; program: string; verb: string }[];
-  matches: GuardMatch[];
-  /** Findings of the manifests the command applies. */
-  findings: Finding[];
-  unchecked: GuardUnchecked[];
-  notes: GuardNote[];
-  /** GUARD lines that do not compile, manifests that do not parse. */
-  errors: Diagnostic[];
-  zone?: string;
+  kubeconfig?: KubeAccess;
 }
 
 export async function guardCommand(req: GuardRequest): Promise<GuardResult> {
@@ -217,7 +176,7 @@ async function lookUp(
 }
 
 interface ZoneResolver {
-  forCommand(command: CommandValue): Promise<{ zone?: string; distribution?: string; how: string }>;
+  forCommand(command: CommandValue): Promise<ResolvedZone>;
   known(): string | undefined;
 }
 
@@ -227,7 +186,7 @@ function zoneResolver(req: GuardRequest): ZoneResolver {
   let current: { name: string | undefined } | undefined;
   const currentContext = async () => {
     if (!current) {
-      const { currentContextOf } = await import("./guard-facts.js");
+      const { currentContextOf } = await import("../sources/kubeconfig.js");
       current = { name: req.kubeconfig ? currentContextOf(req.kubeconfig) : undefined };
     }
     return current.name;
@@ -367,34 +326,31 @@ async function lintApplied(
       message: `-k ${command.kustomize.join(" ")}: the folder's files are linted as they are, without kustomize's patches (for the built result: kubectl kustomize ${command.kustomize[0]} | pitfall lint -)`,
     });
   if (!paths.length) return;
-  const { readManifests } = await import("../sources/manifests.js");
-  const { runEngine } = await import("../engine/run.js");
-  const snapshot = await readManifests(paths, { cwd: req.cwd, readStdin: async () => "" });
-  const z = await zones.forCommand(command);
-  if (z.zone !== undefined) snapshot.target.zone = z.zone;
-  if (z.distribution) snapshot.target.distribution = z.distribution as "k3s" | "managed";
-  const run = runEngine(snapshot, {
-    mode: "manifest",
-    kb: req.kb,
-    config: req.config,
-    ...(z.zone !== undefined ? { zone: z.zone } : {}),
-    ...(z.distribution ? { distribution: z.distribution as "k3s" | "managed" } : {}),
-  });
+  const { lintFiles, LintInputError, lintSnapshot } = await import("./lint.js");
+  const target = { kb: req.kb, config: req.config };
+  let run: Awaited<ReturnType<typeof lintFiles>>;
+  try {
+    run = await lintFiles(
+      { paths, cwd: req.cwd, readStdin: async () => "" },
+      target,
+      await zones.forCommand(command),
+    );
+  } catch (e) {
+    if (!(e instanceof LintInputError)) throw e;
+    result.notes.push({ command: command.text, message: `${e.message}, so nothing was linted` });
+    return;
+  }
   result.findings.push(...run.findings);
-  result.errors.push(
-    ...snapshot.diagnostics.filter((d) => d.severity === "error"),
-    ...run.diagnostics.filter((d) => d.severity === "error"),
-  );
+  result.errors.push(...run.problems.filter((d) => d.severity === "error"));
   // Zone-specific pitfalls skipped for want of a zone: would they stop these manifests in their zone?
   const skipped = new Set(run.skipped.filter((s) => /give --zone/.test(s.reason)).map((s) => s.pitfall));
   const zonesToTry = new Set([...skipped].flatMap((id) => req.kb.byId.get(id)?.zones.zones ?? []));
   for (const zone of zonesToTry) {
-    const tried = runEngine(snapshot, {
-      mode: "manifest",
-      kb: req.kb,
-      config: req.config,
-      zone: String(zone),
-    });
+    const tried = lintSnapshot(
+      run.snapshot,
+      target,
+      resolveZone({ zone: String(zone), config: req.config, zoneMap: req.kb.zoneMap }),
+    );
     for (const f of tried.findings) {
       if (!skipped.has(f.pitfall)) continue;
       const where = f.file ? `${f.file}${f.line ? `:${f.line}` : ""}: ` : "";

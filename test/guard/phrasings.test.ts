@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Config, defaultConfig } from "../../src/config/model.js";
 import { type KnowledgeBase, loadKnowledgeBase } from "../../src/kb/load.js";
 import { readStreamFacts, readTargetFacts } from "../../src/service/guard-facts.js";
-import { type GuardRequest, type GuardResult, guardCommand } from "../../src/service/guard.js";
+import type { GuardResult } from "../../src/model/guard.js";
+import { type GuardRequest, guardCommand } from "../../src/service/guard.js";
 import { type Sim, startSimulator } from "../sim/index.js";
 import { writeKubeconfig } from "../sim/kubeconfig.js";
 import { GROUP, type Seeded, seedStreams } from "../streams/fixture.js";
@@ -68,7 +69,7 @@ function configFor(): Config {
 
 function request(line: string, zone?: string): GuardRequest {
   const config = configFor();
-  const source = { contexts: [], kubeconfig, cwd: dir };
+  const source = { kubeconfig, cwd: dir };
   const req: GuardRequest = {
     kb,
     config,
