@@ -104,7 +104,7 @@ const ignore = z
 const guard = z
   .strictObject({
     aliases: z
-      .record(z.string().min(1), z.string().min(1))
+      .record(z.string(), z.string().min(1))
       .describe("Shell aliases the guard expands before it reads a command, e.g. `k: kubectl`.")
       .meta({ examples: [{ k: "kubectl", rc: "redis-cli -p 6381" }] })
       .optional(),
