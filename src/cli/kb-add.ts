@@ -30,6 +30,7 @@ interface Flags {
   text?: string[];
   addedFrom?: string[];
   detect?: string[];
+  guard?: string[];
   dryRun?: boolean;
   mergeSteps?: boolean;
   output: "text" | "json";
@@ -48,6 +49,11 @@ export function registerKbAdd(kb: Command, run: CliRun): void {
     .option("--text <prose>", "a paragraph of explanation (repeatable)", collect)
     .option("--added-from <incident>", '"incident-id, what happened" (repeatable)', collect)
     .option("--detect <cel>", "CEL expression over `object` that shows the pitfall (repeatable)", collect)
+    .option(
+      "--guard <cel>",
+      "CEL expression over `command` that repeats the anti-pattern (repeatable)",
+      collect,
+    )
     .option("--dry-run", "print the entry as it would be written; change nothing")
     .option("--merge-steps", "when the id is already on the page, append the entry's steps it lacks")
     .addOption(
@@ -61,8 +67,9 @@ export function registerKbAdd(kb: Command, run: CliRun): void {
 An entry whose id is already on the page adds its ADDED_FROM to that pitfall instead of a duplicate; steps
 the pitfall lacks are listed as kept out, and --merge-steps appends them (a THEN under its IF on the page, a
 new IF block after the last one).
-One-line fields (title, severity, zone, id, steps, --added-from, --detect) may not hold line breaks or
-control characters, and a DETECT must tell objects apart (not \`true\`, not true for every object).
+One-line fields (title, severity, zone, id, steps, --added-from, --detect, --guard) may not hold line breaks
+or control characters; a DETECT must tell objects apart (not \`true\`, not true for every object), a GUARD
+must read the command.
 A page without write permission (mode 0444) is refused with exit 2; a written page keeps its mode and owner.
 
 Examples:
@@ -98,6 +105,7 @@ Examples:
         steps: stepsInOrder(run.argv),
         addedFrom: flags.addedFrom,
         detect: flags.detect,
+        guard: flags.guard,
       });
     }
     try {

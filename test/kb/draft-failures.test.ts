@@ -8,6 +8,7 @@ import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultConfig } from "../../src/config/model.js";
 import { insertEntry, parseEntry } from "../../src/kb/add.js";
+import { compileDetect } from "../../src/kb/cel.js";
 import { detectFor } from "../../src/kb/draft-detect.js";
 import { severityOf } from "../../src/kb/draft.js";
 import { lintPage } from "../../src/kb/lint.js";
@@ -84,7 +85,7 @@ describe("kb draft over each kind of unexplained failure", () => {
     }
   });
 
-  it("the DETECT over `object` (before the DETECT bindings) lints clean and matches only its pod", () => {
+  it("the DETECT in both forms (with the kind/metadata/containers bindings, and over `object` alone) lints clean", () => {
     const snapshot = loadSnapshot(FIXTURE);
     const failures = unexplainedOf(
       snapshot,
@@ -96,8 +97,21 @@ describe("kb draft over each kind of unexplained failure", () => {
     expect(d.expr).toBe(
       "object.kind == 'Pod' && object.metadata.name == 'fire-init-run-error' && object.status.initContainerStatuses.exists(c, c.name == 'install' && has(c.state.waiting) && has(c.state.waiting.reason) && c.state.waiting.reason == 'RunContainerError')",
     );
-    const entry = `## X\n\nSeverity: LOW\nZone: ALL\n\nADDED_FROM: a-1, b\n\nDETECT: ${d.expr}\n`;
-    expect(lintPage(parsePage(entry, "x.md"))).toEqual([]);
+    const modern = detectFor(init, true);
+    expect(modern.expr).toBe(
+      "kind == 'Pod' && metadata.name == 'fire-init-run-error' && containers.exists(c, c.name == 'install' && c.?status.?state.?waiting.reason.orValue('') == 'RunContainerError')",
+    );
+    // The `object` form, evaluated on every pod of the fixture: true for the failing one only.
+    const compiled = compileDetect(d.expr!);
+    if (!compiled.ok) throw new Error(compiled.message);
+    const pods = snapshot.objects.filter((o) => o.object.kind === "Pod");
+    expect(
+      pods.filter((o) => compiled.evaluate(o.object) === true).map((o) => o.object.metadata?.name),
+    ).toEqual(["fire-init-run-error"]);
+    for (const expr of [d.expr, modern.expr]) {
+      const entry = `## X\n\nSeverity: LOW\nZone: ALL\n\nADDED_FROM: a-1, b\n\nDETECT: ${expr}\n`;
+      expect(lintPage(parsePage(entry, "x.md")), expr).toEqual([]);
+    }
   });
 
   it("severity from the impact: pods, duration, restarts", () => {
