@@ -64,7 +64,7 @@ export function severityOf(u: Unexplained, pods: number): { level: Severity; why
   const ms = parseDuration(u.for) ?? 0;
   const many = `${pods} pods fail the same way`;
   const long = `failing for ${u.for}`;
-  const restarts = `${u.restarts} restarts`;
+  const restarts = `${u.restarts} restart${u.restarts === 1 ? "" : "s"}`;
   if (pods >= 5) return { level: "CRITICAL", why: many };
   if (ms >= 7 * DAY) return { level: "CRITICAL", why: long };
   if (pods >= 2) return { level: "HIGH", why: many };

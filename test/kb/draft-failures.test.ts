@@ -117,7 +117,7 @@ describe("kb draft over each kind of unexplained failure", () => {
   it("severity from the impact: pods, duration, restarts", () => {
     const u = (restarts: number, span?: string) =>
       ({ restarts, ...(span ? { for: span } : {}) }) as Unexplained;
-    expect(severityOf(u(1, "5m"), 1)).toEqual({ level: "LOW", why: "1 pod, for 5m, 1 restarts" });
+    expect(severityOf(u(1, "5m"), 1)).toEqual({ level: "LOW", why: "1 pod, for 5m, 1 restart" });
     expect(severityOf(u(6, "5m"), 1).level).toBe("MEDIUM");
     expect(severityOf(u(0, "2h"), 1).level).toBe("MEDIUM");
     expect(severityOf(u(60, "30m"), 1).level).toBe("HIGH");
