@@ -1,7 +1,9 @@
 // On k3s the ClusterIP 10.43.0.1:443 refuses connections from pods: in-cluster client config does not work there.
+// The page's condition is "a pod has to reach the API": only a pod with evidence that it does is reported.
 import { asList, asRecord, asString, metaString } from "../k8s/fields.js";
 import { podSpecOf } from "../k8s/podspec.js";
 import { POD_KINDS } from "../k8s/podspec.js";
+import { apiAccessEvidence } from "./api-access.js";
 import { defineRule } from "./types.js";
 
 /** The kubeconfig the page mounts instead (hostPath), and the folder that holds it. */
@@ -10,7 +12,7 @@ const K3S_CONFIG_DIR = "/etc/rancher/k3s";
 
 const MESSAGES = {
   "in-cluster-token":
-    "{{kind}} {{name}} runs as service account {{serviceAccount}} with its token mounted and no hostPath kubeconfig ({{kubeconfig}}): on k3s the in-cluster API address 10.43.0.1:443 refuses connections from pods",
+    "{{kind}} {{name}} calls the Kubernetes API ({{evidence}}) as service account {{serviceAccount}} through its mounted token and no hostPath kubeconfig ({{kubeconfig}}): on k3s the in-cluster API address 10.43.0.1:443 refuses connections from pods",
 } as const;
 
 export const inClusterApiRule = defineRule({
@@ -20,9 +22,9 @@ export const inClusterApiRule = defineRule({
     runs: ["manifest"],
     distribution: "k3s",
     description:
-      "A pod with its own service account and a mounted token but no hostPath kubeconfig: it will talk to the API through the broken ClusterIP.",
+      "A pod that calls the Kubernetes API with its mounted service account token and no hostPath kubeconfig: it talks to the API through the broken ClusterIP. It needs evidence that the pod uses the API: a RoleBinding or ClusterRoleBinding of its (non-default) service account among the inputs, a projected service account token, a container that is a known API client (kubectl, metrics-server, kube-state-metrics, … images; kubectl calls; --kubeconfig, --master URL, --apiserver-host flags; KUBERNETES_SERVICE_HOST, the token folder or kubernetes.default in its command, args or env), or automountServiceAccountToken: true on the pod. Without any, there is no finding: most service accounts are made per app out of habit, and a pod that never calls the API is not hurt.",
     looksAt:
-      "spec.serviceAccountName, spec.automountServiceAccountToken (and the ServiceAccount's), hostPath volumes",
+      "spec.serviceAccountName, spec.automountServiceAccountToken (and the ServiceAccount's), hostPath volumes; RoleBindings and ClusterRoleBindings of the account; projected token volumes; containers' image, command, args, env",
     kinds: [...POD_KINDS],
     messages: MESSAGES,
   },
@@ -36,8 +38,8 @@ export const inClusterApiRule = defineRule({
       : asString(spec.serviceAccount)
         ? "serviceAccount"
         : undefined;
-    const account = field ? asString(spec[field])! : undefined;
-    if (!field || !account || account === "default") return [];
+    // Without the field, the pod runs as `default`.
+    const account = field ? asString(spec[field])! : "default";
     if (spec.automountServiceAccountToken === false) return [];
     if (spec.automountServiceAccountToken !== true) {
       // Left out on the pod, the ServiceAccount's own setting decides.
@@ -49,6 +51,10 @@ export const inClusterApiRule = defineRule({
       return path === K3S_KUBECONFIG || path === K3S_CONFIG_DIR;
     });
     if (mountsKubeconfig) return [];
+    const found = apiAccessEvidence(ctx.lookup, o.object, spec, at.path, account);
+    const first = found[0];
+    if (!first) return [];
+    const more = found.length > 1 ? ` and ${found.length - 1} more` : "";
     return [
       {
         messageId: "in-cluster-token",
@@ -57,8 +63,10 @@ export const inClusterApiRule = defineRule({
           name: metaString(o.object, "name") ?? "(unnamed)",
           serviceAccount: account,
           kubeconfig: K3S_KUBECONFIG,
+          evidence: `${first.summary}${more}`,
         },
-        path: [...at.path, field],
+        path: field ? [...at.path, field] : (first.path ?? at.path),
+        evidence: found.map((e) => e.evidence),
       },
     ];
   },
