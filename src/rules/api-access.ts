@@ -7,7 +7,7 @@ import { asList, asRecord, asString, type JsonPath, metaString } from "../k8s/fi
 import { parseImage } from "../k8s/image.js";
 import type { Evidence } from "../model/finding.js";
 import type { KubeObject } from "../model/kube.js";
-import type { SourcedObject } from "../model/snapshot.js";
+import { placeOf } from "./place.js";
 import type { Lookup } from "./types.js";
 
 export interface ApiAccessEvidence {
@@ -53,12 +53,6 @@ function bindsAccount(binding: KubeObject, account: string, namespace: string | 
     const ns = asString(subject.namespace) ?? own;
     return ns === undefined || namespace === undefined || ns === namespace;
   });
-}
-
-function placeOf(o: SourcedObject): string | undefined {
-  const file = o.origin.file ?? o.origin.context;
-  if (file === undefined) return undefined;
-  return o.origin.line === undefined ? file : `${file}:${o.origin.line}`;
 }
 
 /** RoleBindings and ClusterRoleBindings among the inputs that grant the account rights. */
