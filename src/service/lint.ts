@@ -7,6 +7,7 @@ import type { KnowledgeBase } from "../kb/load.js";
 import { normalizeZone } from "../kb/zones.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { Distribution, Snapshot } from "../model/snapshot.js";
+import { duplicateObjects } from "../sources/duplicates.js";
 import { invalidValues } from "../sources/invalid-values.js";
 import { parseManifests, readManifests } from "../sources/manifests.js";
 
@@ -141,7 +142,7 @@ function checkSomethingRead(paths: string[], snapshot: Snapshot): void {
 /** The engine over the manifests for the zone `lintZone` resolved. */
 function lintSnapshot(snapshot: Snapshot, t: LintTarget, zone: ResolvedZone): LintResult {
   // What the API server would refuse is an input error, not a value that counts as set.
-  snapshot.diagnostics.push(...invalidValues(snapshot.objects));
+  snapshot.diagnostics.push(...invalidValues(snapshot.objects), ...duplicateObjects(snapshot.objects));
   if (zone.zone !== undefined) snapshot.target.zone = zone.zone;
   if (zone.distribution !== undefined) snapshot.target.distribution = zone.distribution;
   const result = runEngine(snapshot, {
