@@ -99,7 +99,15 @@ const ignore = z
       .optional(),
     reason: z.string().describe("Why; shown with every suppressed finding.").optional(),
   })
-  .meta({ id: "ignore" });
+  // An entry with no condition would silence everything; `pitfalls: ["*"]` says so on purpose.
+  .refine((e) => e.path !== undefined || e.namespace !== undefined || (e.pitfalls?.length ?? 0) > 0, {
+    error:
+      'an ignore entry needs a condition (path, namespace or pitfalls); without one it would silence every finding (write pitfalls: ["*"] to mean that)',
+  })
+  .meta({
+    id: "ignore",
+    anyOf: [{ required: ["path"] }, { required: ["namespace"] }, { required: ["pitfalls"] }],
+  });
 
 export const CONFIG_SCHEMA = z
   .strictObject({

@@ -2,7 +2,7 @@
 // Every suppression says who asked for it and why.
 import picomatch from "picomatch";
 import type { IgnoreRule } from "../config/model.js";
-import { asRecord, asString } from "../k8s/fields.js";
+import { asRecord, asString, type JsonPath } from "../k8s/fields.js";
 import { podMetadataOf } from "../k8s/podspec.js";
 import type { SourcedObject } from "../model/snapshot.js";
 
@@ -39,15 +39,55 @@ function names(ids: string[], pitfall: string, rule: string): boolean {
   return ids.includes("*") || ids.includes(pitfall) || ids.includes(rule);
 }
 
-/** An ignore annotation on the object itself or on its pod template, naming the pitfall, the rule or `*`. */
-export function annotationIgnore(o: SourcedObject, pitfall: string, rule: string): IgnoreVerdict | undefined {
-  const places: { annotations: Record<string, unknown> | undefined; where: string }[] = [
-    { annotations: asRecord(asRecord(o.object.metadata)?.annotations), where: "the object" },
+interface AnnotationPlace {
+  annotations: Record<string, unknown> | undefined;
+  where: string;
+  /** JSON path of the annotations map. */
+  path: JsonPath;
+}
+
+/** Where ignore annotations may sit: the object's own metadata, and its pod template's. */
+function annotationPlaces(o: SourcedObject): AnnotationPlace[] {
+  const places: AnnotationPlace[] = [
+    {
+      annotations: asRecord(asRecord(o.object.metadata)?.annotations),
+      where: "the object",
+      path: ["metadata", "annotations"],
+    },
   ];
   const template = podMetadataOf(o.object);
   if (template && template.path.length > 1)
-    places.push({ annotations: asRecord(template.metadata.annotations), where: "the pod template" });
-  for (const { annotations, where } of places) {
+    places.push({
+      annotations: asRecord(template.metadata.annotations),
+      where: "the pod template",
+      path: [...template.path, "annotations"],
+    });
+  return places;
+}
+
+/** An id an ignore annotation names that is no pitfall, rule or `*`: it silences nothing. */
+export interface UnknownIgnoreId {
+  id: string;
+  /** JSON path of the annotation, for its line. */
+  path: JsonPath;
+  where: string;
+}
+
+/** The ids of the object's ignore annotations that `known` (pitfall and rule ids) does not hold. */
+export function unknownIgnoreIds(o: SourcedObject, known: ReadonlySet<string>): UnknownIgnoreId[] {
+  const out: UnknownIgnoreId[] = [];
+  for (const { annotations, where, path } of annotationPlaces(o)) {
+    const value = asString(annotations?.[IGNORE_ANNOTATION]);
+    if (value === undefined) continue;
+    for (const id of idsOf(value))
+      if (id !== "*" && !known.has(id)) out.push({ id, path: [...path, IGNORE_ANNOTATION], where });
+  }
+  return out;
+}
+
+/** An ignore annotation on the object itself or on its pod template, naming the pitfall, the rule or `*`. */
+export function annotationIgnore(o: SourcedObject, pitfall: string, rule: string): IgnoreVerdict | undefined {
+  for (const { annotations, where } of annotationPlaces(o)) {
     const value = asString(annotations?.[IGNORE_ANNOTATION]);
     if (value === undefined || !names(idsOf(value), pitfall, rule)) continue;
     const given = asString(annotations?.[IGNORE_REASON_ANNOTATION])?.trim();
