@@ -129,3 +129,28 @@ export function configIgnore(
   }
   return undefined;
 }
+
+/**
+ * A config entry that ignores everything under a path (a `path` glob, no namespace, no pitfalls or `*`) covers the
+ * input problems of the files it matches too: a vendored chart's template errors, a folder of snippets.
+ */
+export function ignoredProblem(
+  entries: readonly IgnoreRule[],
+  file: string,
+  configFile?: string,
+): IgnoreVerdict | undefined {
+  for (const [i, entry] of entries.entries()) {
+    if (typeof entry.path !== "string" || typeof entry.namespace === "string") continue;
+    const ids = Array.isArray(entry.pitfalls) ? entry.pitfalls.map(String) : [];
+    if (ids.length && !ids.includes("*")) continue;
+    if (!matchesGlob(entry.path, file)) continue;
+    const reason = typeof entry.reason === "string" && entry.reason.trim() ? entry.reason.trim() : undefined;
+    return {
+      by: "config",
+      reason:
+        reason ??
+        `ignore entry ${i + 1}${configFile ? ` of ${configFile}` : ""} (path ${entry.path}; no reason given)`,
+    };
+  }
+  return undefined;
+}
