@@ -35,7 +35,12 @@ const redis = z
       .regex(/^rediss?:\/\//, { error: "must start with redis:// or rediss://" })
       .describe("redis://[:password@]host[:port][/db] or rediss:// for TLS.")
       .optional(),
-    host: z.string().describe("Host name or address.").optional(),
+    host: z
+      .string()
+      .describe(
+        "Host name or address. Lint's redis-port rule judges the addresses of this host (with the url's): without either, redis.ge-system and ge-redis.",
+      )
+      .optional(),
     port: z.int().min(1).max(65535).describe("Port; the page's Redis listens on 6381.").optional(),
     passwordFile: z
       .string()
@@ -89,13 +94,15 @@ const ignore = z
     path: z
       .string()
       .describe(
-        "Glob over manifest paths: `**` crosses folders, `*` stays inside one, `{a,b}` and `[…]` as in a shell; without `/` it matches the file name anywhere.",
+        "Glob over manifest paths: `**` crosses folders, `*` stays inside one, `{a,b}` and `[…]` as in a shell; without `/` it matches the file name anywhere. An entry with a path and neither namespace nor pitfalls covers the input errors of those files too.",
       )
       .optional(),
     namespace: z.string().describe("Only objects in this namespace.").optional(),
     pitfalls: z
       .array(z.string())
-      .describe("Pitfall or rule ids (`pitfall kb list`); absent or empty means all.")
+      .describe(
+        'Pitfall or rule ids (`pitfall kb list`); absent or empty means all, and then the entry needs a path or namespace (`["*"]` alone silences everything, on purpose).',
+      )
       .optional(),
     reason: z.string().describe("Why; shown with every suppressed finding.").optional(),
   })
