@@ -193,6 +193,7 @@ export function loadConfig(file: string | undefined): Config {
   if (given.redis) config.redis = given.redis;
   config.expect = { ...DEFAULT_EXPECTATIONS, ...given.expect };
   if (given.ignore) config.ignore = given.ignore;
+  if (given.guard) config.guard = given.guard;
   if (given.kb !== undefined) {
     const kb = Array.isArray(given.kb) ? given.kb : [given.kb];
     config.kb = kb.map((p) => resolve(dirname(file), p));

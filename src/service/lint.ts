@@ -141,8 +141,8 @@ function checkSomethingRead(paths: string[], snapshot: Snapshot): void {
   );
 }
 
-/** The engine over the manifests for the zone `lintZone` resolved. */
-function lintSnapshot(snapshot: Snapshot, t: LintTarget, zone: ResolvedZone): LintResult {
+/** The engine over the manifests for the zone `lintZone` resolved (the guard lints what a command applies so too). */
+export function lintSnapshot(snapshot: Snapshot, t: LintTarget, zone: ResolvedZone): LintResult {
   // Patches are no whole objects; what the API server would refuse is an input error, not a value that counts.
   const whole = withoutPatchFragments(snapshot.objects);
   snapshot.objects = whole.objects;
