@@ -2,8 +2,8 @@
 // Every suppression says who asked for it and why.
 import picomatch from "picomatch";
 import type { IgnoreRule } from "../config/model.js";
-import { asRecord, asString, type JsonPath } from "../k8s/fields.js";
-import { podMetadataOf } from "../k8s/podspec.js";
+import { asRecord, asString, type JsonPath, valueAt } from "../k8s/fields.js";
+import { podTemplatesOf } from "../k8s/pod-template.js";
 import type { SourcedObject } from "../model/snapshot.js";
 
 export const IGNORE_ANNOTATION = "pitfall.io/ignore";
@@ -55,13 +55,15 @@ function annotationPlaces(o: SourcedObject): AnnotationPlace[] {
       path: ["metadata", "annotations"],
     },
   ];
-  const template = podMetadataOf(o.object);
-  if (template && template.path.length > 1)
+  // Each pod template's own metadata (a Pod's is the object's, above).
+  for (const t of o.object.kind === "Pod" ? [] : podTemplatesOf(o.object)) {
+    if (!t.metadataPath) continue;
     places.push({
-      annotations: asRecord(template.metadata.annotations),
+      annotations: asRecord(asRecord(valueAt(o.object, t.metadataPath))?.annotations),
       where: "the pod template",
-      path: [...template.path, "annotations"],
+      path: [...t.metadataPath, "annotations"],
     });
+  }
   return places;
 }
 

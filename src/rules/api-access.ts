@@ -2,9 +2,10 @@
 // app out of habit); a binding that grants it rights, a projected token, a known API client or an explicit token
 // mount is. Reads RoleBindings and ClusterRoleBindings from the lookup, so a live snapshot that holds them can
 // reuse it as it is.
-import { type ContainerAt, containersOf } from "../k8s/containers.js";
+import type { ContainerAt } from "../k8s/containers.js";
 import { asList, asRecord, asString, type JsonPath, metaString } from "../k8s/fields.js";
 import { parseImage } from "../k8s/image.js";
+import type { PodTemplateAt } from "../k8s/pod-template.js";
 import type { Evidence } from "../model/finding.js";
 import type { KubeObject } from "../model/kube.js";
 import { placeOf } from "./place.js";
@@ -138,9 +139,9 @@ function clipWord(word: string): string {
 }
 
 /** A projected volume with a service account token source. */
-function projectedTokenEvidence(spec: Record<string, unknown>, specPath: JsonPath): ApiAccessEvidence[] {
+function projectedTokenEvidence(t: PodTemplateAt): ApiAccessEvidence[] {
   const out: ApiAccessEvidence[] = [];
-  asList(spec.volumes).forEach((v, i) => {
+  asList(t.spec.volumes).forEach((v, i) => {
     const volume = asRecord(v);
     const sources = asList(asRecord(volume?.projected)?.sources);
     const j = sources.findIndex((s) => asRecord(s)?.serviceAccountToken !== undefined);
@@ -153,36 +154,35 @@ function projectedTokenEvidence(spec: Record<string, unknown>, specPath: JsonPat
         text: `volume ${name}: projected serviceAccountToken`,
         source: "spec.volumes",
       },
-      path: [...specPath, "volumes", i, "projected", "sources", j],
+      path: [...t.fieldPath("volumes"), i, "projected", "sources", j],
     });
   });
   return out;
 }
 
 /**
- * Evidence, strongest first, that the pod of `object` (pod spec `spec` at `specPath`) uses the API as
- * `account`. For the `default` account a binding is no evidence: it speaks for every pod of the namespace.
+ * Evidence, strongest first, that a pod of `object` uses the API as `account`. For the `default` account a
+ * binding is no evidence: it speaks for every pod of the namespace.
  */
 export function apiAccessEvidence(
   lookup: Lookup,
   object: KubeObject,
-  spec: Record<string, unknown>,
-  specPath: JsonPath,
+  t: PodTemplateAt,
   account: string,
 ): ApiAccessEvidence[] {
   const namespace = metaString(object, "namespace");
   const out: ApiAccessEvidence[] = account === "default" ? [] : bindingEvidence(lookup, account, namespace);
-  out.push(...projectedTokenEvidence(spec, specPath));
-  for (const c of containersOf(spec, specPath)) {
+  out.push(...projectedTokenEvidence(t));
+  for (const c of t.containers) {
     if (c.role === "ephemeral") continue;
     const found = clientContainerEvidence(c);
     if (found) out.push(found);
   }
-  if (spec.automountServiceAccountToken === true)
+  if (t.spec.automountServiceAccountToken === true)
     out.push({
       summary: "automountServiceAccountToken: true",
       evidence: { kind: "field", text: "automountServiceAccountToken: true", source: "pod spec" },
-      path: [...specPath, "automountServiceAccountToken"],
+      path: t.fieldPath("automountServiceAccountToken"),
     });
   return out;
 }

@@ -2,9 +2,9 @@
 // crash-loops. Only addresses of the team Redis (redis.host of the config, else its usual Service names) or of a
 // Service among the inputs are judged: an app's own Redis on 6379, or a port with no host, is none of the page's
 // business.
-import { containerLabel, objectContainersOf } from "../k8s/containers.js";
+import { containerLabel } from "../k8s/containers.js";
 import { asInteger, asList, asRecord, metaString } from "../k8s/fields.js";
-import { POD_KINDS } from "../k8s/podspec.js";
+import { templateContainersOf } from "../k8s/pod-template.js";
 import type { Evidence } from "../model/finding.js";
 import type { SourcedObject } from "../model/snapshot.js";
 import { containerEnv } from "./container-env.js";
@@ -97,7 +97,6 @@ export const redisPortRule = defineRule({
       "A container configured to reach the team Redis on another port than the one it listens on, or a Service among the inputs on a port that Service does not serve. Addresses of other hosts, and ports without a host, are not judged.",
     looksAt:
       "containers[].env (values, configMapKeyRef) and envFrom (ConfigMaps among the inputs), args, command: Redis URLs, host:port, REDIS_*HOST with REDIS_*PORT, --redis-host with --redis-port, redis-cli -h -p; redis.host / redis.url of the config (default redis.ge-system, ge-redis); Services among the inputs",
-    kinds: [...POD_KINDS],
     messages: MESSAGES,
   },
   options: (config) => ({
@@ -109,7 +108,7 @@ export const redisPortRule = defineRule({
     const namespace = metaString(o.object, "namespace");
     const out: Reported[] = [];
     const seen = new Set<string>();
-    for (const c of objectContainersOf(o.object)) {
+    for (const c of templateContainersOf(o.object)) {
       const addresses: RedisAddress[] = [
         ...addressesInEnv(containerEnv(ctx.lookup, namespace, c)),
         ...addressesInArgs(c),

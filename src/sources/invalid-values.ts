@@ -2,10 +2,9 @@
 // a field may not hold (`memory: 1Gb`, `cpu: abc`, `-1`, a request above its limit) and Go durations that do not
 // parse (`refreshInterval: banana`, `1d`). Each is an input error at its file:line, never a value that "counts
 // as set".
-import { containersOf } from "../k8s/containers.js";
 import { asList, asRecord, asString, type JsonPath, metaString, pathText } from "../k8s/fields.js";
 import { parseGoDuration } from "../k8s/go-duration.js";
-import { podSpecOf } from "../k8s/podspec.js";
+import { type PodTemplateAt, podTemplatesOf } from "../k8s/pod-template.js";
 import { compareQuantities, isNegativeQuantity, quantityProblem } from "../k8s/quantity.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { SourcedObject } from "../model/snapshot.js";
@@ -79,18 +78,19 @@ function containerResources(container: Record<string, unknown>, path: JsonPath, 
   }
 }
 
-function podSpecProblems(spec: Record<string, unknown>, path: JsonPath, out: Problem[]): void {
-  for (const c of containersOf(spec, path)) containerResources(c.container, c.path, out);
-  quantityList(spec.overhead, [...path, "overhead"], out);
-  const pod = asRecord(spec.resources);
-  quantityList(pod?.requests, [...path, "resources", "requests"], out);
-  quantityList(pod?.limits, [...path, "resources", "limits"], out);
-  asList(spec.volumes).forEach((v, i) => {
+function podProblems(t: PodTemplateAt, out: Problem[]): void {
+  for (const c of t.containers) containerResources(c.container, c.path, out);
+  quantityList(t.spec.overhead, t.fieldPath("overhead"), out);
+  const pod = asRecord(t.spec.resources);
+  quantityList(pod?.requests, [...t.fieldPath("resources"), "requests"], out);
+  quantityList(pod?.limits, [...t.fieldPath("resources"), "limits"], out);
+  asList(t.spec.volumes).forEach((v, i) => {
     const volume = asRecord(v);
+    const at = [...t.fieldPath("volumes"), i];
     const size = asRecord(volume?.emptyDir)?.sizeLimit;
-    if (size !== undefined) quantityList({ sizeLimit: size }, [...path, "volumes", i, "emptyDir"], out);
+    if (size !== undefined) quantityList({ sizeLimit: size }, [...at, "emptyDir"], out);
     const claim = asRecord(asRecord(asRecord(volume?.ephemeral)?.volumeClaimTemplate)?.spec);
-    if (claim) claimProblems(claim, [...path, "volumes", i, "ephemeral", "volumeClaimTemplate", "spec"], out);
+    if (claim) claimProblems(claim, [...at, "ephemeral", "volumeClaimTemplate", "spec"], out);
   });
 }
 
@@ -133,8 +133,7 @@ function objectProblems(o: Record<string, unknown>): Problem[] {
   const out: Problem[] = [];
   const kind = asString(o.kind);
   const spec = asRecord(o.spec);
-  const at = podSpecOf(o);
-  if (at) podSpecProblems(at.spec, at.path, out);
+  for (const t of podTemplatesOf(o)) podProblems(t, out);
   if (!spec) return out;
   if (kind === "PersistentVolumeClaim") claimProblems(spec, ["spec"], out);
   if (kind === "StatefulSet")
