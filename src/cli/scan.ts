@@ -129,7 +129,10 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
   await printReport(io, report, flags, kb);
   const { severityRank } = await import("../model/severity.js");
   if (report.incomplete.length) return EXIT.INCOMPLETE;
-  const failing = report.findings.some((f) => severityRank(f.severity) <= severityRank(flags.failOn));
+  // A failure no pitfall explains counts as the page counts a crash loop: MEDIUM.
+  const failing =
+    report.findings.some((f) => severityRank(f.severity) <= severityRank(flags.failOn)) ||
+    (report.unexplained.length > 0 && severityRank("MEDIUM") <= severityRank(flags.failOn));
   return failing || inputErrors.length ? EXIT.FINDINGS : EXIT.OK;
 }
 
@@ -150,6 +153,7 @@ async function printReport(io: Io, report: ScanReport, flags: Flags, kb: Knowled
     diagnostics: report.errors,
     suppressed: report.suppressed,
     incomplete: report.incomplete,
+    unexplained: report.unexplained,
     live: true,
     pitfall: (id: string) => kb.byId.get(id),
   };

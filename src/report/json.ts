@@ -2,6 +2,7 @@
 import type { ObjectRef } from "../model/kube.js";
 import { type Evidence, type RunbookStep, compareFindings, type Finding } from "../model/finding.js";
 import type { Incomplete } from "../model/snapshot.js";
+import type { Unexplained } from "../model/unexplained.js";
 import type { ReportInput } from "./types.js";
 
 export interface JsonFinding {
@@ -27,6 +28,8 @@ export interface JsonReport {
   /** Only with showSuppressed: what was silenced and why. */
   suppressions?: JsonSuppression[];
   incomplete?: Incomplete[];
+  /** Scans: pods failing now that no pitfall explains (model/unexplained.ts documents the shape). */
+  unexplained?: Unexplained[];
 }
 
 export interface JsonSuppression {
@@ -62,6 +65,7 @@ export function jsonReport(input: ReportInput, opts: JsonOptions = {}): JsonRepo
     });
   if (input.incomplete?.length)
     report.incomplete = input.incomplete.map((i) => ({ resource: i.resource, reason: i.reason }));
+  if (input.unexplained) report.unexplained = input.unexplained;
   return report;
 }
 

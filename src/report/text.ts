@@ -6,6 +6,7 @@ import { compareFindings, type Finding } from "../model/finding.js";
 import { countsText, locationLabel, objectLabel, plural, repeatsLine } from "./labels.js";
 import { shownSteps } from "./steps.js";
 import type { Paint, ReportInput, SourceLine } from "./types.js";
+import { unexplainedLines } from "./unexplained.js";
 import { visibleReport, visibleSourceLine } from "./visible.js";
 
 export interface TextOptions {
@@ -46,6 +47,7 @@ export function formatText(given: ReportInput, givenOpts: TextOptions = {}): str
     for (const f of g.findings) out.push(...findingLines(f, input, paint, opts.sourceLine));
     out.push("");
   }
+  out.push(...unexplainedLines(input.unexplained ?? [], paint));
   if (opts.showSuppressed && input.suppressed.length) {
     out.push(paint("bold", "suppressed findings"));
     for (const s of input.suppressed) {
@@ -149,6 +151,8 @@ function summaryLine(input: ReportInput, paint: Paint = plain): string {
   if (input.suppressed.length) parts.push(`${input.suppressed.length} suppressed`);
   if (errors) parts.push(paint("red", plural(errors, "input error")));
   if (warnings) parts.push(plural(warnings, "warning"));
+  if (input.unexplained?.length)
+    parts.push(paint("red", plural(input.unexplained.length, "unexplained failure")));
   if (input.incomplete?.length) parts.push(paint("yellow", `${input.incomplete.length} not checked`));
   return parts.join(", ");
 }

@@ -23,6 +23,7 @@ export function visibleReport(input: ReportInput): ReportInput {
     diagnostics: visibleDeep(input.diagnostics),
     suppressed: visibleDeep(input.suppressed),
     ...(input.incomplete ? { incomplete: visibleDeep(input.incomplete) } : {}),
+    ...(input.unexplained ? { unexplained: visibleDeep(input.unexplained) } : {}),
     pitfall: visiblePitfalls((id) => input.pitfall(id)),
   };
 }

@@ -273,6 +273,7 @@ export const crashLoopRule = defineRule({
       "status.{init,}containerStatuses[].state.waiting, lastState.terminated, restartCount; BackOff events; previous container log",
     kinds: ["Pod"],
     messages: MESSAGES,
+    withoutCause: ["crash-loop"],
   },
   options: (config) => ({
     escalateAfter: durationSetting(config.expect, "crashLoopEscalateAfter"),

@@ -37,6 +37,11 @@ export interface RuleMeta<M extends Messages = Messages> {
   kinds?: readonly string[];
   messages: M;
   /**
+   * Message ids that report a failure without knowing its cause (a crash loop whose log shows none of the page's
+   * causes): the failing pod is still listed as unexplained, with this pitfall under `reportedAs`.
+   */
+  withoutCause?: readonly (keyof M & string)[];
+  /**
    * Runbook placeholders whose values are whole names, so a prefix the page glues to them gives way (a stream
    * key for `triggers.{agent}`).
    */

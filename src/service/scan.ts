@@ -8,7 +8,9 @@ import { resolveZone } from "../engine/zone.js";
 import type { KnowledgeBase } from "../kb/load.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { type Finding, compareFindings } from "../model/finding.js";
+import type { Unexplained } from "../model/unexplained.js";
 import type { DumpLayout } from "../sources/dump.js";
+import { unexplainedOf } from "./unexplained.js";
 
 /** A live target, kubectl's way: where the kubeconfig is, which contexts, which namespace. */
 export interface LiveSource extends KubeAccess {
@@ -72,6 +74,8 @@ export interface ScanReport {
   /** Input problems (dump files) and engine problems. */
   errors: Diagnostic[];
   skipped: RunResult["skipped"];
+  /** Pods failing now that no finding explains, with their evidence (service/unexplained). */
+  unexplained: Unexplained[];
   /** The snapshots read, for explain and for the server. */
   snapshots: Snapshot[];
 }
@@ -86,6 +90,7 @@ export async function scan(req: ScanRequest): Promise<ScanReport> {
     suppressed: [],
     errors: [],
     skipped: [],
+    unexplained: [],
     snapshots,
   };
   for (const snapshot of snapshots) {
@@ -95,6 +100,9 @@ export async function scan(req: ScanRequest): Promise<ScanReport> {
     report.suppressed.push(...result.suppressed);
     report.errors.push(...snapshot.diagnostics, ...result.diagnostics);
     report.skipped.push(...result.skipped);
+    report.unexplained.push(
+      ...unexplainedOf(snapshot, result, { config: req.config, now: req.now, zone: summary.zone }),
+    );
     const prefix = snapshots.length > 1 && snapshot.target.context ? `${snapshot.target.context}: ` : "";
     report.incomplete.push(
       ...snapshot.incomplete.map((i) => ({ resource: i.resource, reason: prefix + i.reason })),

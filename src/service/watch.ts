@@ -9,10 +9,12 @@ import { distributionOf } from "../k8s/distribution.js";
 import type { KnowledgeBase } from "../kb/load.js";
 import { compareFindings, type Finding } from "../model/finding.js";
 import type { Distribution, Incomplete, Snapshot } from "../model/snapshot.js";
+import type { Unexplained } from "../model/unexplained.js";
 import { allRules } from "../rules/index.js";
 import type { ClusterWatch, WatchClusterOptions, WatchEvent } from "../sources/watch.js";
 import type { FindingChange } from "./finding-changes.js";
 import { analyse, type LiveSource, type TargetSummary } from "./scan.js";
+import { unexplainedOf } from "./unexplained.js";
 import { type Evaluation, WatchEvaluator } from "./watch-evaluate.js";
 import { ObjectIndex } from "./watch-index.js";
 import { LogCache } from "./watch-logs.js";
@@ -193,6 +195,8 @@ export interface RunningWatch {
   /** Every context ready. */
   ready: Promise<void>;
   findings(): Finding[];
+  /** Pods failing now that no finding explains, worked out from the current cache when asked. */
+  unexplained(): Unexplained[];
   snapshots(): Snapshot[];
   targets(): TargetSummary[];
   incomplete(): Incomplete[];
@@ -241,6 +245,14 @@ export async function startWatch(req: WatchRequest): Promise<RunningWatch> {
     contexts,
     ready: Promise.all(contexts.map((c) => c.ready)).then(() => undefined),
     findings: () => contexts.flatMap((c) => c.findings()),
+    unexplained: () =>
+      contexts.flatMap((c) =>
+        unexplainedOf(
+          c.snapshot(),
+          { findings: c.findings(), suppressed: [] },
+          { config: req.config, zone: c.target()?.zone },
+        ),
+      ),
     snapshots: () => contexts.map((c) => c.snapshot()),
     targets: () => contexts.map((c) => c.target()).filter((t): t is TargetSummary => t !== undefined),
     incomplete: () =>

@@ -48,7 +48,7 @@ describe("the example dump in every layout", () => {
   it("reads the example with its own clock and every kind it holds", () => {
     expect(base.takenAt).toBe(TAKEN_AT);
     expect(base.incomplete).toEqual([]);
-    expect(counts(base)).toMatchObject({ Node: 2, Namespace: 4, Pod: 21, Event: 20, ExternalSecret: 2 });
+    expect(counts(base)).toMatchObject({ Node: 2, Namespace: 4, Pod: 22, Event: 21, ExternalSecret: 2 });
   });
 
   it.each([

@@ -76,11 +76,12 @@ describe("tools/list", () => {
     tools = new Map((await mcp.client.listTools()).tools.map((t) => [t.name, t]));
   });
 
-  it("lists the ten tools, each with a description written for an agent and an object schema", () => {
+  it("lists the eleven tools, each with a description written for an agent and an object schema", () => {
     expect([...tools.keys()].sort()).toEqual([
       "add_pitfall",
       "check_command",
       "check_streams",
+      "draft_pitfall",
       "explain",
       "lint_manifests",
       "list_pitfalls",
@@ -148,6 +149,7 @@ describe("tools/list", () => {
       "lint_manifests",
       "check_streams",
       "upgrade_check",
+      "draft_pitfall",
       "check_command",
     ]) {
       expect(hints(name), name).toMatchObject({ readOnlyHint: true, destructiveHint: false });
@@ -158,7 +160,14 @@ describe("tools/list", () => {
       idempotentHint: true,
       openWorldHint: false,
     });
-    for (const name of ["scan", "explain", "check_streams", "upgrade_check", "check_command"])
+    for (const name of [
+      "scan",
+      "explain",
+      "check_streams",
+      "upgrade_check",
+      "check_command",
+      "draft_pitfall",
+    ])
       expect(hints(name).openWorldHint, name).toBe(true);
     for (const name of ["search_pitfalls", "show_pitfall", "list_pitfalls", "lint_manifests"])
       expect(hints(name).openWorldHint, name).toBe(false);
