@@ -10,7 +10,15 @@ import { clip } from "../model/redact.js";
 import { asRecord, asString, metaString, pathText, valueAt } from "../k8s/fields.js";
 import { type KubeObject, type ObjectRef, refKey } from "../model/kube.js";
 import { fillSteps } from "../runbook/fill.js";
-import { compareFindings, type Evidence, type Finding, formatMessage } from "../model/finding.js";
+import { fitLogSteps } from "../runbook/log-steps.js";
+import { objectContainersOf } from "../k8s/containers.js";
+import {
+  compareFindings,
+  type Evidence,
+  type Finding,
+  formatMessage,
+  type RunbookStep,
+} from "../model/finding.js";
 import { allRules } from "../rules/index.js";
 import {
   type Report,
@@ -233,13 +241,7 @@ function findingOf(
     messageId: report.messageId,
     data: report.data,
     message: formatMessage(meta.messages[report.messageId] ?? report.messageId, report.data),
-    runbook: pitfall
-      ? fillSteps(
-          pitfall.steps,
-          { ...objectValues(subject.object, report.container), ...report.values },
-          meta.wholeValues ? [...meta.wholeValues] : [],
-        )
-      : [],
+    runbook: pitfall ? runbookOf(pitfall, meta, report, subject.object) : [],
   };
   if (report.container !== undefined) f.container = report.container;
   if (origin.file !== undefined) f.file = origin.file;
@@ -253,6 +255,21 @@ function findingOf(
   if (context !== undefined) f.context = context;
   if (target.zone !== undefined) f.zone = target.zone;
   return f;
+}
+
+/** The page's steps filled for the object, `kubectl logs` fitted to the container the report names. */
+function runbookOf(pitfall: Pitfall, meta: RuleMeta, report: Report, object: KubeObject): RunbookStep[] {
+  const values = { ...objectValues(object, report.container), ...report.values };
+  const steps = fillSteps(pitfall.steps, values, meta.wholeValues ? [...meta.wholeValues] : []);
+  const containers = objectContainersOf(object);
+  const role = containers.find((c) => c.name === report.container)?.role;
+  return fitLogSteps(steps, {
+    ...(report.container !== undefined ? { container: report.container } : {}),
+    needsContainer: containers.length > 1 || role === "init",
+    ...(report.neverRan ? { neverRan: true } : {}),
+    ...(values["pod-name"] ? { pod: values["pod-name"] } : {}),
+    ...(values.namespace ? { namespace: values.namespace } : {}),
+  });
 }
 
 function safeLocate(o: SourcedObject, path: readonly (string | number)[]) {

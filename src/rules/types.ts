@@ -60,6 +60,8 @@ export interface ReportDetails {
   severity?: Severity;
   /** Lower the severity to at most this, e.g. a dead consumer that holds nothing. */
   atMost?: Severity;
+  /** The container never started a process: the runbook's `kubectl logs` steps give way to describe and events. */
+  neverRan?: boolean;
   /** Report against another object than the one checked (e.g. a Node for a pod sum). */
   object?: SourcedObject;
 }
