@@ -11,6 +11,7 @@ import { asRecord, asString, metaString, pathText, valueAt } from "../k8s/fields
 import { type KubeObject, type ObjectRef, refKey } from "../model/kube.js";
 import { fillSteps } from "../runbook/fill.js";
 import { fitLogSteps } from "../runbook/log-steps.js";
+import { stepsNamingObject } from "../runbook/object-names.js";
 import { objectContainersOf } from "../k8s/containers.js";
 import {
   compareFindings,
@@ -259,8 +260,10 @@ function findingOf(
 
 /** The page's steps filled for the object, `kubectl logs` fitted to the container the report names. */
 function runbookOf(pitfall: Pitfall, meta: RuleMeta, report: Report, object: KubeObject): RunbookStep[] {
-  const values = { ...objectValues(object, report.container), ...report.values };
-  const steps = fillSteps(pitfall.steps, values, meta.wholeValues ? [...meta.wholeValues] : []);
+  const own = objectValues(object, report.container);
+  const named = stepsNamingObject(pitfall.steps, own.kind, own.name);
+  const values = { ...own, ...named.values, ...report.values };
+  const steps = fillSteps(named.steps, values, meta.wholeValues ? [...meta.wholeValues] : []);
   const containers = objectContainersOf(object);
   const role = containers.find((c) => c.name === report.container)?.role;
   return fitLogSteps(steps, {

@@ -230,6 +230,7 @@ async function scanStreams(req: ScanRequest, r: RedisSource, livePods: Set<strin
       idleMs: r.idleMs,
       maxDeliveries: r.maxDeliveries,
       ...(livePods ? { livePods } : {}),
+      server: target,
     });
     return { findings, incomplete: snapshot.incomplete };
   } finally {
