@@ -47,3 +47,18 @@ export function timeoutOption(description: string, fallback: string): Option {
   const parse = durationArg("--timeout", "30s or 2m");
   return new Option("--timeout <duration>", description).argParser(parse).default(parse(fallback), fallback);
 }
+
+/** `--chunk-size <n>`: objects per list page, as kubectl's, a whole number read once by commander. */
+export function chunkSizeOption(): Option {
+  const parse = (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(
+        `--chunk-size takes a whole number of objects per page (e.g. 500), not '${value}'`,
+      );
+    return n;
+  };
+  return new Option("--chunk-size <n>", "list in pages of this many objects, as kubectl's --chunk-size")
+    .argParser(parse)
+    .default(500, "500");
+}
