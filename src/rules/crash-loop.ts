@@ -5,6 +5,7 @@ import {
   containerStatusesOf,
   lastTerminated,
   restartCountOf,
+  runLengthMs,
   type Termination,
   waitingReason,
 } from "../k8s/status.js";
@@ -224,8 +225,8 @@ export function escalationOf(loopMs: number, after: number): Severity | undefine
 function terminationEvidence(t: Termination, at: ContainerStatusAt, now: Date): Evidence {
   const parts = [`last run ended ${t.reason ?? "terminated"}`];
   if (t.exitCode !== undefined) parts.push(`exit code ${t.exitCode}`);
-  const ran = t.startedAt && t.finishedAt ? Date.parse(t.finishedAt) - Date.parse(t.startedAt) : Number.NaN;
-  if (Number.isFinite(ran)) parts.push(`after ${ageText(ran)}`);
+  const ran = runLengthMs(t);
+  if (ran !== undefined) parts.push(`after ${ageText(ran)}`);
   const ago = ageMs(t.finishedAt, now);
   if (ago !== undefined) parts.push(`${ageText(ago)} ago`);
   const text = parts.join(", ") + (t.message ? `: ${clip(t.message)}` : "");

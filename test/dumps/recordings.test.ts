@@ -76,6 +76,7 @@ describe("kubectl cluster-info dump of an AKS cluster", () => {
       "HIGH resource-starvation Pod/kube-system/coredns-698c77c5d7-7nnxw coredns",
       "HIGH resource-starvation Pod/kube-system/coredns-autoscaler-6d7bd69669-nmpz2 autoscaler",
       "HIGH resource-starvation Pod/kube-system/tunnelfront-6869944cf6-j2zsk tunnel-front",
+      "MEDIUM crashloopbackoff Pod/kube-system/tunnelfront-6869944cf6-j2zsk tunnel-front",
     ]);
     // Measured from the dump's clock (2020-06-07), not from today: days, not years.
     const dashboard = r.json.findings.find((f) => f.object.name.startsWith("kubernetes-dashboard"))!;
@@ -287,8 +288,10 @@ describe("recordings in pitfall's layout (HolmesGPT's and troubleshoot's)", () =
       [],
       [
         "HIGH oomkilled Pod/message-oomkill-pod/oom-kill-job3-gbb89 memory-eater",
+        "HIGH resource-starvation Pod/message-pending-pod-resources/pending-pod-resources-5fddcf7688-djjfc",
         "HIGH resource-starvation Pod/message-pod-crashloop-backoff/init-demo nginx",
         "MEDIUM crashloopbackoff Pod/message-pod-crashloop-backoff/init-demo nginx",
+        "MEDIUM crashloopbackoff Pod/message-pod-init-crashloop-backoff/init-demo2 install",
       ],
     ],
   ] as const)(
