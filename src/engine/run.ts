@@ -48,6 +48,8 @@ export interface RunOptions {
   now?: Date;
   /** Evaluate the page's DETECT lines too (default true). */
   detect?: boolean;
+  /** Which objects are checked (the rest are context rules may look up); default all but `--nodes` ones. */
+  subject?: (o: SourcedObject) => boolean;
 }
 
 export interface Suppression {
@@ -100,7 +102,9 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
   const skip = (pitfall: string, reason: string) =>
     skipped.set(`${pitfall}\u0000${reason}`, { pitfall, reason });
   // Node objects given for capacity (`--nodes`) are read by rules but are not what is linted.
-  const subjects = snapshot.objects.filter((o) => o.origin.role !== "nodes");
+  const subjects = snapshot.objects.filter(
+    (o) => o.origin.role !== "nodes" && (opts.subject === undefined || opts.subject(o)),
+  );
 
   const candidates: Candidate[] = [];
   const unknownPitfalls = new Set<string>();

@@ -3,7 +3,6 @@ import { containerLabel, objectContainersOf } from "../k8s/containers.js";
 import { asRecord } from "../k8s/fields.js";
 import { podSpecOf } from "../k8s/podspec.js";
 import { type ResourceField, containerResources } from "../k8s/requests.js";
-import { podPhase } from "../k8s/status.js";
 import { POD_KINDS } from "../k8s/podspec.js";
 import { defineRule, type ReportOf } from "./types.js";
 
@@ -21,15 +20,14 @@ export const resourcesRule = defineRule({
   meta: {
     id: "resources",
     pitfall: "resource-starvation",
-    runs: ["manifest", "live"],
+    runs: ["manifest"],
     description: "A container (init, sidecar or regular) without CPU and memory requests and limits.",
-    looksAt: "containers[].resources.requests / limits (cpu, memory), initContainers too; live: running pods",
+    looksAt:
+      "containers[].resources.requests / limits (cpu, memory), initContainers too; live: the topmost owner of each workload, as a latent risk",
     kinds: [...POD_KINDS],
     messages: MESSAGES,
   },
   check(ctx, o) {
-    // Live, the pods themselves are checked (whoever owns them); their controllers would say it twice.
-    if (ctx.mode === "live" && (o.object.kind !== "Pod" || podPhase(o.object) !== "Running")) return [];
     const at = podSpecOf(o.object);
     if (!at) return [];
     const covered = podLevelFields(at.spec);

@@ -37,6 +37,11 @@ export interface RuleMeta<M extends Messages = Messages> {
   kinds?: readonly string[];
   messages: M;
   /**
+   * `false` for a manifest rule that does not run on live workloads as a latent risk, because a live rule measures
+   * what it estimates (the manifests' total requests against the nodes: node-pressure reads the real ones).
+   */
+  latent?: false;
+  /**
    * Message ids that report a failure without knowing its cause (a crash loop whose log shows none of the page's
    * causes): the failing pod is still listed as unexplained, with this pitfall under `reportedAs`.
    */

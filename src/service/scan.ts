@@ -10,6 +10,9 @@ import type { Diagnostic } from "../model/diagnostic.js";
 import { type Finding, compareFindings } from "../model/finding.js";
 import type { Unexplained } from "../model/unexplained.js";
 import { unexplainedOf } from "./unexplained.js";
+import { latentRisks } from "./latent.js";
+import { groupSystemNoise } from "./system-noise.js";
+import type { NoiseGroup } from "../model/noise.js";
 import type { DumpLayout } from "../sources/dump.js";
 
 /** A live target, kubectl's way: where the kubeconfig is, which contexts, which namespace. */
@@ -51,6 +54,8 @@ export interface ScanRequest {
   upgradeTo?: string;
   onProgress?: (message: string) => void;
   now?: Date;
+  /** List system namespaces' latent risks one by one instead of one count per namespace (`--include-system`). */
+  includeSystem?: boolean;
   /** Stops reading a dump (a walk of a big folder); the scan then throws the signal's reason. */
   signal?: AbortSignal;
 }
@@ -76,6 +81,8 @@ export interface ScanReport {
   skipped: RunResult["skipped"];
   /** Pods failing now that no finding explains, with their evidence (service/unexplained). */
   unexplained: Unexplained[];
+  /** System namespaces' latent risks, counted instead of listed (without `includeSystem`). */
+  grouped: NoiseGroup[];
   /** The snapshots read, for explain and for the server. */
   snapshots: Snapshot[];
 }
@@ -91,6 +98,7 @@ export async function scan(req: ScanRequest): Promise<ScanReport> {
     errors: [],
     skipped: [],
     unexplained: [],
+    grouped: [],
     snapshots,
   };
   for (const snapshot of snapshots) {
@@ -119,6 +127,11 @@ export async function scan(req: ScanRequest): Promise<ScanReport> {
     report.incomplete.push(...streams.incomplete);
   }
   report.findings.sort(compareFindings);
+  if (!req.includeSystem) {
+    const { shown, grouped } = groupSystemNoise(report.findings);
+    report.findings = shown;
+    report.grouped = grouped;
+  }
   return report;
 }
 
@@ -143,6 +156,14 @@ export function analyse(
       ...(req.now ? { now: req.now } : {}),
     },
   );
+  // What the live workloads' specs will run into, reported apart (`kind: "latent"`).
+  const latent = latentRisks(
+    { ...snapshot, target },
+    { kb: req.kb, config: req.config, zone: zone.zone, distribution: zone.distribution, now: req.now },
+  );
+  result.findings.push(...latent.findings);
+  result.suppressed.push(...latent.suppressed);
+  result.diagnostics.push(...latent.diagnostics);
   for (const f of result.findings) {
     if (snapshot.target.context) f.context = snapshot.target.context;
     if (zone.zone) f.zone = zone.zone;

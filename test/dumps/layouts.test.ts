@@ -107,6 +107,9 @@ describe("the example dump in every layout", () => {
         "jobs",
         "cronjobs",
         "ingresses",
+        "serviceaccounts",
+        "rolebindings",
+        "clusterrolebindings",
         "externalsecrets",
       ].sort(),
     );

@@ -46,7 +46,11 @@ describe("explain a pod", () => {
     expect(out).toContain(
       "redis.exceptions.ConnectionError: Error 111 connecting to redis:6379. Connection refused.",
     );
-    expect(out).toContain("Findings (1)\n  CRITICAL CrashLoopBackOff (crashloopbackoff)");
+    // The crash loop happening now, and its Deployment's Redis port (the spec's latent risk, the same cause).
+    expect(out).toContain("Findings (2)\n  CRITICAL CrashLoopBackOff (crashloopbackoff)\n");
+    expect(out).toMatch(
+      /MEDIUM {3}CrashLoopBackOff \(crashloopbackoff\) · latent risk, not happening now\n.*Deployment ge-agents\/dolly-orchestrator/,
+    );
     expect(out).toContain(`RUN: kubectl logs ${CRASHING} -n ge-agents --previous`);
   });
 
@@ -75,7 +79,7 @@ describe("explain a pod", () => {
     expect(times).toEqual([...times].sort((a, b) => a - b));
     expect(e.events.at(-1)).toMatchObject({ type: "Warning", reason: "BackOff", count: 8421 });
     expect(e.logs[0]).toMatchObject({ pod: CRASHING, container: "orchestrator", previous: true });
-    expect(e.findings).toHaveLength(1);
+    expect(e.findings.map((f: { kind?: string }) => f.kind ?? "now")).toEqual(["now", "latent"]);
     expect(e.findings[0].runbook).toContainEqual({
       kind: "RUN",
       text: `kubectl logs ${CRASHING} -n ge-agents --previous`,
