@@ -257,6 +257,46 @@ describe("upgrade-check", () => {
     }
   });
 
+  it("a downgrade is an error (exit 2); a jump of several minors plans each one with its etcd", async () => {
+    const objects = [node("s0", "v1.33.4+k3s1", true), node("s1", "v1.33.4+k3s1", false)];
+    const s = await startSimulator({
+      cluster: { name: "route", version: "v1.33.4+k3s1", objects, logs: [] },
+    });
+    try {
+      const kc = s.writeKubeconfig(dir, { context: "route" });
+      const down = await runCli(["upgrade-check", "--to", "v1.32.0+k3s1", "--kubeconfig", kc], {
+        env: { HOME: dir },
+      });
+      expect(down.code).toBe(2);
+      expect(down.err).toMatch(
+        /^pitfall: v1\.32\.0\+k3s1 is a downgrade: node s0 runs v1\.33\.4\+k3s1\. k3s does not downgrade/,
+      );
+      const jump = await runCli(["upgrade-check", "--to", "v1.36.0+k3s1", "--kubeconfig", kc, "-o", "json"], {
+        env: { HOME: dir },
+      });
+      expect(jump.code).toBe(1);
+      const check = JSON.parse(jump.out) as {
+        route: { version: string; etcd: string }[];
+        plan: { messageId: string }[];
+      };
+      expect(check.route.map((r) => `${r.version} etcd ${r.etcd}`)).toEqual([
+        "v1.34 etcd 3.6",
+        "v1.35 etcd 3.6",
+        "v1.36.0+k3s1 etcd 3.6",
+      ]);
+      expect(check.plan.map((p) => p.messageId)).toEqual([
+        "skew-policy",
+        "upgrade-etcd-first",
+        "backup-etcd",
+        "upgrade-minor",
+        "upgrade-minor",
+        "upgrade-k3s",
+      ]);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("reads only the nodes", async () => {
     const before = sim.requests.length;
     await runCli(["upgrade-check", "--to", "1.34", "--kubeconfig", kubeconfig], { env: { HOME: dir } });
