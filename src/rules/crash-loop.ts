@@ -395,8 +395,9 @@ function crashLoopReport(
   if (liveness) evidence.push(eventEvidence(liveness, ctx.now));
   // Without a cause in the log, how the last run ended may say it: the memory limit, or the kubelet's kill.
   const ended = cause ? undefined : terminationCause(pod, at, last, liveness);
+  // The termination message is shown with the last run already; a log is shown by its last lines.
   if (!cause) {
-    const unmatched = unmatchedLines(sources);
+    const unmatched = unmatchedLines(sources.filter(([source]) => source !== "termination message"));
     if (unmatched) evidence.push(unmatched);
   }
 
