@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { registerDocs } from "./docs.js";
 import { registerDump } from "./dump.js";
 import { registerExplain } from "./explain.js";
+import { registerGuard } from "./guard.js";
 import { registerKb } from "./kb.js";
 import { registerLint } from "./lint.js";
 import type { CliRun } from "./main.js";
@@ -22,6 +23,7 @@ export function registerCommands(program: Command, run: CliRun): void {
   registerWatch(program, run);
   registerDump(program, run);
   registerStreams(program, run);
+  registerGuard(program, run);
   registerUpgradeCheck(program, run);
   registerServe(program, run);
   registerMcp(program, run);

@@ -21,9 +21,13 @@ export function configOption(): Option {
 
 /** Config from --config, else `.pitfall.yaml` found upward, else defaults. */
 export async function configFor(io: Io, file?: string): Promise<Config> {
-  const { findConfig, loadConfig, ConfigError } = await import("../config/load.js");
+  const { findConfig } = await import("../config/find.js");
+  const path = file ?? findConfig(io.cwd);
+  // No config file: the defaults, without loading the schema (guard --hook runs on every tool call).
+  if (!path) return (await import("../config/model.js")).defaultConfig();
+  const { loadConfig, ConfigError } = await import("../config/load.js");
   try {
-    return loadConfig(file ?? findConfig(io.cwd));
+    return loadConfig(path);
   } catch (e) {
     if (e instanceof ConfigError) throw new UsageError(e.message);
     if ((e as NodeJS.ErrnoException).code === "ENOENT")

@@ -1,7 +1,7 @@
 // `.pitfall.yaml` as a zod schema: the loader checks a config against it once, and
 // schema/pitfall-config.schema.json is generated from it (`pitfall docs`), so editors and the loader agree.
 import { z } from "zod";
-import type { Config, Expectations, IgnoreRule, RedisConfig, ZoneConfig } from "./model.js";
+import type { Config, Expectations, GuardConfig, IgnoreRule, RedisConfig, ZoneConfig } from "./model.js";
 import { DEFAULT_EXPECTATIONS } from "./model.js";
 
 /** A Go-style duration, as parseDuration reads it. */
@@ -106,6 +106,16 @@ const ignore = z
   })
   .meta({ id: "ignore" });
 
+const guard = z
+  .strictObject({
+    aliases: z
+      .record(z.string(), z.string().min(1))
+      .describe("Shell aliases the guard expands before it reads a command, e.g. `k: kubectl`.")
+      .meta({ examples: [{ k: "kubectl", rc: "redis-cli -p 6381" }] })
+      .optional(),
+  })
+  .meta({ id: "guard" });
+
 export const CONFIG_SCHEMA = z
   .strictObject({
     zones: z
@@ -138,6 +148,7 @@ export const CONFIG_SCHEMA = z
         "Extra pitfalls pages or folders of pages, relative to this file; later pages win on the same pitfall id.",
       )
       .optional(),
+    guard: guard.describe("`pitfall guard`: how the team's shells spell commands.").optional(),
   })
   .nullable();
 
@@ -151,8 +162,9 @@ const agrees: [
   Same<NonNullable<ConfigFile["redis"]>, RedisConfig>,
   Same<NonNullable<ConfigFile["expect"]>, Expectations>,
   Same<NonNullable<ConfigFile["ignore"]>[number], IgnoreRule>,
+  Same<NonNullable<ConfigFile["guard"]>, GuardConfig>,
   Same<keyof ConfigFile, Exclude<keyof Config, "file" | "locate">>,
-] = [true, true, true, true, true];
+] = [true, true, true, true, true, true];
 void agrees;
 
 /** The JSON Schema of `.pitfall.yaml`, as written to schema/pitfall-config.schema.json. */

@@ -1,5 +1,6 @@
 // Run the registered rules and the page's DETECT lines over a snapshot for one zone; suppress what was ignored.
 import type { Config } from "../config/model.js";
+import type { DetectEnv } from "../kb/detect-subject.js";
 import type { KnowledgeBase } from "../kb/load.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { Distribution, Snapshot, SourcedObject, Target } from "../model/snapshot.js";
@@ -178,10 +179,15 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
     }
     // A built-in rule's report is more precise than a DETECT match on the same object for the same pitfall.
     const reported = new Set(candidates.map((c) => `${c.finding.pitfall}\u0000${objectKey(c.subject)}`));
-    const detected = detectFindings(applicable, subjects, {
-      skip: (pitfall, o) => reported.has(`${pitfall}\u0000${objectKey(o)}`),
-      finding: (pitfall, o, report) => findingOf(DETECT_META, pitfall, report, o, target),
-    });
+    const detected = detectFindings(
+      applicable,
+      subjects,
+      {
+        skip: (pitfall, o) => reported.has(`${pitfall}\u0000${objectKey(o)}`),
+        finding: (pitfall, o, report) => findingOf(DETECT_META, pitfall, report, o, target),
+      },
+      detectEnvOf(target),
+    );
     candidates.push(...topmostOnly(detected.candidates));
     diagnostics.push(...detected.diagnostics);
   }
@@ -214,6 +220,14 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
       a.rule.localeCompare(b.rule),
   );
   return { findings, suppressed, diagnostics, skipped: [...skipped.values()] };
+}
+
+/** What a DETECT line's `zone` and `distribution` read for this target. */
+function detectEnvOf(target: Target): DetectEnv {
+  return {
+    ...(target.zone !== undefined ? { zone: target.zone } : {}),
+    ...(target.distribution ? { distribution: target.distribution } : {}),
+  };
 }
 
 /** The pseudo-rule every DETECT match is reported under. */

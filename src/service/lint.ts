@@ -137,8 +137,8 @@ function checkSomethingRead(paths: string[], snapshot: Snapshot): void {
   );
 }
 
-/** The engine over the manifests for the zone `lintZone` resolved. */
-function lintSnapshot(snapshot: Snapshot, t: LintTarget, zone: ResolvedZone): LintResult {
+/** The engine over the manifests for the zone `lintZone` resolved (the guard lints what a command applies so too). */
+export function lintSnapshot(snapshot: Snapshot, t: LintTarget, zone: ResolvedZone): LintResult {
   if (zone.zone !== undefined) snapshot.target.zone = zone.zone;
   if (zone.distribution !== undefined) snapshot.target.distribution = zone.distribution;
   const result = runEngine(snapshot, {
