@@ -141,6 +141,7 @@ describe("latent risks on live workloads", () => {
     });
     expect(findings.filter((f) => f.pitfall === CLUSTERIP).map((f) => [f.kind, f.object])).toEqual([
       ["latent", { kind: "Deployment", namespace: "ge-ops", name: "ge-operator" }],
+      ["latent", { kind: "Deployment", namespace: "kube-system", name: "metrics-server" }],
     ]);
   });
 });
