@@ -149,6 +149,7 @@ function problemsOf(
         name,
         `must be ${issue.inclusive === false ? "less than" : "at most"} ${String(issue.maximum)}, not ${typeName(value)}`,
       );
+    else if (issue.code === "custom") at(line, name, issue.message);
     else at(line, name, `${issue.message}, not ${typeName(value)}`);
   }
   return out;

@@ -31,7 +31,8 @@ import {
   RuleOptionsError,
 } from "../rules/types.js";
 import { type Candidate, detectFindings } from "./detect.js";
-import { annotationIgnore, configIgnore } from "./ignore.js";
+import { annotationIgnore, configIgnore, IGNORE_ANNOTATION, unknownIgnoreIds } from "./ignore.js";
+import { closeNames } from "../model/close-names.js";
 import { lookupOf } from "./lookup.js";
 import { objectValues } from "./values.js";
 import { resolveZone } from "./zone.js";
@@ -192,6 +193,8 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
     diagnostics.push(...detected.diagnostics);
   }
 
+  diagnostics.push(...misspeltIgnores(subjects, opts));
+
   const findings: Finding[] = [];
   const suppressed: Suppression[] = [];
   for (const { finding, subject } of candidates) {
@@ -220,6 +223,34 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
       a.rule.localeCompare(b.rule),
   );
   return { findings, suppressed, diagnostics, skipped: [...skipped.values()] };
+}
+
+/**
+ * Ignore annotations naming no pitfall or rule silence nothing, quietly: an error in a manifest (it is the
+ * user's to fix before deploy), a warning on live objects.
+ */
+function misspeltIgnores(subjects: SourcedObject[], opts: RunOptions): Diagnostic[] {
+  let known: Set<string> | undefined;
+  const out: Diagnostic[] = [];
+  for (const o of subjects) {
+    if (!o.object.metadata?.annotations && !o.object.spec) continue;
+    known ??= new Set([...opts.kb.byId.keys(), ...allRules().map((r) => r.meta.id), DETECT_META.id]);
+    for (const u of unknownIgnoreIds(o, known)) {
+      const near = closeNames(u.id, [...known], 1)[0];
+      const at = safeLocate(o, u.path);
+      const d: Diagnostic = {
+        file: o.origin.file ?? o.origin.context ?? "<input>",
+        line: at?.line ?? o.origin.line ?? 0,
+        severity: opts.mode === "manifest" ? "error" : "warning",
+        code: "unknown-ignore-id",
+        message: `${refKey(objectRefOf(o.object))}: ${IGNORE_ANNOTATION} on ${u.where} names ${JSON.stringify(u.id)}, which is no pitfall or rule id${near ? ` (did you mean ${near}?)` : ""}, so it silences nothing; \`pitfall kb list\` shows the ids`,
+      };
+      const column = at?.column ?? o.origin.column;
+      if (column !== undefined) d.column = column;
+      out.push(d);
+    }
+  }
+  return out;
 }
 
 /** What a DETECT line's `zone` and `distribution` read for this target. */

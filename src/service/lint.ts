@@ -1,13 +1,17 @@
 // Lint as one pipeline, called alike by `pitfall lint`, POST /api/lint and MCP lint_manifests: check and resolve
 // the zone, read the manifests (files, stdin or a text), add `--nodes` capacity, run the engine.
 import type { Config } from "../config/model.js";
-import { type RunResult, runEngine } from "../engine/run.js";
+import { ignoredProblem } from "../engine/ignore.js";
+import { type RunResult, runEngine, type Suppression } from "../engine/run.js";
 import { type ResolvedZone, resolveZone, zoneKey } from "../engine/zone.js";
 import type { KnowledgeBase } from "../kb/load.js";
 import { normalizeZone } from "../kb/zones.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { Distribution, Snapshot } from "../model/snapshot.js";
+import { duplicateObjects } from "../sources/duplicates.js";
+import { invalidValues } from "../sources/invalid-values.js";
 import { parseManifests, readManifests } from "../sources/manifests.js";
+import { withoutPatchFragments } from "../sources/patch-fragments.js";
 
 /** A zone that neither the config nor the pages know. */
 export class ZoneError extends Error {
@@ -139,6 +143,14 @@ function checkSomethingRead(paths: string[], snapshot: Snapshot): void {
 
 /** The engine over the manifests for the zone `lintZone` resolved (the guard lints what a command applies so too). */
 export function lintSnapshot(snapshot: Snapshot, t: LintTarget, zone: ResolvedZone): LintResult {
+  // Patches are no whole objects; what the API server would refuse is an input error, not a value that counts.
+  const whole = withoutPatchFragments(snapshot.objects);
+  snapshot.objects = whole.objects;
+  snapshot.diagnostics.push(
+    ...whole.notes,
+    ...invalidValues(snapshot.objects),
+    ...duplicateObjects(snapshot.objects),
+  );
   if (zone.zone !== undefined) snapshot.target.zone = zone.zone;
   if (zone.distribution !== undefined) snapshot.target.distribution = zone.distribution;
   const result = runEngine(snapshot, {
@@ -148,11 +160,28 @@ export function lintSnapshot(snapshot: Snapshot, t: LintTarget, zone: ResolvedZo
     ...(zone.zone !== undefined ? { zone: zone.zone } : {}),
     ...(zone.distribution !== undefined ? { distribution: zone.distribution } : {}),
   });
+  const problems: Diagnostic[] = [];
+  const suppressed: Suppression[] = [...result.suppressed];
+  for (const d of uniqueDiagnostics([...snapshot.diagnostics, ...result.diagnostics])) {
+    const verdict = ignoredProblem(t.config.ignore, d.file, t.config.file);
+    if (verdict) suppressed.push(problemSuppression(d, verdict));
+    else problems.push(d);
+  }
+  return { ...result, suppressed, snapshot, problems, zone };
+}
+
+/** An input problem an ignore path covers, listed with the suppressed findings. */
+function problemSuppression(
+  d: Diagnostic,
+  verdict: { by: "config" | "annotation"; reason: string },
+): Suppression {
   return {
-    ...result,
-    snapshot,
-    problems: uniqueDiagnostics([...snapshot.diagnostics, ...result.diagnostics]),
-    zone,
+    pitfall: d.severity === "error" ? "input-error" : "input-warning",
+    rule: d.code,
+    object: { kind: "File", name: d.file },
+    file: d.file,
+    line: d.line,
+    ...verdict,
   };
 }
 

@@ -83,7 +83,12 @@ export async function folderTree(root: string, cwd: string, signal?: AbortSignal
       if (entry.isDirectory()) {
         if (!entry.name.startsWith(".")) await walk(full, relPath);
       } else if (entry.isFile()) {
-        listed.push({ path: relPath, size: (await lstat(full)).size });
+        // A file gone since the listing (/proc, a rotated log) is skipped, not an error that ends the read.
+        const size = await lstat(full).then(
+          (info) => info.size,
+          () => undefined,
+        );
+        if (size !== undefined) listed.push({ path: relPath, size });
       } else if (entry.isSymbolicLink()) {
         const target = await insideRoot(full, realRoot);
         if (target) listed.push({ path: relPath, size: target.size });
