@@ -23,6 +23,7 @@ interface Flags extends KbFlags, TargetFlags {
   redis?: string;
   failOn: Severity;
   showSuppressed?: boolean;
+  includeSystem?: boolean;
   output: "text" | "json" | "markdown";
   config?: string;
 }
@@ -53,6 +54,10 @@ export function registerScan(program: Command, run: CliRun): void {
           .default("LOW"),
       )
       .option("--show-suppressed", "list findings silenced by annotations or config, with the reason")
+      .option(
+        "--include-system",
+        "list the latent risks of system namespaces (kube-system, …) one by one instead of one count per namespace",
+      )
       .addOption(
         new Option("-o, --output <format>", "output format")
           .choices(["text", "json", "markdown"])
@@ -99,6 +104,7 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
     ...(flags.namespace ? { namespace: flags.namespace } : {}),
     ...(flags.distribution ? { distribution: flags.distribution } : {}),
     ...(progress ? { onProgress: progress } : {}),
+    ...(flags.includeSystem ? { includeSystem: true } : {}),
   };
   if (flags.from?.length) {
     req.from = flags.from;
@@ -154,6 +160,7 @@ async function printReport(io: Io, report: ScanReport, flags: Flags, kb: Knowled
     suppressed: report.suppressed,
     incomplete: report.incomplete,
     unexplained: report.unexplained,
+    grouped: report.grouped,
     live: true,
     pitfall: (id: string) => kb.byId.get(id),
   };

@@ -113,6 +113,10 @@ function registerScanTool(server: McpServer, ctx: ToolContext): void {
             args.namespace ? "raise max_findings" : "give a namespace, or raise max_findings",
           ),
           ...(failing.length ? ["", ...failing] : []),
+          ...report.grouped.map(
+            (g) =>
+              `${g.namespace}: ${g.findings} latent risks of a system namespace counted, not listed (${g.pitfalls.join(", ")})`,
+          ),
           ...(notRead.length ? ["", ...notRead] : []),
         ].join("\n");
         return toolResult(text, {
@@ -120,6 +124,7 @@ function registerScanTool(server: McpServer, ctx: ToolContext): void {
           total: findings.length,
           findings: findings.slice(0, limit).map(jsonFinding),
           unexplained: unexplained.slice(0, limit),
+          grouped: report.grouped,
           incomplete: report.incomplete,
           inputErrors: report.errors.filter((d) => d.severity === "error").length,
         });

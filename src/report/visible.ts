@@ -24,6 +24,7 @@ export function visibleReport(input: ReportInput): ReportInput {
     suppressed: visibleDeep(input.suppressed),
     ...(input.incomplete ? { incomplete: visibleDeep(input.incomplete) } : {}),
     ...(input.unexplained ? { unexplained: visibleDeep(input.unexplained) } : {}),
+    ...(input.grouped ? { grouped: visibleDeep(input.grouped) } : {}),
     pitfall: visiblePitfalls((id) => input.pitfall(id)),
   };
 }

@@ -103,6 +103,11 @@ export function findingsApi(ctx: ApiContext, query: URLSearchParams, res: Server
     total: state.findings.length,
     findings: shown.map(apiFinding),
     unexplained: filterUnexplained(state.unexplained, filters),
+    grouped: (state.grouped ?? []).filter(
+      (g) =>
+        (filters.namespace === undefined || g.namespace === filters.namespace) &&
+        (filters.context === undefined || g.context === filters.context),
+    ),
     errors: state.errors
       .filter((d) => d.severity === "error")
       .map((d) => ({ file: d.file, line: d.line, message: d.message })),

@@ -121,7 +121,17 @@ export function findingsSection(state: FeedState, kb: KnowledgeBase, filters: Fi
       )}</ul></details>`
     : "";
   const unexplained = unexplainedSection(filterUnexplained(state.unexplained, filters));
-  return html`<div id="findings-list" data-count="${shown.length}" data-total="${state.findings.length}" data-updated="${state.updatedAt ?? ""}">${status}${summary}${incomplete}${groups}${unexplained}</div>`;
+  const grouped = state.grouped?.length
+    ? html`<details class="incomplete"><summary>System namespaces: latent risks counted, not listed (${state.grouped.reduce((n, g) => n + g.findings, 0)})</summary><ul>${state.grouped.map(
+        (g) =>
+          html`<li><strong>${g.context ? `${g.context}: ` : ""}${g.namespace}</strong>: ${g.findings} (${Object.entries(
+            g.severities,
+          )
+            .map(([s, n]) => `${n} ${s}`)
+            .join(", ")}): ${g.pitfalls.join(", ")}</li>`,
+      )}</ul></details>`
+    : "";
+  return html`<div id="findings-list" data-count="${shown.length}" data-total="${state.findings.length}" data-updated="${state.updatedAt ?? ""}">${status}${summary}${incomplete}${grouped}${groups}${unexplained}</div>`;
 }
 
 /** Failing pods no pitfall explains: what fails, the evidence, the commands that gather more. */

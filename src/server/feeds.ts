@@ -4,6 +4,7 @@ import type { Snapshot, Incomplete } from "../model/snapshot.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { Finding } from "../model/finding.js";
 import type { Unexplained } from "../model/unexplained.js";
+import type { NoiseGroup } from "../model/noise.js";
 import { type FindingChange, FindingSet } from "../service/finding-changes.js";
 import type { ScanRequest, TargetSummary } from "../service/scan.js";
 import type { RunningWatch, WatchRequest } from "../service/watch.js";
@@ -17,6 +18,8 @@ export interface FeedState {
   findings: Finding[];
   /** Pods failing now that no pitfall explains. */
   unexplained: Unexplained[];
+  /** System namespaces' latent risks, counted per namespace (scan mode). */
+  grouped?: NoiseGroup[];
   targets: TargetSummary[];
   incomplete: Incomplete[];
   /** Input and engine problems of the last scan. */
@@ -101,6 +104,7 @@ export function scanFeed(opts: ScanFeedOptions): Feed {
           ready: true,
           findings: report.findings,
           unexplained: report.unexplained,
+          grouped: report.grouped,
           targets: report.targets,
           incomplete: report.incomplete,
           errors: report.errors,
@@ -210,6 +214,7 @@ export function watchFeed(opts: WatchFeedOptions): Feed {
       ready,
       findings: watch?.findings() ?? [],
       unexplained: ready ? (watch?.unexplained() ?? []) : [],
+      grouped: watch?.grouped() ?? [],
       targets: watch?.targets() ?? [],
       incomplete: watch?.incomplete() ?? [],
       errors: [],

@@ -520,8 +520,8 @@ describe.runIf(redisAvailable())("check_streams against a real redis-server", ()
     );
     expect(r.text).toMatch(/triggers\.alpha \/ ge-executor-group: \d+ pending/);
     expect(r.text).toContain("executor-old-1");
-    expect(r.text).toMatch(
-      /RUN: redis-cli -p 6381 -a \$REDIS_PASSWORD XPENDING triggers\.alpha ge-executor-group/,
+    expect(r.text).toContain(
+      `RUN: redis-cli -h 127.0.0.1 -p ${redis.port} -a $REDIS_PASSWORD XPENDING triggers.alpha ge-executor-group`,
     );
     const s = r.structuredContent as { findings: { rule: string; object: { name: string } }[] };
     expect(s.findings.some((f) => f.rule === "stale-consumer" && f.object.name === "executor-old-1")).toBe(

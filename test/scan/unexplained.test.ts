@@ -2,7 +2,7 @@
 // last redacted log lines) and the commands that gather more; by the service, `scan` (text and JSON), the API,
 // the dashboard and MCP. The fixture cluster (test/fixtures/clusters/unexplained.yaml) says which pod must be
 // listed, with which reason.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -175,8 +175,8 @@ describe("unexplained failures in scan, the API, the dashboard and MCP", () => {
       cwd: dir,
       env: { HOME: dir },
     });
-    // The simulator has no ExternalSecret or Ingress CRDs: incomplete (3) outranks failures (1).
-    expect(r.code, r.err).toBe(3);
+    // Failing pods, explained or not, fail the scan.
+    expect(r.code, r.err).toBe(1);
     const json = JSON.parse(r.out) as { unexplained: Unexplained[] };
     expect(new Map(json.unexplained.map((u) => [u.pod.name, u.reason]))).toEqual(expected());
     const u = json.unexplained.find((x) => x.pod.name === EXEC_FORMAT)!;
@@ -185,6 +185,30 @@ describe("unexplained failures in scan, the API, the dashboard and MCP", () => {
       "exec /usr/local/bin/stress: exec format error",
     ]);
     expect(r.out).not.toContain("ghp_abcdefghij");
+  });
+
+  it("unexplained failures alone fail the scan as a MEDIUM finding would; a pod whose crash loop is silenced is not listed", async () => {
+    const quiet = join(dir, "quiet");
+    mkdirSync(quiet, { recursive: true });
+    writeFileSync(
+      join(quiet, ".pitfall.yaml"),
+      "ignore:\n  - pitfalls: [crashloopbackoff]\n    reason: the shop's crash loops are known\n",
+    );
+    const run = (...flags: string[]) =>
+      runCli(["scan", "--kubeconfig", kubeconfig, "-o", "json", ...flags], {
+        cwd: quiet,
+        env: { HOME: dir },
+      });
+    const r = await run();
+    const json = JSON.parse(r.out) as { findings: unknown[]; unexplained: Unexplained[] };
+    expect(json.findings).toEqual([]);
+    expect(json.unexplained.map((u) => u.reason).sort()).toEqual([
+      "FailedMount",
+      "Unhealthy",
+      "Unschedulable",
+    ]);
+    expect(r.code).toBe(1);
+    expect((await run("--fail-on", "HIGH")).code).toBe(0);
   });
 
   it("scan's text has a section of them with the last log lines and the commands", async () => {
@@ -196,7 +220,7 @@ describe("unexplained failures in scan, the API, the dashboard and MCP", () => {
     expect(section).toContain("previous log, last 2 lines:\n    | starting stress with STRESS_TOKEN=***\n");
     expect(section).toContain("| exec /usr/local/bin/stress: exec format error");
     expect(section).toContain(`RUN: kubectl logs ${EXEC_FORMAT} -n shop --context shop -c stress --previous`);
-    expect(r.out.trimEnd().split("\n").at(-1)).toMatch(/, 5 unexplained failures, /);
+    expect(r.out.trimEnd().split("\n").at(-1)).toMatch(/, 5 unexplained failures$/);
   });
 
   it("GET /api/findings has them, filtered by namespace like the findings", async () => {
