@@ -4,156 +4,20 @@
 // own child process so its peak RSS is its own; figures and ratios come from this one run.
 // Run: npm run build && npm run bench:lint   (about a minute on 2 cores)
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { writeCorpus } from "./corpus.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const PEER_ROUNDS = 3;
 const RESOURCES = 10_000;
-const FILES = 300;
+const PER_FILE = Math.ceil(10_000 / 300);
 const WARM_RESOURCES = 1_000;
 const ROUNDS = 3;
 const TARGET_PARSE_RATIO = 1.5;
 const TARGET_MONOKLE_SPEEDUP = 20;
-
-// ---------------------------------------------------------------- corpus
-
-const KINDS = [
-  "Deployment",
-  "Service",
-  "ConfigMap",
-  "StatefulSet",
-  "Deployment",
-  "Pod",
-  "Service",
-  "ExternalSecret",
-  "DaemonSet",
-  "ConfigMap",
-];
-
-function container(i, { pitfall }) {
-  const policy = pitfall === "always" ? "Always" : "IfNotPresent";
-  const resources =
-    pitfall === "no-resources"
-      ? ""
-      : `
-          resources:
-            requests: {cpu: ${50 + (i % 5) * 10}m, memory: ${64 + (i % 4) * 32}Mi}
-            limits: {cpu: ${200 + (i % 3) * 100}m, memory: ${256 + (i % 4) * 64}Mi}`;
-  return `        - name: main
-          image: registry.example.com/team/app-${i % 97}:1.${i % 13}.${i % 7}
-          imagePullPolicy: ${policy}
-          ports:
-            - containerPort: ${8000 + (i % 50)}
-          env:
-            - name: REDIS_URL
-              value: redis://redis.ge-system:${pitfall === "redis-port" ? 6379 : 6381}
-            - name: MODE
-              value: "prod"${resources}
-        - name: sidecar
-          image: envoyproxy/envoy:v1.30.${i % 9}
-          imagePullPolicy: IfNotPresent
-          resources:
-            requests: {cpu: 10m, memory: 32Mi}
-            limits: {cpu: 100m, memory: 64Mi}`;
-}
-
-function podSpec(i, opts, indent) {
-  const body = `hostNetwork: ${opts.pitfall === "host-network"}
-serviceAccountName: default
-containers:
-${container(i, opts).replace(/^ {8}/gm, "")}`;
-  return body
-    .split("\n")
-    .map((l) => indent + l)
-    .join("\n");
-}
-
-function resource(i) {
-  const kind = KINDS[i % KINDS.length];
-  const name = `app-${i}`;
-  const ns = `team-${i % 11}`;
-  // About one workload in six carries a pitfall.
-  const pitfall = ["host-network", "no-resources", "always", "redis-port", undefined, undefined][
-    Math.floor(i / KINDS.length) % 6
-  ];
-  const opts = { pitfall };
-  const meta = `metadata:
-  name: ${name}
-  namespace: ${ns}
-  labels: {app: ${name}, tier: ${i % 2 ? "web" : "worker"}}`;
-  switch (kind) {
-    case "Deployment":
-    case "StatefulSet":
-    case "DaemonSet":
-      return `apiVersion: apps/v1
-kind: ${kind}
-${meta}
-spec:
-${kind === "DaemonSet" ? "" : `  replicas: ${1 + (i % 3)}\n`}  selector:
-    matchLabels:
-      app: ${name}
-  template:
-    metadata:
-      labels:
-        app: ${name}
-    spec:
-${podSpec(i, opts, "      ")}`;
-    case "Pod":
-      return `apiVersion: v1
-kind: Pod
-${meta}
-spec:
-${podSpec(i, opts, "  ")}`;
-    case "Service":
-      return `apiVersion: v1
-kind: Service
-${meta}
-spec:
-  selector:
-    app: app-${i - 1}
-  ports:
-    - port: 80
-      targetPort: ${8000 + (i % 50)}`;
-    case "ConfigMap":
-      return `apiVersion: v1
-kind: ConfigMap
-${meta}
-data:
-  settings.yaml: |
-    level: info
-    redis: redis.ge-system:6381
-  FEATURE_FLAGS: "a,b,c"`;
-    default:
-      return `apiVersion: external-secrets.io/v1beta1
-kind: ExternalSecret
-${meta}
-spec:
-  refreshInterval: ${i % 4 === 0 ? "5m" : "1h"}
-  secretStoreRef:
-    name: vault
-    kind: ClusterSecretStore
-  target:
-    name: ${name}-secrets
-  dataFrom:
-    - extract:
-        key: ge/${ns}/${name}`;
-  }
-}
-
-function writeCorpus(dir, count) {
-  const perFile = Math.ceil(RESOURCES / FILES);
-  let n = 0;
-  for (let f = 0; n < count; f++) {
-    const docs = [];
-    for (let k = 0; k < perFile && n < count; k++) docs.push(resource(n++));
-    const folder = join(dir, `team-${f % 11}`);
-    mkdirSync(folder, { recursive: true });
-    writeFileSync(join(folder, `release-${f}.yaml`), `---\n${docs.join("\n---\n")}\n`);
-  }
-}
 
 // ---------------------------------------------------------------- contenders (each in a child)
 
@@ -330,8 +194,8 @@ async function parent() {
   const dir = mkdtempSync(join(tmpdir(), "pitfall-bench-lint-"));
   const warmDir = mkdtempSync(join(tmpdir(), "pitfall-bench-warm-"));
   try {
-    writeCorpus(dir, RESOURCES);
-    writeCorpus(warmDir, WARM_RESOURCES);
+    writeCorpus(dir, RESOURCES, PER_FILE);
+    writeCorpus(warmDir, WARM_RESOURCES, PER_FILE);
     const files = yamlFiles(dir);
     const bytes = files.reduce((n, f) => n + readFileSync(f).length, 0);
     console.log(
@@ -490,5 +354,5 @@ const [mode, ...args] = process.argv.slice(2);
 if (mode === "--timing") await timingChild(args[0], args[1], Number(args[2]));
 else if (mode === "--memory") await memoryChild(args[0], args[1], args[2]);
 // `--corpus DIR`: write the corpus and stop, for profiling one contender by hand.
-else if (mode === "--corpus") writeCorpus(args[0], RESOURCES);
+else if (mode === "--corpus") writeCorpus(args[0], RESOURCES, PER_FILE);
 else await parent();

@@ -22,7 +22,7 @@ function kubernetesTags(tags: Tags): Tags {
   );
 }
 
-const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
+export const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   version: "1.1",
   customTags: kubernetesTags,
   // Keeps yaml from printing process warnings (e.g. for collection keys).
@@ -68,11 +68,41 @@ function report(
 
 /** Parse one manifest file (YAML stream or JSON). Never throws; problems become diagnostics. */
 export function parseManifests(text: string, file: string): ParsedManifests {
-  const ctx: FileContext = { text, file, lines: new LineCounter(), out: { objects: [], diagnostics: [] } };
-  const count = { documents: 0 };
+  return parseManifestsAt(text, file, { line: 1, documents: 0 }).parsed;
+}
+
+/** A LineCounter for text that starts on line `first` of its file. */
+class LinesFrom extends LineCounter {
+  constructor(first: number) {
+    super();
+    const local = this.linePos;
+    if (first === 1) return;
+    this.linePos = (offset) => {
+      const { line, col } = local(offset);
+      return { line: line + first - 1, col };
+    };
+  }
+}
+
+/**
+ * Like parseManifests for a part of a file that starts on line `at.line` after `at.documents` documents
+ * (positions and document numbers as in the whole file); also how many documents it counted.
+ */
+export function parseManifestsAt(
+  text: string,
+  file: string,
+  at: { line: number; documents: number },
+): { parsed: ParsedManifests; documents: number } {
+  const ctx: FileContext = { text, file, lines: new LinesFrom(at.line), out: { objects: [], diagnostics: [] } };
+  const count = { documents: at.documents };
+  parseInto(ctx, count);
+  return { parsed: ctx.out, documents: count.documents };
+}
+
+function parseInto(ctx: FileContext, count: { documents: number }): void {
   ctx.lines.addNewLine(0);
   try {
-    if (readJson(ctx)) return ctx.out;
+    if (readJson(ctx)) return;
     let start = 0;
     for (;;) {
       const deep = parseFrom(ctx, start, count);
@@ -91,7 +121,6 @@ export function parseManifests(text: string, file: string): ParsedManifests {
     // Last resort: the library failed in a way it does not report itself.
     report(ctx, 0, "error", "yaml-syntax", `could not parse the file: ${messageOf(error)}`);
   }
-  return ctx.out;
 }
 
 /**
@@ -224,7 +253,7 @@ function loadDocument(ctx: FileContext, doc: Document.Parsed, number: number): v
 // Helm writes `# Source: chart/templates/x.yaml` right after `---`, before the object.
 const HELM_SOURCE = /^#\s*Source:\s*(\S[^\r\n]*?)\s*$/m;
 
-function helmSourceOf(text: string, docStart: number, contentStart: number): string | undefined {
+export function helmSourceOf(text: string, docStart: number, contentStart: number): string | undefined {
   if (contentStart <= docStart) return undefined;
   return HELM_SOURCE.exec(text.slice(docStart, contentStart))?.[1];
 }

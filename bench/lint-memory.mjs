@@ -1,0 +1,81 @@
+// Lint memory: `pitfall lint FILE --zone 1 -o json` (the CLI, a process of its own) on one 50 MB and one 200 MB
+// multi-document file made of the generated resources, with the streaming path and the old whole-file path
+// (PITFALL_LINT_PATH=old). Prints time, resources/s and peak RSS (GNU time's maximum resident set size), and the
+// 200 MB / 50 MB RSS ratio; a run killed or out of memory is printed as such.
+// Run: npm run build && npm run bench:lint-memory   (a few minutes on 2 cores; the old path may take much longer)
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { writeBigFile } from "./corpus.mjs";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const MB = 1024 * 1024;
+const SIZES = [50, 200];
+/** `new` and `old`, or only the one named by `--path new|old`. */
+const PATHS = process.argv.includes("--path") ? [process.argv[process.argv.indexOf("--path") + 1]] : ["new", "old"];
+
+function lintOnce(file, path) {
+  const timeOut = join(dirname(file), "time.txt");
+  const env = { ...process.env, NO_COLOR: "1" };
+  if (path === "old") env.PITFALL_LINT_PATH = "old";
+  else delete env.PITFALL_LINT_PATH;
+  const r = spawnSync(
+    "/usr/bin/time",
+    ["-o", timeOut, "-f", "%M %e", process.execPath, join(root, "bin/pitfall.js"), "lint", file, "--zone", "1", "-o", "json"],
+    { cwd: root, env, stdio: ["ignore", "ignore", "pipe"], maxBuffer: 1 << 26 },
+  );
+  const timeLines = readFileSync(timeOut, "utf8").trim().split("\n");
+  const [kb, seconds] = timeLines[timeLines.length - 1].split(" ").map(Number);
+  const stderr = r.stderr.toString();
+  // Exit 0 (clean) and 1 (findings) are runs that finished; anything else is a failure worth its own line.
+  const failed =
+    r.status !== 0 && r.status !== 1
+      ? (timeLines.find((l) => l.startsWith("Command")) ?? `exit ${r.status}`) +
+        (/heap out of memory/.test(stderr) ? " (JavaScript heap out of memory)" : "")
+      : undefined;
+  return { rss: kb * 1024, ms: seconds * 1000, failed };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "pitfall-bench-memory-"));
+try {
+  const rows = [];
+  const byPath = {};
+  for (const size of SIZES) {
+    const file = join(dir, `platform-${size}mb.yaml`);
+    const resources = writeBigFile(file, size * MB);
+    const bytes = statSync(file).size;
+    for (const path of PATHS) {
+      const r = lintOnce(file, path);
+      (byPath[path] ??= {})[size] = r;
+      rows.push([
+        `${(bytes / MB).toFixed(0)} MB, ${resources.toLocaleString("en-US")} resources`,
+        path,
+        r.failed ? "-" : `${(r.ms / 1000).toFixed(1)} s`,
+        r.failed ? "-" : `${Math.round(resources / (r.ms / 1000)).toLocaleString("en-US")}/s`,
+        `${(r.rss / MB).toFixed(0)} MB`,
+        r.failed ?? "ok",
+      ]);
+    }
+    rmSync(file);
+  }
+  const header = ["input", "path", "time", "resources/s", "peak RSS", "result"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) =>
+    cells.map((c, i) => (i <= 1 || i === 5 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  console.log("pitfall lint FILE --zone 1 -o json, one run each, peak RSS of the process (GNU time)\n");
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const row of rows) console.log(line(row));
+  console.log("");
+  for (const path of PATHS) {
+    const [small, big] = SIZES.map((s) => byPath[path][s]);
+    const ratio = big.rss / small.rss;
+    console.log(
+      `${path}: RSS ${SIZES[1]} MB / ${SIZES[0]} MB = ${ratio.toFixed(2)}x (target < 2x: ${ratio < 2 && !big.failed ? "met" : "NOT met"}); ${SIZES[1]} MB under 1 GB: ${big.rss < 1024 * MB && !big.failed ? "met" : "NOT met"}`,
+    );
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
