@@ -118,22 +118,33 @@ async function lintCommand(io: Io, paths: string[], flags: Flags): Promise<numbe
 
     progress.step("reading manifests");
     const stdin = stdinOnce(io);
-    const { readManifests } = await import("../sources/manifests.js");
-    const snapshot = await readManifests(paths, { cwd: io.cwd, readStdin: stdin.read });
-    checkSomethingRead(paths, snapshot);
-    if (zone.zone !== undefined) snapshot.target.zone = zone.zone;
-    if (zone.distribution !== undefined) snapshot.target.distribution = zone.distribution;
-    if (flags.nodes) await addNodes(io, snapshot, flags.nodes, stdin.read);
-
-    progress.step(`checking ${snapshot.objects.length} objects`);
-    const { runEngine } = await import("../engine/run.js");
-    const result = runEngine(snapshot, {
-      mode: "manifest",
+    const runOptions = {
+      mode: "manifest" as const,
       kb,
       config,
       ...(zone.zone !== undefined ? { zone: zone.zone } : {}),
       ...(zone.distribution !== undefined ? { distribution: zone.distribution } : {}),
-    });
+    };
+    // Documents streamed and let go (issue 16); PITFALL_LINT_PATH=old keeps the whole-snapshot path to compare.
+    const streamed =
+      flags.nodes || io.env.PITFALL_LINT_PATH === "old"
+        ? undefined
+        : await lintStreamed(io, paths, runOptions, zone, stdin.read);
+    let snapshot: Snapshot;
+    let result: import("../engine/run.js").RunResult;
+    if (streamed) ({ snapshot, result } = streamed);
+    else {
+      const { readManifests } = await import("../sources/manifests.js");
+      snapshot = await readManifests(paths, { cwd: io.cwd, readStdin: stdin.read });
+      checkSomethingRead(paths, snapshot.objects.length, snapshot.diagnostics);
+      if (zone.zone !== undefined) snapshot.target.zone = zone.zone;
+      if (zone.distribution !== undefined) snapshot.target.distribution = zone.distribution;
+      if (flags.nodes) await addNodes(io, snapshot, flags.nodes, stdin.read);
+
+      progress.step(`checking ${snapshot.objects.length} objects`);
+      const { runEngine } = await import("../engine/run.js");
+      result = runEngine(snapshot, runOptions);
+    }
     progress.done();
 
     reportSkipped(io, result.skipped);
@@ -200,12 +211,31 @@ async function zoneOf(io: Io, flags: Flags, config: Config, kb: KnowledgeBase) {
   return resolved;
 }
 
+/** Lint batch by batch; undefined when only the whole snapshot gives today's answer. */
+async function lintStreamed(
+  io: Io,
+  paths: string[],
+  runOptions: import("../engine/run.js").RunOptions,
+  zone: { zone?: string; distribution?: Distribution },
+  readStdin: () => Promise<string>,
+) {
+  const { lintManifestStream } = await import("../service/lint-stream.js");
+  const target: Snapshot["target"] = { kind: "manifests", name: paths.join(" ") };
+  if (zone.zone !== undefined) target.zone = zone.zone;
+  if (zone.distribution !== undefined) target.distribution = zone.distribution;
+  const streamed = await lintManifestStream(paths, { cwd: io.cwd, readStdin }, runOptions, target);
+  if (!streamed) return undefined;
+  checkSomethingRead(paths, streamed.objects, streamed.diagnostics);
+  const snapshot: Snapshot = { target, objects: [], diagnostics: streamed.diagnostics, incomplete: [] };
+  return { snapshot, result: streamed.result };
+}
+
 /** Exit 2 only when nothing at all could be read: every input missing or unreadable, or no manifests found. */
-function checkSomethingRead(paths: string[], snapshot: Snapshot): void {
-  if (snapshot.objects.length) return;
-  const unread = snapshot.diagnostics.filter((d) => UNREAD.has(d.code));
-  const empty = snapshot.diagnostics.filter((d) => d.code === EMPTY);
-  if (snapshot.diagnostics.length !== unread.length + empty.length) return;
+function checkSomethingRead(paths: string[], objects: number, diagnostics: Diagnostic[]): void {
+  if (objects) return;
+  const unread = diagnostics.filter((d) => UNREAD.has(d.code));
+  const empty = diagnostics.filter((d) => d.code === EMPTY);
+  if (diagnostics.length !== unread.length + empty.length) return;
   if (unread.length) throw new UsageError(unread.map((d) => d.message).join("; "));
   const where = empty.length ? empty.map((d) => d.file).join(", ") : paths.join(" ");
   throw new UsageError(`no Kubernetes manifests found in ${where} (looked for .yaml, .yml and .json files)`);

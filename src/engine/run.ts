@@ -18,7 +18,7 @@ import { allRules } from "../rules/index.js";
 import type { Report, Rule, RuleContext, RuleMeta, RuleMode } from "../rules/types.js";
 import { type Candidate, detectFindings } from "./detect.js";
 import { annotationIgnore, configIgnore } from "./ignore.js";
-import { lookupOf } from "./lookup.js";
+import { type Lookup, lookupOf } from "./lookup.js";
 import type { Snapshot, SourcedObject, Target } from "./types.js";
 import { objectValues } from "./values.js";
 import { resolveZone } from "./zone.js";
@@ -36,6 +36,8 @@ export interface RunOptions {
   now?: Date;
   /** Evaluate the page's DETECT lines too (default true). */
   detect?: boolean;
+  /** What rules look other objects up in; else the snapshot's objects. */
+  lookup?: Lookup;
 }
 
 export interface Suppression {
@@ -79,7 +81,7 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
   const ctx: RuleContext = {
     target,
     config: opts.config,
-    lookup: lookupOf(snapshot),
+    lookup: opts.lookup ?? lookupOf(snapshot),
     now: opts.now ?? timeOf(snapshot.takenAt) ?? new Date(),
     mode: opts.mode,
   };
@@ -181,13 +183,14 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
     suppressed.push(s);
   }
   findings.sort(compareFindings);
-  suppressed.sort(
-    (a, b) =>
-      (a.file ?? "").localeCompare(b.file ?? "") ||
-      (a.line ?? 0) - (b.line ?? 0) ||
-      a.rule.localeCompare(b.rule),
-  );
+  suppressed.sort(compareSuppressions);
   return { findings, suppressed, diagnostics, skipped: [...skipped.values()] };
+}
+
+export function compareSuppressions(a: Suppression, b: Suppression): number {
+  return (
+    (a.file ?? "").localeCompare(b.file ?? "") || (a.line ?? 0) - (b.line ?? 0) || a.rule.localeCompare(b.rule)
+  );
 }
 
 /** The pseudo-rule every DETECT match is reported under. */

@@ -19,6 +19,7 @@ export const inClusterApiRule = defineRule({
     looksAt:
       "spec.serviceAccountName, spec.automountServiceAccountToken (and the ServiceAccount's), hostPath volumes",
     kinds: [...POD_KINDS],
+    reads: ["ServiceAccount"],
     messages: {
       "in-cluster-token":
         "{{kind}} {{name}} runs as service account {{serviceAccount}} with its token mounted and no hostPath kubeconfig ({{kubeconfig}}): on k3s the in-cluster API address 10.43.0.1:443 refuses connections from pods",

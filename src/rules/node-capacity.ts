@@ -17,6 +17,7 @@ export const nodeCapacityRule = defineRule({
     id: "node-capacity",
     pitfall: "resource-starvation",
     runs: ["manifest"],
+    reads: ["Node"],
     description:
       "The manifests' total CPU or memory requests above the share of the nodes' allocatable the page allows.",
     looksAt:

@@ -23,6 +23,11 @@ export interface RuleMeta {
   distribution?: Distribution;
   /** Kinds it checks; the engine calls `check` only for these (all kinds when absent). */
   kinds?: string[];
+  /**
+   * Kinds it looks up besides the object checked (a pod's ServiceAccount, the Nodes). A lint that streams
+   * documents keeps every object of these kinds for all; a `checkAll` rule reports nothing without one.
+   */
+  reads?: string[];
   /** Message templates by id, with `{{name}}` slots filled from a report's data. */
   messages: Record<string, string>;
 }

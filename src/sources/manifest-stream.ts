@@ -19,6 +19,8 @@ export interface StreamReadOptions {
   batchChars?: number;
   /** Read every document the `yaml` way (the old path, for comparison). */
   slow?: boolean;
+  /** Read only documents whose text matches (a cheap look before parsing); their diagnostics are dropped. */
+  only?: RegExp;
 }
 
 const CHUNK_BYTES = 256 * 1024;
@@ -61,7 +63,7 @@ export async function* readManifestBatches(
     }
     for (const { shown, chunks } of sources) {
       try {
-        for await (const [parsed, chars] of fileParts(chunks(), shown, schema, opts.slow === true)) {
+        for await (const [parsed, chars] of fileParts(chunks(), shown, schema, opts)) {
           const full = add(parsed, chars);
           if (full) yield full;
         }
@@ -82,8 +84,9 @@ async function* fileParts(
   chunks: AsyncIterable<string>,
   file: string,
   schema: jsyaml.Schema,
-  slow: boolean,
+  opts: StreamReadOptions,
 ): AsyncGenerator<[ParsedManifests, number]> {
+  const { slow, only } = opts;
   const splitter = new DocumentSplitter();
   let documents = 0;
   /** Set once the file is read whole: JSON, or the rest of a YAML stream from a `%` directive on. */
@@ -96,6 +99,11 @@ async function* fileParts(
       if (!whole && doc.directive) whole = { parts: [], line: doc.line };
       if (whole) {
         whole.parts.push(doc.text);
+        continue;
+      }
+      if (only && !only.test(doc.text)) {
+        // Documents after this one are numbered as before.
+        documents++;
         continue;
       }
       const part = slow
@@ -125,6 +133,7 @@ async function* fileParts(
   if (!json) yield* take(splitter.end());
   if (whole) {
     const text = whole.parts.join("");
+    if (only && !only.test(text)) return;
     yield [parseManifestsAt(text, file, { line: whole.line, documents }).parsed, text.length];
   }
 }

@@ -1,0 +1,124 @@
+// `pitfall lint` over manifests read in batches of documents that are linted and let go, so memory follows
+// the largest document, not the input. Findings are those of one engine run over the whole snapshot:
+// - the objects rules look up (a pod's ServiceAccount) are collected first, by a pass that parses only the
+//   documents naming such a kind, so every batch sees all of them wherever they sit in the input;
+// - what only the whole snapshot can answer (the capacity sum over Nodes, owner chains between objects)
+//   makes this return undefined, and the caller lints the whole snapshot the old way.
+import type { Diagnostic } from "../kb/model.js";
+import type { Lookup } from "../engine/lookup.js";
+import { lookupOf } from "../engine/lookup.js";
+import { compareSuppressions, type RunOptions, type RunResult, runEngine } from "../engine/run.js";
+import type { Snapshot, SourcedObject, Target } from "../engine/types.js";
+import { compareFindings } from "../rules/finding.js";
+import { allRules } from "../rules/index.js";
+import { readManifestBatches, type StreamReadOptions } from "../sources/manifest-stream.js";
+
+export interface StreamedLint {
+  /** Objects linted. */
+  objects: number;
+  /** Input problems, in input order. */
+  diagnostics: Diagnostic[];
+  result: RunResult;
+}
+
+function escaped(kind: string): string {
+  return kind.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** A lookup that answers for the kinds rules declare (`meta.reads`) and refuses any other question. */
+function declaredLookup(objects: SourcedObject[], kinds: Set<string>): Lookup {
+  const all = lookupOf({ target: { kind: "manifests", name: "" }, objects, diagnostics: [], incomplete: [] });
+  const refuse = (what: string): never => {
+    throw new Error(`a streamed lint answers lookups of ${[...kinds].join(", ")} only, not ${what}: add it to the rule's meta.reads`);
+  };
+  const declared = (kind: string) => kinds.has(kind) || refuse(`kind ${kind}`);
+  return {
+    all: () => refuse("all objects"),
+    byKind: (kind) => (declared(kind) ? all.byKind(kind) : []),
+    byUid: () => refuse("objects by uid"),
+    get: (kind, namespace, name) => (declared(kind) ? all.get(kind, namespace, name) : undefined),
+    eventsFor: () => refuse("events"),
+    podsOnNode: () => refuse("pods by node"),
+    previousLog: () => undefined,
+    currentLog: () => undefined,
+    owners: () => refuse("owner chains"),
+    objectsOfKind: (kind) => (declared(kind) ? all.objectsOfKind(kind) : []),
+  };
+}
+
+/** Where an object was read, to tell the collecting pass's objects from the main pass's. */
+function placeKey(o: SourcedObject): string {
+  return `${o.origin.file}\u0000${o.origin.line}\u0000${o.origin.column}`;
+}
+
+function hasOwners(o: SourcedObject): boolean {
+  const owners = o.object.metadata?.ownerReferences;
+  return Array.isArray(owners) && owners.length > 0;
+}
+
+/** `rule X …` diagnostics stay grouped by rule, in rule order, as one engine run gives them. */
+function engineDiagnosticOrder(ruleIds: string[]): (d: Diagnostic) => number {
+  const rank = new Map(ruleIds.map((id, i) => [id, i]));
+  return (d) => {
+    const rule = /^rule (\S+) /.exec(d.message)?.[1];
+    return rule === undefined ? ruleIds.length : (rank.get(rule) ?? ruleIds.length);
+  };
+}
+
+/**
+ * Lint `inputs` batch by batch. Undefined when the whole snapshot is needed for today's answer: Node objects
+ * with a rule that sums over everything (`checkAll`), or objects with owner references (DETECT keeps the
+ * topmost owner's match), or an object of a looked-up kind the collecting pass did not see.
+ */
+export async function lintManifestStream(
+  inputs: string[],
+  read: StreamReadOptions,
+  run: RunOptions,
+  target: Target,
+): Promise<StreamedLint | undefined> {
+  const rules = (run.rules ?? allRules()).filter((r) => r.meta.runs.includes(run.mode));
+  const kinds = new Set(rules.flatMap((r) => r.meta.reads ?? []));
+  const wholeKinds = new Set(rules.flatMap((r) => (r.checkAll ? (r.meta.reads ?? []) : [])));
+  let stdin: Promise<string> | undefined;
+  const readStdin = () => (stdin ??= read.readStdin());
+  const reading: StreamReadOptions = { ...read, readStdin };
+
+  // The collecting pass: objects of the looked-up kinds, and whether anything needs the whole snapshot.
+  const lookedUp = kinds.size ? [...kinds].map(escaped).join("|") : "(?!)";
+  const only = new RegExp(`\\bkind["']?\\s*:\\s*["']?(?:${lookedUp})\\b|ownerReferences`);
+  const context: SourcedObject[] = [];
+  for await (const batch of readManifestBatches(inputs, { ...reading, only, stdinChunks: undefined })) {
+    for (const o of batch.objects) {
+      if (hasOwners(o) || wholeKinds.has(String(o.object.kind))) return undefined;
+      if (kinds.has(String(o.object.kind))) context.push(o);
+    }
+  }
+  const seen = new Set(context.map(placeKey));
+  const lookup = declaredLookup(context, kinds);
+
+  // Pitfalls skipped, DETECT lines that do not compile, unknown pitfalls: the same for every batch.
+  const base = runEngine({ target, objects: [], diagnostics: [], incomplete: [] }, { ...run, lookup });
+  const findings = base.findings;
+  const suppressed = base.suppressed;
+  const engineDiagnostics = new Map(base.diagnostics.map((d) => [JSON.stringify(d), d]));
+  const diagnostics: Diagnostic[] = [];
+  let objects = 0;
+  for await (const batch of readManifestBatches(inputs, reading)) {
+    for (const d of batch.diagnostics) diagnostics.push(d);
+    for (const o of batch.objects) {
+      const kind = String(o.object.kind);
+      if (hasOwners(o) || wholeKinds.has(kind) || (kinds.has(kind) && !seen.has(placeKey(o)))) return undefined;
+    }
+    objects += batch.objects.length;
+    const snapshot: Snapshot = { target, objects: batch.objects, diagnostics: [], incomplete: [] };
+    const result = runEngine(snapshot, { ...run, lookup });
+    for (const f of result.findings) findings.push(f);
+    for (const s of result.suppressed) suppressed.push(s);
+    for (const d of result.diagnostics) engineDiagnostics.set(JSON.stringify(d), d);
+  }
+  findings.sort(compareFindings);
+  suppressed.sort(compareSuppressions);
+  const order = engineDiagnosticOrder(rules.map((r) => r.meta.id));
+  const merged = [...engineDiagnostics.values()].sort((a, b) => order(a) - order(b));
+  return { objects, diagnostics, result: { ...base, findings, suppressed, diagnostics: merged } };
+}
