@@ -5,6 +5,7 @@ import type jsyaml from "js-yaml";
 import type { KubeObject } from "../k8s/types.js";
 import type { SourcedObject } from "../engine/types.js";
 import type { DocumentText } from "./document-split.js";
+import { blockOffsetOf } from "./block-locate.js";
 import { fastValue } from "./fast-yaml.js";
 import { helmSourceOf, type ParsedManifests, parseManifestsAt } from "./manifests.js";
 import { withoutSecretValues } from "./secret-values.js";
@@ -89,6 +90,8 @@ export function parseDocument(
     line,
     column,
     locate(path) {
+      const offset = blockOffsetOf(doc.text, at.root, path);
+      if (offset !== undefined) return positionIn(doc.text, offset, doc.line);
       slowObject ??= slow().parsed.objects[0];
       return slowObject?.origin.locate?.(path) ?? { line, column };
     },
