@@ -83,16 +83,16 @@ export async function lintManifestStream(
   const readStdin = () => (stdin ??= read.readStdin());
   const reading: StreamReadOptions = { ...read, readStdin };
 
-  // The collecting pass: objects of the looked-up kinds, and whether anything needs the whole snapshot.
-  const lookedUp = kinds.size ? [...kinds].map(escaped).join("|") : "(?!)";
-  const only = new RegExp(`\\bkind["']?\\s*:\\s*["']?(?:${lookedUp})\\b|ownerReferences`);
+  // The collecting pass: objects of the looked-up kinds (a whole-snapshot kind among them ends the stream early).
+  const only = new RegExp(`\\bkind["']?\\s*:\\s*["']?(?:${[...kinds].map(escaped).join("|")})\\b`);
   const context: SourcedObject[] = [];
-  for await (const batch of readManifestBatches(inputs, { ...reading, only, stdinChunks: undefined })) {
-    for (const o of batch.objects) {
-      if (hasOwners(o) || wholeKinds.has(String(o.object.kind))) return undefined;
-      if (kinds.has(String(o.object.kind))) context.push(o);
+  if (kinds.size)
+    for await (const batch of readManifestBatches(inputs, { ...reading, only, stdinChunks: undefined })) {
+      for (const o of batch.objects) {
+        if (wholeKinds.has(String(o.object.kind))) return undefined;
+        if (kinds.has(String(o.object.kind))) context.push(o);
+      }
     }
-  }
   const seen = new Set(context.map(placeKey));
   const lookup = declaredLookup(context, kinds);
 

@@ -124,10 +124,11 @@ function* membersOf(lines: Lines, text: string, first: Line, seq: boolean): Gene
       if (c === '"' || c === "'") giveUp();
       continue;
     }
-    if (seq !== isItemLine(text, line)) {
-      if (seq) return;
-      giveUp();
-    }
+    const item = isItemLine(text, line);
+    // In a sequence, a line at its indent that is no item ends it; in a map, an item line at the map's
+    // indent belongs to the sequence of the key before it (`containers:` then `- name:`).
+    if (seq && !item) return;
+    if (!seq && item) continue;
     yield line;
   }
 }

@@ -2,6 +2,7 @@
 // it, and handed out in batches of objects that the caller lints and lets go. Memory follows the largest
 // document (and a batch), not the input. JSON files, and YAML after a `%` directive, are read whole, as before.
 import { createReadStream } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
 import type jsyaml from "js-yaml";
 import { DocumentSplitter, type DocumentText } from "./document-split.js";
 import { fastSchema } from "./fast-yaml.js";
@@ -56,9 +57,21 @@ export async function* readManifestBatches(
     } else {
       const { files, problems } = await manifestFilesOf(input, opts.cwd);
       for (const p of problems) batch.diagnostics.push(p);
-      sources = files.map((file) => ({
+      // Each file is opened (and, if small, read) while the one before it is parsed.
+      const opened = files.map(() => undefined as Promise<Opened> | undefined);
+      const openAt = (i: number) => {
+        const file = files[i];
+        if (file !== undefined) opened[i] ??= openFile(file);
+      };
+      sources = files.map((file, i) => ({
         shown: displayPath(file, opts.cwd),
-        chunks: () => createReadStream(file, { encoding: "utf8", highWaterMark: CHUNK_BYTES }),
+        chunks: () => {
+          openAt(i);
+          openAt(i + 1);
+          const ready = opened[i]!;
+          opened[i] = undefined;
+          return chunksOf(ready, opts.only);
+        },
       }));
     }
     for (const { shown, chunks } of sources) {
@@ -73,6 +86,31 @@ export async function* readManifestBatches(
     }
   }
   if (batch.objects.length || batch.diagnostics.length) yield batch;
+}
+
+/** A file read whole (small ones), or opened to be streamed; or why it could not be. */
+type Opened = { text: string } | { file: string } | { error: unknown };
+
+/** Files up to this size are read in one call; larger ones are streamed. */
+const WHOLE_BYTES = 8 * 1024 * 1024;
+
+async function openFile(file: string): Promise<Opened> {
+  try {
+    if ((await stat(file)).size > WHOLE_BYTES) return { file };
+    return { text: await readFile(file, "utf8") };
+  } catch (error) {
+    return { error };
+  }
+}
+
+async function* chunksOf(opened: Promise<Opened>, only: RegExp | undefined): AsyncIterable<string> {
+  const it = await opened;
+  if ("error" in it) throw it.error;
+  // A file that nowhere matches `only` has no document that does.
+  if ("text" in it) {
+    if (!only || only.test(it.text)) yield it.text;
+  }
+  else yield* createReadStream(it.file, { encoding: "utf8", highWaterMark: CHUNK_BYTES });
 }
 
 async function* once(text: Promise<string>): AsyncIterable<string> {
