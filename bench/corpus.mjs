@@ -146,7 +146,8 @@ export function writeBigFile(file, bytes) {
   try {
     while (written < bytes) {
       const docs = [];
-      for (let k = 0; k < 1000; k++) docs.push(`---\n# Source: platform/templates/r-${n}.yaml\n${resource(n++)}\n`);
+      for (let k = 0; k < 1000; k++)
+        docs.push(`---\n# Source: platform/templates/r-${n}.yaml\n${resource(n++)}\n`);
       written += writeSync(fd, docs.join(""));
     }
   } finally {

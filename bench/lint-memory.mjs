@@ -14,7 +14,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const MB = 1024 * 1024;
 const SIZES = [50, 200];
 /** `new` and `old`, or only the one named by `--path new|old`. */
-const PATHS = process.argv.includes("--path") ? [process.argv[process.argv.indexOf("--path") + 1]] : ["new", "old"];
+const PATHS = process.argv.includes("--path")
+  ? [process.argv[process.argv.indexOf("--path") + 1]]
+  : ["new", "old"];
 
 function lintOnce(file, path) {
   const timeOut = join(dirname(file), "time.txt");
@@ -23,7 +25,20 @@ function lintOnce(file, path) {
   else delete env.PITFALL_LINT_PATH;
   const r = spawnSync(
     "/usr/bin/time",
-    ["-o", timeOut, "-f", "%M %e", process.execPath, join(root, "bin/pitfall.js"), "lint", file, "--zone", "1", "-o", "json"],
+    [
+      "-o",
+      timeOut,
+      "-f",
+      "%M %e",
+      process.execPath,
+      join(root, "bin/pitfall.js"),
+      "lint",
+      file,
+      "--zone",
+      "1",
+      "-o",
+      "json",
+    ],
     { cwd: root, env, stdio: ["ignore", "ignore", "pipe"], maxBuffer: 1 << 26 },
   );
   const timeLines = readFileSync(timeOut, "utf8").trim().split("\n");

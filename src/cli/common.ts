@@ -25,8 +25,8 @@ export async function configFor(io: Io, file?: string): Promise<Config> {
     return loadConfig(file ?? findConfig(io.cwd));
   } catch (e) {
     if (e instanceof ConfigError) throw new UsageError(e.message);
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new UsageError(`config file not found: ${file}`);
+    if ((e as NodeJS.ErrnoException).code === "ENOENT")
+      throw new UsageError(`config file not found: ${file}`);
     throw e;
   }
 }
-

@@ -13,15 +13,20 @@ export function registerKbFmt(kb: Command, run: CliRun): void {
     .description("rewrite pages in canonical form (their own form: markdown or rendered text)")
     .option("--check", "change nothing; exit 1 when a page is not in canonical form")
     .option("--stdout", "print the canonical page instead of writing it")
-    .addHelpText("after", "\nExamples:\n  pitfall kb fmt wiki/kubernetes-pitfalls.md\n  pitfall kb fmt --check wiki/*.md")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  pitfall kb fmt wiki/kubernetes-pitfalls.md\n  pitfall kb fmt --check wiki/*.md",
+    )
     .action(async (pages: string[], flags: Flags) => {
       const { formatPageFile } = await import("../kb/fmt.js");
       let changed = 0;
       for (const file of pages) {
-        const r = await formatPageFile(file, { write: !flags.check && !flags.stdout }).catch((e: NodeJS.ErrnoException) => {
-          if (e.code === "ENOENT") throw new UsageError(`no such page: ${file}`);
-          throw e;
-        });
+        const r = await formatPageFile(file, { write: !flags.check && !flags.stdout }).catch(
+          (e: NodeJS.ErrnoException) => {
+            if (e.code === "ENOENT") throw new UsageError(`no such page: ${file}`);
+            throw e;
+          },
+        );
         if (flags.stdout) run.io.out(r.text);
         if (r.changed) {
           changed++;

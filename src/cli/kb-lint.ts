@@ -35,12 +35,20 @@ Examples:
     )
     .action(async (pages: string[], flags: Flags) => {
       const maxAgeDays = Number(flags.maxAge.replace(/d$/, ""));
-      if (!Number.isFinite(maxAgeDays) || maxAgeDays < 0) throw new UsageError(`--max-age takes days, e.g. 180 or 180d, not '${flags.maxAge}'`);
-      const [{ lintPage }, { loadKnowledgeBase, PageNotFoundError }] = await Promise.all([import("../kb/lint.js"), import("../kb/load.js")]);
+      if (!Number.isFinite(maxAgeDays) || maxAgeDays < 0)
+        throw new UsageError(`--max-age takes days, e.g. 180 or 180d, not '${flags.maxAge}'`);
+      const [{ lintPage }, { loadKnowledgeBase, PageNotFoundError }] = await Promise.all([
+        import("../kb/lint.js"),
+        import("../kb/load.js"),
+      ]);
       const explicit = pages.length > 0 || (flags.kb?.length ?? 0) > 0;
       let base: Awaited<ReturnType<typeof loadKnowledgeBase>>;
       try {
-        base = await loadKnowledgeBase({ paths: [...pages, ...(flags.kb ?? [])], cwd: run.io.cwd, builtin: !explicit && flags.builtin !== false });
+        base = await loadKnowledgeBase({
+          paths: [...pages, ...(flags.kb ?? [])],
+          cwd: run.io.cwd,
+          builtin: !explicit && flags.builtin !== false,
+        });
       } catch (e) {
         if (e instanceof PageNotFoundError) throw new UsageError(e.message);
         throw e;
@@ -48,7 +56,9 @@ Examples:
       const diagnostics = base.pages.flatMap((p) => lintPage(p, { maxAgeDays, wikiRoot: flags.wikiRoot }));
       const errors = diagnostics.filter((d) => d.severity === "error").length;
       if (flags.output === "json")
-        run.io.out(`${JSON.stringify({ pages: base.pages.map((p) => p.file), diagnostics, errors, warnings: diagnostics.length - errors }, null, 2)}\n`);
+        run.io.out(
+          `${JSON.stringify({ pages: base.pages.map((p) => p.file), diagnostics, errors, warnings: diagnostics.length - errors }, null, 2)}\n`,
+        );
       else printDiagnostics(run.io, diagnostics, base.pages.length);
       run.exitCode = errors ? EXIT.FINDINGS : EXIT.OK;
     });

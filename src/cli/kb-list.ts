@@ -24,7 +24,10 @@ export function registerKbList(kb: Command, run: CliRun): void {
       .addOption(new Option("--severity <severity>", "only this severity or worse").choices([...SEVERITIES]))
       .addOption(outputOption()),
   )
-    .addHelpText("after", "\nExamples:\n  pitfall kb list\n  pitfall kb list --zone 1 --severity HIGH -o json")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  pitfall kb list\n  pitfall kb list --zone 1 --severity HIGH -o json",
+    )
     .action(async (flags: Flags) => {
       const { appliesToZone, normalizeZone } = await import("../kb/zones.js");
       const { severityRank } = await import("../rules/finding.js");
@@ -34,7 +37,8 @@ export function registerKbList(kb: Command, run: CliRun): void {
       const pitfalls = base.pitfalls.filter(
         (p) =>
           appliesToZone(p.zones, flags.zone) &&
-          (!flags.severity || severityRank(p.severity) <= severityRank(flags.severity as (typeof SEVERITIES)[number])),
+          (!flags.severity ||
+            severityRank(p.severity) <= severityRank(flags.severity as (typeof SEVERITIES)[number])),
       );
       if (flags.output === "json") {
         run.io.out(`${JSON.stringify(pitfalls.map(pitfallSummary), null, 2)}\n`);
@@ -43,9 +47,13 @@ export function registerKbList(kb: Command, run: CliRun): void {
       const paint = painter(run.io);
       const idWidth = Math.max(2, ...pitfalls.map((p) => p.id.length));
       const zoneWidth = Math.max(5, ...pitfalls.map((p) => zoneLabel(p).length));
-      run.io.out(`${paint("bold", `${"ID".padEnd(idWidth)}  SEVERITY  ${"ZONES".padEnd(zoneWidth)}  TITLE`)}\n`);
+      run.io.out(
+        `${paint("bold", `${"ID".padEnd(idWidth)}  SEVERITY  ${"ZONES".padEnd(zoneWidth)}  TITLE`)}\n`,
+      );
       for (const p of pitfalls)
-        run.io.out(`${visible(p.id).padEnd(idWidth)}  ${severityColour(paint, p.severity)}  ${visible(zoneLabel(p)).padEnd(zoneWidth)}  ${visible(p.title)}\n`);
+        run.io.out(
+          `${visible(p.id).padEnd(idWidth)}  ${severityColour(paint, p.severity)}  ${visible(zoneLabel(p)).padEnd(zoneWidth)}  ${visible(p.title)}\n`,
+        );
     });
 }
 

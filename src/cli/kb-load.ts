@@ -12,9 +12,14 @@ export interface KbFlags {
 export async function loadKb(io: Io, flags: KbFlags, extra: string[] = []): Promise<KnowledgeBase> {
   const { loadKnowledgeBase, PageNotFoundError } = await import("../kb/load.js");
   try {
-    return await loadKnowledgeBase({ paths: [...extra, ...(flags.kb ?? [])], cwd: io.cwd, builtin: flags.builtin !== false });
+    return await loadKnowledgeBase({
+      paths: [...extra, ...(flags.kb ?? [])],
+      cwd: io.cwd,
+      builtin: flags.builtin !== false,
+    });
   } catch (e) {
-    if (e instanceof PageNotFoundError) throw new UsageError(`${e.message} (--kb takes a page file or a folder of .md/.txt pages)`);
+    if (e instanceof PageNotFoundError)
+      throw new UsageError(`${e.message} (--kb takes a page file or a folder of .md/.txt pages)`);
     throw e;
   }
 }

@@ -33,8 +33,12 @@ Examples:
     )
     .action(async (words: string[], flags: Flags) => {
       const limit = Number(flags.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit takes a whole number above 0, not '${flags.limit}'`);
-      const [{ buildSearchIndex, searchPitfalls }, base] = await Promise.all([import("../kb/search.js"), loadKb(run.io, flags)]);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new UsageError(`--limit takes a whole number above 0, not '${flags.limit}'`);
+      const [{ buildSearchIndex, searchPitfalls }, base] = await Promise.all([
+        import("../kb/search.js"),
+        loadKb(run.io, flags),
+      ]);
       let hits: ReturnType<typeof searchPitfalls>;
       try {
         hits = searchPitfalls(buildSearchIndex(base.pitfalls), words.join(" "), { zone: flags.zone, limit });
@@ -43,7 +47,13 @@ Examples:
         throw e;
       }
       if (flags.output === "json") {
-        run.io.out(`${JSON.stringify(hits.map((h) => ({ id: h.id, title: h.title, score: round(h.score) })), null, 2)}\n`);
+        run.io.out(
+          `${JSON.stringify(
+            hits.map((h) => ({ id: h.id, title: h.title, score: round(h.score) })),
+            null,
+            2,
+          )}\n`,
+        );
         return;
       }
       if (!hits.length) {
@@ -51,7 +61,10 @@ Examples:
         return;
       }
       const paint = painter(run.io);
-      for (const h of hits) run.io.out(`${paint("dim", round(h.score).toFixed(2).padStart(6))}  ${paint("bold", visible(h.id))}  ${visible(h.title)}\n`);
+      for (const h of hits)
+        run.io.out(
+          `${paint("dim", round(h.score).toFixed(2).padStart(6))}  ${paint("bold", visible(h.id))}  ${visible(h.title)}\n`,
+        );
     });
 }
 

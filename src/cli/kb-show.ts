@@ -18,15 +18,26 @@ export function registerKbShow(kb: Command, run: CliRun): void {
       .command("show")
       .argument("<id>", "pitfall id (see `pitfall kb list`)")
       .description("show one pitfall, whole; steps verbatim")
-      .addOption(new Option("-o, --output <format>", "output format").choices(["text", "json", "markdown"]).default("text")),
+      .addOption(
+        new Option("-o, --output <format>", "output format")
+          .choices(["text", "json", "markdown"])
+          .default("text"),
+      ),
   )
-    .addHelpText("after", "\nExamples:\n  pitfall kb show crashloopbackoff\n  pitfall kb show oomkilled -o markdown")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  pitfall kb show crashloopbackoff\n  pitfall kb show oomkilled -o markdown",
+    )
     .action(async (id: string, flags: Flags) => {
       const base = await loadKb(run.io, flags);
       const p = base.byId.get(id) ?? base.pitfalls.find((x) => x.id === id.toLowerCase());
       if (!p) {
-        const near = base.pitfalls.filter((x) => x.id.includes(id.toLowerCase()) || id.toLowerCase().includes(x.id)).map((x) => x.id);
-        throw new UsageError(`no pitfall with id '${id}'${near.length ? `; did you mean ${near.join(", ")}?` : ""} (see \`pitfall kb list\`, or \`pitfall kb search\`)`);
+        const near = base.pitfalls
+          .filter((x) => x.id.includes(id.toLowerCase()) || id.toLowerCase().includes(x.id))
+          .map((x) => x.id);
+        throw new UsageError(
+          `no pitfall with id '${id}'${near.length ? `; did you mean ${near.join(", ")}?` : ""} (see \`pitfall kb list\`, or \`pitfall kb search\`)`,
+        );
       }
       if (flags.output === "json") run.io.out(`${JSON.stringify(p, null, 2)}\n`);
       else if (flags.output === "markdown") {
@@ -48,11 +59,22 @@ function showText(page: Pitfall, paint: ReturnType<typeof painter>): string {
   const rows: Row[] = [
     ...p.blocks.map((b): Row => {
       if (b.type === "prose") return { line: b.line, text: b.text.split("\n") };
-      if (b.type === "list") return { line: b.line, text: [...(b.intro ? [b.intro] : []), ...b.items.map((i) => `  - ${i}`)] };
+      if (b.type === "list")
+        return { line: b.line, text: [...(b.intro ? [b.intro] : []), ...b.items.map((i) => `  - ${i}`)] };
       return { line: b.line, text: b.text.split("\n").map((l) => paint("dim", `    ${l}`)) };
     }),
-    ...p.steps.map((s): Row => ({ line: s.line, text: [`${paint(s.kind === "RUN" ? "cyan" : "bold", `${s.kind}:`)} ${s.text}`] })),
-    ...p.addedFrom.map((a): Row => ({ line: a.line, text: [paint("dim", `ADDED_FROM: ${a.incident}${a.note ? `, ${a.note}` : ""}`)] })),
+    ...p.steps.map(
+      (s): Row => ({
+        line: s.line,
+        text: [`${paint(s.kind === "RUN" ? "cyan" : "bold", `${s.kind}:`)} ${s.text}`],
+      }),
+    ),
+    ...p.addedFrom.map(
+      (a): Row => ({
+        line: a.line,
+        text: [paint("dim", `ADDED_FROM: ${a.incident}${a.note ? `, ${a.note}` : ""}`)],
+      }),
+    ),
     ...p.detect.map((d): Row => ({ line: d.line, text: [paint("dim", `DETECT: ${d.expr}`)] })),
   ].sort((a, b) => a.line - b.line);
   let prev = -2;
@@ -70,7 +92,9 @@ function visibleText(p: Pitfall): Pitfall {
   return {
     ...visibleDeep(rest),
     blocks: blocks.map((b) =>
-      b.type === "list" ? visibleDeep(b) : { ...visibleDeep(b), text: b.text.split("\n").map(visible).join("\n") },
+      b.type === "list"
+        ? visibleDeep(b)
+        : { ...visibleDeep(b), text: b.text.split("\n").map(visible).join("\n") },
     ),
   } as Pitfall;
 }

@@ -36,7 +36,11 @@ Examples:
 /** --kb and --no-builtin, on every command that reads pages. */
 export function withKbOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option("--kb <path>", "page or folder of pages (repeatable; later pages win on the same id)").argParser(collect))
+    .addOption(
+      new Option(
+        "--kb <path>",
+        "page or folder of pages (repeatable; later pages win on the same id)",
+      ).argParser(collect),
+    )
     .addOption(new Option("--no-builtin", "leave out the built-in page"));
 }
-

@@ -86,7 +86,9 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
     throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
   const pageSize = Number(flags.chunkSize);
   if (!Number.isInteger(pageSize) || pageSize < 1)
-    throw new UsageError(`--chunk-size takes a whole number of objects per page (e.g. 500), not '${flags.chunkSize}'`);
+    throw new UsageError(
+      `--chunk-size takes a whole number of objects per page (e.g. 500), not '${flags.chunkSize}'`,
+    );
   const [config, kb] = await Promise.all([configFor(io, flags.config), loadKb(io, flags)]);
   if (flags.zone) {
     const { normalizeZone } = await import("../kb/zones.js");
@@ -128,7 +130,9 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
   const inputErrors = report.errors.filter((d) => d.severity === "error");
   if (flags.from?.length && report.targets.every((t) => t.objects === 0) && inputErrors.length) {
     for (const d of inputErrors) io.err(`pitfall: ${visible(d.file)}:${d.line}: ${visible(d.message)}\n`);
-    throw new UsageError(`nothing could be read from ${flags.from.join(", ")} (see docs/dump-layout.md for what a dump holds)`);
+    throw new UsageError(
+      `nothing could be read from ${flags.from.join(", ")} (see docs/dump-layout.md for what a dump holds)`,
+    );
   }
   await printReport(io, report, flags, kb);
   const { severityRank } = await import("../rules/finding.js");

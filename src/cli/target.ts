@@ -13,7 +13,6 @@ export interface TargetFlags {
   distribution?: "k3s" | "managed";
 }
 
-
 /** `--context` (repeatable), `--all-contexts`, `--kubeconfig`, `-n`, `--zone`, `--distribution`. */
 export function withTargetOptions(cmd: Command, verb: string): Command {
   return cmd

@@ -43,16 +43,25 @@ export function loadConfig(file: string | undefined): Config {
   };
   config.file = file;
   if (raw.zones !== undefined) {
-    if (!isMap(raw.zones)) throw new ConfigError(`${where("zones")} must map zone names to { distribution, contexts }`);
+    if (!isMap(raw.zones))
+      throw new ConfigError(`${where("zones")} must map zone names to { distribution, contexts }`);
     for (const [zone, z] of Object.entries(raw.zones)) {
       if (!isMap(z)) throw new ConfigError(`${where(`zones.${zone}`)} must be a mapping`);
       const d = z.distribution;
       if (d !== undefined && d !== "k3s" && d !== "managed")
-        throw new ConfigError(`${where(`zones.${zone}.distribution`)} must be k3s or managed, not ${JSON.stringify(d)}`);
+        throw new ConfigError(
+          `${where(`zones.${zone}.distribution`)} must be k3s or managed, not ${JSON.stringify(d)}`,
+        );
       const contexts = z.contexts;
-      if (contexts !== undefined && !(Array.isArray(contexts) && contexts.every((c) => typeof c === "string")))
+      if (
+        contexts !== undefined &&
+        !(Array.isArray(contexts) && contexts.every((c) => typeof c === "string"))
+      )
         throw new ConfigError(`${where(`zones.${zone}.contexts`)} must be a list of context names`);
-      config.zones[zone] = { distribution: d as "k3s" | "managed" | undefined, contexts: contexts as string[] | undefined };
+      config.zones[zone] = {
+        distribution: d as "k3s" | "managed" | undefined,
+        contexts: contexts as string[] | undefined,
+      };
     }
   }
   if (raw.redis !== undefined) {
@@ -63,14 +72,17 @@ export function loadConfig(file: string | undefined): Config {
     if (!isMap(raw.expect)) throw new ConfigError(`${where("expect")} must be a mapping`);
     for (const [k, v] of Object.entries(raw.expect)) {
       if (!(k in DEFAULT_EXPECTATIONS))
-        throw new ConfigError(`${where(`expect.${k}`)} is not a known setting (${Object.keys(DEFAULT_EXPECTATIONS).join(", ")})`);
+        throw new ConfigError(
+          `${where(`expect.${k}`)} is not a known setting (${Object.keys(DEFAULT_EXPECTATIONS).join(", ")})`,
+        );
       const want = typeof DEFAULT_EXPECTATIONS[k as keyof typeof DEFAULT_EXPECTATIONS];
       if (typeof v !== want) throw new ConfigError(`${where(`expect.${k}`)} must be a ${want}`);
       (config.expect as unknown as Record<string, unknown>)[k] = v;
     }
   }
   if (raw.ignore !== undefined) {
-    if (!Array.isArray(raw.ignore)) throw new ConfigError(`${where("ignore")} must be a list of { path | namespace, pitfalls, reason }`);
+    if (!Array.isArray(raw.ignore))
+      throw new ConfigError(`${where("ignore")} must be a list of { path | namespace, pitfalls, reason }`);
     config.ignore = raw.ignore.filter(isMap) as Config["ignore"];
   }
   if (raw.kb !== undefined) {

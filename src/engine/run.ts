@@ -149,7 +149,8 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
       const why = zoneMismatch(p.zones, target, opts.kb);
       if (why) skip(p.id, why);
       // The built-in page's DETECT lines stand in for detectors; where one of ours ran, it is the precise check.
-      else if (opts.kb.builtinFile !== undefined && p.source.file === opts.kb.builtinFile && ran.has(p.id)) continue;
+      else if (opts.kb.builtinFile !== undefined && p.source.file === opts.kb.builtinFile && ran.has(p.id))
+        continue;
       else applicable.push(p);
     }
     // A built-in rule's report is more precise than a DETECT match on the same object for the same pitfall.
@@ -189,7 +190,9 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
 
 export function compareSuppressions(a: Suppression, b: Suppression): number {
   return (
-    (a.file ?? "").localeCompare(b.file ?? "") || (a.line ?? 0) - (b.line ?? 0) || a.rule.localeCompare(b.rule)
+    (a.file ?? "").localeCompare(b.file ?? "") ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    a.rule.localeCompare(b.rule)
   );
 }
 
@@ -346,6 +349,10 @@ function topmostOnly(candidates: Candidate[]): Candidate[] {
   return candidates.filter((c) => {
     const owners = c.subject.object.metadata?.ownerReferences;
     const set = matched.get(c.finding.pitfall);
-    return !(Array.isArray(owners) && set && owners.some((o) => o && typeof o.uid === "string" && set.has(o.uid)));
+    return !(
+      Array.isArray(owners) &&
+      set &&
+      owners.some((o) => o && typeof o.uid === "string" && set.has(o.uid))
+    );
   });
 }

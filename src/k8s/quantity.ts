@@ -91,7 +91,11 @@ const cpuSeen = new Map<string, number | undefined>();
 const bytesSeen = new Map<string, number | undefined>();
 const REMEMBER_AT_MOST = 4096;
 
-function remembered(seen: Map<string, number | undefined>, value: unknown, parse: (v: unknown) => number | undefined) {
+function remembered(
+  seen: Map<string, number | undefined>,
+  value: unknown,
+  parse: (v: unknown) => number | undefined,
+) {
   if (typeof value !== "string") return parse(value);
   if (seen.has(value)) return seen.get(value);
   const result = parse(value);

@@ -17,11 +17,17 @@ export async function formatPageFile(file: string, opts: { write: boolean }): Pr
   const out = printPage(page);
   if (out === text || !opts.write) return { text: out, changed: out !== text };
   if (!sameContent(page, parsePage(out, file)))
-    throw new Error(`${file}: formatting would change what the page says; nothing was written (please report this page)`);
-  const release = await lockfile.lock(file, { stale: 10_000, retries: { retries: 400, minTimeout: 5, maxTimeout: 25 } });
+    throw new Error(
+      `${file}: formatting would change what the page says; nothing was written (please report this page)`,
+    );
+  const release = await lockfile.lock(file, {
+    stale: 10_000,
+    retries: { retries: 400, minTimeout: 5, maxTimeout: 25 },
+  });
   try {
     // Another writer may have changed the page while we printed it.
-    if ((await readFile(file, "utf8")) !== text) throw new Error(`${file} changed while formatting; run fmt again`);
+    if ((await readFile(file, "utf8")) !== text)
+      throw new Error(`${file} changed while formatting; run fmt again`);
     await writeFileAtomic(file, out, { fsync: true });
   } finally {
     await release();
@@ -35,7 +41,8 @@ export function sameContent(a: Page, b: Page): boolean {
 }
 
 function contentOf(p: Page): unknown {
-  return JSON.parse(JSON.stringify({ title: p.title, meta: p.meta, intro: p.intro, sections: p.sections }), (k, v) =>
-    k === "line" || k === "start" || k === "end" || k === "source" ? undefined : v,
+  return JSON.parse(
+    JSON.stringify({ title: p.title, meta: p.meta, intro: p.intro, sections: p.sections }),
+    (k, v) => (k === "line" || k === "start" || k === "end" || k === "source" ? undefined : v),
   );
 }

@@ -25,19 +25,33 @@ export function lintPage(page: Page, opts: PageLintOptions = {}): Diagnostic[] {
   const out: Diagnostic[] = [...page.diagnostics];
   const err = (line: number, code: string, message: string, column?: number) =>
     out.push({ file, line, severity: "error", code, message, ...(column ? { column } : {}) });
-  const warn = (line: number, code: string, message: string) => out.push({ file, line, severity: "warning", code, message });
+  const warn = (line: number, code: string, message: string) =>
+    out.push({ file, line, severity: "warning", code, message });
 
   const seen = new Map<string, Pitfall>();
   for (const p of pitfallsOf(page)) {
     const first = seen.get(p.id);
     if (first)
-      err(p.source.line, "duplicate-id", `pitfall id "${p.id}" is already used at line ${first.source.line}: merge the two, or give this one its own \`ID:\` line`);
+      err(
+        p.source.line,
+        "duplicate-id",
+        `pitfall id "${p.id}" is already used at line ${first.source.line}: merge the two, or give this one its own \`ID:\` line`,
+      );
     else seen.set(p.id, p);
     if (!p.title) err(p.source.line, "missing-title", "pitfall has no title");
     if (p.addedFrom.length === 0)
-      err(p.source.line, "missing-added-from", "pitfall has no ADDED_FROM line: add `ADDED_FROM: <incident-id>, <what happened>` so readers can trace it");
+      err(
+        p.source.line,
+        "missing-added-from",
+        "pitfall has no ADDED_FROM line: add `ADDED_FROM: <incident-id>, <what happened>` so readers can trace it",
+      );
     for (const a of p.addedFrom)
-      if (!a.incident) err(a.line, "empty-added-from", "ADDED_FROM needs an incident id: `ADDED_FROM: <incident-id>, <what happened>`");
+      if (!a.incident)
+        err(
+          a.line,
+          "empty-added-from",
+          "ADDED_FROM needs an incident id: `ADDED_FROM: <incident-id>, <what happened>`",
+        );
     lintSteps(p.steps, err, warn);
     for (const f of p.meta) {
       if (KNOWN_KEYS.includes(f.key)) continue;
@@ -46,11 +60,21 @@ export function lintPage(page: Page, opts: PageLintOptions = {}): Diagnostic[] {
     }
     for (const d of p.detect) {
       if (!d.expr.trim()) {
-        err(d.line, "detect-empty", "DETECT needs a CEL expression over `object`, e.g. `DETECT: object.spec.hostNetwork == true`");
+        err(
+          d.line,
+          "detect-empty",
+          "DETECT needs a CEL expression over `object`, e.g. `DETECT: object.spec.hostNetwork == true`",
+        );
         continue;
       }
       const c = compileDetect(d.expr);
-      if (!c.ok) err(d.line, "detect-compile", `DETECT does not compile: ${c.message}`, c.column ? c.column + "DETECT: ".length : undefined);
+      if (!c.ok)
+        err(
+          d.line,
+          "detect-compile",
+          `DETECT does not compile: ${c.message}`,
+          c.column ? c.column + "DETECT: ".length : undefined,
+        );
       else {
         const trivial = detectTrivial(d.expr, DETECT_SAMPLE);
         if (trivial) err(d.line, trivial.code, trivial.message);
@@ -60,17 +84,28 @@ export function lintPage(page: Page, opts: PageLintOptions = {}): Diagnostic[] {
       for (const z of p.zones.zones)
         if (!page.zoneMap.some((m) => m.zone === z)) {
           const line = p.meta.find((f) => /^Zones?$/.test(f.key))?.line ?? p.source.line;
-          warn(line, "unknown-zone", `zone ${z} is not in the page header's zone map (${page.zoneMap.map((m) => m.zone).join(", ")})`);
+          warn(
+            line,
+            "unknown-zone",
+            `zone ${z} is not in the page header's zone map (${page.zoneMap.map((m) => m.zone).join(", ")})`,
+          );
         }
   }
   for (const s of page.sections) if (s.kind === "plain") lintSteps(s.section.steps, err, warn);
 
-  const all = [...pitfallsOf(page).flatMap((p) => p.steps), ...page.sections.flatMap((s) => (s.kind === "plain" ? s.section.steps : []))];
+  const all = [
+    ...pitfallsOf(page).flatMap((p) => p.steps),
+    ...page.sections.flatMap((s) => (s.kind === "plain" ? s.section.steps : [])),
+  ];
   for (const s of all) lintPlaceholders(s, err);
   if (opts.wikiRoot) {
     for (const s of all)
       if (s.kind === "READ_ALSO" && !readAlsoExists(s.text, opts.wikiRoot))
-        err(s.line, "read-also-missing", `READ_ALSO points nowhere: ${s.text} does not exist under ${opts.wikiRoot}`);
+        err(
+          s.line,
+          "read-also-missing",
+          `READ_ALSO points nowhere: ${s.text} does not exist under ${opts.wikiRoot}`,
+        );
   }
   lintLastVerified(page, opts, err, warn);
   return out.sort((a, b) => a.line - b.line || (a.column ?? 0) - (b.column ?? 0));
@@ -82,11 +117,24 @@ function lintSteps(steps: Step[], err: Report, warn: Report): void {
   steps.forEach((s, i) => {
     const prev = steps[i - 1];
     const below = prev && prev.line === s.line - 1 ? prev : undefined;
-    if (!s.text.trim()) err(s.line, "empty-step", `${s.kind} has no text: write \`${s.kind}: <what to do>\` or remove the line`);
+    if (!s.text.trim())
+      err(
+        s.line,
+        "empty-step",
+        `${s.kind} has no text: write \`${s.kind}: <what to do>\` or remove the line`,
+      );
     if (s.kind === "THEN" && s.group < 0 && !(below && (below.kind === "FIX" || below.kind === "CHECK")))
-      err(s.line, "then-without-if", "THEN has no IF: start the block with `IF: <condition>` on the line right above");
+      err(
+        s.line,
+        "then-without-if",
+        "THEN has no IF: start the block with `IF: <condition>` on the line right above",
+      );
     if (s.kind === "RUN" && s.group < 0 && !below)
-      err(s.line, "run-without-step", "RUN has no step it carries out: put it right below the IF/THEN or FIX it belongs to");
+      err(
+        s.line,
+        "run-without-step",
+        "RUN has no step it carries out: put it right below the IF/THEN or FIX it belongs to",
+      );
     if (s.kind === "IF") {
       const next = steps[i + 1];
       if (!next || next.group !== s.group || next.kind === "IF")
@@ -101,8 +149,16 @@ function lintPlaceholders(s: Step, err: Report): void {
     if (m[0].startsWith("$")) continue;
     const inner = m[1]!;
     if (GOOD_PLACEHOLDER.test(inner) || !NEAR_PLACEHOLDER.test(inner)) continue;
-    const fixed = inner.trim().toLowerCase().replace(/[\s_]+/g, "-");
-    err(s.line, "bad-placeholder", `malformed placeholder {${inner}}: write lower-case words joined by '-', e.g. {${fixed || "pod-name"}}`, prefix + m.index! + 1);
+    const fixed = inner
+      .trim()
+      .toLowerCase()
+      .replace(/[\s_]+/g, "-");
+    err(
+      s.line,
+      "bad-placeholder",
+      `malformed placeholder {${inner}}: write lower-case words joined by '-', e.g. {${fixed || "pod-name"}}`,
+      prefix + m.index! + 1,
+    );
   }
   // An opening brace that never closes, e.g. `{pod-name -n x`.
   for (let i = s.text.indexOf("{"); i >= 0; i = s.text.indexOf("{", i + 1)) {
@@ -130,14 +186,22 @@ function lintLastVerified(page: Page, opts: PageLintOptions, err: Report, warn: 
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(f.value.trim());
   const date = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
   if (!date || Number.isNaN(date.getTime()) || date.getUTCDate() !== Number(m?.[3])) {
-    err(f.line, "bad-date", `LAST_VERIFIED ${JSON.stringify(f.value)} is not a date: write YYYY-MM-DD, e.g. LAST_VERIFIED: 2026-03-26`);
+    err(
+      f.line,
+      "bad-date",
+      `LAST_VERIFIED ${JSON.stringify(f.value)} is not a date: write YYYY-MM-DD, e.g. LAST_VERIFIED: 2026-03-26`,
+    );
     return;
   }
   const now = opts.now ?? new Date();
   const days = Math.floor((now.getTime() - date.getTime()) / 86_400_000);
   const max = opts.maxAgeDays ?? 180;
   if (days > max)
-    warn(f.line, "stale-page", `LAST_VERIFIED is ${days} days old (more than ${max}): check the page against the clusters and update the date`);
+    warn(
+      f.line,
+      "stale-page",
+      `LAST_VERIFIED is ${days} days old (more than ${max}): check the page against the clusters and update the date`,
+    );
 }
 
 /** The known key within edit distance 2, if any. */

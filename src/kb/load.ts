@@ -68,7 +68,9 @@ export async function loadKnowledgeBase(opts: LoadOptions): Promise<KnowledgeBas
     ...(opts.builtin === false ? [] : [builtinPagePath()]),
     ...(await pageFiles(opts.paths ?? [], opts.cwd)),
   ];
-  const pages = await Promise.all(files.map(async (f) => parsePage(await readFile(f, "utf8"), displayPath(f, opts.cwd))));
+  const pages = await Promise.all(
+    files.map(async (f) => parsePage(await readFile(f, "utf8"), displayPath(f, opts.cwd))),
+  );
   const kb = knowledgeBaseOf(pages);
   if (opts.builtin !== false) kb.builtinFile = displayPath(builtinPagePath(), opts.cwd);
   return kb;

@@ -78,7 +78,14 @@ export function parsePage(text: string, file: string): Page {
     else if (it.type === "block") intro.push(it.block);
     else {
       const line = it.type === "step" ? it.step.line : it.type === "added" ? it.added.line : it.detect.line;
-      diagnostics.push(error(file, line, "misplaced-line", "this line belongs inside a pitfall section, not in the page header"));
+      diagnostics.push(
+        error(
+          file,
+          line,
+          "misplaced-line",
+          "this line belongs inside a pitfall section, not in the page header",
+        ),
+      );
     }
   }
 
@@ -92,7 +99,13 @@ export function parsePage(text: string, file: string): Page {
         it.type === "detect" ||
         (it.type === "step" && it.step.kind !== "READ_ALSO"),
     );
-    if (isPitfall) sections.push({ kind: "pitfall", pitfall: toPitfall(s.title, items, file, diagnostics), start: s.title.no, end: s.end });
+    if (isPitfall)
+      sections.push({
+        kind: "pitfall",
+        pitfall: toPitfall(s.title, items, file, diagnostics),
+        start: s.title.no,
+        end: s.end,
+      });
     else sections.push({ kind: "plain", section: toPlain(s.title, items), start: s.title.no, end: s.end });
   }
 
@@ -110,7 +123,15 @@ export function parsePage(text: string, file: string): Page {
     text,
     finalNewline,
   };
-  if (!layout.title) diagnostics.push(error(file, 1, "missing-title", "the page has no title: start it with `# Kubernetes — Pitfalls` (markdown) or a title line"));
+  if (!layout.title)
+    diagnostics.push(
+      error(
+        file,
+        1,
+        "missing-title",
+        "the page has no title: start it with `# Kubernetes — Pitfalls` (markdown) or a title line",
+      ),
+    );
   return page;
 }
 
@@ -133,7 +154,11 @@ function markdownLayout(lines: Line[]): Layout {
       continue;
     }
     if (!inFence && /^## \S/.test(line.text)) {
-      const section = { title: { text: line.text.replace(/^##\s+/, "").trim(), no: line.no }, body: [] as Line[], end: line.no };
+      const section = {
+        title: { text: line.text.replace(/^##\s+/, "").trim(), no: line.no },
+        body: [] as Line[],
+        end: line.no,
+      };
       layout.sections.push(section);
       current = section.body;
       continue;
@@ -181,12 +206,16 @@ function textLayout(lines: Line[]): Layout {
   const firstKey = lines.findIndex((_, i) => isKey(i));
   let titleIdx = -1;
   if (firstKey >= 0 && !/^severity/i.test(lines[firstKey]!.text)) {
-    for (let i = firstKey - 1; i >= 0; i--) if (!blank(i)) {
-      titleIdx = i;
-      break;
-    }
+    for (let i = firstKey - 1; i >= 0; i--)
+      if (!blank(i)) {
+        titleIdx = i;
+        break;
+      }
   }
-  if (titleIdx < 0) titleIdx = lines.findIndex((_, i) => !blank(i) && looksLikeTitle(i) && !/^severity/i.test(lines[next(i)]?.text ?? ""));
+  if (titleIdx < 0)
+    titleIdx = lines.findIndex(
+      (_, i) => !blank(i) && looksLikeTitle(i) && !/^severity/i.test(lines[next(i)]?.text ?? ""),
+    );
   let start = 0;
   if (titleIdx >= 0) {
     layout.preamble = lines.slice(0, titleIdx);
@@ -231,8 +260,23 @@ function parseBody(body: Line[], form: "markdown" | "text", file: string, diagno
       if (fence) {
         const close = body.findIndex((l, j) => j > i && l.text.trim().startsWith(fence[1]!));
         const end = close < 0 ? body.length : close;
-        if (close < 0) diagnostics.push(error(file, line.no, "unclosed-fence", `code block opened here is never closed: add a line \`${fence[1]}\``));
-        const code: Block = { type: "code", text: body.slice(i + 1, end).map((l) => l.text).join("\n"), line: line.no };
+        if (close < 0)
+          diagnostics.push(
+            error(
+              file,
+              line.no,
+              "unclosed-fence",
+              `code block opened here is never closed: add a line \`${fence[1]}\``,
+            ),
+          );
+        const code: Block = {
+          type: "code",
+          text: body
+            .slice(i + 1, end)
+            .map((l) => l.text)
+            .join("\n"),
+          line: line.no,
+        };
         if (fence[2]) code.lang = fence[2];
         items.push({ type: "block", block: code });
         i = end + 1;
@@ -244,7 +288,14 @@ function parseBody(body: Line[], form: "markdown" | "text", file: string, diagno
     while (j < body.length && body[j]!.text.trim() !== "") j++;
     const para = body.slice(i, j);
     if (form === "text" && isRenderedSnippet(para)) {
-      items.push({ type: "block", block: { type: "code", text: para.map((l) => l.text.replace(/[ \t]+$/, "")).join("\n"), line: para[0]!.no } });
+      items.push({
+        type: "block",
+        block: {
+          type: "code",
+          text: para.map((l) => l.text.replace(/[ \t]+$/, "")).join("\n"),
+          line: para[0]!.no,
+        },
+      });
     } else {
       parseParagraph(para, items);
     }
@@ -261,7 +312,11 @@ function isRenderedSnippet(para: Line[]): boolean {
 function parseParagraph(para: Line[], items: Item[]): void {
   let prose: Line[] = [];
   const flushProse = () => {
-    if (prose.length) items.push({ type: "block", block: { type: "prose", text: prose.map((l) => l.text).join("\n"), line: prose[0]!.no } });
+    if (prose.length)
+      items.push({
+        type: "block",
+        block: { type: "prose", text: prose.map((l) => l.text).join("\n"), line: prose[0]!.no },
+      });
     prose = [];
   };
   for (let k = 0; k < para.length; k++) {
@@ -304,8 +359,11 @@ function parseParagraph(para: Line[], items: Item[]): void {
 }
 
 function keyItem(rawKey: string, value: string, line: number): Item {
-  const key = TITLE_CASE_KEYS.test(rawKey) ? rawKey[0]!.toUpperCase() + rawKey.slice(1).toLowerCase() : rawKey;
-  if (STEP_SET.has(key)) return { type: "step", step: { kind: key as StepKind, text: value, line, group: -1 } };
+  const key = TITLE_CASE_KEYS.test(rawKey)
+    ? rawKey[0]!.toUpperCase() + rawKey.slice(1).toLowerCase()
+    : rawKey;
+  if (STEP_SET.has(key))
+    return { type: "step", step: { kind: key as StepKind, text: value, line, group: -1 } };
   if (key === "ADDED_FROM") {
     const comma = value.indexOf(",");
     const added: Provenance = { incident: (comma < 0 ? value : value.slice(0, comma)).trim(), line };
@@ -354,19 +412,44 @@ function toPitfall(title: Line, items: Item[], file: string, diagnostics: Diagno
   const sevValue = sev?.value.trim().toUpperCase() ?? "";
   if ((SEVERITIES as readonly string[]).includes(sevValue)) p.severity = sevValue as Severity;
   else if (!sev)
-    diagnostics.push(error(file, title.no, "missing-severity", `pitfall has no Severity line: add \`Severity: HIGH\` (one of ${SEVERITIES.join(", ")}) below the title`));
+    diagnostics.push(
+      error(
+        file,
+        title.no,
+        "missing-severity",
+        `pitfall has no Severity line: add \`Severity: HIGH\` (one of ${SEVERITIES.join(", ")}) below the title`,
+      ),
+    );
   else
     diagnostics.push(
-      error(file, sev?.line ?? title.no, "invalid-severity", `Severity ${JSON.stringify(sev?.value ?? "")} is not one of ${SEVERITIES.join(", ")}: write e.g. \`Severity: HIGH\``),
+      error(
+        file,
+        sev?.line ?? title.no,
+        "invalid-severity",
+        `Severity ${JSON.stringify(sev?.value ?? "")} is not one of ${SEVERITIES.join(", ")}: write e.g. \`Severity: HIGH\``,
+      ),
     );
   const zone = field(/^Zones?$/);
-  if (!zone) diagnostics.push(error(file, sev?.line ?? title.no, "missing-zone", "pitfall has no Zone line: add `Zone: ALL` or e.g. `Zone: 1 (k3s)` below Severity"));
+  if (!zone)
+    diagnostics.push(
+      error(
+        file,
+        sev?.line ?? title.no,
+        "missing-zone",
+        "pitfall has no Zone line: add `Zone: ALL` or e.g. `Zone: 1 (k3s)` below Severity",
+      ),
+    );
   else {
     const z = parseZones(zone.value);
     if (z) p.zones = z;
     else
       diagnostics.push(
-        error(file, zone.line, "invalid-zone", `Zone ${JSON.stringify(zone.value)} is not understood: write ALL, a zone number (\`1 (k3s)\`), or several (\`2+3\`)`),
+        error(
+          file,
+          zone.line,
+          "invalid-zone",
+          `Zone ${JSON.stringify(zone.value)} is not understood: write ALL, a zone number (\`1 (k3s)\`), or several (\`2+3\`)`,
+        ),
       );
   }
   return p;
@@ -377,9 +460,14 @@ function toPlain(title: Line, items: Item[]): PlainSection {
   for (const it of items) {
     if (it.type === "block") s.blocks.push(it.block);
     else if (it.type === "step") s.steps.push(it.step);
-    else if (it.type === "meta") s.blocks.push({ type: "prose", text: `${it.field.key}: ${it.field.value}`, line: it.field.line });
+    else if (it.type === "meta")
+      s.blocks.push({ type: "prose", text: `${it.field.key}: ${it.field.value}`, line: it.field.line });
     else if (it.type === "added")
-      s.blocks.push({ type: "prose", text: `ADDED_FROM: ${it.added.incident}${it.added.note ? `, ${it.added.note}` : ""}`, line: it.added.line });
+      s.blocks.push({
+        type: "prose",
+        text: `ADDED_FROM: ${it.added.incident}${it.added.note ? `, ${it.added.note}` : ""}`,
+        line: it.added.line,
+      });
     else s.blocks.push({ type: "prose", text: `DETECT: ${it.detect.expr}`, line: it.detect.line });
   }
   return s;

@@ -15,14 +15,25 @@ export function printPage(page: Page, form: "markdown" | "text" = page.form): st
     if (header.length) out.push(...(page.title ? [""] : []), ...header);
     for (const s of page.sections) {
       const title = s.kind === "pitfall" ? s.pitfall.title : s.section.title;
-      out.push("", `## ${title}`, "", ...sectionBody(s.kind === "pitfall" ? pitfallPieces(s.pitfall, form) : plainPieces(s.section, form)));
+      out.push(
+        "",
+        `## ${title}`,
+        "",
+        ...sectionBody(s.kind === "pitfall" ? pitfallPieces(s.pitfall, form) : plainPieces(s.section, form)),
+      );
     }
   } else {
     if (page.title) out.push(page.title);
     if (header.length) out.push(...(page.title ? [""] : []), ...header);
     for (const s of page.sections) {
       const title = s.kind === "pitfall" ? s.pitfall.title : s.section.title;
-      out.push("", "", title, "", ...sectionBody(s.kind === "pitfall" ? pitfallPieces(s.pitfall, form) : plainPieces(s.section, form)));
+      out.push(
+        "",
+        "",
+        title,
+        "",
+        ...sectionBody(s.kind === "pitfall" ? pitfallPieces(s.pitfall, form) : plainPieces(s.section, form)),
+      );
     }
   }
   while (out.length && out[0] === "" && page.preamble.length === 0) out.shift();

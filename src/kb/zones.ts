@@ -5,7 +5,10 @@ import type { Distribution, MetaField, ZoneDistribution, ZoneSpec } from "./mode
 export function parseZones(value: string): ZoneSpec | undefined {
   const text = value.trim();
   const note = /\(([^)]*)\)\s*$/.exec(text)?.[1]?.trim();
-  const core = text.replace(/\([^)]*\)\s*$/, "").trim().replace(/^zones?\s*/i, "");
+  const core = text
+    .replace(/\([^)]*\)\s*$/, "")
+    .trim()
+    .replace(/^zones?\s*/i, "");
   const spec: ZoneSpec = { all: false, zones: [], text };
   if (note) spec.note = note;
   if (/^all$/i.test(core)) return { ...spec, all: true };

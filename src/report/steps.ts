@@ -6,7 +6,11 @@ import type { Finding, RunbookStep } from "../rules/finding.js";
  * Steps shown under a finding. A live finding gets its whole filled runbook. A manifest finding is met before
  * deploy, so it gets what a fix needs (a dump's findings are live ones: `all` says so): the FIX and CHECK lines; THEN lines when the page has neither.
  */
-export function shownSteps(finding: Finding, pitfall: Pitfall | undefined, all = finding.file === undefined): RunbookStep[] {
+export function shownSteps(
+  finding: Finding,
+  pitfall: Pitfall | undefined,
+  all = finding.file === undefined,
+): RunbookStep[] {
   const steps: RunbookStep[] = finding.runbook?.length
     ? finding.runbook
     : (pitfall?.steps.map((s) => ({ kind: s.kind, text: s.text })) ?? []);

@@ -4,7 +4,11 @@ import { fillSteps, fillText, shellQuote } from "./fill.js";
 
 describe("fillText", () => {
   it("fills and keeps unknown placeholders visible", () => {
-    const r = fillText("kubectl logs {pod-name} -n ge-{namespace} --previous", { "pod-name": "api-7d9" }, true);
+    const r = fillText(
+      "kubectl logs {pod-name} -n ge-{namespace} --previous",
+      { "pod-name": "api-7d9" },
+      true,
+    );
     expect(r.text).toBe("kubectl logs api-7d9 -n ge-{namespace} --previous");
     expect(r.unfilled).toEqual(["namespace"]);
   });
@@ -21,19 +25,26 @@ describe("fillText", () => {
 
   it("keeps a prefix for names that are not whole", () => {
     const cmd = "XPENDING triggers.{agent} ge-executor-group - + 10";
-    expect(fillText(cmd, { agent: "alice" }, true).text).toBe("XPENDING triggers.alice ge-executor-group - + 10");
-    expect(fillText(cmd, { agent: "triggers.bob" }, true).text).toBe("XPENDING triggers.bob ge-executor-group - + 10");
+    expect(fillText(cmd, { agent: "alice" }, true).text).toBe(
+      "XPENDING triggers.alice ge-executor-group - + 10",
+    );
+    expect(fillText(cmd, { agent: "triggers.bob" }, true).text).toBe(
+      "XPENDING triggers.bob ge-executor-group - + 10",
+    );
   });
 
   it("lets a whole name replace the page's prefix when asked", () => {
     const cmd = "XPENDING triggers.{agent} ge-executor-group - + 10";
-    expect(fillText(cmd, { agent: "jobs.alpha" }, true).text).toBe("XPENDING triggers.jobs.alpha ge-executor-group - + 10");
+    expect(fillText(cmd, { agent: "jobs.alpha" }, true).text).toBe(
+      "XPENDING triggers.jobs.alpha ge-executor-group - + 10",
+    );
     expect(fillText(cmd, { agent: "jobs.alpha" }, true, new Set(["agent"])).text).toBe(
       "XPENDING jobs.alpha ge-executor-group - + 10",
     );
-    expect(fillSteps([{ kind: "RUN", text: cmd, line: 1, group: -1 }], { agent: "jobs.alpha" }, ["agent"])[0]!.text).toBe(
-      "XPENDING jobs.alpha ge-executor-group - + 10",
-    );
+    expect(
+      fillSteps([{ kind: "RUN", text: cmd, line: 1, group: -1 }], { agent: "jobs.alpha" }, ["agent"])[0]!
+        .text,
+    ).toBe("XPENDING jobs.alpha ge-executor-group - + 10");
   });
 
   it("quotes values so nothing can be injected", () => {
@@ -44,7 +55,9 @@ describe("fillText", () => {
   });
 
   it("does not quote prose steps and ignores shell ${VAR}", () => {
-    expect(fillText("check if {image} was imported", { image: "a b" }, false).text).toBe("check if a b was imported");
+    expect(fillText("check if {image} was imported", { image: "a b" }, false).text).toBe(
+      "check if a b was imported",
+    );
     expect(fillText("echo ${HOME} {x}", { x: "1" }, true).text).toBe("echo ${HOME} 1");
   });
 

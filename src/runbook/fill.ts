@@ -79,7 +79,11 @@ function insideDoubleQuotes(text: string, at: number): boolean {
  * A pitfall's steps, filled. RUN steps are shell commands; the others are prose. `whole` names placeholders
  * whose values are complete names (a stream key for `triggers.{agent}`), so a prefix glued to them gives way.
  */
-export function fillSteps(steps: Step[], values: Record<string, string | undefined>, whole: string[] = []): RunbookStep[] {
+export function fillSteps(
+  steps: Step[],
+  values: Record<string, string | undefined>,
+  whole: string[] = [],
+): RunbookStep[] {
   const wholeNames = whole.length ? new Set([...WHOLE_NAMES, ...whole]) : WHOLE_NAMES;
   return steps.map((s) => {
     const r = fillText(s.text, values, s.kind === "RUN", wholeNames);

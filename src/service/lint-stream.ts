@@ -29,7 +29,9 @@ function escaped(kind: string): string {
 function declaredLookup(objects: SourcedObject[], kinds: Set<string>): Lookup {
   const all = lookupOf({ target: { kind: "manifests", name: "" }, objects, diagnostics: [], incomplete: [] });
   const refuse = (what: string): never => {
-    throw new Error(`a streamed lint answers lookups of ${[...kinds].join(", ")} only, not ${what}: add it to the rule's meta.reads`);
+    throw new Error(
+      `a streamed lint answers lookups of ${[...kinds].join(", ")} only, not ${what}: add it to the rule's meta.reads`,
+    );
   };
   const declared = (kind: string) => kinds.has(kind) || refuse(`kind ${kind}`);
   return {
@@ -107,7 +109,8 @@ export async function lintManifestStream(
     for (const d of batch.diagnostics) diagnostics.push(d);
     for (const o of batch.objects) {
       const kind = String(o.object.kind);
-      if (hasOwners(o) || wholeKinds.has(kind) || (kinds.has(kind) && !seen.has(placeKey(o)))) return undefined;
+      if (hasOwners(o) || wholeKinds.has(kind) || (kinds.has(kind) && !seen.has(placeKey(o))))
+        return undefined;
     }
     objects += batch.objects.length;
     const snapshot: Snapshot = { target, objects: batch.objects, diagnostics: [], incomplete: [] };

@@ -84,7 +84,15 @@ export interface ScanReport {
 /** Read every target and run the engine on each; targets are read concurrently. */
 export async function scan(req: ScanRequest): Promise<ScanReport> {
   const snapshots = await readTargets(req);
-  const report: ScanReport = { targets: [], findings: [], incomplete: [], suppressed: [], errors: [], skipped: [], snapshots };
+  const report: ScanReport = {
+    targets: [],
+    findings: [],
+    incomplete: [],
+    suppressed: [],
+    errors: [],
+    skipped: [],
+    snapshots,
+  };
   for (const snapshot of snapshots) {
     const { result, summary } = analyse(snapshot, req);
     report.targets.push(summary);
@@ -93,10 +101,16 @@ export async function scan(req: ScanRequest): Promise<ScanReport> {
     report.errors.push(...snapshot.diagnostics, ...result.diagnostics);
     report.skipped.push(...result.skipped);
     const prefix = snapshots.length > 1 && snapshot.target.context ? `${snapshot.target.context}: ` : "";
-    report.incomplete.push(...snapshot.incomplete.map((i) => ({ resource: i.resource, reason: prefix + i.reason })));
+    report.incomplete.push(
+      ...snapshot.incomplete.map((i) => ({ resource: i.resource, reason: prefix + i.reason })),
+    );
   }
   if (req.redis) {
-    const pods = new Set(snapshots.flatMap((s) => s.objects.filter((o) => o.object.kind === "Pod").map((o) => String(o.object.metadata?.name))));
+    const pods = new Set(
+      snapshots.flatMap((s) =>
+        s.objects.filter((o) => o.object.kind === "Pod").map((o) => String(o.object.metadata?.name)),
+      ),
+    );
     const streams = await scanStreams(req, req.redis, pods.size ? pods : undefined);
     report.findings.push(...streams.findings);
     report.incomplete.push(...streams.incomplete);
@@ -106,20 +120,26 @@ export async function scan(req: ScanRequest): Promise<ScanReport> {
 }
 
 /** Run the engine on one snapshot with its zone resolved, and stamp context and zone on its findings. */
-export function analyse(snapshot: Snapshot, req: Pick<ScanRequest, "kb" | "config" | "zone" | "distribution" | "now" | "upgradeTo">) {
+export function analyse(
+  snapshot: Snapshot,
+  req: Pick<ScanRequest, "kb" | "config" | "zone" | "distribution" | "now" | "upgradeTo">,
+) {
   const zone = zoneOf(snapshot, req);
   const target: Target = { ...snapshot.target };
   if (zone.zone) target.zone = zone.zone;
   if (zone.distribution) target.distribution = zone.distribution;
   if (req.upgradeTo) target.upgradeTo = req.upgradeTo;
-  const result = runEngine({ ...snapshot, target }, {
-    mode: "live",
-    kb: req.kb,
-    config: req.config,
-    ...(zone.zone ? { zone: zone.zone } : {}),
-    ...(zone.distribution ? { distribution: zone.distribution } : {}),
-    ...(req.now ? { now: req.now } : {}),
-  });
+  const result = runEngine(
+    { ...snapshot, target },
+    {
+      mode: "live",
+      kb: req.kb,
+      config: req.config,
+      ...(zone.zone ? { zone: zone.zone } : {}),
+      ...(zone.distribution ? { distribution: zone.distribution } : {}),
+      ...(req.now ? { now: req.now } : {}),
+    },
+  );
   for (const f of result.findings) {
     if (snapshot.target.context) f.context = snapshot.target.context;
     if (zone.zone) f.zone = zone.zone;
@@ -139,7 +159,8 @@ export function analyse(snapshot: Snapshot, req: Pick<ScanRequest, "kb" | "confi
 /** Flags first, then the config's contexts, then the distribution the nodes show (k3s → the page's k3s zone). */
 function zoneOf(snapshot: Snapshot, req: Pick<ScanRequest, "kb" | "config" | "zone" | "distribution">) {
   const base = { config: req.config, zoneMap: req.kb.zoneMap };
-  if (req.zone || req.distribution) return resolveZone({ ...base, zone: req.zone, distribution: req.distribution });
+  if (req.zone || req.distribution)
+    return resolveZone({ ...base, zone: req.zone, distribution: req.distribution });
   if (snapshot.target.context) {
     const byContext = resolveZone({ ...base, context: snapshot.target.context });
     if (byContext.zone) return byContext;
@@ -149,7 +170,9 @@ function zoneOf(snapshot: Snapshot, req: Pick<ScanRequest, "kb" | "config" | "zo
     const r = resolveZone({ ...base, distribution: detected });
     return { ...r, how: `nodes run ${detected}; ${r.how.replace(/^--distribution \w+; /, "")}` };
   }
-  return { how: "no zone: no --zone, no config entry for the context, no nodes to tell the distribution" } as ReturnType<typeof resolveZone>;
+  return {
+    how: "no zone: no --zone, no config entry for the context, no nodes to tell the distribution",
+  } as ReturnType<typeof resolveZone>;
 }
 
 async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
@@ -157,7 +180,10 @@ async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
     const { readDump } = await import("../sources/dump.js");
     const dump = await readDump(req.from, { cwd: req.cwd, ...(req.signal ? { signal: req.signal } : {}) });
     const ns = req.namespace;
-    if (ns) dump.objects = dump.objects.filter((o) => o.object.metadata?.namespace === undefined || o.object.metadata.namespace === ns);
+    if (ns)
+      dump.objects = dump.objects.filter(
+        (o) => o.object.metadata?.namespace === undefined || o.object.metadata.namespace === ns,
+      );
     return [dump];
   }
   const live = req.live ?? { contexts: [] };
@@ -171,8 +197,15 @@ async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
     ...(live.servicePort ? { servicePort: live.servicePort } : {}),
     cwd: live.cwd ?? req.cwd,
   };
-  const first = await loadKubeConfig({ ...kcOpts, ...(live.contexts[0] ? { context: live.contexts[0] } : {}) });
-  const contexts = live.allContexts ? contextsOf(first).map((c) => c.name) : live.contexts.length ? live.contexts : [first.getCurrentContext()];
+  const first = await loadKubeConfig({
+    ...kcOpts,
+    ...(live.contexts[0] ? { context: live.contexts[0] } : {}),
+  });
+  const contexts = live.allContexts
+    ? contextsOf(first).map((c) => c.name)
+    : live.contexts.length
+      ? live.contexts
+      : [first.getCurrentContext()];
   // Contexts are read concurrently; each gets its own KubeConfig so the current context does not race.
   return Promise.all(
     contexts.map(async (context) => {
@@ -184,7 +217,9 @@ async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
         ...(live.timeoutMs ? { timeoutMs: live.timeoutMs } : {}),
         ...(live.pageSize ? { pageSize: live.pageSize } : {}),
         logs: live.logs === false ? false : { previous: true, current: true },
-        ...(req.onProgress ? { onProgress: (m: string) => req.onProgress!(contexts.length > 1 ? `${context}: ${m}` : m) } : {}),
+        ...(req.onProgress
+          ? { onProgress: (m: string) => req.onProgress!(contexts.length > 1 ? `${context}: ${m}` : m) }
+          : {}),
       });
     }),
   );

@@ -108,7 +108,10 @@ export function formatUpgradeCheck(u: UpgradeCheck, paint: Paint): string {
 export async function readNodes(src: NodeSource): Promise<{ nodes: KubeObject[]; context?: string }> {
   if (src.from?.length) {
     const { readDump } = await import("../sources/dump.js");
-    const snapshot = await readDump(src.from, { cwd: src.cwd, ...(src.signal ? { signal: src.signal } : {}) });
+    const snapshot = await readDump(src.from, {
+      cwd: src.cwd,
+      ...(src.signal ? { signal: src.signal } : {}),
+    });
     const unread = snapshot.diagnostics.filter(
       (d) => d.code === "input-missing" || d.code === "input-unreadable",
     );

@@ -67,23 +67,30 @@ function keyAt(text: string, at: number, end: number): { key: string; value: num
   if (colon + 1 < end && after !== SPACE) giveUp();
   const key = text.slice(at, colon);
   // A key of other spelling (`"a"`, `a #b`, `yes`, `0x1`) resolves to another string; leave it to yaml.
-  if (!/^[A-Za-z_/][A-Za-z0-9_.\-/]*$/.test(key) || /^(?:[YyNn]|[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF|[Tt]rue|TRUE|[Ff]alse|FALSE|[Nn]ull|NULL)$/.test(key))
+  if (
+    !/^[A-Za-z_/][A-Za-z0-9_.\-/]*$/.test(key) ||
+    /^(?:[YyNn]|[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF|[Tt]rue|TRUE|[Ff]alse|FALSE|[Nn]ull|NULL)$/.test(key)
+  )
     giveUp();
   let value = colon + 1;
   while (value < end && text.charCodeAt(value) === SPACE) value++;
   return { key, value };
 }
 
-type Node =
-  | { kind: "map"; first: Line }
-  | { kind: "seq"; first: Line }
-  | { kind: "scalar" };
+type Node = { kind: "map"; first: Line } | { kind: "seq"; first: Line } | { kind: "scalar" };
 
 /**
  * What the value starting at `value` on `line` (a key's line or an item's) is: a one-line scalar, or a block map
  * or sequence on the following lines. `parentIndent` is the indent of the key or the `- ` holding it.
  */
-function valueAt(lines: Lines, text: string, line: Line, value: number, parentIndent: number, isKey: boolean): Node {
+function valueAt(
+  lines: Lines,
+  text: string,
+  line: Line,
+  value: number,
+  parentIndent: number,
+  isKey: boolean,
+): Node {
   if (value < line.end && text.charCodeAt(value) !== HASH) {
     if (NOT_PLAIN.has(text[value]!)) giveUp();
     return { kind: "scalar" };
@@ -94,7 +101,8 @@ function valueAt(lines: Lines, text: string, line: Line, value: number, parentIn
   const indent = lines.indent(next);
   const dash = isItemLine(text, next);
   // A key's sequence may sit at the key's own indent (`containers:` then `- name:`).
-  if (dash && (indent > parentIndent || (isKey && indent === parentIndent))) return { kind: "seq", first: next };
+  if (dash && (indent > parentIndent || (isKey && indent === parentIndent)))
+    return { kind: "seq", first: next };
   if (indent > parentIndent) {
     keyAt(text, next.content, next.end);
     return { kind: "map", first: next };
@@ -138,7 +146,11 @@ function* membersOf(lines: Lines, text: string, first: Line, seq: boolean): Gene
  * offset, an item's first character, or the deepest existing ancestor's when the path goes further. Undefined
  * when the text is not plain enough to be sure.
  */
-export function blockOffsetOf(text: string, root: number, path: readonly (string | number)[]): number | undefined {
+export function blockOffsetOf(
+  text: string,
+  root: number,
+  path: readonly (string | number)[],
+): number | undefined {
   try {
     const lines = new Lines(text);
     const rootLine = lines.at(text.lastIndexOf("\n", root - 1) + 1)!;
@@ -181,7 +193,8 @@ export function blockOffsetOf(text: string, root: number, path: readonly (string
         if (!item) break;
         const { line, content } = item;
         // `-` alone on its line, `- - x`, `- &a x`: the item starts elsewhere or oddly; let yaml say where.
-        if (content >= line.end || text.charCodeAt(content) === HASH || text.charCodeAt(content) === DASH) giveUp();
+        if (content >= line.end || text.charCodeAt(content) === HASH || text.charCodeAt(content) === DASH)
+          giveUp();
         if (NOT_PLAIN.has(text[content]!) && text[content] !== '"' && text[content] !== "'") giveUp();
         offset = content;
         if (last) break;

@@ -118,7 +118,10 @@ async function objectFiles(
 ): Promise<string[]> {
   const files = await objectFilesUnder(
     root,
-    { folder: (name, atRoot) => atRoot && name === DUMP_LOGS_DIR, file: (name, atRoot) => atRoot && name === DUMP_META_FILE },
+    {
+      folder: (name, atRoot) => atRoot && name === DUMP_LOGS_DIR,
+      file: (name, atRoot) => atRoot && name === DUMP_META_FILE,
+    },
     onError,
     signal,
   );

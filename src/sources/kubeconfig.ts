@@ -229,7 +229,10 @@ export function useContext(kc: KubeConfig, context: string | undefined): string 
   if (context && context !== kc.getCurrentContext()) {
     if (!kc.getContextObject(context)) {
       const names = contextsOf(kc).map((c) => c.name);
-      throw new KubeConfigError(`context "${context}" is not in the kubeconfig; available: ${names.join(", ")}`, names);
+      throw new KubeConfigError(
+        `context "${context}" is not in the kubeconfig; available: ${names.join(", ")}`,
+        names,
+      );
     }
     kc.setCurrentContext(context);
   }

@@ -8,7 +8,7 @@ import { DocumentSplitter, type DocumentText } from "./document-split.js";
 import { fastSchema } from "./fast-yaml.js";
 import { parseDocument } from "./manifest-document.js";
 import { displayPath, inputProblem, manifestFilesOf } from "./manifest-files.js";
-import { type ParsedManifests, parseManifestsAt, YAML_OPTIONS } from "./manifests.js";
+import { type ParsedManifests, parseManifestsAt, parseWithNextMarker, YAML_OPTIONS } from "./manifests.js";
 
 export interface StreamReadOptions {
   cwd: string;
@@ -109,9 +109,19 @@ async function* chunksOf(opened: Promise<Opened>, only: RegExp | undefined): Asy
   // A file that nowhere matches `only` has no document that does.
   if ("text" in it) {
     if (!only || only.test(it.text)) yield it.text;
-  }
-  else yield* createReadStream(it.file, { encoding: "utf8", highWaterMark: CHUNK_BYTES });
+  } else yield* createReadStream(it.file, { encoding: "utf8", highWaterMark: CHUNK_BYTES });
 }
+
+/** The document's content begins with `]`, `}` or `,` (after its marker, comments, anchor or tag). */
+function startsWithStray(text: string): boolean {
+  const first =
+    /^(?:[ \t]*(?:#[^\n]*)?\r?\n|%[^\n]*\n|---(?=[ \t\r\n]|$)|[ \t]+|[&!][^\s,[\]{}]*)*/.exec(text)?.[0]
+      .length ?? 0;
+  const c = text[first];
+  return c === "]" || c === "}" || c === ",";
+}
+
+const QUOTES = ['"', "'"];
 
 async function* once(text: Promise<string>): AsyncIterable<string> {
   yield await text;
@@ -132,23 +142,89 @@ async function* fileParts(
   let head = "";
   let decided = false;
   let json = false;
+  /** Documents read together: one, or one and those after it that begin with a stray `]`, `}` or `,`. */
+  let group: DocumentText[] = [];
+  /**
+   * A document with an unclosed quote and those after it. yaml ends such a scalar at the next `---` line only
+   * when the same quote appears somewhere later in the file; else it runs to the end, taking every later
+   * document with it. So they wait for that quote, or are read again as one text at the end.
+   */
+  let held:
+    | { quotes: string[]; docs: DocumentText[]; parts: [ParsedManifests, number][]; before: number }
+    | undefined;
+  const pass = function* (
+    docs: DocumentText[],
+    parsed: ParsedManifests,
+    text: string,
+    before: number,
+    read: "fast" | "yaml",
+  ): Generator<[ParsedManifests, number]> {
+    // Only a document js-yaml did not read may hold an unclosed quote; any quote in it may be one.
+    const quotes = read === "yaml" ? QUOTES.filter((q) => text.includes(q)) : [];
+    if (held) {
+      held.docs.push(...docs);
+      held.parts.push([parsed, text.length]);
+      held.quotes = [...new Set([...held.quotes.filter((q) => !text.includes(q)), ...quotes])];
+      if (held.quotes.length) return;
+      const parts = held.parts;
+      held = undefined;
+      yield* parts;
+      return;
+    }
+    if (quotes.length) held = { quotes, docs: [...docs], parts: [[parsed, text.length]], before };
+    else yield [parsed, text.length];
+  };
+  /** `next` is the text after the group, when there is one. */
+  const flush = function* (next: string | undefined): Generator<[ParsedManifests, number]> {
+    const docs = group;
+    group = [];
+    const first = docs[0];
+    if (!first) return;
+    const text = docs.length === 1 ? first.text : docs.map((d) => d.text).join("");
+    const before = documents;
+    if (only && !only.test(text) && !held) {
+      documents += docs.length;
+      return;
+    }
+    const marker = next?.startsWith("---") === true;
+    const part =
+      docs.length === 1 && !slow
+        ? parseDocument(first, file, documents + 1, schema, marker)
+        : {
+            ...parseWithNextMarker(text, file, { line: first.line, documents }, marker),
+            read: "yaml" as const,
+          };
+    documents = part.documents;
+    yield* pass(docs, part.parsed, text, before, part.read);
+  };
+  /** The held documents (and `rest`) read again as one text, as the whole-file path reads them. */
+  const unhold = function* (rest: string): Generator<[ParsedManifests, number]> {
+    if (!held) return;
+    const { docs, before } = held;
+    held = undefined;
+    const text = docs.map((d) => d.text).join("") + rest;
+    const part = parseManifestsAt(text, file, { line: docs[0]!.line, documents: before });
+    documents = part.documents;
+    yield [part.parsed, text.length];
+  };
   const take = function* (docs: DocumentText[]): Generator<[ParsedManifests, number]> {
     for (const doc of docs) {
-      if (!whole && doc.directive) whole = { parts: [], line: doc.line };
+      if (!whole && doc.directive) {
+        yield* flush(doc.text);
+        if (held) {
+          // The rest goes the old way anyway; the held documents go with it.
+          whole = { parts: held.docs.map((d) => d.text), line: held.docs[0]!.line };
+          documents = held.before;
+          held = undefined;
+        } else whole = { parts: [], line: doc.line };
+      }
       if (whole) {
         whole.parts.push(doc.text);
         continue;
       }
-      if (only && !only.test(doc.text)) {
-        // Documents after this one are numbered as before.
-        documents++;
-        continue;
-      }
-      const part = slow
-        ? parseManifestsAt(doc.text, file, { line: doc.line, documents })
-        : parseDocument(doc, file, documents + 1, schema);
-      documents = part.documents;
-      yield [part.parsed, doc.text.length];
+      // yaml blames such a token on the document before it, and skips that one: read them together.
+      if (!startsWithStray(doc.text)) yield* flush(doc.text);
+      group.push(doc);
     }
   };
   for await (const chunk of chunks) {
@@ -168,10 +244,14 @@ async function* fileParts(
     else yield* take(splitter.push(chunk));
   }
   if (!decided && head) yield* take(splitter.push(head));
-  if (!json) yield* take(splitter.end());
+  if (!json) {
+    yield* take(splitter.end());
+    yield* flush(undefined);
+    yield* unhold("");
+  }
   if (whole) {
     const text = whole.parts.join("");
     if (only && !only.test(text)) return;
-    yield [parseManifestsAt(text, file, { line: whole.line, documents }).parsed, text.length];
+    yield [parseManifestsAt(text, file, { line: whole.line, documents }, json).parsed, text.length];
   }
 }

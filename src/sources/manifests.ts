@@ -68,7 +68,7 @@ function report(
 
 /** Parse one manifest file (YAML stream or JSON). Never throws; problems become diagnostics. */
 export function parseManifests(text: string, file: string): ParsedManifests {
-  return parseManifestsAt(text, file, { line: 1, documents: 0 }).parsed;
+  return parseManifestsAt(text, file, { line: 1, documents: 0 }, true).parsed;
 }
 
 /** A LineCounter for text that starts on line `first` of its file. */
@@ -86,23 +86,47 @@ class LinesFrom extends LineCounter {
 
 /**
  * Like parseManifests for a part of a file that starts on line `at.line` after `at.documents` documents
- * (positions and document numbers as in the whole file); also how many documents it counted.
+ * (positions and document numbers as in the whole file); also how many documents it counted. JSON is tried
+ * only on a whole file (`json`), as parseManifests does.
  */
 export function parseManifestsAt(
   text: string,
   file: string,
   at: { line: number; documents: number },
+  json = false,
 ): { parsed: ParsedManifests; documents: number } {
-  const ctx: FileContext = { text, file, lines: new LinesFrom(at.line), out: { objects: [], diagnostics: [] } };
+  const ctx: FileContext = {
+    text,
+    file,
+    lines: new LinesFrom(at.line),
+    out: { objects: [], diagnostics: [] },
+  };
   const count = { documents: at.documents };
-  parseInto(ctx, count);
+  parseInto(ctx, count, json);
   return { parsed: ctx.out, documents: count.documents };
 }
 
-function parseInto(ctx: FileContext, count: { documents: number }): void {
+/**
+ * parseManifestsAt for one part of a stream; `marker` when a `---` line follows it in the file. yaml ends an
+ * unclosed scalar there, not at the end of the text, and says so at that place: it is given the line too.
+ */
+export function parseWithNextMarker(
+  text: string,
+  file: string,
+  at: { line: number; documents: number },
+  marker: boolean,
+): { parsed: ParsedManifests; documents: number } {
+  if (!marker) return parseManifestsAt(text, file, at);
+  // The quotes in its comment stand for the quotes that (almost always) follow in the file.
+  const part = parseManifestsAt(`${text}--- #"'\n`, file, at);
+  // The empty document the marker starts says nothing; it is not counted either.
+  return { parsed: part.parsed, documents: part.documents - 1 };
+}
+
+function parseInto(ctx: FileContext, count: { documents: number }, json: boolean): void {
   ctx.lines.addNewLine(0);
   try {
-    if (readJson(ctx)) return;
+    if (json && readJson(ctx)) return;
     let start = 0;
     for (;;) {
       const deep = parseFrom(ctx, start, count);

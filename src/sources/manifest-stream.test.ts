@@ -1,0 +1,294 @@
+// The streamed reader against the whole-file reader: the same objects (deep-equal values), the same origins,
+// the same position for every field path, the same diagnostics, whatever the chunks the text arrives in.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { BASES, mutate, mutation } from "../../test/support/yaml-mutations.js";
+import type { SourcedObject } from "../engine/types.js";
+import { readManifestBatches } from "./manifest-stream.js";
+import { type ParsedManifests, parseManifests, readManifests } from "./manifests.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const REAL_WORLD = path.join(ROOT, "../shared/real-world/manifests");
+
+/** A multi-document stream with what Kubernetes YAML holds in the wild, and some of what it should not. */
+export const TRICKY = `# a comment before the first marker
+# Source: before-the-marker/is-not-helm.yaml
+---
+# Source: chart/templates/deploy.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: &meta
+  name: web
+  labels: &labels {app: web}
+spec:
+  template:
+    metadata:
+      labels:
+        <<: *labels
+        tier: front
+    spec:
+      serviceAccountName: web
+      containers:
+      - name: app
+        image: nginx
+        ports: [{containerPort: 80}]
+        env:
+        - {name: A, value: "yes"}
+        - name: B
+          value: yes
+        - name: C
+          value: 0644
+        - name: D
+          value: 1_000
+        - name: E
+          value: 2001-12-14
+        - name: F
+          value: 1:30
+        - name: G
+          value: on
+        - name: H
+          value: ~
+        - name: I
+          value: 0x1F
+        - name: J
+          value: .inf
+        - name: K
+          value: 1e3
+        - name: L
+          value: 0b101
+        - name: M
+          value: -0.5
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: web}
+...
+# between documents
+---
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: a}
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: b}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: dup
+data:
+  a: 1
+  a: 2
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: quoted
+  "annotations": {'x': "y"}
+data:
+  script: |
+    #!/bin/sh
+    echo "a: b"
+    - not an item
+  folded: >
+    text
+    more
+  multi: "line one
+    line two"
+  yes: no
+---
+apiVersion: v1
+kind: Secret   # comment after
+metadata: {name: s}
+stringData:
+  password: hunter2
+---
+{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "flow-doc"}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: spaced
+spec:
+  containers:
+  -   name: wide
+      image: x
+  -
+    name: below
+    image: y
+    args: ["a",
+      "b"]
+---
+bad: [unclosed
+---
+a: *undefined
+---
+~: null key
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: null-key}
+---
+? explicit
+: key
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: explicit-key}
+---
+--- !!map
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: tagged-root}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: laughs}
+data: &a [&b [&c [x, x, x, x, x, x, x, x, x, x], *c, *c, *c, *c, *c, *c, *c, *c, *c], *b, *b, *b, *b, *b, *b, *b, *b, *b]
+x: [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: deep}
+data: ${"[".repeat(230)}${"]".repeat(230)}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: after-errors
+  __proto__: {polluted: true}
+%not a directive here
+---
+%YAML 1.1
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: after-a-directive}
+data: {on: off}
+`;
+
+/** The streamed reader on `text` as stdin, fed in chunks of `size` characters. */
+async function streamed(text: string, size: number, slow = false): Promise<ParsedManifests> {
+  async function* chunks() {
+    for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
+  }
+  const out: ParsedManifests = { objects: [], diagnostics: [] };
+  const opts = { cwd: ROOT, readStdin: async () => text, stdinChunks: chunks, batchChars: 500, slow };
+  for await (const batch of readManifestBatches(["-"], opts)) {
+    out.objects.push(...batch.objects);
+    out.diagnostics.push(...batch.diagnostics);
+  }
+  return out;
+}
+
+/** Every path into a value (containers first, then their members), and one past its end. */
+function pathsOf(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
+  const inner =
+    Array.isArray(value) || (value && typeof value === "object")
+      ? Object.entries(value as object).flatMap(([k, v]) =>
+          pathsOf(v, [...prefix, Array.isArray(value) ? Number(k) : k]),
+        )
+      : [];
+  return [prefix, ...inner];
+}
+
+function expectSameObjects(
+  got: SourcedObject[],
+  want: SourcedObject[],
+  extraPaths: (string | number)[][] = [],
+  maxPaths = Number.POSITIVE_INFINITY,
+) {
+  expect(got.length).toBe(want.length);
+  want.forEach((w, i) => {
+    const g = got[i]!;
+    expect(g.object).toStrictEqual(w.object);
+    const { locate: _g, ...gotOrigin } = g.origin;
+    const { locate: _w, ...wantOrigin } = w.origin;
+    expect(gotOrigin).toStrictEqual(wantOrigin);
+    for (const p of [...pathsOf(w.object).slice(0, maxPaths), ["spec", "nope", 3], ...extraPaths])
+      expect(g.origin.locate?.(p), `${w.origin.file}:${w.origin.line} ${JSON.stringify(p)}`).toStrictEqual(
+        w.origin.locate?.(p),
+      );
+  });
+}
+
+async function expectSameAsWhole(text: string, size: number, extraPaths: (string | number)[][] = []) {
+  const want = parseManifests(text, "<stdin>");
+  const got = await streamed(text, size);
+  expect(got.diagnostics).toStrictEqual(want.diagnostics);
+  expectSameObjects(got.objects, want.objects, extraPaths);
+}
+
+function manifestFilesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && /\.(ya?ml|json)$/i.test(e.name))
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
+
+describe("streamed manifests equal the whole-file reader", () => {
+  it.each([1, 7, 64, 4096, 1 << 20])("on a tricky multi-document stream, in chunks of %i", async (size) => {
+    await expectSameAsWhole(TRICKY, size);
+  });
+
+  it("on the same stream with CRLF line ends and a byte-order mark", async () => {
+    await expectSameAsWhole(`\uFEFF${TRICKY.replace(/\n/g, "\r\n")}`, 13);
+  });
+
+  it("reads the tricky stream's plain documents through js-yaml, not only the yaml path", async () => {
+    const fast = await streamed(TRICKY, 4096);
+    const slow = await streamed(TRICKY, 4096, true);
+    expect(fast.objects.map((o) => o.object)).toStrictEqual(slow.objects.map((o) => o.object));
+    // Objects read the yaml way carry the yaml Place's locate; fast ones a lazy one of their own.
+    const lazy = fast.objects.filter((o, i) => o.origin.locate !== slow.objects[i]!.origin.locate).length;
+    expect(lazy).toBeGreaterThan(0);
+  });
+
+  it("on every manifest fixture of the test suite, file by file", async () => {
+    const files = manifestFilesUnder(path.join(ROOT, "test/fixtures"));
+    expect(files.length).toBeGreaterThan(20);
+    for (const file of files) {
+      const text = readFileSync(file, "utf8");
+      await expectSameAsWhole(text, 1 << 16);
+    }
+  });
+
+  it("on the real-world corpus, read as folders", async () => {
+    if (!existsSync(REAL_WORLD)) {
+      console.log(`skipped: no real-world corpus at ${REAL_WORLD}`);
+      return;
+    }
+    const opts = { cwd: ROOT, readStdin: async () => "" };
+    const want = await readManifests([REAL_WORLD], opts);
+    const got: ParsedManifests = { objects: [], diagnostics: [] };
+    for await (const batch of readManifestBatches([REAL_WORLD], opts)) {
+      got.objects.push(...batch.objects);
+      got.diagnostics.push(...batch.diagnostics);
+    }
+    expect(got.diagnostics).toStrictEqual(want.diagnostics);
+    // The first 40 paths of each object: every object's first look, and past BLOCK_LOOKS the yaml parse too.
+    expectSameObjects(got.objects, want.objects, [], 40);
+  }, 120_000);
+
+  it("on 1,500 mutated manifests in random chunks", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(BASES.length - 1),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 1, max: 300 }),
+        async (base, mutations, size) => {
+          const text = mutations.reduce(mutate, BASES[base] ?? "");
+          await expectSameAsWhole(text, size, [
+            ["spec", "containers", 0, "image"],
+            ["metadata", "name"],
+          ]);
+        },
+      ),
+      { numRuns: 1500, seed: 20_260_516 },
+    );
+  }, 120_000);
+});
