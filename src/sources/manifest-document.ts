@@ -218,7 +218,9 @@ export function parseDocument(
     parseWithNextMarker(doc.text, file, { line: doc.line, documents: number - 1 }, markerNext);
   const slow = () => ({ ...yamlWay(), read: "yaml" as const });
   const at = rootOf(doc.text, doc.offset === 0);
-  if (!at || !valuesEndOnTheirLines(doc.text, at.root)) return slow();
+  // A carriage return alone breaks a line for js-yaml, not for yaml.
+  const loneReturn = doc.text.includes("\r") && /\r(?!\n)/.test(doc.text);
+  if (!at || loneReturn || !valuesEndOnTheirLines(doc.text, at.root)) return slow();
   const loaded = fastValue(doc.text, schema);
   if (!loaded) return slow();
   const value = loaded.value;

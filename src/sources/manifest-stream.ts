@@ -194,15 +194,27 @@ async function* fileParts(
             ...parseWithNextMarker(text, file, { line: first.line, documents }, marker),
             read: "yaml" as const,
           };
+    // yaml's lexer may carry a broken document's state into the next ones: from here on, read the old way.
+    if (part.parsed.diagnostics.some((d) => d.code === "yaml-syntax")) {
+      goWhole(docs, before);
+      return;
+    }
     documents = part.documents;
     yield* pass(docs, part.parsed, text, before, part.read);
   };
-  /** The held documents (and `rest`) read again as one text, as the whole-file path reads them. */
-  const unhold = function* (rest: string): Generator<[ParsedManifests, number]> {
+  /** The rest of the file is read whole, from `docs` (and any held before them) on. */
+  const goWhole = (docs: DocumentText[], before: number, line = docs[0]?.line ?? 1) => {
+    const from = [...(held?.docs ?? []), ...docs];
+    documents = held?.before ?? before;
+    held = undefined;
+    whole = { parts: from.map((d) => d.text), line: from[0]?.line ?? line };
+  };
+  /** The held documents read again as one text, as the whole-file path reads them. */
+  const unhold = function* (): Generator<[ParsedManifests, number]> {
     if (!held) return;
     const { docs, before } = held;
     held = undefined;
-    const text = docs.map((d) => d.text).join("") + rest;
+    const text = docs.map((d) => d.text).join("");
     const part = parseManifestsAt(text, file, { line: docs[0]!.line, documents: before });
     documents = part.documents;
     yield [part.parsed, text.length];
@@ -211,20 +223,13 @@ async function* fileParts(
     for (const doc of docs) {
       if (!whole && doc.directive) {
         yield* flush(doc.text);
-        if (held) {
-          // The rest goes the old way anyway; the held documents go with it.
-          whole = { parts: held.docs.map((d) => d.text), line: held.docs[0]!.line };
-          documents = held.before;
-          held = undefined;
-        } else whole = { parts: [], line: doc.line };
-      }
-      if (whole) {
-        whole.parts.push(doc.text);
-        continue;
+        // The rest goes the old way; documents held or flushed into it go first.
+        if (!whole) goWhole([], documents, doc.line);
       }
       // yaml blames such a token on the document before it, and skips that one: read them together.
-      if (!startsWithStray(doc.text)) yield* flush(doc.text);
-      group.push(doc);
+      if (!whole && !startsWithStray(doc.text)) yield* flush(doc.text);
+      if (whole) whole.parts.push(doc.text);
+      else group.push(doc);
     }
   };
   for await (const chunk of chunks) {
@@ -240,14 +245,15 @@ async function* fileParts(
       head = "";
       continue;
     }
-    if (whole) whole.parts.push(chunk);
+    // A YAML stream read whole from some document on still goes through the splitter, which holds the rest.
+    if (json) whole!.parts.push(chunk);
     else yield* take(splitter.push(chunk));
   }
   if (!decided && head) yield* take(splitter.push(head));
   if (!json) {
     yield* take(splitter.end());
     yield* flush(undefined);
-    yield* unhold("");
+    yield* unhold();
   }
   if (whole) {
     const text = whole.parts.join("");
