@@ -83,7 +83,8 @@ export async function lintManifestStream(
   const wholeKinds = new Set(rules.flatMap((r) => (r.checkAll ? (r.meta.reads ?? []) : [])));
   let stdin: Promise<string> | undefined;
   const readStdin = () => (stdin ??= read.readStdin());
-  const reading: StreamReadOptions = { ...read, readStdin };
+  // Small files the collecting pass reads are kept for the linting pass (up to a bound).
+  const reading: StreamReadOptions = { ...read, readStdin, texts: { texts: new Map(), chars: 0 } };
 
   // The collecting pass: objects of the looked-up kinds (a whole-snapshot kind among them ends the stream early).
   const only = new RegExp(`\\bkind["']?\\s*:\\s*["']?(?:${[...kinds].map(escaped).join("|")})\\b`);

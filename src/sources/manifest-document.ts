@@ -204,7 +204,7 @@ function isKubernetesObject(value: unknown): value is KubeObject & { apiVersion:
 
 /**
  * Objects and diagnostics of one document, `number` being its number in the file (1-based), `markerNext` when
- * a `---` line follows it; and which way it was read. Returns the number
+ * a `---` line follows it. Returns the number
  * of documents counted so far in the file: `number`, unless the `yaml` path counts otherwise.
  */
 export function parseDocument(
@@ -213,10 +213,9 @@ export function parseDocument(
   number: number,
   schema: jsyaml.Schema,
   markerNext = false,
-): { parsed: ParsedManifests; documents: number; read: "fast" | "yaml" } {
-  const yamlWay = () =>
+): { parsed: ParsedManifests; documents: number } {
+  const slow = () =>
     parseWithNextMarker(doc.text, file, { line: doc.line, documents: number - 1 }, markerNext);
-  const slow = () => ({ ...yamlWay(), read: "yaml" as const });
   const at = rootOf(doc.text, doc.offset === 0);
   // A carriage return alone breaks a line for js-yaml, not for yaml.
   const loneReturn = doc.text.includes("\r") && /\r(?!\n)/.test(doc.text);
@@ -241,12 +240,12 @@ export function parseDocument(
         const offset = blockOffsetOf(doc.text, at.root, path);
         if (offset !== undefined) return positionIn(doc.text, offset, doc.line);
       }
-      slowObject ??= yamlWay().parsed.objects[0];
+      slowObject ??= slow().parsed.objects[0];
       return slowObject?.origin.locate?.(path) ?? { line, column };
     },
   };
   const helmSource = at.marker === undefined ? undefined : helmSourceOf(doc.text, at.marker, at.root);
   if (helmSource !== undefined) origin.helmSource = helmSource;
   const objects = [{ object: withoutSecretValues(value), origin }];
-  return { parsed: { objects, diagnostics: [] }, documents: number, read: "fast" };
+  return { parsed: { objects, diagnostics: [] }, documents: number };
 }

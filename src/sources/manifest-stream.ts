@@ -22,6 +22,17 @@ export interface StreamReadOptions {
   slow?: boolean;
   /** Read only documents whose text matches (a cheap look before parsing); their diagnostics are dropped. */
   only?: RegExp;
+  /**
+   * Texts of small files already read, by path: a read takes its file's text out; a read with `only` (a
+   * first pass) puts the texts it read in, up to CACHE_CHARS in all, so the next pass need not read them.
+   */
+  texts?: TextCache;
+}
+
+/** File texts by path, and how many characters they hold. */
+export interface TextCache {
+  texts: Map<string, string>;
+  chars: number;
 }
 
 const CHUNK_BYTES = 256 * 1024;
@@ -61,13 +72,12 @@ export async function* readManifestBatches(
       const opened = files.map(() => undefined as Promise<Opened> | undefined);
       const openAt = (i: number) => {
         const file = files[i];
-        if (file !== undefined) opened[i] ??= openFile(file);
+        if (file !== undefined) opened[i] ??= openFile(file, opts.texts, opts.only !== undefined);
       };
       sources = files.map((file, i) => ({
         shown: displayPath(file, opts.cwd),
         chunks: () => {
-          openAt(i);
-          openAt(i + 1);
+          for (let ahead = i; ahead <= i + READ_AHEAD; ahead++) openAt(ahead);
           const ready = opened[i]!;
           opened[i] = undefined;
           return chunksOf(ready, opts.only);
@@ -94,10 +104,28 @@ type Opened = { text: string } | { file: string } | { error: unknown };
 /** Files up to this size are read in one call; larger ones are streamed. */
 const WHOLE_BYTES = 8 * 1024 * 1024;
 
-async function openFile(file: string): Promise<Opened> {
+/** Files opened (and small ones read) ahead of the one being parsed. */
+const READ_AHEAD = 4;
+/** Characters of file text a first pass keeps for the next one. */
+const CACHE_CHARS = 64 * 1024 * 1024;
+
+async function openFile(file: string, cache: TextCache | undefined, keep: boolean): Promise<Opened> {
+  const known = cache?.texts.get(file);
+  if (known !== undefined) {
+    if (!keep) {
+      cache!.texts.delete(file);
+      cache!.chars -= known.length;
+    }
+    return { text: known };
+  }
   try {
     if ((await stat(file)).size > WHOLE_BYTES) return { file };
-    return { text: await readFile(file, "utf8") };
+    const text = await readFile(file, "utf8");
+    if (keep && cache && cache.chars + text.length <= CACHE_CHARS) {
+      cache.texts.set(file, text);
+      cache.chars += text.length;
+    }
+    return { text };
   } catch (error) {
     return { error };
   }
@@ -121,8 +149,6 @@ function startsWithStray(text: string): boolean {
   return c === "]" || c === "}" || c === ",";
 }
 
-const QUOTES = ['"', "'"];
-
 async function* once(text: Promise<string>): AsyncIterable<string> {
   yield await text;
 }
@@ -137,43 +163,18 @@ async function* fileParts(
   const { slow, only } = opts;
   const splitter = new DocumentSplitter();
   let documents = 0;
-  /** Set once the file is read whole: JSON, or the rest of a YAML stream from a `%` directive on. */
-  let whole: { parts: string[]; line: number } | undefined;
+  /**
+   * Set once the file is read whole: JSON, or a YAML stream from a `%` directive or a broken document on
+   * (`from` documents before it; `read`: that document's own reading while nothing follows it).
+   */
+  let whole:
+    | { parts: string[]; line: number; from: number; read?: { parsed: ParsedManifests } | undefined }
+    | undefined;
   let head = "";
   let decided = false;
   let json = false;
   /** Documents read together: one, or one and those after it that begin with a stray `]`, `}` or `,`. */
   let group: DocumentText[] = [];
-  /**
-   * A document with an unclosed quote and those after it. yaml ends such a scalar at the next `---` line only
-   * when the same quote appears somewhere later in the file; else it runs to the end, taking every later
-   * document with it. So they wait for that quote, or are read again as one text at the end.
-   */
-  let held:
-    | { quotes: string[]; docs: DocumentText[]; parts: [ParsedManifests, number][]; before: number }
-    | undefined;
-  const pass = function* (
-    docs: DocumentText[],
-    parsed: ParsedManifests,
-    text: string,
-    before: number,
-    read: "fast" | "yaml",
-  ): Generator<[ParsedManifests, number]> {
-    // Only a document js-yaml did not read may hold an unclosed quote; any quote in it may be one.
-    const quotes = read === "yaml" ? QUOTES.filter((q) => text.includes(q)) : [];
-    if (held) {
-      held.docs.push(...docs);
-      held.parts.push([parsed, text.length]);
-      held.quotes = [...new Set([...held.quotes.filter((q) => !text.includes(q)), ...quotes])];
-      if (held.quotes.length) return;
-      const parts = held.parts;
-      held = undefined;
-      yield* parts;
-      return;
-    }
-    if (quotes.length) held = { quotes, docs: [...docs], parts: [[parsed, text.length]], before };
-    else yield [parsed, text.length];
-  };
   /** `next` is the text after the group, when there is one. */
   const flush = function* (next: string | undefined): Generator<[ParsedManifests, number]> {
     const docs = group;
@@ -182,7 +183,7 @@ async function* fileParts(
     if (!first) return;
     const text = docs.length === 1 ? first.text : docs.map((d) => d.text).join("");
     const before = documents;
-    if (only && !only.test(text) && !held) {
+    if (only && !only.test(text)) {
       documents += docs.length;
       return;
     }
@@ -190,32 +191,13 @@ async function* fileParts(
     const part =
       docs.length === 1 && !slow
         ? parseDocument(first, file, documents + 1, schema, marker)
-        : {
-            ...parseWithNextMarker(text, file, { line: first.line, documents }, marker),
-            read: "yaml" as const,
-          };
-    // yaml's lexer may carry a broken document's state into the next ones: from here on, read the old way.
+        : parseWithNextMarker(text, file, { line: first.line, documents }, marker);
+    // yaml's lexer may carry a broken document's state (an unclosed quote or bracket, an indent) into the
+    // next ones: from here on, read the old way. Unless nothing follows: then this reading is that one.
     if (part.parsed.diagnostics.some((d) => d.code === "yaml-syntax")) {
-      goWhole(docs, before);
+      whole = { parts: docs.map((d) => d.text), line: first.line, from: documents, read: part };
       return;
     }
-    documents = part.documents;
-    yield* pass(docs, part.parsed, text, before, part.read);
-  };
-  /** The rest of the file is read whole, from `docs` (and any held before them) on. */
-  const goWhole = (docs: DocumentText[], before: number, line = docs[0]?.line ?? 1) => {
-    const from = [...(held?.docs ?? []), ...docs];
-    documents = held?.before ?? before;
-    held = undefined;
-    whole = { parts: from.map((d) => d.text), line: from[0]?.line ?? line };
-  };
-  /** The held documents read again as one text, as the whole-file path reads them. */
-  const unhold = function* (): Generator<[ParsedManifests, number]> {
-    if (!held) return;
-    const { docs, before } = held;
-    held = undefined;
-    const text = docs.map((d) => d.text).join("");
-    const part = parseManifestsAt(text, file, { line: docs[0]!.line, documents: before });
     documents = part.documents;
     yield [part.parsed, text.length];
   };
@@ -223,13 +205,15 @@ async function* fileParts(
     for (const doc of docs) {
       if (!whole && doc.directive) {
         yield* flush(doc.text);
-        // The rest goes the old way; documents held or flushed into it go first.
-        if (!whole) goWhole([], documents, doc.line);
+        // The rest goes the old way, the documents flushed into it first.
+        whole ??= { parts: [], line: doc.line, from: documents };
       }
       // yaml blames such a token on the document before it, and skips that one: read them together.
       if (!whole && !startsWithStray(doc.text)) yield* flush(doc.text);
-      if (whole) whole.parts.push(doc.text);
-      else group.push(doc);
+      if (whole) {
+        whole.parts.push(doc.text);
+        whole.read = undefined;
+      } else group.push(doc);
     }
   };
   for await (const chunk of chunks) {
@@ -240,7 +224,7 @@ async function* fileParts(
       if (first < 0) continue;
       decided = true;
       json = head[first] === "{" || head[first] === "[";
-      if (json) whole = { parts: [head], line: 1 };
+      if (json) whole = { parts: [head], line: 1, from: 0 };
       else yield* take(splitter.push(head));
       head = "";
       continue;
@@ -253,11 +237,13 @@ async function* fileParts(
   if (!json) {
     yield* take(splitter.end());
     yield* flush(undefined);
-    yield* unhold();
   }
   if (whole) {
     const text = whole.parts.join("");
     if (only && !only.test(text)) return;
-    yield [parseManifestsAt(text, file, { line: whole.line, documents }, json).parsed, text.length];
+    const parsed =
+      whole.read?.parsed ??
+      parseManifestsAt(text, file, { line: whole.line, documents: whole.from }, json).parsed;
+    yield [parsed, text.length];
   }
 }
