@@ -63,7 +63,8 @@ try {
     const bytes = statSync(file).size;
     for (const path of PATHS) {
       const r = lintOnce(file, path);
-      (byPath[path] ??= {})[size] = r;
+      byPath[path] ??= {};
+      byPath[path][size] = r;
       rows.push([
         `${(bytes / MB).toFixed(0)} MB, ${resources.toLocaleString("en-US")} resources`,
         path,

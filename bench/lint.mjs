@@ -1,10 +1,11 @@
-// Lint speed: `pitfall lint` in-process (readManifests + runEngine + the JSON reporter, from dist/) on a generated
-// corpus of 10,000 resources, against (a) parsing the same YAML with positions alone (yaml parseAllDocuments with a
-// LineCounter, then toJS) and (b) @monokle/validation with its bundled offline plugins. Each contender runs in its
-// own child process so its peak RSS is its own; figures and ratios come from this one run.
-// Run: npm run build && npm run bench:lint   (about a minute on 2 cores)
+// Lint speed: `pitfall lint` in-process (read + engine + the JSON reporter, from dist/), the streaming path and the
+// old whole-snapshot path (PITFALL_LINT_PATH=old in the CLI), on a generated corpus of 10,000 resources and on the
+// real-world corpus (../shared/real-world/manifests), against the parse floors of both parsers (yaml with positions,
+// then toJS; js-yaml loadAll) and @monokle/validation with its bundled offline plugins. Peak RSS per contender alone
+// in its own process; then pitfall's CLI (both paths) against each installed peer binary. One run, one set of figures.
+// Run: npm run build && npm run bench:lint   (a few minutes on 2 cores)
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -16,8 +17,8 @@ const RESOURCES = 10_000;
 const PER_FILE = Math.ceil(10_000 / 300);
 const WARM_RESOURCES = 1_000;
 const ROUNDS = 3;
-const TARGET_PARSE_RATIO = 1.5;
-const TARGET_MONOKLE_SPEEDUP = 20;
+const TARGET_SPEEDUP = 4;
+const REAL_WORLD = resolve(root, "../shared/real-world/manifests");
 
 // ---------------------------------------------------------------- contenders (each in a child)
 
@@ -25,32 +26,47 @@ function yamlFiles(dir) {
   const out = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...yamlFiles(p));
-    else if (e.name.endsWith(".yaml")) out.push(p);
+    if (e.isDirectory()) {
+      if (!e.name.startsWith(".") && e.name !== "node_modules") out.push(...yamlFiles(p));
+    } else if (/\.(ya?ml|json)$/i.test(e.name)) out.push(p);
   }
   return out.sort();
 }
 
 const dist = (p) => import(pathToFileURL(join(root, "dist", p)).href);
 
-async function pitfallContender(dir) {
+async function pitfallContender(dir, path = "new") {
   const { readManifests } = await dist("sources/manifests.js");
+  const { lintManifestStream } = await dist("service/lint-stream.js");
   const { runEngine } = await dist("engine/run.js");
   const { loadKnowledgeBase } = await dist("kb/load.js");
   const { defaultConfig } = await dist("config/model.js");
   const { formatJson } = await dist("report/json.js");
   const kb = await loadKnowledgeBase({ cwd: root });
   const config = defaultConfig();
+  const run = { mode: "manifest", kb, config, zone: "1" };
+  const read = { cwd: dir, readStdin: async () => "" };
+  const whole = async () => {
+    const snapshot = await readManifests([dir], read);
+    return {
+      objects: snapshot.objects.length,
+      diagnostics: snapshot.diagnostics,
+      result: runEngine(snapshot, run),
+    };
+  };
   return async () => {
-    const snapshot = await readManifests([dir], { cwd: dir, readStdin: async () => "" });
-    const result = runEngine(snapshot, { mode: "manifest", kb, config, zone: "1" });
+    // As the CLI does: the streamed lint, or the whole snapshot when only that gives today's answer.
+    const linted =
+      path === "old"
+        ? await whole()
+        : ((await lintManifestStream([dir], read, run, { kind: "manifests", name: dir })) ?? (await whole()));
     const json = formatJson({
-      findings: result.findings,
-      diagnostics: [...snapshot.diagnostics, ...result.diagnostics],
-      suppressed: result.suppressed,
+      findings: linted.result.findings,
+      diagnostics: [...linted.diagnostics, ...linted.result.diagnostics],
+      suppressed: linted.result.suppressed,
       pitfall: (id) => kb.byId.get(id),
     });
-    return { resources: snapshot.objects.length, findings: result.findings.length, bytes: json.length };
+    return { resources: linted.objects, findings: linted.result.findings.length, bytes: json.length };
   };
 }
 
@@ -62,8 +78,30 @@ async function parseContender(dir) {
     for (const file of yamlFiles(dir)) {
       const text = await readFile(file, "utf8");
       const lineCounter = new LineCounter();
-      const docs = parseAllDocuments(text, { lineCounter });
-      for (const doc of docs) if (doc.toJS() != null) resources++;
+      for (const doc of parseAllDocuments(text, { lineCounter, logLevel: "silent" })) {
+        try {
+          if (doc.toJS() != null) resources++;
+        } catch {
+          // A broken document (the real-world corpus has some) counts as none.
+        }
+      }
+    }
+    return { resources };
+  };
+}
+
+async function jsyamlContender(dir) {
+  const { default: jsyaml } = await import("js-yaml");
+  const { readFile } = await import("node:fs/promises");
+  return async () => {
+    let resources = 0;
+    for (const file of yamlFiles(dir)) {
+      const text = await readFile(file, "utf8");
+      try {
+        for (const doc of jsyaml.loadAll(text)) if (doc != null) resources++;
+      } catch {
+        // js-yaml gives up on the whole file at its first error.
+      }
     }
     return { resources };
   };
@@ -99,9 +137,14 @@ async function monokleContender(dir) {
     const resources = [];
     for (const file of yamlFiles(dir)) {
       const text = await readFile(file, "utf8");
-      for (const doc of parseAllDocuments(text)) {
-        const content = doc.toJS();
-        if (!content) continue;
+      for (const doc of parseAllDocuments(text, { logLevel: "silent" })) {
+        let content;
+        try {
+          content = doc.toJS();
+        } catch {
+          continue;
+        }
+        if (!content || typeof content !== "object" || !content.kind) continue;
         const [start, , end] = doc.range;
         resources.push({
           id: `${file}#${resources.length}`,
@@ -125,7 +168,14 @@ async function monokleContender(dir) {
   };
 }
 
-const CONTENDERS = { pitfall: pitfallContender, parse: parseContender, monokle: monokleContender };
+const CONTENDERS = {
+  pitfall: (dir) => pitfallContender(dir, "new"),
+  old: (dir) => pitfallContender(dir, "old"),
+  parse: parseContender,
+  jsyaml: jsyamlContender,
+  monokle: monokleContender,
+};
+const TIMED = ["parse", "jsyaml", "old", "pitfall"];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -137,26 +187,36 @@ async function timed(run) {
 }
 
 /**
- * Timing child: all three contenders in one process, warmed up on a small corpus, then run in alternating rounds,
+ * Timing child: every contender in one process, warmed up on a small corpus, then run in alternating rounds,
  * so a busy machine slows them alike and the ratios hold. Monokle, the slow one, runs once in the middle round.
  */
 async function timingChild(dir, warmDir, rounds) {
   const runs = {};
   for (const name of Object.keys(CONTENDERS)) {
-    const make = CONTENDERS[name];
-    runs[name] = { full: await make(dir), warm: await make(warmDir) };
+    runs[name] = { full: await CONTENDERS[name](dir), warm: await CONTENDERS[name](warmDir) };
     await runs[name].warm();
   }
-  const out = { parse: [], pitfall: [], monokle: [] };
+  const out = Object.fromEntries(Object.keys(CONTENDERS).map((name) => [name, []]));
   for (let i = 0; i < rounds; i++) {
-    out.parse.push(await timed(runs.parse.full));
-    out.pitfall.push(await timed(runs.pitfall.full));
-    if (i === Math.floor(rounds / 2)) out.monokle.push(await timed(runs.monokle.full));
+    for (const name of TIMED) out[name].push(await timed(runs[name].full));
+    if (i === Math.floor(rounds / 2)) {
+      try {
+        out.monokle.push(await timed(runs.monokle.full));
+      } catch (error) {
+        out.monokle.push({ ms: Number.NaN, resources: 0, failed: String(error?.message ?? error) });
+      }
+    }
   }
   const summary = {};
   for (const [name, list] of Object.entries(out))
     summary[name] = { ...list[0], ms: median(list.map((r) => r.ms)) };
-  summary.parseRatio = median(out.parse.map((p, i) => out.pitfall[i].ms / p.ms));
+  // Ratios of paired rounds (the same moment of a busy machine), then their median.
+  const paired = (a, b) => median(out[a].map((r, i) => r.ms / out[b][i].ms));
+  summary.ratios = {
+    oldOverNew: paired("old", "pitfall"),
+    newOverYaml: paired("pitfall", "parse"),
+    newOverJsyaml: paired("pitfall", "jsyaml"),
+  };
   process.stdout.write(JSON.stringify(summary));
 }
 
@@ -188,7 +248,66 @@ function childRun(args) {
 }
 
 const mb = (b) => `${(b / 1024 / 1024).toFixed(0)} MB`;
-const rate = (r) => `${Math.round(r.resources / (r.ms / 1000)).toLocaleString("en-US")}/s`;
+const rate = (r) =>
+  Number.isNaN(r.ms) ? "-" : `${Math.round(r.resources / (r.ms / 1000)).toLocaleString("en-US")}/s`;
+
+function printTable(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const row of rows) console.log(line(row));
+}
+
+/** One corpus: timings of every contender in one process, peak RSS of each alone (when `memory`), ratios. */
+function benchCorpus(label, dir, warmDir, memory) {
+  const files = yamlFiles(dir);
+  const bytes = files.reduce((n, f) => n + readFileSync(f).length, 0);
+  console.log(`\n== ${label}: ${files.length} files (${mb(bytes)})`);
+  const t = childRun(["--timing", dir, warmDir, String(ROUNDS)]);
+  const mem = {};
+  if (memory) for (const name of TIMED) mem[name] = childRun(["--memory", name, dir, warmDir]);
+  const rows = [
+    ["pitfall lint, streamed (read + engine + JSON)", t.pitfall, mem.pitfall],
+    ["pitfall lint, old whole-snapshot path", t.old, mem.old],
+    ["yaml parse with positions + toJS (floor)", t.parse, mem.parse],
+    ["js-yaml loadAll (floor)", t.jsyaml, mem.jsyaml],
+    ["@monokle/validation (offline plugins)", t.monokle, undefined],
+  ];
+  printTable(
+    ["contender", "time", "resources/s", "peak RSS", "resources", "findings"],
+    rows.map(([name, r, m]) => [
+      name,
+      Number.isNaN(r.ms) ? `failed: ${r.failed}` : `${r.ms.toFixed(0)} ms`,
+      rate(r),
+      m ? mb(m.peakRss) : "-",
+      String(r.resources),
+      r.findings === undefined ? "-" : String(r.findings),
+    ]),
+  );
+  const speedup = t.ratios.oldOverNew;
+  console.log("");
+  console.log(
+    `old path / streamed:   ${speedup.toFixed(2)}x  (median of paired rounds; target >= ${TARGET_SPEEDUP}x: ${speedup >= TARGET_SPEEDUP ? "met" : "NOT met"})`,
+  );
+  console.log(`streamed / yaml floor: ${t.ratios.newOverYaml.toFixed(2)}x`);
+  console.log(`streamed / js-yaml floor: ${t.ratios.newOverJsyaml.toFixed(2)}x`);
+  if (!Number.isNaN(t.monokle.ms))
+    console.log(
+      `monokle / streamed:    ${(t.monokle.ms / t.pitfall.ms).toFixed(1)}x  (monokle ran ${t.monokle.plugins} bundled plugins)`,
+    );
+  if (
+    t.pitfall.findings !== t.old.findings ||
+    t.pitfall.resources !== t.old.resources ||
+    t.pitfall.bytes !== t.old.bytes
+  )
+    console.log(
+      `DIFFERENT: streamed ${t.pitfall.resources} resources, ${t.pitfall.findings} findings, ${t.pitfall.bytes} bytes of JSON; old ${t.old.resources}, ${t.old.findings}, ${t.old.bytes}`,
+    );
+  else
+    console.log(`same output both paths: ${t.pitfall.findings} findings, ${t.pitfall.bytes} bytes of JSON`);
+}
 
 async function parent() {
   const dir = mkdtempSync(join(tmpdir(), "pitfall-bench-lint-"));
@@ -196,57 +315,15 @@ async function parent() {
   try {
     writeCorpus(dir, RESOURCES, PER_FILE);
     writeCorpus(warmDir, WARM_RESOURCES, PER_FILE);
-    const files = yamlFiles(dir);
-    const bytes = files.reduce((n, f) => n + readFileSync(f).length, 0);
-    console.log(
-      `corpus: ${RESOURCES.toLocaleString("en-US")} resources in ${files.length} files (${mb(bytes)})`,
-    );
     console.log(
       `timing: one process, warmed up on ${WARM_RESOURCES} resources, ${ROUNDS} alternating rounds (median); monokle once`,
     );
-    console.log("memory: each contender alone in its own process (peak RSS, node itself included)\n");
-    const t = childRun(["--timing", dir, warmDir, String(ROUNDS)]);
-    const mem = {
-      pitfall: childRun(["--memory", "pitfall", dir, warmDir]),
-      parse: childRun(["--memory", "parse", dir, warmDir]),
-    };
-    const rows = [
-      ["pitfall lint (read + engine + JSON)", t.pitfall, mem.pitfall],
-      ["yaml parse with positions (floor)", t.parse, mem.parse],
-      ["@monokle/validation (offline plugins)", t.monokle, undefined],
-    ];
-    const table = rows.map(([label, r, m]) => [
-      label,
-      `${r.ms.toFixed(0)} ms`,
-      rate(r),
-      m ? mb(m.peakRss) : "-",
-      String(r.resources),
-      r.findings === undefined ? "-" : String(r.findings),
-    ]);
-    const header = ["contender", "time", "resources/s", "peak RSS", "resources", "findings"];
-    const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-    const line = (cells) =>
-      cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-    console.log(line(header));
-    console.log(widths.map((w) => "-".repeat(w)).join("  "));
-    for (const row of table) console.log(line(row));
-    const speedup = t.monokle.ms / t.pitfall.ms;
-    const floorSpeedup = t.monokle.ms / t.parse.ms;
-    console.log("");
-    console.log(
-      `pitfall / parse floor: ${t.parseRatio.toFixed(2)}x  (median of paired rounds; target <= ${TARGET_PARSE_RATIO}x: ${t.parseRatio <= TARGET_PARSE_RATIO ? "met" : "NOT met"})`,
-    );
-    console.log(
-      `monokle / pitfall:     ${speedup.toFixed(1)}x  (target >= ${TARGET_MONOKLE_SPEEDUP}x: ${speedup >= TARGET_MONOKLE_SPEEDUP ? "met" : "NOT met"}; monokle ran ${t.monokle.plugins} bundled plugins)`,
-    );
-    console.log(
-      `monokle / parse floor: ${floorSpeedup.toFixed(1)}x  (the most any linter that parses with positions could gain)`,
-    );
-    if (t.pitfall.resources !== t.parse.resources || t.monokle.resources !== t.parse.resources)
-      console.log(
-        `note: resource counts differ (pitfall ${t.pitfall.resources}, parse ${t.parse.resources}, monokle ${t.monokle.resources})`,
-      );
-    await peerTimes(dir, files);
+    console.log("memory: each contender alone in its own process (peak RSS, node itself included)");
+    benchCorpus(`generated corpus, ${RESOURCES.toLocaleString("en-US")} resources`, dir, warmDir, true);
+    if (existsSync(REAL_WORLD))
+      benchCorpus("real-world corpus (../shared/real-world/manifests)", REAL_WORLD, warmDir, false);
+    else console.log(`\nskipped: no real-world corpus at ${REAL_WORLD}`);
+    await peerTimes(dir, yamlFiles(dir));
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(warmDir, { recursive: true, force: true });
@@ -260,12 +337,10 @@ async function peerCommands(dir, files) {
   const { installedPeers } = await import("./peers/versions.mjs");
   const { ensureSchemas } = await import("./peers/schemas.mjs");
   const { found, missing } = installedPeers();
+  const lint = [join(root, "bin/pitfall.js"), "lint", dir, "--zone", "1", "-o", "json"];
   const commands = [
-    [
-      "pitfall lint (CLI process)",
-      process.execPath,
-      [join(root, "bin/pitfall.js"), "lint", dir, "--zone", "1", "-o", "json"],
-    ],
+    ["pitfall lint (CLI process)", process.execPath, lint],
+    ["pitfall lint, old path (CLI)", process.execPath, lint, { PITFALL_LINT_PATH: "old" }],
   ];
   const notes = missing.filter((m) => !m.startsWith("popeye")).map((m) => `skipped: ${m}`);
   if (found["kube-linter"])
@@ -293,12 +368,12 @@ async function peerCommands(dir, files) {
   return { commands, notes };
 }
 
-function timeCommand(bin, args) {
+function timeCommand(bin, args, env = {}) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(bin, args, {
     encoding: "utf8",
     maxBuffer: 1 << 28,
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...process.env, NO_COLOR: "1", ...env },
   });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   // Linters exit non-zero when they find something; only a crash (a signal, or no output at all) is a failure.
@@ -315,15 +390,15 @@ async function peerTimes(dir, files) {
     `\nthe peers' own binaries on the same ${RESOURCES.toLocaleString("en-US")} resources, as processes (${PEER_ROUNDS} alternating rounds, median)`,
   );
   for (const n of notes) console.log(`  ${n}`);
-  if (commands.length === 1) {
+  if (commands.length === 2) {
     console.log("  no peer binary installed (npm run peers:install)");
     return;
   }
   const times = commands.map(() => []);
   const failures = new Map();
   for (let round = 0; round < PEER_ROUNDS; round++)
-    commands.forEach(([label, bin, args], i) => {
-      const r = timeCommand(bin, args);
+    commands.forEach(([label, bin, args, env], i) => {
+      const r = timeCommand(bin, args, env);
       times[i].push(r.ms);
       if (r.failed) failures.set(label, r.failed);
     });
@@ -337,13 +412,7 @@ async function peerTimes(dir, files) {
       i === 0 ? "1.00x" : `${(ms / pitfallMs).toFixed(2)}x`,
     ];
   });
-  const header = ["contender", "time", "resources/s", "time / pitfall"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  console.log(line(header));
-  console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const row of rows) console.log(line(row));
+  printTable(["contender", "time", "resources/s", "time / pitfall"], rows);
   for (const [label, why] of failures) console.log(`note: ${label} failed in a round: ${why}`);
   console.log(
     "(kube-score checks more than pitfall does and kubeconform validates every field against the schema: the ratios compare whole tools on the same input, not equal work)",

@@ -4,7 +4,6 @@
 // several lines) makes it give up, and the caller asks the `yaml` parser.
 
 const SPACE = 32;
-const NEWLINE = 10;
 const RETURN = 13;
 const HASH = 35;
 const DASH = 45;

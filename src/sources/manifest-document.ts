@@ -55,8 +55,6 @@ const OPEN_BRACKET = 91;
 const OPEN_BRACE = 123;
 const DASH = 45;
 const SPACE = 32;
-const PIPE = 124;
-const GREATER = 62;
 
 /**
  * True when every quoted or flow value ends on its line, or (quoted) runs on over lines indented deeper than

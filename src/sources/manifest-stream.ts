@@ -182,7 +182,6 @@ async function* fileParts(
     const first = docs[0];
     if (!first) return;
     const text = docs.length === 1 ? first.text : docs.map((d) => d.text).join("");
-    const before = documents;
     if (only && !only.test(text)) {
       documents += docs.length;
       return;
