@@ -1,8 +1,10 @@
 // Lint memory: `pitfall lint FILE --zone 1 -o json` (the CLI, a process of its own) on one 50 MB and one 200 MB
-// multi-document file made of the generated resources, with the streaming path and the old whole-file path
-// (PITFALL_LINT_PATH=old). Prints time, resources/s and peak RSS (GNU time's maximum resident set size), and the
-// 200 MB / 50 MB RSS ratio; a run killed or out of memory is printed as such.
-// Run: npm run build && npm run bench:lint-memory   (a few minutes on 2 cores; the old path may take much longer)
+// multi-document file made of the generated resources (a third of them with a finding), and on files as large
+// made only of resources without findings (what reading and linting hold, apart from findings and the report),
+// with the streaming path and the old whole-file path (PITFALL_LINT_PATH=old). Prints time, resources/s and peak
+// RSS (GNU time's maximum resident set size), and the 200 MB / 50 MB RSS ratio; a run killed or out of memory is
+// printed as such. `--path new|old` runs one path only; `--old-sizes 50` runs the old path on 50 MB only.
+// Run: npm run build && npm run bench:lint-memory   (several minutes on 2 cores; the old path takes much longer)
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -56,25 +58,27 @@ function lintOnce(file, path) {
 const dir = mkdtempSync(join(tmpdir(), "pitfall-bench-memory-"));
 try {
   const rows = [];
-  const byPath = {};
-  for (const size of SIZES) {
-    const file = join(dir, `platform-${size}mb.yaml`);
-    const resources = writeBigFile(file, size * MB);
-    const bytes = statSync(file).size;
-    for (const path of PATHS) {
-      const r = lintOnce(file, path);
-      byPath[path] ??= {};
-      byPath[path][size] = r;
-      rows.push([
-        `${(bytes / MB).toFixed(0)} MB, ${resources.toLocaleString("en-US")} resources`,
-        path,
-        r.failed ? "-" : `${(r.ms / 1000).toFixed(1)} s`,
-        r.failed ? "-" : `${Math.round(resources / (r.ms / 1000)).toLocaleString("en-US")}/s`,
-        `${(r.rss / MB).toFixed(0)} MB`,
-        r.failed ?? "ok",
-      ]);
+  const results = [];
+  for (const input of KINDS_OF_INPUT) {
+    for (const size of SIZES) {
+      const file = join(dir, `platform-${size}mb.yaml`);
+      const resources = writeBigFile(file, size * MB, { clean: input.clean });
+      const bytes = statSync(file).size;
+      for (const path of PATHS) {
+        if (path === "old" && !OLD_SIZES.includes(size)) continue;
+        const r = lintOnce(file, path);
+        results.push({ input: input.label, size, path, ...r });
+        rows.push([
+          `${(bytes / MB).toFixed(0)} MB ${input.label}, ${resources.toLocaleString("en-US")} resources`,
+          path,
+          r.failed ? "-" : `${(r.ms / 1000).toFixed(1)} s`,
+          r.failed ? "-" : `${Math.round(resources / (r.ms / 1000)).toLocaleString("en-US")}/s`,
+          `${(r.rss / MB).toFixed(0)} MB`,
+          r.failed ?? "ok",
+        ]);
+      }
+      rmSync(file);
     }
-    rmSync(file);
   }
   const header = ["input", "path", "time", "resources/s", "peak RSS", "result"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
@@ -85,13 +89,17 @@ try {
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const row of rows) console.log(line(row));
   console.log("");
-  for (const path of PATHS) {
-    const [small, big] = SIZES.map((s) => byPath[path][s]);
-    const ratio = big.rss / small.rss;
-    console.log(
-      `${path}: RSS ${SIZES[1]} MB / ${SIZES[0]} MB = ${ratio.toFixed(2)}x (target < 2x: ${ratio < 2 && !big.failed ? "met" : "NOT met"}); ${SIZES[1]} MB under 1 GB: ${big.rss < 1024 * MB && !big.failed ? "met" : "NOT met"}`,
-    );
-  }
+  for (const input of KINDS_OF_INPUT)
+    for (const path of PATHS) {
+      const [small, big] = SIZES.map((size) =>
+        results.find((r) => r.input === input.label && r.path === path && r.size === size),
+      );
+      if (!small || !big) continue;
+      const ratio = big.rss / small.rss;
+      console.log(
+        `${path}, ${input.label}: RSS ${SIZES[1]} MB / ${SIZES[0]} MB = ${ratio.toFixed(2)}x (target < 2x: ${ratio < 2 && !big.failed ? "met" : "NOT met"}); ${SIZES[1]} MB under 1 GB: ${big.rss < 1024 * MB && !big.failed ? "met" : "NOT met"}`,
+      );
+    }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
