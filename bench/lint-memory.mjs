@@ -16,9 +16,15 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const MB = 1024 * 1024;
 const SIZES = [50, 200];
 /** `new` and `old`, or only the one named by `--path new|old`. */
-const PATHS = process.argv.includes("--path")
-  ? [process.argv[process.argv.indexOf("--path") + 1]]
-  : ["new", "old"];
+const argAfter = (flag) =>
+  process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined;
+const PATHS = argAfter("--path") ? [argAfter("--path")] : ["new", "old"];
+/** Sizes the old path runs on (it takes minutes per 50 MB and runs out of memory on 200 MB). */
+const OLD_SIZES = argAfter("--old-sizes") ? argAfter("--old-sizes").split(",").map(Number) : SIZES;
+const KINDS_OF_INPUT = [
+  { label: "with findings", clean: false },
+  { label: "no findings", clean: true },
+];
 
 function lintOnce(file, path) {
   const timeOut = join(dirname(file), "time.txt");
