@@ -143,6 +143,16 @@ describe("a streamed lint finds what one run over the whole snapshot finds", () 
       `${generatedStream(3)}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  ownerReferences: [{uid: u1, kind: ReplicaSet, name: r}]\n`,
     );
     expect(await newLint([file], "1", defaultConfig())).toBeUndefined();
+    // A broken document whose quote never closes takes the ServiceAccount after it with it (yaml reads on to the
+    // end of the file); the collecting pass, which skips what it does not need, saw that account.
+    const pod =
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: team-0}\nspec:\n  serviceAccountName: web\n  containers:\n  - {name: c, image: x}\n";
+    const account =
+      "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web, namespace: team-0}\nautomountServiceAccountToken: false\n";
+    writeFileSync(file, `${pod}---\nbroken: 'never closed\n---\n${account}`);
+    expect(await newLint([file], "1", defaultConfig())).toBeUndefined();
+    const old = await oldLint([file], "1", defaultConfig());
+    expect(old.result.findings.some((f) => f.rule === "in-cluster-api")).toBe(true);
   });
 
   it.each(["1", "2"])(

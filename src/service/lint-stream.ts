@@ -48,9 +48,9 @@ function declaredLookup(objects: SourcedObject[], kinds: Set<string>): Lookup {
   };
 }
 
-/** Where an object was read, to tell the collecting pass's objects from the main pass's. */
-function placeKey(o: SourcedObject): string {
-  return `${o.origin.file}\u0000${o.origin.line}\u0000${o.origin.column}`;
+/** Where an object was read and what it holds, to compare the collecting pass's objects with the main pass's. */
+function contextKey(o: SourcedObject): string {
+  return `${o.origin.file}\u0000${o.origin.line}\u0000${o.origin.column}\u0000${JSON.stringify(o.object)}`;
 }
 
 function hasOwners(o: SourcedObject): boolean {
@@ -96,8 +96,11 @@ export async function lintManifestStream(
         if (kinds.has(String(o.object.kind))) context.push(o);
       }
     }
-  const seen = new Set(context.map(placeKey));
   const lookup = declaredLookup(context, kinds);
+  // What the linting pass reads of those kinds must be what the collecting pass read (a broken document
+  // before one can change how yaml reads it, and the collecting pass does not parse what it skips).
+  const collected = context.map(contextKey);
+  let again = 0;
 
   // Pitfalls skipped, DETECT lines that do not compile, unknown pitfalls: the same for every batch.
   const base = runEngine({ target, objects: [], diagnostics: [], incomplete: [] }, { ...run, lookup });
@@ -110,8 +113,8 @@ export async function lintManifestStream(
     for (const d of batch.diagnostics) diagnostics.push(d);
     for (const o of batch.objects) {
       const kind = String(o.object.kind);
-      if (hasOwners(o) || wholeKinds.has(kind) || (kinds.has(kind) && !seen.has(placeKey(o))))
-        return undefined;
+      if (hasOwners(o) || wholeKinds.has(kind)) return undefined;
+      if (kinds.has(kind) && collected[again++] !== contextKey(o)) return undefined;
     }
     objects += batch.objects.length;
     const snapshot: Snapshot = { target, objects: batch.objects, diagnostics: [], incomplete: [] };
@@ -120,6 +123,7 @@ export async function lintManifestStream(
     for (const s of result.suppressed) suppressed.push(s);
     for (const d of result.diagnostics) engineDiagnostics.set(JSON.stringify(d), d);
   }
+  if (again !== collected.length) return undefined;
   findings.sort(compareFindings);
   suppressed.sort(compareSuppressions);
   const order = engineDiagnosticOrder(rules.map((r) => r.meta.id));
