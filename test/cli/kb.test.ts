@@ -9,19 +9,31 @@ describe("pitfall kb", () => {
   it("list -o json: id, title, severity, zones, source", async () => {
     const r = await runCli(["kb", "list", "-o", "json"]);
     expect(r.code).toBe(0);
-    const list = JSON.parse(r.out) as { id: string; zones: string[]; source: { file: string; line: number } }[];
+    const list = JSON.parse(r.out) as {
+      id: string;
+      zones: string[];
+      source: { file: string; line: number };
+    }[];
     expect(list).toHaveLength(11);
-    expect(list[0]).toMatchObject({ id: "k3s-clusterip-broken-from-inside-pods", severity: "CRITICAL", zones: ["1"] });
+    expect(list[0]).toMatchObject({
+      id: "k3s-clusterip-broken-from-inside-pods",
+      severity: "CRITICAL",
+      zones: ["1"],
+    });
     expect(list[0]!.source.file).toMatch(/kb\/kubernetes\.md$/);
     expect(list[0]!.source.line).toBeGreaterThan(1);
   });
 
   it("list filters by zone and severity", async () => {
-    const zone2 = JSON.parse((await runCli(["kb", "list", "--zone", "2", "-o", "json"])).out) as { zones: string[] }[];
+    const zone2 = JSON.parse((await runCli(["kb", "list", "--zone", "2", "-o", "json"])).out) as {
+      zones: string[];
+    }[];
     expect(zone2.length).toBeGreaterThan(0);
     expect(zone2.every((p) => p.zones.includes("ALL") || p.zones.includes("2"))).toBe(true);
     expect(zone2.some((p) => p.zones.includes("1"))).toBe(false);
-    const high = JSON.parse((await runCli(["kb", "list", "--severity", "HIGH", "-o", "json"])).out) as { severity: string }[];
+    const high = JSON.parse((await runCli(["kb", "list", "--severity", "HIGH", "-o", "json"])).out) as {
+      severity: string;
+    }[];
     expect(new Set(high.map((p) => p.severity))).toEqual(new Set(["CRITICAL", "HIGH"]));
     expect((await runCli(["kb", "list", "--zone", "k3s"])).code).toBe(2);
   });
@@ -36,7 +48,9 @@ describe("pitfall kb", () => {
   it("show prints the pitfall whole with steps verbatim, in text and markdown", async () => {
     const text = await runCli(["kb", "show", "oomkilled", "--kb", seed]);
     expect(text.code).toBe(0);
-    expect(text.out).toContain('RUN: kubectl describe pod {pod-name} -n ge-{namespace} | grep -A 5 "Last State"');
+    expect(text.out).toContain(
+      'RUN: kubectl describe pod {pod-name} -n ge-{namespace} | grep -A 5 "Last State"',
+    );
     expect(text.out).toContain("ADDED_FROM: executor-oom-2026-02, agent session context loaded entire wiki");
     const md = await runCli(["kb", "show", "oomkilled", "--kb", seed, "-o", "markdown"]);
     expect(md.out.startsWith("## OOMKilled\n\nSeverity: HIGH\nZone: ALL\n")).toBe(true);

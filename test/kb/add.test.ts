@@ -48,7 +48,9 @@ describe("insertEntry", () => {
     expect(ids.at(-1)).toBe("pvc-stuck-terminating");
     expect(after.sections.at(-1)).toMatchObject({ kind: "plain", section: { title: "Cross-References" } });
     expect(text.split("\n")[result.line - 1]).toBe("PVC Stuck Terminating");
-    expect(lintPage(after, { now: new Date("2026-04-01") }).filter((d) => d.severity === "error")).toEqual([]);
+    expect(lintPage(after, { now: new Date("2026-04-01") }).filter((d) => d.severity === "error")).toEqual(
+      [],
+    );
   });
 
   it("writes markdown into a markdown page", () => {
@@ -56,13 +58,22 @@ describe("insertEntry", () => {
     const { text } = insertEntry(page, parseEntry(ENTRY));
     expect(text).toContain("## PVC Stuck Terminating\n\nSeverity: MEDIUM");
     expect(text.indexOf("## PVC Stuck Terminating")).toBeLessThan(text.indexOf("## Cross-References"));
-    expect(text.replace(`${"## PVC Stuck Terminating"}\n\n${ENTRY.split("\n").slice(2).join("\n").trimEnd()}\n\n`, "")).toBe(mdText);
+    expect(
+      text.replace(
+        `${"## PVC Stuck Terminating"}\n\n${ENTRY.split("\n").slice(2).join("\n").trimEnd()}\n\n`,
+        "",
+      ),
+    ).toBe(mdText);
   });
 
   it("appends at the end when the page has no trailing section", () => {
     const page = parsePage("# T\n\n## A\n\nSeverity: LOW\nZone: ALL\n\nADDED_FROM: a-1, b\n", "t.md");
     const { text } = insertEntry(page, parseEntry(ENTRY));
-    expect(text.startsWith("# T\n\n## A\n\nSeverity: LOW\nZone: ALL\n\nADDED_FROM: a-1, b\n\n## PVC Stuck Terminating\n")).toBe(true);
+    expect(
+      text.startsWith(
+        "# T\n\n## A\n\nSeverity: LOW\nZone: ALL\n\nADDED_FROM: a-1, b\n\n## PVC Stuck Terminating\n",
+      ),
+    ).toBe(true);
     expect(text.endsWith("ADDED_FROM: storage-2026-04, PVC blocked a redeploy\n")).toBe(true);
   });
 
@@ -91,15 +102,49 @@ describe("parseEntry", () => {
     }
     expect(caught).toBeInstanceOf(EntryError);
     const codes = (caught as EntryError).diagnostics.map((d) => `${d.code}@${d.line}`);
-    expect(codes).toEqual(expect.arrayContaining(["invalid-severity@3", "then-without-if@6", "missing-added-from@1"]));
+    expect(codes).toEqual(
+      expect.arrayContaining(["invalid-severity@3", "then-without-if@6", "missing-added-from@1"]),
+    );
   });
 
   it("builds an entry from flags, keeping the order of the steps", () => {
-    const argv = ["kb", "add", "--if", "a", "--then", "b", "--run=c", "--if", "d", "--then", "e", "--fix", "f", "--title", "X"];
+    const argv = [
+      "kb",
+      "add",
+      "--if",
+      "a",
+      "--then",
+      "b",
+      "--run=c",
+      "--if",
+      "d",
+      "--then",
+      "e",
+      "--fix",
+      "f",
+      "--title",
+      "X",
+    ];
     const steps = stepsInOrder(argv);
-    expect(steps.map((s) => `${s.kind}:${s.text}`)).toEqual(["IF:a", "THEN:b", "RUN:c", "IF:d", "THEN:e", "FIX:f"]);
-    const p = parseEntry(entryText({ title: "X Y", severity: "LOW", zone: "1", steps, addedFrom: ["i-1, n"] }));
-    expect(p.steps.map((s) => `${s.kind}${s.group}`)).toEqual(["IF0", "THEN0", "RUN0", "IF1", "THEN1", "FIX-1"]);
+    expect(steps.map((s) => `${s.kind}:${s.text}`)).toEqual([
+      "IF:a",
+      "THEN:b",
+      "RUN:c",
+      "IF:d",
+      "THEN:e",
+      "FIX:f",
+    ]);
+    const p = parseEntry(
+      entryText({ title: "X Y", severity: "LOW", zone: "1", steps, addedFrom: ["i-1, n"] }),
+    );
+    expect(p.steps.map((s) => `${s.kind}${s.group}`)).toEqual([
+      "IF0",
+      "THEN0",
+      "RUN0",
+      "IF1",
+      "THEN1",
+      "FIX-1",
+    ]);
   });
 });
 
@@ -111,14 +156,46 @@ describe("addEntry on files", () => {
     expect(r1.code).toBe(0);
     expect(JSON.parse(r1.out)).toMatchObject({ action: "added", id: "pvc-stuck-terminating" });
     const r2 = await runCli([
-      "kb", "add", "--page", page, "--title", "DNS Flaps", "--severity", "LOW", "--zone", "2+3",
-      "--if", "lookups time out", "--then", "check CoreDNS", "--run", "kubectl -n kube-system logs -l k8s-app=kube-dns",
-      "--added-from", "dns-2026-05, timeouts",
+      "kb",
+      "add",
+      "--page",
+      page,
+      "--title",
+      "DNS Flaps",
+      "--severity",
+      "LOW",
+      "--zone",
+      "2+3",
+      "--if",
+      "lookups time out",
+      "--then",
+      "check CoreDNS",
+      "--run",
+      "kubectl -n kube-system logs -l k8s-app=kube-dns",
+      "--added-from",
+      "dns-2026-05, timeouts",
     ]);
     expect(r2.code, r2.err).toBe(0);
     const after = parsePage(readFileSync(page, "utf8"), page);
-    expect(pitfallsOf(after).map((p) => p.id).slice(-2)).toEqual(["pvc-stuck-terminating", "dns-flaps"]);
-    const bad = await runCli(["kb", "add", "--page", page, "--title", "Nope", "--severity", "BAD", "--zone", "ALL", "--added-from", "x-1"]);
+    expect(
+      pitfallsOf(after)
+        .map((p) => p.id)
+        .slice(-2),
+    ).toEqual(["pvc-stuck-terminating", "dns-flaps"]);
+    const bad = await runCli([
+      "kb",
+      "add",
+      "--page",
+      page,
+      "--title",
+      "Nope",
+      "--severity",
+      "BAD",
+      "--zone",
+      "ALL",
+      "--added-from",
+      "x-1",
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain("invalid-severity");
     expect(readFileSync(page, "utf8")).toContain("DNS Flaps");
@@ -126,8 +203,12 @@ describe("addEntry on files", () => {
   });
 
   it("refuses a missing page and a missing entry file with exit 2", async () => {
-    expect((await runCli(["kb", "add", "--page", "/nonexistent/page.md", "--from", "-"], { stdin: ENTRY })).code).toBe(2);
-    expect((await runCli(["kb", "add", "--page", tmpPage(seedText), "--from", "/nonexistent/entry"])).code).toBe(2);
+    expect(
+      (await runCli(["kb", "add", "--page", "/nonexistent/page.md", "--from", "-"], { stdin: ENTRY })).code,
+    ).toBe(2);
+    expect(
+      (await runCli(["kb", "add", "--page", tmpPage(seedText), "--from", "/nonexistent/entry"])).code,
+    ).toBe(2);
   });
 
   it("50 concurrent writers (separate processes) lose nothing", async () => {
@@ -135,14 +216,35 @@ describe("addEntry on files", () => {
     const page = tmpPage(seedText);
     const n = 50;
     const codes = await Promise.all(
-      Array.from({ length: n }, (_, i) =>
-        new Promise<number>((resolve) => {
-          const child = spawn(process.execPath, [
-            BIN, "kb", "add", "--page", page, "--title", `Concurrent Pitfall ${i}`, "--severity", "LOW", "--zone", "ALL",
-            "--if", `writer ${i} hits it`, "--then", "write it down", "--added-from", `concurrency-test-${i}, writer ${i}`,
-          ], { stdio: "ignore" });
-          child.on("close", (code) => resolve(code ?? -1));
-        }),
+      Array.from(
+        { length: n },
+        (_, i) =>
+          new Promise<number>((resolve) => {
+            const child = spawn(
+              process.execPath,
+              [
+                BIN,
+                "kb",
+                "add",
+                "--page",
+                page,
+                "--title",
+                `Concurrent Pitfall ${i}`,
+                "--severity",
+                "LOW",
+                "--zone",
+                "ALL",
+                "--if",
+                `writer ${i} hits it`,
+                "--then",
+                "write it down",
+                "--added-from",
+                `concurrency-test-${i}, writer ${i}`,
+              ],
+              { stdio: "ignore" },
+            );
+            child.on("close", (code) => resolve(code ?? -1));
+          }),
       ),
     );
     expect(codes.every((c) => c === 0)).toBe(true);
@@ -151,7 +253,9 @@ describe("addEntry on files", () => {
     const ids = pitfallsOf(after).map((p) => p.id);
     expect(ids).toHaveLength(11 + n);
     for (let i = 0; i < n; i++) expect(ids).toContain(`concurrent-pitfall-${i}`);
-    expect(lintPage(after, { now: new Date("2026-04-01") }).filter((d) => d.severity === "error")).toEqual([]);
+    expect(lintPage(after, { now: new Date("2026-04-01") }).filter((d) => d.severity === "error")).toEqual(
+      [],
+    );
     // Nothing else changed: the page before the first new entry and the trailing section are as they were.
     const crossRefs = seedText.slice(seedText.lastIndexOf("Cross-References"));
     const head = seedText.slice(0, seedText.lastIndexOf("Cross-References"));
@@ -162,12 +266,18 @@ describe("addEntry on files", () => {
 
   it("a writer killed mid-write leaves the old page or the new one, never a torn one", async () => {
     // A large page makes each write take long enough to be interrupted at many points.
-    const filler = Array.from({ length: 3000 }, (_, i) => `Filler Pitfall ${i}\n\nSeverity: LOW\nZone: ALL\n\nLine of text ${"x".repeat(200)}\n\nADDED_FROM: filler-${i}, padding`).join("\n\n\n");
+    const filler = Array.from(
+      { length: 3000 },
+      (_, i) =>
+        `Filler Pitfall ${i}\n\nSeverity: LOW\nZone: ALL\n\nLine of text ${"x".repeat(200)}\n\nADDED_FROM: filler-${i}, padding`,
+    ).join("\n\n\n");
     const base = `${seedText.slice(0, seedText.lastIndexOf("Cross-References"))}${filler}\n\n\n${seedText.slice(seedText.lastIndexOf("Cross-References"))}`;
     const outcomes = new Set<string>();
     for (let round = 0; round < 8; round++) {
       const page = tmpPage(base);
-      const child = spawn(process.execPath, [BIN, "kb", "add", "--page", page, "--from", "-"], { stdio: ["pipe", "ignore", "ignore"] });
+      const child = spawn(process.execPath, [BIN, "kb", "add", "--page", page, "--from", "-"], {
+        stdio: ["pipe", "ignore", "ignore"],
+      });
       child.stdin.end(ENTRY);
       await new Promise((r) => setTimeout(r, 60 + round * 25));
       child.kill("SIGKILL");

@@ -26,16 +26,28 @@ const EXPECTED: [string, string, string][] = [
 
 describe("the team's page (rendered text form)", () => {
   it("parses into the 11 pitfalls with their severities and zones", () => {
-    const got = pitfallsOf(seed).map((p) => [p.id, p.severity, p.zones.all ? "ALL" : p.zones.zones.join("+")]);
+    const got = pitfallsOf(seed).map((p) => [
+      p.id,
+      p.severity,
+      p.zones.all ? "ALL" : p.zones.zones.join("+"),
+    ]);
     expect(got).toEqual(EXPECTED);
     expect(seed.title).toBe("Kubernetes — Pitfalls");
     expect(seed.preamble).toEqual(["Skip to content", ""]);
-    expect(seed.meta.map((m) => m.key)).toEqual(["OWNER", "ALSO_USED_BY", "LAST_VERIFIED", "GE_STACK_VERSION"]);
+    expect(seed.meta.map((m) => m.key)).toEqual([
+      "OWNER",
+      "ALSO_USED_BY",
+      "LAST_VERIFIED",
+      "GE_STACK_VERSION",
+    ]);
   });
 
   it("keeps every RUN command intact, in order", () => {
     const runs = pitfallsOf(seed).flatMap((p) => p.steps.filter((s) => s.kind === "RUN").map((s) => s.text));
-    const inText = seedText.split("\n").filter((l) => l.startsWith("RUN: ")).map((l) => l.slice(5));
+    const inText = seedText
+      .split("\n")
+      .filter((l) => l.startsWith("RUN: "))
+      .map((l) => l.slice(5));
     expect(runs).toEqual(inText);
     expect(runs).toContain("kubectl logs {pod-name} -n ge-{namespace} --previous");
     expect(runs).toContain(
@@ -51,13 +63,23 @@ describe("the team's page (rendered text form)", () => {
       expect(seedText.split("\n")[p.source.line - 1]).toBe(p.title);
     }
     const dolly = pitfallsOf(seed).find((p) => p.id === "crashloopbackoff")!;
-    expect(dolly.addedFrom[0]).toMatchObject({ incident: "dolly-decommission-2026-03", note: "8509 restarts over 30 days" });
+    expect(dolly.addedFrom[0]).toMatchObject({
+      incident: "dolly-decommission-2026-03",
+      note: "8509 restarts over 30 days",
+    });
   });
 
   it("groups an IF with the THEN/RUN lines below it", () => {
     const image = pitfallsOf(seed).find((p) => p.id === "image-pull-failures-zone-1")!;
     expect(image.steps.map((s) => `${s.kind}${s.group}`)).toEqual([
-      "IF0", "THEN0", "RUN0", "IF1", "THEN1", "RUN1", "CHECK-1", "ANTI_PATTERN-1",
+      "IF0",
+      "THEN0",
+      "RUN0",
+      "IF1",
+      "THEN1",
+      "RUN1",
+      "CHECK-1",
+      "ANTI_PATTERN-1",
     ]);
   });
 
@@ -69,7 +91,9 @@ describe("the team's page (rendered text form)", () => {
     const crash = pitfallsOf(seed).find((p) => p.id === "crashloopbackoff")!;
     const list = crash.blocks.find((b) => b.type === "list");
     expect(list).toMatchObject({ intro: "Common causes in GE:" });
-    expect(list?.type === "list" && list.items).toContain("Redis connection refused (wrong port — must be 6381)");
+    expect(list?.type === "list" && list.items).toContain(
+      "Redis connection refused (wrong port — must be 6381)",
+    );
   });
 
   it("exposes the zone map from the header", () => {
@@ -96,7 +120,13 @@ describe("the team's page (rendered text form)", () => {
 /** The model without positions, form-specific details or file names. */
 function content(p: Page): unknown {
   return JSON.parse(
-    JSON.stringify({ title: p.title, meta: p.meta, intro: p.intro, sections: p.sections, zoneMap: p.zoneMap }),
+    JSON.stringify({
+      title: p.title,
+      meta: p.meta,
+      intro: p.intro,
+      sections: p.sections,
+      zoneMap: p.zoneMap,
+    }),
     (k, v) => (["line", "start", "end", "source", "lang"].includes(k) ? undefined : v),
   );
 }
@@ -121,14 +151,18 @@ describe("the markdown form", () => {
   });
 
   it("takes an explicit ID over the title slug", () => {
-    const page = parsePage("# T\n\n## Some Title\n\nID: custom-id\nSeverity: LOW\nZone: 2+3\n\nADDED_FROM: a-1, b\n", "t.md");
+    const page = parsePage(
+      "# T\n\n## Some Title\n\nID: custom-id\nSeverity: LOW\nZone: 2+3\n\nADDED_FROM: a-1, b\n",
+      "t.md",
+    );
     expect(pitfallsOf(page)[0]).toMatchObject({ id: "custom-id", zones: { all: false, zones: [2, 3] } });
   });
 });
 
 describe("kb lint finds each class of mistake at its line", () => {
   const text = fixture("broken.md");
-  const lineOf = (needle: string, from = 0) => text.split("\n").findIndex((l, i) => i >= from && l.includes(needle)) + 1;
+  const lineOf = (needle: string, from = 0) =>
+    text.split("\n").findIndex((l, i) => i >= from && l.includes(needle)) + 1;
   const diags = lintPage(parsePage(text, "broken.md"), {
     wikiRoot: new URL("../fixtures/wiki", import.meta.url).pathname,
     now: new Date("2026-11-25"),
@@ -159,13 +193,18 @@ describe("kb lint finds each class of mistake at its line", () => {
   });
 
   it("warns on a key that looks like a typo, and not on the present READ_ALSO", () => {
-    expect(diags.find((d) => d.code === "unknown-key")).toMatchObject({ line: lineOf("THNE:"), severity: "warning" });
+    expect(diags.find((d) => d.code === "unknown-key")).toMatchObject({
+      line: lineOf("THNE:"),
+      severity: "warning",
+    });
     expect(diags.some((d) => d.code === "read-also-missing" && d.line === lineOf("present.md"))).toBe(false);
   });
 
   it("warns when LAST_VERIFIED is older than the allowed age", () => {
     const page = parsePage(seedText, "team-page.txt");
-    expect(lintPage(page, { now: new Date("2026-11-25"), maxAgeDays: 180 }).map((d) => d.code)).toEqual(["stale-page"]);
+    expect(lintPage(page, { now: new Date("2026-11-25"), maxAgeDays: 180 }).map((d) => d.code)).toEqual([
+      "stale-page",
+    ]);
     expect(lintPage(page, { now: new Date("2026-11-25"), maxAgeDays: 365 })).toEqual([]);
   });
 });

@@ -14,7 +14,9 @@ import type { Rule } from "../../src/rules/types.js";
 import { parseCluster } from "../sim/load.js";
 
 /** The detectors of live clusters (the rules that run live only), from the registry. */
-export const LIVE_RULES: Rule[] = allRules().filter((r) => r.meta.runs.length === 1 && r.meta.runs[0] === "live");
+export const LIVE_RULES: Rule[] = allRules().filter(
+  (r) => r.meta.runs.length === 1 && r.meta.runs[0] === "live",
+);
 
 /** The instant every fixture's times are relative to (the page's LAST_VERIFIED day, noon). */
 export const NOW = new Date("2026-03-26T12:00:00Z");

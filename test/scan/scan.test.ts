@@ -86,7 +86,9 @@ describe("scan a live cluster", () => {
       expect(f.evidence?.length ?? 0, `${f.rule} on ${f.object.name}`).toBeGreaterThan(0);
     }
     // The crash loop's runbook names the real pod and namespace, and the classified cause comes from its log.
-    const crash = report.findings.find((f) => f.pitfall === "crashloopbackoff" && f.evidence?.some((e) => /6379/.test(e.text)));
+    const crash = report.findings.find(
+      (f) => f.pitfall === "crashloopbackoff" && f.evidence?.some((e) => /6379/.test(e.text)),
+    );
     expect(crash).toBeDefined();
     const logs = crash!.runbook!.find((s) => s.kind === "RUN" && s.text.startsWith("kubectl logs"));
     expect(logs?.text).toBe(`kubectl logs ${crash!.object.name} -n ${crash!.object.namespace} --previous`);
@@ -95,7 +97,9 @@ describe("scan a live cluster", () => {
 
   it("stays silent on a healthy cluster", async () => {
     const r = await scanJson(["--kubeconfig", healthyConfig]);
-    expect(r.json!.findings.map((f) => `${f.rule} ${f.object.kind}/${f.object.name}: ${f.message}`)).toEqual([]);
+    expect(r.json!.findings.map((f) => `${f.rule} ${f.object.kind}/${f.object.name}: ${f.message}`)).toEqual(
+      [],
+    );
     expect(r.code).toBe(0);
   });
 
@@ -105,7 +109,9 @@ describe("scan a live cluster", () => {
     expect(namespaces.length).toBeGreaterThan(1);
     const one = (await scanJson(["--kubeconfig", brokenConfig, "-n", namespaces[0]!])).json!;
     expect(one.findings.length).toBeGreaterThan(0);
-    expect(one.findings.every((f) => f.object.namespace === namespaces[0] || f.object.kind === "Node")).toBe(true);
+    expect(one.findings.every((f) => f.object.namespace === namespaces[0] || f.object.kind === "Node")).toBe(
+      true,
+    );
   });
 
   it("a zone 2 scan of the same cluster leaves out the k3s-only pitfalls", async () => {
@@ -115,7 +121,10 @@ describe("scan a live cluster", () => {
   });
 
   it("names the missing context and lists the ones there are, exit 2", async () => {
-    const r = await runCli(["scan", "--kubeconfig", brokenConfig, "--context", "nope"], { cwd: dir, env: { HOME: dir } });
+    const r = await runCli(["scan", "--kubeconfig", brokenConfig, "--context", "nope"], {
+      cwd: dir,
+      env: { HOME: dir },
+    });
     expect(r.code).toBe(2);
     expect(r.err).toContain("office");
   });
@@ -129,17 +138,21 @@ describe("faults, one at a time: the scan completes, says what it could not chec
     ["dropped connections on ingresses", [{ kind: "drop", resource: "ingresses", times: 1000 }], "ingresses"],
     ["slow deployments", [{ kind: "delay", ms: 5000, resource: "deployments" }], "deployments"],
   ];
-  it.each(cases)("%s", async (_name, faults, resource) => {
-    broken.setFaults(faults);
-    try {
-      const r = await scanJson(["--kubeconfig", brokenConfig, "--timeout", "3s"]);
-      expect(r.code, r.err).toBe(3);
-      expect(r.json!.incomplete?.map((i) => i.resource)).toContain(resource);
-      expect(r.json!.findings.length).toBeGreaterThan(0);
-    } finally {
-      broken.setFaults([]);
-    }
-  }, 60_000);
+  it.each(cases)(
+    "%s",
+    async (_name, faults, resource) => {
+      broken.setFaults(faults);
+      try {
+        const r = await scanJson(["--kubeconfig", brokenConfig, "--timeout", "3s"]);
+        expect(r.code, r.err).toBe(3);
+        expect(r.json!.incomplete?.map((i) => i.resource)).toContain(resource);
+        expect(r.json!.findings.length).toBeGreaterThan(0);
+      } finally {
+        broken.setFaults([]);
+      }
+    },
+    60_000,
+  );
 
   it("recovers from a 410 on continue and a 429 with Retry-After: complete", async () => {
     broken.setFaults([
@@ -164,7 +177,14 @@ describe("scan a dump", () => {
     const mixed = join(dir, "mixed");
     mkdirSync(mixed, { recursive: true });
     writeFileSync(join(mixed, "broken.yaml"), "kind: [unclosed\n");
-    writeFileSync(join(mixed, "healthy.json"), JSON.stringify({ apiVersion: "v1", kind: "List", items: [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "ge-agents" } }] }));
+    writeFileSync(
+      join(mixed, "healthy.json"),
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "List",
+        items: [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "ge-agents" } }],
+      }),
+    );
     const r = await scanJson(["--from", mixed]);
     expect(r.code).toBe(1);
     const errors = (r.json as unknown as { errors: { file: string; line: number }[] }).errors;
@@ -177,10 +197,16 @@ describe("scan a dump", () => {
     // Write the dump the way kubectl would: one List of every object read, and the logs beside it.
     const { readCluster } = await import("../../src/sources/live.js");
     const { loadKubeConfig } = await import("../../src/sources/kubeconfig.js");
-    const snapshot = await readCluster({ kubeConfig: await loadKubeConfig({ kubeconfig: brokenConfig }), logs: { previous: true, current: true } });
+    const snapshot = await readCluster({
+      kubeConfig: await loadKubeConfig({ kubeconfig: brokenConfig }),
+      logs: { previous: true, current: true },
+    });
     const dump = join(dir, "dump");
     mkdirSync(dump, { recursive: true });
-    writeFileSync(join(dump, "cluster.json"), JSON.stringify({ apiVersion: "v1", kind: "List", items: snapshot.objects.map((o) => o.object) }));
+    writeFileSync(
+      join(dump, "cluster.json"),
+      JSON.stringify({ apiVersion: "v1", kind: "List", items: snapshot.objects.map((o) => o.object) }),
+    );
     for (const [key, text] of [...(snapshot.previousLogs ?? []), ...(snapshot.currentLogs ?? [])].map(
       ([k, t], i) => [`${k}${i < (snapshot.previousLogs?.size ?? 0) ? ".previous" : ""}`, t] as const,
     )) {
@@ -188,9 +214,13 @@ describe("scan a dump", () => {
       mkdirSync(join(dump, "logs", ns!, pod!), { recursive: true });
       writeFileSync(join(dump, "logs", ns!, pod!, `${container}.log`), text);
     }
-    writeFileSync(join(dump, "pitfall-dump.json"), JSON.stringify({ takenAt: snapshot.takenAt, context: "office" }));
+    writeFileSync(
+      join(dump, "pitfall-dump.json"),
+      JSON.stringify({ takenAt: snapshot.takenAt, context: "office" }),
+    );
     const fromDump = (await scanJson(["--from", dump])).json!;
-    const key = (f: JsonFinding) => `${f.pitfall} ${f.rule} ${f.object.kind}/${f.object.namespace}/${f.object.name} ${f.container ?? ""}`;
+    const key = (f: JsonFinding) =>
+      `${f.pitfall} ${f.rule} ${f.object.kind}/${f.object.namespace}/${f.object.name} ${f.container ?? ""}`;
     expect(fromDump.findings.map(key).sort()).toEqual(live.findings.map(key).sort());
   }, 60_000);
 });
@@ -199,10 +229,14 @@ describe.skipIf(!hasKubectl)("kubectl speaks the same protocol as the simulator"
   it("kubectl get pods -A lists the fixture's pods, and a filled runbook command runs", async () => {
     // Async: a blocking call would freeze the simulator, which runs in this process.
     const kubectl = (args: string[]) =>
-      promisify(execFile)("kubectl", ["--kubeconfig", brokenConfig, "--cache-dir", join(dir, "kcache"), ...args], {
-        encoding: "utf8",
-        env: { ...process.env, HOME: dir },
-      }).then((r) => r.stdout);
+      promisify(execFile)(
+        "kubectl",
+        ["--kubeconfig", brokenConfig, "--cache-dir", join(dir, "kcache"), ...args],
+        {
+          encoding: "utf8",
+          env: { ...process.env, HOME: dir },
+        },
+      ).then((r) => r.stdout);
     const out = await kubectl(["get", "pods", "-A"]);
     const report = (await scanJson(["--kubeconfig", brokenConfig])).json!;
     const crash = report.findings.find((f) => f.pitfall === "crashloopbackoff" && f.object.kind === "Pod")!;

@@ -15,7 +15,12 @@ const dir = mkdtempSync(join(tmpdir(), "pitfall-targets-"));
 
 interface ScanJson {
   targets: { context?: string; zone?: string; distribution?: string }[];
-  findings: { pitfall: string; rule: string; context?: string; object: { kind: string; name: string; stream?: string; group?: string } }[];
+  findings: {
+    pitfall: string;
+    rule: string;
+    context?: string;
+    object: { kind: string; name: string; stream?: string; group?: string };
+  }[];
 }
 
 describe("--all-contexts", () => {
@@ -31,8 +36,15 @@ describe("--all-contexts", () => {
   });
 
   it("scans every context, each reported with its zone, findings tagged with their context", async () => {
-    const kubeconfig = writeKubeconfig(join(dir, "two.yaml"), [broken.kubeconfigEntry("office"), healthy.kubeconfigEntry("lab")], "lab");
-    const r = await runCli(["scan", "--kubeconfig", kubeconfig, "--all-contexts", "-o", "json"], { cwd: dir, env: { HOME: dir } });
+    const kubeconfig = writeKubeconfig(
+      join(dir, "two.yaml"),
+      [broken.kubeconfigEntry("office"), healthy.kubeconfigEntry("lab")],
+      "lab",
+    );
+    const r = await runCli(["scan", "--kubeconfig", kubeconfig, "--all-contexts", "-o", "json"], {
+      cwd: dir,
+      env: { HOME: dir },
+    });
     expect(r.code, r.err).toBe(1);
     const report = JSON.parse(r.out) as ScanJson;
     expect(report.targets.map((t) => [t.context, t.zone, t.distribution]).sort()).toEqual([
@@ -42,7 +54,10 @@ describe("--all-contexts", () => {
     expect(report.findings.length).toBeGreaterThan(5);
     expect(new Set(report.findings.map((f) => f.context))).toEqual(new Set(["office"]));
     // Without --all-contexts only the current one (lab, healthy) is read.
-    const current = await runCli(["scan", "--kubeconfig", kubeconfig, "-o", "json"], { cwd: dir, env: { HOME: dir } });
+    const current = await runCli(["scan", "--kubeconfig", kubeconfig, "-o", "json"], {
+      cwd: dir,
+      env: { HOME: dir },
+    });
     expect(current.code).toBe(0);
   });
 });
@@ -64,12 +79,35 @@ describe.skipIf(!redisAvailable())("scan with Redis configured", () => {
     await r.xgroup("CREATE", stream, "ge-executor-group", "$", "MKSTREAM");
     for (let i = 0; i < 4; i++) await r.xadd(stream, "*", "n", String(i));
     // The live pod from the dump reads two entries; a pod that is gone read the other two.
-    await r.xreadgroup("GROUP", "ge-executor-group", "dolly-orchestrator-5d8c7b9f6d-q7xkz", "COUNT", 2, "STREAMS", stream, ">");
-    await r.xreadgroup("GROUP", "ge-executor-group", "ge-executor-59d7c8b6f4-gone1", "COUNT", 2, "STREAMS", stream, ">");
-    const res = await runCli(["scan", "--from", dump, "--redis", server.url, "-o", "json"], { cwd: dir, env: { HOME: dir } });
+    await r.xreadgroup(
+      "GROUP",
+      "ge-executor-group",
+      "dolly-orchestrator-5d8c7b9f6d-q7xkz",
+      "COUNT",
+      2,
+      "STREAMS",
+      stream,
+      ">",
+    );
+    await r.xreadgroup(
+      "GROUP",
+      "ge-executor-group",
+      "ge-executor-59d7c8b6f4-gone1",
+      "COUNT",
+      2,
+      "STREAMS",
+      stream,
+      ">",
+    );
+    const res = await runCli(["scan", "--from", dump, "--redis", server.url, "-o", "json"], {
+      cwd: dir,
+      env: { HOME: dir },
+    });
     const report = JSON.parse(res.out) as ScanJson;
     const streamFindings = report.findings.filter((f) => f.pitfall === "stale-consumer-groups-redis-streams");
-    expect(streamFindings.map((f) => [f.rule, f.object.name])).toEqual([["stale-consumer", "ge-executor-59d7c8b6f4-gone1"]]);
+    expect(streamFindings.map((f) => [f.rule, f.object.name])).toEqual([
+      ["stale-consumer", "ge-executor-59d7c8b6f4-gone1"],
+    ]);
     expect(streamFindings[0]!.object).toMatchObject({ stream, group: "ge-executor-group" });
     expect(report.findings.some((f) => f.pitfall === "crashloopbackoff")).toBe(true);
   });
