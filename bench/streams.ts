@@ -4,7 +4,7 @@
 //   npx tsc --ignoreConfig --outDir .pitfall-tmp/bench --rootDir . --module nodenext --moduleResolution nodenext --target es2023 \
 //     --types node --skipLibCheck --strict --verbatimModuleSyntax bench/streams.ts && node .pitfall-tmp/bench/bench/streams.js [streams] [pending]
 import { performance } from "node:perf_hooks";
-import { checkStreams } from "../src/rules/stale-consumer-groups.js";
+import { checkStreams } from "../src/service/streams.js";
 import { applyClaims, planClaims } from "../src/runbook/claim.js";
 import { connectRedis, readStreams } from "../src/sources/redis.js";
 import { ageStream, client, startRedis } from "../test/support/redis.js";

@@ -1,5 +1,6 @@
 // Flags and plumbing shared by commands.
 import { Option } from "commander";
+import { parseDuration } from "../k8s/duration.js";
 import type { Config } from "../config/model.js";
 import { UsageError } from "./errors.js";
 import type { Io } from "./io.js";
@@ -29,4 +30,20 @@ export async function configFor(io: Io, file?: string): Promise<Config> {
       throw new UsageError(`config file not found: ${file}`);
     throw e;
   }
+}
+
+/** A duration flag (`30s`, `2m`) as milliseconds, read once by commander; 0 only where `zero` allows it. */
+export function durationArg(flag: string, example: string, zero = false): (value: string) => number {
+  return (value) => {
+    const ms = parseDuration(value);
+    if (ms === undefined || ms < 0 || (!zero && ms === 0))
+      throw new UsageError(`${flag} takes a duration such as ${example}, not '${value}'`);
+    return ms;
+  };
+}
+
+/** `--timeout <duration>`, in milliseconds. */
+export function timeoutOption(description: string, fallback: string): Option {
+  const parse = durationArg("--timeout", "30s or 2m");
+  return new Option("--timeout <duration>", description).argParser(parse).default(parse(fallback), fallback);
 }

@@ -2,12 +2,13 @@
 import { type Command, Option } from "commander";
 import { visible } from "../model/sanitize.js";
 import type { ScanRequest } from "../service/scan.js";
-import { collect, configFor, configOption } from "./common.js";
+import { collect, configOption, timeoutOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
-import { type KbFlags, loadKb } from "./kb-load.js";
+import { configAndKb, type KbFlags } from "./kb-load.js";
 import type { CliRun } from "./main.js";
+import { clusterUsageError, kubeAccessOf } from "./target.js";
 
 interface Flags extends KbFlags {
   namespace?: string;
@@ -15,7 +16,7 @@ interface Flags extends KbFlags {
   kubeconfig?: string;
   from?: string[];
   zone?: string;
-  timeout: string;
+  timeout: number;
   output: "text" | "json";
   config?: string;
 }
@@ -47,7 +48,7 @@ export function registerExplain(program: Command, run: CliRun): void {
         "--zone <zone>",
         "the target's zone (default: from the config, else from the nodes' distribution)",
       )
-      .option("--timeout <duration>", "give up on what is not read by then", "60s")
+      .addOption(timeoutOption("give up on what is not read by then", "60s"))
       .addOption(
         new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"),
       )
@@ -83,12 +84,7 @@ async function explainCommand(io: Io, args: string[], flags: Flags): Promise<num
   }
   if (flags.from?.length && flags.context)
     throw new UsageError("--from reads a dump; it does not go with --context");
-  const { parseDuration } = await import("../k8s/duration.js");
-  const timeoutMs = parseDuration(flags.timeout);
-  if (!timeoutMs || timeoutMs <= 0)
-    throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
-  const config = await configFor(io, flags.config);
-  const kb = await loadKb(io, flags, config.kb);
+  const { config, kb } = await configAndKb(io, flags);
 
   const live = !flags.from?.length;
   let namespace = ref.namespaced ? flags.namespace : undefined;
@@ -97,19 +93,16 @@ async function explainCommand(io: Io, args: string[], flags: Flags): Promise<num
   if (!live) req.from = flags.from!;
   else
     req.live = {
+      ...kubeAccessOf(io, flags.kubeconfig),
       contexts: flags.context ? [flags.context] : [],
-      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-      ...(io.env.KUBECONFIG ? { kubeconfigEnv: io.env.KUBECONFIG } : {}),
-      ...(io.env.HOME ? { home: io.env.HOME } : {}),
       // A node's story needs every pod on it (requests per node); anything else needs only its namespace.
       ...(namespace ? { namespace } : {}),
       logs: ref.namespaced,
-      timeoutMs,
-      cwd: io.cwd,
+      timeoutMs: flags.timeout,
     };
   const { scan } = await import("../service/scan.js");
   const report = await scan(req).catch(async (e) => {
-    throw await asUsageError(e);
+    throw await clusterUsageError(e);
   });
   const snapshot = report.snapshots[0];
   if (!snapshot) throw new UsageError("nothing was read");
@@ -123,7 +116,8 @@ async function explainCommand(io: Io, args: string[], flags: Flags): Promise<num
     io.err(`${paint("yellow", "not read")} (${visible(resources.join(", "))}): ${visible(reason)}\n`);
   }
 
-  const { explainObject, formatExplanation, ObjectNotFoundError } = await import("../service/explain.js");
+  const { explainObject, ObjectNotFoundError } = await import("../service/explain.js");
+  const { formatExplanation } = await import("../report/explain-text.js");
   let explanation: ReturnType<typeof explainObject>;
   try {
     const zone = report.targets[0]?.zone;
@@ -153,20 +147,11 @@ async function contextNamespace(io: Io, flags: Flags): Promise<string> {
   const { loadKubeConfig } = await import("../sources/kubeconfig.js");
   try {
     const kc = await loadKubeConfig({
-      cwd: io.cwd,
-      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-      ...(io.env.KUBECONFIG ? { kubeconfigEnv: io.env.KUBECONFIG } : {}),
-      ...(io.env.HOME ? { home: io.env.HOME } : {}),
+      ...kubeAccessOf(io, flags.kubeconfig),
       ...(flags.context ? { context: flags.context } : {}),
     });
     return kc.getContextObject(kc.getCurrentContext())?.namespace || "default";
   } catch (e) {
-    throw await asUsageError(e);
+    throw await clusterUsageError(e);
   }
-}
-
-async function asUsageError(e: unknown): Promise<unknown> {
-  const { KubeConfigError } = await import("../sources/kubeconfig.js");
-  if (e instanceof KubeConfigError) return new UsageError(e.message);
-  return e;
 }

@@ -1,7 +1,7 @@
 import { type Command, Option } from "commander";
-import type { StepKind } from "../kb/model.js";
+import type { StepKind } from "../model/finding.js";
 import { EXIT, UsageError } from "./errors.js";
-import { painter } from "./io.js";
+import { type Io, painter } from "./io.js";
 import { printDiagnostics } from "./kb-lint.js";
 import type { CliRun } from "./main.js";
 import { collect } from "./common.js";
@@ -97,11 +97,13 @@ Examples:
         run.io.out(`${printPitfall(entry, /\.(md|markdown)$/i.test(flags.page) ? "markdown" : "text")}\n`);
         return;
       }
-      const result = await addEntry(flags.page, entry).catch((e: NodeJS.ErrnoException) => {
-        if (e.code === "ENOENT")
-          throw new UsageError(`no such page: ${flags.page} (kb add writes into an existing page)`);
-        throw e;
-      });
+      const result = await addEntry(flags.page, entry, holdForTests(run.io)).catch(
+        (e: NodeJS.ErrnoException) => {
+          if (e.code === "ENOENT")
+            throw new UsageError(`no such page: ${flags.page} (kb add writes into an existing page)`);
+          throw e;
+        },
+      );
       if (flags.output === "json")
         run.io.out(`${JSON.stringify({ page: flags.page, ...result }, null, 2)}\n`);
       else {
@@ -147,4 +149,18 @@ async function readText(file: string): Promise<string> {
     if (e.code === "ENOENT") throw new UsageError(`no such file: ${file}`);
     throw e;
   });
+}
+
+/**
+ * PITFALL_TEST_HOLD_WRITE=1 (tests only): once the new page is in its temp file, say where and wait there until the
+ * process is killed, so a test can prove that a writer killed mid-write leaves the old page.
+ */
+function holdForTests(io: Io): { beforeRename?: (tempFile: string) => Promise<void> } {
+  if (io.env.PITFALL_TEST_HOLD_WRITE !== "1") return {};
+  return {
+    beforeRename: (tempFile) => {
+      io.err(`pitfall: test hold: ${tempFile} holds the new page; waiting before the rename\n`);
+      return new Promise(() => setInterval(() => {}, 60_000));
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { Diagnostic } from "../kb/model.js";
+import type { Diagnostic } from "../model/diagnostic.js";
 import { visible } from "../model/sanitize.js";
 import { outputOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";

@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { SEVERITIES } from "../kb/model.js";
+import { SEVERITIES } from "../model/severity.js";
 import { visible } from "../model/sanitize.js";
 import { outputOption } from "./common.js";
 import { UsageError } from "./errors.js";
@@ -30,7 +30,7 @@ export function registerKbList(kb: Command, run: CliRun): void {
     )
     .action(async (flags: Flags) => {
       const { appliesToZone, normalizeZone } = await import("../kb/zones.js");
-      const { severityRank } = await import("../rules/finding.js");
+      const { severityRank } = await import("../model/severity.js");
       if (flags.zone && !/^(ALL|\d+)$/.test(normalizeZone(flags.zone)))
         throw new UsageError(`unknown zone '${flags.zone}': write a zone number (1, 2) or ALL`);
       const base = await loadKb(run.io, flags);

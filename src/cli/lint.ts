@@ -1,19 +1,19 @@
 // `pitfall lint`: manifests against the pitfalls, before they are deployed.
-// Composes the stages: read manifests (and --nodes) → load pages and config → resolve zone → engine → report.
+// Composes the stages: load config and pages → service/lint (zone, manifests and --nodes, engine) → report.
 import { readFileSync } from "node:fs";
 import { visible } from "../model/sanitize.js";
 import { isAbsolute, resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import type { Config } from "../config/model.js";
-import type { Snapshot } from "../engine/types.js";
+import type { Distribution } from "../model/snapshot.js";
 import type { KnowledgeBase } from "../kb/load.js";
-import { type Diagnostic, type Distribution, SEVERITIES, type Severity } from "../kb/model.js";
-import { type Finding, severityRank } from "../rules/finding.js";
-import { configFor, configOption } from "./common.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { SEVERITIES, type Severity, severityRank } from "../model/severity.js";
+import type { Finding } from "../model/finding.js";
+import { configOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import type { Io } from "./io.js";
 import { withKbOptions } from "./kb.js";
-import { type KbFlags, loadKb } from "./kb-load.js";
+import { configAndKb, type KbFlags } from "./kb-load.js";
 import type { CliRun } from "./main.js";
 
 type Format = "text" | "json" | "sarif" | "markdown";
@@ -27,11 +27,6 @@ interface Flags extends KbFlags {
   output: Format;
   config?: string;
 }
-
-/** Input problems that mean the input was never read (as opposed to read and found malformed). */
-const UNREAD = new Set(["input-missing", "input-unreadable"]);
-/** A folder with no manifest files in it: read, but nothing to check. */
-const EMPTY = "input-empty";
 
 export function registerLint(program: Command, run: CliRun): void {
   withKbOptions(
@@ -107,52 +102,39 @@ function parseSeverity(value: string): Severity {
 async function lintCommand(io: Io, paths: string[], flags: Flags): Promise<number> {
   const progress = progressOf(io);
   try {
-    const config = await configFor(io, flags.config);
-    if (flags.nodes === "-" && paths.includes("-"))
-      throw new UsageError(
-        "stdin can carry the manifests or the --nodes, not both: write the nodes to a file",
-      );
-    const kb = await loadKb(io, flags, config.kb);
+    const { config, kb } = await configAndKb(io, flags);
     reportPageErrors(io, kb);
-    const zone = await zoneOf(io, flags, config, kb);
+    const lint = await import("../service/lint.js");
+    const target = {
+      kb,
+      config,
+      ...(flags.zone !== undefined ? { zone: flags.zone } : {}),
+      ...(flags.distribution !== undefined ? { distribution: flags.distribution } : {}),
+    };
+    const zone = asUsage(lint, () => lint.lintZone(target));
+    io.err(`pitfall: ${zoneText(zone)}: ${zone.how}\n`);
 
     progress.step("reading manifests");
     const stdin = stdinOnce(io);
-    const runOptions = {
-      mode: "manifest" as const,
-      kb,
-      config,
-      ...(zone.zone !== undefined ? { zone: zone.zone } : {}),
-      ...(zone.distribution !== undefined ? { distribution: zone.distribution } : {}),
+    const inputs = {
+      paths,
+      cwd: io.cwd,
+      readStdin: stdin.read,
+      ...(flags.nodes ? { nodes: flags.nodes } : {}),
+      onIgnoredNodes: (n: number, file: string) =>
+        io.err(`pitfall: --nodes: ignored ${n} objects of ${file} that are not Nodes\n`),
     };
-    // Documents streamed and let go (issue 16); PITFALL_LINT_PATH=old keeps the whole-snapshot path to compare.
-    const streamed =
-      flags.nodes || io.env.PITFALL_LINT_PATH === "old"
-        ? undefined
-        : await lintStreamed(io, paths, runOptions, zone, stdin.read);
-    let snapshot: Snapshot;
-    let result: import("../engine/run.js").RunResult;
-    if (streamed) ({ snapshot, result } = streamed);
-    else {
-      const { readManifests } = await import("../sources/manifests.js");
-      snapshot = await readManifests(paths, { cwd: io.cwd, readStdin: stdin.read });
-      checkSomethingRead(paths, snapshot.objects.length, snapshot.diagnostics);
-      if (zone.zone !== undefined) snapshot.target.zone = zone.zone;
-      if (zone.distribution !== undefined) snapshot.target.distribution = zone.distribution;
-      if (flags.nodes) await addNodes(io, snapshot, flags.nodes, stdin.read);
-
-      progress.step(`checking ${snapshot.objects.length} objects`);
-      const { runEngine } = await import("../engine/run.js");
-      result = runEngine(snapshot, runOptions);
-    }
+    const result = await lint.lintFiles(inputs, target, zone).catch((e: unknown) => {
+      throw e instanceof lint.LintInputError ? new UsageError(e.message) : e;
+    });
     progress.done();
 
     reportSkipped(io, result.skipped);
     const input = {
       findings: result.findings,
-      diagnostics: uniqueDiagnostics([...snapshot.diagnostics, ...result.diagnostics]),
+      diagnostics: result.problems,
       suppressed: result.suppressed,
-      incomplete: snapshot.incomplete,
+      incomplete: result.snapshot.incomplete,
       pitfall: (id: string) => kb.byId.get(id),
     };
     io.out(await render(io, flags, input, stdin.text));
@@ -161,6 +143,24 @@ async function lintCommand(io: Io, paths: string[], flags: Flags): Promise<numbe
   } finally {
     progress.done();
   }
+}
+
+type LintService = typeof import("../service/lint.js");
+
+/** A zone the config and pages do not know is a usage error: exit 2, one line. */
+function asUsage<T>(lint: LintService, work: () => T): T {
+  try {
+    return work();
+  } catch (e) {
+    if (e instanceof lint.ZoneError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** `zone 1 (k3s)`, `distribution k3s` or `no zone`. */
+function zoneText(z: { zone?: string; distribution?: string }): string {
+  if (z.zone !== undefined) return `zone ${z.zone}${z.distribution ? ` (${z.distribution})` : ""}`;
+  return z.distribution ? `distribution ${z.distribution}` : "no zone";
 }
 
 export function exitCodeOf(findings: Finding[], diagnostics: Diagnostic[], failOn: Severity): number {
@@ -178,89 +178,6 @@ function reportPageErrors(io: Io, kb: KnowledgeBase): void {
     io.err(`pitfall: … and ${errors.length - 5} more page errors (see \`pitfall kb lint\`)\n`);
 }
 
-async function zoneOf(io: Io, flags: Flags, config: Config, kb: KnowledgeBase) {
-  const { resolveZone, zoneKey } = await import("../engine/zone.js");
-  const { normalizeZone } = await import("../kb/zones.js");
-  if (flags.zone !== undefined) {
-    const zone = normalizeZone(flags.zone);
-    const known = new Set<string>([
-      ...Object.keys(config.zones).map(zoneKey),
-      ...kb.zoneMap.map((z) => String(z.zone)),
-      ...kb.pitfalls.flatMap((p) => p.zones.zones.map(String)),
-    ]);
-    if (zone !== "ALL" && !known.has(zone)) {
-      const list = [...known].sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
-      throw new UsageError(
-        `unknown zone '${flags.zone}': the config and pages know ${list.length ? `zone ${list.join(", ")}` : "no zones"} (add it under zones: in .pitfall.yaml)`,
-      );
-    }
-  }
-  const resolved = resolveZone({
-    ...(flags.zone !== undefined ? { zone: flags.zone } : {}),
-    ...(flags.distribution !== undefined ? { distribution: flags.distribution } : {}),
-    config,
-    zoneMap: kb.zoneMap,
-  });
-  const what =
-    resolved.zone !== undefined
-      ? `zone ${resolved.zone}${resolved.distribution ? ` (${resolved.distribution})` : ""}`
-      : resolved.distribution
-        ? `distribution ${resolved.distribution}`
-        : "no zone";
-  io.err(`pitfall: ${what}: ${resolved.how}\n`);
-  return resolved;
-}
-
-/** Lint batch by batch; undefined when only the whole snapshot gives today's answer. */
-async function lintStreamed(
-  io: Io,
-  paths: string[],
-  runOptions: import("../engine/run.js").RunOptions,
-  zone: { zone?: string; distribution?: Distribution },
-  readStdin: () => Promise<string>,
-) {
-  const { lintManifestStream } = await import("../service/lint-stream.js");
-  const target: Snapshot["target"] = { kind: "manifests", name: paths.join(" ") };
-  if (zone.zone !== undefined) target.zone = zone.zone;
-  if (zone.distribution !== undefined) target.distribution = zone.distribution;
-  const streamed = await lintManifestStream(paths, { cwd: io.cwd, readStdin }, runOptions, target);
-  if (!streamed) return undefined;
-  checkSomethingRead(paths, streamed.objects, streamed.diagnostics);
-  const snapshot: Snapshot = { target, objects: [], diagnostics: streamed.diagnostics, incomplete: [] };
-  return { snapshot, result: streamed.result };
-}
-
-/** Exit 2 only when nothing at all could be read: every input missing or unreadable, or no manifests found. */
-function checkSomethingRead(paths: string[], objects: number, diagnostics: Diagnostic[]): void {
-  if (objects) return;
-  const unread = diagnostics.filter((d) => UNREAD.has(d.code));
-  const empty = diagnostics.filter((d) => d.code === EMPTY);
-  if (diagnostics.length !== unread.length + empty.length) return;
-  if (unread.length) throw new UsageError(unread.map((d) => d.message).join("; "));
-  const where = empty.length ? empty.map((d) => d.file).join(", ") : paths.join(" ");
-  throw new UsageError(`no Kubernetes manifests found in ${where} (looked for .yaml, .yml and .json files)`);
-}
-
-/** Node objects for the capacity check: marked so the engine reads them but does not lint them. */
-async function addNodes(
-  io: Io,
-  snapshot: Snapshot,
-  file: string,
-  readStdin: () => Promise<string>,
-): Promise<void> {
-  const { readManifests } = await import("../sources/manifests.js");
-  const nodes = await readManifests([file], { cwd: io.cwd, readStdin });
-  const unread = nodes.diagnostics.find((d) => UNREAD.has(d.code));
-  if (unread) throw new UsageError(`--nodes: ${unread.message}`);
-  const found = nodes.objects.filter((o) => o.object.kind === "Node");
-  if (!found.length)
-    throw new UsageError(`--nodes: ${file} holds no Node objects (make it with: kubectl get nodes -o yaml)`);
-  const others = nodes.objects.length - found.length;
-  if (others) io.err(`pitfall: --nodes: ignored ${others} objects of ${file} that are not Nodes\n`);
-  for (const o of found) snapshot.objects.push({ object: o.object, origin: { ...o.origin, role: "nodes" } });
-  for (const d of nodes.diagnostics) snapshot.diagnostics.push(d);
-}
-
 /** Skipped pitfalls, grouped by reason: `skipped for zone 2: a, b (applies to zone 1 only)`. */
 function reportSkipped(io: Io, skipped: { pitfall: string; reason: string }[]): void {
   const byReason = new Map<string, string[]>();
@@ -270,17 +187,6 @@ function reportSkipped(io: Io, skipped: { pitfall: string; reason: string }[]): 
     byReason.set(s.reason, list);
   }
   for (const [reason, ids] of byReason) io.err(`pitfall: skipped ${ids.join(", ")}: ${reason}\n`);
-}
-
-/** The engine may pass the snapshot's diagnostics through; each is shown once. */
-function uniqueDiagnostics(list: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return list.filter((d) => {
-    const key = `${d.file}\u0000${d.line}\u0000${d.column ?? ""}\u0000${d.code}\u0000${d.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 /** Warnings (duplicate keys, non-Kubernetes documents) have no place in JSON/SARIF/Markdown; stderr has. */

@@ -3,12 +3,13 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import type { McpDeps } from "../mcp/deps.js";
-import { collect, configFor, configOption } from "./common.js";
+import { collect, configFor, configOption, timeoutOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import type { Io } from "./io.js";
 import { withKbOptions } from "./kb.js";
-import { type KbFlags, loadKb } from "./kb-load.js";
+import { checkIgnoreIds, type KbFlags, loadKb } from "./kb-load.js";
 import type { CliRun } from "./main.js";
+import { kubeAccessOf } from "./target.js";
 
 interface Flags extends KbFlags {
   context?: string;
@@ -20,7 +21,8 @@ interface Flags extends KbFlags {
   allowPath?: string[];
   readOnly?: boolean;
   zone?: string;
-  timeout: string;
+  /** Milliseconds. */
+  timeout: number;
   page?: string;
   redis?: string;
   config?: string;
@@ -51,7 +53,7 @@ export function registerMcp(program: Command, run: CliRun): void {
           "a folder (or file) the tools' `from` may name, besides the working directory and --from (repeatable)",
         ).argParser(collect),
       )
-      .option("--timeout <duration>", "how long a cluster read or a dump walk may take", "60s")
+      .addOption(timeoutOption("how long a cluster read or a dump walk may take", "60s"))
       .option("--read-only", "offer no tool that writes: add_pitfall is left out of tools/list")
       .option(
         "--page <file>",
@@ -88,7 +90,7 @@ async function mcpCommand(io: Io, flags: Flags): Promise<number> {
     throw new UsageError("--from reads a dump; it does not go with --context");
   const deps = await depsOf(io, flags);
   // Load the pages now, so a broken --kb or --page fails here rather than in the first tool call.
-  await deps.loadKb();
+  await checkIgnoreIds(deps.config, await deps.loadKb());
   const { serveStdio } = await import("../mcp/stdio.js");
   const { VERSION } = await import("./main.js");
   const target = flags.from?.length
@@ -102,11 +104,7 @@ async function mcpCommand(io: Io, flags: Flags): Promise<number> {
 
 /** What the server is given: settings from flags, config and environment; the password never leaves here but to Redis. */
 export async function depsOf(io: Io, flags: Flags): Promise<McpDeps> {
-  const { parseDuration } = await import("../k8s/duration.js");
   const { VERSION } = await import("./main.js");
-  const timeoutMs = parseDuration(flags.timeout);
-  if (!timeoutMs || timeoutMs <= 0)
-    throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
   const config = await configFor(io, flags.config);
   for (const f of flags.from ?? [])
     if (!existsSync(resolve(io.cwd, f)))
@@ -119,7 +117,7 @@ export async function depsOf(io: Io, flags: Flags): Promise<McpDeps> {
     throw new UsageError(`no such page: ${flags.page} (--page names an existing pitfalls page)`);
   const { redisSettings } = await import("./streams.js");
   const redis = {
-    ...redisSettings(io, config, { idle: undefined, timeout: "10s" }),
+    ...redisSettings(io, config),
     ...(flags.redis ? { url: flags.redis } : {}),
   };
   const kbFlags: KbFlags = { ...flags, kb: [...(flags.kb ?? []), ...(page ? [page] : [])] };
@@ -129,13 +127,11 @@ export async function depsOf(io: Io, flags: Flags): Promise<McpDeps> {
     config,
     loadKb: () => loadKb(io, kbFlags, config.kb),
     target: {
-      timeoutMs,
+      ...kubeAccessOf(io, flags.kubeconfig),
+      timeoutMs: flags.timeout,
       ...(flags.from?.length ? { from: flags.from } : {}),
       ...(contexts.length ? { contexts } : {}),
       ...(flags.allContexts ? { allContexts: true } : {}),
-      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-      ...(io.env.KUBECONFIG ? { kubeconfigEnv: io.env.KUBECONFIG } : {}),
-      ...(io.env.HOME ? { home: io.env.HOME } : {}),
     },
     ...(flags.zone ? { zone: flags.zone } : {}),
     ...(page ? { page } : {}),

@@ -1,19 +1,20 @@
 // `pitfall scan`: diagnose live clusters or offline dumps against the pitfalls, with filled runbooks.
 import { type Command, Option } from "commander";
 import { visible } from "../model/sanitize.js";
-import { SEVERITIES, type Severity } from "../kb/model.js";
+import { SEVERITIES, type Severity } from "../model/severity.js";
 import type { ScanReport, ScanRequest } from "../service/scan.js";
-import { collect, configFor, configOption } from "./common.js";
+import { collect, configOption, timeoutOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
-import { type KbFlags, loadKb } from "./kb-load.js";
+import type { KnowledgeBase } from "../kb/load.js";
+import { configAndKb, type KbFlags } from "./kb-load.js";
 import type { CliRun } from "./main.js";
-import { liveSourceOf, type TargetFlags, withTargetOptions } from "./target.js";
+import { checkZoneFlag, liveSourceOf, type TargetFlags, withTargetOptions } from "./target.js";
 
 interface Flags extends KbFlags, TargetFlags {
   from?: string[];
-  timeout: string;
+  timeout: number;
   chunkSize: string;
   logs: boolean;
   redis?: string;
@@ -35,11 +36,7 @@ export function registerScan(program: Command, run: CliRun): void {
           "read a dump instead: kubectl get -o json|yaml files or a folder (repeatable)",
         ).argParser(collect),
       )
-      .option(
-        "--timeout <duration>",
-        "give up on what is not read by then; the scan is then incomplete",
-        "60s",
-      )
+      .addOption(timeoutOption("give up on what is not read by then; the scan is then incomplete", "60s"))
       .option("--chunk-size <n>", "list in pages of this many objects, as kubectl's --chunk-size", "500")
       .option("--no-logs", "do not fetch container logs")
       .option(
@@ -80,21 +77,13 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error, 3 incomple
 async function scanCommand(io: Io, flags: Flags): Promise<number> {
   if (flags.from?.length && (flags.context?.length || flags.allContexts))
     throw new UsageError("--from reads a dump; it does not go with --context or --all-contexts");
-  const { parseDuration } = await import("../k8s/duration.js");
-  const timeoutMs = parseDuration(flags.timeout);
-  if (!timeoutMs || timeoutMs <= 0)
-    throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
   const pageSize = Number(flags.chunkSize);
   if (!Number.isInteger(pageSize) || pageSize < 1)
     throw new UsageError(
       `--chunk-size takes a whole number of objects per page (e.g. 500), not '${flags.chunkSize}'`,
     );
-  const [config, kb] = await Promise.all([configFor(io, flags.config), loadKb(io, flags)]);
-  if (flags.zone) {
-    const { normalizeZone } = await import("../kb/zones.js");
-    if (!/^(ALL|\d+)$/.test(normalizeZone(flags.zone)))
-      throw new UsageError(`unknown zone '${flags.zone}': write a zone number (1, 2)`);
-  }
+  const { config, kb } = await configAndKb(io, flags);
+  await checkZoneFlag(flags.zone);
   const paint = painter(io);
   const progress =
     io.stderrIsTTY && flags.output === "text"
@@ -110,11 +99,11 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
     ...(progress ? { onProgress: progress } : {}),
   };
   if (flags.from?.length) req.from = flags.from;
-  else req.live = liveSourceOf(io, flags, { timeoutMs, logs: flags.logs, pageSize });
+  else req.live = liveSourceOf(io, flags, { timeoutMs: flags.timeout, logs: flags.logs, pageSize });
   if (flags.redis || config.redis) {
     const { redisSettings } = await import("./streams.js");
     req.redis = {
-      ...redisSettings(io, config, { idle: undefined, timeout: "10s" }),
+      ...redisSettings(io, config),
       ...(flags.redis ? { url: flags.redis } : {}),
     };
   }
@@ -135,7 +124,7 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
     );
   }
   await printReport(io, report, flags, kb);
-  const { severityRank } = await import("../rules/finding.js");
+  const { severityRank } = await import("../model/severity.js");
   if (report.incomplete.length) return EXIT.INCOMPLETE;
   const failing = report.findings.some((f) => severityRank(f.severity) <= severityRank(flags.failOn));
   return failing || inputErrors.length ? EXIT.FINDINGS : EXIT.OK;
@@ -150,12 +139,7 @@ async function asUsageError(e: unknown): Promise<unknown> {
   return e;
 }
 
-async function printReport(
-  io: Io,
-  report: ScanReport,
-  flags: Flags,
-  kb: Awaited<ReturnType<typeof loadKb>>,
-): Promise<void> {
+async function printReport(io: Io, report: ScanReport, flags: Flags, kb: KnowledgeBase): Promise<void> {
   const input = {
     findings: report.findings,
     diagnostics: report.errors,

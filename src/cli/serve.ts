@@ -5,13 +5,14 @@ import { type Command, Option } from "commander";
 import type { McpDeps } from "../mcp/deps.js";
 import type { Feed } from "../server/feeds.js";
 import type { LiveSource } from "../service/scan.js";
-import { collect, configFor, configOption } from "./common.js";
+import { formatDuration } from "../k8s/duration.js";
+import { collect, configOption, durationArg, timeoutOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import type { Io } from "./io.js";
 import { withKbOptions } from "./kb.js";
-import { type KbFlags, loadKb } from "./kb-load.js";
+import { configAndKb, type KbFlags, loadKb } from "./kb-load.js";
 import type { CliRun } from "./main.js";
-import { liveSourceOf, type TargetFlags, withTargetOptions } from "./target.js";
+import { checkZoneFlag, liveSourceOf, type TargetFlags, withTargetOptions } from "./target.js";
 import { stopSignal } from "./watch.js";
 
 interface Flags extends KbFlags, TargetFlags {
@@ -19,8 +20,8 @@ interface Flags extends KbFlags, TargetFlags {
   port: string;
   from?: string[];
   watch?: boolean;
-  interval: string;
-  timeout: string;
+  interval: number;
+  timeout: number;
   logs: boolean;
   tokenFile?: string;
   page?: string;
@@ -51,12 +52,15 @@ export function registerServe(program: Command, run: CliRun): void {
         new Option("--from <path>", "serve a dump instead of a live cluster (repeatable)").argParser(collect),
       )
       .option("--watch", "keep findings current with list+watch instead of scanning every --interval")
-      .option(
-        "--interval <duration>",
-        "scan this often without --watch (0: only at start and on POST /api/scan)",
-        "5m",
+      .addOption(
+        new Option(
+          "--interval <duration>",
+          "scan this often without --watch (0: only at start and on POST /api/scan)",
+        )
+          .argParser(durationArg("--interval", "5m", true))
+          .default(300_000, "5m"),
       )
-      .option("--timeout <duration>", "how long one scan may read the cluster", "60s")
+      .addOption(timeoutOption("how long one scan may read the cluster", "60s"))
       .option("--no-logs", "do not fetch container logs in scans")
       .option(
         "--token-file <file>",
@@ -140,13 +144,6 @@ async function settingsOf(flags: Flags): Promise<Settings> {
   const maxBody = Number(flags.maxBody);
   if (!Number.isInteger(maxBody) || maxBody < 1)
     throw new UsageError(`--max-body takes a number of bytes, not '${flags.maxBody}'`);
-  const { parseDuration } = await import("../k8s/duration.js");
-  const intervalMs = parseDuration(flags.interval);
-  if (intervalMs === undefined || intervalMs < 0)
-    throw new UsageError(`--interval takes a duration such as 5m, not '${flags.interval}'`);
-  const timeoutMs = parseDuration(flags.timeout);
-  if (!timeoutMs || timeoutMs <= 0)
-    throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
   const { hostCheck } = await import("../server/hosts.js");
   try {
     hostCheck(flags.host, flags.allowedHost ?? []);
@@ -154,26 +151,17 @@ async function settingsOf(flags: Flags): Promise<Settings> {
     if (e instanceof RangeError) throw new UsageError(e.message);
     throw e;
   }
-  if (flags.zone) {
-    const { normalizeZone } = await import("../kb/zones.js");
-    if (!/^(ALL|\d+)$/.test(normalizeZone(flags.zone)))
-      throw new UsageError(`unknown zone '${flags.zone}': write a zone number (1, 2)`);
-  }
-  return { port, maxBody, intervalMs, timeoutMs };
+  await checkZoneFlag(flags.zone);
+  return { port, maxBody, intervalMs: flags.interval, timeoutMs: flags.timeout };
 }
 
 /** A wrong kubeconfig or context is a usage error now, rather than a dashboard that never gets ready. */
-async function checkKubeconfig(live: LiveSource, cwd: string): Promise<void> {
-  const { KubeConfigError, loadKubeConfig } = await import("../sources/kubeconfig.js");
+async function checkKubeconfig(live: LiveSource): Promise<void> {
+  const { KubeConfigError, kubeAccessOf, loadKubeConfig } = await import("../sources/kubeconfig.js");
   try {
     await loadKubeConfig({
-      ...(live.kubeconfig ? { kubeconfig: live.kubeconfig } : {}),
-      ...(live.kubeconfigEnv ? { kubeconfigEnv: live.kubeconfigEnv } : {}),
-      ...(live.home ? { home: live.home } : {}),
-      ...(live.serviceHost ? { serviceHost: live.serviceHost } : {}),
-      ...(live.servicePort ? { servicePort: live.servicePort } : {}),
+      ...kubeAccessOf(live),
       ...(live.contexts[0] ? { context: live.contexts[0] } : {}),
-      cwd,
     });
   } catch (e) {
     if (e instanceof KubeConfigError) throw new UsageError(e.message);
@@ -210,7 +198,7 @@ function sourceText(flags: Flags, intervalMs: number): string {
   const how = flags.watch
     ? "watching"
     : intervalMs
-      ? `scanning every ${flags.interval}`
+      ? `scanning every ${formatDuration(intervalMs)}`
       : "scanning on request";
   return `${which}, ${how}`;
 }
@@ -221,11 +209,13 @@ async function serveCommand(io: Io, flags: Flags): Promise<number> {
   const page = flags.page ? resolve(io.cwd, flags.page) : undefined;
   if (page && !existsSync(page))
     throw new UsageError(`no such page: ${flags.page} (--page names an existing pitfalls page)`);
-  const config = await configFor(io, flags.config);
   const kbFlags: KbFlags = { ...flags, kb: [...(flags.kb ?? []), ...(page ? [page] : [])] };
-  const kb = await loadKb(io, kbFlags, config.kb);
+  const { config, kb } = await configAndKb(io, {
+    ...kbFlags,
+    ...(flags.config ? { config: flags.config } : {}),
+  });
   const live = liveSourceOf(io, flags, { timeoutMs: settings.timeoutMs, logs: flags.logs });
-  if (!flags.from?.length) await checkKubeconfig(live, io.cwd);
+  if (!flags.from?.length) await checkKubeconfig(live);
   const target = {
     ...(flags.zone ? { zone: flags.zone } : {}),
     ...(flags.distribution ? { distribution: flags.distribution } : {}),

@@ -5,15 +5,16 @@ import { type Command, Option } from "commander";
 import type { Config } from "../config/model.js";
 import { visibleDeep } from "../model/sanitize.js";
 import { formatDuration, parseDuration } from "../k8s/duration.js";
-import { compareFindings, type Finding, type Incomplete } from "../rules/finding.js";
-import type { GroupSummary } from "../rules/stale-consumer-groups.js";
+import { compareFindings, type Finding } from "../model/finding.js";
+import type { Incomplete } from "../model/snapshot.js";
+import type { GroupSummary } from "../service/streams.js";
 import type { ClaimResult } from "../runbook/claim.js";
-import { collect, configFor, configOption } from "./common.js";
+import { collect, configOption, timeoutOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, type Paint, painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
-import { liveSourceOf } from "./target.js";
-import { type KbFlags, loadKb } from "./kb-load.js";
+import { clusterUsageError, kubeAccessOf } from "./target.js";
+import { configAndKb, type KbFlags } from "./kb-load.js";
 import { severityColour } from "./kb-list.js";
 import type { CliRun } from "./main.js";
 
@@ -26,7 +27,7 @@ interface Flags extends KbFlags {
   fix?: boolean;
   yes?: boolean;
   to?: string;
-  timeout: string;
+  timeout: number;
   output: "text" | "json";
   config?: string;
   context?: string;
@@ -94,12 +95,7 @@ export function registerStreams(program: Command, run: CliRun): void {
           "only this namespace's pods (a consumer named after a pod elsewhere then counts as gone)",
         ),
       )
-      .addOption(
-        new Option(
-          "--timeout <duration>",
-          "for connecting and for each command, and for listing the pods",
-        ).default("10s"),
-      )
+      .addOption(timeoutOption("for connecting and for each command, and for listing the pods", "10s"))
       .addOption(
         new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"),
       )
@@ -137,7 +133,7 @@ interface Settings {
   groups?: string[];
 }
 
-function settingsOf(flags: Flags, config: Config): Settings {
+function settingsOf(flags: Partial<Flags> & Pick<Flags, "timeout">, config: Config): Settings {
   const r = config.redis ?? {};
   if (flags.yes && !flags.fix)
     throw new UsageError("--yes only goes with --fix (try: --fix to see what would move)");
@@ -146,9 +142,6 @@ function settingsOf(flags: Flags, config: Config): Settings {
   const idleMs = parseDuration(idleText);
   if (idleMs === undefined || idleMs <= 0)
     throw new UsageError(`--idle must be a duration such as 300s, 5m or 1h, not ${JSON.stringify(idleText)}`);
-  const timeoutMs = parseDuration(flags.timeout);
-  if (timeoutMs === undefined || timeoutMs <= 0)
-    throw new UsageError(`--timeout must be a duration such as 10s, not ${JSON.stringify(flags.timeout)}`);
   const maxText = flags.maxDeliveries ?? r.poisonDeliveries ?? 5;
   const maxDeliveries = Number(maxText);
   if (!Number.isInteger(maxDeliveries) || maxDeliveries < 1)
@@ -156,14 +149,19 @@ function settingsOf(flags: Flags, config: Config): Settings {
       `--max-deliveries must be a whole number of 1 or more, not ${JSON.stringify(String(maxText))}`,
     );
   const groups = flags.group ?? r.groups;
-  const s: Settings = { idleMs, maxDeliveries, timeoutMs, pattern: flags.streams ?? r.streams ?? "*" };
+  const s: Settings = {
+    idleMs,
+    maxDeliveries,
+    timeoutMs: flags.timeout,
+    pattern: flags.streams ?? r.streams ?? "*",
+  };
   if (groups?.length) s.groups = groups;
   return s;
 }
 
-/** What `scan` needs to add the streams check: password, thresholds, timeout. */
-export function redisSettings(io: Io, config: Config, flags: { idle?: string; timeout: string }) {
-  const s = settingsOf({ ...flags, output: "text" }, config);
+/** What `scan` and `mcp` need to add the streams check: password, thresholds (from the config), timeout. */
+export function redisSettings(io: Io, config: Config) {
+  const s = settingsOf({ timeout: 10_000, output: "text" }, config);
   const password = passwordOf(io, config);
   return {
     timeoutMs: s.timeoutMs,
@@ -190,7 +188,7 @@ function passwordOf(io: Io, config: Config): string | undefined {
 }
 
 async function streamsCommand(io: Io, flags: Flags): Promise<number> {
-  const config = await configFor(io, flags.config);
+  const { config, kb: base } = await configAndKb(io, flags);
   const s = settingsOf(flags, config);
   const redis = await import("../sources/redis.js");
   let target: ReturnType<typeof redis.redisTargetOf>;
@@ -206,10 +204,9 @@ async function streamsCommand(io: Io, flags: Flags): Promise<number> {
     throw e;
   }
   const where = redis.describeTarget(target);
-  const base = await loadKb(io, flags);
-  const { PITFALL_ID, checkStreams, summarizeStreams } = await import("../rules/stale-consumer-groups.js");
-  const pitfall = base.byId.get(PITFALL_ID);
-  if (!pitfall)
+  const { PITFALL_ID } = await import("../rules/stream-consumers.js");
+  const { streamFindings, summarizeStreams } = await import("../service/streams.js");
+  if (!base.byId.has(PITFALL_ID))
     io.err(`pitfall: the loaded pages have no entry ${PITFALL_ID}; findings come without a runbook\n`);
 
   const cluster = await clusterPods(io, flags, s.timeoutMs);
@@ -237,17 +234,16 @@ async function streamsCommand(io: Io, flags: Flags): Promise<number> {
       const hint = /syntax error/i.test(msg) ? " (this needs Redis 6.0 or newer)" : "";
       throw new UsageError(`reading streams from ${where} failed: ${msg}${hint}`);
     }
-    const check = {
+    const livePods = cluster?.pods;
+    const findings = streamFindings(snapshot, {
+      kb: base,
+      config,
       idleMs: s.idleMs,
       maxDeliveries: s.maxDeliveries,
-      ...(pitfall ? { pitfall } : {}),
-      ...(cluster?.pods ? { livePods: cluster.pods } : {}),
-    };
-    const findings = checkStreams(snapshot, {
-      ...check,
+      ...(livePods ? { livePods } : {}),
       ...(flags.to !== undefined ? { to: flags.to } : {}),
-    }).sort(compareFindings);
-    const summaries = summarizeStreams(snapshot, check);
+    }).findings.sort(compareFindings);
+    const summaries = summarizeStreams(snapshot, { idleMs: s.idleMs, livePods });
     let fix: ClaimResult | undefined;
     if (flags.fix) {
       const claim = await import("../runbook/claim.js");
@@ -297,31 +293,20 @@ interface ClusterPods {
 async function clusterPods(io: Io, flags: Flags, timeoutMs: number): Promise<ClusterPods | undefined> {
   if (flags.context === undefined && flags.kubeconfig === undefined && flags.namespace === undefined)
     return undefined;
-  const live = liveSourceOf(io, {
-    ...(flags.context !== undefined ? { context: [flags.context] } : {}),
-    ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
-    ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
-  });
-  const { KubeConfigError, loadKubeConfig } = await import("../sources/kubeconfig.js");
+  const { loadKubeConfig } = await import("../sources/kubeconfig.js");
   const { readCluster } = await import("../sources/live.js");
   let kubeConfig: Awaited<ReturnType<typeof loadKubeConfig>>;
   try {
     kubeConfig = await loadKubeConfig({
-      ...(live.kubeconfig ? { kubeconfig: live.kubeconfig } : {}),
-      ...(live.kubeconfigEnv ? { kubeconfigEnv: live.kubeconfigEnv } : {}),
-      ...(live.home ? { home: live.home } : {}),
-      ...(live.serviceHost ? { serviceHost: live.serviceHost } : {}),
-      ...(live.servicePort ? { servicePort: live.servicePort } : {}),
+      ...kubeAccessOf(io, flags.kubeconfig),
       ...(flags.context !== undefined ? { context: flags.context } : {}),
-      cwd: io.cwd,
     });
   } catch (e) {
-    if (e instanceof KubeConfigError) throw new UsageError(e.message);
-    throw e;
+    throw await clusterUsageError(e);
   }
   const snapshot = await readCluster({
     kubeConfig,
-    ...(live.namespace ? { namespace: live.namespace } : {}),
+    ...(flags.namespace ? { namespace: flags.namespace } : {}),
     resources: ["pods"],
     logs: false,
     timeoutMs,

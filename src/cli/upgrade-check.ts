@@ -1,19 +1,20 @@
 // `pitfall upgrade-check --to VERSION`: does this k3s upgrade cross etcd 3.5 → 3.6, and what must happen first.
 import { type Command, Option } from "commander";
 import type { NodeSource } from "../service/upgrade-check.js";
-import { collect } from "./common.js";
+import { collect, timeoutOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
 import { type KbFlags, loadKb } from "./kb-load.js";
 import type { CliRun } from "./main.js";
+import { clusterUsageError, kubeAccessOf } from "./target.js";
 
 interface Flags extends KbFlags {
   to: string;
   from?: string[];
   context?: string;
   kubeconfig?: string;
-  timeout: string;
+  timeout: number;
   output: "text" | "json";
 }
 
@@ -30,7 +31,7 @@ export function registerUpgradeCheck(program: Command, run: CliRun): void {
       )
       .option("--context <name>", "kube context (default: the current one)")
       .option("--kubeconfig <file>", "kubeconfig file (default: KUBECONFIG, then ~/.kube/config)")
-      .option("--timeout <duration>", "give up on the nodes list after this long", "30s")
+      .addOption(timeoutOption("give up on the nodes list after this long", "30s"))
       .addOption(
         new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"),
       ),
@@ -55,20 +56,14 @@ Exit codes: 0 safe (etcd stays on its line, or no k3s), 1 steps are needed first
 async function upgradeCheckCommand(io: Io, flags: Flags): Promise<number> {
   if (flags.from?.length && flags.context)
     throw new UsageError("--from reads a dump; it does not go with --context");
-  const { parseDuration } = await import("../k8s/duration.js");
-  const timeoutMs = parseDuration(flags.timeout);
-  if (!timeoutMs || timeoutMs <= 0)
-    throw new UsageError(`--timeout takes a duration such as 30s or 2m, not '${flags.timeout}'`);
   const svc = await import("../service/upgrade-check.js");
   const kb = await loadKb(io, flags);
   const source: NodeSource = {
+    ...kubeAccessOf(io, flags.kubeconfig),
     cwd: io.cwd,
-    timeoutMs,
+    timeoutMs: flags.timeout,
     ...(flags.from?.length ? { from: flags.from } : {}),
     ...(flags.context ? { context: flags.context } : {}),
-    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-    ...(io.env.KUBECONFIG ? { kubeconfigEnv: io.env.KUBECONFIG } : {}),
-    ...(io.env.HOME ? { home: io.env.HOME } : {}),
   };
   let check: ReturnType<typeof svc.checkUpgrade>;
   try {
@@ -94,10 +89,8 @@ async function upgradeCheckCommand(io: Io, flags: Flags): Promise<number> {
 /** Wrong target, kubeconfig or an unreachable cluster: one line, exit 2. */
 async function asUsageError(e: unknown, targetError: new (...a: never[]) => Error): Promise<unknown> {
   if (e instanceof targetError) return new UsageError(e.message);
-  const { KubeConfigError } = await import("../sources/kubeconfig.js");
-  if (e instanceof KubeConfigError) return new UsageError(e.message);
-  const { KubeApiError } = await import("../sources/kube-api.js");
-  if (e instanceof KubeApiError) return new UsageError(`cannot list the nodes: ${e.describe()}`);
+  const cluster = await clusterUsageError(e, { api: "cannot list the nodes" });
+  if (cluster !== e) return cluster;
   if (e instanceof Error && !(e as NodeJS.ErrnoException).code) return new UsageError(e.message);
   return e;
 }

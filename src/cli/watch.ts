@@ -2,13 +2,13 @@
 import { type Command, Option } from "commander";
 import { visible, visibleDeep } from "../model/sanitize.js";
 import type { FindingChange } from "../service/finding-changes.js";
-import { configFor, configOption } from "./common.js";
+import { configOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
-import { type KbFlags, loadKb } from "./kb-load.js";
+import { configAndKb, type KbFlags } from "./kb-load.js";
 import type { CliRun } from "./main.js";
-import { liveSourceOf, type TargetFlags, withTargetOptions } from "./target.js";
+import { checkZoneFlag, liveSourceOf, type TargetFlags, withTargetOptions } from "./target.js";
 
 interface Flags extends KbFlags, TargetFlags {
   output: "text" | "json";
@@ -46,13 +46,8 @@ Examples:
 }
 
 async function watchCommand(io: Io, flags: Flags): Promise<number> {
-  const config = await configFor(io, flags.config);
-  const kb = await loadKb(io, flags, config.kb);
-  if (flags.zone) {
-    const { normalizeZone } = await import("../kb/zones.js");
-    if (!/^(ALL|\d+)$/.test(normalizeZone(flags.zone)))
-      throw new UsageError(`unknown zone '${flags.zone}': write a zone number (1, 2)`);
-  }
+  const { config, kb } = await configAndKb(io, flags);
+  await checkZoneFlag(flags.zone);
   const { jsonFinding } = await import("../report/json.js");
   const paint = painter(io);
   const multi = Boolean(flags.allContexts) || (flags.context?.length ?? 0) > 1;
@@ -77,7 +72,7 @@ async function watchCommand(io: Io, flags: Flags): Promise<number> {
   };
   const { startWatch } = await import("../service/watch.js");
   const { KubeConfigError } = await import("../sources/kubeconfig.js");
-  const { describeError } = await import("../sources/watch.js");
+  const { describeError } = await import("../sources/kube-api.js");
   const live = liveSourceOf(io, flags);
   const stopped = stopSignal();
   let watch: Awaited<ReturnType<typeof startWatch>>;

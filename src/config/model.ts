@@ -1,5 +1,5 @@
 // The settings a run uses, built by the CLI from flags, `.pitfall.yaml` and the environment.
-import type { Distribution } from "../kb/model.js";
+import type { Distribution } from "../model/snapshot.js";
 
 export interface ZoneConfig {
   distribution?: Distribution;
@@ -42,10 +42,10 @@ export interface Expectations {
 }
 
 export interface IgnoreRule {
-  /** Glob over manifest paths (`**`, `*`). */
+  /** Glob over manifest paths (`**`, `*`, `{a,b}`, `[…]`). */
   path?: string;
   namespace?: string;
-  /** Pitfall ids; empty or absent means all. */
+  /** Pitfall or rule ids; empty or absent means all. */
   pitfalls?: string[];
   reason?: string;
 }
@@ -53,6 +53,8 @@ export interface IgnoreRule {
 export interface Config {
   /** Where the config came from, for messages. */
   file?: string;
+  /** The line of a setting in `file` (e.g. `["ignore", 0, "pitfalls", 1]`), for messages about it. */
+  locate?(path: readonly (string | number)[]): number | undefined;
   zones: Record<string, ZoneConfig>;
   redis?: RedisConfig;
   expect: Expectations;

@@ -1,11 +1,12 @@
 // DETECT lines: each pitfall's CEL expressions, compiled once per run and evaluated on every object.
 import type { CelInput } from "@bufbuild/cel";
 import { type CompiledDetect, compileDetect, toCelValue } from "../kb/cel.js";
-import type { DetectRule, Diagnostic, Pitfall } from "../kb/model.js";
+import type { DetectRule, Pitfall } from "../kb/model.js";
+import type { Diagnostic } from "../model/diagnostic.js";
 import { valueAt } from "../k8s/fields.js";
-import type { Finding } from "../rules/finding.js";
+import type { Finding } from "../model/finding.js";
 import type { Report } from "../rules/types.js";
-import type { SourcedObject } from "./types.js";
+import type { SourcedObject } from "../model/snapshot.js";
 
 /** A report or DETECT match before suppression: the finding and the object it is about. */
 export interface Candidate {

@@ -1,9 +1,10 @@
 // Suppressions: `pitfall.io/ignore` annotations on an object or its pod template, and the config's `ignore:` list.
 // Every suppression says who asked for it and why.
+import picomatch from "picomatch";
 import type { IgnoreRule } from "../config/model.js";
 import { asRecord, asString } from "../k8s/fields.js";
 import { podMetadataOf } from "../k8s/podspec.js";
-import type { SourcedObject } from "./types.js";
+import type { SourcedObject } from "../model/snapshot.js";
 
 export const IGNORE_ANNOTATION = "pitfall.io/ignore";
 export const IGNORE_REASON_ANNOTATION = "pitfall.io/ignore-reason";
@@ -13,32 +14,17 @@ export interface IgnoreVerdict {
   reason: string;
 }
 
-/** `**` crosses folders, `*` and `?` stay inside one; a pattern without `/` matches the file name anywhere. */
-export function globToRegExp(glob: string): RegExp {
+/**
+ * picomatch's globs: `**` crosses folders, `*` and `?` stay inside one, `{a,b}` and `[…]` as in a shell; a pattern
+ * without `/` matches the file name anywhere. Dot files match too; a leading `./` goes and a backslash reads as `/`.
+ */
+export function matchesGlob(glob: string, file: string): boolean {
   const pattern = trimDot(glob);
-  let re = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === "*" && pattern[i + 1] === "*") {
-      i++;
-      // `**/` may match no folder at all: `a/**/b` matches `a/b`.
-      if (pattern[i + 1] === "/") {
-        i++;
-        re += "(?:.*/)?";
-      } else re += ".*";
-    } else if (c === "*") re += "[^/]*";
-    else if (c === "?") re += "[^/]";
-    else re += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(pattern.includes("/") ? `^${re}$` : `(?:^|/)${re}$`);
+  return picomatch.isMatch(trimDot(file), pattern, { dot: true, basename: !pattern.includes("/") });
 }
 
 function trimDot(path: string): string {
   return path.replace(/\\/g, "/").replace(/^(?:\.\/)+/, "");
-}
-
-export function matchesGlob(glob: string, file: string): boolean {
-  return globToRegExp(glob).test(trimDot(file));
 }
 
 /** The ids an annotation value names: `a, b` → [a, b]. */

@@ -1,26 +1,8 @@
 // Indexes over a snapshot that rules ask for, built lazily once per run.
 import { indexObjects, type ObjectIndex } from "../k8s/owners.js";
-import type { KubeObject } from "../k8s/types.js";
-import type { Snapshot, SourcedObject } from "./types.js";
-
-export interface Lookup {
-  all(): SourcedObject[];
-  byKind(kind: string): SourcedObject[];
-  byUid(uid: string): SourcedObject | undefined;
-  get(kind: string, namespace: string | undefined, name: string): SourcedObject | undefined;
-  /** Events whose involvedObject is this object (by uid, else kind/namespace/name), oldest first. */
-  eventsFor(object: KubeObject): KubeObject[];
-  /** Non-terminated and terminated pods bound to a node. */
-  podsOnNode(node: string): KubeObject[];
-  /** Previous-container log, when the source has it. */
-  previousLog(namespace: string, pod: string, container: string): string | undefined;
-  /** Current-container log, when the source has it. */
-  currentLog(namespace: string, pod: string, container: string): string | undefined;
-  /** Objects by uid and name, for owner chains; built once per run. */
-  owners(): ObjectIndex;
-  /** The plain objects of a kind (e.g. ReplicaSets for a Deployment's revisions). */
-  objectsOfKind(kind: string): KubeObject[];
-}
+import type { Lookup } from "../rules/types.js";
+import type { KubeObject } from "../model/kube.js";
+import type { Snapshot, SourcedObject } from "../model/snapshot.js";
 
 export function lookupOf(snapshot: Snapshot): Lookup {
   let kinds: Map<string, SourcedObject[]> | undefined;

@@ -1,25 +1,29 @@
 // Run the registered rules and the page's DETECT lines over a snapshot for one zone; suppress what was ignored.
 import type { Config } from "../config/model.js";
 import type { KnowledgeBase } from "../kb/load.js";
-import type { Diagnostic, Distribution, Pitfall, Severity, ZoneSpec } from "../kb/model.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import type { Distribution, Snapshot, SourcedObject, Target } from "../model/snapshot.js";
+import type { Pitfall, ZoneSpec } from "../kb/model.js";
+import { type Severity, severityRank } from "../model/severity.js";
 import { normalizeZone, zonesFor } from "../kb/zones.js";
-import { redact } from "../model/redact.js";
-import { asRecord, asString, metaString, valueAt } from "../k8s/fields.js";
-import { type KubeObject, type ObjectRef, refKey } from "../k8s/types.js";
+import { clip } from "../model/redact.js";
+import { asRecord, asString, metaString, pathText, valueAt } from "../k8s/fields.js";
+import { type KubeObject, type ObjectRef, refKey } from "../model/kube.js";
 import { fillSteps } from "../runbook/fill.js";
-import {
-  compareFindings,
-  type Evidence,
-  type Finding,
-  formatMessage,
-  severityRank,
-} from "../rules/finding.js";
+import { compareFindings, type Evidence, type Finding, formatMessage } from "../model/finding.js";
 import { allRules } from "../rules/index.js";
-import type { Report, Rule, RuleContext, RuleMeta, RuleMode } from "../rules/types.js";
+import {
+  type Lookup,
+  type Report,
+  type Rule,
+  type RuleContext,
+  type RuleMeta,
+  type RuleMode,
+  RuleOptionsError,
+} from "../rules/types.js";
 import { type Candidate, detectFindings } from "./detect.js";
 import { annotationIgnore, configIgnore } from "./ignore.js";
-import { type Lookup, lookupOf } from "./lookup.js";
-import type { Snapshot, SourcedObject, Target } from "./types.js";
+import { lookupOf } from "./lookup.js";
 import { objectValues } from "./values.js";
 import { resolveZone } from "./zone.js";
 
@@ -78,7 +82,7 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
       : resolveZone({ zone: target.zone, config: opts.config, zoneMap: opts.kb.zoneMap }).distribution);
   if (distribution) target.distribution = distribution;
 
-  const ctx: RuleContext = {
+  const base: Omit<RuleContext, "options"> = {
     target,
     config: opts.config,
     lookup: opts.lookup ?? lookupOf(snapshot),
@@ -104,6 +108,14 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
       (pitfall && zoneMismatch(pitfall.zones, target, opts.kb)) ?? distributionMismatch(meta, target);
     if (why) {
       skip(meta.pitfall, why);
+      continue;
+    }
+    let ctx: RuleContext;
+    try {
+      ctx = { ...base, options: rule.options?.(opts.config) };
+    } catch (error) {
+      if (!(error instanceof RuleOptionsError)) throw error;
+      diagnostics.push(optionsFailed(meta.id, error, opts.config.file));
       continue;
     }
     ran.add(meta.pitfall);
@@ -142,7 +154,8 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
     }
   }
 
-  if (opts.detect !== false) {
+  // DETECT lines are about Kubernetes objects; a streams snapshot holds none.
+  if (opts.detect ?? opts.mode !== "streams") {
     const applicable: Pitfall[] = [];
     for (const p of opts.kb.pitfalls) {
       if (!p.detect.length) continue;
@@ -217,6 +230,7 @@ function findingOf(
   const at = report.path ? safeLocate(subject, report.path) : undefined;
   let severity = pitfall?.severity ?? report.severity ?? DEFAULT_SEVERITY;
   if (report.severity && severityRank(report.severity) < severityRank(severity)) severity = report.severity;
+  if (report.atMost && severityRank(report.atMost) > severityRank(severity)) severity = report.atMost;
   const f: Finding = {
     pitfall: pitfall?.id ?? meta.pitfall,
     rule: meta.id,
@@ -226,7 +240,11 @@ function findingOf(
     data: report.data,
     message: formatMessage(meta.messages[report.messageId] ?? report.messageId, report.data),
     runbook: pitfall
-      ? fillSteps(pitfall.steps, { ...objectValues(subject.object, report.container), ...report.values })
+      ? fillSteps(
+          pitfall.steps,
+          { ...objectValues(subject.object, report.container), ...report.values },
+          meta.wholeValues ? [...meta.wholeValues] : [],
+        )
       : [],
   };
   if (report.container !== undefined) f.container = report.container;
@@ -261,15 +279,8 @@ function fieldEvidence(
   if (value === undefined || (typeof value === "object" && value !== null)) return undefined;
   const last = path[path.length - 1]!;
   // Redacted before the cut, so a cut never leaves half a secret (an env value with a password in its URL).
-  const text = redact(`${typeof last === "number" ? `[${last}]` : last}: ${JSON.stringify(value)}`);
-  return [
-    { kind: "field", text: text.length > 200 ? `${text.slice(0, 199)}…` : text, source: jsonPathText(path) },
-  ];
-}
-
-/** `spec.containers[0].image`. */
-export function jsonPathText(path: readonly (string | number)[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+  const text = clip(`${typeof last === "number" ? `[${last}]` : last}: ${JSON.stringify(value)}`, 200);
+  return [{ kind: "field", text, source: pathText(path) }];
 }
 
 function objectKey(o: SourcedObject): string {
@@ -305,6 +316,17 @@ function distributionMismatch(meta: RuleMeta, target: Target): string | undefine
   return `rule ${meta.id} checks ${wanted} targets only; the target runs ${target.distribution}`;
 }
 
+/** A setting the rule reads is unusable: the rule does not run, and the run says which setting and where. */
+function optionsFailed(rule: string, error: RuleOptionsError, configFile: string | undefined): Diagnostic {
+  return {
+    file: configFile ?? "<config>",
+    line: 0,
+    severity: "error",
+    code: "rule-options",
+    message: `rule ${rule} did not run: ${error.message}`,
+  };
+}
+
 function ruleFailed(rule: string, error: unknown, o?: SourcedObject): Diagnostic {
   const what = o ? ` on ${refKey(objectRefOf(o.object))}` : "";
   return {
@@ -330,6 +352,13 @@ export function objectRefOf(o: KubeObject): ObjectRef {
   if (namespace) ref.namespace = namespace;
   const apiVersion = asString(asRecord(o)?.apiVersion);
   if (apiVersion) ref.apiVersion = apiVersion;
+  // A Redis Streams consumer is named within its stream and group.
+  if (ref.kind === "StreamConsumer") {
+    const stream = asString(asRecord(o)?.stream);
+    const group = asString(asRecord(o)?.group);
+    if (stream !== undefined) ref.stream = stream;
+    if (group !== undefined) ref.group = group;
+  }
   return ref;
 }
 

@@ -2,7 +2,7 @@
 import { objectContainersOf } from "../k8s/containers.js";
 import { asList, asRecord, asString, metaMap, metaString } from "../k8s/fields.js";
 import { parseImage } from "../k8s/image.js";
-import type { KubeObject } from "../k8s/types.js";
+import type { KubeObject } from "../model/kube.js";
 
 /**
  * `pod-name` (Pods), `namespace`, `name`, `kind`, `container`, `image`, `image-name`, `service`, `deployment`.

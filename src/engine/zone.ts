@@ -1,6 +1,7 @@
 // Which zone and distribution a run targets: from flags, the config's zones, or the kube context.
 import type { Config } from "../config/model.js";
-import type { Distribution, ZoneDistribution } from "../kb/model.js";
+import type { Distribution } from "../model/snapshot.js";
+import type { ZoneDistribution } from "../kb/model.js";
 import { normalizeZone, zonesFor } from "../kb/zones.js";
 
 export interface ZoneInput {

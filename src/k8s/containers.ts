@@ -1,7 +1,7 @@
 // The containers of a pod spec, each with its role and JSON path.
 import { asList, asRecord, asString, type JsonPath } from "./fields.js";
 import { podSpecOf } from "./podspec.js";
-import type { KubeObject } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
 
 export type ContainerRole = "init" | "sidecar" | "regular" | "ephemeral";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compareVersions, distributionOf, isK3sNode, k3sVersionOf, parseK8sVersion } from "./distribution.js";
-import type { KubeObject } from "./types.js";
+import { compareVersions, distributionOf, isK3sNode, parseK8sVersion } from "./distribution.js";
+import type { KubeObject } from "../model/kube.js";
 
 const node = (
   kubeletVersion: unknown,
@@ -103,18 +103,5 @@ describe("compareVersions", () => {
     expect(compareVersions("v1.34", "banana")).toBeUndefined();
     expect(compareVersions(null as unknown as string, "v1.34")).toBeUndefined();
     expect(compareVersions({} as never, "v1.34")).toBeUndefined();
-  });
-});
-
-describe("k3sVersionOf", () => {
-  it("splits the Kubernetes version from the k3s release", () => {
-    expect(k3sVersionOf(node("v1.33.5+k3s1"))).toEqual({ kubernetes: "1.33.5", k3s: "v1.33.5+k3s1" });
-  });
-
-  it("is undefined for other nodes and garbage", () => {
-    expect(k3sVersionOf(node("v1.33.5"))).toBeUndefined();
-    expect(k3sVersionOf(node("v1.33.5+rke2r1"))).toBeUndefined();
-    expect(k3sVersionOf(node(undefined))).toBeUndefined();
-    expect(k3sVersionOf({} as KubeObject)).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 // Which Kubernetes a cluster runs (k3s or a managed service), told from its nodes, and version strings.
 import { asRecord, asString, metaMap } from "./fields.js";
-import type { KubeObject } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
 
 export type Distribution = "k3s" | "managed";
 
@@ -84,12 +84,4 @@ export function compareVersions(a: string | K8sVersion, b: string | K8sVersion):
           : compareLabels(x.pre, y.pre)) ||
     compareLabels(x.build ?? "", y.build ?? "");
   return diff < 0 ? -1 : diff > 0 ? 1 : 0;
-}
-
-/** `{ kubernetes: "1.33.5", k3s: "v1.33.5+k3s1" }` from a k3s node's kubelet version; undefined for other nodes. */
-export function k3sVersionOf(node: KubeObject): { kubernetes: string; k3s: string } | undefined {
-  const text = asString(nodeInfoOf(node)?.kubeletVersion);
-  const v = parseK8sVersion(text);
-  if (!text || !v?.build?.startsWith("k3s")) return undefined;
-  return { kubernetes: `${v.major}.${v.minor}.${v.patch ?? 0}`, k3s: text.trim() };
 }

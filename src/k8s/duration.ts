@@ -69,3 +69,15 @@ export function formatDuration(ms: number, maxParts = Number.POSITIVE_INFINITY):
   }
   return sign + out;
 }
+
+/** Milliseconds from an RFC 3339 timestamp to `now`; undefined when there is no usable timestamp. */
+export function ageMs(timestamp: unknown, now: Date): number | undefined {
+  if (typeof timestamp !== "string" || timestamp === "") return undefined;
+  const t = Date.parse(timestamp);
+  return Number.isNaN(t) ? undefined : now.getTime() - t;
+}
+
+/** `3d4h`, `5m12s`: two parts at most, never negative (clock skew between nodes). */
+export function ageText(ms: number): string {
+  return formatDuration(Math.max(0, ms), 2);
+}

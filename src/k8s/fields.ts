@@ -53,3 +53,8 @@ export function metaMap(obj: unknown, key: "labels" | "annotations"): Record<str
   for (const [k, v] of Object.entries(map)) if (typeof v === "string") out[k] = v;
   return out;
 }
+
+/** `status.containerStatuses[0].state.waiting`. */
+export function pathText(path: readonly (string | number)[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}

@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  controllerChain,
-  controllerRefOf,
-  indexObjects,
-  replicaSetsOf,
-  revisionOf,
-  topControllerOf,
-} from "./owners.js";
-import type { KubeObject } from "./types.js";
+import { controllerChain, controllerRefOf, indexObjects, replicaSetsOf, revisionOf } from "./owners.js";
+import type { KubeObject } from "../model/kube.js";
 
 function obj(
   kind: string,
@@ -44,7 +37,6 @@ describe("controllerChain", () => {
       { kind: "Deployment", name: "api", namespace: "ge-agents" },
     ]);
     expect(chain[1]?.object).toBe(deploy);
-    expect(topControllerOf(pod, index)?.object).toBe(deploy);
   });
 
   it("Pod → Job → CronJob", () => {
@@ -79,7 +71,6 @@ describe("controllerChain", () => {
       [],
     );
     expect(controllerChain(null as unknown as KubeObject, index)).toEqual([]);
-    expect(topControllerOf(deploy, index)).toBeUndefined();
   });
 });
 

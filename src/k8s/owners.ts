@@ -1,6 +1,6 @@
 // Who controls whom: Pod → ReplicaSet → Deployment, Pod → Job → CronJob, by owner references.
 import { asList, asRecord, asString, metaMap, metaString } from "./fields.js";
-import type { KubeObject, ObjectRef } from "./types.js";
+import type { KubeObject, ObjectRef } from "../model/kube.js";
 
 export interface ObjectIndex {
   byUid: Map<string, KubeObject>;
@@ -113,12 +113,6 @@ function refFromOwner(
   if (namespace) out.namespace = namespace;
   if (ref.apiVersion) out.apiVersion = ref.apiVersion;
   return out;
-}
-
-/** The outermost controller known: a Pod's Deployment or CronJob; undefined when nothing controls it. */
-export function topControllerOf(obj: KubeObject, index: ObjectIndex): ControllerLink | undefined {
-  const chain = controllerChain(obj, index);
-  return chain[chain.length - 1];
 }
 
 /** The rollout revision of a ReplicaSet, from `deployment.kubernetes.io/revision`. */

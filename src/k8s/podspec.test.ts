@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isWorkload, podMetadataOf, podSpecOf, podSpecPathOf } from "./podspec.js";
-import type { KubeObject } from "./types.js";
+import { podMetadataOf, podSpecOf, podSpecPathOf } from "./podspec.js";
+import type { KubeObject } from "../model/kube.js";
 
 const inner = { containers: [{ name: "app", image: "app:1" }] };
 const template = { metadata: { labels: { app: "x" } }, spec: inner };
@@ -55,14 +55,7 @@ describe("podSpecOf", () => {
   });
 });
 
-describe("isWorkload and podSpecPathOf", () => {
-  it("knows which kinds run pods", () => {
-    for (const k of ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"])
-      expect(isWorkload(k)).toBe(true);
-    for (const k of ["PodTemplate", "Service", "ConfigMap", "", "deployment", undefined, 3])
-      expect(isWorkload(k)).toBe(false);
-  });
-
+describe("podSpecPathOf", () => {
   it("a PodTemplate has a pod spec but is not a workload", () => {
     expect(podSpecPathOf("PodTemplate")).toEqual(["template", "spec"]);
     expect(podSpecPathOf("Service")).toBeUndefined();

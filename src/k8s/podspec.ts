@@ -1,6 +1,6 @@
 // Where each kind keeps its pod spec, so rules look at one shape whatever the workload.
 import { asRecord, asString, type JsonPath } from "./fields.js";
-import type { KubeObject } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
 
 const TEMPLATE = ["spec", "template", "spec"];
 
@@ -28,16 +28,11 @@ export const POD_KINDS: readonly string[] = [
   "Job",
   "CronJob",
 ];
-const WORKLOADS = new Set(POD_KINDS);
 
 export interface PodSpecAt {
   spec: Record<string, unknown>;
   /** JSON path of the pod spec inside the object, for finding its line in the file. */
   path: JsonPath;
-}
-
-export function isWorkload(kind: unknown): boolean {
-  return typeof kind === "string" && WORKLOADS.has(kind);
 }
 
 /** The pod spec path for a kind, or undefined when the kind has no pod spec. */

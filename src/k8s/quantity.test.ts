@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatCpu, parseBytes, parseCpu, parseQuantity } from "./quantity.js";
+import { formatBytes, formatCpu, parseBytes, parseCpu } from "./quantity.js";
 
 const GIB = 1024 ** 3;
 
@@ -94,15 +94,6 @@ describe("parseBytes", () => {
       expect(parseBytes(input)).toBeUndefined();
     },
   );
-});
-
-describe("parseQuantity (base units)", () => {
-  it("keeps fractions and sign", () => {
-    expect(parseQuantity("500m")).toBe(0.5);
-    expect(parseQuantity("-1Ki")).toBe(-1024);
-    expect(parseQuantity("2")).toBe(2);
-    expect(parseQuantity("abc")).toBeUndefined();
-  });
 });
 
 describe("formatCpu", () => {

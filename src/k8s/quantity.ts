@@ -58,15 +58,6 @@ function scaledCeil(q: Exact, scale: number): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
-/** The quantity in base units (`"500m"` → 0.5, `"1Ki"` → 1024), or undefined when it is not a quantity. */
-export function parseQuantity(value: unknown): number | undefined {
-  const q = parseExact(value);
-  if (!q) return undefined;
-  const n = Number(q.mantissa) * 10 ** q.exp10 * 2 ** q.exp2;
-  if (!Number.isFinite(n)) return undefined;
-  return q.negative && n !== 0 ? -n : n;
-}
-
 /** CPU in millicores: `"500m"` → 500, `"2"` → 2000, `0.5` → 500. Resource amounts are never negative. */
 export function parseCpu(value: unknown): number | undefined {
   return remembered(cpuSeen, value, (v) => {

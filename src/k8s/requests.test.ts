@@ -1,14 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  containerResources,
-  podLimits,
-  podRequests,
-  replicasOf,
-  replicatedPodSpecsOf,
-  requestsPerNode,
-  totalRequests,
-} from "./requests.js";
-import type { KubeObject } from "./types.js";
+import { containerResources, podLimits, podRequests, replicasOf, requestsPerNode } from "./requests.js";
+import type { KubeObject } from "../model/kube.js";
 
 const MI = 1024 ** 2;
 
@@ -260,34 +252,5 @@ describe("replicasOf", () => {
   ];
   it.each(table)("%s", (_what, obj, nodeCount, expected) => {
     expect(replicasOf(obj, nodeCount)).toBe(expected);
-  });
-});
-
-describe("totalRequests", () => {
-  const template = (cpu: string, memory: string) => ({ spec: { containers: [c(cpu, memory)] } });
-  const objects: KubeObject[] = [
-    { kind: "Deployment", spec: { replicas: 3, template: template("100m", "128Mi") } },
-    { kind: "DaemonSet", spec: { template: template("50m", "32Mi") } },
-    { kind: "Job", spec: { parallelism: 2, template: template("1", "1Gi") } },
-    { kind: "Service", spec: {} },
-    { kind: "Deployment", spec: { replicas: 2 } }, // no template: nothing to count
-  ];
-
-  it("multiplies each pod spec by its replicas; DaemonSets by the node count", () => {
-    const items = replicatedPodSpecsOf(objects, 4);
-    expect(items.map((i) => i.replicas)).toEqual([3, 4, 2]);
-    expect(totalRequests(items)).toEqual({ cpu: 300 + 200 + 2000, memory: (384 + 128 + 2048) * MI });
-  });
-
-  it("ignores items with no or unusable replica counts", () => {
-    const spec = template("1", "1Gi").spec;
-    expect(
-      totalRequests([
-        { podSpec: spec, replicas: 0 },
-        { podSpec: spec, replicas: Number.NaN },
-        { podSpec: spec, replicas: -1 },
-        { podSpec: "x", replicas: 3 },
-      ]),
-    ).toEqual({ cpu: 0, memory: 0 });
   });
 });

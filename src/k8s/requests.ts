@@ -2,10 +2,9 @@
 // (k8s.io/component-helpers resource.PodRequests / PodLimits), and their totals per node and per manifest set.
 import { isSidecar } from "./containers.js";
 import { asInteger, asList, asRecord, asString, metaString } from "./fields.js";
-import { podSpecOf } from "./podspec.js";
 import { parseBytes, parseCpu } from "./quantity.js";
 import { isTerminated } from "./status.js";
-import type { KubeObject } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
 
 /** CPU in millicores, memory in bytes. */
 export interface Resources {
@@ -230,32 +229,4 @@ export function replicasOf(obj: KubeObject, nodeCount = 1): number | undefined {
     default:
       return undefined;
   }
-}
-
-export interface ReplicatedPodSpec {
-  podSpec: unknown;
-  replicas: number;
-}
-
-/** Pod specs with their replica counts for a set of manifests; objects that run no pods are left out. */
-export function replicatedPodSpecsOf(objects: readonly KubeObject[], nodeCount = 1): ReplicatedPodSpec[] {
-  const out: ReplicatedPodSpec[] = [];
-  for (const obj of objects) {
-    const replicas = replicasOf(obj, nodeCount);
-    const at = replicas === undefined ? undefined : podSpecOf(obj);
-    if (at && replicas !== undefined) out.push({ podSpec: at.spec, replicas });
-  }
-  return out;
-}
-
-/** What a set of pod specs asks for in total, each times its replica count. */
-export function totalRequests(items: readonly ReplicatedPodSpec[]): Resources {
-  const total: Resources = { cpu: 0, memory: 0 };
-  for (const { podSpec, replicas } of items) {
-    if (!Number.isFinite(replicas) || replicas <= 0) continue;
-    const r = podRequests(podSpec);
-    total.cpu += r.cpu * replicas;
-    total.memory += r.memory * replicas;
-  }
-  return total;
 }

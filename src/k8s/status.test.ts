@@ -5,13 +5,12 @@ import {
   currentTerminated,
   isTerminated,
   lastTerminated,
-  nodeConditions,
   podConditions,
   podPhase,
   restartCountOf,
   waitingReason,
 } from "./status.js";
-import type { KubeObject } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
 
 const crashing = {
   name: "app",
@@ -144,36 +143,5 @@ describe("pod phase and conditions", () => {
     const p = { status: { conditions: [null, { status: "True" }, { type: "Ready", status: true }] } };
     expect(conditionsOf(p)).toEqual([{ type: "Ready", status: undefined }]);
     expect(conditionsOf({ status: { conditions: "Ready" } })).toEqual([]);
-  });
-});
-
-describe("nodeConditions", () => {
-  it("reports Ready and pressure as booleans, Unknown and absent as undefined", () => {
-    const node: KubeObject = {
-      kind: "Node",
-      status: {
-        conditions: [
-          { type: "MemoryPressure", status: "True", reason: "KubeletHasInsufficientMemory" },
-          { type: "DiskPressure", status: "False" },
-          { type: "Ready", status: "Unknown", reason: "NodeStatusUnknown" },
-          { type: "NetworkUnavailable", status: "True" },
-        ],
-      },
-    };
-    expect(nodeConditions(node)).toEqual({
-      Ready: undefined,
-      MemoryPressure: true,
-      DiskPressure: false,
-      PIDPressure: undefined,
-    });
-  });
-
-  it("is all undefined for a node without status", () => {
-    expect(Object.values(nodeConditions({ kind: "Node" }))).toEqual([
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-    ]);
   });
 });

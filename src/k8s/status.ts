@@ -1,7 +1,7 @@
 // Reading pod and node status: container states, last terminations, conditions.
 import { type ContainerRole, isSidecar } from "./containers.js";
 import { asInteger, asList, asRecord, asString, type JsonPath } from "./fields.js";
-import type { KubeObject } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
 
 export interface ContainerStatusAt {
   status: Record<string, unknown>;
@@ -131,19 +131,29 @@ export function podConditions(pod: KubeObject): Condition[] {
   return conditionsOf(pod);
 }
 
-export const NODE_CONDITIONS = ["Ready", "MemoryPressure", "DiskPressure", "PIDPressure"] as const;
-export type NodeConditionType = (typeof NODE_CONDITIONS)[number];
+/** Restarts of a pod's containers, or of the one named. */
+export function restartsOf(pod: KubeObject, container?: string): number {
+  return containerStatusesOf(pod)
+    .filter((c) => container === undefined || c.name === container)
+    .reduce((n, c) => n + restartCountOf(c.status), 0);
+}
 
-/** Ready and the pressure conditions as true/false; undefined when absent or `Unknown` (node not reporting). */
-export function nodeConditions(node: KubeObject): Record<NodeConditionType, boolean | undefined> {
-  const out: Record<NodeConditionType, boolean | undefined> = {
-    Ready: undefined,
-    MemoryPressure: undefined,
-    DiskPressure: undefined,
-    PIDPressure: undefined,
-  };
-  for (const c of conditionsOf(node)) {
-    if ((NODE_CONDITIONS as readonly string[]).includes(c.type)) out[c.type as NodeConditionType] = c.status;
-  }
-  return out;
+/** Init and regular containers with a name: the ones that have logs worth reading. */
+function loggingContainers(pod: KubeObject): ContainerStatusAt[] {
+  return containerStatusesOf(pod).filter((c) => c.role !== "ephemeral" && c.name !== "");
+}
+
+/** Containers whose previous instance has something to say: crash-looping, or terminated before. */
+export function previousLogContainers(pod: KubeObject): string[] {
+  return loggingContainers(pod)
+    .filter((c) => waitingReason(c.status) === "CrashLoopBackOff" || lastTerminated(c.status) !== undefined)
+    .map((c) => c.name);
+}
+
+/** Containers running now, in a running pod. */
+export function currentLogContainers(pod: KubeObject): string[] {
+  if (asString(asRecord(pod.status)?.phase) !== "Running") return [];
+  return loggingContainers(pod)
+    .filter((c) => c.role !== "init" && c.role !== "sidecar" && asRecord(asRecord(c.status.state)?.running))
+    .map((c) => c.name);
 }

@@ -1,13 +1,14 @@
 // Add an entry to a page: validated first, spliced in so the rest stays byte for byte, written atomically under a lock.
 import { constants, type Stats } from "node:fs";
 import { access, readFile, stat } from "node:fs/promises";
-import lockfile from "proper-lockfile";
-import writeFileAtomic from "write-file-atomic";
 import { lintPage } from "./lint.js";
-import type { Diagnostic, Page, Pitfall, StepKind } from "./model.js";
-import { pitfallsOf } from "./model.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { type Page, type Pitfall, pitfallsOf } from "./model.js";
+import type { StepKind } from "../model/finding.js";
 import { parsePage, structuralLine } from "./parse.js";
 import { formatProvenance, printPitfall } from "./print.js";
+import lockfile from "proper-lockfile";
+import { replaceFile } from "./replace-file.js";
 
 export class EntryError extends Error {
   override name = "EntryError";
@@ -252,6 +253,8 @@ function joinLines(lines: string[], endsWithNewline: boolean): string {
 export interface AddOptions {
   /** How long to wait for other writers, in ms (default 30 s). */
   lockWait?: number;
+  /** Called once the new page is written to its temp file, before it replaces the page (a test hook). */
+  beforeRename?: (tempFile: string) => Promise<void>;
 }
 
 /** Add an entry to a page file, atomically (temp file, fsync, rename) and under a lock. */
@@ -286,11 +289,12 @@ export async function addEntry(pageFile: string, entry: Pitfall, opts: AddOption
     const after = lintPage(check).filter((d) => d.severity === "error" && !before.has(d.code));
     if (after.length)
       throw new EntryError(`adding the entry would damage ${pageFile}; nothing was written`, after);
-    // The replacement keeps the page's mode and owner (write-file-atomic copies them only when asked nothing).
-    await writeFileAtomic(pageFile, next, {
-      fsync: true,
+    // The replacement keeps the page's mode and owner.
+    await replaceFile(pageFile, next, {
       mode: st.mode & 0o7777,
-      chown: { uid: st.uid, gid: st.gid },
+      uid: st.uid,
+      gid: st.gid,
+      ...(opts.beforeRename ? { beforeRename: opts.beforeRename } : {}),
     });
     return result;
   } finally {

@@ -3,8 +3,9 @@ import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { compileDetect, detectTrivial } from "./cel.js";
 import { DETECT_SAMPLE } from "./detect-sample.js";
-import type { Diagnostic, Page, Pitfall, Step } from "./model.js";
-import { pitfallsOf, STEP_KINDS } from "./model.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { type Page, type Pitfall, type Step, pitfallsOf } from "./model.js";
+import { STEP_KINDS } from "../model/finding.js";
 
 export interface PageLintOptions {
   /** Today, for LAST_VERIFIED; tests pin it. */

@@ -2,8 +2,8 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Diagnostic, Page, Pitfall, ZoneDistribution } from "./model.js";
-import { pitfallsOf } from "./model.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { type Page, type Pitfall, type ZoneDistribution, pitfallsOf } from "./model.js";
 import { parsePage } from "./parse.js";
 
 export interface KnowledgeBase {

@@ -1,11 +1,8 @@
 // The page model: what a pitfalls page says, with the source line of every piece.
-
-export const SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW"] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-/** Structured line keywords that are runbook steps, in page order. */
-export const STEP_KINDS = ["IF", "THEN", "RUN", "CHECK", "FIX", "ANTI_PATTERN", "READ_ALSO"] as const;
-export type StepKind = (typeof STEP_KINDS)[number];
+import type { Diagnostic } from "../model/diagnostic.js";
+import type { StepKind } from "../model/finding.js";
+import type { Severity } from "../model/severity.js";
+import type { Distribution } from "../model/snapshot.js";
 
 export interface Location {
   file: string;
@@ -84,28 +81,12 @@ export interface MetaField {
   line: number;
 }
 
-export type Distribution = "k3s" | "managed";
-
 /** Which zone runs which distribution, as the page header says. */
 export interface ZoneDistribution {
   zone: number;
   distribution: Distribution;
   /** The phrase it came from, e.g. `k3s v1.34.x (Zone 1)`. */
   text: string;
-}
-
-export type DiagnosticSeverity = "error" | "warning";
-
-/** A problem in an input (page, manifest, dump), pointing at the file and line. */
-export interface Diagnostic {
-  file: string;
-  line: number;
-  column?: number;
-  severity: DiagnosticSeverity;
-  /** Stable code, e.g. `missing-severity`. */
-  code: string;
-  /** What is wrong and what to write instead. */
-  message: string;
 }
 
 export interface Page {

@@ -2,18 +2,17 @@
 import type {
   Block,
   DetectRule,
-  Diagnostic,
   MetaField,
   Page,
   Pitfall,
   PlainSection,
   Provenance,
   Section,
-  Severity,
   Step,
-  StepKind,
 } from "./model.js";
-import { SEVERITIES, STEP_KINDS } from "./model.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { type Severity, SEVERITIES } from "../model/severity.js";
+import { type StepKind, STEP_KINDS } from "../model/finding.js";
 import { parseZones, zoneMapOf } from "./zones.js";
 
 interface Line {

@@ -1,5 +1,6 @@
 // Zones: which pitfalls apply where, and which zone runs which distribution.
-import type { Distribution, MetaField, ZoneDistribution, ZoneSpec } from "./model.js";
+import type { Distribution } from "../model/snapshot.js";
+import type { MetaField, ZoneDistribution, ZoneSpec } from "./model.js";
 
 /** `ALL`, `1`, `1 (k3s)`, `2+3`, `Zones 2+3`, `1, 2`, `1-3`; undefined when not understood. */
 export function parseZones(value: string): ZoneSpec | undefined {

@@ -2,15 +2,12 @@
 import type { Config } from "../config/model.js";
 import type { KnowledgeBase } from "../kb/load.js";
 import type { RedisSource } from "../service/scan.js";
+import type { KubeAccess } from "../sources/kubeconfig.js";
 
 /** The default target of the cluster tools, as `scan`'s flags give it. */
-export interface McpTarget {
+export interface McpTarget extends KubeAccess {
   /** A dump (files or folders); when set, the cluster tools read it instead of a cluster. */
   from?: string[];
-  kubeconfig?: string;
-  /** The value of KUBECONFIG. */
-  kubeconfigEnv?: string;
-  home?: string;
   /** The server's own contexts (--context); the first is the default. None: the current context. */
   contexts?: string[];
   /** The server reads every context of its kubeconfig (serve --all-contexts): each one is its own. */

@@ -20,7 +20,7 @@ async function real(p: string): Promise<string | undefined> {
 }
 
 /** The working directory and the allowed roots, symlinks resolved; roots that do not exist are left out. */
-export async function pathRootsOf(ctx: ToolContext): Promise<string[]> {
+async function pathRootsOf(ctx: ToolContext): Promise<string[]> {
   const { cwd, pathRoots } = ctx.deps;
   const all = [cwd, ...pathRoots.map((r) => path.resolve(cwd, r))];
   const resolved = await Promise.all(all.map(real));

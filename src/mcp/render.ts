@@ -4,8 +4,9 @@ import { visible } from "../model/sanitize.js";
 import { zonesOf } from "../kb/summary.js";
 import type { Pitfall } from "../kb/model.js";
 import { countsText } from "../report/labels.js";
-import type { Finding, Incomplete } from "../rules/finding.js";
-import { findingBlock } from "../service/finding-text.js";
+import type { Finding } from "../model/finding.js";
+import type { Incomplete } from "../model/snapshot.js";
+import { findingBlock } from "../report/finding-block.js";
 
 /** Findings as blocks, most severe first, at most `limit`; says how many were left out and how to see them. */
 export function findingsText(

@@ -50,13 +50,8 @@ async function contextOf(ctx: ToolContext, args: TargetArgs): Promise<string | u
 /** The current context of the server's kubeconfig (read from disk, no network). */
 async function currentContext(ctx: ToolContext): Promise<string | undefined> {
   const t = ctx.deps.target;
-  const { loadKubeConfig } = await import("../sources/kubeconfig.js");
-  const kc = await loadKubeConfig({
-    cwd: ctx.deps.cwd,
-    ...(t.kubeconfig ? { kubeconfig: t.kubeconfig } : {}),
-    ...(t.kubeconfigEnv ? { kubeconfigEnv: t.kubeconfigEnv } : {}),
-    ...(t.home ? { home: t.home } : {}),
-  });
+  const { kubeAccessOf, loadKubeConfig } = await import("../sources/kubeconfig.js");
+  const kc = await loadKubeConfig({ cwd: ctx.deps.cwd, ...kubeAccessOf(t) });
   return kc.getCurrentContext() || undefined;
 }
 
@@ -79,15 +74,14 @@ export async function scanRequestOf(
   }
   const t = deps.target;
   const context = await contextOf(ctx, args);
+  const { kubeAccessOf } = await import("../sources/kubeconfig.js");
   req.live = {
+    cwd: deps.cwd,
+    ...kubeAccessOf(t),
     contexts: context ? [context] : [],
-    ...(t.kubeconfig ? { kubeconfig: t.kubeconfig } : {}),
-    ...(t.kubeconfigEnv ? { kubeconfigEnv: t.kubeconfigEnv } : {}),
-    ...(t.home ? { home: t.home } : {}),
     ...(args.namespace ? { namespace: args.namespace } : {}),
     ...(t.timeoutMs ? { timeoutMs: t.timeoutMs } : {}),
     logs: args.logs !== false,
-    cwd: deps.cwd,
   };
   return req;
 }
@@ -98,12 +92,11 @@ export async function nodeSourceOf(ctx: ToolContext, args: TargetArgs): Promise<
   if (from) return { cwd: deps.cwd, from, signal: AbortSignal.timeout(timeoutOf(ctx)) };
   const t = deps.target;
   const context = await contextOf(ctx, args);
+  const { kubeAccessOf } = await import("../sources/kubeconfig.js");
   return {
+    ...kubeAccessOf(t),
     cwd: deps.cwd,
     ...(context ? { context } : {}),
-    ...(t.kubeconfig ? { kubeconfig: t.kubeconfig } : {}),
-    ...(t.kubeconfigEnv ? { kubeconfigEnv: t.kubeconfigEnv } : {}),
-    ...(t.home ? { home: t.home } : {}),
     ...(t.timeoutMs ? { timeoutMs: t.timeoutMs } : {}),
   };
 }

@@ -36,6 +36,12 @@ const REACH =
   " Over HTTP (pitfall serve /mcp) without the server's token it reads only the server's own target: `context` must be one of the server's and `from` is refused.";
 
 export function registerClusterTools(server: McpServer, ctx: ToolContext): void {
+  registerScanTool(server, ctx);
+  registerExplainTool(server, ctx);
+  registerUpgradeCheckTool(server, ctx);
+}
+
+function registerScanTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     "scan",
     {
@@ -110,7 +116,9 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
         });
       }),
   );
+}
 
+function registerExplainTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     "explain",
     {
@@ -158,7 +166,8 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
           ? undefined
           : nothingRead(targetName(report.targets), report.incomplete);
         if (empty) throw new ToolInputError(empty);
-        const { explainObject, formatExplanation } = await import("../service/explain.js");
+        const { explainObject } = await import("../service/explain.js");
+        const { formatExplanation } = await import("../report/explain-text.js");
         const zone = report.targets[0]?.zone;
         const e = explainObject({
           snapshot,
@@ -179,7 +188,9 @@ export function registerClusterTools(server: McpServer, ctx: ToolContext): void 
         >);
       }),
   );
+}
 
+function registerUpgradeCheckTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     "upgrade_check",
     {

@@ -1,7 +1,8 @@
 // The knowledge-base tools: search, show and list pitfalls, and add one to the team's page.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { SEVERITIES, type Severity, STEP_KINDS } from "../kb/model.js";
+import { SEVERITIES, type Severity } from "../model/severity.js";
+import { STEP_KINDS } from "../model/finding.js";
 import type { ToolContext } from "./context.js";
 import { pitfallSummary, zonesOf } from "../kb/summary.js";
 import { pitfallLine } from "./render.js";
@@ -15,6 +16,15 @@ const READ_LOCAL = {
 } as const;
 
 export function registerKbTools(server: McpServer, ctx: ToolContext): void {
+  registerSearchPitfallsTool(server, ctx);
+  registerShowPitfallTool(server, ctx);
+  registerListPitfallsTool(server, ctx);
+  // --read-only: the one tool that writes is not offered at all.
+  if (ctx.deps.readOnly) return;
+  registerAddPitfallTool(server, ctx);
+}
+
+function registerSearchPitfallsTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     "search_pitfalls",
     {
@@ -52,7 +62,9 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
         return toolResult(text, { query, hits: rows });
       }),
   );
+}
 
+function registerShowPitfallTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     "show_pitfall",
     {
@@ -90,7 +102,9 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
         );
       }),
   );
+}
 
+function registerListPitfallsTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     "list_pitfalls",
     {
@@ -111,7 +125,7 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
       guarded(async () => {
         const kb = await ctx.kb();
         const { appliesToZone, normalizeZone } = await import("../kb/zones.js");
-        const { severityRank } = await import("../rules/finding.js");
+        const { severityRank } = await import("../model/severity.js");
         if (zone && !/^(ALL|\d+)$/.test(normalizeZone(zone)))
           throw new ToolInputError(`unknown zone '${zone}': give a zone number ('1', '2') or 'ALL'`);
         const list = kb.pitfalls.filter(
@@ -122,9 +136,9 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
         return toolResult(text, { pitfalls: list.map(pitfallSummary) });
       }),
   );
+}
 
-  // --read-only: the one tool that writes is not offered at all.
-  if (ctx.deps.readOnly) return;
+function registerAddPitfallTool(server: McpServer, ctx: ToolContext): void {
   server.registerTool(
     "add_pitfall",
     {

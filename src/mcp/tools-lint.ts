@@ -1,7 +1,6 @@
 // lint_manifests: YAML (or JSON) manifests checked against the pitfalls before they are applied.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import type { Snapshot } from "../engine/types.js";
 import type { ToolContext } from "./context.js";
 import { findingsText } from "./render.js";
 import { guarded, ToolInputError, toolResult } from "./result.js";
@@ -44,38 +43,23 @@ export function registerLintTool(server: McpServer, ctx: ToolContext): void {
     ({ yaml, zone, filename }) =>
       guarded(async () => {
         const kb = await ctx.kb();
-        const config = ctx.deps.config;
-        const { resolveZone } = await import("../engine/zone.js");
-        const { normalizeZone } = await import("../kb/zones.js");
-        if (zone && !/^(ALL|\d+)$/.test(normalizeZone(zone)))
-          throw new ToolInputError(`unknown zone '${zone}': give a zone number ('1', '2')`);
-        const resolved = resolveZone({ ...(zone ? { zone } : {}), config, zoneMap: kb.zoneMap });
-        const { parseManifests } = await import("../sources/manifests.js");
-        const { runEngine } = await import("../engine/run.js");
+        const lint = await import("../service/lint.js");
+        const target = { kb, config: ctx.deps.config, ...(zone ? { zone } : {}) };
+        let resolved: ReturnType<typeof lint.lintZone>;
+        try {
+          resolved = lint.lintZone(target);
+        } catch (e) {
+          if (e instanceof lint.ZoneError) throw new ToolInputError(e.message);
+          throw e;
+        }
         const file = filename ?? "manifest.yaml";
         // Parsing and the engine are CPU-bound: over HTTP they wait their turn in the server's lint queue.
-        const { parsed, result } = await (ctx.caller.heavy ?? now)(() => {
-          const parsed = parseManifests(yaml, file);
-          if (!parsed.objects.length) return { parsed, result: undefined };
-          const snapshot: Snapshot = {
-            target: { kind: "manifests", name: file },
-            objects: parsed.objects,
-            diagnostics: parsed.diagnostics,
-            incomplete: [],
-          };
-          const result = runEngine(snapshot, {
-            mode: "manifest",
-            kb,
-            config,
-            ...(resolved.zone !== undefined ? { zone: resolved.zone } : {}),
-            ...(resolved.distribution !== undefined ? { distribution: resolved.distribution } : {}),
-          });
-          return { parsed, result };
-        });
+        const result = await (ctx.caller.heavy ?? now)(() => lint.lintText(yaml, file, target, resolved));
+        const parsed = result.snapshot;
         const problems = parsed.diagnostics.map(
           (d) => `${d.severity} ${d.file}:${d.line}${d.column ? `:${d.column}` : ""}: ${d.message}`,
         );
-        if (!result)
+        if (!parsed.objects.length)
           throw new ToolInputError(
             `no Kubernetes objects in the text (each document needs apiVersion and kind)${problems.length ? `:\n${problems.join("\n")}` : ""}`,
           );

@@ -2,7 +2,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { formatDuration } from "../k8s/duration.js";
-import type { GroupSummary } from "../rules/stale-consumer-groups.js";
+import type { GroupSummary } from "../service/streams.js";
 import type { ToolContext } from "./context.js";
 import { findingsText, notReadLines } from "./render.js";
 import { guarded, ToolInputError, toolResult } from "./result.js";
@@ -67,17 +67,10 @@ export function registerStreamsTool(server: McpServer, ctx: ToolContext): void {
             );
           }
           const kb = await ctx.kb();
-          const { PITFALL_ID, checkStreams, summarizeStreams } = await import(
-            "../rules/stale-consumer-groups.js"
-          );
-          const pitfall = kb.byId.get(PITFALL_ID);
-          const opts = {
-            idleMs: deps.redis.idleMs,
-            maxDeliveries: deps.redis.maxDeliveries,
-            ...(pitfall ? { pitfall } : {}),
-          };
-          const findings = checkStreams(snapshot, opts);
-          const { compareFindings } = await import("../rules/finding.js");
+          const { streamFindings, summarizeStreams } = await import("../service/streams.js");
+          const opts = { idleMs: deps.redis.idleMs, maxDeliveries: deps.redis.maxDeliveries };
+          const { findings } = streamFindings(snapshot, { kb, config: deps.config, ...opts });
+          const { compareFindings } = await import("../model/finding.js");
           findings.sort(compareFindings);
           const summaries = summarizeStreams(snapshot, opts);
           const { jsonFinding } = await import("../report/json.js");

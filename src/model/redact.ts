@@ -241,3 +241,11 @@ function deep(value: unknown, key: string | undefined, depth: number): unknown {
   for (const [k, v] of Object.entries(value)) out[k] = deep(v, k, depth + 1);
   return out;
 }
+
+const MAX_TEXT = 400;
+
+/** Long log lines and messages cut to a readable length; redacted first, so a cut never leaves half a secret. */
+export function clip(text: string, max = MAX_TEXT): string {
+  const t = redact(text).trim();
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}

@@ -1,8 +1,8 @@
 // The reference (docs/reference.md), generated from the loaded pages and the detectors' metadata; never kept by hand.
 import type { KnowledgeBase } from "../kb/load.js";
-import type { Block, Distribution, Pitfall } from "../kb/model.js";
-import type { ObjectRef } from "../k8s/types.js";
-import { STREAMS_RULES } from "../rules/stale-consumer-groups.js";
+import type { Block, Pitfall } from "../kb/model.js";
+import type { Distribution } from "../model/snapshot.js";
+import type { ObjectRef } from "../model/kube.js";
 import type { Rule } from "../rules/types.js";
 import { fillSteps } from "../runbook/fill.js";
 import { objectLabel } from "./labels.js";
@@ -25,7 +25,7 @@ export interface ReferenceOptions {
   fileLabel?: (file: string) => string;
 }
 
-/** Object rules from the registry plus the Redis Streams rules, one entry per id (the registry wins). */
+/** The registry's rules, sorted by id. */
 export function documentedRules(registry: readonly Rule[]): DocRule[] {
   const out = new Map<string, DocRule>();
   for (const { meta } of registry) {
@@ -41,16 +41,6 @@ export function documentedRules(registry: readonly Rule[]): DocRule[] {
     if (meta.kinds?.length) rule.kinds = [...meta.kinds];
     out.set(meta.id, rule);
   }
-  for (const meta of STREAMS_RULES) {
-    if (out.has(meta.id)) continue;
-    out.set(meta.id, {
-      id: meta.id,
-      pitfall: meta.pitfall,
-      runs: [meta.runs],
-      description: meta.description,
-      messages: meta.messages,
-    });
-  }
   return [...out.values()].sort((a, b) => a.id.localeCompare(b.id));
 }
 
@@ -58,7 +48,7 @@ export function documentedRules(registry: readonly Rule[]): DocRule[] {
  * Names the example findings are filled with, so the reference shows real commands without a cluster.
  * Keys are the page's `{placeholders}`.
  */
-export const EXAMPLE_VALUES: Readonly<Record<string, string>> = {
+const EXAMPLE_VALUES: Readonly<Record<string, string>> = {
   "pod-name": "api-7d9f",
   name: "api-7d9f",
   namespace: "ge-agents",

@@ -1,7 +1,7 @@
 // Machine output with a stable shape: keys in a fixed order, absent optional keys left out.
-import type { ObjectRef } from "../k8s/types.js";
-import type { Evidence, Incomplete, RunbookStep } from "../rules/finding.js";
-import { compareFindings, type Finding } from "../rules/finding.js";
+import type { ObjectRef } from "../model/kube.js";
+import { type Evidence, type RunbookStep, compareFindings, type Finding } from "../model/finding.js";
+import type { Incomplete } from "../model/snapshot.js";
 import type { ReportInput } from "./types.js";
 
 export interface JsonFinding {

@@ -1,7 +1,7 @@
 // Short labels shared by the reporters: objects, locations, severity counts.
-import { SEVERITIES, type Severity } from "../kb/model.js";
-import type { ObjectRef } from "../k8s/types.js";
-import type { Finding } from "../rules/finding.js";
+import { SEVERITIES, type Severity } from "../model/severity.js";
+import type { ObjectRef } from "../model/kube.js";
+import type { Finding } from "../model/finding.js";
 
 /** `Deployment team-a/web`, `Node worker-1`, `StreamConsumer triggers.x/group`. */
 export function objectLabel(o: ObjectRef): string {
@@ -15,7 +15,7 @@ export function locationLabel(f: Pick<Finding, "file" | "line" | "column">): str
   return f.column === undefined ? `${f.file}:${f.line}` : `${f.file}:${f.line}:${f.column}`;
 }
 
-export function severityCounts(findings: Finding[]): Map<Severity, number> {
+function severityCounts(findings: Finding[]): Map<Severity, number> {
   const counts = new Map<Severity, number>();
   for (const f of findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
   return counts;

@@ -1,5 +1,5 @@
 // A pull-request comment: a summary table, then one collapsible block per finding with its steps.
-import { compareFindings, type Finding } from "../rules/finding.js";
+import { compareFindings, type Finding } from "../model/finding.js";
 import { countsText, locationLabel, objectLabel, plural, repeatsLine } from "./labels.js";
 import { escapeMarkdown, inlineCode, shownSteps, stepMarkdown } from "./steps.js";
 import type { ReportInput, SourceLine } from "./types.js";

@@ -1,7 +1,7 @@
 // The reporters on hand-made findings: live ones (no file), suppressions, limits and escaping.
 import { describe, expect, it } from "vitest";
 import type { Pitfall } from "../kb/model.js";
-import type { Finding } from "../rules/finding.js";
+import type { Finding } from "../model/finding.js";
 import { formatJson, jsonReport } from "./json.js";
 import { formatMarkdown } from "./markdown.js";
 import { fileUri, sarifReport } from "./sarif.js";

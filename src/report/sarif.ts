@@ -1,13 +1,14 @@
 // SARIF 2.1.0 for code scanning (GitHub, GitLab, IDEs): one rule per pitfall and detector, with the
 // pitfall's prose and steps as help, and each result pointing at the offending field.
 import { createHash } from "node:crypto";
-import type { Pitfall, Severity } from "../kb/model.js";
-import { compareFindings, type Finding } from "../rules/finding.js";
+import type { Pitfall } from "../kb/model.js";
+import type { Severity } from "../model/severity.js";
+import { compareFindings, type Finding } from "../model/finding.js";
 import { objectLabel } from "./labels.js";
 import { helpMarkdown, helpText, proseOf } from "./steps.js";
 import type { ReportInput } from "./types.js";
 
-export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
+const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 
 export interface SarifOptions {
   /** The tool's version, shown as `tool.driver.version`. */
@@ -73,12 +74,12 @@ export interface SarifLog {
 }
 
 /** Severity to SARIF level: what must not ship is an error, what should be looked at a warning. */
-export function sarifLevel(s: Severity): SarifLevel {
+function sarifLevel(s: Severity): SarifLevel {
   return s === "CRITICAL" || s === "HIGH" ? "error" : s === "MEDIUM" ? "warning" : "note";
 }
 
 /** The id a result refers to: the pitfall, and the detector when it is not named after the pitfall. */
-export function sarifRuleId(f: Pick<Finding, "pitfall" | "rule">): string {
+function sarifRuleId(f: Pick<Finding, "pitfall" | "rule">): string {
   return f.rule === f.pitfall ? f.pitfall : `${f.pitfall}/${f.rule}`;
 }
 

@@ -1,6 +1,6 @@
 // Which steps a report shows under a finding, and a pitfall's help text for SARIF and Markdown.
-import type { Pitfall, Step, StepKind } from "../kb/model.js";
-import type { Finding, RunbookStep } from "../rules/finding.js";
+import type { Pitfall, Step } from "../kb/model.js";
+import type { StepKind, Finding, RunbookStep } from "../model/finding.js";
 
 /**
  * Steps shown under a finding. A live finding gets its whole filled runbook. A manifest finding is met before

@@ -1,7 +1,8 @@
 // Human output: findings grouped by file (by object for live findings), most severe first,
 // each with its location, the quoted source line, the evidence and the pitfall's steps.
-import type { Diagnostic, Severity } from "../kb/model.js";
-import { compareFindings, type Finding, severityRank } from "../rules/finding.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { type Severity, severityRank } from "../model/severity.js";
+import { compareFindings, type Finding } from "../model/finding.js";
 import { countsText, locationLabel, objectLabel, plural, repeatsLine } from "./labels.js";
 import { shownSteps } from "./steps.js";
 import type { Paint, ReportInput, SourceLine } from "./types.js";
@@ -133,7 +134,7 @@ function findingLines(f: Finding, input: ReportInput, paint: Paint, sourceLine?:
 }
 
 /** One line: counts by severity, suppressed, input errors and warnings. */
-export function summaryLine(input: ReportInput, paint: Paint = plain): string {
+function summaryLine(input: ReportInput, paint: Paint = plain): string {
   const errors = input.diagnostics.filter((d) => d.severity === "error").length;
   const warnings = input.diagnostics.length - errors;
   const n = input.findings.length;

@@ -1,7 +1,9 @@
 // What every reporter is given: findings and the run's problems, plus the pitfalls for titles and steps.
-import type { Diagnostic, Pitfall } from "../kb/model.js";
-import type { ObjectRef } from "../k8s/types.js";
-import type { Finding, Incomplete } from "../rules/finding.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import type { Pitfall } from "../kb/model.js";
+import type { ObjectRef } from "../model/kube.js";
+import type { Finding } from "../model/finding.js";
+import type { Incomplete } from "../model/snapshot.js";
 
 /** A finding an ignore (annotation or config) silenced, with the reason it gives; the engine's Suppression fits. */
 export interface SuppressedFinding {

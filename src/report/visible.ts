@@ -5,9 +5,7 @@ import { visible, visibleDeep } from "../model/sanitize.js";
 import type { ReportInput, SourceLine } from "./types.js";
 
 /** A lookup whose pitfalls come out visible, each made so once. */
-export function visiblePitfalls(
-  lookup: (id: string) => Pitfall | undefined,
-): (id: string) => Pitfall | undefined {
+function visiblePitfalls(lookup: (id: string) => Pitfall | undefined): (id: string) => Pitfall | undefined {
   const seen = new Map<string, Pitfall | undefined>();
   return (id) => {
     if (!seen.has(id)) {

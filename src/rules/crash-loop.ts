@@ -1,6 +1,5 @@
 // CrashLoopBackOff: which containers loop, for how long, and which of the page's known causes the log shows.
-import { parseDuration } from "../k8s/duration.js";
-import { asRecord, asString, metaString } from "../k8s/fields.js";
+import { asRecord, asString, metaString, pathText } from "../k8s/fields.js";
 import {
   type ContainerStatusAt,
   containerStatusesOf,
@@ -9,20 +8,16 @@ import {
   type Termination,
   waitingReason,
 } from "../k8s/status.js";
-import type { KubeObject } from "../k8s/types.js";
-import type { Severity } from "../kb/model.js";
-import type { Evidence } from "./finding.js";
-import {
-  ageMs,
-  ageText,
-  clip,
-  eventContainer,
-  eventEvidence,
-  eventsOf,
-  logLines,
-  pathText,
-} from "./live-evidence.js";
-import { defineRule, type Report, type RuleContext } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
+import type { Severity } from "../model/severity.js";
+import type { Evidence } from "../model/finding.js";
+import { ageMs, ageText } from "../k8s/duration.js";
+import { clip } from "../model/redact.js";
+import { eventContainer } from "../k8s/events.js";
+import { eventEvidence, eventsOf } from "./live-evidence.js";
+import { logLines } from "../k8s/logs.js";
+import { type DurationSetting, durationSetting, portSetting } from "./options.js";
+import { defineRule, type ReportOf, type RuleContext } from "./types.js";
 
 export const CRASH_LOOP_PITFALL = "crashloopbackoff";
 
@@ -31,13 +26,12 @@ const BACKOFF_START_MS = 10_000;
 const BACKOFF_CAP_MS = 300_000;
 // A loop this many times the escalation age is CRITICAL (7 days with the default 24h).
 const CRITICAL_FACTOR = 7;
-const DEFAULT_ESCALATE_MS = 86_400_000;
 
 export type CrashCause = "missing-env" | "redis-port" | "migration" | "import";
 
 export interface CrashClassification {
   cause: CrashCause;
-  messageId: string;
+  messageId: (typeof MESSAGE_IDS)[CrashCause];
   /** The log line that shows it. */
   line: string;
   /** 0-based index of that line in the log. */
@@ -52,12 +46,12 @@ interface LinePattern {
   data(m: RegExpExecArray, log: string, redisPort: number): Record<string, string | number> | undefined;
 }
 
-const MESSAGE_IDS: Record<CrashCause, string> = {
+const MESSAGE_IDS = {
   "missing-env": "crash-loop-missing-env",
   "redis-port": "crash-loop-redis-port",
   migration: "crash-loop-migration",
   import: "crash-loop-import",
-};
+} as const satisfies Record<CrashCause, string>;
 
 const envName = (m: RegExpExecArray) => ({ variable: m[1]! });
 
@@ -192,7 +186,7 @@ export type LoopSince = "first BackOff event" | "restart count" | "pod start";
  * How long a container has been looping, and what says so: the first BackOff event for it, or the least time its
  * restart count takes at the kubelet's back-off; whichever is longer, never longer than the pod has existed.
  */
-export function loopDuration(
+function loopDuration(
   ctx: RuleContext,
   pod: KubeObject,
   container: string,
@@ -218,9 +212,8 @@ export function loopDuration(
   return result;
 }
 
-/** HIGH past `crashLoopEscalateAfter`, CRITICAL past seven times that; undefined below. */
-export function escalationOf(loopMs: number, escalateAfter: string): Severity | undefined {
-  const after = parseDuration(escalateAfter) ?? DEFAULT_ESCALATE_MS;
+/** HIGH past `crashLoopEscalateAfter` (in ms), CRITICAL past seven times that; undefined below (or when 0). */
+export function escalationOf(loopMs: number, after: number): Severity | undefined {
   if (after <= 0) return undefined;
   if (loopMs >= after * CRITICAL_FACTOR) return "CRITICAL";
   if (loopMs >= after) return "HIGH";
@@ -245,6 +238,30 @@ const ROLE_WORDS: Record<string, string> = {
   regular: "container",
 };
 
+interface CrashLoopOptions {
+  escalateAfter: DurationSetting;
+  redisPort: number;
+}
+
+const MESSAGES = {
+  "crash-loop":
+    "{{role}} {{container}} of pod {{pod}} is in CrashLoopBackOff: {{restarts}} restarts, looping for {{duration}} (from the {{since}})",
+  "crash-loop-missing-env":
+    "{{role}} {{container}} of pod {{pod}} crash-loops ({{restarts}} restarts, {{duration}}) because environment variable {{variable}} is missing",
+  "crash-loop-redis-port":
+    "{{role}} {{container}} of pod {{pod}} crash-loops ({{restarts}} restarts, {{duration}}): Redis refused the connection at {{host}}:{{port}}, but Redis listens on {{expectedPort}}",
+  "crash-loop-migration":
+    "{{role}} {{container}} of pod {{pod}} crash-loops ({{restarts}} restarts, {{duration}}) because a database migration is not applied: {{detail}}",
+  "crash-loop-import":
+    "{{role}} {{container}} of pod {{pod}} crash-loops ({{restarts}} restarts, {{duration}}) on a Python import error: {{module}} is not in the image",
+  "missing-secret":
+    "{{role}} {{container}} of pod {{pod}} cannot start: {{resource}} {{name}} does not exist",
+  "missing-secret-key":
+    "{{role}} {{container}} of pod {{pod}} cannot start: key {{key}} is not in {{resource}} {{name}}",
+} as const;
+
+type Reported = ReportOf<typeof MESSAGES>;
+
 export const crashLoopRule = defineRule({
   meta: {
     id: "crash-loop",
@@ -255,26 +272,15 @@ export const crashLoopRule = defineRule({
     looksAt:
       "status.{init,}containerStatuses[].state.waiting, lastState.terminated, restartCount; BackOff events; previous container log",
     kinds: ["Pod"],
-    messages: {
-      "crash-loop":
-        "{{role}} {{container}} of pod {{pod}} is in CrashLoopBackOff: {{restarts}} restarts, looping for {{duration}} (from the {{since}})",
-      "crash-loop-missing-env":
-        "{{role}} {{container}} of pod {{pod}} crash-loops ({{restarts}} restarts, {{duration}}) because environment variable {{variable}} is missing",
-      "crash-loop-redis-port":
-        "{{role}} {{container}} of pod {{pod}} crash-loops ({{restarts}} restarts, {{duration}}): Redis refused the connection at {{host}}:{{port}}, but Redis listens on {{expectedPort}}",
-      "crash-loop-migration":
-        "{{role}} {{container}} of pod {{pod}} crash-loops ({{restarts}} restarts, {{duration}}) because a database migration is not applied: {{detail}}",
-      "crash-loop-import":
-        "{{role}} {{container}} of pod {{pod}} crash-loops ({{restarts}} restarts, {{duration}}) on a Python import error: {{module}} is not in the image",
-      "missing-secret":
-        "{{role}} {{container}} of pod {{pod}} cannot start: {{resource}} {{name}} does not exist",
-      "missing-secret-key":
-        "{{role}} {{container}} of pod {{pod}} cannot start: key {{key}} is not in {{resource}} {{name}}",
-    },
+    messages: MESSAGES,
   },
+  options: (config) => ({
+    escalateAfter: durationSetting(config.expect, "crashLoopEscalateAfter"),
+    redisPort: portSetting(config.expect, "redisPort"),
+  }),
   check(ctx, object) {
     const pod = object.object;
-    const out: Report[] = [];
+    const out: Reported[] = [];
     for (const at of containerStatusesOf(pod)) {
       const role = ROLE_WORDS[at.role];
       if (!role || !at.name) continue;
@@ -307,11 +313,11 @@ function subjectOf(pod: KubeObject, at: ContainerStatusAt, role: string) {
 
 /** CreateContainerConfigError because a Secret or ConfigMap (or a key of one) is missing. */
 function missingReferenceReport(
-  ctx: RuleContext,
+  ctx: RuleContext<CrashLoopOptions>,
   pod: KubeObject,
   at: ContainerStatusAt,
   role: string,
-): Report | undefined {
+): Reported | undefined {
   const { base, values, waitingPath, waitingMessage } = subjectOf(pod, at, role);
   const missing = missingReferenceOf(waitingMessage);
   if (!missing) return undefined;
@@ -326,20 +332,20 @@ function missingReferenceReport(
     .filter((e) => eventContainer(e) === at.name && missingReferenceOf(e.message))
     .pop();
   if (event) evidence.push(eventEvidence(event, ctx.now));
-  const data: Record<string, string | number> = { ...base, resource: missing.resource, name: missing.name };
-  if (missing.key !== undefined) data.key = missing.key;
-  return {
-    messageId: missing.key !== undefined ? "missing-secret-key" : "missing-secret",
-    data,
-    path: waitingPath,
-    container: at.name,
-    evidence,
-    values,
-  };
+  const data = { ...base, resource: missing.resource, name: missing.name };
+  const details = { path: waitingPath, container: at.name, evidence, values };
+  return missing.key !== undefined
+    ? { messageId: "missing-secret-key", data: { ...data, key: missing.key }, ...details }
+    : { messageId: "missing-secret", data, ...details };
 }
 
 /** A container in CrashLoopBackOff: how long, escalated when old, and the cause its log shows. */
-function crashLoopReport(ctx: RuleContext, pod: KubeObject, at: ContainerStatusAt, role: string): Report {
+function crashLoopReport(
+  ctx: RuleContext<CrashLoopOptions>,
+  pod: KubeObject,
+  at: ContainerStatusAt,
+  role: string,
+): Reported {
   const { podName, namespace, base, values, waitingPath, waitingMessage } = subjectOf(pod, at, role);
   const restarts = restartCountOf(at.status);
   const loop = loopDuration(ctx, pod, at.name, restarts);
@@ -364,30 +370,31 @@ function crashLoopReport(ctx: RuleContext, pod: KubeObject, at: ContainerStatusA
   ];
   let cause: CrashClassification | undefined;
   for (const [source, text] of sources) {
-    cause = classifyCrashLog(text, ctx.config.expect.redisPort);
+    cause = classifyCrashLog(text, ctx.options.redisPort);
     if (cause) {
       evidence.push({ kind: "log", text: cause.line, source });
       break;
     }
   }
 
-  const after = ctx.config.expect.crashLoopEscalateAfter;
-  const severity = escalationOf(loop.ms, after);
+  const after = ctx.options.escalateAfter;
+  const severity = escalationOf(loop.ms, after.ms);
   if (severity) {
     evidence.push({
       kind: "history",
-      text: `looping for ${ageText(loop.ms)} (from the ${loop.since}), longer than crashLoopEscalateAfter ${after}`,
+      text: `looping for ${ageText(loop.ms)} (from the ${loop.since}), longer than crashLoopEscalateAfter ${after.text}`,
       source: loop.since,
     });
   }
-  const report: Report = {
+  // A classification's data fills the slots of its own message (classifyCrashLog pairs them).
+  const report = {
     messageId: cause?.messageId ?? "crash-loop",
     data: { ...base, restarts, duration: ageText(loop.ms), since: loop.since, ...cause?.data },
     path: waitingPath,
     container: at.name,
     evidence,
     values,
-  };
+  } as Reported;
   if (severity) report.severity = severity;
   return report;
 }

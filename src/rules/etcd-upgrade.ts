@@ -1,15 +1,15 @@
 // etcd upgrade path: whether a k3s upgrade moves embedded etcd from 3.5 to 3.6, and what must happen first.
 import { compareVersions, isK3sNode, type K8sVersion, parseK8sVersion } from "../k8s/distribution.js";
 import { asRecord, asString, metaMap, metaString } from "../k8s/fields.js";
-import type { KubeObject } from "../k8s/types.js";
-import type { SourcedObject } from "../engine/types.js";
-import { formatMessage } from "./finding.js";
-import { defineRule, type Report } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
+import type { SourcedObject } from "../model/snapshot.js";
+import { formatMessage } from "../model/finding.js";
+import { defineRule, type ReportOf } from "./types.js";
 
 export const ETCD_PITFALL = "etcd-upgrade-path";
 
 /** The only etcd 3.5 release from which 3.6 is safe (the page; etcd.io blog "zombie members", Dec 2025). */
-export const SAFE_ETCD_35 = "3.5.26";
+const SAFE_ETCD_35 = "3.5.26";
 
 export interface EtcdRelease {
   /** First k3s release that bundles this etcd, e.g. `v1.34.0` or `v1.33.7+k3s3`. */
@@ -26,7 +26,7 @@ export interface EtcdRelease {
  * Which etcd each k3s release bundles, newest facts first to read. Releases before every entry bundle etcd 3.5
  * older than 3.5.26. Keep this as data: correct it here when the release notes say otherwise.
  */
-export const K3S_ETCD: readonly EtcdRelease[] = [
+const K3S_ETCD: readonly EtcdRelease[] = [
   { since: "v1.34.0", etcd: "3.6", laterLines: true, source: "the page: k3s v1.34+ bundles etcd 3.6" },
   // Doubtful boundary: k3s-io/k3s#13493 put etcd v3.5.26 on release-1.33 (merged 2026-01-23); users report
   // v1.33.7+k3s3 running 3.5.26. Earlier 1.33 patches bundle an older 3.5.
@@ -34,7 +34,7 @@ export const K3S_ETCD: readonly EtcdRelease[] = [
 ];
 
 /** What a k3s release older than every table entry bundles: 3.5 before 3.5.26. */
-export const ETCD_BEFORE_TABLE = "3.5";
+const ETCD_BEFORE_TABLE = "3.5";
 
 export interface EtcdStep {
   messageId: string;
@@ -186,6 +186,13 @@ export const ETCD_STEP_MESSAGES: Record<string, string> = {
   "upgrade-k3s": "then upgrade k3s to {{to}} (etcd {{etcd}}), one server at a time",
 };
 
+const MESSAGES = {
+  "upgrade-risk":
+    "node {{node}} runs k3s {{version}} with etcd {{etcd}}; upgrading to {{to}} moves it to etcd {{toEtcd}}, which is safe only from etcd v{{safe}} and after a backup",
+} as const;
+
+type Reported = ReportOf<typeof MESSAGES>;
+
 export const etcdUpgradeRule = defineRule({
   meta: {
     id: "etcd-upgrade",
@@ -197,10 +204,7 @@ export const etcdUpgradeRule = defineRule({
     looksAt:
       "Node status.nodeInfo.kubeletVersion, node-role.kubernetes.io/etcd; the k3s → etcd release table",
     kinds: ["Node"],
-    messages: {
-      "upgrade-risk":
-        "node {{node}} runs k3s {{version}} with etcd {{etcd}}; upgrading to {{to}} moves it to etcd {{toEtcd}}, which is safe only from etcd v{{safe}} and after a backup",
-    },
+    messages: MESSAGES,
   },
   checkAll(ctx) {
     const to = ctx.target.upgradeTo;
@@ -213,7 +217,7 @@ export const etcdUpgradeRule = defineRule({
     if (!plan.crosses) return [];
     const toEtcd = etcdOfK3s(to) ?? "";
     const { all, etcdMembers } = nodesEtcd(nodes.map((n) => n.object));
-    const out: (Report & { object: SourcedObject })[] = [];
+    const out: (Reported & { object: SourcedObject })[] = [];
     for (const n of crossingNodes(etcdMembers.length ? etcdMembers : all, toEtcd)) {
       const object = nodes.find((o) => o.object === n.node);
       if (!object) continue;

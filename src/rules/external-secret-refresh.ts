@@ -1,10 +1,18 @@
 // External Secrets Operator refreshes on a timer: too short loads Vault, zero (or CreatedOnce) never delivers a rotation.
 import { asRecord, asString, metaString } from "../k8s/fields.js";
 import { formatDuration, parseDuration } from "../k8s/duration.js";
+import { durationSetting } from "./options.js";
 import { defineRule } from "./types.js";
 
 /** ESO API versions whose ExternalSecret has `spec.refreshInterval`. */
 const API_VERSIONS = new Set(["external-secrets.io/v1beta1", "external-secrets.io/v1"]);
+
+const MESSAGES = {
+  "refresh-too-short":
+    "ExternalSecret {{name}} refreshes every {{interval}}, below the recommended minimum of {{minimum}}: every refresh reads Vault; a rotated secret arrives within {{interval}}",
+  "refresh-off":
+    "ExternalSecret {{name}} never refreshes ({{how}}): a secret rotated in Vault does not reach the pods until someone forces a sync",
+} as const;
 
 export const externalSecretRefreshRule = defineRule({
   meta: {
@@ -15,13 +23,12 @@ export const externalSecretRefreshRule = defineRule({
       "An ExternalSecret refreshing more often than the page's minimum, or never (refreshInterval 0, refreshPolicy CreatedOnce / OnChange).",
     looksAt: "ExternalSecret spec.refreshInterval, spec.refreshPolicy",
     kinds: ["ExternalSecret"],
-    messages: {
-      "refresh-too-short":
-        "ExternalSecret {{name}} refreshes every {{interval}}, below the recommended minimum of {{minimum}}: every refresh reads Vault; a rotated secret arrives within {{interval}}",
-      "refresh-off":
-        "ExternalSecret {{name}} never refreshes ({{how}}): a secret rotated in Vault does not reach the pods until someone forces a sync",
-    },
+    messages: MESSAGES,
   },
+  options: (config) => ({
+    defaultInterval: durationSetting(config.expect, "defaultRefreshInterval"),
+    minimum: durationSetting(config.expect, "minRefreshInterval").ms,
+  }),
   check(ctx, o) {
     if (!API_VERSIONS.has(asString(o.object.apiVersion) ?? "")) return [];
     const spec = asRecord(o.object.spec);
@@ -43,11 +50,11 @@ export const externalSecretRefreshRule = defineRule({
     }
     const raw = spec.refreshInterval;
     const given = raw !== undefined && raw !== null;
-    const interval = parseDuration(given ? String(raw) : ctx.config.expect.defaultRefreshInterval);
-    const minimum = parseDuration(ctx.config.expect.minRefreshInterval);
-    if (interval === undefined || minimum === undefined) return [];
+    const { defaultInterval, minimum } = ctx.options;
+    const interval = given ? parseDuration(String(raw)) : defaultInterval.ms;
+    if (interval === undefined) return [];
     const path = given ? ["spec", "refreshInterval"] : ["spec"];
-    const shown = given ? String(raw) : `${ctx.config.expect.defaultRefreshInterval} (the default)`;
+    const shown = given ? String(raw) : `${defaultInterval.text} (the default)`;
     const evidence = [
       {
         kind: "field",

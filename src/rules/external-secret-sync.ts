@@ -1,10 +1,12 @@
 // Secret sync delays, live: an ExternalSecret that fails to sync, or has not synced for longer than its interval.
-import { parseDuration } from "../k8s/duration.js";
+import { parseDuration, ageMs, ageText } from "../k8s/duration.js";
 import { asRecord, asString, metaString } from "../k8s/fields.js";
 import { conditionsOf } from "../k8s/status.js";
-import type { Evidence } from "./finding.js";
-import { ageMs, ageText, clip, eventEvidence, eventsOf } from "./live-evidence.js";
-import { defineRule, type Report } from "./types.js";
+import type { Evidence } from "../model/finding.js";
+import { clip } from "../model/redact.js";
+import { eventEvidence, eventsOf } from "./live-evidence.js";
+import { durationSetting } from "./options.js";
+import { defineRule } from "./types.js";
 
 export const SECRET_SYNC_PITFALL = "secret-sync-delays";
 
@@ -34,6 +36,13 @@ export function refreshIntervalOf(
   return { ms: parseDuration(defaultInterval), text: defaultInterval, source: "default" };
 }
 
+const MESSAGES = {
+  "sync-failed":
+    "ExternalSecret {{name}} is not syncing ({{reason}}): Secret {{target}} keeps its old value, or does not exist",
+  "sync-stale":
+    "ExternalSecret {{name}} last synced {{age}} ago, longer than its refresh interval of {{interval}} ({{intervalSource}})",
+} as const;
+
 export const externalSecretSyncRule = defineRule({
   meta: {
     id: "external-secret-sync",
@@ -44,13 +53,9 @@ export const externalSecretSyncRule = defineRule({
     looksAt:
       "ExternalSecret status.conditions[Ready], status.refreshTime, spec.refreshInterval, spec.refreshPolicy",
     kinds: ["ExternalSecret"],
-    messages: {
-      "sync-failed":
-        "ExternalSecret {{name}} is not syncing ({{reason}}): Secret {{target}} keeps its old value, or does not exist",
-      "sync-stale":
-        "ExternalSecret {{name}} last synced {{age}} ago, longer than its refresh interval of {{interval}} ({{intervalSource}})",
-    },
+    messages: MESSAGES,
   },
+  options: (config) => ({ defaultInterval: durationSetting(config.expect, "defaultRefreshInterval").text }),
   check(ctx, object) {
     const es = object.object;
     const name = metaString(es, "name") ?? "";
@@ -81,14 +86,14 @@ export const externalSecretSyncRule = defineRule({
           path: ["status", "conditions"],
           evidence,
           values,
-        } satisfies Report,
+        },
       ];
     }
 
     // Policies that do not refresh on a timer have no interval to be late against.
     const policy = asString(spec?.refreshPolicy);
     if (policy === "CreatedOnce" || policy === "OnChange") return [];
-    const interval = refreshIntervalOf(spec, ctx.config.expect.defaultRefreshInterval);
+    const interval = refreshIntervalOf(spec, ctx.options.defaultInterval);
     if (interval.ms === undefined || interval.ms <= 0) return [];
     const age = ageMs(status?.refreshTime, ctx.now);
     if (age === undefined) return [];

@@ -3,10 +3,28 @@ import { longRunningContainersOf } from "../k8s/containers.js";
 import { asInteger, asList, asRecord, asString, metaString } from "../k8s/fields.js";
 import { podSpecOf } from "../k8s/podspec.js";
 import { POD_KINDS } from "../k8s/podspec.js";
-import { defineRule, type Report } from "./types.js";
+import { defineRule, type ReportOf } from "./types.js";
 
 /** The Deployment default for `maxSurge`. */
 const DEFAULT_MAX_SURGE = "25%";
+
+const COLLIDES =
+  "while the old pod still runs, and on the same node the new pod cannot bind {{ports}}, which the old pod holds";
+const CANNOT_START = "a second such pod on that node, or anything else using those ports, cannot start";
+
+const MESSAGES = {
+  "surge-collides": `hostNetwork: true on {{kind}} {{name}}: a rolling update starts new pods while old ones still run (maxSurge {{maxSurge}}, replicas {{replicas}}: {{extraPods}} at a time), and on the same node a new pod cannot bind {{ports}}, which an old pod holds`,
+  "surge-collides-default": `hostNetwork: true on {{kind}} {{name}}: a rolling update starts new pods while old ones still run (the default maxSurge {{maxSurge}}, replicas {{replicas}}: {{extraPods}} at a time), and on the same node a new pod cannot bind {{ports}}, which an old pod holds`,
+  "surge-collides-daemonset": `hostNetwork: true on {{kind}} {{name}}: a rolling update starts a second pod on each node (maxSurge {{maxSurge}}) ${COLLIDES}`,
+  "binds-host-ports": `hostNetwork: true on {{kind}} {{name}} binds {{ports}} directly on the node; ${CANNOT_START}`,
+  "binds-host-ports-recreate": `hostNetwork: true on {{kind}} {{name}} binds {{ports}} directly on the node (Recreate stops the old pod first, so rollouts do not collide); ${CANNOT_START}`,
+  "binds-host-ports-no-surge": `hostNetwork: true on {{kind}} {{name}} binds {{ports}} directly on the node (maxSurge 0 stops an old pod first, so rollouts do not collide); ${CANNOT_START}`,
+  "binds-host-ports-daemonset": `hostNetwork: true on {{kind}} {{name}} binds {{ports}} directly on the node (a DaemonSet replaces its pod in place, so rollouts do not collide); ${CANNOT_START}`,
+  "binds-host-ports-statefulset": `hostNetwork: true on {{kind}} {{name}} binds {{ports}} directly on the node (a StatefulSet replaces pods one at a time, so rollouts do not collide); ${CANNOT_START}`,
+  "binds-host-ports-cronjob": `hostNetwork: true on {{kind}} {{name}} binds {{ports}} directly on the node (runs that overlap on one node collide too; concurrencyPolicy: Forbid prevents that); ${CANNOT_START}`,
+} as const;
+
+type Reported = ReportOf<typeof MESSAGES>;
 
 export const hostNetworkRule = defineRule({
   meta: {
@@ -17,47 +35,35 @@ export const hostNetworkRule = defineRule({
       "A pod or pod template with hostNetwork: true, and whether its rollouts collide on host ports.",
     looksAt: "spec.hostNetwork, spec.strategy / spec.updateStrategy, containers[].ports",
     kinds: [...POD_KINDS],
-    messages: {
-      "surge-collides":
-        "hostNetwork: true on {{kind}} {{name}}: a rolling update starts {{surge}} while the old pod still runs, and on the same node the new pod cannot bind {{ports}}, which the old pod holds",
-      "binds-host-ports":
-        "hostNetwork: true on {{kind}} {{name}} binds {{ports}} directly on the node{{why}}; a second such pod on that node, or anything else using those ports, cannot start",
-    },
+    messages: MESSAGES,
   },
   check(_ctx, o) {
     const at = podSpecOf(o.object);
     if (at?.spec.hostNetwork !== true) return [];
     const kind = String(o.object.kind);
-    const base = { kind, name: metaString(o.object, "name") ?? "(unnamed)", ports: portsText(at.spec) };
+    const data = { kind, name: metaString(o.object, "name") ?? "(unnamed)", ports: portsText(at.spec) };
     const path = [...at.path, "hostNetwork"];
-    const surge = surgeOf(o.object.spec, kind);
-    const report: Report =
-      surge.pods > 0
-        ? { messageId: "surge-collides", data: { ...base, surge: surge.text }, path }
-        : { messageId: "binds-host-ports", data: { ...base, why: surge.text }, path };
-    return [report];
+    return [{ ...rolloutReport(o.object.spec, kind, data), path }];
   },
 });
 
-/** Extra pods a rollout starts beside the old ones, and how to say it. */
-function surgeOf(spec: unknown, kind: string): { pods: number; text: string } {
+type Data = { kind: string; name: string; ports: string };
+
+/** Whether a rollout starts the new pod beside the old one, and the message that says why (not). */
+function rolloutReport(spec: unknown, kind: string, data: Data): Reported {
   const s = asRecord(spec);
   if (kind === "Deployment") {
     const strategy = asRecord(s?.strategy);
-    if (strategy?.type === "Recreate")
-      return { pods: 0, text: " (Recreate stops the old pod first, so rollouts do not collide)" };
+    if (strategy?.type === "Recreate") return { messageId: "binds-host-ports-recreate", data };
     const raw = asRecord(strategy?.rollingUpdate)?.maxSurge;
     const replicas = asInteger(s?.replicas) ?? 1;
-    const given = raw === undefined || raw === null ? DEFAULT_MAX_SURGE : raw;
-    const pods = scaled(given, replicas);
-    if (pods === 0) return { pods, text: " (maxSurge 0 stops an old pod first, so rollouts do not collide)" };
-    const source =
-      raw === undefined || raw === null
-        ? `the default maxSurge ${DEFAULT_MAX_SURGE}`
-        : `maxSurge ${String(raw)}`;
+    const defaulted = raw === undefined || raw === null;
+    const maxSurge = defaulted ? DEFAULT_MAX_SURGE : raw;
+    const extraPods = scaled(maxSurge, replicas);
+    if (extraPods === 0) return { messageId: "binds-host-ports-no-surge", data };
     return {
-      pods,
-      text: `${pods} extra pod${pods === 1 ? "" : "s"} (${source} of ${replicas} replica${replicas === 1 ? "" : "s"})`,
+      messageId: defaulted ? "surge-collides-default" : "surge-collides",
+      data: { ...data, extraPods, maxSurge: String(maxSurge), replicas },
     };
   }
   if (kind === "DaemonSet") {
@@ -65,17 +71,13 @@ function surgeOf(spec: unknown, kind: string): { pods: number; text: string } {
     const update = asRecord(s?.updateStrategy);
     const raw = update?.type === "OnDelete" ? 0 : asRecord(update?.rollingUpdate)?.maxSurge;
     const pods = raw === undefined || raw === null ? 0 : scaled(raw, 1);
-    if (pods > 0) return { pods, text: `a second pod on each node (maxSurge ${String(raw)})` };
-    return { pods: 0, text: " (a DaemonSet replaces its pod in place, so rollouts do not collide)" };
+    if (pods > 0) return { messageId: "surge-collides-daemonset", data: { ...data, maxSurge: String(raw) } };
+    return { messageId: "binds-host-ports-daemonset", data };
   }
-  if (kind === "StatefulSet")
-    return { pods: 0, text: " (a StatefulSet replaces pods one at a time, so rollouts do not collide)" };
+  if (kind === "StatefulSet") return { messageId: "binds-host-ports-statefulset", data };
   if (kind === "CronJob" && asString(s?.concurrencyPolicy) !== "Forbid")
-    return {
-      pods: 0,
-      text: " (runs that overlap on one node collide too; concurrencyPolicy: Forbid prevents that)",
-    };
-  return { pods: 0, text: "" };
+    return { messageId: "binds-host-ports-cronjob", data };
+  return { messageId: "binds-host-ports", data };
 }
 
 /** An int-or-percent against a count, rounded up as the Deployment controller does for maxSurge. */

@@ -3,10 +3,11 @@ import { containersOf } from "../k8s/containers.js";
 import { asInteger, asList, asRecord, asString, metaString } from "../k8s/fields.js";
 import { controllerChain, replicaSetsOf, revisionOf } from "../k8s/owners.js";
 import { podConditions, podPhase } from "../k8s/status.js";
-import type { KubeObject } from "../k8s/types.js";
-import type { Evidence } from "./finding.js";
-import { clip, eventEvidence, eventsOf } from "./live-evidence.js";
-import { defineRule, type Report } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
+import type { Evidence } from "../model/finding.js";
+import { clip } from "../model/redact.js";
+import { eventEvidence, eventsOf } from "./live-evidence.js";
+import { defineRule } from "./types.js";
 
 export const HOST_PORT_PITFALL = "hostnetwork-causes-port-conflicts";
 
@@ -49,6 +50,12 @@ function hostPortsOf(podSpec: unknown): string {
   return [...new Set(ports)].join(", ") || "its ports";
 }
 
+const MESSAGES = {
+  "rollout-port-conflict":
+    "pod {{pod}} of Deployment {{owner}} is Pending mid-rollout: it uses hostNetwork and no node has {{ports}} free while the old pods hold them",
+  "port-conflict": "pod {{pod}} ({{owner}}) is Pending: it uses hostNetwork and no node has {{ports}} free",
+} as const;
+
 export const hostPortConflictRule = defineRule({
   meta: {
     id: "host-port-conflict",
@@ -59,12 +66,7 @@ export const hostPortConflictRule = defineRule({
     looksAt:
       "Pending pods' FailedScheduling events and PodScheduled condition, spec.hostNetwork, the owning Deployment's rollout",
     kinds: ["Pod"],
-    messages: {
-      "rollout-port-conflict":
-        "pod {{pod}} of Deployment {{owner}} is Pending mid-rollout: it uses hostNetwork and no node has {{ports}} free while the old pods hold them",
-      "port-conflict":
-        "pod {{pod}} ({{owner}}) is Pending: it uses hostNetwork and no node has {{ports}} free",
-    },
+    messages: MESSAGES,
   },
   check(ctx, object) {
     const pod = object.object;
@@ -115,7 +117,7 @@ export const hostPortConflictRule = defineRule({
           path: ["spec", "hostNetwork"],
           evidence,
           values,
-        } satisfies Report,
+        },
       ];
     }
     const owner = top ? `${top.ref.kind} ${top.ref.name}` : "no controller";

@@ -3,7 +3,18 @@ import { containerLabel, objectContainersOf } from "../k8s/containers.js";
 import { asString } from "../k8s/fields.js";
 import { effectivePullPolicy } from "../k8s/image.js";
 import { POD_KINDS } from "../k8s/podspec.js";
-import { defineRule, type Report } from "./types.js";
+import { defineRule, type ReportOf } from "./types.js";
+
+const MESSAGES = {
+  always:
+    "{{container}} sets imagePullPolicy: Always for {{image}}: k3s has no registry to pull from, so the pod ends in ImagePullBackOff; use IfNotPresent or Never with an imported image",
+  "defaults-to-always":
+    "{{container}} uses {{image}} (the :latest tag) with no imagePullPolicy: the API server defaults that to Always, and k3s has no registry to pull from; set imagePullPolicy: IfNotPresent or Never and pin a tag",
+  "defaults-to-always-untagged":
+    "{{container}} uses {{image}} (no tag) with no imagePullPolicy: the API server defaults that to Always, and k3s has no registry to pull from; set imagePullPolicy: IfNotPresent or Never and pin a tag",
+} as const;
+
+type Reported = ReportOf<typeof MESSAGES>;
 
 export const imagePullPolicyRule = defineRule({
   meta: {
@@ -15,15 +26,10 @@ export const imagePullPolicyRule = defineRule({
       "A container that pulls on every start (imagePullPolicy: Always, or :latest / no tag without a policy) on k3s.",
     looksAt: "containers[].imagePullPolicy, containers[].image (init and sidecars too)",
     kinds: [...POD_KINDS],
-    messages: {
-      always:
-        "{{container}} sets imagePullPolicy: Always for {{image}}: k3s has no registry to pull from, so the pod ends in ImagePullBackOff; use IfNotPresent or Never with an imported image",
-      "defaults-to-always":
-        "{{container}} uses {{image}} ({{why}}) with no imagePullPolicy: the API server defaults that to Always, and k3s has no registry to pull from; set imagePullPolicy: IfNotPresent or Never and pin a tag",
-    },
+    messages: MESSAGES,
   },
   check(_ctx, o) {
-    const out: Report[] = [];
+    const out: Reported[] = [];
     for (const c of objectContainersOf(o.object)) {
       const decision = effectivePullPolicy(c.container);
       if (decision?.policy !== "Always") continue;
@@ -38,12 +44,8 @@ export const imagePullPolicyRule = defineRule({
         });
       } else {
         out.push({
-          messageId: "defaults-to-always",
-          data: {
-            container: containerLabel(c),
-            image,
-            why: decision.reason === "latest-tag" ? "the :latest tag" : "no tag",
-          },
+          messageId: decision.reason === "latest-tag" ? "defaults-to-always" : "defaults-to-always-untagged",
+          data: { container: containerLabel(c), image },
           path: [...c.path, "image"],
           ...named,
         });

@@ -2,12 +2,14 @@
 // makes the kubelet pull anyway fails.
 import { containersOf } from "../k8s/containers.js";
 import { isK3sNode } from "../k8s/distribution.js";
-import { asRecord, asString, metaString } from "../k8s/fields.js";
+import { asRecord, asString, metaString, pathText } from "../k8s/fields.js";
 import { effectivePullPolicy, type ImageRef, parseImage, type PullPolicyReason } from "../k8s/image.js";
 import { containerStatusesOf, waitingReason } from "../k8s/status.js";
-import type { Evidence } from "./finding.js";
-import { clip, eventContainer, eventEvidence, eventsOf, pathText } from "./live-evidence.js";
-import { defineRule, type Report } from "./types.js";
+import type { Evidence } from "../model/finding.js";
+import { clip } from "../model/redact.js";
+import { eventContainer } from "../k8s/events.js";
+import { eventEvidence, eventsOf } from "./live-evidence.js";
+import { defineRule, type ReportOf } from "./types.js";
 
 export const IMAGE_PULL_PITFALL = "image-pull-failures-zone-1";
 
@@ -29,6 +31,15 @@ export function imageValues(image: string): { image: string; "image-name": strin
   return { image: ref.registry ? `${ref.registry}/${ref.repository}` : ref.repository, "image-name": name };
 }
 
+const MESSAGES = {
+  "pull-policy-always":
+    "container {{container}} of pod {{pod}} cannot get image {{image}} ({{reason}}): its pull policy is Always ({{policySource}}), but a k3s node has no registry to pull from; import the image and use IfNotPresent or Never",
+  "image-not-imported":
+    "container {{container}} of pod {{pod}} cannot get image {{image}} ({{reason}}, pull policy {{policy}}, {{policySource}}): the image is not imported into the node's containerd",
+} as const;
+
+type Reported = ReportOf<typeof MESSAGES>;
+
 export const imagePullRule = defineRule({
   meta: {
     id: "image-pull",
@@ -39,12 +50,7 @@ export const imagePullRule = defineRule({
       "Containers on a k3s node that cannot get their image (ErrImagePull, ImagePullBackOff, ErrImageNeverPull), with the pull policy that made the kubelet try.",
     looksAt: "status.containerStatuses[].state.waiting, spec.containers[].image/imagePullPolicy, pull events",
     kinds: ["Pod"],
-    messages: {
-      "pull-policy-always":
-        "container {{container}} of pod {{pod}} cannot get image {{image}} ({{reason}}): its pull policy is Always ({{policySource}}), but a k3s node has no registry to pull from; import the image and use IfNotPresent or Never",
-      "image-not-imported":
-        "container {{container}} of pod {{pod}} cannot get image {{image}} ({{reason}}, pull policy {{policy}}, {{policySource}}): the image is not imported into the node's containerd",
-    },
+    messages: MESSAGES,
   },
   check(ctx, object) {
     const pod = object.object;
@@ -56,7 +62,7 @@ export const imagePullRule = defineRule({
     const podName = metaString(pod, "name") ?? "";
     const namespace = metaString(pod, "namespace") ?? "";
     const containers = containersOf(spec);
-    const out: Report[] = [];
+    const out: Reported[] = [];
     for (const at of containerStatusesOf(pod)) {
       const reason = waitingReason(at.status);
       if (!reason || !PULL_FAILURES.has(reason) || !at.name) continue;

@@ -3,14 +3,15 @@
 import { containersOf } from "../k8s/containers.js";
 import { asRecord, asString, metaString } from "../k8s/fields.js";
 import { containerStatusesOf, lastTerminated } from "../k8s/status.js";
-import type { Evidence } from "./finding.js";
-import { clip, logLines } from "./live-evidence.js";
-import { defineRule, type Report } from "./types.js";
+import type { Evidence } from "../model/finding.js";
+import { clip } from "../model/redact.js";
+import { logLines } from "../k8s/logs.js";
+import { defineRule, type ReportOf } from "./types.js";
 
 export const IN_CLUSTER_API_PITFALL = "k3s-clusterip-broken-from-inside-pods";
 
 /** k3s's default service CIDR is 10.43.0.0/16; the API server's ClusterIP is its first address. */
-export const K3S_API_CLUSTER_IP = "10.43.0.1";
+const K3S_API_CLUSTER_IP = "10.43.0.1";
 
 const REFUSED = /connection refused|ECONNREFUSED|Errno 111/i;
 
@@ -29,6 +30,13 @@ export function apiRefusedLine(log: string | undefined, clusterIP: string): stri
   return undefined;
 }
 
+const MESSAGES = {
+  "api-refused":
+    "container {{container}} of pod {{pod}} is refused by the Kubernetes API at {{address}} from inside the pod: on k3s, mount the node's kubeconfig and kubectl instead of the in-cluster token flow",
+} as const;
+
+type Reported = ReportOf<typeof MESSAGES>;
+
 export const inClusterApiLiveRule = defineRule({
   meta: {
     id: "in-cluster-api-live",
@@ -39,10 +47,7 @@ export const inClusterApiLiveRule = defineRule({
       "Containers whose current or previous log (or termination message) shows connection refused from the in-cluster API address (10.43.0.1:443, kubernetes.default.svc).",
     looksAt: "current and previous container logs; the default/kubernetes Service's clusterIP",
     kinds: ["Pod"],
-    messages: {
-      "api-refused":
-        "container {{container}} of pod {{pod}} is refused by the Kubernetes API at {{address}} from inside the pod: on k3s, mount the node's kubeconfig and kubectl instead of the in-cluster token flow",
-    },
+    messages: MESSAGES,
   },
   check(ctx, object) {
     const pod = object.object;
@@ -51,7 +56,7 @@ export const inClusterApiLiveRule = defineRule({
     // The cluster says where its API Service is; k3s's default when the snapshot does not hold it.
     const kubernetes = ctx.lookup.get("Service", "default", "kubernetes");
     const clusterIP = asString(asRecord(kubernetes?.object.spec)?.clusterIP) || K3S_API_CLUSTER_IP;
-    const out: Report[] = [];
+    const out: Reported[] = [];
     const containers = containersOf(pod.spec, ["spec"]);
     for (const at of containerStatusesOf(pod)) {
       if (!at.name) continue;

@@ -8,6 +8,11 @@ import { defineRule } from "./types.js";
 const K3S_KUBECONFIG = "/etc/rancher/k3s/k3s.yaml";
 const K3S_CONFIG_DIR = "/etc/rancher/k3s";
 
+const MESSAGES = {
+  "in-cluster-token":
+    "{{kind}} {{name}} runs as service account {{serviceAccount}} with its token mounted and no hostPath kubeconfig ({{kubeconfig}}): on k3s the in-cluster API address 10.43.0.1:443 refuses connections from pods",
+} as const;
+
 export const inClusterApiRule = defineRule({
   meta: {
     id: "in-cluster-api",
@@ -20,10 +25,7 @@ export const inClusterApiRule = defineRule({
       "spec.serviceAccountName, spec.automountServiceAccountToken (and the ServiceAccount's), hostPath volumes",
     kinds: [...POD_KINDS],
     reads: ["ServiceAccount"],
-    messages: {
-      "in-cluster-token":
-        "{{kind}} {{name}} runs as service account {{serviceAccount}} with its token mounted and no hostPath kubeconfig ({{kubeconfig}}): on k3s the in-cluster API address 10.43.0.1:443 refuses connections from pods",
-    },
+    messages: MESSAGES,
   },
   check(ctx, o) {
     const at = podSpecOf(o.object);

@@ -15,6 +15,9 @@ import { inClusterApiLiveRule } from "./in-cluster-api-live.js";
 import { ingressBackendRule } from "./ingress-backend.js";
 import { nodePressureRule } from "./node-pressure.js";
 import { oomKilledRule } from "./oom-killed.js";
+import { poisonMessageRule } from "./poison-message.js";
+import { staleConsumerRule } from "./stale-consumer.js";
+import { stuckPendingRule } from "./stuck-pending.js";
 import type { Rule } from "./types.js";
 
 const MANIFEST_RULES: Rule[] = [
@@ -41,8 +44,15 @@ const LIVE_RULES: Rule[] = [
   etcdUpgradeRule,
 ];
 
+const STREAMS_RULES: Rule[] = [
+  // Redis Streams rules (streams, scan --redis) go here
+  staleConsumerRule,
+  stuckPendingRule,
+  poisonMessageRule,
+];
+
 export function allRules(): Rule[] {
-  const rules = [...MANIFEST_RULES, ...LIVE_RULES];
+  const rules = [...MANIFEST_RULES, ...LIVE_RULES, ...STREAMS_RULES];
   const seen = new Set<string>();
   for (const r of rules) {
     if (seen.has(r.meta.id)) throw new Error(`duplicate rule id ${r.meta.id}`);

@@ -1,15 +1,14 @@
 // Traefik ingress "not updating": a young Ingress is normal (wait); a backend that is missing or not ready is not.
 import { asInteger, asList, asRecord, asString, metaMap, metaString } from "../k8s/fields.js";
-import type { KubeObject } from "../k8s/types.js";
-import type { Lookup } from "../engine/lookup.js";
-import type { Evidence } from "./finding.js";
-import { ageMs, ageText } from "./live-evidence.js";
-import { defineRule, type Report } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
+import { type Lookup, defineRule, type ReportOf } from "./types.js";
+import type { Evidence } from "../model/finding.js";
+import { ageMs, ageText } from "../k8s/duration.js";
 
 export const INGRESS_PITFALL = "traefik-ingress-not-updating";
 
 // The page: Traefik in k3s takes 30-60 seconds to pick up a new Ingress.
-export const INGRESS_PICKUP_MS = 60_000;
+const INGRESS_PICKUP_MS = 60_000;
 
 export interface IngressBackend {
   service: string;
@@ -125,6 +124,18 @@ export function endpointsOf(
   return count;
 }
 
+const MESSAGES = {
+  "ingress-young":
+    "Ingress {{name}} was created {{age}} ago: Traefik can take up to 60 seconds to pick it up, so a 404 now is expected; wait and retry",
+  "backend-missing": "Ingress {{name}} sends {{route}} to Service {{service}}, which does not exist",
+  "backend-port-missing":
+    "Ingress {{name}} sends {{route}} to port {{port}} of Service {{service}}, which has no such port (it has {{ports}})",
+  "backend-no-endpoints":
+    "Ingress {{name}} sends {{route}} to Service {{service}}, which has no ready endpoints ({{notReady}} not ready): requests fail until a pod behind it is ready",
+} as const;
+
+type Reported = ReportOf<typeof MESSAGES>;
+
 export const ingressBackendRule = defineRule({
   meta: {
     id: "ingress-backend",
@@ -135,22 +146,14 @@ export const ingressBackendRule = defineRule({
     looksAt:
       "Ingress metadata.creationTimestamp, spec.defaultBackend and spec.rules[].http.paths[].backend; Services; Endpoints and EndpointSlices",
     kinds: ["Ingress"],
-    messages: {
-      "ingress-young":
-        "Ingress {{name}} was created {{age}} ago: Traefik can take up to 60 seconds to pick it up, so a 404 now is expected; wait and retry",
-      "backend-missing": "Ingress {{name}} sends {{route}} to Service {{service}}, which does not exist",
-      "backend-port-missing":
-        "Ingress {{name}} sends {{route}} to port {{port}} of Service {{service}}, which has no such port (it has {{ports}})",
-      "backend-no-endpoints":
-        "Ingress {{name}} sends {{route}} to Service {{service}}, which has no ready endpoints ({{notReady}} not ready): requests fail until a pod behind it is ready",
-    },
+    messages: MESSAGES,
   },
   check(ctx, object) {
     const ingress = object.object;
     const name = metaString(ingress, "name") ?? "";
     const namespace = metaString(ingress, "namespace");
     const values: Record<string, string> = { namespace: namespace ?? "" };
-    const out: Report[] = [];
+    const out: Reported[] = [];
 
     const age = ageMs(metaString(ingress, "creationTimestamp"), ctx.now);
     if (age !== undefined && age >= 0 && age < INGRESS_PICKUP_MS) {

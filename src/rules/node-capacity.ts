@@ -4,13 +4,23 @@ import { asRecord, valueAt } from "../k8s/fields.js";
 import { podSpecOf } from "../k8s/podspec.js";
 import { formatBytes, formatCpu, parseBytes, parseCpu } from "../k8s/quantity.js";
 import { type Resources, podRequests, replicasOf, requestsPerNode } from "../k8s/requests.js";
-import type { SourcedObject } from "../engine/types.js";
-import { defineRule, type Report } from "./types.js";
+import type { SourcedObject } from "../model/snapshot.js";
+import { fractionSetting } from "./options.js";
+import { defineRule, type ReportOf } from "./types.js";
 
 type Resource = keyof Resources;
 
 const FORMAT: Record<Resource, (n: number) => string> = { cpu: formatCpu, memory: formatBytes };
 const PARSE: Record<Resource, (v: unknown) => number | undefined> = { cpu: parseCpu, memory: parseBytes };
+
+const MESSAGES = {
+  "over-threshold":
+    "the manifests request {{total}} {{resource}} in total, {{percent}}% of the {{allocatable}} {{resource}} the {{nodes}} node(s) can allocate (the page allows {{threshold}}%); {{kind}} {{name}} asks for the most: {{share}}",
+  "over-capacity":
+    "the manifests request {{total}} {{resource}} in total, more than the {{allocatable}} {{resource}} the {{nodes}} node(s) can allocate ({{percent}}%): some pods will never schedule; {{kind}} {{name}} asks for the most: {{share}}",
+} as const;
+
+type Reported = ReportOf<typeof MESSAGES>;
 
 export const nodeCapacityRule = defineRule({
   meta: {
@@ -22,13 +32,9 @@ export const nodeCapacityRule = defineRule({
       "The manifests' total CPU or memory requests above the share of the nodes' allocatable the page allows.",
     looksAt:
       "requests × replicas of every workload (DaemonSets × nodes) against Node status.allocatable (lint --nodes)",
-    messages: {
-      "over-threshold":
-        "the manifests request {{total}} {{resource}} in total, {{percent}}% of the {{allocatable}} {{resource}} the {{nodes}} node(s) can allocate (the page allows {{threshold}}%); {{kind}} {{name}} asks for the most: {{share}}",
-      "over-capacity":
-        "the manifests request {{total}} {{resource}} in total, more than the {{allocatable}} {{resource}} the {{nodes}} node(s) can allocate ({{percent}}%): some pods will never schedule; {{kind}} {{name}} asks for the most: {{share}}",
-    },
+    messages: MESSAGES,
   },
+  options: (config) => ({ threshold: fractionSetting(config.expect, "requestsThreshold") }),
   checkAll(ctx) {
     const nodes = ctx.lookup
       .byKind("Node")
@@ -48,8 +54,8 @@ export const nodeCapacityRule = defineRule({
       if (at && replicas !== undefined && replicas > 0)
         workloads.push({ o, replicas, requests: podRequests(at.spec) });
     }
-    const threshold = ctx.config.expect.requestsThreshold;
-    const out: (Report & { object: SourcedObject })[] = [];
+    const threshold = ctx.options.threshold;
+    const out: (Reported & { object: SourcedObject })[] = [];
     for (const resource of ["cpu", "memory"] as const) {
       const amount = (w: (typeof workloads)[number]) => w.requests[resource] * w.replicas;
       const total = workloads.reduce((sum, w) => sum + amount(w), 0);

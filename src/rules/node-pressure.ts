@@ -4,11 +4,13 @@ import { asRecord, asString, metaString } from "../k8s/fields.js";
 import { formatCpu, formatBytes } from "../k8s/quantity.js";
 import { podRequests, requestsPerNode } from "../k8s/requests.js";
 import { conditionsOf, isTerminated } from "../k8s/status.js";
-import type { KubeObject } from "../k8s/types.js";
-import type { SourcedObject } from "../engine/types.js";
-import type { Evidence } from "./finding.js";
-import { ageMs, ageText, clip } from "./live-evidence.js";
-import { defineRule, type Report } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
+import type { SourcedObject } from "../model/snapshot.js";
+import type { Evidence } from "../model/finding.js";
+import { ageMs, ageText } from "../k8s/duration.js";
+import { clip } from "../model/redact.js";
+import { fractionSetting } from "./options.js";
+import { defineRule, type ReportOf } from "./types.js";
 
 export const STARVATION_PITFALL = "resource-starvation";
 
@@ -19,12 +21,21 @@ const MAX_LISTED = 10;
 const TOP_REQUESTERS = 3;
 
 /** A pod the kubelet evicted (phase Failed, reason Evicted). */
-export function isEvicted(pod: KubeObject): boolean {
+function isEvicted(pod: KubeObject): boolean {
   return asString(asRecord(pod.status)?.reason) === "Evicted";
 }
 
 type Resource = "cpu" | "memory";
 const FORMAT: Record<Resource, (n: number) => string> = { cpu: formatCpu, memory: formatBytes };
+
+const MESSAGES = {
+  "requests-over":
+    "pods on node {{node}} request {{percent}}% of its allocatable {{resource}} ({{requested}} of {{allocatable}}), over the {{threshold}}% limit",
+  pressure: "node {{node}} reports {{condition}} ({{reason}})",
+  evicted: "node {{node}} has evicted {{count}} pod(s), most recently {{pod}}",
+} as const;
+
+type Reported = ReportOf<typeof MESSAGES>;
 
 export const nodePressureRule = defineRule({
   meta: {
@@ -36,22 +47,18 @@ export const nodePressureRule = defineRule({
     looksAt:
       "Node status.allocatable and status.conditions; requests of the non-terminated pods bound to each node; Pod status.reason Evicted",
     kinds: ["Node"],
-    messages: {
-      "requests-over":
-        "pods on node {{node}} request {{percent}}% of its allocatable {{resource}} ({{requested}} of {{allocatable}}), over the {{threshold}}% limit",
-      pressure: "node {{node}} reports {{condition}} ({{reason}})",
-      evicted: "node {{node}} has evicted {{count}} pod(s), most recently {{pod}}",
-    },
+    messages: MESSAGES,
   },
+  options: (config) => ({ threshold: fractionSetting(config.expect, "requestsThreshold") }),
   check(ctx, object) {
     const node = object.object;
     const nodeName = metaString(node, "name");
     if (!nodeName) return [];
     const values = { node: nodeName };
-    const out: Report[] = [];
+    const out: Reported[] = [];
     const pods = ctx.lookup.podsOnNode(nodeName);
     const [usage] = requestsPerNode([node], pods);
-    const threshold = ctx.config.expect.requestsThreshold;
+    const threshold = ctx.options.threshold;
     for (const resource of ["cpu", "memory"] as const) {
       const percent = usage?.percent[resource];
       if (!usage || percent === undefined || percent <= threshold * 100) continue;
@@ -103,7 +110,7 @@ export const nodePressureRule = defineRule({
   },
   checkAll(ctx) {
     const byNode = new Map<string, SourcedObject[]>();
-    const out: (Report & { object: SourcedObject })[] = [];
+    const out: (Reported & { object: SourcedObject })[] = [];
     for (const pod of ctx.lookup.byKind("Pod")) {
       if (!isEvicted(pod.object)) continue;
       const nodeName = asString(asRecord(pod.object.spec)?.nodeName) ?? "";

@@ -1,6 +1,6 @@
 // OOMKilled: containers killed at their memory limit, and the page's anti-pattern of raising the limit each time.
 import { containersOf } from "../k8s/containers.js";
-import { asRecord, metaString } from "../k8s/fields.js";
+import { asRecord, metaString, pathText } from "../k8s/fields.js";
 import { controllerChain, indexObjects, type ObjectIndex, replicaSetsOf, revisionOf } from "../k8s/owners.js";
 import { podSpecOf } from "../k8s/podspec.js";
 import { parseBytes, formatBytes } from "../k8s/quantity.js";
@@ -13,17 +13,17 @@ import {
   restartCountOf,
   type Termination,
 } from "../k8s/status.js";
-import type { KubeObject } from "../k8s/types.js";
-import type { SourcedObject } from "../engine/types.js";
-import type { Evidence } from "./finding.js";
-import { ageMs, ageText, pathText } from "./live-evidence.js";
-import { defineRule, type Report, type RuleContext } from "./types.js";
+import type { KubeObject } from "../model/kube.js";
+import type { SourcedObject } from "../model/snapshot.js";
+import type { Evidence } from "../model/finding.js";
+import { ageMs, ageText } from "../k8s/duration.js";
+import { defineRule, type ReportOf, type RuleContext } from "./types.js";
 
 export const OOM_PITFALL = "oomkilled";
 
 // An OOM kill stays in lastState until the next restart: while the container runs again, a kill older than this
 // is history rather than something happening now. A container not running after the kill is still being killed.
-export const OOM_RECENT_MS = 86_400_000;
+const OOM_RECENT_MS = 86_400_000;
 
 export interface OomKill {
   at: ContainerStatusAt;
@@ -78,7 +78,7 @@ export interface LimitRevision {
  * The container's memory limit in each revision of the pod's Deployment up to the pod's own ReplicaSet, oldest
  * first; undefined when the pod is not a Deployment's.
  */
-export function limitHistory(
+function limitHistory(
   pod: KubeObject,
   container: string,
   objects: readonly KubeObject[],
@@ -122,6 +122,17 @@ function killEvidence(kill: OomKill): Evidence {
   };
 }
 
+const MESSAGES = {
+  "oom-killed":
+    "container {{container}} of pod {{pod}} was OOMKilled {{ago}} ago at its memory limit of {{limit}} ({{restarts}} restarts)",
+  "oom-killed-no-limit":
+    "container {{container}} of pod {{pod}} was OOMKilled {{ago}} ago; it has no memory limit, so the node itself ran short of memory ({{restarts}} restarts)",
+  "limit-raised":
+    "the memory limit of container {{container}} in Deployment {{deployment}} was raised from {{from}} to {{to}} over {{revisions}} revisions and pod {{pod}} is still OOMKilled: look for the leak before raising it again",
+} as const;
+
+type Reported = ReportOf<typeof MESSAGES>;
+
 export const oomKilledRule = defineRule({
   meta: {
     id: "oom-killed",
@@ -132,21 +143,14 @@ export const oomKilledRule = defineRule({
     looksAt:
       "status.containerStatuses[].lastState.terminated.reason, resources.limits.memory, the Deployment's ReplicaSets by revision",
     kinds: ["Pod"],
-    messages: {
-      "oom-killed":
-        "container {{container}} of pod {{pod}} was OOMKilled {{ago}} ago at its memory limit of {{limit}} ({{restarts}} restarts)",
-      "oom-killed-no-limit":
-        "container {{container}} of pod {{pod}} was OOMKilled {{ago}} ago; it has no memory limit, so the node itself ran short of memory ({{restarts}} restarts)",
-      "limit-raised":
-        "the memory limit of container {{container}} in Deployment {{deployment}} was raised from {{from}} to {{to}} over {{revisions}} revisions and pod {{pod}} is still OOMKilled: look for the leak before raising it again",
-    },
+    messages: MESSAGES,
   },
   check(ctx, object) {
     const pod = object.object;
     const podName = metaString(pod, "name") ?? "";
     const namespace = metaString(pod, "namespace") ?? "";
     const spec = asRecord(pod.spec);
-    const out: Report[] = [];
+    const out: Reported[] = [];
     for (const kill of recentOomKills(pod, ctx.now)) {
       const name = kill.at.name;
       const limit = memoryLimitOf(spec, name);
@@ -158,16 +162,16 @@ export const oomKilledRule = defineRule({
           source: pathText(["spec", ...limit.path]),
         });
       }
-      const data: Record<string, string | number> = {
+      const data = {
         container: name,
         pod: podName,
         ago: kill.agoMs === undefined ? "some time" : ageText(kill.agoMs),
         restarts: restartCountOf(kill.at.status),
       };
-      if (limit) data.limit = formatBytes(limit.bytes);
       out.push({
-        messageId: limit ? "oom-killed" : "oom-killed-no-limit",
-        data,
+        ...(limit
+          ? { messageId: "oom-killed", data: { ...data, limit: formatBytes(limit.bytes) } }
+          : { messageId: "oom-killed-no-limit", data }),
         path: [...kill.at.path, kill.where, "terminated"],
         container: name,
         evidence,
@@ -181,7 +185,7 @@ export const oomKilledRule = defineRule({
     // Revisions are ReplicaSets: the history needs only those, and owner links come from one shared index.
     const objects = ctx.lookup.objectsOfKind("ReplicaSet");
     const seen = new Set<string>();
-    const out: (Report & { object: SourcedObject })[] = [];
+    const out: (Reported & { object: SourcedObject })[] = [];
     for (const { object: pod } of ctx.lookup.byKind("Pod")) {
       for (const kill of recentOomKills(pod, ctx.now)) {
         const report = limitRaisedReport(ctx, pod, kill, objects, seen);
@@ -198,7 +202,7 @@ function limitRaisedReport(
   kill: OomKill,
   objects: readonly KubeObject[],
   seen: Set<string>,
-): (Report & { object: SourcedObject }) | undefined {
+): (Reported & { object: SourcedObject }) | undefined {
   const container = kill.at.name;
   const history = limitHistory(pod, container, objects, ctx.lookup.owners());
   if (!history) return undefined;

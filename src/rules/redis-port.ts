@@ -2,7 +2,8 @@
 import { containerLabel, objectContainersOf } from "../k8s/containers.js";
 import { asList, asRecord, asString } from "../k8s/fields.js";
 import { POD_KINDS } from "../k8s/podspec.js";
-import { defineRule, type Report } from "./types.js";
+import { portSetting } from "./options.js";
+import { defineRule, type ReportOf } from "./types.js";
 
 /** The port a Redis URL without one connects to. */
 const REDIS_DEFAULT_PORT = 6379;
@@ -24,7 +25,7 @@ const ASSIGN_RE = /\b[A-Z0-9_]*REDIS[A-Z0-9_]*PORT=["']?(\d+)\b/gi;
 const CLI_RE = /\bredis-(?:cli|server|benchmark)\b[^;&|\n]*?\s(?:-p|--port)\s+(\d+)\b/g;
 
 /** Redis ports a piece of text configures: URLs, `host:port` of a redis host, flags, shell assignments. */
-export function redisPortsIn(text: string): RedisPortUse[] {
+function redisPortsIn(text: string): RedisPortUse[] {
   const out: RedisPortUse[] = [];
   const taken: [number, number][] = [];
   const free = (start: number, end: number) => !taken.some(([a, b]) => start < b && end > a);
@@ -43,6 +44,15 @@ export function redisPortsIn(text: string): RedisPortUse[] {
   return out;
 }
 
+const MESSAGES = {
+  "wrong-port":
+    "{{container}} points Redis at port {{port}} ({{where}}: {{text}}), but Redis listens on {{expected}}: the connection is refused and the pod crash-loops",
+  "default-port":
+    "{{container}} gives a Redis URL without a port ({{where}}: {{text}}), which means {{port}}, but Redis listens on {{expected}}: the connection is refused and the pod crash-loops",
+} as const;
+
+type Reported = ReportOf<typeof MESSAGES>;
+
 export const redisPortRule = defineRule({
   meta: {
     id: "redis-port",
@@ -52,16 +62,12 @@ export const redisPortRule = defineRule({
     looksAt:
       "containers[].env[].value, args, command (URLs, REDIS_*PORT, --redis-port, redis-cli -p, redis host:port)",
     kinds: [...POD_KINDS],
-    messages: {
-      "wrong-port":
-        "{{container}} points Redis at port {{port}} ({{where}}: {{text}}), but Redis listens on {{expected}}: the connection is refused and the pod crash-loops",
-      "default-port":
-        "{{container}} gives a Redis URL without a port ({{where}}: {{text}}), which means {{port}}, but Redis listens on {{expected}}: the connection is refused and the pod crash-loops",
-    },
+    messages: MESSAGES,
   },
+  options: (config) => ({ redisPort: portSetting(config.expect, "redisPort") }),
   check(ctx, o) {
-    const expected = ctx.config.expect.redisPort;
-    const out: Report[] = [];
+    const expected = ctx.options.redisPort;
+    const out: Reported[] = [];
     for (const c of objectContainersOf(o.object)) {
       const report = (use: RedisPortUse, where: string, path: (string | number)[]) =>
         out.push({

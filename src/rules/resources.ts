@@ -5,7 +5,17 @@ import { podSpecOf } from "../k8s/podspec.js";
 import { type ResourceField, containerResources } from "../k8s/requests.js";
 import { podPhase } from "../k8s/status.js";
 import { POD_KINDS } from "../k8s/podspec.js";
-import { defineRule, type Report } from "./types.js";
+import { defineRule, type ReportOf } from "./types.js";
+
+const MESSAGES = {
+  "missing-requests-and-limits":
+    "{{container}} has no {{fields}}: the scheduler places it blind and nothing stops it from taking the whole node",
+  "missing-requests": "{{container}} has no {{fields}}: the scheduler cannot account for what it uses",
+  "missing-limits":
+    "{{container}} has no {{fields}}: it can take all of the node's {{resources}} and starve the other pods",
+} as const;
+
+type Reported = ReportOf<typeof MESSAGES>;
 
 export const resourcesRule = defineRule({
   meta: {
@@ -15,13 +25,7 @@ export const resourcesRule = defineRule({
     description: "A container (init, sidecar or regular) without CPU and memory requests and limits.",
     looksAt: "containers[].resources.requests / limits (cpu, memory), initContainers too; live: running pods",
     kinds: [...POD_KINDS],
-    messages: {
-      "missing-requests-and-limits":
-        "{{container}} has no {{fields}}: the scheduler places it blind and nothing stops it from taking the whole node",
-      "missing-requests": "{{container}} has no {{fields}}: the scheduler cannot account for what it uses",
-      "missing-limits":
-        "{{container}} has no {{fields}}: it can take all of the node's {{resources}} and starve the other pods",
-    },
+    messages: MESSAGES,
   },
   check(ctx, o) {
     // Live, the pods themselves are checked (whoever owns them); their controllers would say it twice.
@@ -29,7 +33,7 @@ export const resourcesRule = defineRule({
     const at = podSpecOf(o.object);
     if (!at) return [];
     const covered = podLevelFields(at.spec);
-    const out: Report[] = [];
+    const out: Reported[] = [];
     for (const c of objectContainersOf(o.object)) {
       const missing = containerResources(c.container).missing.filter((f) => !covered.has(f));
       if (!missing.length) continue;

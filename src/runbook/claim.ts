@@ -1,15 +1,18 @@
 // The fix for stale consumers: move a dead consumer's idle entries to a live one, then delete it once empty.
 // Never XACK, never XDEL: every message stays pending until a consumer acknowledges it.
 import { formatDuration } from "../k8s/duration.js";
-import {
-  type ConsumerVerdict,
-  claimTarget,
-  type GroupState,
-  judgeConsumers,
-  type StreamsCheckOptions,
-  type StreamsSnapshot,
-} from "../rules/stale-consumer-groups.js";
+import { type ConsumerVerdict, claimTarget, judgeConsumers } from "../rules/stream-consumers.js";
+import type { GroupState, StreamsSnapshot } from "../model/streams.js";
 import { nextStreamId, type RedisCommands } from "../sources/redis.js";
+
+export interface ClaimOptions {
+  /** Entries idle this long may move; without the pods, consumers idle this long are dead. */
+  idleMs: number;
+  /** Names of the pods that exist, when the cluster is known (see judgeConsumers). */
+  livePods?: ReadonlySet<string>;
+  /** The live consumer that takes the entries; else the least-loaded one. */
+  to?: string;
+}
 
 export interface ClaimMove {
   stream: string;
@@ -98,10 +101,7 @@ export interface ClaimResult {
 const EVIDENCE_ENTRIES = 10;
 
 /** What the fix would do, from the snapshot alone. */
-export function planClaims(
-  snapshot: StreamsSnapshot,
-  opts: Pick<StreamsCheckOptions, "idleMs" | "livePods" | "to">,
-): ClaimPlan {
+export function planClaims(snapshot: StreamsSnapshot, opts: ClaimOptions): ClaimPlan {
   const plan: ClaimPlan = {
     minIdleMs: opts.idleMs,
     cluster: opts.livePods !== undefined,

@@ -1,6 +1,6 @@
 // Fill a pitfall's steps with the names from a finding, so the commands can be pasted as they are.
 import type { Step } from "../kb/model.js";
-import type { RunbookStep } from "../rules/finding.js";
+import type { RunbookStep } from "../model/finding.js";
 
 /** `{pod-name}`, `{image}`: lower-case words joined by `-` or `_`. Not `${VAR}` (shell). */
 export const PLACEHOLDER = /(?<!\$)\{([a-z][a-z0-9]*(?:[-_][a-z0-9]+)*)\}/g;

@@ -2,10 +2,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "../config/model.js";
 import type { KnowledgeBase } from "../kb/load.js";
-import { SEVERITIES, type Severity, STEP_KINDS, type StepKind } from "../kb/model.js";
+import { SEVERITIES, type Severity, severityRank } from "../model/severity.js";
+import { STEP_KINDS, type StepKind, type Finding } from "../model/finding.js";
 import { pitfallSummary } from "../kb/summary.js";
 import { jsonFinding, jsonReport } from "../report/json.js";
-import { type Finding, severityRank } from "../rules/finding.js";
 import type { Feed } from "./feeds.js";
 import { filterFindings, filtersOf } from "./filters.js";
 import { HttpError, mediaType, parseJsonBody, readBody, requireToken, sendJson } from "./http.js";
@@ -165,86 +165,64 @@ export async function lintApi(
     const text = await readBody(req, ctx.maxBodyBytes);
     if (!text.trim())
       throw new HttpError(400, "the body is empty: send the manifests (YAML or JSON) as the body");
-    const { lintText, ZoneError } = await import("../service/lint-text.js");
+    const lint = await import("../service/lint.js");
     const zone = query.get("zone")?.trim() || undefined;
-    const file = query.get("file")?.trim() || undefined;
+    const file = query.get("file")?.trim() || "manifest.yaml";
+    const kb = ctx.kb();
+    const target = { kb, config: ctx.config, ...(zone ? { zone } : {}) };
+    let resolved: ReturnType<typeof lint.lintZone>;
     try {
-      const kb = ctx.kb();
-      const report = await ctx.lint.run(() => {
-        const result = lintText({
-          text,
-          kb,
-          config: ctx.config,
-          ...(zone ? { zone } : {}),
-          ...(file ? { file } : {}),
-        });
-        return {
-          zone: result.zone,
-          json: jsonReport({
-            findings: result.findings,
-            diagnostics: result.problems,
-            suppressed: result.suppressed,
-            pitfall: (id) => kb.byId.get(id),
-          }),
-        };
-      });
-      sendJson(res, 200, report.json, { "X-Pitfall-Zone": report.zone ?? "none" });
+      resolved = lint.lintZone(target);
     } catch (error) {
-      if (error instanceof ZoneError) throw new HttpError(400, error.message);
+      if (error instanceof lint.ZoneError) throw new HttpError(400, error.message);
       throw error;
     }
+    const report = await ctx.lint.run(() => {
+      const result = lint.lintText(text, file, target, resolved);
+      return jsonReport({
+        findings: result.findings,
+        diagnostics: result.problems,
+        suppressed: result.suppressed,
+        pitfall: (id) => kb.byId.get(id),
+      });
+    });
+    sendJson(res, 200, report, { "X-Pitfall-Zone": resolved.zone ?? "none" });
   } finally {
     free();
   }
 }
 
-function stringList(value: unknown, name: string): string[] {
-  if (value === undefined) return [];
-  if (typeof value === "string") return [value];
-  if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value as string[];
-  throw new HttpError(400, `${name} takes a string or a list of strings`);
-}
+const ENTRY_HINT =
+  'give the entry as {"entry": "<page text>"}, or as title, severity, zone, steps and addedFrom (with text, id, detect as you need)';
 
 /** JSON fields (as `kb add`'s flags) turned into an entry in the page format. */
 async function entryFromJson(body: unknown): Promise<string> {
-  const o = body as Record<string, unknown> | null;
-  if (!o || typeof o !== "object" || Array.isArray(o))
-    throw new HttpError(400, "the body must be a JSON object");
-  if (typeof o.entry === "string") return o.entry;
-  const missing = ["title", "severity", "zone"].filter(
-    (k) => typeof o[k] !== "string" || !(o[k] as string).trim(),
-  );
-  if (missing.length)
-    throw new HttpError(
-      400,
-      `missing ${missing.join(", ")}: give the entry as {"entry": "<page text>"}, or as title, severity, zone, steps and addedFrom`,
-    );
-  const addedFrom = stringList(o.addedFrom, "addedFrom");
+  const { ENTRY_AS_FIELDS, ENTRY_AS_TEXT, parseBody } = await import("./bodies.js");
+  if (typeof body === "object" && body !== null && !Array.isArray(body) && "entry" in body)
+    return parseBody(ENTRY_AS_TEXT, body, ENTRY_HINT).entry;
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    throw new HttpError(400, `the body must be a JSON object; ${ENTRY_HINT}`);
+  const o = parseBody(ENTRY_AS_FIELDS, body, ENTRY_HINT);
+  const list = (v: string | string[] | undefined) => (v === undefined ? [] : typeof v === "string" ? [v] : v);
+  const addedFrom = list(o.addedFrom);
   if (!addedFrom.length)
     throw new HttpError(400, 'say where the pitfall was met: "addedFrom": "incident-id, what happened"');
-  const steps = Array.isArray(o.steps) ? o.steps : o.steps === undefined ? [] : undefined;
-  if (!steps)
-    throw new HttpError(
-      400,
-      'steps takes a list of {"kind": "IF|THEN|RUN|CHECK|FIX|ANTI_PATTERN|READ_ALSO", "text": "..."}',
-    );
-  const parsedSteps = steps.map((s, i) => {
-    const step = s as { kind?: unknown; text?: unknown } | null;
-    const kind = typeof step?.kind === "string" ? step.kind.toUpperCase() : "";
-    if (!(STEP_KINDS as readonly string[]).includes(kind) || typeof step?.text !== "string")
+  const steps = (o.steps ?? []).map((step, i) => {
+    const kind = step.kind.toUpperCase();
+    if (!(STEP_KINDS as readonly string[]).includes(kind))
       throw new HttpError(400, `steps[${i}] needs a kind (${STEP_KINDS.join(", ")}) and a text`);
     return { kind: kind as StepKind, text: step.text };
   });
   const { entryText } = await import("../kb/add.js");
   return entryText({
-    title: o.title as string,
-    severity: o.severity as string,
-    zone: o.zone as string,
-    ...(typeof o.id === "string" ? { id: o.id } : {}),
-    text: stringList(o.text, "text"),
-    steps: parsedSteps,
+    title: o.title,
+    severity: o.severity,
+    zone: o.zone,
+    ...(o.id !== undefined ? { id: o.id } : {}),
+    text: list(o.text),
+    steps,
     addedFrom,
-    detect: stringList(o.detect, "detect"),
+    detect: list(o.detect),
   });
 }
 

@@ -25,10 +25,10 @@ import { dashboardPage, findingsSection, searchResults } from "./dashboard.js";
 import { EVENT_STREAM_LIMITS, EventHub } from "./events.js";
 import type { Feed } from "./feeds.js";
 import { filtersOf } from "./filters.js";
-import { hostCheck } from "./hosts.js";
+import { type HostCheck, hostCheck } from "./hosts.js";
 import { HttpError, readBody, requireToken, send, sendError, sendJson } from "./http.js";
 import { clientOf, type SlotLimits, WorkQueue } from "./limits.js";
-import { createMetrics } from "./metrics.js";
+import { createMetrics, type ServerMetrics } from "./metrics.js";
 
 export interface ServerOptions {
   /** Default 127.0.0.1. */
@@ -73,7 +73,7 @@ export interface PitfallServer {
   close(): Promise<void>;
 }
 
-export const DEFAULT_PORT = 8080;
+const DEFAULT_PORT = 8080;
 const DEFAULT_MAX_BODY = 256 * 1024;
 /** One lint per client address; four admitted at once (one running, the rest sending or waiting). */
 export const LINT_LIMITS: SlotLimits = { perClient: 1, total: 4 };
@@ -146,152 +146,9 @@ export async function startServer(opts: ServerOptions): Promise<PitfallServer> {
     return mcpHandler;
   };
 
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const path = url.pathname;
-    if (!ANY_HOST.has(path) && !hosts.allowed(req.headers.host))
-      throw new HttpError(
-        421,
-        `this server answers only requests addressed to ${hosts.names.join(", ")}: start it with --allowed-host <name> for another name`,
-      );
-    const method = req.method ?? "GET";
-    const query = url.searchParams;
-    const only = (...allowed: string[]) => {
-      if (!allowed.includes(method))
-        throw new HttpError(405, `${method} is not allowed here`, {}, { Allow: allowed.join(", ") });
-    };
-
-    if (path === "/") {
-      only("GET", "HEAD");
-      const q = query.get("q")?.trim() || undefined;
-      const page = dashboardPage({
-        state: opts.feed.state(),
-        kb,
-        filters: filtersOf(query, false),
-        ...(q ? { query: q, hits: ctx.search(q, { limit: 10 }) } : {}),
-        version: opts.version,
-      });
-      return send(res, 200, "text/html; charset=utf-8", page, { "Cache-Control": "no-store" });
-    }
-    if (path === "/partials/findings") {
-      only("GET");
-      const fragment = findingsSection(opts.feed.state(), kb, filtersOf(query, false));
-      return send(res, 200, "text/html; charset=utf-8", fragment.value, { "Cache-Control": "no-store" });
-    }
-    if (path === "/partials/search") {
-      only("GET");
-      const q = query.get("q")?.trim() || undefined;
-      return send(
-        res,
-        200,
-        "text/html; charset=utf-8",
-        searchResults(q, q ? ctx.search(q, { limit: 10 }) : undefined).value,
-        {
-          "Cache-Control": "no-store",
-        },
-      );
-    }
-    if (path === "/app.js")
-      return send(res, 200, "text/javascript; charset=utf-8", APP_JS, { "Cache-Control": "no-cache" });
-    if (path === "/app.css")
-      return send(res, 200, "text/css; charset=utf-8", APP_CSS, { "Cache-Control": "no-cache" });
-    if (path === "/healthz") return send(res, 200, "text/plain; charset=utf-8", "ok\n");
-    if (path === "/readyz") {
-      const state = opts.feed.state();
-      return state.ready
-        ? send(res, 200, "text/plain; charset=utf-8", "ready\n")
-        : send(
-            res,
-            503,
-            "text/plain; charset=utf-8",
-            `not ready: ${state.failure ?? "the first scan has not finished"}\n`,
-          );
-    }
-    if (path === "/metrics") {
-      only("GET");
-      const m = await metrics.render();
-      return send(res, 200, m.contentType, m.body, { "Cache-Control": "no-store" });
-    }
-    if (path === "/mcp") {
-      const { handle, busy } = await mcp();
-      if (method !== "POST") return handle(req, res);
-      // Read here so the size limit holds. A token, when sent, must be the right one; only then is the caller
-      // trusted (other targets, add_pitfall).
-      const trusted = req.headers.authorization !== undefined;
-      if (trusted) requireToken(req, opts.token);
-      const body = await readBody(req, ctx.maxBodyBytes);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body);
-      } catch {
-        throw new HttpError(400, "the body is not JSON-RPC");
-      }
-      const client = clientOf(req);
-      // lint_manifests shares POST /api/lint's queue, so MCP is no way around it.
-      const heavy = async <T>(work: () => T): Promise<T> => {
-        let free: () => void;
-        try {
-          free = lint.slots.take(client);
-        } catch (e) {
-          throw busy((e as Error).message);
-        }
-        try {
-          return await lint.run(work);
-        } finally {
-          free();
-        }
-      };
-      return handle(req, res, parsed, { trusted, heavy });
-    }
-    if (path === "/api/events") {
-      only("GET");
-      return hub.add(res, clientOf(req));
-    }
-    if (path === "/api/pitfalls") {
-      // --read-only: the route that writes is gone, not refused.
-      if (opts.readOnly) {
-        only("GET");
-        return listPitfalls(ctx, query, res);
-      }
-      only("GET", "POST");
-      return method === "POST" ? addPitfallApi(ctx, req, res) : listPitfalls(ctx, query, res);
-    }
-    const pitfall = /^\/api\/pitfalls\/([^/]+)$/.exec(path);
-    if (pitfall) {
-      only("GET");
-      return showPitfall(ctx, decodeURIComponent(pitfall[1]!), res);
-    }
-    if (path === "/api/search") {
-      only("GET");
-      return searchApi(ctx, query, res);
-    }
-    if (path === "/api/findings") {
-      only("GET");
-      return findingsApi(ctx, query, res);
-    }
-    const explain = /^\/api\/explain\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(path);
-    if (explain) {
-      only("GET");
-      const [kind, namespace, name] = explain.slice(1).map((p) => decodeURIComponent(p!)) as [
-        string,
-        string,
-        string,
-      ];
-      return explainApi(ctx, { kind, namespace, name }, query, res);
-    }
-    if (path === "/api/lint") {
-      only("POST");
-      return lintApi(ctx, req, clientOf(req), query, res);
-    }
-    if (path === "/api/scan") {
-      only("POST");
-      return scanApi(ctx, req, res);
-    }
-    throw new HttpError(404, `nothing at ${path}`);
-  }
-
+  const app: App = { opts, ctx, hosts, metrics, hub, lint, mcp };
   const server = createServer((req, res) => {
-    route(req, res).catch((error: unknown) => {
+    route(app, req, res).catch((error: unknown) => {
       if (error instanceof HttpError) {
         // A refused upload is not read to its end: close the connection rather than wait for it.
         if (error.status === 413) res.setHeader("Connection", "close");
@@ -334,4 +191,183 @@ export async function startServer(opts: ServerOptions): Promise<PitfallServer> {
       metrics.close();
     },
   };
+}
+
+/** What the routes share. */
+interface App {
+  opts: ServerOptions;
+  ctx: ApiContext;
+  hosts: HostCheck;
+  metrics: ServerMetrics;
+  hub: EventHub;
+  lint: WorkQueue;
+  mcp(): Promise<{ handle: McpHttpHandler; busy: (message: string) => Error }>;
+}
+
+/** A request as the routes read it. */
+interface Request {
+  req: IncomingMessage;
+  res: ServerResponse;
+  path: string;
+  method: string;
+  query: URLSearchParams;
+  /** 405 unless the method is one of these. */
+  only(...allowed: string[]): void;
+}
+
+async function route(app: App, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://localhost");
+  const path = url.pathname;
+  if (!ANY_HOST.has(path) && !app.hosts.allowed(req.headers.host))
+    throw new HttpError(
+      421,
+      `this server answers only requests addressed to ${app.hosts.names.join(", ")}: start it with --allowed-host <name> for another name`,
+    );
+  const method = req.method ?? "GET";
+  const r: Request = {
+    req,
+    res,
+    path,
+    method,
+    query: url.searchParams,
+    only(...allowed) {
+      if (!allowed.includes(method))
+        throw new HttpError(405, `${method} is not allowed here`, {}, { Allow: allowed.join(", ") });
+    },
+  };
+  if (path === "/mcp") return mcpRoute(app, r);
+  if (path.startsWith("/api/")) return apiRoute(app, r);
+  return pageRoute(app, r);
+}
+
+/** The dashboard and its parts, health, metrics. */
+async function pageRoute(app: App, { res, path, query, only }: Request): Promise<void> {
+  const { opts, ctx } = app;
+  if (path === "/") {
+    only("GET", "HEAD");
+    const q = query.get("q")?.trim() || undefined;
+    const page = dashboardPage({
+      state: opts.feed.state(),
+      kb: ctx.kb(),
+      filters: filtersOf(query, false),
+      ...(q ? { query: q, hits: ctx.search(q, { limit: 10 }) } : {}),
+      version: opts.version,
+    });
+    return send(res, 200, "text/html; charset=utf-8", page, { "Cache-Control": "no-store" });
+  }
+  if (path === "/partials/findings") {
+    only("GET");
+    const fragment = findingsSection(opts.feed.state(), ctx.kb(), filtersOf(query, false));
+    return send(res, 200, "text/html; charset=utf-8", fragment.value, { "Cache-Control": "no-store" });
+  }
+  if (path === "/partials/search") {
+    only("GET");
+    const q = query.get("q")?.trim() || undefined;
+    const html = searchResults(q, q ? ctx.search(q, { limit: 10 }) : undefined).value;
+    return send(res, 200, "text/html; charset=utf-8", html, { "Cache-Control": "no-store" });
+  }
+  if (path === "/app.js")
+    return send(res, 200, "text/javascript; charset=utf-8", APP_JS, { "Cache-Control": "no-cache" });
+  if (path === "/app.css")
+    return send(res, 200, "text/css; charset=utf-8", APP_CSS, { "Cache-Control": "no-cache" });
+  if (path === "/healthz") return send(res, 200, "text/plain; charset=utf-8", "ok\n");
+  if (path === "/readyz") {
+    const state = opts.feed.state();
+    return state.ready
+      ? send(res, 200, "text/plain; charset=utf-8", "ready\n")
+      : send(
+          res,
+          503,
+          "text/plain; charset=utf-8",
+          `not ready: ${state.failure ?? "the first scan has not finished"}\n`,
+        );
+  }
+  if (path === "/metrics") {
+    only("GET");
+    const m = await app.metrics.render();
+    return send(res, 200, m.contentType, m.body, { "Cache-Control": "no-store" });
+  }
+  throw new HttpError(404, `nothing at ${path}`);
+}
+
+/** MCP over HTTP: the body read here so the size limit holds; lint_manifests waits in the lint queue. */
+async function mcpRoute(app: App, { req, res, method }: Request): Promise<void> {
+  const { handle, busy } = await app.mcp();
+  if (method !== "POST") return handle(req, res);
+  // A token, when sent, must be the right one; only then is the caller trusted (other targets, add_pitfall).
+  const trusted = req.headers.authorization !== undefined;
+  if (trusted) requireToken(req, app.opts.token);
+  const body = await readBody(req, app.ctx.maxBodyBytes);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new HttpError(400, "the body is not JSON-RPC");
+  }
+  const client = clientOf(req);
+  // lint_manifests shares POST /api/lint's queue, so MCP is no way around it.
+  const heavy = async <T>(work: () => T): Promise<T> => {
+    let free: () => void;
+    try {
+      free = app.lint.slots.take(client);
+    } catch (e) {
+      throw busy((e as Error).message);
+    }
+    try {
+      return await app.lint.run(work);
+    } finally {
+      free();
+    }
+  };
+  return handle(req, res, parsed, { trusted, heavy });
+}
+
+/** The JSON API and its event stream. */
+async function apiRoute(app: App, { req, res, path, method, query, only }: Request): Promise<void> {
+  const { ctx, opts } = app;
+  if (path === "/api/events") {
+    only("GET");
+    return app.hub.add(res, clientOf(req));
+  }
+  if (path === "/api/pitfalls") {
+    // --read-only: the route that writes is gone, not refused.
+    if (opts.readOnly) {
+      only("GET");
+      return listPitfalls(ctx, query, res);
+    }
+    only("GET", "POST");
+    return method === "POST" ? addPitfallApi(ctx, req, res) : listPitfalls(ctx, query, res);
+  }
+  const pitfall = /^\/api\/pitfalls\/([^/]+)$/.exec(path);
+  if (pitfall) {
+    only("GET");
+    return showPitfall(ctx, decodeURIComponent(pitfall[1]!), res);
+  }
+  if (path === "/api/search") {
+    only("GET");
+    return searchApi(ctx, query, res);
+  }
+  if (path === "/api/findings") {
+    only("GET");
+    return findingsApi(ctx, query, res);
+  }
+  const explain = /^\/api\/explain\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(path);
+  if (explain) {
+    only("GET");
+    const [kind, namespace, name] = explain.slice(1).map((p) => decodeURIComponent(p!)) as [
+      string,
+      string,
+      string,
+    ];
+    return explainApi(ctx, { kind, namespace, name }, query, res);
+  }
+  if (path === "/api/lint") {
+    only("POST");
+    return lintApi(ctx, req, clientOf(req), query, res);
+  }
+  if (path === "/api/scan") {
+    only("POST");
+    return scanApi(ctx, req, res);
+  }
+  throw new HttpError(404, `nothing at ${path}`);
 }

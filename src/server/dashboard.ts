@@ -1,8 +1,9 @@
 // The dashboard: findings grouped by severity and zone, each with its evidence and filled steps; the knowledge
 // base to browse and search. Server-rendered; /app.js only swaps in fresh fragments and copies commands.
 import type { KnowledgeBase } from "../kb/load.js";
-import { type Pitfall, SEVERITIES } from "../kb/model.js";
-import type { Finding, RunbookStep } from "../rules/finding.js";
+import type { Pitfall } from "../kb/model.js";
+import { SEVERITIES } from "../model/severity.js";
+import type { Finding, RunbookStep } from "../model/finding.js";
 import type { FeedState } from "./feeds.js";
 import { type FindingFilters, filterFindings, filterQuery } from "./filters.js";
 import { type Html, html } from "./html.js";

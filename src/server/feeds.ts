@@ -1,12 +1,13 @@
 // Where the server's findings come from: a scan at start and then every interval (or on request), or a watch
 // that keeps them current. Both tell the server what appeared and resolved.
-import type { Snapshot } from "../engine/types.js";
-import type { Diagnostic } from "../kb/model.js";
-import type { Finding, Incomplete } from "../rules/finding.js";
+import type { Snapshot, Incomplete } from "../model/snapshot.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import type { Finding } from "../model/finding.js";
 import { type FindingChange, FindingSet } from "../service/finding-changes.js";
 import type { ScanRequest, TargetSummary } from "../service/scan.js";
-import type { Evaluation, RunningWatch, WatchRequest } from "../service/watch.js";
-import { describeError } from "../sources/watch.js";
+import type { RunningWatch, WatchRequest } from "../service/watch.js";
+import type { Evaluation } from "../service/watch-evaluate.js";
+import { describeError } from "../sources/kube-api.js";
 
 export interface FeedState {
   mode: "scan" | "watch";

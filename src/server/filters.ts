@@ -1,7 +1,7 @@
 // The filters of `GET /api/findings` and of the dashboard: context, zone, severity (at or above), namespace.
-import { SEVERITIES, type Severity } from "../kb/model.js";
+import { SEVERITIES, type Severity, severityRank } from "../model/severity.js";
 import { normalizeZone } from "../kb/zones.js";
-import { type Finding, severityRank } from "../rules/finding.js";
+import type { Finding } from "../model/finding.js";
 import { HttpError } from "./http.js";
 
 export interface FindingFilters {

@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { redact } from "../model/redact.js";
 
-export const CONTENT_SECURITY_POLICY =
+const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /** Sent with every answer, errors included. */
@@ -125,32 +125,4 @@ export function requireToken(req: IncomingMessage, token: string | undefined): v
     throw new HttpError(401, "this needs a bearer token: Authorization: Bearer <token>", {}, challenge);
   if (!timingSafeEqual(digest(match[1]!), digest(token)))
     throw new HttpError(403, "the bearer token is not the right one");
-}
-
-/** Whether the request carries the right token (for answers that differ, not for refusing). */
-export function hasToken(req: IncomingMessage, token: string | undefined): boolean {
-  try {
-    requireToken(req, token);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
-
-/** Loopback addresses, where the Host header is checked against DNS rebinding. */
-export function isLoopback(host: string): boolean {
-  return LOOPBACK_NAMES.has(host) || host.startsWith("127.");
-}
-
-/**
- * A server on a loopback address answers only requests addressed to a loopback name: a web page whose DNS
- * name was rebound to 127.0.0.1 sends its own name as Host and is refused.
- */
-export function hostAllowed(req: IncomingMessage, boundHost: string): boolean {
-  if (!isLoopback(boundHost)) return true;
-  const host = (req.headers.host ?? "").toLowerCase();
-  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0]!;
-  return isLoopback(name);
 }

@@ -4,7 +4,7 @@ import type { IncomingMessage } from "node:http";
 import { HttpError } from "./http.js";
 
 /** 429 with a Retry-After in whole seconds. */
-export function tooBusy(message: string, retryAfterSeconds: number): HttpError {
+function tooBusy(message: string, retryAfterSeconds: number): HttpError {
   return new HttpError(
     429,
     message,

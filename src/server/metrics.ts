@@ -1,6 +1,7 @@
 // /metrics in the Prometheus text format, from a Registry of our own (no global default registry).
 import { redact } from "../model/redact.js";
-import type { Finding, Incomplete } from "../rules/finding.js";
+import type { Finding } from "../model/finding.js";
+import type { Incomplete } from "../model/snapshot.js";
 
 export interface ServerMetrics {
   /** Findings now, counted by pitfall, severity, zone and namespace. */

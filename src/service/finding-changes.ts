@@ -1,5 +1,5 @@
 // Findings over time: which appeared and which resolved between two evaluations, keyed by what a finding is about.
-import type { Finding } from "../rules/finding.js";
+import type { Finding } from "../model/finding.js";
 
 export interface FindingChange {
   event: "appeared" | "resolved";

@@ -4,13 +4,13 @@
 //   documents naming such a kind, so every batch sees all of them wherever they sit in the input;
 // - what only the whole snapshot can answer (the capacity sum over Nodes, owner chains between objects)
 //   makes this return undefined, and the caller lints the whole snapshot the old way.
-import type { Diagnostic } from "../kb/model.js";
-import type { Lookup } from "../engine/lookup.js";
 import { lookupOf } from "../engine/lookup.js";
 import { compareSuppressions, type RunOptions, type RunResult, runEngine } from "../engine/run.js";
-import type { Snapshot, SourcedObject, Target } from "../engine/types.js";
-import { compareFindings } from "../rules/finding.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { compareFindings } from "../model/finding.js";
+import type { Snapshot, SourcedObject, Target } from "../model/snapshot.js";
 import { allRules } from "../rules/index.js";
+import type { Lookup } from "../rules/types.js";
 import { readManifestBatches, type StreamReadOptions } from "../sources/manifest-stream.js";
 
 export interface StreamedLint {

@@ -1,19 +1,16 @@
 // A scan composed from its stages: read each target (live contexts or a dump), resolve its zone, run the
 // engine, add the Redis Streams check when configured. Used by the CLI, the server and the MCP tools.
 import type { Config } from "../config/model.js";
+import type { KubeAccess } from "../sources/kubeconfig.js";
 import { type RunResult, runEngine, type Suppression } from "../engine/run.js";
-import type { Snapshot, Target } from "../engine/types.js";
+import type { Snapshot, Target, Distribution, Incomplete } from "../model/snapshot.js";
 import { resolveZone } from "../engine/zone.js";
 import type { KnowledgeBase } from "../kb/load.js";
-import type { Diagnostic, Distribution } from "../kb/model.js";
-import type { Finding, Incomplete } from "../rules/finding.js";
-import { compareFindings } from "../rules/finding.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { type Finding, compareFindings } from "../model/finding.js";
 
-export interface LiveSource {
-  /** `--kubeconfig`. */
-  kubeconfig?: string;
-  /** The value of KUBECONFIG. */
-  kubeconfigEnv?: string;
+/** A live target, kubectl's way: where the kubeconfig is, which contexts, which namespace. */
+export interface LiveSource extends KubeAccess {
   /** Contexts to scan; empty means the current one. */
   contexts: string[];
   allContexts?: boolean;
@@ -23,11 +20,6 @@ export interface LiveSource {
   pageSize?: number;
   /** Fetch previous (and current) container logs. */
   logs?: boolean;
-  home?: string;
-  cwd?: string;
-  /** KUBERNETES_SERVICE_HOST/PORT, for the in-cluster fallback. */
-  serviceHost?: string;
-  servicePort?: string;
 }
 
 export interface RedisSource {
@@ -187,47 +179,31 @@ async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
     return [dump];
   }
   const live = req.live ?? { contexts: [] };
-  const { loadKubeConfig, contextsOf } = await import("../sources/kubeconfig.js");
+  const { kubeConfigsOf } = await import("../sources/kubeconfig.js");
   const { readCluster } = await import("../sources/live.js");
-  const kcOpts = {
-    ...(live.kubeconfig ? { kubeconfig: live.kubeconfig } : {}),
-    ...(live.kubeconfigEnv ? { kubeconfigEnv: live.kubeconfigEnv } : {}),
-    ...(live.home ? { home: live.home } : {}),
-    ...(live.serviceHost ? { serviceHost: live.serviceHost } : {}),
-    ...(live.servicePort ? { servicePort: live.servicePort } : {}),
-    cwd: live.cwd ?? req.cwd,
-  };
-  const first = await loadKubeConfig({
-    ...kcOpts,
-    ...(live.contexts[0] ? { context: live.contexts[0] } : {}),
-  });
-  const contexts = live.allContexts
-    ? contextsOf(first).map((c) => c.name)
-    : live.contexts.length
-      ? live.contexts
-      : [first.getCurrentContext()];
-  // Contexts are read concurrently; each gets its own KubeConfig so the current context does not race.
+  const clusters = await kubeConfigsOf({ ...live, cwd: live.cwd ?? req.cwd }, live);
+  const namespace = live.namespace ?? req.namespace;
+  // Contexts are read concurrently; each has its own KubeConfig so the current context does not race.
   return Promise.all(
-    contexts.map(async (context) => {
-      const kubeConfig = await loadKubeConfig({ ...kcOpts, context });
-      return readCluster({
+    clusters.map(({ context, kubeConfig }) =>
+      readCluster({
         kubeConfig,
         context,
-        ...((live.namespace ?? req.namespace) ? { namespace: live.namespace ?? req.namespace } : {}),
+        ...(namespace ? { namespace } : {}),
         ...(live.timeoutMs ? { timeoutMs: live.timeoutMs } : {}),
         ...(live.pageSize ? { pageSize: live.pageSize } : {}),
         logs: live.logs === false ? false : { previous: true, current: true },
         ...(req.onProgress
-          ? { onProgress: (m: string) => req.onProgress!(contexts.length > 1 ? `${context}: ${m}` : m) }
+          ? { onProgress: (m: string) => req.onProgress!(clusters.length > 1 ? `${context}: ${m}` : m) }
           : {}),
-      });
-    }),
+      }),
+    ),
   );
 }
 
 async function scanStreams(req: ScanRequest, r: RedisSource, livePods: Set<string> | undefined) {
   const redis = await import("../sources/redis.js");
-  const { PITFALL_ID, checkStreams } = await import("../rules/stale-consumer-groups.js");
+  const { streamFindings } = await import("./streams.js");
   const target = redis.redisTargetOf({
     ...(r.url ? { url: r.url } : {}),
     ...(req.config.redis ? { config: req.config.redis } : {}),
@@ -240,12 +216,12 @@ async function scanStreams(req: ScanRequest, r: RedisSource, livePods: Set<strin
       pattern: req.config.redis?.streams ?? "*",
       ...(req.config.redis?.groups?.length ? { groups: req.config.redis.groups } : {}),
     });
-    const pitfall = req.kb.byId.get(PITFALL_ID);
-    const findings = checkStreams(snapshot, {
+    const { findings } = streamFindings(snapshot, {
+      kb: req.kb,
+      config: req.config,
       idleMs: r.idleMs,
       maxDeliveries: r.maxDeliveries,
       ...(livePods ? { livePods } : {}),
-      ...(pitfall ? { pitfall } : {}),
     });
     return { findings, incomplete: snapshot.incomplete };
   } finally {

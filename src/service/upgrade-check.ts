@@ -1,9 +1,10 @@
 // Whether a k3s upgrade crosses etcd 3.5 → 3.6 and what must happen first, with the page's etcd-upgrade-path steps.
 // Reads only the nodes (a dump's, or one list call to the cluster). Used by `pitfall upgrade-check` and MCP.
 import type { KnowledgeBase } from "../kb/load.js";
-import type { Severity, StepKind } from "../kb/model.js";
-import { asRecord } from "../k8s/fields.js";
-import type { KubeObject } from "../k8s/types.js";
+import type { KubeAccess } from "../sources/kubeconfig.js";
+import type { Severity } from "../model/severity.js";
+import { type StepKind, formatMessage } from "../model/finding.js";
+import type { KubeObject } from "../model/kube.js";
 import type { Paint } from "../report/types.js";
 import {
   ETCD_PITFALL,
@@ -12,15 +13,11 @@ import {
   nodesEtcd,
   planEtcdUpgrade,
 } from "../rules/etcd-upgrade.js";
-import { formatMessage } from "../rules/finding.js";
 
-export interface NodeSource {
+export interface NodeSource extends KubeAccess {
   cwd: string;
   /** Dump files or folders; when given, no cluster is read. */
   from?: string[];
-  kubeconfig?: string;
-  kubeconfigEnv?: string;
-  home?: string;
   context?: string;
   timeoutMs?: number;
   /** Stops reading a dump (a walk of a big folder). */
@@ -122,31 +119,19 @@ export async function readNodes(src: NodeSource): Promise<{ nodes: KubeObject[];
     if (snapshot.target.context) out.context = snapshot.target.context;
     return out;
   }
-  const { loadKubeConfig } = await import("../sources/kubeconfig.js");
+  const { kubeAccessOf, loadKubeConfig } = await import("../sources/kubeconfig.js");
   const { createKubeApi } = await import("../sources/kube-api.js");
-  const { listAll } = await import("../sources/paging.js");
-  const kc = await loadKubeConfig({
-    cwd: src.cwd,
-    ...(src.kubeconfig ? { kubeconfig: src.kubeconfig } : {}),
-    ...(src.kubeconfigEnv ? { kubeconfigEnv: src.kubeconfigEnv } : {}),
-    ...(src.home ? { home: src.home } : {}),
-    ...(src.context ? { context: src.context } : {}),
-  });
+  const { listPages, NODES, resourcePath, withKind } = await import("../sources/kube-read.js");
+  const kc = await loadKubeConfig({ ...kubeAccessOf(src), ...(src.context ? { context: src.context } : {}) });
   const api = await createKubeApi(kc);
   const signal = AbortSignal.timeout(src.timeoutMs ?? 30_000);
-  const list = await listAll<KubeObject>(async (token) => {
-    const body = asRecord(
-      await api.getJson("/api/v1/nodes", {
-        query: { limit: 500, ...(token ? { continue: token } : {}) },
-        signal,
-      }),
-    );
-    const items = Array.isArray(body?.items) ? (body.items as KubeObject[]) : [];
-    const next = asRecord(body?.metadata)?.continue;
-    return {
-      items: items.map((n) => ({ apiVersion: "v1", kind: "Node", ...n })),
-      ...(typeof next === "string" && next ? { continueToken: next } : {}),
-    };
-  });
-  return { nodes: list.items, context: kc.getCurrentContext() };
+  const list = await listPages(
+    (path, query) => api.getJson(path, { ...(query ? { query } : {}), signal }),
+    resourcePath(NODES),
+    { pageSize: 500 },
+  );
+  return {
+    nodes: list.items.map((n) => withKind(NODES, n)).filter((n) => n !== undefined),
+    context: kc.getCurrentContext(),
+  };
 }

@@ -3,16 +3,16 @@
 // diagnostic with file:line and the rest of the dump is still read.
 import type { Dirent } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
-import path from "node:path";
-import type { Origin, Snapshot, SourcedObject } from "../engine/types.js";
-import type { Diagnostic } from "../kb/model.js";
+import type { Origin, Snapshot, SourcedObject } from "../model/snapshot.js";
+import type { Diagnostic } from "../model/diagnostic.js";
 import { distributionOf } from "../k8s/distribution.js";
 import { asRecord, asString } from "../k8s/fields.js";
-import type { KubeObject } from "../k8s/types.js";
+import { kubeObjectOf } from "../model/kube.js";
 import { displayPath, inputProblem as unreadable, objectFilesUnder } from "./manifest-files.js";
 import { redact } from "../model/redact.js";
 import { parseManifests } from "./manifests.js";
 import { withoutSecretValues } from "./secret-values.js";
+import path from "node:path";
 
 /** Optional file at the top of a dump folder: `{ "takenAt": "<ISO>", "context": "<kube context>" }`. */
 export const DUMP_META_FILE = "pitfall-dump.json";
@@ -79,7 +79,18 @@ function objectsOfJson(
     });
     return;
   }
-  out.objects.push({ object: withoutSecretValues(record as KubeObject), origin });
+  const object = kubeObjectOf(record);
+  if (typeof object === "string") {
+    out.diagnostics.push({
+      file,
+      line: 1,
+      severity: "error",
+      code: "invalid-object",
+      message: `${label} ${object}; the API server would refuse it; skipped`,
+    });
+    return;
+  }
+  out.objects.push({ object: withoutSecretValues(object), origin });
 }
 
 /**

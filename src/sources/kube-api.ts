@@ -1,8 +1,9 @@
-// GET requests to the Kubernetes API as raw JSON, authenticated by the official client's KubeConfig.
+// The one HTTP client for the Kubernetes API: GET as raw JSON or text (lists, objects, log tails) and streaming
+// GET (watches), authenticated by the official client's KubeConfig, with one parser for the Status of an error.
 // Raw JSON rather than the typed API classes: those turn timestamps into Date objects and drop fields they do not
 // know, and the detectors must see a live object exactly as `kubectl get -o json` would show it in a dump.
-import { STATUS_CODES } from "node:http";
 import type { Agent, IncomingHttpHeaders, IncomingMessage, RequestOptions } from "node:http";
+import { STATUS_CODES } from "node:http";
 import type { KubeConfig } from "@kubernetes/client-node";
 
 /**
@@ -37,12 +38,30 @@ export class KubeApiError extends Error {
   }
 }
 
+/** `403 Forbidden: …`, `connection lost: …`: what an incomplete entry and an error message say. */
+export function describeError(error: unknown): string {
+  if (error instanceof KubeApiError) return error.describe();
+  return error instanceof Error ? error.message : String(error);
+}
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
 export interface GetOptions {
-  query?: Record<string, string | number | boolean | undefined>;
+  query?: Query;
   /** The caller's abort (e.g. the overall deadline). */
   signal?: AbortSignal;
   /** Per-request limit in ms, body included. */
   timeoutMs?: number;
+}
+
+export interface StreamOptions {
+  query?: Query;
+  /** Ends the stream (a stop), rejecting with an `aborted` error. */
+  signal?: AbortSignal;
+  /** A stream silent this long is taken as a half-open connection and dropped. */
+  idleMs: number;
+  /** Each line as it arrives; what it throws ends the stream with that error. */
+  onLine(line: string): void;
 }
 
 export interface KubeApi {
@@ -50,6 +69,8 @@ export interface KubeApi {
   readonly server: string;
   getJson(path: string, opts?: GetOptions): Promise<unknown>;
   getText(path: string, opts?: GetOptions): Promise<string>;
+  /** A streaming GET (a watch); resolves when the server ends the stream. */
+  streamLines(path: string, opts: StreamOptions): Promise<void>;
 }
 
 /** Bodies larger than this are refused rather than held in memory (a list page of 500 pods is a few MB). */
@@ -64,7 +85,7 @@ export function retryAfterMs(value: string | undefined, now = Date.now()): numbe
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-function urlOf(server: string, path: string, query: GetOptions["query"]): URL {
+function urlOf(server: string, path: string, query: Query | undefined): URL {
   const url = new URL(server.replace(/\/+$/, "") + path);
   for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
   return url;
@@ -92,14 +113,45 @@ function statusError(code: number, headers: IncomingHttpHeaders, body: string): 
   return new KubeApiError("http", code, message, reason, retry);
 }
 
-interface Connection {
-  agent: Agent | undefined;
-  options: RequestOptions;
+/** A socket error as lost (worth another try) or as a server that cannot be reached. */
+function socketError(e: unknown, url: URL): KubeApiError {
+  if (e instanceof KubeApiError) return e;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const message = (e as Error | undefined)?.message ?? String(e);
+  if (code === undefined || BROKEN_CONNECTION.has(code))
+    return new KubeApiError("network", 0, `connection lost: ${message}`);
+  return new KubeApiError("connect", 0, `cannot connect to ${url.host}: ${message}`);
+}
+
+/** The body of an answer, at most MAX_BODY_BYTES; rejects when the connection closes before its end. */
+function readBody(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    let complete = false;
+    res.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        res.destroy(new KubeApiError("too-large", 0, `answer larger than ${MAX_BODY_BYTES} bytes`));
+        return;
+      }
+      parts.push(chunk);
+    });
+    res.on("end", () => {
+      complete = true;
+      resolve(Buffer.concat(parts).toString("utf8"));
+    });
+    res.on("error", reject);
+    // A socket closed mid-body may end without an error event on some Node versions.
+    res.on("close", () => {
+      if (!complete) reject(new Error("connection closed before the answer was complete"));
+    });
+  });
 }
 
 /**
- * A small GET client for one context. The agent (TLS, proxy) is made once; the headers are asked for on every
- * request so rotating tokens (exec plugins, projected service account tokens) stay fresh.
+ * A client for one context. The agent (TLS, proxy) is made once; the headers are asked for on every request so
+ * rotating tokens (exec plugins, projected service account tokens) stay fresh.
  */
 export async function createKubeApi(kc: KubeConfig): Promise<KubeApi> {
   const cluster = kc.getCurrentCluster();
@@ -108,73 +160,121 @@ export async function createKubeApi(kc: KubeConfig): Promise<KubeApi> {
   const request = server.startsWith("https:")
     ? (await import("node:https")).request
     : (await import("node:http")).request;
-
-  const connect = async (): Promise<Connection> => {
-    const options: RequestOptions & { agent?: Agent } = { headers: {} };
-    await kc.applyToHTTPSOptions(options as Parameters<KubeConfig["applyToHTTPSOptions"]>[0]);
-    return { agent: options.agent as Agent | undefined, options };
-  };
   let agent: Agent | undefined;
 
+  /** The request options of one request: fresh headers, the agent made once. */
+  async function requestOptions(accept: string): Promise<RequestOptions> {
+    const options: RequestOptions & { agent?: Agent } = { headers: {} };
+    await kc.applyToHTTPSOptions(options as Parameters<KubeConfig["applyToHTTPSOptions"]>[0]);
+    agent ??= options.agent as Agent | undefined;
+    return {
+      method: "GET",
+      headers: { ...(options.headers as Record<string, string>), Accept: accept },
+      ...(agent ? { agent } : {}),
+      ...(options.auth ? { auth: options.auth } : {}),
+    };
+  }
+
   async function get(path: string, accept: string, opts: GetOptions): Promise<string> {
-    const conn = await connect();
-    agent ??= conn.agent;
+    const options = await requestOptions(accept);
     const url = urlOf(server, path, opts.query);
     const timeout = opts.timeoutMs !== undefined ? AbortSignal.timeout(opts.timeoutMs) : undefined;
     const signals = [opts.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
     const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
     const failure = (e: unknown): KubeApiError => {
       if (opts.signal?.aborted) return new KubeApiError("aborted", 0, "aborted");
-      if (timeout?.aborted) {
+      if (timeout?.aborted)
         return new KubeApiError(
           "timeout",
           0,
           `no complete answer within ${opts.timeoutMs} ms (${url.pathname})`,
         );
-      }
-      if (e instanceof KubeApiError) return e;
-      const code = (e as NodeJS.ErrnoException | undefined)?.code;
-      const message = (e as Error | undefined)?.message ?? String(e);
-      if (code === undefined || BROKEN_CONNECTION.has(code)) {
-        return new KubeApiError("network", 0, `connection lost: ${message}`);
-      }
-      return new KubeApiError("connect", 0, `cannot connect to ${url.host}: ${message}`);
+      return socketError(e, url);
     };
     if (signal?.aborted) throw failure(undefined);
 
     return new Promise<string>((resolve, reject) => {
-      const headers = { ...(conn.options.headers as Record<string, string>), Accept: accept };
-      const req = request(url, {
-        method: "GET",
-        headers,
-        ...(agent ? { agent } : {}),
-        ...(conn.options.auth ? { auth: conn.options.auth } : {}),
-        ...(signal ? { signal } : {}),
-      });
+      const req = request(url, { ...options, ...(signal ? { signal } : {}) });
       req.on("error", (e) => reject(failure(e)));
       req.on("response", (res: IncomingMessage) => {
-        const parts: Buffer[] = [];
-        let size = 0;
-        let complete = false;
-        res.on("data", (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_BODY_BYTES) {
-            res.destroy(new KubeApiError("too-large", 0, `answer larger than ${MAX_BODY_BYTES} bytes`));
-            return;
+        readBody(res).then(
+          (body) => {
+            const code = res.statusCode ?? 0;
+            if (code >= 200 && code < 300) resolve(body);
+            else reject(statusError(code, res.headers, body));
+          },
+          (e) => reject(failure(e)),
+        );
+      });
+      req.end();
+    });
+  }
+
+  async function streamLines(path: string, opts: StreamOptions): Promise<void> {
+    const options = await requestOptions("application/json");
+    const url = urlOf(server, path, opts.query);
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const finish = (error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(idle);
+        opts.signal?.removeEventListener("abort", abort);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const req = request(url, options);
+      const abort = () => {
+        req.destroy();
+        finish(new KubeApiError("aborted", 0, "aborted"));
+      };
+      const silent = () => req.destroy(new Error(`no data for ${opts.idleMs} ms`));
+      let idle = setTimeout(silent, opts.idleMs);
+      if (opts.signal?.aborted) return abort();
+      opts.signal?.addEventListener("abort", abort, { once: true });
+      req.on("error", (e) => finish(socketError(e, url)));
+      req.on("response", (res: IncomingMessage) => {
+        const code = res.statusCode ?? 0;
+        if (code !== 200) {
+          readBody(res).then(
+            (body) => finish(statusError(code, res.headers, body)),
+            (e) => finish(socketError(e, url)),
+          );
+          return;
+        }
+        let buffered = "";
+        let ended = false;
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          clearTimeout(idle);
+          idle = setTimeout(silent, opts.idleMs);
+          buffered += chunk;
+          let nl = buffered.indexOf("\n");
+          while (nl >= 0) {
+            const line = buffered.slice(0, nl).trim();
+            buffered = buffered.slice(nl + 1);
+            if (line) {
+              try {
+                opts.onLine(line);
+              } catch (error) {
+                req.destroy();
+                finish(error);
+                return;
+              }
+            }
+            nl = buffered.indexOf("\n");
           }
-          parts.push(chunk);
         });
         res.on("end", () => {
-          complete = true;
-          const body = Buffer.concat(parts).toString("utf8");
-          const code = res.statusCode ?? 0;
-          if (code >= 200 && code < 300) resolve(body);
-          else reject(statusError(code, res.headers, body));
+          ended = true;
+          // A stream that ends mid-line was cut, not closed by the server's timeout.
+          if (buffered.trim())
+            finish(new KubeApiError("network", 0, "connection lost: the stream ended mid-line"));
+          else finish();
         });
-        res.on("error", (e) => reject(failure(e)));
-        // A socket closed mid-body may end without an error event on some Node versions.
+        res.on("error", (e) => finish(new KubeApiError("network", 0, `connection lost: ${e.message}`)));
         res.on("close", () => {
-          if (!complete) reject(failure(new Error("connection closed before the answer was complete")));
+          if (!ended) finish(new KubeApiError("network", 0, "connection lost: the stream closed early"));
         });
       });
       req.end();
@@ -195,5 +295,6 @@ export async function createKubeApi(kc: KubeConfig): Promise<KubeApi> {
     getText(path, opts = {}) {
       return get(path, "text/plain, */*", opts);
     },
+    streamLines,
   };
 }

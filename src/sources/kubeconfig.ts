@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Context, KubeConfig } from "@kubernetes/client-node";
 
 /** Where a pod's service account credentials are mounted. */
-export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 export interface KubeConfigOptions {
   /** `--kubeconfig`: one file, which must exist. */
@@ -237,4 +237,48 @@ export function useContext(kc: KubeConfig, context: string | undefined): string 
     kc.setCurrentContext(context);
   }
   return kc.getCurrentContext();
+}
+
+/** Where to look for the kubeconfig, as kubectl does: the flags and environment, gathered once by the CLI. */
+export type KubeAccess = Pick<
+  KubeConfigOptions,
+  "kubeconfig" | "kubeconfigEnv" | "home" | "serviceHost" | "servicePort" | "cwd"
+>;
+
+/** Just the access fields of anything that carries them (a scan's live source, an MCP target). */
+export function kubeAccessOf(from: KubeAccess): KubeAccess {
+  const out: KubeAccess = {};
+  for (const key of ["kubeconfig", "kubeconfigEnv", "home", "serviceHost", "servicePort", "cwd"] as const)
+    if (from[key] !== undefined) out[key] = from[key];
+  return out;
+}
+
+export interface ClusterContexts {
+  /** Contexts named (`--context`, repeatable); none: the current one. */
+  contexts?: readonly string[];
+  /** Every context of the kubeconfig. */
+  allContexts?: boolean;
+}
+
+/**
+ * The contexts a target names, each with its own KubeConfig (so reading them concurrently never races on the
+ * current context): the named ones, every one, else the current one.
+ */
+export async function kubeConfigsOf(
+  access: KubeAccess,
+  which: ClusterContexts = {},
+): Promise<{ context: string; kubeConfig: KubeConfig }[]> {
+  const named = which.contexts ?? [];
+  const first = await loadKubeConfig({ ...kubeAccessOf(access), ...(named[0] ? { context: named[0] } : {}) });
+  const contexts = which.allContexts
+    ? contextsOf(first).map((c) => c.name)
+    : named.length
+      ? [...named]
+      : [first.getCurrentContext()];
+  return Promise.all(
+    contexts.map(async (context) => ({
+      context,
+      kubeConfig: await loadKubeConfig({ ...kubeAccessOf(access), context }),
+    })),
+  );
 }

@@ -1,58 +1,25 @@
 // A live cluster turned into a Snapshot: every list the detectors need, paged, retried and bounded in time.
 // What cannot be read (RBAC, a missing CRD, a slow server) is recorded in `incomplete`; the rest goes on.
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { Origin, Snapshot, SourcedObject } from "../engine/types.js";
 import { distributionOf } from "../k8s/distribution.js";
-import { asList, asRecord, asString } from "../k8s/fields.js";
-import type { KubeObject } from "../k8s/types.js";
-import { redact } from "../model/redact.js";
-import type { Incomplete } from "../rules/finding.js";
-import { createKubeApi, KubeApiError, type KubeApi } from "./kube-api.js";
+import { asRecord, asString } from "../k8s/fields.js";
+import { restartsOf, currentLogContainers, previousLogContainers } from "../k8s/status.js";
+import type { KubeObject } from "../model/kube.js";
+import type { Incomplete, Origin, Snapshot, SourcedObject } from "../model/snapshot.js";
+import { createKubeApi, KubeApiError, type KubeApi, type Query } from "./kube-api.js";
+import {
+  externalSecretsResource,
+  LIVE_RESOURCES,
+  type LiveResource,
+  type LogRequest,
+  listPages,
+  NAMESPACES,
+  readLogTail,
+  resourcePath,
+  withKind,
+} from "./kube-read.js";
 import { useContext } from "./kubeconfig.js";
-import { listAll, mapLimit, type RetryOptions, withRetry } from "./paging.js";
-import { withoutSecretValues } from "./secret-values.js";
-
-/** A resource the scan lists. */
-export interface LiveResource {
-  plural: string;
-  kind: string;
-  /** "" for the core group. */
-  group: string;
-  version: string;
-  namespaced: boolean;
-}
-
-function resource(
-  group: string,
-  version: string,
-  plural: string,
-  kind: string,
-  namespaced = true,
-): LiveResource {
-  return { group, version, plural, kind, namespaced };
-}
-
-/** What the detectors read, in the order the snapshot holds them. */
-export const LIVE_RESOURCES: readonly LiveResource[] = [
-  resource("", "v1", "nodes", "Node", false),
-  resource("", "v1", "namespaces", "Namespace", false),
-  resource("", "v1", "pods", "Pod"),
-  resource("", "v1", "events", "Event"),
-  resource("", "v1", "services", "Service"),
-  resource("", "v1", "endpoints", "Endpoints"),
-  resource("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice"),
-  resource("apps", "v1", "replicasets", "ReplicaSet"),
-  resource("apps", "v1", "deployments", "Deployment"),
-  resource("apps", "v1", "statefulsets", "StatefulSet"),
-  resource("apps", "v1", "daemonsets", "DaemonSet"),
-  resource("batch", "v1", "jobs", "Job"),
-  resource("batch", "v1", "cronjobs", "CronJob"),
-  resource("networking.k8s.io", "v1", "ingresses", "Ingress"),
-];
-
-/** External Secrets Operator's group; v1 since ESO 0.17, v1beta1 before. */
-export const EXTERNAL_SECRETS_GROUP = "external-secrets.io";
-const EXTERNAL_SECRETS_VERSIONS = ["v1", "v1beta1"];
+import { mapLimit, type RetryOptions, withRetry } from "./paging.js";
 
 export interface LiveLogOptions {
   /** Previous-instance logs of crash-looping or restarted containers. */
@@ -90,8 +57,6 @@ export interface ReadClusterOptions {
 
 /** Fresh starts of a list whose continue token expired. */
 const RELISTS = 2;
-/** A log tail is lines, but one line can be huge (a JSON dump on one line). */
-const LOG_LIMIT_BYTES = 1024 * 1024;
 
 const DEFAULTS = {
   timeoutMs: 120_000,
@@ -102,26 +67,6 @@ const DEFAULTS = {
   maxPods: 50,
   retry: { attempts: 4, baseDelayMs: 500 },
 };
-
-/** `/api/v1/namespaces/ns/pods`, `/apis/apps/v1/deployments`. */
-export function resourcePath(r: LiveResource, namespace?: string): string {
-  const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
-  const scope = namespace && r.namespaced ? `/namespaces/${encodeURIComponent(namespace)}` : "";
-  return `${base}${scope}/${r.plural}`;
-}
-
-function apiVersionOf(r: LiveResource): string {
-  return r.group ? `${r.group}/${r.version}` : r.version;
-}
-
-/** Items of a list come without `kind` and `apiVersion`; the detectors need both. */
-function withKind(r: LiveResource, item: unknown): KubeObject {
-  return withoutSecretValues({
-    apiVersion: apiVersionOf(r),
-    kind: r.kind,
-    ...(asRecord(item) ?? {}),
-  } as KubeObject);
-}
 
 /** Everything one read shares: the API, the deadline, the settings. */
 interface Reader {
@@ -143,11 +88,7 @@ function describeFailure(reader: Reader, error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function getJson(
-  reader: Reader,
-  path: string,
-  query?: Record<string, string | number>,
-): Promise<unknown> {
+async function getJson(reader: Reader, path: string, query?: Query): Promise<unknown> {
   return withRetry(
     () =>
       reader.api.getJson(path, {
@@ -165,30 +106,22 @@ async function listResource(
   namespace: string | undefined,
   pageSize: number,
 ): Promise<KubeObject[]> {
-  const path = resourcePath(r, namespace);
   let relisted = 0;
-  const fetchPage = async (token: string | undefined) => {
-    const query = { limit: pageSize, ...(token ? { continue: token } : {}) };
-    const body = asRecord(await getJson(reader, path, query));
-    const metadata = asRecord(body?.metadata);
-    const continueToken = asString(metadata?.continue);
-    const resourceVersion = asString(metadata?.resourceVersion);
-    return {
-      items: asList(body?.items),
-      ...(continueToken ? { continueToken } : {}),
-      ...(resourceVersion ? { resourceVersion } : {}),
-    };
-  };
   try {
-    const result = await listAll(fetchPage, {
-      relists: RELISTS,
-      onRelist: (n) => {
-        relisted = n;
-        reader.progress(`${r.plural}: continue token expired, listing again (${n})`);
+    const result = await listPages(
+      (path, query) => getJson(reader, path, query),
+      resourcePath(r, namespace),
+      {
+        pageSize,
+        relists: RELISTS,
+        onRelist: (n) => {
+          relisted = n;
+          reader.progress(`${r.plural}: continue token expired, listing again (${n})`);
+        },
       },
-    });
+    );
     reader.progress(`${r.plural}: ${result.items.length} in ${result.pages} page(s)`);
-    return result.items.map((item) => withKind(r, item));
+    return result.items.map((item) => withKind(r, item)).filter((o) => o !== undefined);
   } catch (error) {
     // The Status text of a 410 is long and generic; say what happened and what helps.
     if (relisted === RELISTS && error instanceof KubeApiError && error.status === 410) {
@@ -203,38 +136,18 @@ async function listResource(
   }
 }
 
-/** The served version of ExternalSecret, or undefined (recorded) when the CRD is not installed. */
-async function externalSecretsResource(reader: Reader): Promise<LiveResource | undefined> {
-  let group: Record<string, unknown> | undefined;
-  try {
-    group = asRecord(await getJson(reader, `/apis/${EXTERNAL_SECRETS_GROUP}`));
-  } catch (error) {
-    if (error instanceof KubeApiError && error.status === 404) {
-      reader.incomplete.push({
-        resource: "externalsecrets",
-        reason: `CRD not installed: the API server does not serve ${EXTERNAL_SECRETS_GROUP}`,
-      });
-      return undefined;
-    }
-    throw error;
-  }
-  const served = asList(group?.versions).map((v) => asString(asRecord(v)?.version));
-  const version = EXTERNAL_SECRETS_VERSIONS.find((v) => served.includes(v));
-  if (!version) {
-    reader.incomplete.push({
-      resource: "externalsecrets",
-      reason: `CRD version not supported: ${EXTERNAL_SECRETS_GROUP} serves ${served.join(", ") || "no versions"}, pitfall reads ${EXTERNAL_SECRETS_VERSIONS.join(" or ")}`,
-    });
-    return undefined;
-  }
-  return resource(EXTERNAL_SECRETS_GROUP, version, "externalsecrets", "ExternalSecret");
+/** The served version of ExternalSecret, or undefined (recorded) when it cannot be read. */
+async function externalSecrets(reader: Reader): Promise<LiveResource | undefined> {
+  const served = await externalSecretsResource((path, query) => getJson(reader, path, query));
+  if ("resource" in served) return served.resource;
+  reader.incomplete.push({ resource: "externalsecrets", reason: served.problem });
+  return undefined;
 }
 
 /** With `-n`, the one Namespace object (listing namespaces needs cluster-wide rights). */
 async function readNamespace(reader: Reader, namespace: string): Promise<KubeObject[]> {
-  const r = LIVE_RESOURCES.find((x) => x.plural === "namespaces")!;
   const body = await getJson(reader, `/api/v1/namespaces/${encodeURIComponent(namespace)}`);
-  return [withKind(r, body)];
+  return [withKind(NAMESPACES, body)].filter((o) => o !== undefined);
 }
 
 /** One task per resource; a failure becomes an incomplete entry for that resource only. */
@@ -258,7 +171,7 @@ async function readResources(
     tasks.push({
       name: "externalsecrets",
       run: async () => {
-        const r = await externalSecretsResource(reader);
+        const r = await externalSecrets(reader);
         return r ? listResource(reader, r, namespace, pageSize) : [];
       },
     });
@@ -276,50 +189,6 @@ async function readResources(
     }
   });
   return read;
-}
-
-interface LogRequest {
-  namespace: string;
-  pod: string;
-  container: string;
-  previous: boolean;
-}
-
-function containerStatuses(pod: KubeObject): Record<string, unknown>[] {
-  const status = asRecord(pod.status);
-  return [...asList(status?.initContainerStatuses), ...asList(status?.containerStatuses)]
-    .map((c) => asRecord(c))
-    .filter((c): c is Record<string, unknown> => c !== undefined);
-}
-
-function restartsOf(pod: KubeObject): number {
-  return containerStatuses(pod).reduce(
-    (n, c) => n + (typeof c.restartCount === "number" ? c.restartCount : 0),
-    0,
-  );
-}
-
-/** Containers whose previous instance has something to say: crash-looping, or terminated before. */
-export function previousLogContainers(pod: KubeObject): string[] {
-  return containerStatuses(pod)
-    .filter((c) => {
-      const waiting = asRecord(asRecord(c.state)?.waiting);
-      return (
-        waiting?.reason === "CrashLoopBackOff" || asRecord(asRecord(c.lastState)?.terminated) !== undefined
-      );
-    })
-    .map((c) => asString(c.name))
-    .filter((name): name is string => !!name);
-}
-
-/** Containers running now, in a running pod. */
-export function currentLogContainers(pod: KubeObject): string[] {
-  if (asString(asRecord(pod.status)?.phase) !== "Running") return [];
-  return asList(asRecord(pod.status)?.containerStatuses)
-    .map((c) => asRecord(c))
-    .filter((c) => asRecord(asRecord(c?.state)?.running) !== undefined)
-    .map((c) => asString(c?.name))
-    .filter((name): name is string => !!name);
 }
 
 /** Pods with something to log, most restarts first, at most `maxPods` of them. */
@@ -383,24 +252,17 @@ async function readLogs(
       return;
     }
     const key = `${r.namespace}/${r.pod}/${r.container}`;
-    const path = `/api/v1/namespaces/${encodeURIComponent(r.namespace)}/pods/${encodeURIComponent(r.pod)}/log`;
     try {
       const text = await withRetry(
         () =>
-          reader.api.getText(path, {
-            query: {
-              container: r.container,
-              tailLines,
-              limitBytes: LOG_LIMIT_BYTES,
-              ...(r.previous ? { previous: true } : {}),
-            },
+          readLogTail(reader.api, r, {
             signal: reader.deadline,
             timeoutMs: reader.requestTimeoutMs,
+            tailLines,
           }),
         reader.retry,
       );
-      // Redacted whole, before anything splits it into lines: a private key spans lines.
-      (r.previous ? out.previous : out.current).set(key, redact(text));
+      (r.previous ? out.previous : out.current).set(key, text);
     } catch (error) {
       if (reader.deadline.aborted) {
         timedOut++;

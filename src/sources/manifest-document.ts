@@ -2,8 +2,8 @@
 // whole-file `yaml` path would, else through that path on this document alone. Positions are the whole
 // file's either way; a fast object's field positions are computed (by the `yaml` path) only when asked for.
 import type jsyaml from "js-yaml";
-import type { KubeObject } from "../k8s/types.js";
-import type { SourcedObject } from "../engine/types.js";
+import type { KubeObject } from "../model/kube.js";
+import type { SourcedObject } from "../model/snapshot.js";
 import type { DocumentText } from "./document-split.js";
 import { blockOffsetOf } from "./block-locate.js";
 import { fastValue } from "./fast-yaml.js";

@@ -1,8 +1,8 @@
 // Which files an input names (a file, or a folder searched recursively), and how to show their paths.
 import type { Dirent } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
+import type { Diagnostic } from "../model/diagnostic.js";
 import path from "node:path";
-import type { Diagnostic } from "../kb/model.js";
 
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
 

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { TRICKY } from "../../test/support/tricky-manifests.js";
 import { BASES, mutate, mutation } from "../../test/support/yaml-mutations.js";
-import type { SourcedObject } from "../engine/types.js";
+import type { SourcedObject } from "../model/snapshot.js";
 import { readManifestBatches } from "./manifest-stream.js";
 import { type ParsedManifests, parseManifests, readManifests } from "./manifests.js";
 

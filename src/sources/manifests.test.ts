@@ -1,10 +1,10 @@
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SourcedObject } from "../engine/types.js";
+import type { SourcedObject } from "../model/snapshot.js";
 import { MAX_NESTING, parseManifests, readManifests } from "./manifests.js";
+import path from "node:path";
 
 const FIXTURES = fileURLToPath(new URL("../../test/fixtures/manifests/", import.meta.url));
 
@@ -155,7 +155,7 @@ describe("parseManifests: positions", () => {
   it("places the last of duplicate keys, whose value is the one kept", () => {
     const text = "apiVersion: v1\nkind: Pod\nspec:\n  hostNetwork: false\n  hostNetwork: true\n";
     const { objects, diagnostics } = parseManifests(text, "dup.yaml");
-    expect(objects[0]!.object.spec?.hostNetwork).toBe(true);
+    expect((objects[0]!.object.spec as { hostNetwork?: unknown } | undefined)?.hostNetwork).toBe(true);
     expect(objects[0]!.origin.locate?.(["spec", "hostNetwork"])).toEqual({ line: 5, column: 3 });
     expect(diagnostics).toEqual([
       expect.objectContaining({ severity: "warning", code: "duplicate-key", line: 5, column: 3 }),
@@ -286,6 +286,22 @@ describe("parseManifests: malformed and hostile input", () => {
       ]);
       expect(diagnostics[0]!.message).toContain("document 2");
     }
+  });
+
+  it("skips an object the API server would refuse, with an error at its line: metadata.name that is not text", () => {
+    const text =
+      "apiVersion: v1\nkind: Pod\nmetadata:\n  name: 5\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: ok\n";
+    const { objects, diagnostics } = parseManifests(text, "bad.yaml");
+    expect(objects.map((o) => o.object.metadata?.name)).toEqual(["ok"]);
+    expect(diagnostics).toEqual([
+      expect.objectContaining({
+        line: 1,
+        severity: "error",
+        code: "invalid-object",
+        message:
+          "document 1 has a `metadata.name` that is not a string; the API server would refuse it; skipped",
+      }),
+    ]);
   });
 
   it("accepts nesting well below the limit", () => {

@@ -1,10 +1,20 @@
 // Manifest files (YAML streams, JSON, Lists, Helm and kustomize output) turned into objects with positions.
 // A bad document becomes a diagnostic and the rest of the file still loads.
-import { Composer, Lexer, LineCounter, Parser } from "yaml";
-import type { CST, Document, DocumentOptions, ParseOptions, SchemaOptions, Tags } from "yaml";
-import type { Diagnostic } from "../kb/model.js";
-import type { KubeObject } from "../k8s/types.js";
-import type { Snapshot, SourcedObject } from "../engine/types.js";
+import {
+  Composer,
+  Lexer,
+  LineCounter,
+  Parser,
+  type CST,
+  type Document,
+  type DocumentOptions,
+  type ParseOptions,
+  type SchemaOptions,
+  type Tags,
+} from "yaml";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { kubeObjectOf } from "../model/kube.js";
+import type { Snapshot, SourcedObject } from "../model/snapshot.js";
 import { displayPath, inputProblem, manifestFilesOf, readText } from "./manifest-files.js";
 import { JsonText, jsonNestsDeeperThan, jsonPlace } from "./json-positions.js";
 import { type Place, positionAt, yamlPlace } from "./positions.js";
@@ -316,10 +326,21 @@ function addObjects(
     });
     return;
   }
+  const object = kubeObjectOf(value);
+  if (typeof object === "string") {
+    report(
+      ctx,
+      place.offset,
+      "error",
+      "invalid-object",
+      `${label} ${object}; the API server would refuse it; skipped`,
+    );
+    return;
+  }
   const { line, column } = positionAt(ctx.lines, place.offset);
   const origin: SourcedObject["origin"] = { file: ctx.file, line, column, locate: place.locate };
   if (helmSource !== undefined) origin.helmSource = helmSource;
-  ctx.out.objects.push({ object: withoutSecretValues(value as KubeObject), origin });
+  ctx.out.objects.push({ object: withoutSecretValues(object), origin });
 }
 
 export interface ReadOptions {

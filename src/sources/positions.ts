@@ -1,7 +1,6 @@
 // Field positions inside a parsed YAML node, found lazily by walking only the requested path.
-import { isMap, isScalar, isSeq } from "yaml";
-import type { LineCounter, Node } from "yaml";
-import type { Position } from "../engine/types.js";
+import { isMap, isScalar, isSeq, type LineCounter, type Node } from "yaml";
+import type { Position } from "../model/snapshot.js";
 
 /** 1-based line and column of a source offset (binary search over line starts). */
 export function positionAt(lines: LineCounter, offset: number): Position {

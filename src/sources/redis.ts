@@ -1,14 +1,14 @@
 // Redis Streams as plain data: connect, find the stream keys, read groups, consumers and pending entries.
 import type { RedisConfig } from "../config/model.js";
 import { redact } from "../model/redact.js";
-import type { Incomplete } from "../rules/finding.js";
+import type { Incomplete } from "../model/snapshot.js";
 import type {
   ConsumerState,
   GroupState,
   PendingEntry,
   StreamState,
   StreamsSnapshot,
-} from "../rules/stale-consumer-groups.js";
+} from "../model/streams.js";
 
 /** Where to connect. The password is kept here only; nothing prints this object. */
 export interface RedisTarget {
@@ -348,11 +348,7 @@ async function serverVersion(client: RedisCommands): Promise<string | undefined>
 }
 
 /** Stream keys matching `pattern`, sorted, with SCAN (never KEYS) and the TYPE filter. */
-export async function scanStreamKeys(
-  client: RedisCommands,
-  pattern: string,
-  count = 1000,
-): Promise<string[]> {
+async function scanStreamKeys(client: RedisCommands, pattern: string, count = 1000): Promise<string[]> {
   const keys = new Set<string>();
   let cursor = "0";
   do {
@@ -428,7 +424,7 @@ async function readGroup(
 }
 
 /** Pending entries in id order, a page at a time; `consumer` narrows to one consumer. */
-export async function readPending(
+async function readPending(
   client: RedisCommands,
   key: string,
   group: string,

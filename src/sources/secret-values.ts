@@ -1,6 +1,6 @@
 // A Secret's values never leave the reader: its keys stay (rules and DETECT lines may ask which keys exist), its
 // values, and the copy of them kubectl keeps in an annotation, do not.
-import type { KubeObject } from "../k8s/types.js";
+import type { KubeObject } from "../model/kube.js";
 import { MASK } from "../model/redact.js";
 
 const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";

@@ -3,17 +3,23 @@
 // list; a failed request or a dropped stream backs off (injectable delay) and restarts explicitly, resuming from
 // the last resourceVersion seen. Objects are kept exactly as the API sends them, like `readCluster`.
 import { setMaxListeners } from "node:events";
-import type { IncomingMessage, RequestOptions } from "node:http";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { asList, asRecord, asString } from "../k8s/fields.js";
-import type { KubeObject } from "../k8s/types.js";
-import { redact } from "../model/redact.js";
-import type { Incomplete } from "../rules/finding.js";
-import { createKubeApi, KubeApiError, type KubeApi } from "./kube-api.js";
+import { asRecord, asString } from "../k8s/fields.js";
+import type { KubeObject } from "../model/kube.js";
+import type { Incomplete } from "../model/snapshot.js";
+import { createKubeApi, describeError, KubeApiError, type KubeApi } from "./kube-api.js";
+import {
+  externalSecretsResource,
+  LIVE_RESOURCES,
+  type LiveResource,
+  listPages,
+  NAMESPACES,
+  readLogTail,
+  resourcePath,
+  withKind,
+} from "./kube-read.js";
 import { useContext } from "./kubeconfig.js";
-import { EXTERNAL_SECRETS_GROUP, LIVE_RESOURCES, type LiveResource, resourcePath } from "./live.js";
-import { isExpired, listAll, statusOf } from "./paging.js";
-import { withoutSecretValues } from "./secret-values.js";
+import { isExpired } from "./paging.js";
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
 
@@ -82,8 +88,6 @@ const DEFAULTS = {
   baseMs: 500,
   maxMs: 30_000,
 };
-const LOG_TAIL_LINES = 50;
-const LOG_LIMIT_BYTES = 1024 * 1024;
 /** A stream silent this much longer than its server-side timeout is taken as a half-open connection. */
 const IDLE_GRACE_MS = 30_000;
 
@@ -105,27 +109,8 @@ function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function apiVersionOf(r: LiveResource): string {
-  return r.group ? `${r.group}/${r.version}` : r.version;
-}
-
-/** Items of a list and objects of watch events may come without `kind` and `apiVersion`; the detectors need both. */
-function withKind(r: LiveResource, item: unknown): KubeObject {
-  return withoutSecretValues({
-    apiVersion: apiVersionOf(r),
-    kind: r.kind,
-    ...(asRecord(item) ?? {}),
-  } as KubeObject);
-}
-
 function keyOf(o: KubeObject): string {
   return `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`;
-}
-
-/** `403 Forbidden: …`, `connection lost: …`: what an incomplete entry and an error message say. */
-export function describeError(error: unknown): string {
-  if (error instanceof KubeApiError) return error.describe();
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Starts watching the cluster of the current (or given) context; `synced` tells when the first lists are in. */
@@ -169,7 +154,6 @@ export async function watchCluster(opts: WatchClusterOptions): Promise<ClusterWa
         ? readOneNamespace(api, opts.namespace, cache, emit, failing, requestTimeoutMs, markSynced)
         : runResource({
             api,
-            kc,
             resource: r,
             namespace: opts.namespace,
             cache,
@@ -204,20 +188,12 @@ export async function watchCluster(opts: WatchClusterOptions): Promise<ClusterWa
     },
     incomplete: () => [...failing].map(([resource, reason]) => ({ resource, reason })),
     async readLog(namespace, pod, container, previous) {
-      const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`;
       try {
-        const text = await api.getText(path, {
-          query: {
-            container,
-            tailLines: LOG_TAIL_LINES,
-            limitBytes: LOG_LIMIT_BYTES,
-            ...(previous ? { previous: true } : {}),
-          },
-          signal: stopper.signal,
-          timeoutMs: requestTimeoutMs,
-        });
-        // Redacted whole, before anything splits it into lines: a private key spans lines.
-        return redact(text);
+        return await readLogTail(
+          api,
+          { namespace, pod, container, previous },
+          { signal: stopper.signal, timeoutMs: requestTimeoutMs },
+        );
       } catch {
         // No previous instance yet, RBAC on pods/log, a slow kubelet: the finding goes out without the log.
         return undefined;
@@ -239,29 +215,13 @@ async function defaultResources(
 ): Promise<LiveResource[]> {
   const out = [...LIVE_RESOURCES];
   try {
-    const group = asRecord(await api.getJson(`/apis/${EXTERNAL_SECRETS_GROUP}`, { signal, timeoutMs }));
-    const served = asList(group?.versions).map((v) => asString(asRecord(v)?.version));
-    const version = ["v1", "v1beta1"].find((v) => served.includes(v));
-    if (version)
-      out.push({
-        group: EXTERNAL_SECRETS_GROUP,
-        version,
-        plural: "externalsecrets",
-        kind: "ExternalSecret",
-        namespaced: true,
-      });
-    else
-      failing.set(
-        "externalsecrets",
-        `CRD version not supported: ${EXTERNAL_SECRETS_GROUP} serves ${served.join(", ") || "no versions"}`,
-      );
-  } catch (error) {
-    failing.set(
-      "externalsecrets",
-      statusOf(error) === 404
-        ? `CRD not installed: the API server does not serve ${EXTERNAL_SECRETS_GROUP}`
-        : describeError(error),
+    const served = await externalSecretsResource((path, query) =>
+      api.getJson(path, { ...(query ? { query } : {}), signal, timeoutMs }),
     );
+    if ("resource" in served) out.push(served.resource);
+    else failing.set("externalsecrets", served.problem);
+  } catch (error) {
+    failing.set("externalsecrets", describeError(error));
   }
   return out;
 }
@@ -276,14 +236,15 @@ async function readOneNamespace(
   timeoutMs: number,
   markSynced: () => void,
 ): Promise<void> {
-  const r = LIVE_RESOURCES.find((x) => x.plural === "namespaces")!;
   try {
     const o = withKind(
-      r,
+      NAMESPACES,
       await api.getJson(`/api/v1/namespaces/${encodeURIComponent(namespace)}`, { timeoutMs }),
     );
-    cache.set(keyOf(o), o);
-    emit([{ type: "ADDED", resource: r.plural, object: o }]);
+    if (o) {
+      cache.set(keyOf(o), o);
+      emit([{ type: "ADDED", resource: NAMESPACES.plural, object: o }]);
+    }
   } catch (error) {
     failing.set("namespaces", describeError(error));
   } finally {
@@ -293,7 +254,6 @@ async function readOneNamespace(
 
 interface ResourceLoop {
   api: KubeApi;
-  kc: KubeConfig;
   resource: LiveResource;
   namespace: string | undefined;
   cache: Map<string, KubeObject>;
@@ -312,7 +272,7 @@ interface ResourceLoop {
 }
 
 /** Exponential back-off from `baseMs`, capped at `maxMs`. */
-export function backoffDelay(failures: number, b: BackoffOptions): number {
+function backoffDelay(failures: number, b: BackoffOptions): number {
   return Math.min(b.maxMs, b.baseMs * 2 ** Math.max(0, failures - 1));
 }
 
@@ -369,31 +329,17 @@ async function runResource(l: ResourceLoop): Promise<void> {
 /** A fresh list compared with the cache: what appeared, changed or went. Returns the list's resourceVersion. */
 async function relist(l: ResourceLoop): Promise<string> {
   const r = l.resource;
-  const path = resourcePath(r, l.namespace);
-  const result = await listAll(
-    async (token) => {
-      const body = asRecord(
-        await l.api.getJson(path, {
-          query: { limit: l.pageSize, ...(token ? { continue: token } : {}) },
-          signal: l.signal,
-          timeoutMs: l.requestTimeoutMs,
-        }),
-      );
-      const metadata = asRecord(body?.metadata);
-      const continueToken = asString(metadata?.continue);
-      const resourceVersion = asString(metadata?.resourceVersion);
-      return {
-        items: asList(body?.items),
-        ...(continueToken ? { continueToken } : {}),
-        ...(resourceVersion ? { resourceVersion } : {}),
-      };
-    },
-    { relists: 2 },
+  const result = await listPages(
+    (path, query) =>
+      l.api.getJson(path, { ...(query ? { query } : {}), signal: l.signal, timeoutMs: l.requestTimeoutMs }),
+    resourcePath(r, l.namespace),
+    { pageSize: l.pageSize },
   );
   const events: WatchEvent[] = [];
   const fresh = new Map<string, KubeObject>();
   for (const item of result.items) {
     const o = withKind(r, item);
+    if (!o) continue;
     const key = keyOf(o);
     fresh.set(key, o);
     const old = l.cache.get(key);
@@ -423,7 +369,7 @@ async function watchOnce(l: ResourceLoop, rv: string, advance: (rv: string) => v
     timeoutSeconds: String(l.watchTimeoutSeconds),
   };
   let seen = false;
-  await streamLines(l, resourcePath(r, l.namespace), query, (line) => {
+  const onLine = (line: string) => {
     let event: { type?: unknown; object?: unknown };
     try {
       event = JSON.parse(line) as typeof event;
@@ -442,6 +388,7 @@ async function watchOnce(l: ResourceLoop, rv: string, advance: (rv: string) => v
     seen = true;
     if (type === "ADDED" || type === "MODIFIED" || type === "DELETED") {
       const o = withKind(r, object);
+      if (!o) return;
       const key = keyOf(o);
       const old = l.cache.get(key);
       if (type === "DELETED") l.cache.delete(key);
@@ -449,116 +396,12 @@ async function watchOnce(l: ResourceLoop, rv: string, advance: (rv: string) => v
       l.emit([{ type, resource: r.plural, object: o, ...(old ? { previous: old } : {}) }]);
     }
     if (next) advance(next);
+  };
+  await l.api.streamLines(resourcePath(r, l.namespace), {
+    query,
+    signal: l.signal,
+    idleMs: l.watchTimeoutSeconds * 1000 + IDLE_GRACE_MS,
+    onLine,
   });
   return seen;
-}
-
-/** A streaming GET: `onLine` for each line as it arrives; resolves at the end of the stream. */
-async function streamLines(
-  l: ResourceLoop,
-  path: string,
-  query: Record<string, string>,
-  onLine: (line: string) => void,
-): Promise<void> {
-  const server = l.api.server.replace(/\/+$/, "");
-  const url = new URL(server + path);
-  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-  const options: RequestOptions = { headers: {} };
-  // Asked for on every request so rotating tokens (exec plugins, projected service account tokens) stay fresh.
-  await l.kc.applyToHTTPSOptions(options as Parameters<KubeConfig["applyToHTTPSOptions"]>[0]);
-  const { request } = url.protocol === "https:" ? await import("node:https") : await import("node:http");
-  const idleMs = l.watchTimeoutSeconds * 1000 + IDLE_GRACE_MS;
-
-  return new Promise<void>((resolve, reject) => {
-    let settled = false;
-    const finish = (error?: unknown) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(idle);
-      l.signal.removeEventListener("abort", abort);
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    const req = request(url, {
-      method: "GET",
-      headers: { ...(options.headers as Record<string, string>), Accept: "application/json" },
-      ...(options.agent ? { agent: options.agent } : {}),
-      ...(options.auth ? { auth: options.auth } : {}),
-    });
-    const abort = () => {
-      req.destroy();
-      finish(new KubeApiError("aborted", 0, "aborted"));
-    };
-    let idle = setTimeout(() => req.destroy(new Error(`no data for ${idleMs} ms`)), idleMs);
-    l.signal.addEventListener("abort", abort, { once: true });
-    req.on("error", (e: NodeJS.ErrnoException) => {
-      const broken =
-        e.code === undefined ||
-        ["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"].includes(e.code);
-      finish(
-        new KubeApiError(
-          broken ? "network" : "connect",
-          0,
-          `${broken ? "connection lost" : `cannot connect to ${url.host}`}: ${e.message}`,
-        ),
-      );
-    });
-    req.on("response", (res: IncomingMessage) => {
-      const code = res.statusCode ?? 0;
-      if (code !== 200) {
-        const parts: Buffer[] = [];
-        res.on("data", (c: Buffer) => parts.push(c));
-        res.on("end", () => {
-          const body = Buffer.concat(parts).toString("utf8");
-          let message = body.slice(0, 500);
-          let reason: string | undefined;
-          try {
-            const s = JSON.parse(body) as { message?: unknown; reason?: unknown };
-            if (typeof s.message === "string") message = s.message;
-            if (typeof s.reason === "string") reason = s.reason;
-          } catch {
-            // Not a Status: the text is the message.
-          }
-          finish(code === 410 ? new ExpiredError(message) : new KubeApiError("http", code, message, reason));
-        });
-        res.on("error", (e) => finish(new KubeApiError("network", 0, `connection lost: ${e.message}`)));
-        return;
-      }
-      let buffered = "";
-      let ended = false;
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => {
-        clearTimeout(idle);
-        idle = setTimeout(() => req.destroy(new Error(`no data for ${idleMs} ms`)), idleMs);
-        buffered += chunk;
-        let nl = buffered.indexOf("\n");
-        while (nl >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          if (line) {
-            try {
-              onLine(line);
-            } catch (error) {
-              req.destroy();
-              finish(error);
-              return;
-            }
-          }
-          nl = buffered.indexOf("\n");
-        }
-      });
-      res.on("end", () => {
-        ended = true;
-        // A stream that ends mid-line was cut, not closed by the server's timeout.
-        if (buffered.trim())
-          finish(new KubeApiError("network", 0, "connection lost: the watch stream ended mid-event"));
-        else finish();
-      });
-      res.on("error", (e) => finish(new KubeApiError("network", 0, `connection lost: ${e.message}`)));
-      res.on("close", () => {
-        if (!ended) finish(new KubeApiError("network", 0, "connection lost: the watch stream closed early"));
-      });
-    });
-    req.end();
-  });
 }

@@ -8,7 +8,7 @@ import { writeFixtureDump } from "../mcp/fixture-dump.js";
 import { loadCluster, type Sim, startSimulator } from "../sim/index.js";
 import { runCli } from "../support/cli.js";
 import { waitFor } from "../watch/support.js";
-import { comparable, type JsonFinding, type ScanJson, timeless } from "./compare.js";
+import { comparable, type ScanJson, timeless } from "./compare.js";
 import { type Cluster, startCluster, writeClusterKubeconfig } from "./harness.js";
 import { loadFixture } from "./load.js";
 import { unavailable } from "./shared.js";

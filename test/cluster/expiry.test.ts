@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import { generateCluster, writeKubeconfig } from "../sim/index.js";
 import { runCli, spawnCollect } from "../support/cli.js";
 import { waitFor } from "../watch/support.js";

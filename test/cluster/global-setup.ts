@@ -16,7 +16,7 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   let shared: Promise<Cluster> | undefined;
   let said = false;
-  const broker = createServer((req, res) => {
+  const broker = createServer((_req, res) => {
     const answer = (status: number, body: unknown) => {
       res.writeHead(status, { "content-type": "application/json" });
       res.end(JSON.stringify(body));

@@ -1,7 +1,7 @@
 // A fixture cluster (test/fixtures/clusters/*.yaml, the simulator's format) created in a real API server: objects
 // through the API in the order a cluster makes them, then each `status` through the status subresource, events,
 // and the container logs on the harness's kubelet endpoint.
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import { mapLimit } from "../../src/sources/paging.js";
 import { loadCluster } from "../sim/load.js";
 import { groupVersionOf, resourcesOf, typeOfObject } from "../sim/resources.js";

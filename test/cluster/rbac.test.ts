@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { runCli, spawnCollect } from "../support/cli.js";
 import { waitFor } from "../watch/support.js";
-import { findingKey, type JsonFinding, type ScanJson } from "./compare.js";
+import { findingKey, type ScanJson } from "./compare.js";
 import { apiCall, type Cluster, writeClusterKubeconfig } from "./harness.js";
 import { loadFixture } from "./load.js";
 import { sharedCluster, unavailable, uniquePrefix } from "./shared.js";

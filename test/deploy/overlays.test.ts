@@ -132,7 +132,7 @@ describe("deploy/ files (no kubectl needed)", () => {
   });
 
   it("the ClusterRole covers every resource the live source lists", async () => {
-    const { LIVE_RESOURCES } = await import("../../src/sources/live.js");
+    const { LIVE_RESOURCES } = await import("../../src/sources/kube-read.js");
     const role = docsByFile.get("deploy/base/clusterrole.yaml")!.find((d) => d.kind === "ClusterRole")!;
     const rules = role.rules as PolicyRule[];
     for (const r of LIVE_RESOURCES)

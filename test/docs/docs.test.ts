@@ -77,6 +77,19 @@ describe("pitfall docs", () => {
     expect((await runCli(["docs", "--check", "--out", copy], { cwd: REPO })).code).toBe(0);
   });
 
+  it("--check fails when the config schema is stale; docs writes it from the zod schema, which the loader uses", async () => {
+    const schema = join(tmp, "pitfall-config.schema.json");
+    const shipped = readFileSync(join(REPO, "schema/pitfall-config.schema.json"), "utf8");
+    writeFileSync(schema, shipped.replace('"redisPort"', '"redisPortt"'));
+    const stale = await runCli(["docs", "--check", "--schema", schema], { cwd: REPO });
+    expect(stale.code).toBe(1);
+    expect(stale.err).toMatch(/differs from the config schema \(src\/config\/schema\.ts\)/);
+    expect(stale.err).toContain(`pitfall docs --schema ${schema}`);
+    expect((await runCli(["docs", "--schema", schema], { cwd: REPO })).code).toBe(0);
+    expect(readFileSync(schema, "utf8")).toBe(shipped);
+    expect((await runCli(["docs", "--check"], { cwd: REPO })).code).toBe(0);
+  });
+
   it("--check on a missing file fails and names it", async () => {
     const r = await runCli(["docs", "--check", "--out", join(tmp, "missing.md")], { cwd: REPO });
     expect(r.code).toBe(1);

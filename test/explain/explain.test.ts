@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import { BROKEN, writeFixtureDump } from "../mcp/fixture-dump.js";
 import { type Sim, startSimulator } from "../sim/index.js";
 import { runCli } from "../support/cli.js";

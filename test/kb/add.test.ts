@@ -265,29 +265,45 @@ describe("addEntry on files", () => {
   }, 120_000);
 
   it("a writer killed mid-write leaves the old page or the new one, never a torn one", async () => {
-    // A large page makes each write take long enough to be interrupted at many points.
     const filler = Array.from(
       { length: 3000 },
       (_, i) =>
         `Filler Pitfall ${i}\n\nSeverity: LOW\nZone: ALL\n\nLine of text ${"x".repeat(200)}\n\nADDED_FROM: filler-${i}, padding`,
     ).join("\n\n\n");
     const base = `${seedText.slice(0, seedText.lastIndexOf("Cross-References"))}${filler}\n\n\n${seedText.slice(seedText.lastIndexOf("Cross-References"))}`;
+    const withEntry = insertEntry(parsePage(base, "page.txt"), parseEntry(ENTRY)).text;
     const outcomes = new Set<string>();
-    for (let round = 0; round < 8; round++) {
+    for (const hold of [true, false]) {
       const page = tmpPage(base);
+      // Held (a test-only hook): the writer stops once the whole new page is in its temp file, before the rename.
       const child = spawn(process.execPath, [BIN, "kb", "add", "--page", page, "--from", "-"], {
-        stdio: ["pipe", "ignore", "ignore"],
+        stdio: ["pipe", "ignore", "pipe"],
+        env: { ...process.env, ...(hold ? { PITFALL_TEST_HOLD_WRITE: "1" } : {}) },
       });
       child.stdin.end(ENTRY);
-      await new Promise((r) => setTimeout(r, 60 + round * 25));
-      child.kill("SIGKILL");
-      await new Promise((r) => child.on("close", r));
+      const closed = new Promise<number | null>((r) => child.on("close", r));
+      if (hold) {
+        const temp = await new Promise<string>((resolve) => {
+          let err = "";
+          child.stderr.on("data", (d) => {
+            err += String(d);
+            const m = /test hold: (\S+) holds the new page/.exec(err);
+            if (m) resolve(m[1]!);
+          });
+        });
+        // The kill lands mid-write: the new page is written in full beside the old one, which is still in place.
+        expect(readFileSync(temp, "utf8")).toBe(withEntry);
+        expect(readFileSync(page, "utf8")).toBe(base);
+        child.kill("SIGKILL");
+      } else child.stderr.resume();
+      const code = await closed;
       const text = readFileSync(page, "utf8");
-      const withEntry = insertEntry(parsePage(base, page), parseEntry(ENTRY)).text;
       expect(text === base || text === withEntry).toBe(true);
       outcomes.add(text === base ? "old" : "new");
+      expect(code).toBe(hold ? null : 0);
     }
-    expect(outcomes.size).toBeGreaterThan(0);
+    // Killed mid-write: the old page; left to finish: the new one.
+    expect([...outcomes]).toEqual(["old", "new"]);
   }, 120_000);
 });
 

@@ -20,7 +20,18 @@ describe("exit codes", () => {
   });
 
   it("1 when there are findings", async () => {
-    expect((await lint(["app"])).code).toBe(1);
+    const r = await lint(["app", "-o", "json"]);
+    expect(r.code).toBe(1);
+    const report = json(r.out);
+    // The 1 comes from the findings: there are some, and no input error that would give 1 too.
+    expect(report.findings.map((f) => f.pitfall).sort()).toEqual([
+      "hostnetwork-causes-port-conflicts",
+      "resource-starvation",
+    ]);
+    expect(report.errors).toEqual([]);
+    const text = await lint(["app"]);
+    expect(text.code).toBe(1);
+    expect(text.out).toContain("app/web.yaml:16:7 · Deployment shop/web");
   });
 
   it("--fail-on HIGH with only MEDIUM findings: 0, and the finding is still shown", async () => {

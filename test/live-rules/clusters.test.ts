@@ -2,7 +2,7 @@
 // filled runbook; nothing on healthy-k3s.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RunResult } from "../../src/engine/run.js";
-import type { Finding } from "../../src/rules/finding.js";
+import type { Finding } from "../../src/model/finding.js";
 import { BROKEN, HEALTHY, LIVE_RULES, loadSnapshot, one, runbookText, scan } from "./support.js";
 
 const evidenceText = (f: Finding) => (f.evidence ?? []).map((e) => `${e.kind}: ${e.text}`).join("\n");

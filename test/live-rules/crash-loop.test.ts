@@ -169,13 +169,19 @@ describe("how long a loop has lasted", () => {
 
   it("escalates past crashLoopEscalateAfter, and to CRITICAL past seven times that", () => {
     const day = 86_400_000;
-    expect(escalationOf(23 * 3_600_000, "24h")).toBeUndefined();
-    expect(escalationOf(day, "24h")).toBe("HIGH");
-    expect(escalationOf(6 * day, "24h")).toBe("HIGH");
-    expect(escalationOf(7 * day, "24h")).toBe("CRITICAL");
-    expect(escalationOf(2 * 3_600_000, "1h")).toBe("HIGH");
-    // An unreadable setting falls back to a day.
-    expect(escalationOf(2 * day, "soon")).toBe("HIGH");
+    expect(escalationOf(23 * 3_600_000, day)).toBeUndefined();
+    expect(escalationOf(day, day)).toBe("HIGH");
+    expect(escalationOf(6 * day, day)).toBe("HIGH");
+    expect(escalationOf(7 * day, day)).toBe("CRITICAL");
+    expect(escalationOf(2 * 3_600_000, 3_600_000)).toBe("HIGH");
+  });
+
+  it("an unreadable crashLoopEscalateAfter is an error that names the setting, not a silent default", () => {
+    const config = defaultConfig();
+    config.expect.crashLoopEscalateAfter = "soon";
+    expect(() => crashLoopRule.options?.(config)).toThrow(
+      /expect\.crashLoopEscalateAfter must be a duration such as 15m, 24h or 7d, not "soon"/,
+    );
   });
 
   it("measures from the first BackOff event, the restart count, or the pod's start, and says which", async () => {

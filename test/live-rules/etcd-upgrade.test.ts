@@ -1,7 +1,7 @@
 // etcd-upgrade: the planner's table (which k3s bundles which etcd) and the rule that needs an upgrade target.
 import { describe, expect, it } from "vitest";
-import type { KubeObject } from "../../src/k8s/types.js";
-import { formatMessage } from "../../src/rules/finding.js";
+import type { KubeObject } from "../../src/model/kube.js";
+import { formatMessage } from "../../src/model/finding.js";
 import {
   ETCD_STEP_MESSAGES,
   type EtcdRelease,

@@ -1,6 +1,6 @@
 // external-secret-sync: failing and late ExternalSecrets, and the page's force-sync command with the real name.
 import { describe, expect, it } from "vitest";
-import type { Snapshot } from "../../src/engine/types.js";
+import type { Snapshot } from "../../src/model/snapshot.js";
 import {
   externalSecretSyncRule,
   refreshIntervalOf,

@@ -2,8 +2,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { lookupOf } from "../../src/engine/lookup.js";
-import type { SourcedObject } from "../../src/engine/types.js";
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { SourcedObject } from "../../src/model/snapshot.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import type { Report, RuleContext } from "../../src/rules/types.js";
 import { defaultConfig } from "../../src/config/model.js";
 import { LIVE_RULES, NOW } from "./support.js";
@@ -81,6 +81,7 @@ describe.each(LIVE_RULES.map((r) => [r.meta.id, r] as const))("%s on malformed o
           }),
           now: NOW,
           mode: "live",
+          options: rule.options?.(defaultConfig()),
         };
         const reports: Report[] = [];
         for (const o of sourced)

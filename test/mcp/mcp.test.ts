@@ -395,6 +395,15 @@ spec:
     expect(r.text).toContain("FIX: use ClusterIP Services + Ingress for external access");
   });
 
+  it("a zone the config and pages do not know is refused as the CLI refuses it", async () => {
+    const r = await call(mcp, "lint_manifests", { yaml, zone: "9" });
+    expect(r.isError).toBe(true);
+    expect(r.text).toContain("unknown zone '9': the config and pages know zone 1, 2, 3");
+    const cli = await runCli(["lint", "-", "--zone", "9"], { stdin: yaml });
+    expect(cli.code).toBe(2);
+    expect(cli.err).toContain("unknown zone '9': the config and pages know zone 1, 2, 3");
+  });
+
   it("text without Kubernetes objects is a tool error that says what a document needs", async () => {
     const r = await call(mcp, "lint_manifests", { yaml: "just: text\n" });
     expect(r.isError).toBe(true);

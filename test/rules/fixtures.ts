@@ -2,9 +2,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { defaultConfig } from "../../src/config/model.js";
 import { runEngine, type RunResult } from "../../src/engine/run.js";
-import type { Snapshot, SourcedObject } from "../../src/engine/types.js";
+import type { Snapshot, SourcedObject, Distribution } from "../../src/model/snapshot.js";
 import type { KnowledgeBase } from "../../src/kb/load.js";
-import type { Distribution } from "../../src/kb/model.js";
 import { zonesFor } from "../../src/kb/zones.js";
 import type { Rule } from "../../src/rules/types.js";
 import { parseManifests } from "../../src/sources/manifests.js";
@@ -70,7 +69,11 @@ export function targetFor(rule: Rule, kb: KnowledgeBase): { zone?: string; distr
 }
 
 export function runFixture(rule: Rule, kb: KnowledgeBase, fixture: Fixture): RunResult {
-  const mode = rule.meta.runs.includes("manifest") ? "manifest" : "live";
+  const mode = rule.meta.runs.includes("manifest")
+    ? "manifest"
+    : rule.meta.runs.includes("streams")
+      ? "streams"
+      : "live";
   // In a manifest run, Nodes stand in for `lint --nodes FILE`: capacity, not linted. Live, they are linted.
   const objects =
     mode === "manifest"
@@ -79,7 +82,10 @@ export function runFixture(rule: Rule, kb: KnowledgeBase, fixture: Fixture): Run
         )
       : fixture.objects;
   const snapshot: Snapshot = {
-    target: { kind: mode === "manifest" ? "manifests" : "dump", name: fixture.file },
+    target: {
+      kind: mode === "manifest" ? "manifests" : mode === "streams" ? "streams" : "dump",
+      name: fixture.file,
+    },
     objects,
     diagnostics: [],
     incomplete: [],

@@ -2,9 +2,9 @@
 import { expect, it } from "vitest";
 import { defaultConfig } from "../../src/config/model.js";
 import { runEngine } from "../../src/engine/run.js";
-import type { Snapshot, SourcedObject } from "../../src/engine/types.js";
+import type { Snapshot, SourcedObject } from "../../src/model/snapshot.js";
 import { loadKnowledgeBase } from "../../src/kb/load.js";
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import type { RuleMode } from "../../src/rules/types.js";
 import { allRules } from "../../src/rules/index.js";
 import { loadSnapshot, ruleFixture } from "../live-rules/support.js";
@@ -109,38 +109,41 @@ function mutate(rnd: () => number, obj: KubeObject): unknown {
 const seeds: SourcedObject[] = allRules()
   .filter((r) => hasFixture(r.meta.id))
   .flatMap((r) =>
-    r.meta.runs.includes("manifest")
+    r.meta.runs.includes("manifest") || r.meta.runs.includes("streams")
       ? loadFixture(r.meta.id).objects
       : loadSnapshot(ruleFixture(r.meta.id)).objects,
   );
 
-it.each([["manifest"], ["live"]] as [RuleMode][])("survives 2000 malformed objects in %s mode", (mode) => {
-  const rnd = prng(mode === "manifest" ? 1 : 2);
-  const objects: SourcedObject[] = [];
-  for (let i = 0; i < 2000; i++) {
-    const base = pick(rnd, seeds);
-    // Mostly mutated real objects (they reach deep into rules); some shapes with nothing right about them.
-    const object =
-      rnd() < 0.85
-        ? mutate(rnd, base.object)
-        : { kind: pick(rnd, ["Pod", "Deployment", "ExternalSecret", 5, null]), ...(junk(rnd) as object) };
-    const origin = rnd() < 0.5 ? base.origin : {};
-    // Some Nodes come as `--nodes` capacity, some as objects of their own.
-    const asNodes = base.object.kind === "Node" && rnd() < 0.5;
-    objects.push({ object: object as KubeObject, origin: asNodes ? { ...origin, role: "nodes" } : origin });
-  }
-  const snapshot: Snapshot = {
-    target: { kind: "manifests", name: "fuzz" },
-    objects,
-    diagnostics: [],
-    incomplete: [],
-  };
-  const result = runEngine(snapshot, { mode, kb, config: defaultConfig(), zone: "1", distribution: "k3s" });
-  expect(result.diagnostics.filter((d) => d.code === "rule-failed")).toEqual([]);
-  for (const f of result.findings) {
-    expect(typeof f.message).toBe("string");
-    expect(f.message).not.toMatch(/\{\{/);
-    for (const v of Object.values(f.data)) expect(["string", "number"]).toContain(typeof v);
-  }
-  expect(result.findings.length).toBeGreaterThan(0);
-});
+it.each([["manifest"], ["live"], ["streams"]] as [RuleMode][])(
+  "survives 2000 malformed objects in %s mode",
+  (mode) => {
+    const rnd = prng(mode === "manifest" ? 1 : 2);
+    const objects: SourcedObject[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const base = pick(rnd, seeds);
+      // Mostly mutated real objects (they reach deep into rules); some shapes with nothing right about them.
+      const object =
+        rnd() < 0.85
+          ? mutate(rnd, base.object)
+          : { kind: pick(rnd, ["Pod", "Deployment", "ExternalSecret", 5, null]), ...(junk(rnd) as object) };
+      const origin = rnd() < 0.5 ? base.origin : {};
+      // Some Nodes come as `--nodes` capacity, some as objects of their own.
+      const asNodes = base.object.kind === "Node" && rnd() < 0.5;
+      objects.push({ object: object as KubeObject, origin: asNodes ? { ...origin, role: "nodes" } : origin });
+    }
+    const snapshot: Snapshot = {
+      target: { kind: "manifests", name: "fuzz" },
+      objects,
+      diagnostics: [],
+      incomplete: [],
+    };
+    const result = runEngine(snapshot, { mode, kb, config: defaultConfig(), zone: "1", distribution: "k3s" });
+    expect(result.diagnostics.filter((d) => d.code === "rule-failed")).toEqual([]);
+    for (const f of result.findings) {
+      expect(typeof f.message).toBe("string");
+      expect(f.message).not.toMatch(/\{\{/);
+      for (const v of Object.values(f.data)) expect(["string", "number"]).toContain(typeof v);
+    }
+    expect(result.findings.length).toBeGreaterThan(0);
+  },
+);

@@ -1,7 +1,7 @@
 // Over every registered rule: tied to a pitfall of the built-in page, documented, with a fixture that uses every message.
 import { describe, expect, it } from "vitest";
 import { loadKnowledgeBase } from "../../src/kb/load.js";
-import type { Finding } from "../../src/rules/finding.js";
+import type { Finding } from "../../src/model/finding.js";
 import { allRules } from "../../src/rules/index.js";
 import type { Rule } from "../../src/rules/types.js";
 import { loadSnapshot, ruleFixture, scan } from "../live-rules/support.js";
@@ -12,7 +12,7 @@ const rules = allRules();
 
 /** The fixture's case names and the rule's findings on it: manifests parsed with positions, live fixtures as clusters. */
 async function judge(rule: Rule): Promise<{ names: string[]; findings: Finding[] }> {
-  if (rule.meta.runs.includes("manifest")) {
+  if (rule.meta.runs.includes("manifest") || rule.meta.runs.includes("streams")) {
     const fixture = loadFixture(rule.meta.id);
     return {
       names: fixture.objects.map((o) => String(o.object.metadata?.name ?? "")),

@@ -2,7 +2,7 @@
 // is diagnosed from (and the very line that is matched), events, ExternalSecret condition messages, and a Secret's
 // data. The same situations, the same findings; only what is said about them carries credentials.
 import { readFileSync } from "node:fs";
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import { parseCluster } from "../sim/load.js";
 import type { Cluster } from "../sim/types.js";
 

@@ -68,7 +68,7 @@ describe("HTTP send functions", () => {
   it("the event stream: each event's data is redacted and stays one line of JSON", async () => {
     const hub = new EventHub();
     const url = await serve((_req, res) => {
-      hub.add(res);
+      hub.add(res, "127.0.0.1");
     });
     const res = await fetch(url);
     const reader = res.body!.getReader();

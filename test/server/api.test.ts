@@ -220,6 +220,10 @@ describe("serve: lint", () => {
     expect(broken.json.errors.length).toBeGreaterThan(0);
     expect((await get("/api/lint", { method: "POST", body: "  " })).status).toBe(400);
     expect((await get("/api/lint?zone=moon", { method: "POST", body: HOST_NETWORK })).status).toBe(400);
+    // A zone number neither the config nor the pages know: refused as `pitfall lint --zone 9` refuses it.
+    const nine = await get("/api/lint?zone=9", { method: "POST", body: HOST_NETWORK });
+    expect(nine.status).toBe(400);
+    expect(nine.json.error).toMatch(/^unknown zone '9': the config and pages know zone 1, 2, 3/);
   });
 
   it("refuses a body over the limit with 413", async () => {
@@ -302,6 +306,31 @@ describe("serve: adding a pitfall", () => {
     });
     expect(bad.status).toBe(422);
     expect(bad.json.diagnostics.length).toBeGreaterThan(0);
+  });
+
+  it("checks a JSON body against its schema: an unknown field or a wrong type is a 400 that names it", async () => {
+    const headers = { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` };
+    const typo = await get("/api/pitfalls", {
+      method: "POST",
+      body: JSON.stringify({ title: "X Y", severity: "LOW", zone: "ALL", addedFrom: "i-1, x", setps: [] }),
+      headers,
+    });
+    expect(typo.status).toBe(400);
+    expect(typo.json.error).toMatch(/^setps: not a field \(did you mean steps\?\)/);
+    const wrong = await get("/api/pitfalls", {
+      method: "POST",
+      body: JSON.stringify({
+        title: "X Y",
+        severity: "LOW",
+        zone: "ALL",
+        addedFrom: "i-1, x",
+        steps: "IF: x",
+      }),
+      headers,
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.json.error).toMatch(/^steps: must be a list/);
+    expect(readFileSync(t.page, "utf8")).not.toContain("X Y");
   });
 
   it("refuses every write when no token is configured", async () => {

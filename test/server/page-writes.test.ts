@@ -5,9 +5,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { defaultConfig } from "../../src/config/model.js";
-import { loadKnowledgeBase } from "../../src/kb/load.js";
-import { startTestServer, type TestServer, waitReady } from "./support.js";
+import { startTestServer, type TestServer, testMcpDeps, waitReady } from "./support.js";
 
 const TOKEN = "page-writes-token";
 let t: TestServer;
@@ -16,14 +14,7 @@ beforeAll(async () => {
   t = await startTestServer({
     server: {
       token: TOKEN,
-      mcp: {
-        cwd: process.cwd(),
-        config: defaultConfig(),
-        loadKb: () => loadKnowledgeBase({ cwd: process.cwd() }),
-        target: {},
-        redis: { timeoutMs: 2000, idleMs: 300_000, maxDeliveries: 5 },
-        version: "test",
-      },
+      mcp: testMcpDeps(),
     },
   });
   await waitReady(t.url);

@@ -1,7 +1,7 @@
 // The fixture clusters show what their headers say: each pitfall once in broken-k3s, none in healthy-k3s.
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import { loadCluster } from "./load.js";
 import type { Cluster } from "./types.js";
 

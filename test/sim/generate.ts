@@ -1,5 +1,5 @@
 // Big synthetic clusters for benchmarks: deterministic by seed, a realistic mix of healthy and failing pods.
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import { stableUid } from "./store.js";
 import { rfc3339 } from "./time.js";
 import type { Cluster, SimLog } from "./types.js";

@@ -1,5 +1,5 @@
 // Lists: one page at a time (limit/continue) or all, serialized in chunks so big lists are never one string.
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import type { Matcher } from "./selectors.js";
 import type { Store } from "./store.js";
 import { type IncludeObject, type Printer, tableRow } from "./table.js";

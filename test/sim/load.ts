@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { basename, extname } from "node:path";
 import { parseAllDocuments } from "yaml";
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import { resourcesOf, typeOfObject } from "./resources.js";
 import { resolvePlaceholders } from "./time.js";
 import type { Cluster, SimLog } from "./types.js";

@@ -1,5 +1,5 @@
 // Pod logs (`.../pods/<name>/log`) with the kubelet's answers when there is nothing to show.
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import { badRequest, notFound, type Status } from "./status.js";
 import type { Store } from "./store.js";
 import { rfc3339 } from "./time.js";
@@ -40,7 +40,8 @@ export function podLog(store: Store, namespace: string, podName: string, q: LogQ
   let container = q.container;
   if (!container) {
     const main = (spec.containers ?? []).map((c) => String(c.name ?? ""));
-    const preferred = pod.metadata?.annotations?.["kubectl.kubernetes.io/default-container"];
+    const annotation = pod.metadata?.annotations?.["kubectl.kubernetes.io/default-container"];
+    const preferred = typeof annotation === "string" ? annotation : undefined;
     if (main.length === 1 || preferred) container = preferred ?? main[0];
     else {
       return badRequest(

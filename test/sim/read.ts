@@ -1,5 +1,5 @@
 // GET on resources: one object, a list page, a watch, or a pod's log.
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import { decodeContinue, encodeContinue, type ListRequest, listChunks, listPage } from "./list.js";
 import { podLog } from "./logs.js";
 import { json, type Reply, statusReply } from "./reply.js";

@@ -1,5 +1,5 @@
 // The resources the simulator serves: the built-in ones pitfall reads, plus CRDs found in a fixture.
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import type { ResourceType } from "./types.js";
 
 function builtin(

@@ -1,5 +1,5 @@
 // Label and field selectors with the API server's syntax and semantics.
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 
 export type Matcher = (o: KubeObject) => boolean;
 
@@ -73,7 +73,8 @@ export function labelSelector(selector: string): Matcher {
   const reqs = splitTopLevel(selector).map(parseLabelRequirement);
   if (reqs.length === 0) return () => true;
   return (o) => {
-    const labels = o.metadata?.labels ?? {};
+    // The API server keeps label values as strings.
+    const labels = (o.metadata?.labels ?? {}) as Record<string, string>;
     return reqs.every((r) => labelMatches(r, labels));
   };
 }

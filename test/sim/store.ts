@@ -1,5 +1,5 @@
 // The simulator's object store: objects by resource in key order, a resourceVersion counter, a change history.
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import { resourceKey, resourceOfCrd, resourcesOf, typeByName, typeOfObject } from "./resources.js";
 import { rfc3339 } from "./time.js";
 import type { Cluster, ResourceType, SimLog } from "./types.js";

@@ -1,5 +1,5 @@
 // Server-side printing (`as=Table`), as kubectl asks for it: the columns kubectl shows by default.
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import { ageOf } from "./time.js";
 import type { ResourceType } from "./types.js";
 

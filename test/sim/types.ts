@@ -1,5 +1,5 @@
 // Shapes shared by the simulator's modules.
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 
 /** One container log, current or previous instance. */
 export interface SimLog {

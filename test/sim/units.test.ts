@@ -1,6 +1,6 @@
 // The simulator's pure parts: selectors, patches, continue tokens, time placeholders, pod status text.
 import { describe, expect, it } from "vitest";
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import { decodeContinue, encodeContinue } from "./list.js";
 import { parseCluster } from "./load.js";
 import { jsonPatch, mergePatch, PatchError } from "./patch.js";

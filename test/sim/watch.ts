@@ -1,6 +1,6 @@
 // Watches: newline-delimited `{type, object}` events on a chunked response that stays open.
 import type { ServerResponse } from "node:http";
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import { waitDrain } from "./io.js";
 import type { Matcher } from "./selectors.js";
 import { expired } from "./status.js";

@@ -1,5 +1,5 @@
 // PATCH, PUT, POST and DELETE on resources, with dryRun=All answered without storing.
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import { jsonPatch, mergePatch, PatchError } from "./patch.js";
 import { json, type Reply, statusReply } from "./reply.js";
 import type { Route } from "./routes.js";

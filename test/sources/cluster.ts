@@ -1,6 +1,6 @@
 // A small k3s cluster for the source tests: every kind the live read lists, a crash-looping pod with a previous
 // log, a running pod whose log shows the k3s ClusterIP refusal, and an ExternalSecret CRD.
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import type { Cluster, SimLog } from "../sim/index.js";
 
 const T = "2026-03-20T10:00:00Z";

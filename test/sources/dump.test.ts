@@ -4,11 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Snapshot } from "../../src/engine/types.js";
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { Snapshot } from "../../src/model/snapshot.js";
+import type { KubeObject } from "../../src/model/kube.js";
 import { parseDumpFile, readDump } from "../../src/sources/dump.js";
 import { loadKubeConfig } from "../../src/sources/kubeconfig.js";
-import { LIVE_RESOURCES, readCluster, resourcePath } from "../../src/sources/live.js";
+import { LIVE_RESOURCES, resourcePath } from "../../src/sources/kube-read.js";
+import { readCluster } from "../../src/sources/live.js";
 import { type Sim, startSimulator } from "../sim/index.js";
 import { CRASH_LOG, REFUSED_LOG, sourcesCluster } from "./cluster.js";
 

@@ -6,10 +6,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Snapshot } from "../../src/engine/types.js";
+import type { Snapshot } from "../../src/model/snapshot.js";
 import { readDump } from "../../src/sources/dump.js";
 import { loadKubeConfig } from "../../src/sources/kubeconfig.js";
-import { LIVE_RESOURCES, readCluster } from "../../src/sources/live.js";
+import { LIVE_RESOURCES } from "../../src/sources/kube-read.js";
+import { readCluster } from "../../src/sources/live.js";
 import { loadCluster, type Sim, startSimulator } from "../sim/index.js";
 
 const fixture = (name: string) =>

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Snapshot } from "../../src/engine/types.js";
+import type { Snapshot } from "../../src/model/snapshot.js";
 import { loadKubeConfig } from "../../src/sources/kubeconfig.js";
 import { type ReadClusterOptions, readCluster } from "../../src/sources/live.js";
 import { type Fault, type Sim, startSimulator } from "../sim/index.js";

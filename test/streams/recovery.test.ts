@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Finding } from "../../src/rules/finding.js";
+import type { Finding } from "../../src/model/finding.js";
 import type { ClaimResult } from "../../src/runbook/claim.js";
 import { parseCluster, type Sim, startSimulator } from "../sim/index.js";
 import { runCli } from "../support/cli.js";

@@ -2,13 +2,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadKnowledgeBase } from "../../src/kb/load.js";
 import type { Pitfall } from "../../src/kb/model.js";
-import {
-  checkStreams,
-  type GroupState,
-  PITFALL_ID,
-  type StreamsSnapshot,
-  summarizeStreams,
-} from "../../src/rules/stale-consumer-groups.js";
+import { PITFALL_ID } from "../../src/rules/stream-consumers.js";
+import { checkStreams, summarizeStreams } from "../../src/service/streams.js";
+import type { GroupState, StreamsSnapshot } from "../../src/model/streams.js";
 import { planClaims } from "../../src/runbook/claim.js";
 import { redactUrl, redisTargetOf, describeTarget, nextStreamId } from "../../src/sources/redis.js";
 

@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Finding } from "../../src/rules/finding.js";
-import type { GroupSummary } from "../../src/rules/stale-consumer-groups.js";
+import type { Finding } from "../../src/model/finding.js";
+import type { GroupSummary } from "../../src/service/streams.js";
 import type { ClaimResult } from "../../src/runbook/claim.js";
 import { connectRedis, readStreams } from "../../src/sources/redis.js";
 import { runBin, runCli } from "../support/cli.js";
@@ -361,7 +361,7 @@ describe.skipIf(!hasRedis)("pitfall streams (redis-server)", () => {
   });
 
   it("with the cluster's pods, a consumer whose pod is gone gives up its idle entries too", async () => {
-    const { checkStreams } = await import("../../src/rules/stale-consumer-groups.js");
+    const { checkStreams } = await import("../../src/service/streams.js");
     const { planClaims, applyClaims } = await import("../../src/runbook/claim.js");
     const c = await connectRedis(
       { host: "127.0.0.1", port: server.port, tls: false, db: 0 },

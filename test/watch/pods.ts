@@ -1,5 +1,5 @@
 // Small pods for watch tests: the same pod running, or crash-looping with a previous instance that exited.
-import type { KubeObject } from "../../src/k8s/types.js";
+import type { KubeObject } from "../../src/model/kube.js";
 
 function iso(msAgo: number): string {
   return new Date(Date.now() - msAgo).toISOString().replace(/\.\d+Z$/, "Z");

@@ -4,11 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { defaultConfig } from "../../src/config/model.js";
-import type { KnowledgeBase } from "../../src/kb/load.js";
-import { loadKnowledgeBase } from "../../src/kb/load.js";
+import { type KnowledgeBase, loadKnowledgeBase } from "../../src/kb/load.js";
 import { type FindingChange, findingKey } from "../../src/service/finding-changes.js";
 import { scan } from "../../src/service/scan.js";
-import type { Finding } from "../../src/rules/finding.js";
+import type { Finding } from "../../src/model/finding.js";
 import { type FindingsWatch, watchFindings } from "../../src/service/watch.js";
 import { loadKubeConfig } from "../../src/sources/kubeconfig.js";
 import { type ClusterWatch, type WatchClusterOptions, watchCluster } from "../../src/sources/watch.js";
@@ -101,11 +100,12 @@ describe("watch", () => {
     sim.apply(crashLoopingPod("ge-agents", "worker-9"));
     sim.remove("Pod", "ge-agents", "ge-ingest-6f7d8b9c5d-nf4kc");
     const node = sim.get("Node", undefined, "k3s-agent-1")!;
-    const conditions = (node.status as { conditions: { type: string; status: string }[] }).conditions;
+    const status = node.status as { conditions: { type: string; status: string }[] };
+    const conditions = status.conditions;
     sim.apply({
       ...node,
       status: {
-        ...node.status,
+        ...status,
         conditions: conditions.map((c) => (c.type === "MemoryPressure" ? { ...c, status: "False" } : c)),
       },
     });

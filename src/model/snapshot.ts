@@ -1,7 +1,6 @@
 // What the engine works on: a snapshot of objects from one target, each knowing where it came from.
-import type { Diagnostic, Distribution } from "../kb/model.js";
-import type { KubeObject } from "../k8s/types.js";
-import type { Incomplete } from "../rules/finding.js";
+import type { Diagnostic } from "./diagnostic.js";
+import type { KubeObject } from "./kube.js";
 
 export interface Position {
   line: number;
@@ -28,6 +27,8 @@ export interface SourcedObject {
   origin: Origin;
 }
 
+export type Distribution = "k3s" | "managed";
+
 /** What is checked: manifests, a cluster context or a dump, with its zone and distribution. */
 export interface Target {
   kind: "manifests" | "cluster" | "dump" | "streams";
@@ -37,6 +38,14 @@ export interface Target {
   context?: string;
   /** The k3s version an upgrade is planned to (`upgrade-check --to`); the etcd-upgrade rule runs only with it. */
   upgradeTo?: string;
+  /** The consumer that takes dead consumers' entries (`streams --fix --to`); the streams findings name it. */
+  claimTo?: string;
+}
+
+/** Something that could not be checked, e.g. `{ resource: "externalsecrets", reason: "404: CRD not installed" }`. */
+export interface Incomplete {
+  resource: string;
+  reason: string;
 }
 
 export interface Snapshot {

@@ -1,6 +1,10 @@
 // What every check produces, whatever it looked at: a manifest, a live object, a stream.
-import type { ObjectRef } from "../k8s/types.js";
-import type { Severity, StepKind } from "../kb/model.js";
+import type { ObjectRef } from "./kube.js";
+import { type Severity, severityRank } from "./severity.js";
+
+/** Structured line keywords that are runbook steps, in page order. */
+export const STEP_KINDS = ["IF", "THEN", "RUN", "CHECK", "FIX", "ANTI_PATTERN", "READ_ALSO"] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
 
 /** What was seen that makes the finding true. */
 export interface Evidence {
@@ -38,12 +42,6 @@ export interface Finding {
   zone?: string;
 }
 
-/** Something that could not be checked, e.g. `{ resource: "externalsecrets", reason: "404: CRD not installed" }`. */
-export interface Incomplete {
-  resource: string;
-  reason: string;
-}
-
 /** Fill `{{name}}` slots of a rule's message template with the report's data. */
 export function formatMessage(template: string, data: Record<string, string | number>): string {
   return template.replace(/\{\{\s*([\w-]+)\s*\}\}/g, (m, key: string) =>
@@ -51,16 +49,10 @@ export function formatMessage(template: string, data: Record<string, string | nu
   );
 }
 
-const ORDER: Record<Severity, number> = { CRITICAL: 0, HIGH: 1, MEDIUM: 2, LOW: 3 };
-
-export function severityRank(s: Severity): number {
-  return ORDER[s];
-}
-
 /** Most severe first; then by file/line, then object. Stable across runs. */
 export function compareFindings(a: Finding, b: Finding): number {
   return (
-    ORDER[a.severity] - ORDER[b.severity] ||
+    severityRank(a.severity) - severityRank(b.severity) ||
     (a.file ?? "").localeCompare(b.file ?? "") ||
     (a.line ?? 0) - (b.line ?? 0) ||
     (a.object.namespace ?? "").localeCompare(b.object.namespace ?? "") ||

@@ -1,12 +1,12 @@
 // One finding as a block of plain lines: severity and pitfall, object, message, evidence, the steps to take.
 // Shared by `explain` and the MCP tools, so people and agents read the same thing.
 import type { Pitfall } from "../kb/model.js";
-import { locationLabel, objectLabel } from "../report/labels.js";
-import { shownSteps } from "../report/steps.js";
-import { severityLabel } from "../report/text.js";
-import type { Paint } from "../report/types.js";
+import { locationLabel, objectLabel } from "./labels.js";
+import { shownSteps } from "./steps.js";
+import { severityLabel } from "./text.js";
+import type { Paint } from "./types.js";
 import { visibleDeep } from "../model/sanitize.js";
-import type { Finding, RunbookStep } from "../rules/finding.js";
+import type { Finding, RunbookStep } from "../model/finding.js";
 
 const plain: Paint = (_s, t) => t;
 

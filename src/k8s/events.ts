@@ -1,0 +1,53 @@
+// Events in either API shape (core/v1 and events.k8s.io/v1), read field by field.
+import { asInteger, asRecord, asString } from "./fields.js";
+
+/** An Event in either shape (core/v1 or events.k8s.io/v1), every field checked. */
+export interface EventView {
+  type?: string;
+  reason?: string;
+  message: string;
+  count?: number;
+  /** When it was first seen. */
+  first?: string;
+  /** When it was last seen. */
+  last?: string;
+  /** `spec.containers{app}` when the event is about one container. */
+  fieldPath?: string;
+}
+
+export function eventView(event: unknown): EventView {
+  const e = asRecord(event);
+  const series = asRecord(e?.series);
+  const involved = asRecord(e?.involvedObject) ?? asRecord(e?.regarding);
+  const view: EventView = { message: asString(e?.message) ?? asString(e?.note) ?? "" };
+  const type = asString(e?.type);
+  const reason = asString(e?.reason);
+  const count = asInteger(series?.count) ?? asInteger(e?.count) ?? asInteger(e?.deprecatedCount);
+  const first =
+    nonEmpty(e?.firstTimestamp) ?? nonEmpty(e?.deprecatedFirstTimestamp) ?? nonEmpty(e?.eventTime);
+  const last =
+    nonEmpty(series?.lastObservedTime) ??
+    nonEmpty(e?.lastTimestamp) ??
+    nonEmpty(e?.deprecatedLastTimestamp) ??
+    nonEmpty(e?.eventTime) ??
+    first;
+  const fieldPath = asString(involved?.fieldPath);
+  if (type) view.type = type;
+  if (reason) view.reason = reason;
+  if (count !== undefined) view.count = count;
+  if (first) view.first = first;
+  if (last) view.last = last;
+  if (fieldPath) view.fieldPath = fieldPath;
+  return view;
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/** The container an event names in its field path (`spec.initContainers{migrate}` → `migrate`). */
+export function eventContainer(view: EventView): string | undefined {
+  return /^spec\.(?:initContainers|containers|ephemeralContainers)\{([^}]*)\}$/.exec(
+    view.fieldPath ?? "",
+  )?.[1];
+}

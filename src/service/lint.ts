@@ -1,0 +1,168 @@
+// Lint as one pipeline, called alike by `pitfall lint`, POST /api/lint and MCP lint_manifests: check and resolve
+// the zone, read the manifests (files, stdin or a text), add `--nodes` capacity, run the engine.
+import type { Config } from "../config/model.js";
+import { type RunResult, runEngine } from "../engine/run.js";
+import { type ResolvedZone, resolveZone, zoneKey } from "../engine/zone.js";
+import type { KnowledgeBase } from "../kb/load.js";
+import { normalizeZone } from "../kb/zones.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import type { Distribution, Snapshot } from "../model/snapshot.js";
+import { parseManifests, readManifests } from "../sources/manifests.js";
+
+/** A zone that neither the config nor the pages know. */
+export class ZoneError extends Error {
+  override name = "ZoneError";
+}
+
+/** Manifests that cannot be linted at all: nothing could be read, or `--nodes` holds no nodes. */
+export class LintInputError extends Error {
+  override name = "LintInputError";
+}
+
+/** Input problems that mean the input was never read (as opposed to read and found malformed). */
+const UNREAD = new Set(["input-missing", "input-unreadable"]);
+/** A folder with no manifest files in it: read, but nothing to check. */
+const EMPTY = "input-empty";
+
+export interface LintTarget {
+  kb: KnowledgeBase;
+  config: Config;
+  /** `--zone`: `1`, `zone 1`, `ALL`; must be a zone the config or the pages know. */
+  zone?: string;
+  distribution?: Distribution;
+}
+
+export interface LintResult extends RunResult {
+  snapshot: Snapshot;
+  /** The snapshot's input problems and the engine's, each once. */
+  problems: Diagnostic[];
+  zone: ResolvedZone;
+}
+
+/**
+ * The zone a lint targets and how it was chosen. An unknown zone is an error that lists the known ones: a
+ * typo must not silently skip the zone's pitfalls.
+ */
+export function lintZone(t: LintTarget): ResolvedZone {
+  if (t.zone !== undefined) {
+    const zone = normalizeZone(t.zone);
+    const known = new Set<string>([
+      ...Object.keys(t.config.zones).map(zoneKey),
+      ...t.kb.zoneMap.map((z) => String(z.zone)),
+      ...t.kb.pitfalls.flatMap((p) => p.zones.zones.map(String)),
+    ]);
+    if (zone !== "ALL" && !known.has(zone)) {
+      const list = [...known].sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
+      throw new ZoneError(
+        `unknown zone '${t.zone}': the config and pages know ${list.length ? `zone ${list.join(", ")}` : "no zones"} (add it under zones: in .pitfall.yaml)`,
+      );
+    }
+  }
+  return resolveZone({
+    ...(t.zone !== undefined ? { zone: t.zone } : {}),
+    ...(t.distribution !== undefined ? { distribution: t.distribution } : {}),
+    config: t.config,
+    zoneMap: t.kb.zoneMap,
+  });
+}
+
+/** Manifest text (an HTTP body, a tool argument), shown as `file` in locations. Synchronous: servers queue it. */
+export function lintText(text: string, file: string, t: LintTarget, zone: ResolvedZone): LintResult {
+  const parsed = parseManifests(text, file);
+  const snapshot: Snapshot = {
+    target: { kind: "manifests", name: file },
+    objects: parsed.objects,
+    diagnostics: parsed.diagnostics,
+    incomplete: [],
+  };
+  return lintSnapshot(snapshot, t, zone);
+}
+
+/** Files, folders and stdin (and `--nodes`); an error when nothing at all could be read. */
+export async function lintFiles(
+  inputs: ManifestInputs,
+  t: LintTarget,
+  zone: ResolvedZone,
+): Promise<LintResult> {
+  return lintSnapshot(await manifestSnapshot(inputs), t, zone);
+}
+
+export interface ManifestInputs {
+  /** Files, folders, or `-` for stdin. */
+  paths: string[];
+  cwd: string;
+  /** Read once, whichever of paths and `nodes` names `-`. */
+  readStdin: () => Promise<string>;
+  /** Node objects for the capacity check (`--nodes`): read by rules, not linted. */
+  nodes?: string;
+  /** Told about each `--nodes` object that is not a Node and was left out. */
+  onIgnoredNodes?: (count: number, file: string) => void;
+}
+
+async function manifestSnapshot(inputs: ManifestInputs): Promise<Snapshot> {
+  if (inputs.nodes === "-" && inputs.paths.includes("-"))
+    throw new LintInputError(
+      "stdin can carry the manifests or the --nodes, not both: write the nodes to a file",
+    );
+  const read = { cwd: inputs.cwd, readStdin: inputs.readStdin };
+  const snapshot = await readManifests(inputs.paths, read);
+  checkSomethingRead(inputs.paths, snapshot);
+  if (inputs.nodes === undefined) return snapshot;
+  const nodes = await readManifests([inputs.nodes], read);
+  const unread = nodes.diagnostics.find((d) => UNREAD.has(d.code));
+  if (unread) throw new LintInputError(`--nodes: ${unread.message}`);
+  const found = nodes.objects.filter((o) => o.object.kind === "Node");
+  if (!found.length)
+    throw new LintInputError(
+      `--nodes: ${inputs.nodes} holds no Node objects (make it with: kubectl get nodes -o yaml)`,
+    );
+  const others = nodes.objects.length - found.length;
+  if (others) inputs.onIgnoredNodes?.(others, inputs.nodes);
+  // Marked so the engine reads them but does not lint them.
+  for (const o of found) snapshot.objects.push({ object: o.object, origin: { ...o.origin, role: "nodes" } });
+  for (const d of nodes.diagnostics) snapshot.diagnostics.push(d);
+  return snapshot;
+}
+
+/** An error only when nothing at all could be read: every input missing or unreadable, or no manifests found. */
+function checkSomethingRead(paths: string[], snapshot: Snapshot): void {
+  if (snapshot.objects.length) return;
+  const unread = snapshot.diagnostics.filter((d) => UNREAD.has(d.code));
+  const empty = snapshot.diagnostics.filter((d) => d.code === EMPTY);
+  if (snapshot.diagnostics.length !== unread.length + empty.length) return;
+  if (unread.length) throw new LintInputError(unread.map((d) => d.message).join("; "));
+  const where = empty.length ? empty.map((d) => d.file).join(", ") : paths.join(" ");
+  throw new LintInputError(
+    `no Kubernetes manifests found in ${where} (looked for .yaml, .yml and .json files)`,
+  );
+}
+
+/** The engine over the manifests for the zone `lintZone` resolved. */
+function lintSnapshot(snapshot: Snapshot, t: LintTarget, zone: ResolvedZone): LintResult {
+  if (zone.zone !== undefined) snapshot.target.zone = zone.zone;
+  if (zone.distribution !== undefined) snapshot.target.distribution = zone.distribution;
+  const result = runEngine(snapshot, {
+    mode: "manifest",
+    kb: t.kb,
+    config: t.config,
+    ...(zone.zone !== undefined ? { zone: zone.zone } : {}),
+    ...(zone.distribution !== undefined ? { distribution: zone.distribution } : {}),
+  });
+  return {
+    ...result,
+    snapshot,
+    problems: uniqueDiagnostics([...snapshot.diagnostics, ...result.diagnostics]),
+    zone,
+  };
+}
+
+/** The engine may pass the snapshot's diagnostics through; each is shown once. */
+function uniqueDiagnostics(list: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const key = `${d.file}\u0000${d.line}\u0000${d.column ?? ""}\u0000${d.code}\u0000${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
