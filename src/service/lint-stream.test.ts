@@ -10,6 +10,7 @@ import { TRICKY } from "../../test/support/tricky-manifests.js";
 import { type Config, defaultConfig } from "../config/model.js";
 import { runEngine } from "../engine/run.js";
 import { type KnowledgeBase, loadKnowledgeBase } from "../kb/load.js";
+import { manifestSources } from "../sources/manifest-stream.js";
 import { readManifests } from "../sources/manifests.js";
 import { lintManifestStream } from "./lint-stream.js";
 
@@ -69,12 +70,11 @@ async function oldLint(inputs: string[], zone: string, config: Config) {
 }
 
 async function newLint(inputs: string[], zone: string, config: Config, batchChars?: number) {
-  const read = { cwd: ROOT, readStdin: async () => "", ...(batchChars ? { batchChars } : {}) };
   return lintManifestStream(
-    inputs,
-    read,
+    await manifestSources(inputs, { cwd: ROOT }),
     { mode: "manifest", kb, config, zone },
     { kind: "manifests", name: "" },
+    batchChars ? { batchChars } : {},
   );
 }
 

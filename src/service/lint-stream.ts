@@ -11,7 +11,7 @@ import { compareFindings } from "../model/finding.js";
 import type { Snapshot, SourcedObject, Target } from "../model/snapshot.js";
 import { allRules } from "../rules/index.js";
 import type { Lookup } from "../rules/types.js";
-import { readManifestBatches, type StreamReadOptions } from "../sources/manifest-stream.js";
+import { type BatchOptions, type ManifestSource, readManifestBatches } from "../sources/manifest-stream.js";
 
 export interface StreamedLint {
   /** Objects linted. */
@@ -72,25 +72,21 @@ function engineDiagnosticOrder(ruleIds: string[]): (d: Diagnostic) => number {
  * with a rule that sums over everything (`checkAll`), or objects with owner references (DETECT keeps the
  * topmost owner's match), or an object of a looked-up kind the collecting pass did not see.
  */
-export async function lintManifestStream(
-  inputs: string[],
-  read: StreamReadOptions,
+export function lintManifestStream(
+  sources: ManifestSource[],
   run: RunOptions,
   target: Target,
-): Promise<StreamedLint | undefined> {
+  read: BatchOptions = {},
+): StreamedLint | undefined {
   const rules = (run.rules ?? allRules()).filter((r) => r.meta.runs.includes(run.mode));
   const kinds = new Set(rules.flatMap((r) => r.meta.reads ?? []));
   const wholeKinds = new Set(rules.flatMap((r) => (r.checkAll ? (r.meta.reads ?? []) : [])));
-  let stdin: Promise<string> | undefined;
-  const readStdin = () => (stdin ??= read.readStdin());
-  // Small files the collecting pass reads are kept for the linting pass (up to a bound).
-  const reading: StreamReadOptions = { ...read, readStdin, texts: { texts: new Map(), chars: 0 } };
 
   // The collecting pass: objects of the looked-up kinds (a whole-snapshot kind among them ends the stream early).
   const only = new RegExp(`\\bkind["']?\\s*:\\s*["']?(?:${[...kinds].map(escaped).join("|")})\\b`);
   const context: SourcedObject[] = [];
   if (kinds.size)
-    for await (const batch of readManifestBatches(inputs, { ...reading, only, stdinChunks: undefined })) {
+    for (const batch of readManifestBatches(sources, { ...read, only })) {
       for (const o of batch.objects) {
         if (wholeKinds.has(String(o.object.kind))) return undefined;
         if (kinds.has(String(o.object.kind))) context.push(o);
@@ -109,7 +105,7 @@ export async function lintManifestStream(
   const engineDiagnostics = new Map(base.diagnostics.map((d) => [JSON.stringify(d), d]));
   const diagnostics: Diagnostic[] = [];
   let objects = 0;
-  for await (const batch of readManifestBatches(inputs, reading)) {
+  for (const batch of readManifestBatches(sources, read)) {
     for (const d of batch.diagnostics) diagnostics.push(d);
     for (const o of batch.objects) {
       const kind = String(o.object.kind);

@@ -2,7 +2,7 @@
 // whole-file `yaml` path would, else through that path on this document alone. Positions are the whole
 // file's either way; a fast object's field positions are computed (by the `yaml` path) only when asked for.
 import type jsyaml from "js-yaml";
-import type { KubeObject } from "../model/kube.js";
+import { kubeObjectOf } from "../model/kube.js";
 import type { SourcedObject } from "../model/snapshot.js";
 import type { DocumentText } from "./document-split.js";
 import { blockOffsetOf } from "./block-locate.js";
@@ -194,12 +194,6 @@ function positionIn(text: string, offset: number, firstLine: number): { line: nu
   return { line, column: offset - lineStart + 1 };
 }
 
-function isKubernetesObject(value: unknown): value is KubeObject & { apiVersion: string; kind: string } {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const o = value as Record<string, unknown>;
-  return typeof o.apiVersion === "string" && typeof o.kind === "string";
-}
-
 /**
  * Objects and diagnostics of one document, `number` being its number in the file (1-based), `markerNext` when
  * a `---` line follows it. Returns the number
@@ -220,9 +214,10 @@ export function parseDocument(
   if (!at || loneReturn || !valuesEndOnTheirLines(doc.text, at.root)) return slow();
   const loaded = fastValue(doc.text, schema);
   if (!loaded) return slow();
-  const value = loaded.value;
-  // Non-objects, Lists (whose items get positions of their own) and odd documents say more the `yaml` way.
-  if (!isKubernetesObject(value) || (value.kind.endsWith("List") && Array.isArray(value.items)))
+  // Non-objects, objects the API server would refuse, Lists (whose items get positions of their own): the
+  // `yaml` way says more about them.
+  const value = kubeObjectOf(loaded.value);
+  if (typeof value === "string" || (String(value.kind).endsWith("List") && Array.isArray(value.items)))
     return slow();
 
   const { line, column } = positionIn(doc.text, at.root, doc.line);

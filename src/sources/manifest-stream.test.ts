@@ -8,20 +8,19 @@ import { describe, expect, it } from "vitest";
 import { TRICKY } from "../../test/support/tricky-manifests.js";
 import { BASES, mutate, mutation } from "../../test/support/yaml-mutations.js";
 import type { SourcedObject } from "../model/snapshot.js";
-import { readManifestBatches } from "./manifest-stream.js";
+import { manifestSources, readManifestBatches } from "./manifest-stream.js";
 import { type ParsedManifests, parseManifests, readManifests } from "./manifests.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const REAL_WORLD = path.join(ROOT, "../shared/real-world/manifests");
 
 /** The streamed reader on `text` as stdin, fed in chunks of `size` characters. */
-async function streamed(text: string, size: number, slow = false): Promise<ParsedManifests> {
-  async function* chunks() {
+function streamed(text: string, size: number, slow = false): ParsedManifests {
+  function* chunks() {
     for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
   }
   const out: ParsedManifests = { objects: [], diagnostics: [] };
-  const opts = { cwd: ROOT, readStdin: async () => text, stdinChunks: chunks, batchChars: 500, slow };
-  for await (const batch of readManifestBatches(["-"], opts)) {
+  for (const batch of readManifestBatches([{ shown: "<stdin>", chunks }], { batchChars: 500, slow })) {
     out.objects.push(...batch.objects);
     out.diagnostics.push(...batch.diagnostics);
   }
@@ -108,7 +107,7 @@ describe("streamed manifests equal the whole-file reader", () => {
     const opts = { cwd: ROOT, readStdin: async () => "" };
     const want = await readManifests([REAL_WORLD], opts);
     const got: ParsedManifests = { objects: [], diagnostics: [] };
-    for await (const batch of readManifestBatches([REAL_WORLD], opts)) {
+    for (const batch of readManifestBatches(await manifestSources([REAL_WORLD], opts))) {
       got.objects.push(...batch.objects);
       got.diagnostics.push(...batch.diagnostics);
     }

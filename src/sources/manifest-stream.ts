@@ -1,143 +1,124 @@
-// Manifest files read document by document: each file is streamed, cut into documents where `yaml` would cut
-// it, and handed out in batches of objects that the caller lints and lets go. Memory follows the largest
-// document (and a batch), not the input. JSON files, and YAML after a `%` directive, are read whole, as before.
-import { createReadStream } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+// Manifest files read document by document: each file is read (in chunks when large), cut into documents where
+// `yaml` would cut it, and handed out in batches of objects that the caller lints and lets go. Memory follows the
+// largest document (and a batch), not the input. JSON files, and YAML after a `%` directive, are read whole, as
+// before. Reads are synchronous: a lint reads local files one after another, and each asynchronous read would cost
+// a turn of the event loop (and, on a busy machine, a wait for the scheduler) per file.
+import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
 import type jsyaml from "js-yaml";
+import type { Diagnostic } from "../model/diagnostic.js";
 import { DocumentSplitter, type DocumentText } from "./document-split.js";
 import { fastSchema } from "./fast-yaml.js";
 import { parseDocument } from "./manifest-document.js";
 import { displayPath, inputProblem, manifestFilesOf } from "./manifest-files.js";
 import { type ParsedManifests, parseManifestsAt, parseWithNextMarker, YAML_OPTIONS } from "./manifests.js";
 
-export interface StreamReadOptions {
-  cwd: string;
-  /** All of standard input; asked for once, however often `-` is named. */
-  readStdin: () => Promise<string>;
-  /** Standard input as it arrives, used instead of readStdin when `-` is named once. */
-  stdinChunks?: () => AsyncIterable<string>;
+/** One text to read (a file, standard input, a request body), or problems found while looking for files. */
+export type ManifestSource =
+  | {
+      /** The name shown in locations. */
+      shown: string;
+      /** The text in one or more pieces; throws (a file system error) when it cannot be read. */
+      chunks(only?: RegExp): Iterable<string>;
+    }
+  | { problems: Diagnostic[] };
+
+export interface BatchOptions {
   /** Text (characters) gathered into one batch before it is handed out; default 1 MB. */
   batchChars?: number;
   /** Read every document the `yaml` way (the old path, for comparison). */
   slow?: boolean;
   /** Read only documents whose text matches (a cheap look before parsing); their diagnostics are dropped. */
   only?: RegExp;
-  /**
-   * Texts of small files already read, by path: a read takes its file's text out; a read with `only` (a
-   * first pass) puts the texts it read in, up to CACHE_CHARS in all, so the next pass need not read them.
-   */
-  texts?: TextCache;
-}
-
-/** File texts by path, and how many characters they hold. */
-export interface TextCache {
-  texts: Map<string, string>;
-  chars: number;
 }
 
 const CHUNK_BYTES = 256 * 1024;
 const BATCH_CHARS = 1024 * 1024;
+/** Files up to this size are read in one call; larger ones in chunks. */
+const WHOLE_BYTES = 8 * 1024 * 1024;
 
-/** Batches of objects and diagnostics, in the order of the inputs and, in a folder, of the sorted files. */
-export async function* readManifestBatches(
+/**
+ * The sources `inputs` name, in order: files, folders (their manifest files, sorted) and `-`, standard input,
+ * read from `stdinFile` (where the caller spooled it) and shown as `<stdin>`.
+ */
+export async function manifestSources(
   inputs: string[],
-  opts: StreamReadOptions,
-): AsyncGenerator<ParsedManifests> {
+  opts: { cwd: string; stdinFile?: string | undefined },
+): Promise<ManifestSource[]> {
+  const sources: ManifestSource[] = [];
+  for (const input of inputs) {
+    if (input === "-") {
+      const file = opts.stdinFile;
+      if (file === undefined) throw new Error("standard input was named but not given");
+      sources.push({ shown: "<stdin>", chunks: (only) => fileChunks(file, only) });
+      continue;
+    }
+    const { files, problems } = await manifestFilesOf(input, opts.cwd);
+    if (problems.length) sources.push({ problems });
+    for (const file of files)
+      sources.push({ shown: displayPath(file, opts.cwd), chunks: (only) => fileChunks(file, only) });
+  }
+  return sources;
+}
+
+/** A text in memory as a source. */
+export function textSource(text: string, shown: string): ManifestSource {
+  return { shown, chunks: () => [text] };
+}
+
+/** A file's text: whole when small (nothing when it nowhere matches `only`), else in chunks. */
+function* fileChunks(file: string, only: RegExp | undefined): Iterable<string> {
+  if (statSync(file).size <= WHOLE_BYTES) {
+    const text = readFileSync(file, "utf8");
+    // A file that nowhere matches `only` has no document that does.
+    if (!only || only.test(text)) yield text;
+    return;
+  }
+  const fd = openSync(file, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    const decoder = new StringDecoder("utf8");
+    for (;;) {
+      const read = readSync(fd, buffer, 0, CHUNK_BYTES, null);
+      if (read === 0) break;
+      yield decoder.write(buffer.subarray(0, read));
+    }
+    const rest = decoder.end();
+    if (rest) yield rest;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Batches of objects and diagnostics, in the order of the sources. */
+export function* readManifestBatches(
+  sources: Iterable<ManifestSource>,
+  opts: BatchOptions = {},
+): Generator<ParsedManifests> {
   const schema = fastSchema(YAML_OPTIONS);
   const limit = opts.batchChars ?? BATCH_CHARS;
   let batch: ParsedManifests = { objects: [], diagnostics: [] };
   let size = 0;
-  const add = (parsed: ParsedManifests, chars: number): ParsedManifests | undefined => {
-    for (const o of parsed.objects) batch.objects.push(o);
-    for (const d of parsed.diagnostics) batch.diagnostics.push(d);
-    size += chars;
-    if (size < limit) return undefined;
-    const full = batch;
-    batch = { objects: [], diagnostics: [] };
-    size = 0;
-    return full;
-  };
-  const stdinOnce = inputs.filter((i) => i === "-").length === 1 && opts.stdinChunks;
-  let stdin: Promise<string> | undefined;
-
-  for (const input of inputs) {
-    let sources: { shown: string; chunks: () => AsyncIterable<string> }[];
-    if (input === "-") {
-      const read = () => (stdin ??= opts.readStdin());
-      sources = [{ shown: "<stdin>", chunks: stdinOnce ? opts.stdinChunks! : () => once(read()) }];
-    } else {
-      const { files, problems } = await manifestFilesOf(input, opts.cwd);
-      for (const p of problems) batch.diagnostics.push(p);
-      // Each file is opened (and, if small, read) while the one before it is parsed.
-      const opened = files.map(() => undefined as Promise<Opened> | undefined);
-      const openAt = (i: number) => {
-        const file = files[i];
-        if (file !== undefined) opened[i] ??= openFile(file, opts.texts, opts.only !== undefined);
-      };
-      sources = files.map((file, i) => ({
-        shown: displayPath(file, opts.cwd),
-        chunks: () => {
-          for (let ahead = i; ahead <= i + READ_AHEAD; ahead++) openAt(ahead);
-          const ready = opened[i]!;
-          opened[i] = undefined;
-          return chunksOf(ready, opts.only);
-        },
-      }));
+  for (const source of sources) {
+    if ("problems" in source) {
+      for (const p of source.problems) batch.diagnostics.push(p);
+      continue;
     }
-    for (const { shown, chunks } of sources) {
-      try {
-        for await (const [parsed, chars] of fileParts(chunks(), shown, schema, opts)) {
-          const full = add(parsed, chars);
-          if (full) yield full;
-        }
-      } catch (error) {
-        batch.diagnostics.push(inputProblem(shown, error));
+    try {
+      for (const [parsed, chars] of fileParts(source.chunks(opts.only), source.shown, schema, opts)) {
+        for (const o of parsed.objects) batch.objects.push(o);
+        for (const d of parsed.diagnostics) batch.diagnostics.push(d);
+        size += chars;
+        if (size < limit) continue;
+        yield batch;
+        batch = { objects: [], diagnostics: [] };
+        size = 0;
       }
+    } catch (error) {
+      batch.diagnostics.push(inputProblem(source.shown, error));
     }
   }
   if (batch.objects.length || batch.diagnostics.length) yield batch;
-}
-
-/** A file read whole (small ones), or opened to be streamed; or why it could not be. */
-type Opened = { text: string } | { file: string } | { error: unknown };
-
-/** Files up to this size are read in one call; larger ones are streamed. */
-const WHOLE_BYTES = 8 * 1024 * 1024;
-
-/** Files opened (and small ones read) ahead of the one being parsed. */
-const READ_AHEAD = 4;
-/** Characters of file text a first pass keeps for the next one. */
-const CACHE_CHARS = 64 * 1024 * 1024;
-
-async function openFile(file: string, cache: TextCache | undefined, keep: boolean): Promise<Opened> {
-  const known = cache?.texts.get(file);
-  if (known !== undefined) {
-    if (!keep) {
-      cache!.texts.delete(file);
-      cache!.chars -= known.length;
-    }
-    return { text: known };
-  }
-  try {
-    if ((await stat(file)).size > WHOLE_BYTES) return { file };
-    const text = await readFile(file, "utf8");
-    if (keep && cache && cache.chars + text.length <= CACHE_CHARS) {
-      cache.texts.set(file, text);
-      cache.chars += text.length;
-    }
-    return { text };
-  } catch (error) {
-    return { error };
-  }
-}
-
-async function* chunksOf(opened: Promise<Opened>, only: RegExp | undefined): AsyncIterable<string> {
-  const it = await opened;
-  if ("error" in it) throw it.error;
-  // A file that nowhere matches `only` has no document that does.
-  if ("text" in it) {
-    if (!only || only.test(it.text)) yield it.text;
-  } else yield* createReadStream(it.file, { encoding: "utf8", highWaterMark: CHUNK_BYTES });
 }
 
 /** The document's content begins with `]`, `}` or `,` (after its marker, comments, anchor or tag). */
@@ -149,17 +130,13 @@ function startsWithStray(text: string): boolean {
   return c === "]" || c === "}" || c === ",";
 }
 
-async function* once(text: Promise<string>): AsyncIterable<string> {
-  yield await text;
-}
-
 /** A file's objects document by document, with the characters each part covered. */
-async function* fileParts(
-  chunks: AsyncIterable<string>,
+function* fileParts(
+  chunks: Iterable<string>,
   file: string,
   schema: jsyaml.Schema,
-  opts: StreamReadOptions,
-): AsyncGenerator<[ParsedManifests, number]> {
+  opts: BatchOptions,
+): Generator<[ParsedManifests, number]> {
   const { slow, only } = opts;
   const splitter = new DocumentSplitter();
   let documents = 0;
@@ -215,7 +192,7 @@ async function* fileParts(
       } else group.push(doc);
     }
   };
-  for await (const chunk of chunks) {
+  for (const chunk of chunks) {
     if (!decided) {
       // JSON goes through JSON.parse whole; tell it by its first character, as the whole-file path does.
       head += chunk;
