@@ -1,10 +1,11 @@
-// Lint speed: `pitfall lint` in-process (read + engine + the JSON reporter, from dist/), the streaming path and the
-// old whole-snapshot path (PITFALL_LINT_PATH=old in the CLI), on a generated corpus of 10,000 resources and on the
-// real-world corpus (../shared/real-world/manifests), against the parse floors of both parsers (yaml with positions,
-// then toJS; js-yaml loadAll) and @monokle/validation with its bundled offline plugins. Peak RSS per contender alone
-// in its own process; then pitfall's CLI (both paths) against each installed peer binary. One run, one set of figures.
+// Lint speed: `pitfall lint` without process start (service/lint + the JSON reporter, from dist/), the streamed
+// path and the old whole-snapshot path (PITFALL_LINT_PATH=old in the CLI), on a generated corpus of 10,000
+// resources and on the real-world corpus (../shared/real-world/manifests), against the parse floors of both parsers
+// (yaml with positions, then toJS; js-yaml loadAll) and @monokle/validation with its bundled offline plugins; wall
+// and CPU time, and whether both paths find the same. Peak RSS per contender alone in its own process; then
+// pitfall's CLI (both paths, process start included) against each installed peer binary. One run, one set of figures.
 // Run: npm run build && npm run bench:lint   (a few minutes on 2 cores)
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, fork, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -16,7 +17,7 @@ const PEER_ROUNDS = 3;
 const RESOURCES = 10_000;
 const PER_FILE = Math.ceil(10_000 / 300);
 const WARM_RESOURCES = 1_000;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const TARGET_SPEEDUP = 4;
 const REAL_WORLD = resolve(root, "../shared/real-world/manifests");
 
@@ -35,38 +36,24 @@ function yamlFiles(dir) {
 
 const dist = (p) => import(pathToFileURL(join(root, "dist", p)).href);
 
-async function pitfallContender(dir, path = "new") {
-  const { readManifests } = await dist("sources/manifests.js");
-  const { lintManifestStream } = await dist("service/lint-stream.js");
-  const { runEngine } = await dist("engine/run.js");
+/** `pitfall lint` as the CLI runs it, without process start: service/lint on one path, then the JSON report. */
+async function pitfallContender(dir, path = "streamed") {
+  const lint = await dist("service/lint.js");
   const { loadKnowledgeBase } = await dist("kb/load.js");
   const { defaultConfig } = await dist("config/model.js");
   const { formatJson } = await dist("report/json.js");
   const kb = await loadKnowledgeBase({ cwd: root });
-  const config = defaultConfig();
-  const run = { mode: "manifest", kb, config, zone: "1" };
-  const read = { cwd: dir, readStdin: async () => "" };
-  const whole = async () => {
-    const snapshot = await readManifests([dir], read);
-    return {
-      objects: snapshot.objects.length,
-      diagnostics: snapshot.diagnostics,
-      result: runEngine(snapshot, run),
-    };
-  };
+  const target = { kb, config: defaultConfig(), zone: "1", path };
+  const zone = lint.lintZone(target);
   return async () => {
-    // As the CLI does: the streamed lint, or the whole snapshot when only that gives today's answer.
-    const linted =
-      path === "old"
-        ? await whole()
-        : ((await lintManifestStream([dir], read, run, { kind: "manifests", name: dir })) ?? (await whole()));
+    const linted = await lint.lintFiles({ paths: [dir], cwd: dir }, target, zone);
     const json = formatJson({
-      findings: linted.result.findings,
-      diagnostics: [...linted.diagnostics, ...linted.result.diagnostics],
-      suppressed: linted.result.suppressed,
+      findings: linted.findings,
+      diagnostics: linted.problems,
+      suppressed: linted.suppressed,
       pitfall: (id) => kb.byId.get(id),
     });
-    return { resources: linted.objects, findings: linted.result.findings.length, bytes: json.length };
+    return { resources: linted.objects, findings: linted.findings.length, bytes: json.length, json };
   };
 }
 
@@ -169,7 +156,7 @@ async function monokleContender(dir) {
 }
 
 const CONTENDERS = {
-  pitfall: (dir) => pitfallContender(dir, "new"),
+  pitfall: (dir) => pitfallContender(dir, "streamed"),
   old: (dir) => pitfallContender(dir, "old"),
   parse: parseContender,
   jsyaml: jsyamlContender,
@@ -179,45 +166,99 @@ const TIMED = ["parse", "jsyaml", "old", "pitfall"];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** Wall time, and CPU time of the process (all its threads, GC and compiler included): the steadier figure. */
 async function timed(run) {
-  globalThis.gc?.();
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const result = await run();
-  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, ...result };
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, ...result };
 }
 
 /**
- * Timing child: every contender in one process, warmed up on a small corpus, then run in alternating rounds,
- * so a busy machine slows them alike and the ratios hold. Monokle, the slow one, runs once in the middle round.
+ * Timing child: one contender in a process of its own (no heap or JIT state shared with the others), warmed up
+ * on the small corpus and once on the full one, then a timed run on the full corpus each time the parent asks.
  */
-async function timingChild(dir, warmDir, rounds) {
-  const runs = {};
-  for (const name of Object.keys(CONTENDERS)) {
-    runs[name] = { full: await CONTENDERS[name](dir), warm: await CONTENDERS[name](warmDir) };
-    await runs[name].warm();
-  }
-  const out = Object.fromEntries(Object.keys(CONTENDERS).map((name) => [name, []]));
-  for (let i = 0; i < rounds; i++) {
-    for (const name of TIMED) out[name].push(await timed(runs[name].full));
-    if (i === Math.floor(rounds / 2)) {
-      try {
-        out.monokle.push(await timed(runs.monokle.full));
-      } catch (error) {
-        out.monokle.push({ ms: Number.NaN, resources: 0, failed: String(error?.message ?? error) });
-      }
+async function timingChild(name, dir, warmDir) {
+  await (await CONTENDERS[name](warmDir))();
+  const run = await CONTENDERS[name](dir);
+  await run();
+  process.on("message", async () => {
+    let result;
+    try {
+      result = await timed(run);
+    } catch (error) {
+      result = { ms: Number.NaN, cpuMs: Number.NaN, resources: 0, failed: String(error?.message ?? error) };
     }
+    // The parent compares the two paths' reports; it gets them once.
+    if (result.json !== undefined && sentJson) delete result.json;
+    sentJson = true;
+    process.send(result);
+  });
+  process.send({ ready: true });
+}
+let sentJson = false;
+
+/**
+ * Every contender's child, then rounds in which each runs once in turn, so a busy machine slows them alike and
+ * the ratios of a round hold; Monokle, the slow one, runs in the middle round only.
+ */
+async function timings(dir, warmDir, rounds) {
+  const children = {};
+  for (const name of Object.keys(CONTENDERS)) {
+    const child = fork(fileURLToPath(import.meta.url), ["--timing", name, dir, warmDir], { cwd: root });
+    await new Promise((done, fail) => {
+      child.once("message", done);
+      child.once("exit", (code) => fail(new Error(`${name} timing child exited with ${code}`)));
+    });
+    children[name] = child;
+  }
+  const ask = (name) => {
+    const child = children[name];
+    child.send("run");
+    return new Promise((done) => child.once("message", done));
+  };
+  const out = Object.fromEntries(Object.keys(CONTENDERS).map((name) => [name, []]));
+  try {
+    for (let i = 0; i < rounds; i++) {
+      for (const name of TIMED) out[name].push(await ask(name));
+      if (i === Math.floor(rounds / 2)) out.monokle.push(await ask("monokle"));
+    }
+  } finally {
+    for (const child of Object.values(children)) child.kill();
   }
   const summary = {};
-  for (const [name, list] of Object.entries(out))
-    summary[name] = { ...list[0], ms: median(list.map((r) => r.ms)) };
-  // Ratios of paired rounds (the same moment of a busy machine), then their median.
-  const paired = (a, b) => median(out[a].map((r, i) => r.ms / out[b][i].ms));
-  summary.ratios = {
-    oldOverNew: paired("old", "pitfall"),
-    newOverYaml: paired("pitfall", "parse"),
-    newOverJsyaml: paired("pitfall", "jsyaml"),
+  for (const [name, list] of Object.entries(out)) {
+    const { json: _json, ...first } = list[0];
+    summary[name] = { ...first, ms: median(list.map((r) => r.ms)), cpuMs: median(list.map((r) => r.cpuMs)) };
+  }
+  // Ratios of paired rounds (the same moment of a busy machine), then their median; wall and CPU time.
+  const paired = (a, b, key) => median(out[a].map((r, i) => r[key] / out[b][i][key]));
+  summary.ratios = {};
+  for (const key of ["ms", "cpuMs"])
+    summary.ratios[key] = {
+      oldOverNew: paired("old", "pitfall", key),
+      newOverYaml: paired("pitfall", "parse", key),
+      newOverJsyaml: paired("pitfall", "jsyaml", key),
+    };
+  summary.same = sameFindings(out.pitfall[0].json, out.old[0].json);
+  return summary;
+}
+
+/** The two paths' JSON reports compared: byte for byte, and finding by finding on what locates it. */
+function sameFindings(streamedJson, oldJson) {
+  const key = (f) =>
+    [f.pitfall, f.object.kind, f.object.namespace ?? "", f.object.name, f.file, f.line, f.column].join(" ");
+  const a = JSON.parse(streamedJson).findings.map(key);
+  const b = JSON.parse(oldJson).findings.map(key);
+  const differ = a.findIndex((k, i) => k !== b[i]);
+  return {
+    identical: streamedJson === oldJson,
+    findings: a.length,
+    firstDifference:
+      differ < 0 && a.length === b.length ? undefined : { streamed: a[differ] ?? "-", old: b[differ] ?? "-" },
   };
-  process.stdout.write(JSON.stringify(summary));
 }
 
 /** Memory child: one contender alone, a warm-up on the small corpus, one run on the full one; its peak RSS. */
@@ -261,11 +302,11 @@ function printTable(header, rows) {
 }
 
 /** One corpus: timings of every contender in one process, peak RSS of each alone (when `memory`), ratios. */
-function benchCorpus(label, dir, warmDir, memory) {
+async function benchCorpus(label, dir, warmDir, memory) {
   const files = yamlFiles(dir);
   const bytes = files.reduce((n, f) => n + readFileSync(f).length, 0);
   console.log(`\n== ${label}: ${files.length} files (${mb(bytes)})`);
-  const t = childRun(["--timing", dir, warmDir, String(ROUNDS)]);
+  const t = await timings(dir, warmDir, ROUNDS);
   const mem = {};
   if (memory) for (const name of TIMED) mem[name] = childRun(["--memory", name, dir, warmDir]);
   const rows = [
@@ -276,37 +317,41 @@ function benchCorpus(label, dir, warmDir, memory) {
     ["@monokle/validation (offline plugins)", t.monokle, undefined],
   ];
   printTable(
-    ["contender", "time", "resources/s", "peak RSS", "resources", "findings"],
+    ["contender", "wall", "CPU", "resources/s", "peak RSS", "resources", "findings"],
     rows.map(([name, r, m]) => [
       name,
       Number.isNaN(r.ms) ? `failed: ${r.failed}` : `${r.ms.toFixed(0)} ms`,
+      Number.isNaN(r.ms) ? "-" : `${r.cpuMs.toFixed(0)} ms`,
       rate(r),
       m ? mb(m.peakRss) : "-",
       String(r.resources),
       r.findings === undefined ? "-" : String(r.findings),
     ]),
   );
-  const speedup = t.ratios.oldOverNew;
   console.log("");
-  console.log(
-    `old path / streamed:   ${speedup.toFixed(2)}x  (median of paired rounds; target >= ${TARGET_SPEEDUP}x: ${speedup >= TARGET_SPEEDUP ? "met" : "NOT met"})`,
-  );
-  console.log(`streamed / yaml floor: ${t.ratios.newOverYaml.toFixed(2)}x`);
-  console.log(`streamed / js-yaml floor: ${t.ratios.newOverJsyaml.toFixed(2)}x`);
+  for (const [key, what] of [
+    ["ms", "wall time"],
+    ["cpuMs", "CPU time"],
+  ]) {
+    const r = t.ratios[key];
+    const met = r.oldOverNew >= TARGET_SPEEDUP ? "met" : "NOT met";
+    console.log(
+      `${what}: old path / streamed ${r.oldOverNew.toFixed(2)}x (target >= ${TARGET_SPEEDUP}x: ${met}); streamed / yaml floor ${r.newOverYaml.toFixed(2)}x; streamed / js-yaml floor ${r.newOverJsyaml.toFixed(2)}x`,
+    );
+  }
   if (!Number.isNaN(t.monokle.ms))
     console.log(
-      `monokle / streamed:    ${(t.monokle.ms / t.pitfall.ms).toFixed(1)}x  (monokle ran ${t.monokle.plugins} bundled plugins)`,
+      `monokle / streamed: ${(t.monokle.ms / t.pitfall.ms).toFixed(1)}x wall  (monokle ran ${t.monokle.plugins} bundled plugins)`,
     );
-  if (
-    t.pitfall.findings !== t.old.findings ||
-    t.pitfall.resources !== t.old.resources ||
-    t.pitfall.bytes !== t.old.bytes
-  )
+  const same = t.same;
+  if (same.firstDifference || t.pitfall.resources !== t.old.resources)
     console.log(
-      `DIFFERENT: streamed ${t.pitfall.resources} resources, ${t.pitfall.findings} findings, ${t.pitfall.bytes} bytes of JSON; old ${t.old.resources}, ${t.old.findings}, ${t.old.bytes}`,
+      `DIFFERENT findings: streamed ${t.pitfall.resources} resources, old ${t.old.resources}; first difference (pitfall kind namespace name file line column): streamed ${same.firstDifference?.streamed}, old ${same.firstDifference?.old}`,
     );
   else
-    console.log(`same output both paths: ${t.pitfall.findings} findings, ${t.pitfall.bytes} bytes of JSON`);
+    console.log(
+      `same findings both paths: ${same.findings} (pitfall, object, file, line, column each equal); the JSON reports ${same.identical ? "byte-identical" : "differ elsewhere"}`,
+    );
 }
 
 async function parent() {
@@ -316,12 +361,12 @@ async function parent() {
     writeCorpus(dir, RESOURCES, PER_FILE);
     writeCorpus(warmDir, WARM_RESOURCES, PER_FILE);
     console.log(
-      `timing: one process, warmed up on ${WARM_RESOURCES} resources, ${ROUNDS} alternating rounds (median); monokle once`,
+      `timing: each contender in a process of its own, warmed up (${WARM_RESOURCES} resources, then the corpus once), ${ROUNDS} rounds taking turns (median); monokle once`,
     );
     console.log("memory: each contender alone in its own process (peak RSS, node itself included)");
-    benchCorpus(`generated corpus, ${RESOURCES.toLocaleString("en-US")} resources`, dir, warmDir, true);
+    await benchCorpus(`generated corpus, ${RESOURCES.toLocaleString("en-US")} resources`, dir, warmDir, true);
     if (existsSync(REAL_WORLD))
-      benchCorpus("real-world corpus (../shared/real-world/manifests)", REAL_WORLD, warmDir, false);
+      await benchCorpus("real-world corpus (../shared/real-world/manifests)", REAL_WORLD, warmDir, false);
     else console.log(`\nskipped: no real-world corpus at ${REAL_WORLD}`);
     await peerTimes(dir, yamlFiles(dir));
   } finally {
@@ -420,7 +465,7 @@ async function peerTimes(dir, files) {
 }
 
 const [mode, ...args] = process.argv.slice(2);
-if (mode === "--timing") await timingChild(args[0], args[1], Number(args[2]));
+if (mode === "--timing") await timingChild(args[0], args[1], args[2]);
 else if (mode === "--memory") await memoryChild(args[0], args[1], args[2]);
 // `--corpus DIR`: write the corpus and stop, for profiling one contender by hand.
 else if (mode === "--corpus") writeCorpus(args[0], RESOURCES, PER_FILE);

@@ -27,6 +27,9 @@ interface Compiled {
   fields: string[][];
 }
 
+/** DETECT lines compiled, by expression: kept across the runs over the batches of one input (a streamed lint). */
+export type DetectCache = Map<string, { program: CompiledDetect; fields: string[][] }>;
+
 /**
  * One finding per pitfall and object, from the first DETECT line that is true. An evaluation error (a field
  * the object lacks, a wrong type) means "does not match"; a line that does not compile is a diagnostic.
@@ -35,6 +38,7 @@ export function detectFindings(
   pitfalls: readonly Pitfall[],
   subjects: readonly SourcedObject[],
   hooks: DetectHooks,
+  cache: DetectCache = new Map(),
 ): { candidates: Candidate[]; diagnostics: Diagnostic[] } {
   const candidates: Candidate[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -50,7 +54,12 @@ export function detectFindings(
   for (const pitfall of pitfalls) {
     const compiled: Compiled[] = [];
     for (const rule of pitfall.detect) {
-      const program = compileDetect(rule.expr);
+      let known = cache.get(rule.expr);
+      if (!known) {
+        known = { program: compileDetect(rule.expr), fields: fieldChains(rule.expr) };
+        cache.set(rule.expr, known);
+      }
+      const { program, fields } = known;
       if (!program.ok) {
         diagnostics.push({
           file: pitfall.source.file,
@@ -62,7 +71,7 @@ export function detectFindings(
         });
         continue;
       }
-      compiled.push({ rule, program, fields: fieldChains(rule.expr) });
+      compiled.push({ rule, program, fields });
     }
     if (!compiled.length) continue;
     for (const o of subjects) {

@@ -21,7 +21,7 @@ import {
   type RuleMode,
   RuleOptionsError,
 } from "../rules/types.js";
-import { type Candidate, detectFindings } from "./detect.js";
+import { type Candidate, type DetectCache, detectFindings } from "./detect.js";
 import { annotationIgnore, configIgnore } from "./ignore.js";
 import { lookupOf } from "./lookup.js";
 import { objectValues } from "./values.js";
@@ -42,6 +42,8 @@ export interface RunOptions {
   detect?: boolean;
   /** What rules look other objects up in; else the snapshot's objects. */
   lookup?: Lookup;
+  /** DETECT lines already compiled, for runs over the batches of one input; else compiled for this run. */
+  detectCache?: DetectCache;
 }
 
 export interface Suppression {
@@ -168,10 +170,15 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
     }
     // A built-in rule's report is more precise than a DETECT match on the same object for the same pitfall.
     const reported = new Set(candidates.map((c) => `${c.finding.pitfall}\u0000${objectKey(c.subject)}`));
-    const detected = detectFindings(applicable, subjects, {
-      skip: (pitfall, o) => reported.has(`${pitfall}\u0000${objectKey(o)}`),
-      finding: (pitfall, o, report) => findingOf(DETECT_META, pitfall, report, o, target),
-    });
+    const detected = detectFindings(
+      applicable,
+      subjects,
+      {
+        skip: (pitfall, o) => reported.has(`${pitfall}\u0000${objectKey(o)}`),
+        finding: (pitfall, o, report) => findingOf(DETECT_META, pitfall, report, o, target),
+      },
+      opts.detectCache,
+    );
     candidates.push(...topmostOnly(detected.candidates));
     diagnostics.push(...detected.diagnostics);
   }

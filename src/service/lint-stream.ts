@@ -83,7 +83,10 @@ export function lintManifestStream(
   const wholeKinds = new Set(rules.flatMap((r) => (r.checkAll ? (r.meta.reads ?? []) : [])));
 
   // The collecting pass: objects of the looked-up kinds (a whole-snapshot kind among them ends the stream early).
-  const only = new RegExp(`\\bkind["']?\\s*:\\s*["']?(?:${[...kinds].map(escaped).join("|")})\\b`);
+  const only = {
+    text: new RegExp(`\\bkind["']?\\s*:\\s*["']?(?:${[...kinds].map(escaped).join("|")})\\b`),
+    words: [...kinds],
+  };
   const context: SourcedObject[] = [];
   if (kinds.size)
     for (const batch of readManifestBatches(sources, { ...read, only })) {
@@ -99,7 +102,8 @@ export function lintManifestStream(
   let again = 0;
 
   // Pitfalls skipped, DETECT lines that do not compile, unknown pitfalls: the same for every batch.
-  const base = runEngine({ target, objects: [], diagnostics: [], incomplete: [] }, { ...run, lookup });
+  const batchRun: RunOptions = { ...run, lookup, detectCache: new Map() };
+  const base = runEngine({ target, objects: [], diagnostics: [], incomplete: [] }, batchRun);
   const findings = base.findings;
   const suppressed = base.suppressed;
   const engineDiagnostics = new Map(base.diagnostics.map((d) => [JSON.stringify(d), d]));
@@ -114,7 +118,7 @@ export function lintManifestStream(
     }
     objects += batch.objects.length;
     const snapshot: Snapshot = { target, objects: batch.objects, diagnostics: [], incomplete: [] };
-    const result = runEngine(snapshot, { ...run, lookup });
+    const result = runEngine(snapshot, batchRun);
     for (const f of result.findings) findings.push(f);
     for (const s of result.suppressed) suppressed.push(s);
     for (const d of result.diagnostics) engineDiagnostics.set(JSON.stringify(d), d);

@@ -45,6 +45,8 @@ export interface LintTarget {
 export type LintPath = "streamed" | "old";
 
 export interface LintResult extends RunResult {
+  /** The path taken: `old` when asked for, with `--nodes`, or when only the whole snapshot gives the answer. */
+  path: LintPath;
   /** Objects linted (`--nodes` objects not counted). */
   objects: number;
   /** Input problems (unreadable files, malformed or skipped documents), in input order. */
@@ -195,7 +197,7 @@ function lintSources(
   if (!streamed) return undefined;
   const { objects, diagnostics, result } = streamed;
   const problems = uniqueDiagnostics([...diagnostics, ...result.diagnostics]);
-  return { ...result, objects, input: diagnostics, problems, zone };
+  return { ...result, path: "streamed", objects, input: diagnostics, problems, zone };
 }
 
 /** The engine over the manifests for the zone `lintZone` resolved. */
@@ -205,6 +207,7 @@ function lintSnapshot(snapshot: Snapshot, t: LintTarget, zone: ResolvedZone): Li
   const result = runEngine(snapshot, runOptions(t, zone));
   return {
     ...result,
+    path: "old",
     objects: snapshot.objects.filter((o) => o.origin.role !== "nodes").length,
     input: snapshot.diagnostics,
     problems: uniqueDiagnostics([...snapshot.diagnostics, ...result.diagnostics]),

@@ -3,13 +3,13 @@
 // largest document (and a batch), not the input. JSON files, and YAML after a `%` directive, are read whole, as
 // before. Reads are synchronous: a lint reads local files one after another, and each asynchronous read would cost
 // a turn of the event loop (and, on a busy machine, a wait for the scheduler) per file.
-import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import type jsyaml from "js-yaml";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { DocumentSplitter, type DocumentText } from "./document-split.js";
 import { fastSchema } from "./fast-yaml.js";
-import { parseDocument } from "./manifest-document.js";
+import { parseDocument, withoutStacks } from "./manifest-document.js";
 import { displayPath, inputProblem, manifestFilesOf } from "./manifest-files.js";
 import { type ParsedManifests, parseManifestsAt, parseWithNextMarker, YAML_OPTIONS } from "./manifests.js";
 
@@ -19,7 +19,7 @@ export type ManifestSource =
       /** The name shown in locations. */
       shown: string;
       /** The text in one or more pieces; throws (a file system error) when it cannot be read. */
-      chunks(only?: RegExp): Iterable<string>;
+      chunks(only?: Only): Iterable<string>;
     }
   | { problems: Diagnostic[] };
 
@@ -28,8 +28,16 @@ export interface BatchOptions {
   batchChars?: number;
   /** Read every document the `yaml` way (the old path, for comparison). */
   slow?: boolean;
-  /** Read only documents whose text matches (a cheap look before parsing); their diagnostics are dropped. */
-  only?: RegExp;
+  /** Read only the documents `only` picks; their diagnostics are dropped. */
+  only?: Only;
+}
+
+/** Documents wanted by a first pass: a cheap look at the text before it is parsed. */
+export interface Only {
+  /** A wanted document's text matches this. */
+  text: RegExp;
+  /** And holds one of these (ASCII) words: a file without any is not even decoded. */
+  words: string[];
 }
 
 const CHUNK_BYTES = 256 * 1024;
@@ -66,16 +74,18 @@ export function textSource(text: string, shown: string): ManifestSource {
   return { shown, chunks: () => [text] };
 }
 
-/** A file's text: whole when small (nothing when it nowhere matches `only`), else in chunks. */
-function* fileChunks(file: string, only: RegExp | undefined): Iterable<string> {
-  if (statSync(file).size <= WHOLE_BYTES) {
-    const text = readFileSync(file, "utf8");
-    // A file that nowhere matches `only` has no document that does.
-    if (!only || only.test(text)) yield text;
-    return;
-  }
+/** A file's text: whole when small (nothing when it nowhere holds what `only` wants), else in chunks. */
+function* fileChunks(file: string, only: Only | undefined): Iterable<string> {
   const fd = openSync(file, "r");
   try {
+    if (fstatSync(fd).size <= WHOLE_BYTES) {
+      const bytes = readFileSync(fd);
+      // A file that nowhere holds what `only` wants has no document that does.
+      if (only && !only.words.some((w) => bytes.includes(w))) return;
+      const text = bytes.toString("utf8");
+      if (!only || only.text.test(text)) yield text;
+      return;
+    }
     const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
     const decoder = new StringDecoder("utf8");
     for (;;) {
@@ -159,7 +169,7 @@ function* fileParts(
     const first = docs[0];
     if (!first) return;
     const text = docs.length === 1 ? first.text : docs.map((d) => d.text).join("");
-    if (only && !only.test(text)) {
+    if (only && !only.text.test(text)) {
       documents += docs.length;
       return;
     }
@@ -167,7 +177,7 @@ function* fileParts(
     const part =
       docs.length === 1 && !slow
         ? parseDocument(first, file, documents + 1, schema, marker)
-        : parseWithNextMarker(text, file, { line: first.line, documents }, marker);
+        : withoutStacks(() => parseWithNextMarker(text, file, { line: first.line, documents }, marker));
     // yaml's lexer may carry a broken document's state (an unclosed quote or bracket, an indent) into the
     // next ones: from here on, read the old way. Unless nothing follows: then this reading is that one.
     if (part.parsed.diagnostics.some((d) => d.code === "yaml-syntax")) {
@@ -216,10 +226,9 @@ function* fileParts(
   }
   if (whole) {
     const text = whole.parts.join("");
-    if (only && !only.test(text)) return;
-    const parsed =
-      whole.read?.parsed ??
-      parseManifestsAt(text, file, { line: whole.line, documents: whole.from }, json).parsed;
+    if (only && !only.text.test(text)) return;
+    const at = { line: whole.line, documents: whole.from };
+    const parsed = whole.read?.parsed ?? withoutStacks(() => parseManifestsAt(text, file, at, json)).parsed;
     yield [parsed, text.length];
   }
 }
