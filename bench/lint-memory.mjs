@@ -1,12 +1,14 @@
 // Lint memory: `pitfall lint FILE --zone 1 -o json` (the CLI, a process of its own) on one 50 MB and one 200 MB
 // multi-document file made of the generated resources (a third of them with a finding), and on files as large
 // made only of resources without findings (what reading and linting hold, apart from findings and the report),
-// with the streaming path and the old whole-file path (PITFALL_LINT_PATH=old). Prints time, resources/s and peak
-// RSS (GNU time's maximum resident set size), and the 200 MB / 50 MB RSS ratio; a run killed or out of memory is
-// printed as such. `--path new|old` runs one path only; `--old-sizes 50` runs the old path on 50 MB only.
+// with the streaming path and the old whole-file path (PITFALL_LINT_PATH=old); and the first files as the
+// standard input of `pitfall lint -` (streamed: standard input is copied to a temporary file, then read the same
+// way). Prints time, resources/s and peak RSS (GNU time's maximum resident set size), and the 200 MB / 50 MB RSS
+// ratio; a run killed or out of memory is printed as such. `--path new|old` runs one path only; `--old-sizes 50`
+// runs the old path on 50 MB only.
 // Run: npm run build && npm run bench:lint-memory   (several minutes on 2 cores; the old path takes much longer)
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,10 +26,13 @@ const OLD_SIZES = argAfter("--old-sizes") ? argAfter("--old-sizes").split(",").m
 const KINDS_OF_INPUT = [
   { label: "with findings", clean: false },
   { label: "no findings", clean: true },
+  { label: "with findings, on stdin", clean: false, stdin: true },
 ];
 
-function lintOnce(file, path) {
+/** One CLI run on `file`, named as an argument or (`stdin`) given as the standard input of `pitfall lint -`. */
+function lintOnce(file, path, stdin = false) {
   const timeOut = join(dirname(file), "time.txt");
+  const input = stdin ? openSync(file, "r") : undefined;
   const env = { ...process.env, NO_COLOR: "1" };
   if (path === "old") env.PITFALL_LINT_PATH = "old";
   else delete env.PITFALL_LINT_PATH;
@@ -41,14 +46,15 @@ function lintOnce(file, path) {
       process.execPath,
       join(root, "bin/pitfall.js"),
       "lint",
-      file,
+      stdin ? "-" : file,
       "--zone",
       "1",
       "-o",
       "json",
     ],
-    { cwd: root, env, stdio: ["ignore", "ignore", "pipe"], maxBuffer: 1 << 26 },
+    { cwd: root, env, stdio: [input ?? "ignore", "ignore", "pipe"], maxBuffer: 1 << 26 },
   );
+  if (input !== undefined) closeSync(input);
   const timeLines = readFileSync(timeOut, "utf8").trim().split("\n");
   const [kb, seconds] = timeLines[timeLines.length - 1].split(" ").map(Number);
   const stderr = r.stderr.toString();
@@ -71,8 +77,8 @@ try {
       const resources = writeBigFile(file, size * MB, { clean: input.clean });
       const bytes = statSync(file).size;
       for (const path of PATHS) {
-        if (path === "old" && !OLD_SIZES.includes(size)) continue;
-        const r = lintOnce(file, path);
+        if (path === "old" && (!OLD_SIZES.includes(size) || input.stdin)) continue;
+        const r = lintOnce(file, path, input.stdin);
         results.push({ input: input.label, size, path, ...r });
         rows.push([
           `${(bytes / MB).toFixed(0)} MB ${input.label}, ${resources.toLocaleString("en-US")} resources`,

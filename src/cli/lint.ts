@@ -139,7 +139,7 @@ async function lintCommand(io: Io, paths: string[], flags: Flags): Promise<numbe
       suppressed: result.suppressed,
       pitfall: (id: string) => kb.byId.get(id),
     };
-    io.out(await render(io, flags, input, () => sourceLines(io, input.findings, stdin.spooled())));
+    writeInParts(io, await render(io, flags, input, () => sourceLines(io, input.findings, stdin.spooled())));
     if (flags.output !== "text") warnOnStderr(io, input.diagnostics);
     return exitCodeOf(input.findings, input.diagnostics, flags.failOn);
   } finally {
@@ -212,25 +212,40 @@ async function render(
   flags: Flags,
   input: import("../report/types.js").ReportInput,
   quoted: () => SourceLine,
-): Promise<string> {
+): Promise<Iterable<string>> {
   const showSuppressed = Boolean(flags.showSuppressed);
   if (flags.output === "json") {
-    const { formatJson } = await import("../report/json.js");
-    return formatJson(input, { showSuppressed });
+    const { jsonParts } = await import("../report/json.js");
+    return jsonParts(input, { showSuppressed });
   }
   if (flags.output === "sarif") {
     const { formatSarif } = await import("../report/sarif.js");
     const { VERSION } = await import("./main.js");
-    return formatSarif(input, { version: VERSION, showSuppressed });
+    return [formatSarif(input, { version: VERSION, showSuppressed })];
   }
   const sourceLine = quoted();
   if (flags.output === "markdown") {
     const { formatMarkdown } = await import("../report/markdown.js");
-    return formatMarkdown(input, { sourceLine, showSuppressed });
+    return [formatMarkdown(input, { sourceLine, showSuppressed })];
   }
   const { formatText } = await import("../report/text.js");
   const { painter } = await import("./io.js");
-  return formatText(input, { paint: painter(io), sourceLine, showSuppressed });
+  return [formatText(input, { paint: painter(io), sourceLine, showSuppressed })];
+}
+
+/** Parts written about a megabyte at a time: a large report is not held whole on its way out. */
+function writeInParts(io: Io, parts: Iterable<string>): void {
+  let pending: string[] = [];
+  let size = 0;
+  for (const part of parts) {
+    pending.push(part);
+    size += part.length;
+    if (size < 1 << 20) continue;
+    io.out(pending.join(""));
+    pending = [];
+    size = 0;
+  }
+  if (pending.length) io.out(pending.join(""));
 }
 
 /**

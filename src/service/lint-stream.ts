@@ -7,7 +7,7 @@
 import { lookupOf } from "../engine/lookup.js";
 import { compareSuppressions, type RunOptions, type RunResult, runEngine } from "../engine/run.js";
 import type { Diagnostic } from "../model/diagnostic.js";
-import { compareFindings } from "../model/finding.js";
+import { compareFindings, type Finding } from "../model/finding.js";
 import type { Snapshot, SourcedObject, Target } from "../model/snapshot.js";
 import { allRules } from "../rules/index.js";
 import type { Lookup } from "../rules/types.js";
@@ -58,6 +58,29 @@ function hasOwners(o: SourcedObject): boolean {
   return Array.isArray(owners) && owners.length > 0;
 }
 
+/**
+ * Findings kept for the whole lint, sharing what they hold alike (runbooks, evidence, message data and text):
+ * most findings of a pitfall say the same, and a large input has a hundred thousand of them to hold until the
+ * report is written. Findings are not changed once made, so sharing is safe.
+ */
+function keptFindings(): (f: Finding) => Finding {
+  const seen = new Map<string, unknown>();
+  const shared = <T>(value: T): T => {
+    const key = typeof value === "string" ? value : JSON.stringify(value);
+    const known = seen.get(key);
+    if (known !== undefined) return known as T;
+    seen.set(key, value);
+    return value;
+  };
+  return (f) => {
+    if (f.runbook?.length) f.runbook = shared(f.runbook);
+    if (f.evidence?.length) f.evidence = shared(f.evidence);
+    f.data = shared(f.data);
+    f.message = shared(f.message);
+    return f;
+  };
+}
+
 /** `rule X …` diagnostics stay grouped by rule, in rule order, as one engine run gives them. */
 function engineDiagnosticOrder(ruleIds: string[]): (d: Diagnostic) => number {
   const rank = new Map(ruleIds.map((id, i) => [id, i]));
@@ -104,7 +127,8 @@ export function lintManifestStream(
   // Pitfalls skipped, DETECT lines that do not compile, unknown pitfalls: the same for every batch.
   const batchRun: RunOptions = { ...run, lookup, detectCache: new Map() };
   const base = runEngine({ target, objects: [], diagnostics: [], incomplete: [] }, batchRun);
-  const findings = base.findings;
+  const kept = keptFindings();
+  const findings = base.findings.map(kept);
   const suppressed = base.suppressed;
   const engineDiagnostics = new Map(base.diagnostics.map((d) => [JSON.stringify(d), d]));
   const diagnostics: Diagnostic[] = [];
@@ -119,7 +143,7 @@ export function lintManifestStream(
     objects += batch.objects.length;
     const snapshot: Snapshot = { target, objects: batch.objects, diagnostics: [], incomplete: [] };
     const result = runEngine(snapshot, batchRun);
-    for (const f of result.findings) findings.push(f);
+    for (const f of result.findings) findings.push(kept(f));
     for (const s of result.suppressed) suppressed.push(s);
     for (const d of result.diagnostics) engineDiagnostics.set(JSON.stringify(d), d);
   }
