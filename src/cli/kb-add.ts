@@ -26,6 +26,7 @@ interface Flags {
   text?: string[];
   addedFrom?: string[];
   detect?: string[];
+  guard?: string[];
   dryRun?: boolean;
   output: "text" | "json";
 }
@@ -43,6 +44,11 @@ export function registerKbAdd(kb: Command, run: CliRun): void {
     .option("--text <prose>", "a paragraph of explanation (repeatable)", collect)
     .option("--added-from <incident>", '"incident-id, what happened" (repeatable)', collect)
     .option("--detect <cel>", "CEL expression over `object` that shows the pitfall (repeatable)", collect)
+    .option(
+      "--guard <cel>",
+      "CEL expression over `command` that repeats the anti-pattern (repeatable)",
+      collect,
+    )
     .option("--dry-run", "print the entry as it would be written; change nothing")
     .addOption(
       new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"),
@@ -53,8 +59,9 @@ export function registerKbAdd(kb: Command, run: CliRun): void {
     "after",
     `
 An entry whose id is already on the page adds its ADDED_FROM to that pitfall instead of a duplicate.
-One-line fields (title, severity, zone, id, steps, --added-from, --detect) may not hold line breaks or
-control characters, and a DETECT must tell objects apart (not \`true\`, not true for every object).
+One-line fields (title, severity, zone, id, steps, --added-from, --detect, --guard) may not hold line breaks
+or control characters; a DETECT must tell objects apart (not \`true\`, not true for every object), a GUARD
+must read the command.
 A page without write permission (mode 0444) is refused with exit 2; a written page keeps its mode and owner.
 
 Examples:
@@ -88,6 +95,7 @@ Examples:
         steps: stepsInOrder(run.argv),
         addedFrom: flags.addedFrom,
         detect: flags.detect,
+        guard: flags.guard,
       });
     }
     try {

@@ -50,6 +50,12 @@ export interface IgnoreRule {
   reason?: string;
 }
 
+/** `pitfall guard`: how the team's shells spell commands. */
+export interface GuardConfig {
+  /** Shell aliases the guard expands, e.g. `k: kubectl`. */
+  aliases?: Record<string, string>;
+}
+
 export interface Config {
   /** Where the config came from, for messages. */
   file?: string;
@@ -61,6 +67,7 @@ export interface Config {
   ignore: IgnoreRule[];
   /** Extra pages or folders of pages. */
   kb: string[];
+  guard?: GuardConfig;
 }
 
 export const DEFAULT_EXPECTATIONS: Expectations = {

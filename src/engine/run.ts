@@ -1,5 +1,6 @@
 // Run the registered rules and the page's DETECT lines over a snapshot for one zone; suppress what was ignored.
 import type { Config } from "../config/model.js";
+import type { DetectEnv } from "../kb/detect-subject.js";
 import type { KnowledgeBase } from "../kb/load.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { Distribution, Snapshot, SourcedObject, Target } from "../model/snapshot.js";
@@ -22,7 +23,8 @@ import {
   RuleOptionsError,
 } from "../rules/types.js";
 import { type Candidate, type DetectCache, detectFindings } from "./detect.js";
-import { annotationIgnore, configIgnore } from "./ignore.js";
+import { annotationIgnore, configIgnore, IGNORE_ANNOTATION, unknownIgnoreIds } from "./ignore.js";
+import { closeNames } from "../model/close-names.js";
 import { lookupOf } from "./lookup.js";
 import { objectValues } from "./values.js";
 import { resolveZone } from "./zone.js";
@@ -177,11 +179,14 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
         skip: (pitfall, o) => reported.has(`${pitfall}\u0000${objectKey(o)}`),
         finding: (pitfall, o, report) => findingOf(DETECT_META, pitfall, report, o, target),
       },
+      detectEnvOf(target),
       opts.detectCache,
     );
     candidates.push(...topmostOnly(detected.candidates));
     diagnostics.push(...detected.diagnostics);
   }
+
+  diagnostics.push(...misspeltIgnores(subjects, opts));
 
   const findings: Finding[] = [];
   const suppressed: Suppression[] = [];
@@ -214,6 +219,42 @@ export function compareSuppressions(a: Suppression, b: Suppression): number {
     (a.line ?? 0) - (b.line ?? 0) ||
     a.rule.localeCompare(b.rule)
   );
+}
+
+/**
+ * Ignore annotations naming no pitfall or rule silence nothing, quietly: an error in a manifest (it is the
+ * user's to fix before deploy), a warning on live objects.
+ */
+function misspeltIgnores(subjects: SourcedObject[], opts: RunOptions): Diagnostic[] {
+  let known: Set<string> | undefined;
+  const out: Diagnostic[] = [];
+  for (const o of subjects) {
+    if (!o.object.metadata?.annotations && !o.object.spec) continue;
+    known ??= new Set([...opts.kb.byId.keys(), ...allRules().map((r) => r.meta.id), DETECT_META.id]);
+    for (const u of unknownIgnoreIds(o, known)) {
+      const near = closeNames(u.id, [...known], 1)[0];
+      const at = safeLocate(o, u.path);
+      const d: Diagnostic = {
+        file: o.origin.file ?? o.origin.context ?? "<input>",
+        line: at?.line ?? o.origin.line ?? 0,
+        severity: opts.mode === "manifest" ? "error" : "warning",
+        code: "unknown-ignore-id",
+        message: `${refKey(objectRefOf(o.object))}: ${IGNORE_ANNOTATION} on ${u.where} names ${JSON.stringify(u.id)}, which is no pitfall or rule id${near ? ` (did you mean ${near}?)` : ""}, so it silences nothing; \`pitfall kb list\` shows the ids`,
+      };
+      const column = at?.column ?? o.origin.column;
+      if (column !== undefined) d.column = column;
+      out.push(d);
+    }
+  }
+  return out;
+}
+
+/** What a DETECT line's `zone` and `distribution` read for this target. */
+function detectEnvOf(target: Target): DetectEnv {
+  return {
+    ...(target.zone !== undefined ? { zone: target.zone } : {}),
+    ...(target.distribution ? { distribution: target.distribution } : {}),
+  };
 }
 
 /** The pseudo-rule every DETECT match is reported under. */

@@ -44,6 +44,7 @@ export interface EntryFields {
   steps: { kind: StepKind; text: string }[];
   addedFrom: string[];
   detect?: string[];
+  guard?: string[];
 }
 
 // Line breaks and control characters (tab aside): in a one-line field they would write extra page lines.
@@ -74,6 +75,7 @@ function fieldProblems(e: EntryFields): string[] {
   for (const [i, s] of e.steps.entries()) oneLine(`step ${i + 1} (${s.kind})`, s.text);
   for (const [i, a] of e.addedFrom.entries()) oneLine(numbered("added-from", e.addedFrom, i), a);
   for (const [i, d] of (e.detect ?? []).entries()) oneLine(numbered("detect", e.detect!, i), d);
+  for (const [i, g] of (e.guard ?? []).entries()) oneLine(numbered("guard", e.guard!, i), g);
   for (const [i, t] of (e.text ?? []).entries()) {
     const field = numbered("text", e.text!, i);
     const bad = controlIn(t.replace(/\r\n/g, "\n"), true);
@@ -111,6 +113,7 @@ export function entryText(e: EntryFields): string {
   });
   if (e.addedFrom.length) lines.push("", ...e.addedFrom.map((a) => `ADDED_FROM: ${a}`));
   if (e.detect?.length) lines.push("", ...e.detect.map((d) => `DETECT: ${d}`));
+  if (e.guard?.length) lines.push(...(e.detect?.length ? [] : [""]), ...e.guard.map((g) => `GUARD: ${g}`));
   return `${lines.join("\n")}\n`;
 }
 
@@ -153,7 +156,7 @@ function controlLines(text: string, file: string): Diagnostic[] {
   return out;
 }
 
-/** The lines that make a pitfall what it is: title, id, fields, steps, provenance, DETECT. */
+/** The lines that make a pitfall what it is: title, id, fields, steps, provenance, DETECT, GUARD. */
 function shapeOf(p: Pitfall): string[] {
   return [
     `title ${p.title}`,
@@ -162,6 +165,7 @@ function shapeOf(p: Pitfall): string[] {
     ...p.steps.map((s) => `${s.kind}: ${s.text}`),
     ...p.addedFrom.map(formatProvenance),
     ...p.detect.map((d) => `DETECT: ${d.expr}`),
+    ...p.guard.map((g) => `GUARD: ${g.expr}`),
   ];
 }
 

@@ -98,6 +98,7 @@ function registerShowPitfallTool(server: McpServer, ctx: ToolContext): void {
               ...(a.note ? { note: a.note } : {}),
             })),
             detect: p.detect.map((d) => d.expr),
+            ...(p.guard.length ? { guard: p.guard.map((g) => g.expr) } : {}),
           },
         );
       }),

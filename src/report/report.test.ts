@@ -20,6 +20,7 @@ const pitfall: Pitfall = {
   ],
   addedFrom: [],
   detect: [],
+  guard: [],
   meta: [],
   source: { file: "kb/kubernetes.md", line: 1 },
 };

@@ -85,7 +85,10 @@ export function scanFeed(opts: ScanFeedOptions): Feed {
       const at = new Date().toISOString();
       try {
         const { scan } = await import("../service/scan.js");
-        const report = await scan({ ...opts.request, now: new Date() });
+        // A dump's ages count from the dump's own clock, as `scan --from` counts them; a cluster's from now.
+        const report = await scan(
+          opts.request.from?.length ? opts.request : { ...opts.request, now: new Date() },
+        );
         if (stopped) return;
         snapshots = report.snapshots;
         const changes = set.replace(report.findings);

@@ -13,6 +13,7 @@ import { runEngine } from "../engine/run.js";
 import { type KnowledgeBase, loadKnowledgeBase } from "../kb/load.js";
 import { manifestSources } from "../sources/manifest-stream.js";
 import { readManifests } from "../sources/manifests.js";
+import { InputChecks } from "./lint-checks.js";
 import { lintManifestStream } from "./lint-stream.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -63,8 +64,12 @@ ${i % 12 < 6 ? "automountServiceAccountToken: false" : ""}
   return `---\n${docs.join("---\n")}`;
 }
 
+/** The whole snapshot, its objects checked as the lint checks them, in one engine run. */
 async function oldLint(inputs: string[], zone: string, config: Config) {
   const snapshot = await readManifests(inputs, { cwd: ROOT, readStdin: async () => "" });
+  const checks = new InputChecks();
+  snapshot.objects = checks.take(snapshot.objects);
+  snapshot.diagnostics.push(...checks.diagnostics());
   const result = runEngine(snapshot, { mode: "manifest", kb, config, zone });
   return { objects: snapshot.objects.length, diagnostics: snapshot.diagnostics, result };
 }
@@ -119,13 +124,13 @@ describe("a streamed lint finds what one run over the whole snapshot finds", () 
     expect(await newLint([file], "1", defaultConfig())).toBeUndefined();
     writeFileSync(
       file,
-      `${generatedStream(3)}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  ownerReferences: [{uid: u1, kind: ReplicaSet, name: r}]\n`,
+      `${generatedStream(3)}---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  ownerReferences: [{uid: u1, kind: ReplicaSet, name: r}]\nspec:\n  containers: [{name: c, image: x}]\n`,
     );
     expect(await newLint([file], "1", defaultConfig())).toBeUndefined();
     // A broken document whose quote never closes takes the ServiceAccount after it with it (yaml reads on to the
     // end of the file); the collecting pass, which skips what it does not need, saw that account.
     const pod =
-      "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: team-0}\nspec:\n  serviceAccountName: web\n  containers:\n  - {name: c, image: x}\n";
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: team-0}\nspec:\n  serviceAccountName: web\n  containers:\n  - {name: c, image: bitnami/kubectl}\n";
     const account =
       "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web, namespace: team-0}\nautomountServiceAccountToken: false\n";
     writeFileSync(file, `${pod}---\nbroken: 'never closed\n---\n${account}`);

@@ -12,11 +12,13 @@ import type { Snapshot, SourcedObject, Target } from "../model/snapshot.js";
 import { allRules } from "../rules/index.js";
 import type { Lookup } from "../rules/types.js";
 import { type BatchOptions, type ManifestSource, readManifestBatches } from "../sources/manifest-stream.js";
+import { patchReason } from "../sources/patch-fragments.js";
+import { InputChecks } from "./lint-checks.js";
 
 export interface StreamedLint {
   /** Objects linted. */
   objects: number;
-  /** Input problems, in input order. */
+  /** Input problems in input order, then what InputChecks found (patches, refused values, objects met twice). */
   diagnostics: Diagnostic[];
   result: RunResult;
 }
@@ -114,6 +116,8 @@ export function lintManifestStream(
   if (kinds.size)
     for (const batch of readManifestBatches(sources, { ...read, only })) {
       for (const o of batch.objects) {
+        // Patches are left out before the engine sees the objects (InputChecks): no lookup finds them.
+        if (patchReason(o)) continue;
         if (wholeKinds.has(String(o.object.kind))) return undefined;
         if (kinds.has(String(o.object.kind))) context.push(o);
       }
@@ -133,20 +137,23 @@ export function lintManifestStream(
   const engineDiagnostics = new Map(base.diagnostics.map((d) => [JSON.stringify(d), d]));
   const diagnostics: Diagnostic[] = [];
   let objects = 0;
+  const checks = new InputChecks();
   for (const batch of readManifestBatches(sources, read)) {
     for (const d of batch.diagnostics) diagnostics.push(d);
-    for (const o of batch.objects) {
+    const whole = checks.take(batch.objects);
+    for (const o of whole) {
       const kind = String(o.object.kind);
       if (hasOwners(o) || wholeKinds.has(kind)) return undefined;
       if (kinds.has(kind) && collected[again++] !== contextKey(o)) return undefined;
     }
-    objects += batch.objects.length;
-    const snapshot: Snapshot = { target, objects: batch.objects, diagnostics: [], incomplete: [] };
+    objects += whole.length;
+    const snapshot: Snapshot = { target, objects: whole, diagnostics: [], incomplete: [] };
     const result = runEngine(snapshot, batchRun);
     for (const f of result.findings) findings.push(kept(f));
     for (const s of result.suppressed) suppressed.push(s);
     for (const d of result.diagnostics) engineDiagnostics.set(JSON.stringify(d), d);
   }
+  for (const d of checks.diagnostics()) diagnostics.push(d);
   if (again !== collected.length) return undefined;
   findings.sort(compareFindings);
   suppressed.sort(compareSuppressions);

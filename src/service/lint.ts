@@ -4,7 +4,8 @@
 // snapshot and run the engine once (the path before issue 16, kept as `path: "old"` to compare against).
 import { readFile } from "node:fs/promises";
 import type { Config } from "../config/model.js";
-import { type RunOptions, type RunResult, runEngine } from "../engine/run.js";
+import { ignoredProblem } from "../engine/ignore.js";
+import { type RunOptions, type RunResult, runEngine, type Suppression } from "../engine/run.js";
 import { type ResolvedZone, resolveZone, zoneKey } from "../engine/zone.js";
 import type { KnowledgeBase } from "../kb/load.js";
 import { normalizeZone } from "../kb/zones.js";
@@ -12,6 +13,7 @@ import type { Diagnostic } from "../model/diagnostic.js";
 import type { Distribution, Snapshot, Target } from "../model/snapshot.js";
 import { type ManifestSource, manifestSources, textSource } from "../sources/manifest-stream.js";
 import { parseManifests, readManifests } from "../sources/manifests.js";
+import { InputChecks } from "./lint-checks.js";
 import { lintManifestStream } from "./lint-stream.js";
 
 /** A zone that neither the config nor the pages know. */
@@ -196,22 +198,55 @@ function lintSources(
   const streamed = lintManifestStream(sources, runOptions(t, zone), target);
   if (!streamed) return undefined;
   const { objects, diagnostics, result } = streamed;
-  const problems = uniqueDiagnostics([...diagnostics, ...result.diagnostics]);
-  return { ...result, path: "streamed", objects, input: diagnostics, problems, zone };
+  return { ...settled(result, diagnostics, t), path: "streamed", objects, input: diagnostics, zone };
 }
 
-/** The engine over the manifests for the zone `lintZone` resolved. */
+/** The engine over the manifests for the zone `lintZone` resolved, in one run. */
 function lintSnapshot(snapshot: Snapshot, t: LintTarget, zone: ResolvedZone): LintResult {
+  // Patches are no whole objects; what the API server would refuse is an input error, not a value that counts.
+  const checks = new InputChecks();
+  snapshot.objects = checks.take(snapshot.objects);
+  snapshot.diagnostics.push(...checks.diagnostics());
   if (zone.zone !== undefined) snapshot.target.zone = zone.zone;
   if (zone.distribution !== undefined) snapshot.target.distribution = zone.distribution;
   const result = runEngine(snapshot, runOptions(t, zone));
   return {
-    ...result,
+    ...settled(result, snapshot.diagnostics, t),
     path: "old",
     objects: snapshot.objects.filter((o) => o.origin.role !== "nodes").length,
     input: snapshot.diagnostics,
-    problems: uniqueDiagnostics([...snapshot.diagnostics, ...result.diagnostics]),
     zone,
+  };
+}
+
+/** The run's problems, each once, but those of files an ignore path covers, which join the suppressed. */
+function settled(
+  result: RunResult,
+  input: Diagnostic[],
+  t: LintTarget,
+): RunResult & { problems: Diagnostic[] } {
+  const problems: Diagnostic[] = [];
+  const suppressed: Suppression[] = [...result.suppressed];
+  for (const d of uniqueDiagnostics([...input, ...result.diagnostics])) {
+    const verdict = ignoredProblem(t.config.ignore, d.file, t.config.file);
+    if (verdict) suppressed.push(problemSuppression(d, verdict));
+    else problems.push(d);
+  }
+  return { ...result, suppressed, problems };
+}
+
+/** An input problem an ignore path covers, listed with the suppressed findings. */
+function problemSuppression(
+  d: Diagnostic,
+  verdict: { by: "config" | "annotation"; reason: string },
+): Suppression {
+  return {
+    pitfall: d.severity === "error" ? "input-error" : "input-warning",
+    rule: d.code,
+    object: { kind: "File", name: d.file },
+    file: d.file,
+    line: d.line,
+    ...verdict,
   };
 }
 

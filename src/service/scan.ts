@@ -8,6 +8,7 @@ import { resolveZone } from "../engine/zone.js";
 import type { KnowledgeBase } from "../kb/load.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { type Finding, compareFindings } from "../model/finding.js";
+import type { DumpLayout } from "../sources/dump.js";
 
 /** A live target, kubectl's way: where the kubeconfig is, which contexts, which namespace. */
 export interface LiveSource extends KubeAccess {
@@ -34,8 +35,10 @@ export interface ScanRequest {
   kb: KnowledgeBase;
   config: Config;
   cwd: string;
-  /** Dump files or folders; when given, no live cluster is read. */
+  /** Dump files, folders or archives; when given, no live cluster is read. */
   from?: string[];
+  /** Read the dump as this layout (`--format`) instead of telling it from what it holds. */
+  layout?: DumpLayout;
   /** Only this namespace (cluster-scoped objects such as nodes stay). */
   namespace?: string;
   live?: LiveSource;
@@ -170,7 +173,12 @@ function zoneOf(snapshot: Snapshot, req: Pick<ScanRequest, "kb" | "config" | "zo
 async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
   if (req.from?.length) {
     const { readDump } = await import("../sources/dump.js");
-    const dump = await readDump(req.from, { cwd: req.cwd, ...(req.signal ? { signal: req.signal } : {}) });
+    const dump = await readDump(req.from, {
+      cwd: req.cwd,
+      requireObjects: true,
+      ...(req.layout ? { layout: req.layout } : {}),
+      ...(req.signal ? { signal: req.signal } : {}),
+    });
     const ns = req.namespace;
     if (ns)
       dump.objects = dump.objects.filter(

@@ -50,7 +50,7 @@ export const NAMESPACES = LIVE_RESOURCES.find((r) => r.plural === "namespaces")!
 export const NODES = LIVE_RESOURCES.find((r) => r.plural === "nodes")!;
 
 /** External Secrets Operator's group; v1 since ESO 0.17, v1beta1 before. */
-const EXTERNAL_SECRETS_GROUP = "external-secrets.io";
+export const EXTERNAL_SECRETS_GROUP = "external-secrets.io";
 const EXTERNAL_SECRETS_VERSIONS = ["v1", "v1beta1"];
 
 /** `/api/v1/namespaces/ns/pods`, `/apis/apps/v1/deployments`. */

@@ -11,6 +11,7 @@ import { DocumentSplitter, type DocumentText } from "./document-split.js";
 import { fastSchema } from "./fast-yaml.js";
 import { parseDocument, withoutStacks } from "./manifest-document.js";
 import { displayPath, inputProblem, manifestFilesOf } from "./manifest-files.js";
+import { withoutSourceFolders } from "./source-folders.js";
 import { type ParsedManifests, parseManifestsAt, parseWithNextMarker, YAML_OPTIONS } from "./manifests.js";
 
 /** One text to read (a file, standard input, a request body), or problems found while looking for files. */
@@ -61,7 +62,10 @@ export async function manifestSources(
       sources.push({ shown: "<stdin>", chunks: (only) => fileChunks(file, only) });
       continue;
     }
-    const { files, problems } = await manifestFilesOf(input, opts.cwd);
+    const listed = await manifestFilesOf(input, opts.cwd);
+    // Helm charts and kustomize patches are skipped with a note that says what to lint instead.
+    const { files, notes } = await withoutSourceFolders(input, listed.files, opts.cwd);
+    const problems = [...listed.problems, ...notes];
     if (problems.length) sources.push({ problems });
     for (const file of files)
       sources.push({ shown: displayPath(file, opts.cwd), chunks: (only) => fileChunks(file, only) });

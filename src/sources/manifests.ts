@@ -19,6 +19,7 @@ import { displayPath, inputProblem, manifestFilesOf, readText } from "./manifest
 import { JsonText, jsonNestsDeeperThan, jsonPlace } from "./json-positions.js";
 import { type Place, positionAt, yamlPlace } from "./positions.js";
 import { withoutSecretValues } from "./secret-values.js";
+import { withoutSourceFolders } from "./source-folders.js";
 import { plainValueOf, ValueError } from "./yaml-value.js";
 
 /** Parser stack entries allowed; yaml composes recursively and V8 may abort the process near the stack limit. */
@@ -373,8 +374,10 @@ export async function readManifests(inputs: string[], opts: ReadOptions): Promis
       }
       continue;
     }
-    const { files, problems } = await manifestFilesOf(input, opts.cwd);
-    for (const p of problems) snapshot.diagnostics.push(p);
+    const listed = await manifestFilesOf(input, opts.cwd);
+    // Helm charts and kustomize patches are skipped with a note that says what to lint instead.
+    const { files, notes } = await withoutSourceFolders(input, listed.files, opts.cwd);
+    for (const p of [...listed.problems, ...notes]) snapshot.diagnostics.push(p);
     // Read the next file while parsing this one.
     let next = files[0] === undefined ? undefined : readText(files[0]);
     for (let i = 0; i < files.length; i++) {

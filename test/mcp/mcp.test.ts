@@ -76,9 +76,10 @@ describe("tools/list", () => {
     tools = new Map((await mcp.client.listTools()).tools.map((t) => [t.name, t]));
   });
 
-  it("lists the nine tools, each with a description written for an agent and an object schema", () => {
+  it("lists the ten tools, each with a description written for an agent and an object schema", () => {
     expect([...tools.keys()].sort()).toEqual([
       "add_pitfall",
+      "check_command",
       "check_streams",
       "explain",
       "lint_manifests",
@@ -147,6 +148,7 @@ describe("tools/list", () => {
       "lint_manifests",
       "check_streams",
       "upgrade_check",
+      "check_command",
     ]) {
       expect(hints(name), name).toMatchObject({ readOnlyHint: true, destructiveHint: false });
     }
@@ -156,7 +158,7 @@ describe("tools/list", () => {
       idempotentHint: true,
       openWorldHint: false,
     });
-    for (const name of ["scan", "explain", "check_streams", "upgrade_check"])
+    for (const name of ["scan", "explain", "check_streams", "upgrade_check", "check_command"])
       expect(hints(name).openWorldHint, name).toBe(true);
     for (const name of ["search_pitfalls", "show_pitfall", "list_pitfalls", "lint_manifests"])
       expect(hints(name).openWorldHint, name).toBe(false);
