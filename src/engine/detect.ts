@@ -27,6 +27,9 @@ interface Compiled {
   program: Program;
 }
 
+/** DETECT lines compiled, by expression: kept across the runs over the batches of one input (a streamed lint). */
+export type DetectCache = Map<string, CompiledDetect>;
+
 /**
  * One finding per pitfall and object, from the first DETECT line that is true. An evaluation error (a field
  * the object lacks, a wrong type) means "does not match"; a line that does not compile is a diagnostic.
@@ -36,6 +39,7 @@ export function detectFindings(
   subjects: readonly SourcedObject[],
   hooks: DetectHooks,
   env: DetectEnv = {},
+  cache: DetectCache = new Map(),
 ): { candidates: Candidate[]; diagnostics: Diagnostic[] } {
   const candidates: Candidate[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -52,7 +56,11 @@ export function detectFindings(
   for (const pitfall of pitfalls) {
     const compiled: Compiled[] = [];
     for (const rule of pitfall.detect) {
-      const program = compileDetect(rule.expr);
+      let program = cache.get(rule.expr);
+      if (!program) {
+        program = compileDetect(rule.expr);
+        cache.set(rule.expr, program);
+      }
       if (!program.ok) {
         diagnostics.push({
           file: pitfall.source.file,

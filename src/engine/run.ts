@@ -23,6 +23,7 @@ import {
 } from "../model/finding.js";
 import { allRules } from "../rules/index.js";
 import {
+  type Lookup,
   type Report,
   type Rule,
   type RuleContext,
@@ -30,7 +31,7 @@ import {
   type RuleMode,
   RuleOptionsError,
 } from "../rules/types.js";
-import { type Candidate, detectFindings } from "./detect.js";
+import { type Candidate, type DetectCache, detectFindings } from "./detect.js";
 import { annotationIgnore, configIgnore, IGNORE_ANNOTATION, unknownIgnoreIds } from "./ignore.js";
 import { closeNames } from "../model/close-names.js";
 import { lookupOf } from "./lookup.js";
@@ -52,6 +53,10 @@ export interface RunOptions {
   detect?: boolean;
   /** Which objects are checked (the rest are context rules may look up); default all but `--nodes` ones. */
   subject?: (o: SourcedObject) => boolean;
+  /** What rules look other objects up in; else the snapshot's objects. */
+  lookup?: Lookup;
+  /** DETECT lines already compiled, for runs over the batches of one input; else compiled for this run. */
+  detectCache?: DetectCache;
 }
 
 export interface Suppression {
@@ -95,7 +100,7 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
   const base: Omit<RuleContext, "options"> = {
     target,
     config: opts.config,
-    lookup: lookupOf(snapshot),
+    lookup: opts.lookup ?? lookupOf(snapshot),
     now: opts.now ?? timeOf(snapshot.takenAt) ?? new Date(),
     mode: opts.mode,
   };
@@ -188,6 +193,7 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
         finding: (pitfall, o, report) => findingOf(DETECT_META, pitfall, report, o, target),
       },
       detectEnvOf(target),
+      opts.detectCache,
     );
     candidates.push(...topmostOnly(detected.candidates));
     diagnostics.push(...detected.diagnostics);
@@ -216,13 +222,16 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
     suppressed.push(s);
   }
   findings.sort(compareFindings);
-  suppressed.sort(
-    (a, b) =>
-      (a.file ?? "").localeCompare(b.file ?? "") ||
-      (a.line ?? 0) - (b.line ?? 0) ||
-      a.rule.localeCompare(b.rule),
-  );
+  suppressed.sort(compareSuppressions);
   return { findings, suppressed, diagnostics, skipped: [...skipped.values()] };
+}
+
+export function compareSuppressions(a: Suppression, b: Suppression): number {
+  return (
+    (a.file ?? "").localeCompare(b.file ?? "") ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    a.rule.localeCompare(b.rule)
+  );
 }
 
 /**

@@ -76,7 +76,25 @@ export function jsonReport(input: ReportInput, opts: JsonOptions = {}): JsonRepo
 }
 
 export function formatJson(input: ReportInput, opts: JsonOptions = {}): string {
-  return `${JSON.stringify(jsonReport(input, opts), null, 2)}\n`;
+  return [...jsonParts(input, opts)].join("");
+}
+
+/**
+ * formatJson's text in parts, a finding at a time: a report of a hundred thousand findings is never one string
+ * (nor one object of them all) on its way out.
+ */
+export function* jsonParts(input: ReportInput, opts: JsonOptions = {}): Generator<string> {
+  const { findings: _none, ...rest } = jsonReport({ ...input, findings: [] }, opts);
+  const findings = [...input.findings].sort(compareFindings);
+  if (!findings.length) {
+    yield `${JSON.stringify({ findings: [], ...rest }, null, 2)}\n`;
+    return;
+  }
+  // As JSON.stringify(report, null, 2) writes them: each finding two levels in, four spaces deeper.
+  yield '{\n  "findings": [\n';
+  for (let i = 0; i < findings.length; i++)
+    yield `${i ? ",\n" : ""}    ${JSON.stringify(jsonFinding(findings[i]!), null, 2).replace(/\n/g, "\n    ")}`;
+  yield `\n  ],\n${JSON.stringify(rest, null, 2).slice(2)}\n`;
 }
 
 /** Built key by key so the order never depends on how the engine filled the finding. */

@@ -27,6 +27,7 @@ export const inClusterApiRule = defineRule({
       "A pod that calls the Kubernetes API with its mounted service account token and no hostPath kubeconfig: it talks to the API through the broken ClusterIP. It needs evidence that the pod uses the API: a RoleBinding or ClusterRoleBinding of its (non-default) service account among the inputs, a projected service account token, a container that is a known API client (kubectl, metrics-server, kube-state-metrics, … images; kubectl calls; --kubeconfig, --master URL, --apiserver-host flags; KUBERNETES_SERVICE_HOST, the token folder or kubernetes.default in its command, args or env), or automountServiceAccountToken: true on the pod. Without any, there is no finding: most service accounts are made per app out of habit, and a pod that never calls the API is not hurt.",
     looksAt:
       "spec.serviceAccountName, spec.automountServiceAccountToken (and the ServiceAccount's), hostPath volumes; RoleBindings and ClusterRoleBindings of the account; projected token volumes; containers' image, command, args, env",
+    reads: ["ServiceAccount", "RoleBinding", "ClusterRoleBinding"],
     messages: MESSAGES,
   },
   check(ctx, o) {

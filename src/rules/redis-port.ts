@@ -103,6 +103,7 @@ export const redisPortRule = defineRule({
       "A container configured to reach the team Redis on another port than the one it listens on, or a Service among the inputs on a port that Service does not serve. Addresses of other hosts, and ports without a host, are not judged.",
     looksAt:
       "containers[].env (values, configMapKeyRef) and envFrom (ConfigMaps among the inputs), args, command: Redis URLs, host:port, REDIS_*HOST with REDIS_*PORT, --redis-host with --redis-port, redis-cli -h -p; redis.host / redis.url of the config (default redis.ge-system, ge-redis); Services among the inputs",
+    reads: ["ConfigMap", "Secret", "Service"],
     messages: MESSAGES,
   },
   options: (config) => ({

@@ -35,6 +35,11 @@ export interface RuleMeta<M extends Messages = Messages> {
   distribution?: Distribution;
   /** Kinds it checks; the engine calls `check` only for these (all kinds when absent). */
   kinds?: readonly string[];
+  /**
+   * Kinds it looks up besides the object checked (a pod's ServiceAccount, the Nodes). A lint that streams
+   * documents keeps every object of these kinds for all; a `checkAll` rule reports nothing without one.
+   */
+  reads?: readonly string[];
   messages: M;
   /**
    * `false` for a manifest rule that does not run on live workloads as a latent risk, because a live rule measures

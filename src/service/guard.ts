@@ -326,15 +326,11 @@ async function lintApplied(
       message: `-k ${command.kustomize.join(" ")}: the folder's files are linted as they are, without kustomize's patches (for the built result: kubectl kustomize ${command.kustomize[0]} | pitfall lint -)`,
     });
   if (!paths.length) return;
-  const { lintFiles, LintInputError, lintSnapshot } = await import("./lint.js");
+  const { lintFiles, LintInputError } = await import("./lint.js");
   const target = { kb: req.kb, config: req.config };
   let run: Awaited<ReturnType<typeof lintFiles>>;
   try {
-    run = await lintFiles(
-      { paths, cwd: req.cwd, readStdin: async () => "" },
-      target,
-      await zones.forCommand(command),
-    );
+    run = await lintFiles({ paths, cwd: req.cwd }, target, await zones.forCommand(command));
   } catch (e) {
     if (!(e instanceof LintInputError)) throw e;
     result.notes.push({ command: command.text, message: `${e.message}, so nothing was linted` });
@@ -346,8 +342,9 @@ async function lintApplied(
   const skipped = new Set(run.skipped.filter((s) => /give --zone/.test(s.reason)).map((s) => s.pitfall));
   const zonesToTry = new Set([...skipped].flatMap((id) => req.kb.byId.get(id)?.zones.zones ?? []));
   for (const zone of zonesToTry) {
-    const tried = lintSnapshot(
-      run.snapshot,
+    // The files are read again: a lint holds its findings, not the objects it read.
+    const tried = await lintFiles(
+      { paths, cwd: req.cwd },
       target,
       resolveZone({ zone: String(zone), config: req.config, zoneMap: req.kb.zoneMap }),
     );

@@ -7,9 +7,8 @@ import type { SourcedObject } from "../model/snapshot.js";
 
 const SHOWN_PLACES = 5;
 
-function placeOf(o: SourcedObject): string {
-  const file = o.origin.file ?? "<input>";
-  return o.origin.line === undefined ? file : `${file}:${o.origin.line}`;
+function placeOf(p: { file: string; line: number | undefined }): string {
+  return p.line === undefined ? p.file : `${p.file}:${p.line}`;
 }
 
 /** `apps`, `` for the core group: the version does not make another object. */
@@ -20,41 +19,62 @@ function groupOf(apiVersion: string | undefined): string {
 
 /** One warning per object defined more than once, at its second definition, naming all of its places. */
 export function duplicateObjects(objects: readonly SourcedObject[]): Diagnostic[] {
-  const byKey = new Map<string, SourcedObject[]>();
-  for (const o of objects) {
-    if (o.origin.role === "nodes") continue;
+  const index = new DuplicateIndex();
+  for (const o of objects) index.add(o);
+  return index.diagnostics();
+}
+
+interface Place {
+  file: string;
+  line: number | undefined;
+  column: number | undefined;
+}
+
+/**
+ * Objects' identities as they come, batch after batch, holding a place per object (not the object): what a
+ * stream of a million documents can keep to say at its end which objects were defined twice.
+ */
+export class DuplicateIndex {
+  private readonly byKey = new Map<string, Place | Place[]>();
+
+  add(o: SourcedObject): void {
+    if (o.origin.role === "nodes") return;
     const name = metaString(o.object, "name");
     const kind = asString(o.object.kind);
     // Objects named by generateName are new ones each time.
-    if (!name || !kind) continue;
+    if (!name || !kind) return;
     const key = [
       groupOf(asString(o.object.apiVersion)),
       kind,
       metaString(o.object, "namespace") ?? "",
       name,
     ].join("\u0000");
-    const list = byKey.get(key);
-    if (list) list.push(o);
-    else byKey.set(key, [o]);
+    const place = { file: o.origin.file ?? "<input>", line: o.origin.line, column: o.origin.column };
+    const known = this.byKey.get(key);
+    if (known === undefined) this.byKey.set(key, place);
+    else if (Array.isArray(known)) known.push(place);
+    else this.byKey.set(key, [known, place]);
   }
-  const out: Diagnostic[] = [];
-  for (const list of byKey.values()) {
-    if (list.length < 2) continue;
-    const first = list[0]!;
-    const ns = metaString(first.object, "namespace");
-    const what = `${asString(first.object.kind)} ${ns ? `${ns}/` : ""}${metaString(first.object, "name")}`;
-    const places = list.slice(0, SHOWN_PLACES).map(placeOf);
-    if (list.length > SHOWN_PLACES) places.push(`and ${list.length - SHOWN_PLACES} more`);
-    const o = list[1]!;
-    const d: Diagnostic = {
-      file: o.origin.file ?? "<input>",
-      line: o.origin.line ?? 0,
-      severity: "warning",
-      code: "duplicate-object",
-      message: `${what} is defined ${list.length} times (${places.join(", ")}); kubectl apply keeps the last one and rules see only one of them, so which one is checked depends on the order of the inputs: remove the others or lint them apart`,
-    };
-    if (o.origin.column !== undefined) d.column = o.origin.column;
-    out.push(d);
+
+  diagnostics(): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    for (const [key, list] of this.byKey) {
+      if (!Array.isArray(list)) continue;
+      const [, kind, ns, name] = key.split("\u0000");
+      const what = `${kind} ${ns ? `${ns}/` : ""}${name}`;
+      const places = list.slice(0, SHOWN_PLACES).map(placeOf);
+      if (list.length > SHOWN_PLACES) places.push(`and ${list.length - SHOWN_PLACES} more`);
+      const second = list[1]!;
+      const d: Diagnostic = {
+        file: second.file,
+        line: second.line ?? 0,
+        severity: "warning",
+        code: "duplicate-object",
+        message: `${what} is defined ${list.length} times (${places.join(", ")}); kubectl apply keeps the last one and rules see only one of them, so which one is checked depends on the order of the inputs: remove the others or lint them apart`,
+      };
+      if (second.column !== undefined) d.column = second.column;
+      out.push(d);
+    }
+    return out;
   }
-  return out;
 }

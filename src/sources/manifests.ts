@@ -33,7 +33,7 @@ function kubernetesTags(tags: Tags): Tags {
   );
 }
 
-const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
+export const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   version: "1.1",
   customTags: kubernetesTags,
   // Keeps yaml from printing process warnings (e.g. for collection keys).
@@ -79,11 +79,65 @@ function report(
 
 /** Parse one manifest file (YAML stream or JSON). Never throws; problems become diagnostics. */
 export function parseManifests(text: string, file: string): ParsedManifests {
-  const ctx: FileContext = { text, file, lines: new LineCounter(), out: { objects: [], diagnostics: [] } };
-  const count = { documents: 0 };
+  return parseManifestsAt(text, file, { line: 1, documents: 0 }, true).parsed;
+}
+
+/** A LineCounter for text that starts on line `first` of its file. */
+class LinesFrom extends LineCounter {
+  constructor(first: number) {
+    super();
+    const local = this.linePos;
+    if (first === 1) return;
+    this.linePos = (offset) => {
+      const { line, col } = local(offset);
+      return { line: line + first - 1, col };
+    };
+  }
+}
+
+/**
+ * Like parseManifests for a part of a file that starts on line `at.line` after `at.documents` documents
+ * (positions and document numbers as in the whole file); also how many documents it counted. JSON is tried
+ * only on a whole file (`json`), as parseManifests does.
+ */
+export function parseManifestsAt(
+  text: string,
+  file: string,
+  at: { line: number; documents: number },
+  json = false,
+): { parsed: ParsedManifests; documents: number } {
+  const ctx: FileContext = {
+    text,
+    file,
+    lines: new LinesFrom(at.line),
+    out: { objects: [], diagnostics: [] },
+  };
+  const count = { documents: at.documents };
+  parseInto(ctx, count, json);
+  return { parsed: ctx.out, documents: count.documents };
+}
+
+/**
+ * parseManifestsAt for one part of a stream; `marker` when a `---` line follows it in the file. yaml ends an
+ * unclosed scalar there, not at the end of the text, and says so at that place: it is given the line too.
+ */
+export function parseWithNextMarker(
+  text: string,
+  file: string,
+  at: { line: number; documents: number },
+  marker: boolean,
+): { parsed: ParsedManifests; documents: number } {
+  if (!marker) return parseManifestsAt(text, file, at);
+  // The quotes in its comment stand for the quotes that (almost always) follow in the file.
+  const part = parseManifestsAt(`${text}--- #"'\n`, file, at);
+  // The empty document the marker starts says nothing; it is not counted either.
+  return { parsed: part.parsed, documents: part.documents - 1 };
+}
+
+function parseInto(ctx: FileContext, count: { documents: number }, json: boolean): void {
   ctx.lines.addNewLine(0);
   try {
-    if (readJson(ctx)) return ctx.out;
+    if (json && readJson(ctx)) return;
     let start = 0;
     for (;;) {
       const deep = parseFrom(ctx, start, count);
@@ -102,7 +156,6 @@ export function parseManifests(text: string, file: string): ParsedManifests {
     // Last resort: the library failed in a way it does not report itself.
     report(ctx, 0, "error", "yaml-syntax", `could not parse the file: ${messageOf(error)}`);
   }
-  return ctx.out;
 }
 
 /**
@@ -235,7 +288,7 @@ function loadDocument(ctx: FileContext, doc: Document.Parsed, number: number): v
 // Helm writes `# Source: chart/templates/x.yaml` right after `---`, before the object.
 const HELM_SOURCE = /^#\s*Source:\s*(\S[^\r\n]*?)\s*$/m;
 
-function helmSourceOf(text: string, docStart: number, contentStart: number): string | undefined {
+export function helmSourceOf(text: string, docStart: number, contentStart: number): string | undefined {
   if (contentStart <= docStart) return undefined;
   return HELM_SOURCE.exec(text.slice(docStart, contentStart))?.[1];
 }

@@ -55,35 +55,44 @@ export interface WithoutFragments {
 
 /** The objects that are whole, and a note per file for the ones left out as patches. */
 export function withoutPatchFragments(objects: readonly SourcedObject[]): WithoutFragments {
-  const kept: SourcedObject[] = [];
-  const byFile = new Map<string, { o: SourcedObject; why: string }[]>();
-  for (const o of objects) {
+  const fragments = new PatchFragments();
+  const kept = objects.filter((o) => fragments.whole(o));
+  return { objects: kept, notes: fragments.notes() };
+}
+
+/**
+ * Objects told apart as they come, batch after batch: `whole` says whether to keep one, and `notes` gives the note
+ * per file, counting the fragments of the file seen in every batch (only the first of each file is kept).
+ */
+export class PatchFragments {
+  private readonly byFile = new Map<string, { o: SourcedObject; why: string; count: number }>();
+
+  whole(o: SourcedObject): boolean {
     const why = o.origin.role === "nodes" ? undefined : patchReason(o);
-    if (!why) {
-      kept.push(o);
-      continue;
-    }
+    if (!why) return true;
     const file = o.origin.file ?? "<input>";
-    const list = byFile.get(file) ?? [];
-    list.push({ o, why });
-    byFile.set(file, list);
+    const known = this.byFile.get(file);
+    if (known) known.count++;
+    else this.byFile.set(file, { o, why, count: 1 });
+    return false;
   }
-  const notes: Diagnostic[] = [];
-  for (const [file, list] of byFile) {
-    const { o, why } = list[0]!;
-    const name = asString(o.object.metadata?.name) ?? "(unnamed)";
-    const more =
-      list.length > 1 ? ` (and ${list.length - 1} more object${list.length > 2 ? "s" : ""} of the file)` : "";
-    const folder = file === "<stdin>" || file === "<input>" ? "<folder>" : path.posix.dirname(file) || ".";
-    const d: Diagnostic = {
-      file,
-      line: o.origin.line ?? 1,
-      severity: "warning",
-      code: "patch-skipped",
-      message: `${asString(o.object.kind)} ${name} reads as a patch, not a whole object (${why})${more}; skipped: lint what kustomize renders: kubectl kustomize ${folder} | pitfall lint -`,
-    };
-    if (o.origin.column !== undefined) d.column = o.origin.column;
-    notes.push(d);
+
+  notes(): Diagnostic[] {
+    const notes: Diagnostic[] = [];
+    for (const [file, { o, why, count }] of this.byFile) {
+      const name = asString(o.object.metadata?.name) ?? "(unnamed)";
+      const more = count > 1 ? ` (and ${count - 1} more object${count > 2 ? "s" : ""} of the file)` : "";
+      const folder = file === "<stdin>" || file === "<input>" ? "<folder>" : path.posix.dirname(file) || ".";
+      const d: Diagnostic = {
+        file,
+        line: o.origin.line ?? 1,
+        severity: "warning",
+        code: "patch-skipped",
+        message: `${asString(o.object.kind)} ${name} reads as a patch, not a whole object (${why})${more}; skipped: lint what kustomize renders: kubectl kustomize ${folder} | pitfall lint -`,
+      };
+      if (o.origin.column !== undefined) d.column = o.origin.column;
+      notes.push(d);
+    }
+    return notes;
   }
-  return { objects: kept, notes };
 }
