@@ -1,6 +1,7 @@
 // Regression run on real manifests (issue 13): `pitfall lint` (the built CLI, as a user runs it) over
 // ../shared/real-world/manifests in zone 1 and zone 2, against the judged verdicts in test/real-world/verdicts.json.
-// Prints per-rule finding counts, crashes, input errors (and which are false), precision and recall per rule.
+// Prints per-rule finding counts, crashes, input errors (and which are false), precision and recall per rule
+// (TN: silent verdicts that stayed silent; a rule judged only silent shows precision "-").
 // Run: npm run build && npm run conformance:real   (exit 1 when a target below is missed; 0 when ../shared is absent)
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -69,11 +70,13 @@ function main() {
       byZone.get(z)?.set(key(e.file, e.kind, e.name, e.container, e.rule), e);
 
   const counts = new Map(); // rule -> zone -> findings
-  const stats = new Map(); // rule -> {tp, fp, fn, unjudged}
+  const stats = new Map(); // rule -> {tp, fp, fn, tn, unjudged}
   const stat = (rule) => {
-    if (!stats.has(rule)) stats.set(rule, { tp: 0, fp: 0, fn: 0, unjudged: 0 });
+    if (!stats.has(rule)) stats.set(rule, { tp: 0, fp: 0, fn: 0, tn: 0, unjudged: 0 });
     return stats.get(rule);
   };
+  // Every judged rule gets a row, also one that (rightly) reports nothing.
+  for (const e of verdicts.entries) stat(e.rule);
   const crashes = [];
   const falseErrors = [];
   const fps = [];
@@ -114,19 +117,27 @@ function main() {
         );
       }
     }
-    for (const e of expected.values())
+    for (const e of expected.values()) {
+      if (e.expected === "silent" && !matched.has(e)) stat(e.rule).tn++;
       if (e.expected === "fire" && !matched.has(e)) {
         stat(e.rule).fn++;
         fns.push(
           `  zone ${zone} · ${e.rule} · ${e.file} ${e.kind}/${e.name}${e.container ? ` [${e.container}]` : ""}\n      fires because ${e.why}`,
         );
       }
+    }
   }
 
   const rules = [...new Set([...counts.keys(), ...stats.keys()])].sort();
   const total = [...stats.values()].reduce(
-    (a, s) => ({ tp: a.tp + s.tp, fp: a.fp + s.fp, fn: a.fn + s.fn, unjudged: a.unjudged + s.unjudged }),
-    { tp: 0, fp: 0, fn: 0, unjudged: 0 },
+    (a, s) => ({
+      tp: a.tp + s.tp,
+      fp: a.fp + s.fp,
+      fn: a.fn + s.fn,
+      tn: a.tn + s.tn,
+      unjudged: a.unjudged + s.unjudged,
+    }),
+    { tp: 0, fp: 0, fn: 0, tn: 0, unjudged: 0 },
   );
   const row = (label, zoneCounts, s) => [
     label,
@@ -134,6 +145,7 @@ function main() {
     s.tp,
     s.fp,
     s.fn,
+    s.tn,
     s.unjudged,
     ratio(s.tp, s.tp + s.fp),
     ratio(s.tp, s.tp + s.fn),
@@ -143,7 +155,7 @@ function main() {
   );
   console.log(
     table(
-      ["rule", ...ZONES.map((z) => `zone ${z}`), "TP", "FP", "FN", "unjudged", "precision", "recall"],
+      ["rule", ...ZONES.map((z) => `zone ${z}`), "TP", "FP", "FN", "TN", "unjudged", "precision", "recall"],
       [
         ...rules.map((r) =>
           row(

@@ -1,159 +1,25 @@
-// Lint speed: `pitfall lint` in-process (readManifests + runEngine + the JSON reporter, from dist/) on a generated
-// corpus of 10,000 resources, against (a) parsing the same YAML with positions alone (yaml parseAllDocuments with a
-// LineCounter, then toJS) and (b) @monokle/validation with its bundled offline plugins. Each contender runs in its
-// own child process so its peak RSS is its own; figures and ratios come from this one run.
-// Run: npm run build && npm run bench:lint   (about a minute on 2 cores)
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// Lint speed: `pitfall lint` without process start (service/lint + the JSON reporter, from dist/), the streamed
+// path and the old whole-snapshot path (PITFALL_LINT_PATH=old in the CLI), on a generated corpus of 10,000
+// resources and on the real-world corpus (../shared/real-world/manifests), against the parse floors of both parsers
+// (yaml with positions, then toJS; js-yaml loadAll) and @monokle/validation with its bundled offline plugins; wall
+// and CPU time, and whether both paths find the same. Peak RSS per contender alone in its own process; then
+// pitfall's CLI (both paths, process start included) against each installed peer binary. One run, one set of figures.
+// Run: npm run build && npm run bench:lint   (a few minutes on 2 cores)
+import { execFileSync, fork, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { writeCorpus } from "./corpus.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const PEER_ROUNDS = 3;
 const RESOURCES = 10_000;
-const FILES = 300;
+const PER_FILE = Math.ceil(10_000 / 300);
 const WARM_RESOURCES = 1_000;
-const ROUNDS = 3;
-const TARGET_PARSE_RATIO = 1.5;
-const TARGET_MONOKLE_SPEEDUP = 20;
-
-// ---------------------------------------------------------------- corpus
-
-const KINDS = [
-  "Deployment",
-  "Service",
-  "ConfigMap",
-  "StatefulSet",
-  "Deployment",
-  "Pod",
-  "Service",
-  "ExternalSecret",
-  "DaemonSet",
-  "ConfigMap",
-];
-
-function container(i, { pitfall }) {
-  const policy = pitfall === "always" ? "Always" : "IfNotPresent";
-  const resources =
-    pitfall === "no-resources"
-      ? ""
-      : `
-          resources:
-            requests: {cpu: ${50 + (i % 5) * 10}m, memory: ${64 + (i % 4) * 32}Mi}
-            limits: {cpu: ${200 + (i % 3) * 100}m, memory: ${256 + (i % 4) * 64}Mi}`;
-  return `        - name: main
-          image: registry.example.com/team/app-${i % 97}:1.${i % 13}.${i % 7}
-          imagePullPolicy: ${policy}
-          ports:
-            - containerPort: ${8000 + (i % 50)}
-          env:
-            - name: REDIS_URL
-              value: redis://redis.ge-system:${pitfall === "redis-port" ? 6379 : 6381}
-            - name: MODE
-              value: "prod"${resources}
-        - name: sidecar
-          image: envoyproxy/envoy:v1.30.${i % 9}
-          imagePullPolicy: IfNotPresent
-          resources:
-            requests: {cpu: 10m, memory: 32Mi}
-            limits: {cpu: 100m, memory: 64Mi}`;
-}
-
-function podSpec(i, opts, indent) {
-  const body = `hostNetwork: ${opts.pitfall === "host-network"}
-serviceAccountName: default
-containers:
-${container(i, opts).replace(/^ {8}/gm, "")}`;
-  return body
-    .split("\n")
-    .map((l) => indent + l)
-    .join("\n");
-}
-
-function resource(i) {
-  const kind = KINDS[i % KINDS.length];
-  const name = `app-${i}`;
-  const ns = `team-${i % 11}`;
-  // About one workload in six carries a pitfall.
-  const pitfall = ["host-network", "no-resources", "always", "redis-port", undefined, undefined][
-    Math.floor(i / KINDS.length) % 6
-  ];
-  const opts = { pitfall };
-  const meta = `metadata:
-  name: ${name}
-  namespace: ${ns}
-  labels: {app: ${name}, tier: ${i % 2 ? "web" : "worker"}}`;
-  switch (kind) {
-    case "Deployment":
-    case "StatefulSet":
-    case "DaemonSet":
-      return `apiVersion: apps/v1
-kind: ${kind}
-${meta}
-spec:
-${kind === "DaemonSet" ? "" : `  replicas: ${1 + (i % 3)}\n`}  selector:
-    matchLabels:
-      app: ${name}
-  template:
-    metadata:
-      labels:
-        app: ${name}
-    spec:
-${podSpec(i, opts, "      ")}`;
-    case "Pod":
-      return `apiVersion: v1
-kind: Pod
-${meta}
-spec:
-${podSpec(i, opts, "  ")}`;
-    case "Service":
-      return `apiVersion: v1
-kind: Service
-${meta}
-spec:
-  selector:
-    app: app-${i - 1}
-  ports:
-    - port: 80
-      targetPort: ${8000 + (i % 50)}`;
-    case "ConfigMap":
-      return `apiVersion: v1
-kind: ConfigMap
-${meta}
-data:
-  settings.yaml: |
-    level: info
-    redis: redis.ge-system:6381
-  FEATURE_FLAGS: "a,b,c"`;
-    default:
-      return `apiVersion: external-secrets.io/v1beta1
-kind: ExternalSecret
-${meta}
-spec:
-  refreshInterval: ${i % 4 === 0 ? "5m" : "1h"}
-  secretStoreRef:
-    name: vault
-    kind: ClusterSecretStore
-  target:
-    name: ${name}-secrets
-  dataFrom:
-    - extract:
-        key: ge/${ns}/${name}`;
-  }
-}
-
-function writeCorpus(dir, count) {
-  const perFile = Math.ceil(RESOURCES / FILES);
-  let n = 0;
-  for (let f = 0; n < count; f++) {
-    const docs = [];
-    for (let k = 0; k < perFile && n < count; k++) docs.push(resource(n++));
-    const folder = join(dir, `team-${f % 11}`);
-    mkdirSync(folder, { recursive: true });
-    writeFileSync(join(folder, `release-${f}.yaml`), `---\n${docs.join("\n---\n")}\n`);
-  }
-}
+const ROUNDS = 5;
+const TARGET_SPEEDUP = 4;
+const REAL_WORLD = resolve(root, "../shared/real-world/manifests");
 
 // ---------------------------------------------------------------- contenders (each in a child)
 
@@ -161,32 +27,33 @@ function yamlFiles(dir) {
   const out = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...yamlFiles(p));
-    else if (e.name.endsWith(".yaml")) out.push(p);
+    if (e.isDirectory()) {
+      if (!e.name.startsWith(".") && e.name !== "node_modules") out.push(...yamlFiles(p));
+    } else if (/\.(ya?ml|json)$/i.test(e.name)) out.push(p);
   }
   return out.sort();
 }
 
 const dist = (p) => import(pathToFileURL(join(root, "dist", p)).href);
 
-async function pitfallContender(dir) {
-  const { readManifests } = await dist("sources/manifests.js");
-  const { runEngine } = await dist("engine/run.js");
+/** `pitfall lint` as the CLI runs it, without process start: service/lint on one path, then the JSON report. */
+async function pitfallContender(dir, path = "streamed") {
+  const lint = await dist("service/lint.js");
   const { loadKnowledgeBase } = await dist("kb/load.js");
   const { defaultConfig } = await dist("config/model.js");
   const { formatJson } = await dist("report/json.js");
   const kb = await loadKnowledgeBase({ cwd: root });
-  const config = defaultConfig();
+  const target = { kb, config: defaultConfig(), zone: "1", path };
+  const zone = lint.lintZone(target);
   return async () => {
-    const snapshot = await readManifests([dir], { cwd: dir, readStdin: async () => "" });
-    const result = runEngine(snapshot, { mode: "manifest", kb, config, zone: "1" });
+    const linted = await lint.lintFiles({ paths: [dir], cwd: dir }, target, zone);
     const json = formatJson({
-      findings: result.findings,
-      diagnostics: [...snapshot.diagnostics, ...result.diagnostics],
-      suppressed: result.suppressed,
+      findings: linted.findings,
+      diagnostics: linted.problems,
+      suppressed: linted.suppressed,
       pitfall: (id) => kb.byId.get(id),
     });
-    return { resources: snapshot.objects.length, findings: result.findings.length, bytes: json.length };
+    return { resources: linted.objects, findings: linted.findings.length, bytes: json.length, json };
   };
 }
 
@@ -198,8 +65,30 @@ async function parseContender(dir) {
     for (const file of yamlFiles(dir)) {
       const text = await readFile(file, "utf8");
       const lineCounter = new LineCounter();
-      const docs = parseAllDocuments(text, { lineCounter });
-      for (const doc of docs) if (doc.toJS() != null) resources++;
+      for (const doc of parseAllDocuments(text, { lineCounter, logLevel: "silent" })) {
+        try {
+          if (doc.toJS() != null) resources++;
+        } catch {
+          // A broken document (the real-world corpus has some) counts as none.
+        }
+      }
+    }
+    return { resources };
+  };
+}
+
+async function jsyamlContender(dir) {
+  const { default: jsyaml } = await import("js-yaml");
+  const { readFile } = await import("node:fs/promises");
+  return async () => {
+    let resources = 0;
+    for (const file of yamlFiles(dir)) {
+      const text = await readFile(file, "utf8");
+      try {
+        for (const doc of jsyaml.loadAll(text)) if (doc != null) resources++;
+      } catch {
+        // js-yaml gives up on the whole file at its first error.
+      }
     }
     return { resources };
   };
@@ -235,9 +124,14 @@ async function monokleContender(dir) {
     const resources = [];
     for (const file of yamlFiles(dir)) {
       const text = await readFile(file, "utf8");
-      for (const doc of parseAllDocuments(text)) {
-        const content = doc.toJS();
-        if (!content) continue;
+      for (const doc of parseAllDocuments(text, { logLevel: "silent" })) {
+        let content;
+        try {
+          content = doc.toJS();
+        } catch {
+          continue;
+        }
+        if (!content || typeof content !== "object" || !content.kind) continue;
         const [start, , end] = doc.range;
         resources.push({
           id: `${file}#${resources.length}`,
@@ -261,39 +155,110 @@ async function monokleContender(dir) {
   };
 }
 
-const CONTENDERS = { pitfall: pitfallContender, parse: parseContender, monokle: monokleContender };
+const CONTENDERS = {
+  pitfall: (dir) => pitfallContender(dir, "streamed"),
+  old: (dir) => pitfallContender(dir, "old"),
+  parse: parseContender,
+  jsyaml: jsyamlContender,
+  monokle: monokleContender,
+};
+const TIMED = ["parse", "jsyaml", "old", "pitfall"];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** Wall time, and CPU time of the process (all its threads, GC and compiler included): the steadier figure. */
 async function timed(run) {
-  globalThis.gc?.();
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const result = await run();
-  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, ...result };
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, ...result };
 }
 
 /**
- * Timing child: all three contenders in one process, warmed up on a small corpus, then run in alternating rounds,
- * so a busy machine slows them alike and the ratios hold. Monokle, the slow one, runs once in the middle round.
+ * Timing child: one contender in a process of its own (no heap or JIT state shared with the others), warmed up
+ * on the small corpus and once on the full one, then a timed run on the full corpus each time the parent asks.
  */
-async function timingChild(dir, warmDir, rounds) {
-  const runs = {};
+async function timingChild(name, dir, warmDir) {
+  await (await CONTENDERS[name](warmDir))();
+  const run = await CONTENDERS[name](dir);
+  await run();
+  process.on("message", async () => {
+    let result;
+    try {
+      result = await timed(run);
+    } catch (error) {
+      result = { ms: Number.NaN, cpuMs: Number.NaN, resources: 0, failed: String(error?.message ?? error) };
+    }
+    // The parent compares the two paths' reports; it gets them once.
+    if (result.json !== undefined && sentJson) delete result.json;
+    sentJson = true;
+    process.send(result);
+  });
+  process.send({ ready: true });
+}
+let sentJson = false;
+
+/**
+ * Every contender's child, then rounds in which each runs once in turn, so a busy machine slows them alike and
+ * the ratios of a round hold; Monokle, the slow one, runs in the middle round only.
+ */
+async function timings(dir, warmDir, rounds) {
+  const children = {};
   for (const name of Object.keys(CONTENDERS)) {
-    const make = CONTENDERS[name];
-    runs[name] = { full: await make(dir), warm: await make(warmDir) };
-    await runs[name].warm();
+    const child = fork(fileURLToPath(import.meta.url), ["--timing", name, dir, warmDir], { cwd: root });
+    await new Promise((done, fail) => {
+      child.once("message", done);
+      child.once("exit", (code) => fail(new Error(`${name} timing child exited with ${code}`)));
+    });
+    children[name] = child;
   }
-  const out = { parse: [], pitfall: [], monokle: [] };
-  for (let i = 0; i < rounds; i++) {
-    out.parse.push(await timed(runs.parse.full));
-    out.pitfall.push(await timed(runs.pitfall.full));
-    if (i === Math.floor(rounds / 2)) out.monokle.push(await timed(runs.monokle.full));
+  const ask = (name) => {
+    const child = children[name];
+    child.send("run");
+    return new Promise((done) => child.once("message", done));
+  };
+  const out = Object.fromEntries(Object.keys(CONTENDERS).map((name) => [name, []]));
+  try {
+    for (let i = 0; i < rounds; i++) {
+      for (const name of TIMED) out[name].push(await ask(name));
+      if (i === Math.floor(rounds / 2)) out.monokle.push(await ask("monokle"));
+    }
+  } finally {
+    for (const child of Object.values(children)) child.kill();
   }
   const summary = {};
-  for (const [name, list] of Object.entries(out))
-    summary[name] = { ...list[0], ms: median(list.map((r) => r.ms)) };
-  summary.parseRatio = median(out.parse.map((p, i) => out.pitfall[i].ms / p.ms));
-  process.stdout.write(JSON.stringify(summary));
+  for (const [name, list] of Object.entries(out)) {
+    const { json: _json, ...first } = list[0];
+    summary[name] = { ...first, ms: median(list.map((r) => r.ms)), cpuMs: median(list.map((r) => r.cpuMs)) };
+  }
+  // Ratios of paired rounds (the same moment of a busy machine), then their median; wall and CPU time.
+  const paired = (a, b, key) => median(out[a].map((r, i) => r[key] / out[b][i][key]));
+  summary.ratios = {};
+  for (const key of ["ms", "cpuMs"])
+    summary.ratios[key] = {
+      oldOverNew: paired("old", "pitfall", key),
+      newOverYaml: paired("pitfall", "parse", key),
+      newOverJsyaml: paired("pitfall", "jsyaml", key),
+    };
+  summary.same = sameFindings(out.pitfall[0].json, out.old[0].json);
+  return summary;
+}
+
+/** The two paths' JSON reports compared: byte for byte, and finding by finding on what locates it. */
+function sameFindings(streamedJson, oldJson) {
+  const key = (f) =>
+    [f.pitfall, f.object.kind, f.object.namespace ?? "", f.object.name, f.file, f.line, f.column].join(" ");
+  const a = JSON.parse(streamedJson).findings.map(key);
+  const b = JSON.parse(oldJson).findings.map(key);
+  const differ = a.findIndex((k, i) => k !== b[i]);
+  return {
+    identical: streamedJson === oldJson,
+    findings: a.length,
+    firstDifference:
+      differ < 0 && a.length === b.length ? undefined : { streamed: a[differ] ?? "-", old: b[differ] ?? "-" },
+  };
 }
 
 /** Memory child: one contender alone, a warm-up on the small corpus, one run on the full one; its peak RSS. */
@@ -324,65 +289,86 @@ function childRun(args) {
 }
 
 const mb = (b) => `${(b / 1024 / 1024).toFixed(0)} MB`;
-const rate = (r) => `${Math.round(r.resources / (r.ms / 1000)).toLocaleString("en-US")}/s`;
+const rate = (r) =>
+  Number.isNaN(r.ms) ? "-" : `${Math.round(r.resources / (r.ms / 1000)).toLocaleString("en-US")}/s`;
+
+function printTable(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const row of rows) console.log(line(row));
+}
+
+/** One corpus: timings of every contender in one process, peak RSS of each alone (when `memory`), ratios. */
+async function benchCorpus(label, dir, warmDir, memory) {
+  const files = yamlFiles(dir);
+  const bytes = files.reduce((n, f) => n + readFileSync(f).length, 0);
+  console.log(`\n== ${label}: ${files.length} files (${mb(bytes)})`);
+  const t = await timings(dir, warmDir, ROUNDS);
+  const mem = {};
+  if (memory) for (const name of TIMED) mem[name] = childRun(["--memory", name, dir, warmDir]);
+  const rows = [
+    ["pitfall lint, streamed (read + engine + JSON)", t.pitfall, mem.pitfall],
+    ["pitfall lint, old whole-snapshot path", t.old, mem.old],
+    ["yaml parse with positions + toJS (floor)", t.parse, mem.parse],
+    ["js-yaml loadAll (floor)", t.jsyaml, mem.jsyaml],
+    ["@monokle/validation (offline plugins)", t.monokle, undefined],
+  ];
+  printTable(
+    ["contender", "wall", "CPU", "resources/s", "peak RSS", "resources", "findings"],
+    rows.map(([name, r, m]) => [
+      name,
+      Number.isNaN(r.ms) ? `failed: ${r.failed}` : `${r.ms.toFixed(0)} ms`,
+      Number.isNaN(r.ms) ? "-" : `${r.cpuMs.toFixed(0)} ms`,
+      rate(r),
+      m ? mb(m.peakRss) : "-",
+      String(r.resources),
+      r.findings === undefined ? "-" : String(r.findings),
+    ]),
+  );
+  console.log("");
+  for (const [key, what] of [
+    ["ms", "wall time"],
+    ["cpuMs", "CPU time"],
+  ]) {
+    const r = t.ratios[key];
+    const met = r.oldOverNew >= TARGET_SPEEDUP ? "met" : "NOT met";
+    console.log(
+      `${what}: old path / streamed ${r.oldOverNew.toFixed(2)}x (target >= ${TARGET_SPEEDUP}x: ${met}); streamed / yaml floor ${r.newOverYaml.toFixed(2)}x; streamed / js-yaml floor ${r.newOverJsyaml.toFixed(2)}x`,
+    );
+  }
+  if (!Number.isNaN(t.monokle.ms))
+    console.log(
+      `monokle / streamed: ${(t.monokle.ms / t.pitfall.ms).toFixed(1)}x wall  (monokle ran ${t.monokle.plugins} bundled plugins)`,
+    );
+  const same = t.same;
+  if (same.firstDifference || t.pitfall.resources !== t.old.resources)
+    console.log(
+      `DIFFERENT findings: streamed ${t.pitfall.resources} resources, old ${t.old.resources}; first difference (pitfall kind namespace name file line column): streamed ${same.firstDifference?.streamed}, old ${same.firstDifference?.old}`,
+    );
+  else
+    console.log(
+      `same findings both paths: ${same.findings} (pitfall, object, file, line, column each equal); the JSON reports ${same.identical ? "byte-identical" : "differ elsewhere"}`,
+    );
+}
 
 async function parent() {
   const dir = mkdtempSync(join(tmpdir(), "pitfall-bench-lint-"));
   const warmDir = mkdtempSync(join(tmpdir(), "pitfall-bench-warm-"));
   try {
-    writeCorpus(dir, RESOURCES);
-    writeCorpus(warmDir, WARM_RESOURCES);
-    const files = yamlFiles(dir);
-    const bytes = files.reduce((n, f) => n + readFileSync(f).length, 0);
+    writeCorpus(dir, RESOURCES, PER_FILE);
+    writeCorpus(warmDir, WARM_RESOURCES, PER_FILE);
     console.log(
-      `corpus: ${RESOURCES.toLocaleString("en-US")} resources in ${files.length} files (${mb(bytes)})`,
+      `timing: each contender in a process of its own, warmed up (${WARM_RESOURCES} resources, then the corpus once), ${ROUNDS} rounds taking turns (median); monokle once`,
     );
-    console.log(
-      `timing: one process, warmed up on ${WARM_RESOURCES} resources, ${ROUNDS} alternating rounds (median); monokle once`,
-    );
-    console.log("memory: each contender alone in its own process (peak RSS, node itself included)\n");
-    const t = childRun(["--timing", dir, warmDir, String(ROUNDS)]);
-    const mem = {
-      pitfall: childRun(["--memory", "pitfall", dir, warmDir]),
-      parse: childRun(["--memory", "parse", dir, warmDir]),
-    };
-    const rows = [
-      ["pitfall lint (read + engine + JSON)", t.pitfall, mem.pitfall],
-      ["yaml parse with positions (floor)", t.parse, mem.parse],
-      ["@monokle/validation (offline plugins)", t.monokle, undefined],
-    ];
-    const table = rows.map(([label, r, m]) => [
-      label,
-      `${r.ms.toFixed(0)} ms`,
-      rate(r),
-      m ? mb(m.peakRss) : "-",
-      String(r.resources),
-      r.findings === undefined ? "-" : String(r.findings),
-    ]);
-    const header = ["contender", "time", "resources/s", "peak RSS", "resources", "findings"];
-    const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-    const line = (cells) =>
-      cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-    console.log(line(header));
-    console.log(widths.map((w) => "-".repeat(w)).join("  "));
-    for (const row of table) console.log(line(row));
-    const speedup = t.monokle.ms / t.pitfall.ms;
-    const floorSpeedup = t.monokle.ms / t.parse.ms;
-    console.log("");
-    console.log(
-      `pitfall / parse floor: ${t.parseRatio.toFixed(2)}x  (median of paired rounds; target <= ${TARGET_PARSE_RATIO}x: ${t.parseRatio <= TARGET_PARSE_RATIO ? "met" : "NOT met"})`,
-    );
-    console.log(
-      `monokle / pitfall:     ${speedup.toFixed(1)}x  (target >= ${TARGET_MONOKLE_SPEEDUP}x: ${speedup >= TARGET_MONOKLE_SPEEDUP ? "met" : "NOT met"}; monokle ran ${t.monokle.plugins} bundled plugins)`,
-    );
-    console.log(
-      `monokle / parse floor: ${floorSpeedup.toFixed(1)}x  (the most any linter that parses with positions could gain)`,
-    );
-    if (t.pitfall.resources !== t.parse.resources || t.monokle.resources !== t.parse.resources)
-      console.log(
-        `note: resource counts differ (pitfall ${t.pitfall.resources}, parse ${t.parse.resources}, monokle ${t.monokle.resources})`,
-      );
-    await peerTimes(dir, files);
+    console.log("memory: each contender alone in its own process (peak RSS, node itself included)");
+    await benchCorpus(`generated corpus, ${RESOURCES.toLocaleString("en-US")} resources`, dir, warmDir, true);
+    if (existsSync(REAL_WORLD))
+      await benchCorpus("real-world corpus (../shared/real-world/manifests)", REAL_WORLD, warmDir, false);
+    else console.log(`\nskipped: no real-world corpus at ${REAL_WORLD}`);
+    await peerTimes(dir, yamlFiles(dir));
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(warmDir, { recursive: true, force: true });
@@ -396,12 +382,10 @@ async function peerCommands(dir, files) {
   const { installedPeers } = await import("./peers/versions.mjs");
   const { ensureSchemas } = await import("./peers/schemas.mjs");
   const { found, missing } = installedPeers();
+  const lint = [join(root, "bin/pitfall.js"), "lint", dir, "--zone", "1", "-o", "json"];
   const commands = [
-    [
-      "pitfall lint (CLI process)",
-      process.execPath,
-      [join(root, "bin/pitfall.js"), "lint", dir, "--zone", "1", "-o", "json"],
-    ],
+    ["pitfall lint (CLI process)", process.execPath, lint],
+    ["pitfall lint, old path (CLI)", process.execPath, lint, { PITFALL_LINT_PATH: "old" }],
   ];
   const notes = missing.filter((m) => !m.startsWith("popeye")).map((m) => `skipped: ${m}`);
   if (found["kube-linter"])
@@ -429,12 +413,12 @@ async function peerCommands(dir, files) {
   return { commands, notes };
 }
 
-function timeCommand(bin, args) {
+function timeCommand(bin, args, env = {}) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(bin, args, {
     encoding: "utf8",
     maxBuffer: 1 << 28,
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...process.env, NO_COLOR: "1", ...env },
   });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   // Linters exit non-zero when they find something; only a crash (a signal, or no output at all) is a failure.
@@ -451,15 +435,15 @@ async function peerTimes(dir, files) {
     `\nthe peers' own binaries on the same ${RESOURCES.toLocaleString("en-US")} resources, as processes (${PEER_ROUNDS} alternating rounds, median)`,
   );
   for (const n of notes) console.log(`  ${n}`);
-  if (commands.length === 1) {
+  if (commands.length === 2) {
     console.log("  no peer binary installed (npm run peers:install)");
     return;
   }
   const times = commands.map(() => []);
   const failures = new Map();
   for (let round = 0; round < PEER_ROUNDS; round++)
-    commands.forEach(([label, bin, args], i) => {
-      const r = timeCommand(bin, args);
+    commands.forEach(([label, bin, args, env], i) => {
+      const r = timeCommand(bin, args, env);
       times[i].push(r.ms);
       if (r.failed) failures.set(label, r.failed);
     });
@@ -473,13 +457,7 @@ async function peerTimes(dir, files) {
       i === 0 ? "1.00x" : `${(ms / pitfallMs).toFixed(2)}x`,
     ];
   });
-  const header = ["contender", "time", "resources/s", "time / pitfall"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-  const line = (cells) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  console.log(line(header));
-  console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const row of rows) console.log(line(row));
+  printTable(["contender", "time", "resources/s", "time / pitfall"], rows);
   for (const [label, why] of failures) console.log(`note: ${label} failed in a round: ${why}`);
   console.log(
     "(kube-score checks more than pitfall does and kubeconform validates every field against the schema: the ratios compare whole tools on the same input, not equal work)",
@@ -487,8 +465,8 @@ async function peerTimes(dir, files) {
 }
 
 const [mode, ...args] = process.argv.slice(2);
-if (mode === "--timing") await timingChild(args[0], args[1], Number(args[2]));
+if (mode === "--timing") await timingChild(args[0], args[1], args[2]);
 else if (mode === "--memory") await memoryChild(args[0], args[1], args[2]);
 // `--corpus DIR`: write the corpus and stop, for profiling one contender by hand.
-else if (mode === "--corpus") writeCorpus(args[0], RESOURCES);
+else if (mode === "--corpus") writeCorpus(args[0], RESOURCES, PER_FILE);
 else await parent();

@@ -1,7 +1,9 @@
 // The explicit list of commands. Each module defines its flags and loads heavy code only when it runs.
 import type { Command } from "commander";
 import { registerDocs } from "./docs.js";
+import { registerDump } from "./dump.js";
 import { registerExplain } from "./explain.js";
+import { registerGuard } from "./guard.js";
 import { registerKb } from "./kb.js";
 import { registerLint } from "./lint.js";
 import type { CliRun } from "./main.js";
@@ -19,7 +21,9 @@ export function registerCommands(program: Command, run: CliRun): void {
   registerScan(program, run);
   registerExplain(program, run);
   registerWatch(program, run);
+  registerDump(program, run);
   registerStreams(program, run);
+  registerGuard(program, run);
   registerUpgradeCheck(program, run);
   registerServe(program, run);
   registerMcp(program, run);

@@ -21,9 +21,13 @@ export function configOption(): Option {
 
 /** Config from --config, else `.pitfall.yaml` found upward, else defaults. */
 export async function configFor(io: Io, file?: string): Promise<Config> {
-  const { findConfig, loadConfig, ConfigError } = await import("../config/load.js");
+  const { findConfig } = await import("../config/find.js");
+  const path = file ?? findConfig(io.cwd);
+  // No config file: the defaults, without loading the schema (guard --hook runs on every tool call).
+  if (!path) return (await import("../config/model.js")).defaultConfig();
+  const { loadConfig, ConfigError } = await import("../config/load.js");
   try {
-    return loadConfig(file ?? findConfig(io.cwd));
+    return loadConfig(path);
   } catch (e) {
     if (e instanceof ConfigError) throw new UsageError(e.message);
     if ((e as NodeJS.ErrnoException).code === "ENOENT")
@@ -46,4 +50,19 @@ export function durationArg(flag: string, example: string, zero = false): (value
 export function timeoutOption(description: string, fallback: string): Option {
   const parse = durationArg("--timeout", "30s or 2m");
   return new Option("--timeout <duration>", description).argParser(parse).default(parse(fallback), fallback);
+}
+
+/** `--chunk-size <n>`: objects per list page, as kubectl's, a whole number read once by commander. */
+export function chunkSizeOption(): Option {
+  const parse = (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(
+        `--chunk-size takes a whole number of objects per page (e.g. 500), not '${value}'`,
+      );
+    return n;
+  };
+  return new Option("--chunk-size <n>", "list in pages of this many objects, as kubectl's --chunk-size")
+    .argParser(parse)
+    .default(500, "500");
 }

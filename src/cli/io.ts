@@ -9,6 +9,8 @@ export interface Io {
   cwd: string;
   /** Whole standard input, for `-` arguments. */
   readStdin(): Promise<string>;
+  /** Standard input as it arrives (UTF-8), for inputs too large to hold. */
+  stdinChunks(): AsyncIterable<string>;
   /** Whether stdout is a terminal (colours, progress). */
   stdoutIsTTY: boolean;
   stderrIsTTY: boolean;
@@ -21,6 +23,7 @@ export function processIo(env: Record<string, string | undefined>): Io {
     env,
     cwd: process.cwd(),
     readStdin: async () => readFileSync(0, "utf8"),
+    stdinChunks: () => process.stdin.setEncoding("utf8"),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
   };

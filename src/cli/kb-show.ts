@@ -76,6 +76,7 @@ function showText(page: Pitfall, paint: ReturnType<typeof painter>): string {
       }),
     ),
     ...p.detect.map((d): Row => ({ line: d.line, text: [paint("dim", `DETECT: ${d.expr}`)] })),
+    ...p.guard.map((g): Row => ({ line: g.line, text: [paint("dim", `GUARD: ${g.expr}`)] })),
   ].sort((a, b) => a.line - b.line);
   let prev = -2;
   for (const r of rows) {

@@ -1,6 +1,5 @@
 // `pitfall lint`: manifests against the pitfalls, before they are deployed.
 // Composes the stages: load config and pages → service/lint (zone, manifests and --nodes, engine) → report.
-import { readFileSync } from "node:fs";
 import { visible } from "../model/sanitize.js";
 import { isAbsolute, resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
@@ -12,6 +11,9 @@ import type { Finding } from "../model/finding.js";
 import { configOption } from "./common.js";
 import { EXIT, UsageError } from "./errors.js";
 import type { Io } from "./io.js";
+import { stdinSpool } from "./stdin-spool.js";
+import { linesAt } from "../sources/source-lines.js";
+import type { SourceLine } from "../report/types.js";
 import { withKbOptions } from "./kb.js";
 import { configAndKb, type KbFlags } from "./kb-load.js";
 import type { CliRun } from "./main.js";
@@ -101,6 +103,7 @@ function parseSeverity(value: string): Severity {
 
 async function lintCommand(io: Io, paths: string[], flags: Flags): Promise<number> {
   const progress = progressOf(io);
+  const stdin = stdinSpool(io);
   try {
     const { config, kb } = await configAndKb(io, flags);
     reportPageErrors(io, kb);
@@ -110,16 +113,16 @@ async function lintCommand(io: Io, paths: string[], flags: Flags): Promise<numbe
       config,
       ...(flags.zone !== undefined ? { zone: flags.zone } : {}),
       ...(flags.distribution !== undefined ? { distribution: flags.distribution } : {}),
+      path: lintPathOf(io),
     };
     const zone = asUsage(lint, () => lint.lintZone(target));
     io.err(`pitfall: ${zoneText(zone)}: ${zone.how}\n`);
 
     progress.step("reading manifests");
-    const stdin = stdinOnce(io);
     const inputs = {
       paths,
       cwd: io.cwd,
-      readStdin: stdin.read,
+      stdinFile: stdin.file,
       ...(flags.nodes ? { nodes: flags.nodes } : {}),
       onIgnoredNodes: (n: number, file: string) =>
         io.err(`pitfall: --nodes: ignored ${n} objects of ${file} that are not Nodes\n`),
@@ -134,15 +137,23 @@ async function lintCommand(io: Io, paths: string[], flags: Flags): Promise<numbe
       findings: result.findings,
       diagnostics: result.problems,
       suppressed: result.suppressed,
-      incomplete: result.snapshot.incomplete,
       pitfall: (id: string) => kb.byId.get(id),
     };
-    io.out(await render(io, flags, input, stdin.text));
+    writeInParts(io, await render(io, flags, input, () => sourceLines(io, input.findings, stdin.spooled())));
     if (flags.output !== "text") warnOnStderr(io, input.diagnostics);
     return exitCodeOf(input.findings, input.diagnostics, flags.failOn);
   } finally {
     progress.done();
+    await stdin.remove();
   }
+}
+
+/** `PITFALL_LINT_PATH=old` lints the whole snapshot at once, as before issue 16: to compare the two paths. */
+function lintPathOf(io: Io): "streamed" | "old" {
+  const path = io.env.PITFALL_LINT_PATH;
+  if (path === undefined || path === "" || path === "streamed") return "streamed";
+  if (path === "old") return "old";
+  throw new UsageError(`PITFALL_LINT_PATH is '${path}': set it to old or streamed, or unset it`);
 }
 
 type LintService = typeof import("../service/lint.js");
@@ -200,62 +211,66 @@ async function render(
   io: Io,
   flags: Flags,
   input: import("../report/types.js").ReportInput,
-  stdinText: () => string | undefined,
-): Promise<string> {
+  quoted: () => SourceLine,
+): Promise<Iterable<string>> {
   const showSuppressed = Boolean(flags.showSuppressed);
   if (flags.output === "json") {
-    const { formatJson } = await import("../report/json.js");
-    return formatJson(input, { showSuppressed });
+    const { jsonParts } = await import("../report/json.js");
+    return jsonParts(input, { showSuppressed });
   }
   if (flags.output === "sarif") {
     const { formatSarif } = await import("../report/sarif.js");
     const { VERSION } = await import("./main.js");
-    return formatSarif(input, { version: VERSION, showSuppressed });
+    return [formatSarif(input, { version: VERSION, showSuppressed })];
   }
-  const sourceLine = sourceLines(io, stdinText);
+  const sourceLine = quoted();
   if (flags.output === "markdown") {
     const { formatMarkdown } = await import("../report/markdown.js");
-    return formatMarkdown(input, { sourceLine, showSuppressed });
+    return [formatMarkdown(input, { sourceLine, showSuppressed })];
   }
   const { formatText } = await import("../report/text.js");
   const { painter } = await import("./io.js");
-  return formatText(input, { paint: painter(io), sourceLine, showSuppressed });
+  return [formatText(input, { paint: painter(io), sourceLine, showSuppressed })];
 }
 
-/** Lines of the linted files, read once each when a reporter quotes them; stdin from what was read. */
-function sourceLines(io: Io, stdinText: () => string | undefined) {
-  const files = new Map<string, string[] | undefined>();
-  return (file: string, line: number): string | undefined => {
-    if (!files.has(file)) {
-      let text: string | undefined;
-      if (file === "<stdin>") text = stdinText();
-      else {
-        try {
-          text = readFileSync(isAbsolute(file) ? file : resolve(io.cwd, file), "utf8");
-        } catch {
-          text = undefined;
-        }
-      }
-      files.set(file, text?.split(/\r?\n/));
+/** Parts written about a megabyte at a time: a large report is not held whole on its way out. */
+function writeInParts(io: Io, parts: Iterable<string>): void {
+  let pending: string[] = [];
+  let size = 0;
+  for (const part of parts) {
+    pending.push(part);
+    size += part.length;
+    if (size < 1 << 20) continue;
+    io.out(pending.join(""));
+    pending = [];
+    size = 0;
+  }
+  if (pending.length) io.out(pending.join(""));
+}
+
+/**
+ * The lines findings point at, each file read once, in chunks (a 200 MB input is not held to quote a few of its
+ * lines); stdin from its spooled copy. A file that cannot be read any more quotes nothing.
+ */
+function sourceLines(io: Io, findings: Finding[], stdinFile: string | undefined): SourceLine {
+  const wanted = new Map<string, Set<number>>();
+  for (const f of findings) {
+    if (f.file === undefined || f.line === undefined) continue;
+    const lines = wanted.get(f.file) ?? new Set<number>();
+    lines.add(f.line);
+    wanted.set(f.file, lines);
+  }
+  const quoted = new Map<string, Map<number, string>>();
+  for (const [file, lines] of wanted) {
+    const path = file === "<stdin>" ? stdinFile : isAbsolute(file) ? file : resolve(io.cwd, file);
+    if (path === undefined) continue;
+    try {
+      quoted.set(file, linesAt(path, lines));
+    } catch {
+      // Moved or deleted since it was linted: the finding is shown without its line.
     }
-    return files.get(file)?.[line - 1];
-  };
-}
-
-/** Standard input read at most once, kept for quoting source lines. */
-function stdinOnce(io: Io) {
-  let text: string | undefined;
-  let pending: Promise<string> | undefined;
-  return {
-    read: () => {
-      pending ??= io.readStdin().then((t) => {
-        text = t;
-        return t;
-      });
-      return pending;
-    },
-    text: () => text,
-  };
+  }
+  return (file, line) => quoted.get(file)?.get(line);
 }
 
 /** A status line on a terminal's stderr, only once a run has taken more than a second. */

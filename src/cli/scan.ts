@@ -3,7 +3,9 @@ import { type Command, Option } from "commander";
 import { visible } from "../model/sanitize.js";
 import { SEVERITIES, type Severity } from "../model/severity.js";
 import type { ScanReport, ScanRequest } from "../service/scan.js";
-import { collect, configOption, timeoutOption } from "./common.js";
+import type { DumpLayout } from "../sources/dump.js";
+import { chunkSizeOption, collect, configOption, timeoutOption } from "./common.js";
+import { dumpFormatOption, nothingReadError } from "./dump-input.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
@@ -14,12 +16,14 @@ import { checkZoneFlag, liveSourceOf, type TargetFlags, withTargetOptions } from
 
 interface Flags extends KbFlags, TargetFlags {
   from?: string[];
+  format?: DumpLayout;
   timeout: number;
-  chunkSize: string;
+  chunkSize: number;
   logs: boolean;
   redis?: string;
   failOn: Severity;
   showSuppressed?: boolean;
+  includeSystem?: boolean;
   output: "text" | "json" | "markdown";
   config?: string;
 }
@@ -33,11 +37,12 @@ export function registerScan(program: Command, run: CliRun): void {
       .addOption(
         new Option(
           "--from <path>",
-          "read a dump instead: kubectl get -o json|yaml files or a folder (repeatable)",
+          "read a dump instead: a folder or .tar.gz (pitfall dump, support bundle), a cluster-info dump, kubectl get -o json|yaml files (repeatable)",
         ).argParser(collect),
       )
+      .addOption(dumpFormatOption())
       .addOption(timeoutOption("give up on what is not read by then; the scan is then incomplete", "60s"))
-      .option("--chunk-size <n>", "list in pages of this many objects, as kubectl's --chunk-size", "500")
+      .addOption(chunkSizeOption())
       .option("--no-logs", "do not fetch container logs")
       .option(
         "--redis <url>",
@@ -49,6 +54,10 @@ export function registerScan(program: Command, run: CliRun): void {
           .default("LOW"),
       )
       .option("--show-suppressed", "list findings silenced by annotations or config, with the reason")
+      .option(
+        "--include-system",
+        "list the latent risks of system namespaces (kube-system, …) one by one instead of one count per namespace",
+      )
       .addOption(
         new Option("-o, --output <format>", "output format")
           .choices(["text", "json", "markdown"])
@@ -65,9 +74,12 @@ Examples:
   pitfall scan                              the current context, all namespaces
   pitfall scan --context k3s-office -n ge-agents
   pitfall scan --all-contexts -o json
-  pitfall scan --from support-bundle/       an offline dump (see docs/dump-layout.md)
+  pitfall scan --from support-bundle.tar.gz a troubleshoot.sh support bundle, as it was sent
+  pitfall scan --from cluster-info.dump     \`kubectl cluster-info dump > cluster-info.dump\`
+  pitfall scan --from pitfall-dump/         what \`pitfall dump -o pitfall-dump/\` wrote (see docs/dump-layout.md)
 
-Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error, 3 incomplete (RBAC, missing CRD, timeout).`,
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or nothing read (a dump with no Kubernetes
+objects), 3 incomplete (RBAC, missing CRD, timeout, kinds a dump does not hold).`,
     )
     .action(async (flags: Flags) => {
       run.exitCode = await scanCommand(run.io, flags);
@@ -77,11 +89,6 @@ Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error, 3 incomple
 async function scanCommand(io: Io, flags: Flags): Promise<number> {
   if (flags.from?.length && (flags.context?.length || flags.allContexts))
     throw new UsageError("--from reads a dump; it does not go with --context or --all-contexts");
-  const pageSize = Number(flags.chunkSize);
-  if (!Number.isInteger(pageSize) || pageSize < 1)
-    throw new UsageError(
-      `--chunk-size takes a whole number of objects per page (e.g. 500), not '${flags.chunkSize}'`,
-    );
   const { config, kb } = await configAndKb(io, flags);
   await checkZoneFlag(flags.zone);
   const paint = painter(io);
@@ -97,9 +104,17 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
     ...(flags.namespace ? { namespace: flags.namespace } : {}),
     ...(flags.distribution ? { distribution: flags.distribution } : {}),
     ...(progress ? { onProgress: progress } : {}),
+    ...(flags.includeSystem ? { includeSystem: true } : {}),
   };
-  if (flags.from?.length) req.from = flags.from;
-  else req.live = liveSourceOf(io, flags, { timeoutMs: flags.timeout, logs: flags.logs, pageSize });
+  if (flags.from?.length) {
+    req.from = flags.from;
+    if (flags.format) req.layout = flags.format;
+  } else
+    req.live = liveSourceOf(io, flags, {
+      timeoutMs: flags.timeout,
+      logs: flags.logs,
+      pageSize: flags.chunkSize,
+    });
   if (flags.redis || config.redis) {
     const { redisSettings } = await import("./streams.js");
     req.redis = {
@@ -112,28 +127,27 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
   try {
     report = await scan(req);
   } catch (e) {
-    throw await asUsageError(e);
+    throw await asUsageError(e, io);
   } finally {
     if (progress) io.err("\r\u001b[2K");
   }
   const inputErrors = report.errors.filter((d) => d.severity === "error");
-  if (flags.from?.length && report.targets.every((t) => t.objects === 0) && inputErrors.length) {
-    for (const d of inputErrors) io.err(`pitfall: ${visible(d.file)}:${d.line}: ${visible(d.message)}\n`);
-    throw new UsageError(
-      `nothing could be read from ${flags.from.join(", ")} (see docs/dump-layout.md for what a dump holds)`,
-    );
-  }
   await printReport(io, report, flags, kb);
   const { severityRank } = await import("../model/severity.js");
   if (report.incomplete.length) return EXIT.INCOMPLETE;
-  const failing = report.findings.some((f) => severityRank(f.severity) <= severityRank(flags.failOn));
+  // A failure no pitfall explains counts as the page counts a crash loop: MEDIUM.
+  const failing =
+    report.findings.some((f) => severityRank(f.severity) <= severityRank(flags.failOn)) ||
+    (report.unexplained.length > 0 && severityRank("MEDIUM") <= severityRank(flags.failOn));
   return failing || inputErrors.length ? EXIT.FINDINGS : EXIT.OK;
 }
 
-/** Errors the user can fix (kubeconfig, context, unreachable Redis) become usage errors: exit 2, one line. */
-async function asUsageError(e: unknown): Promise<unknown> {
+/** Errors the user can fix (kubeconfig, context, a dump with nothing in it, unreachable Redis) become usage errors: exit 2, one line. */
+async function asUsageError(e: unknown, io: Io): Promise<unknown> {
   const { KubeConfigError } = await import("../sources/kubeconfig.js");
   if (e instanceof KubeConfigError) return new UsageError(e.message);
+  const nothing = await nothingReadError(e, io);
+  if (nothing) return nothing;
   const { RedisConnectError } = await import("../sources/redis.js");
   if (e instanceof RedisConnectError) return new UsageError(e.message);
   return e;
@@ -145,6 +159,8 @@ async function printReport(io: Io, report: ScanReport, flags: Flags, kb: Knowled
     diagnostics: report.errors,
     suppressed: report.suppressed,
     incomplete: report.incomplete,
+    unexplained: report.unexplained,
+    grouped: report.grouped,
     live: true,
     pitfall: (id: string) => kb.byId.get(id),
   };

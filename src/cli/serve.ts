@@ -6,7 +6,9 @@ import type { McpDeps } from "../mcp/deps.js";
 import type { Feed } from "../server/feeds.js";
 import type { LiveSource } from "../service/scan.js";
 import { formatDuration } from "../k8s/duration.js";
+import type { DumpLayout } from "../sources/dump.js";
 import { collect, configOption, durationArg, timeoutOption } from "./common.js";
+import { dumpFormatOption } from "./dump-input.js";
 import { EXIT, UsageError } from "./errors.js";
 import type { Io } from "./io.js";
 import { withKbOptions } from "./kb.js";
@@ -19,6 +21,7 @@ interface Flags extends KbFlags, TargetFlags {
   host: string;
   port: string;
   from?: string[];
+  format?: DumpLayout;
   watch?: boolean;
   interval: number;
   timeout: number;
@@ -51,6 +54,7 @@ export function registerServe(program: Command, run: CliRun): void {
       .addOption(
         new Option("--from <path>", "serve a dump instead of a live cluster (repeatable)").argParser(collect),
       )
+      .addOption(dumpFormatOption())
       .option("--watch", "keep findings current with list+watch instead of scanning every --interval")
       .addOption(
         new Option(
@@ -229,7 +233,9 @@ async function serveCommand(io: Io, flags: Flags): Promise<number> {
           config,
           cwd: io.cwd,
           ...target,
-          ...(flags.from?.length ? { from: flags.from } : { live }),
+          ...(flags.from?.length
+            ? { from: flags.from, ...(flags.format ? { layout: flags.format } : {}) }
+            : { live }),
           ...(flags.namespace ? { namespace: flags.namespace } : {}),
         },
         intervalMs: settings.intervalMs,

@@ -1,8 +1,12 @@
 // `pitfall watch`: keep clusters under observation; print findings as they appear and as they resolve.
 import { type Command, Option } from "commander";
 import { visible, visibleDeep } from "../model/sanitize.js";
+import type { Config } from "../config/model.js";
+import type { KnowledgeBase } from "../kb/load.js";
 import type { FindingChange } from "../service/finding-changes.js";
-import { configOption } from "./common.js";
+import type { DumpLayout } from "../sources/dump.js";
+import { collect, configOption } from "./common.js";
+import { dumpFormatOption, nothingReadError } from "./dump-input.js";
 import { EXIT, UsageError } from "./errors.js";
 import { type Io, painter } from "./io.js";
 import { withKbOptions } from "./kb.js";
@@ -13,6 +17,8 @@ import { checkZoneFlag, liveSourceOf, type TargetFlags, withTargetOptions } from
 interface Flags extends KbFlags, TargetFlags {
   output: "text" | "json";
   config?: string;
+  from?: string[];
+  format?: DumpLayout;
 }
 
 export function registerWatch(program: Command, run: CliRun): void {
@@ -24,6 +30,13 @@ export function registerWatch(program: Command, run: CliRun): void {
           .choices(["text", "json"])
           .default("text"),
       )
+      .addOption(
+        new Option(
+          "--from <path>",
+          "a dump instead of a cluster: its findings are printed once, as scan --from finds them (repeatable)",
+        ).argParser(collect),
+      )
+      .addOption(dumpFormatOption())
       .addOption(configOption()),
   )
     .addHelpText(
@@ -38,6 +51,7 @@ Output:
 
 Examples:
   pitfall watch --context k3s-office
+  pitfall watch --from support-bundle.tar.gz -o json   a dump does not change: printed once, then done
   pitfall watch --all-contexts -o json | jq -c 'select(.finding.severity == "CRITICAL")'`,
     )
     .action(async (flags: Flags) => {
@@ -70,6 +84,7 @@ async function watchCommand(io: Io, flags: Flags): Promise<number> {
     const head = c.event === "appeared" ? paint("red", "+ FINDING") : paint("green", "- RESOLVED");
     io.out(`${head} ${v.severity} ${v.pitfall} ${what}${where}: ${v.message}\n`);
   };
+  if (flags.from?.length) return watchDump(io, flags, { kb, config }, print);
   const { startWatch } = await import("../service/watch.js");
   const { KubeConfigError } = await import("../sources/kubeconfig.js");
   const { describeError } = await import("../sources/kube-api.js");
@@ -113,6 +128,44 @@ async function watchCommand(io: Io, flags: Flags): Promise<number> {
   await watch.stop();
   stopped.dispose();
   return EXIT.OK;
+}
+
+/** A dump does not change: its findings, the same as `scan --from` gives, are printed once as having appeared. */
+async function watchDump(
+  io: Io,
+  flags: Flags,
+  loaded: { kb: KnowledgeBase; config: Config },
+  print: (c: FindingChange) => void,
+): Promise<number> {
+  if (flags.context?.length || flags.allContexts)
+    throw new UsageError("--from reads a dump; it does not go with --context or --all-contexts");
+  const { scan } = await import("../service/scan.js");
+  let report: Awaited<ReturnType<typeof scan>>;
+  try {
+    report = await scan({
+      ...loaded,
+      cwd: io.cwd,
+      from: flags.from!,
+      ...(flags.format ? { layout: flags.format } : {}),
+      ...(flags.namespace ? { namespace: flags.namespace } : {}),
+      ...(flags.zone ? { zone: flags.zone } : {}),
+      ...(flags.distribution ? { distribution: flags.distribution } : {}),
+    });
+  } catch (e) {
+    throw (await nothingReadError(e, io)) ?? e;
+  }
+  const paint = painter(io);
+  for (const t of report.targets)
+    io.err(
+      paint(
+        "dim",
+        `pitfall watch: ${visible(t.context ?? t.name)}: ${t.objects} objects; ${t.zone ? `zone ${t.zone}` : "no zone"} — ${visible(t.how)}; a dump does not change: printed once\n`,
+      ),
+    );
+  for (const f of report.findings) print({ event: "appeared", finding: f });
+  for (const i of report.incomplete)
+    io.err(`${paint("yellow", "not checked")}: ${visible(i.resource)}: ${visible(i.reason)}\n`);
+  return report.incomplete.length ? EXIT.INCOMPLETE : EXIT.OK;
 }
 
 /**

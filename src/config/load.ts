@@ -1,31 +1,18 @@
 // Find and read `.pitfall.yaml`: upward from the working directory, or the file named with --config. The file is
 // checked once against the schema (config/schema.ts); every problem names the file, line and setting, and a
 // misspelt key or pitfall id gets a did-you-mean.
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { type Document, isMap, isPair, isScalar, parseDocument } from "yaml";
 import type { z } from "zod";
 import { closeNames } from "../model/close-names.js";
 import { type Config, DEFAULT_EXPECTATIONS, defaultConfig } from "./model.js";
 import { CONFIG_SCHEMA, type ConfigFile } from "./schema.js";
 
-const CONFIG_NAMES = [".pitfall.yaml", ".pitfall.yml"];
+export { findConfig } from "./find.js";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
-}
-
-export function findConfig(cwd: string): string | undefined {
-  let dir = resolve(cwd);
-  for (;;) {
-    for (const name of CONFIG_NAMES) {
-      const p = join(dir, name);
-      if (existsSync(p)) return p;
-    }
-    const up = dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
 }
 
 type Path = readonly (string | number)[];
@@ -162,6 +149,7 @@ function problemsOf(
         name,
         `must be ${issue.inclusive === false ? "less than" : "at most"} ${String(issue.maximum)}, not ${typeName(value)}`,
       );
+    else if (issue.code === "custom") at(line, name, issue.message);
     else at(line, name, `${issue.message}, not ${typeName(value)}`);
   }
   return out;
@@ -192,6 +180,7 @@ export function loadConfig(file: string | undefined): Config {
   if (given.redis) config.redis = given.redis;
   config.expect = { ...DEFAULT_EXPECTATIONS, ...given.expect };
   if (given.ignore) config.ignore = given.ignore;
+  if (given.guard) config.guard = given.guard;
   if (given.kb !== undefined) {
     const kb = Array.isArray(given.kb) ? given.kb : [given.kb];
     config.kb = kb.map((p) => resolve(dirname(file), p));

@@ -37,6 +37,8 @@ export interface Expectations {
   defaultRefreshInterval: string;
   /** A crash loop older than this is escalated. */
   crashLoopEscalateAfter: string;
+  /** A pod Pending (or still creating its containers) longer than this is failing. */
+  pendingAfter: string;
   /** LAST_VERIFIED older than this is a page-lint warning. */
   lastVerifiedMaxAge: string;
 }
@@ -50,6 +52,12 @@ export interface IgnoreRule {
   reason?: string;
 }
 
+/** `pitfall guard`: how the team's shells spell commands. */
+export interface GuardConfig {
+  /** Shell aliases the guard expands, e.g. `k: kubectl`. */
+  aliases?: Record<string, string>;
+}
+
 export interface Config {
   /** Where the config came from, for messages. */
   file?: string;
@@ -61,6 +69,7 @@ export interface Config {
   ignore: IgnoreRule[];
   /** Extra pages or folders of pages. */
   kb: string[];
+  guard?: GuardConfig;
 }
 
 export const DEFAULT_EXPECTATIONS: Expectations = {
@@ -69,6 +78,7 @@ export const DEFAULT_EXPECTATIONS: Expectations = {
   minRefreshInterval: "15m",
   defaultRefreshInterval: "1h",
   crashLoopEscalateAfter: "24h",
+  pendingAfter: "5m",
   lastVerifiedMaxAge: "180d",
 };
 

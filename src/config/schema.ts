@@ -1,7 +1,7 @@
 // `.pitfall.yaml` as a zod schema: the loader checks a config against it once, and
 // schema/pitfall-config.schema.json is generated from it (`pitfall docs`), so editors and the loader agree.
 import { z } from "zod";
-import type { Config, Expectations, IgnoreRule, RedisConfig, ZoneConfig } from "./model.js";
+import type { Config, Expectations, GuardConfig, IgnoreRule, RedisConfig, ZoneConfig } from "./model.js";
 import { DEFAULT_EXPECTATIONS } from "./model.js";
 
 /** A Go-style duration, as parseDuration reads it. */
@@ -35,7 +35,12 @@ const redis = z
       .regex(/^rediss?:\/\//, { error: "must start with redis:// or rediss://" })
       .describe("redis://[:password@]host[:port][/db] or rediss:// for TLS.")
       .optional(),
-    host: z.string().describe("Host name or address.").optional(),
+    host: z
+      .string()
+      .describe(
+        "Host name or address. Lint's redis-port rule judges the addresses of this host (with the url's): without either, redis.ge-system and ge-redis.",
+      )
+      .optional(),
     port: z.int().min(1).max(65535).describe("Port; the page's Redis listens on 6381.").optional(),
     passwordFile: z
       .string()
@@ -78,6 +83,11 @@ const expect = z
     crashLoopEscalateAfter: duration
       .describe("A crash loop older than this is escalated.")
       .default(d.crashLoopEscalateAfter),
+    pendingAfter: duration
+      .describe(
+        "A pod Pending (or still creating its containers) longer than this is failing; scan lists it when no pitfall explains it.",
+      )
+      .default(d.pendingAfter),
     lastVerifiedMaxAge: duration
       .describe("A page whose LAST_VERIFIED is older than this gets a `kb lint` warning.")
       .default(d.lastVerifiedMaxAge),
@@ -89,17 +99,37 @@ const ignore = z
     path: z
       .string()
       .describe(
-        "Glob over manifest paths: `**` crosses folders, `*` stays inside one, `{a,b}` and `[…]` as in a shell; without `/` it matches the file name anywhere.",
+        "Glob over manifest paths: `**` crosses folders, `*` stays inside one, `{a,b}` and `[…]` as in a shell; without `/` it matches the file name anywhere. An entry with a path and neither namespace nor pitfalls covers the input errors of those files too.",
       )
       .optional(),
     namespace: z.string().describe("Only objects in this namespace.").optional(),
     pitfalls: z
       .array(z.string())
-      .describe("Pitfall or rule ids (`pitfall kb list`); absent or empty means all.")
+      .describe(
+        'Pitfall or rule ids (`pitfall kb list`); absent or empty means all, and then the entry needs a path or namespace (`["*"]` alone silences everything, on purpose).',
+      )
       .optional(),
     reason: z.string().describe("Why; shown with every suppressed finding.").optional(),
   })
-  .meta({ id: "ignore" });
+  // An entry with no condition would silence everything; `pitfalls: ["*"]` says so on purpose.
+  .refine((e) => e.path !== undefined || e.namespace !== undefined || (e.pitfalls?.length ?? 0) > 0, {
+    error:
+      'an ignore entry needs a condition (path, namespace or pitfalls); without one it would silence every finding (write pitfalls: ["*"] to mean that)',
+  })
+  .meta({
+    id: "ignore",
+    anyOf: [{ required: ["path"] }, { required: ["namespace"] }, { required: ["pitfalls"] }],
+  });
+
+const guard = z
+  .strictObject({
+    aliases: z
+      .record(z.string(), z.string().min(1))
+      .describe("Shell aliases the guard expands before it reads a command, e.g. `k: kubectl`.")
+      .meta({ examples: [{ k: "kubectl", rc: "redis-cli -p 6381" }] })
+      .optional(),
+  })
+  .meta({ id: "guard" });
 
 export const CONFIG_SCHEMA = z
   .strictObject({
@@ -133,6 +163,7 @@ export const CONFIG_SCHEMA = z
         "Extra pitfalls pages or folders of pages, relative to this file; later pages win on the same pitfall id.",
       )
       .optional(),
+    guard: guard.describe("`pitfall guard`: how the team's shells spell commands.").optional(),
   })
   .nullable();
 
@@ -146,8 +177,9 @@ const agrees: [
   Same<NonNullable<ConfigFile["redis"]>, RedisConfig>,
   Same<NonNullable<ConfigFile["expect"]>, Expectations>,
   Same<NonNullable<ConfigFile["ignore"]>[number], IgnoreRule>,
+  Same<NonNullable<ConfigFile["guard"]>, GuardConfig>,
   Same<keyof ConfigFile, Exclude<keyof Config, "file" | "locate">>,
-] = [true, true, true, true, true];
+] = [true, true, true, true, true, true];
 void agrees;
 
 /** The JSON Schema of `.pitfall.yaml`, as written to schema/pitfall-config.schema.json. */

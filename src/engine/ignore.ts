@@ -2,8 +2,8 @@
 // Every suppression says who asked for it and why.
 import picomatch from "picomatch";
 import type { IgnoreRule } from "../config/model.js";
-import { asRecord, asString } from "../k8s/fields.js";
-import { podMetadataOf } from "../k8s/podspec.js";
+import { asRecord, asString, type JsonPath, valueAt } from "../k8s/fields.js";
+import { podTemplatesOf } from "../k8s/pod-template.js";
 import type { SourcedObject } from "../model/snapshot.js";
 
 export const IGNORE_ANNOTATION = "pitfall.io/ignore";
@@ -39,15 +39,57 @@ function names(ids: string[], pitfall: string, rule: string): boolean {
   return ids.includes("*") || ids.includes(pitfall) || ids.includes(rule);
 }
 
+interface AnnotationPlace {
+  annotations: Record<string, unknown> | undefined;
+  where: string;
+  /** JSON path of the annotations map. */
+  path: JsonPath;
+}
+
+/** Where ignore annotations may sit: the object's own metadata, and its pod template's. */
+function annotationPlaces(o: SourcedObject): AnnotationPlace[] {
+  const places: AnnotationPlace[] = [
+    {
+      annotations: asRecord(asRecord(o.object.metadata)?.annotations),
+      where: "the object",
+      path: ["metadata", "annotations"],
+    },
+  ];
+  // Each pod template's own metadata (a Pod's is the object's, above).
+  for (const t of o.object.kind === "Pod" ? [] : podTemplatesOf(o.object)) {
+    if (!t.metadataPath) continue;
+    places.push({
+      annotations: asRecord(asRecord(valueAt(o.object, t.metadataPath))?.annotations),
+      where: "the pod template",
+      path: [...t.metadataPath, "annotations"],
+    });
+  }
+  return places;
+}
+
+/** An id an ignore annotation names that is no pitfall, rule or `*`: it silences nothing. */
+export interface UnknownIgnoreId {
+  id: string;
+  /** JSON path of the annotation, for its line. */
+  path: JsonPath;
+  where: string;
+}
+
+/** The ids of the object's ignore annotations that `known` (pitfall and rule ids) does not hold. */
+export function unknownIgnoreIds(o: SourcedObject, known: ReadonlySet<string>): UnknownIgnoreId[] {
+  const out: UnknownIgnoreId[] = [];
+  for (const { annotations, where, path } of annotationPlaces(o)) {
+    const value = asString(annotations?.[IGNORE_ANNOTATION]);
+    if (value === undefined) continue;
+    for (const id of idsOf(value))
+      if (id !== "*" && !known.has(id)) out.push({ id, path: [...path, IGNORE_ANNOTATION], where });
+  }
+  return out;
+}
+
 /** An ignore annotation on the object itself or on its pod template, naming the pitfall, the rule or `*`. */
 export function annotationIgnore(o: SourcedObject, pitfall: string, rule: string): IgnoreVerdict | undefined {
-  const places: { annotations: Record<string, unknown> | undefined; where: string }[] = [
-    { annotations: asRecord(asRecord(o.object.metadata)?.annotations), where: "the object" },
-  ];
-  const template = podMetadataOf(o.object);
-  if (template && template.path.length > 1)
-    places.push({ annotations: asRecord(template.metadata.annotations), where: "the pod template" });
-  for (const { annotations, where } of places) {
+  for (const { annotations, where } of annotationPlaces(o)) {
     const value = asString(annotations?.[IGNORE_ANNOTATION]);
     if (value === undefined || !names(idsOf(value), pitfall, rule)) continue;
     const given = asString(annotations?.[IGNORE_REASON_ANNOTATION])?.trim();
@@ -85,6 +127,31 @@ export function configIgnore(
       reason:
         reason ??
         `ignore entry ${i + 1}${configFile ? ` of ${configFile}` : ""} (${conditions.join(", ") || "everything"}; no reason given)`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * A config entry that ignores everything under a path (a `path` glob, no namespace, no pitfalls or `*`) covers the
+ * input problems of the files it matches too: a vendored chart's template errors, a folder of snippets.
+ */
+export function ignoredProblem(
+  entries: readonly IgnoreRule[],
+  file: string,
+  configFile?: string,
+): IgnoreVerdict | undefined {
+  for (const [i, entry] of entries.entries()) {
+    if (typeof entry.path !== "string" || typeof entry.namespace === "string") continue;
+    const ids = Array.isArray(entry.pitfalls) ? entry.pitfalls.map(String) : [];
+    if (ids.length && !ids.includes("*")) continue;
+    if (!matchesGlob(entry.path, file)) continue;
+    const reason = typeof entry.reason === "string" && entry.reason.trim() ? entry.reason.trim() : undefined;
+    return {
+      by: "config",
+      reason:
+        reason ??
+        `ignore entry ${i + 1}${configFile ? ` of ${configFile}` : ""} (path ${entry.path}; no reason given)`,
     };
   }
   return undefined;

@@ -253,7 +253,18 @@ describe("runbooks", () => {
         apiVersion: "v1",
         kind: "Pod",
         metadata: { name: "x; rm -rf ~", namespace: "a b" },
-        spec: { containers: [{ name: "c", image: "c:1", env: [{ name: "REDIS_PORT", value: "6379" }] }] },
+        spec: {
+          containers: [
+            {
+              name: "c",
+              image: "c:1",
+              env: [
+                { name: "REDIS_HOST", value: "ge-redis" },
+                { name: "REDIS_PORT", value: "6379" },
+              ],
+            },
+          ],
+        },
       },
       origin: {},
     };

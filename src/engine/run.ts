@@ -1,5 +1,6 @@
 // Run the registered rules and the page's DETECT lines over a snapshot for one zone; suppress what was ignored.
 import type { Config } from "../config/model.js";
+import type { DetectEnv } from "../kb/detect-subject.js";
 import type { KnowledgeBase } from "../kb/load.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { Distribution, Snapshot, SourcedObject, Target } from "../model/snapshot.js";
@@ -10,9 +11,19 @@ import { clip } from "../model/redact.js";
 import { asRecord, asString, metaString, pathText, valueAt } from "../k8s/fields.js";
 import { type KubeObject, type ObjectRef, refKey } from "../model/kube.js";
 import { fillSteps, PLACEHOLDER } from "../runbook/fill.js";
-import { compareFindings, type Evidence, type Finding, formatMessage } from "../model/finding.js";
+import { fitLogSteps } from "../runbook/log-steps.js";
+import { stepsNamingObject } from "../runbook/object-names.js";
+import { objectContainersOf } from "../k8s/containers.js";
+import {
+  compareFindings,
+  type Evidence,
+  type Finding,
+  formatMessage,
+  type RunbookStep,
+} from "../model/finding.js";
 import { allRules } from "../rules/index.js";
 import {
+  type Lookup,
   type Report,
   type Rule,
   type RuleContext,
@@ -20,8 +31,9 @@ import {
   type RuleMode,
   RuleOptionsError,
 } from "../rules/types.js";
-import { type Candidate, detectFindings } from "./detect.js";
-import { annotationIgnore, configIgnore } from "./ignore.js";
+import { type Candidate, type DetectCache, detectFindings } from "./detect.js";
+import { annotationIgnore, configIgnore, IGNORE_ANNOTATION, unknownIgnoreIds } from "./ignore.js";
+import { closeNames } from "../model/close-names.js";
 import { lookupOf } from "./lookup.js";
 import { objectValues } from "./values.js";
 import { resolveZone } from "./zone.js";
@@ -39,6 +51,12 @@ export interface RunOptions {
   now?: Date;
   /** Evaluate the page's DETECT lines too (default true). */
   detect?: boolean;
+  /** Which objects are checked (the rest are context rules may look up); default all but `--nodes` ones. */
+  subject?: (o: SourcedObject) => boolean;
+  /** What rules look other objects up in; else the snapshot's objects. */
+  lookup?: Lookup;
+  /** DETECT lines already compiled, for runs over the batches of one input; else compiled for this run. */
+  detectCache?: DetectCache;
 }
 
 export interface Suppression {
@@ -82,7 +100,7 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
   const base: Omit<RuleContext, "options"> = {
     target,
     config: opts.config,
-    lookup: lookupOf(snapshot),
+    lookup: opts.lookup ?? lookupOf(snapshot),
     now: opts.now ?? timeOf(snapshot.takenAt) ?? new Date(),
     mode: opts.mode,
   };
@@ -91,7 +109,9 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
   const skip = (pitfall: string, reason: string) =>
     skipped.set(`${pitfall}\u0000${reason}`, { pitfall, reason });
   // Node objects given for capacity (`--nodes`) are read by rules but are not what is linted.
-  const subjects = snapshot.objects.filter((o) => o.origin.role !== "nodes");
+  const subjects = snapshot.objects.filter(
+    (o) => o.origin.role !== "nodes" && (opts.subject === undefined || opts.subject(o)),
+  );
 
   const keysOf = placeholderKeys();
   const unknownPitfalls = new Set<string>();
@@ -170,14 +190,22 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
     if (applicable.length) {
       // A built-in rule's report is more precise than a DETECT match on the same object for the same pitfall.
       const reported = new Set(candidates.map((c) => `${c.finding.pitfall}\u0000${objectKey(c.subject)}`));
-      const detected = detectFindings(applicable, subjects, {
-        skip: (pitfall, o) => reported.has(`${pitfall}\u0000${objectKey(o)}`),
-        finding: (pitfall, o, report) => findingOf(DETECT_META, pitfall, report, o, target, keysOf),
-      });
+      const detected = detectFindings(
+        applicable,
+        subjects,
+        {
+          skip: (pitfall, o) => reported.has(`${pitfall}\u0000${objectKey(o)}`),
+          finding: (pitfall, o, report) => findingOf(DETECT_META, pitfall, report, o, target, keysOf),
+        },
+        detectEnvOf(target),
+        opts.detectCache,
+      );
       candidates.push(...topmostOnly(detected.candidates));
       diagnostics.push(...detected.diagnostics);
     }
   }
+
+  diagnostics.push(...misspeltIgnores(subjects, opts));
 
   const findings: Finding[] = [];
   const suppressed: Suppression[] = [];
@@ -200,12 +228,7 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
     suppressed.push(s);
   }
   findings.sort(compareFindings);
-  suppressed.sort(
-    (a, b) =>
-      (a.file ?? "").localeCompare(b.file ?? "") ||
-      (a.line ?? 0) - (b.line ?? 0) ||
-      a.rule.localeCompare(b.rule),
-  );
+  suppressed.sort(compareSuppressions);
   return { findings, suppressed, diagnostics, skipped: [...skipped.values()] };
 }
 
@@ -266,6 +289,50 @@ function placeholderKeys(): (pitfall: Pitfall) => ReadonlySet<string> {
   };
 }
 
+export function compareSuppressions(a: Suppression, b: Suppression): number {
+  return (
+    (a.file ?? "").localeCompare(b.file ?? "") ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    a.rule.localeCompare(b.rule)
+  );
+}
+
+/**
+ * Ignore annotations naming no pitfall or rule silence nothing, quietly: an error in a manifest (it is the
+ * user's to fix before deploy), a warning on live objects.
+ */
+function misspeltIgnores(subjects: SourcedObject[], opts: RunOptions): Diagnostic[] {
+  let known: Set<string> | undefined;
+  const out: Diagnostic[] = [];
+  for (const o of subjects) {
+    if (!o.object.metadata?.annotations && !o.object.spec) continue;
+    known ??= new Set([...opts.kb.byId.keys(), ...allRules().map((r) => r.meta.id), DETECT_META.id]);
+    for (const u of unknownIgnoreIds(o, known)) {
+      const near = closeNames(u.id, [...known], 1)[0];
+      const at = safeLocate(o, u.path);
+      const d: Diagnostic = {
+        file: o.origin.file ?? o.origin.context ?? "<input>",
+        line: at?.line ?? o.origin.line ?? 0,
+        severity: opts.mode === "manifest" ? "error" : "warning",
+        code: "unknown-ignore-id",
+        message: `${refKey(objectRefOf(o.object))}: ${IGNORE_ANNOTATION} on ${u.where} names ${JSON.stringify(u.id)}, which is no pitfall or rule id${near ? ` (did you mean ${near}?)` : ""}, so it silences nothing; \`pitfall kb list\` shows the ids`,
+      };
+      const column = at?.column ?? o.origin.column;
+      if (column !== undefined) d.column = column;
+      out.push(d);
+    }
+  }
+  return out;
+}
+
+/** What a DETECT line's `zone` and `distribution` read for this target. */
+function detectEnvOf(target: Target): DetectEnv {
+  return {
+    ...(target.zone !== undefined ? { zone: target.zone } : {}),
+    ...(target.distribution ? { distribution: target.distribution } : {}),
+  };
+}
+
 /** The pseudo-rule every DETECT match is reported under. */
 export const DETECT_META: RuleMeta = {
   id: "detect",
@@ -297,13 +364,7 @@ function findingOf(
     messageId: report.messageId,
     data: report.data,
     message: formatMessage(meta.messages[report.messageId] ?? report.messageId, report.data),
-    runbook: pitfall
-      ? fillSteps(
-          pitfall.steps,
-          { ...objectValues(subject.object, report.container, keysOf(pitfall)), ...report.values },
-          meta.wholeValues ? [...meta.wholeValues] : [],
-        )
-      : [],
+    runbook: pitfall ? runbookOf(pitfall, meta, report, subject.object, keysOf(pitfall)) : [],
   };
   if (report.container !== undefined) f.container = report.container;
   if (origin.file !== undefined) f.file = origin.file;
@@ -317,6 +378,30 @@ function findingOf(
   if (context !== undefined) f.context = context;
   if (target.zone !== undefined) f.zone = target.zone;
   return f;
+}
+
+/** The page's steps filled for the object, `kubectl logs` fitted to the container the report names. */
+/** `wanted`: the placeholders of the pitfall's steps (naming the object adds `{name}`, which is always known). */
+function runbookOf(
+  pitfall: Pitfall,
+  meta: RuleMeta,
+  report: Report,
+  object: KubeObject,
+  wanted: ReadonlySet<string>,
+): RunbookStep[] {
+  const own = objectValues(object, report.container, wanted);
+  const named = stepsNamingObject(pitfall.steps, own.kind, own.name);
+  const values = { ...own, ...named.values, ...report.values };
+  const steps = fillSteps(named.steps, values, meta.wholeValues ? [...meta.wholeValues] : []);
+  const containers = objectContainersOf(object);
+  const role = containers.find((c) => c.name === report.container)?.role;
+  return fitLogSteps(steps, {
+    ...(report.container !== undefined ? { container: report.container } : {}),
+    needsContainer: containers.length > 1 || role === "init",
+    ...(report.neverRan ? { neverRan: true } : {}),
+    ...(values["pod-name"] ? { pod: values["pod-name"] } : {}),
+    ...(values.namespace ? { namespace: values.namespace } : {}),
+  });
 }
 
 function safeLocate(o: SourcedObject, path: readonly (string | number)[]) {

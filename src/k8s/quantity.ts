@@ -8,40 +8,135 @@ interface Exact {
   exp2: number;
 }
 
-const NUMBER = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(.*)$/;
 const BINARY: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
 const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, "": 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
 // Past this, a value is not a real amount of anything; refusing it also keeps BigInt powers small.
 const MAX_EXPONENT = 400;
+const DIGIT = /[0-9]/;
+const SUFFIX_LETTER = /[eEinumkKMGTP]/;
+
+/** apimachinery's own error texts (k8s.io/apimachinery/pkg/api/resource), as the API server returns them. */
+export const QUANTITY_ERRORS = {
+  format: "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+  suffix: "unable to parse quantity's suffix",
+  numeric: "unable to parse numeric part of quantity",
+} as const;
+
+interface Split {
+  negative: boolean;
+  num: string;
+  denom: string;
+  suffix: string;
+  /** The number part had a digit (`-`, `.` and `` have none). */
+  digits: boolean;
+}
+
+/**
+ * apimachinery's `parseQuantityString`, step by step: sign, leading zeros, digits, `.` and digits, suffix letters,
+ * an optional exponent sign and digits. Its quirks stay (`.`, `-` and `m` are all zero), since the API server has
+ * them too.
+ */
+function splitQuantity(str: string): Split | undefined {
+  const end = str.length;
+  let pos = 0;
+  let negative = false;
+  if (str[0] === "-" || str[0] === "+") {
+    negative = str[0] === "-";
+    pos++;
+  }
+  const numberStart = pos;
+  while (pos < end && str[pos] === "0") pos++;
+  if (pos >= end) return { negative, num: "0", denom: "", suffix: "", digits: pos > numberStart };
+  let i = pos;
+  while (i < end && DIGIT.test(str[i]!)) i++;
+  const num = str.slice(pos, i) || "0";
+  let digits = i > numberStart;
+  if (i >= end) return { negative, num, denom: "", suffix: "", digits };
+  pos = i;
+  let denom = "";
+  if (str[pos] === ".") {
+    pos++;
+    i = pos;
+    while (i < end && DIGIT.test(str[i]!)) i++;
+    denom = str.slice(pos, i);
+    digits ||= denom.length > 0;
+    if (i >= end) return { negative, num, denom, suffix: "", digits };
+    pos = i;
+  }
+  const suffixStart = pos;
+  while (pos < end && SUFFIX_LETTER.test(str[pos]!)) pos++;
+  if (pos < end && (str[pos] === "-" || str[pos] === "+")) pos++;
+  while (pos < end && DIGIT.test(str[pos]!)) pos++;
+  return pos >= end ? { negative, num, denom, suffix: str.slice(suffixStart), digits } : undefined;
+}
+
+/** apimachinery's `suffixHandler.interpret`: SI letters, binary `Ki`…`Ei`, or `e`/`E` and a 64-bit exponent. */
+function interpretSuffix(suffix: string): { exp10: number; exp2: number } | undefined {
+  if (Object.hasOwn(DECIMAL, suffix)) return { exp10: DECIMAL[suffix]!, exp2: 0 };
+  if (Object.hasOwn(BINARY, suffix)) return { exp10: 0, exp2: BINARY[suffix]! };
+  if (suffix.length > 1 && (suffix[0] === "e" || suffix[0] === "E")) {
+    // Go's strconv.ParseInt: an optional sign, then decimal digits, within int64.
+    const digits = suffix.slice(1);
+    if (!/^[+-]?[0-9]+$/.test(digits)) return undefined;
+    const n = BigInt(digits);
+    if (n > 9223372036854775807n || n < -9223372036854775808n) return undefined;
+    return { exp10: Number(n), exp2: 0 };
+  }
+  return undefined;
+}
+
+/** The text apimachinery parses: a JSON string or number, with surrounding white space trimmed (UnmarshalJSON). */
+function quantityText(value: unknown): string | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : undefined;
+  return typeof value === "string" ? value.trim() : undefined;
+}
+
+type Read = { split: Split; suffix: { exp10: number; exp2: number } } | { error: string };
+
+/** What apimachinery's ParseQuantity makes of the text: its parts, or its error. */
+function readQuantity(text: string): Read {
+  if (text === "0")
+    return {
+      split: { negative: false, num: "0", denom: "", suffix: "", digits: true },
+      suffix: { exp10: 0, exp2: 0 },
+    };
+  const split = text === "" ? undefined : splitQuantity(text);
+  if (!split) return { error: QUANTITY_ERRORS.format };
+  const suffix = interpretSuffix(split.suffix);
+  if (!suffix) return { error: QUANTITY_ERRORS.suffix };
+  // With no digit at all (`e-10`, `Ei`), apimachinery's exact path (scale below nano, or a binary power past
+  // its int64 fast path) finds no number to read.
+  const slow = suffix.exp2 >= 50 || suffix.exp10 < -9;
+  if (!split.digits && slow) return { error: QUANTITY_ERRORS.numeric };
+  return { split, suffix };
+}
+
+/**
+ * Why the API server refuses `value` as a quantity (apimachinery's error text), or undefined when it reads it.
+ * Whether a negative amount is allowed is the field's business, not the parser's.
+ */
+export function quantityProblem(value: unknown): string | undefined {
+  const text = quantityText(value);
+  if (text === undefined) return `must be a quantity such as 500m, 2, 512Mi or 1Gi, not ${typeof value}`;
+  const read = readQuantity(text);
+  return "error" in read ? read.error : undefined;
+}
 
 function parseExact(value: unknown): Exact | undefined {
-  let text: string;
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) return undefined;
-    text = String(value);
-  } else if (typeof value === "string") {
-    text = value;
-  } else {
-    return undefined;
-  }
-  const m = NUMBER.exec(text);
-  if (!m) return undefined;
-  const [, sign, num, suffix] = m as unknown as [string, string, string, string];
-  const [whole = "", frac = ""] = num.split(".");
-  let exp10 = -frac.length;
-  let exp2 = 0;
-  if (Object.hasOwn(BINARY, suffix)) {
-    exp2 = BINARY[suffix]!;
-  } else if (/^[eE][+-]?\d+$/.test(suffix)) {
-    // `1E` is exa, `1E3` is an exponent: only digits after the letter make it an exponent.
-    exp10 += Number(suffix.slice(1));
-  } else if (Object.hasOwn(DECIMAL, suffix)) {
-    exp10 += DECIMAL[suffix]!;
-  } else {
-    return undefined;
-  }
-  if (Math.abs(exp10) > MAX_EXPONENT) return undefined;
-  return { negative: sign === "-", mantissa: BigInt(whole + frac || "0"), exp10, exp2 };
+  const text = quantityText(value);
+  if (text === undefined) return undefined;
+  const read = readQuantity(text);
+  if ("error" in read) return undefined;
+  const { split, suffix } = read;
+  // A tiny amount rounds up to the smallest unit anyway; a huge one is no real amount of anything.
+  const exp10 = Math.max(suffix.exp10 - split.denom.length, -MAX_EXPONENT);
+  if (exp10 > MAX_EXPONENT) return undefined;
+  return {
+    negative: split.negative,
+    mantissa: BigInt(split.num + split.denom),
+    exp10,
+    exp2: suffix.exp2,
+  };
 }
 
 /** The value times 10^scale, rounded up as apimachinery's `MilliValue`/`Value` do. */
@@ -126,4 +221,27 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   return `${sign}${rounded}${BINARY_UNITS[unit]}`;
+}
+
+/** The exact amount as one integer scaled by the given powers (both non-negative). */
+function scaledExact(q: Exact, exp10: number, exp2: number): bigint {
+  const n = (q.mantissa << BigInt(q.exp2 - exp2)) * 10n ** BigInt(q.exp10 - exp10);
+  return q.negative ? -n : n;
+}
+
+/** Whether a quantity is below zero (`-1`, `-500m`); undefined when it is no quantity. `-0` is not. */
+export function isNegativeQuantity(value: unknown): boolean | undefined {
+  const q = parseExact(value);
+  return q ? q.negative && q.mantissa !== 0n : undefined;
+}
+
+/** `a` against `b` exactly (negative, zero, positive), as apimachinery's Cmp; undefined when either is no quantity. */
+export function compareQuantities(a: unknown, b: unknown): number | undefined {
+  const x = parseExact(a);
+  const y = parseExact(b);
+  if (!x || !y) return undefined;
+  const exp10 = Math.min(x.exp10, y.exp10);
+  const exp2 = Math.min(x.exp2, y.exp2);
+  const d = scaledExact(x, exp10, exp2) - scaledExact(y, exp10, exp2);
+  return d < 0n ? -1 : d > 0n ? 1 : 0;
 }

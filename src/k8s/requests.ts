@@ -121,7 +121,7 @@ export interface ContainerResources {
 }
 
 /** The `missing` of `containerResources`, without reading the values: what a check of every container asks. */
-export function missingResources(container: unknown): ResourceField[] {
+function missingResources(container: unknown): ResourceField[] {
   const resources = asRecord(asRecord(container)?.resources);
   const missing: ResourceField[] = [];
   for (const field of ["requests", "limits"] as const) {

@@ -266,6 +266,15 @@ describe("DETECT lines of the built-in page", () => {
     );
   });
 
+  it("are one line each, at most one per pitfall, of at most 160 characters (`DETECT: ` included)", () => {
+    const text = readFileSync(new URL("../../kb/kubernetes.md", import.meta.url), "utf8").split("\n");
+    for (const p of pitfalls) {
+      expect(p.detect.length, p.id).toBeLessThanOrEqual(1);
+      for (const d of p.detect)
+        expect(text[d.line - 1]!.length, `${p.id}: ${text[d.line - 1]}`).toBeLessThanOrEqual(160);
+    }
+  });
+
   it("all compile", () => {
     for (const p of pitfalls)
       for (const d of p.detect)
@@ -303,3 +312,21 @@ describe("DETECT lines of the built-in page", () => {
 function byPageOrder(a: string, b: string): number {
   return pitfalls.findIndex((p) => p.id === a) - pitfalls.findIndex((p) => p.id === b);
 }
+
+describe("GUARD lines of the built-in page", () => {
+  it("stand on the pitfalls whose anti-pattern is a command", () => {
+    expect(pitfalls.filter((p) => p.guard.length > 0).map((p) => p.id)).toEqual([
+      "hostnetwork-causes-port-conflicts",
+      "image-pull-failures-zone-1",
+      "oomkilled",
+      "python-module-caching",
+      "stale-consumer-groups-redis-streams",
+    ]);
+    for (const p of pitfalls)
+      if (p.guard.length)
+        expect(
+          p.steps.some((s) => s.kind === "ANTI_PATTERN"),
+          p.id,
+        ).toBe(true);
+  });
+});

@@ -35,7 +35,8 @@ describe("compileDetect", () => {
     const r = compileDetect("object.kind == 'Pod' && objet.spec.hostNetwork");
     expect(r).toEqual({
       ok: false,
-      message: "unknown variable 'objet': only 'object' (the Kubernetes object) is bound",
+      message:
+        "unknown variable 'objet' (did you mean 'object'?): DETECT binds object, podSpec, containers, kind, metadata, zone and distribution",
       column: 25,
     });
   });
@@ -100,5 +101,69 @@ describe("detectTrivial", () => {
     expect(detectTrivial("has(object.metadata) && has(object.metadata.name)", DETECT_SAMPLE)?.code).toBe(
       "detect-matches-all",
     );
+  });
+});
+
+describe("DETECT bindings besides object", () => {
+  const deployment = {
+    kind: "Deployment",
+    metadata: { name: "web", labels: { app: "web" } },
+    spec: {
+      template: {
+        spec: {
+          initContainers: [
+            { name: "migrate", image: "m:1" },
+            { name: "proxy", image: "p:1", restartPolicy: "Always" },
+          ],
+          containers: [{ name: "app", image: "app" }],
+        },
+      },
+    },
+  };
+
+  it("podSpec is the pod spec with the API server's defaults where the manifest is silent", () => {
+    expect(
+      evaluate("podSpec.serviceAccountName == 'default' && podSpec.automountServiceAccountToken", deployment),
+    ).toBe(true);
+    expect(evaluate("podSpec.hostNetwork == false && podSpec.volumes == []", deployment)).toBe(true);
+    // `app` has no tag: the API server would default its pull policy to Always.
+    expect(evaluate("podSpec.containers[0].imagePullPolicy == 'Always'", deployment)).toBe(true);
+    expect(evaluate("podSpec.initContainers[0].imagePullPolicy == 'IfNotPresent'", deployment)).toBe(true);
+  });
+
+  it("containers lists init containers, sidecars and regular ones, each with its kind", () => {
+    expect(evaluate("containers.map(c, c.kind) == ['init', 'sidecar', 'regular']", deployment)).toBe(true);
+    expect(evaluate("containers.exists(c, c.kind == 'sidecar' && c.name == 'proxy')", deployment)).toBe(true);
+  });
+
+  it("a container of a Pod carries its status", () => {
+    const pod = {
+      kind: "Pod",
+      spec: { containers: [{ name: "app", image: "a:1" }] },
+      status: { containerStatuses: [{ name: "app", restartCount: 7 }] },
+    };
+    expect(evaluate("containers.exists(c, c.status.restartCount > 5)", pod)).toBe(true);
+  });
+
+  it("a line about pod specs is false (not an error) for objects without one", () => {
+    expect(evaluate("podSpec.hostNetwork == false", { kind: "Service", spec: {} })).toBe(false);
+    expect(evaluate("size(containers) == 0", { kind: "ConfigMap" })).toBe(false);
+  });
+
+  it("kind, metadata, zone and distribution", () => {
+    const c = compileDetect(
+      "kind == 'Deployment' && metadata.labels.app == 'web' && zone == '1' && distribution == 'k3s'",
+    );
+    if (!c.ok) throw new Error(c.message);
+    expect(c.evaluate(deployment, { zone: "1", distribution: "k3s" })).toBe(true);
+    expect(c.evaluate(deployment, { zone: "2", distribution: "managed" })).toBe(false);
+    expect(c.evaluate(deployment)).toBe(false);
+  });
+
+  it("a line true for every well-formed workload of the sample would flag every workload", async () => {
+    const { DETECT_SAMPLE } = await import("./detect-sample.js");
+    expect(detectTrivial("size(containers) > 0", DETECT_SAMPLE)?.code).toBe("detect-matches-all");
+    expect(detectTrivial("zone == '1'", DETECT_SAMPLE)?.code).toBe("detect-constant");
+    expect(detectTrivial("podSpec.hostNetwork == true", DETECT_SAMPLE)).toBeUndefined();
   });
 });

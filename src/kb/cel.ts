@@ -1,19 +1,62 @@
-// DETECT expressions: CEL with `object` bound to one Kubernetes object, as in a ValidatingAdmissionPolicy.
-
+// The page's CEL lines, compiled once: DETECT (over a Kubernetes object, as in a ValidatingAdmissionPolicy) and
+// GUARD (over a command an agent is about to run). Both accept CEL's optional selection (`a.?b.orValue(c)`).
 import { type CelInput, celEnv, isCelError, isCelList, isCelMap, parse, plan } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
+import { rewriteOptionals } from "./cel-optional.js";
+import { closest } from "./near.js";
+import {
+  DETECT_BINDINGS,
+  type DetectEnv,
+  DetectSubject,
+  OBJECT_BINDINGS,
+  POD_BINDINGS,
+} from "./detect-subject.js";
+
+export { toCelValue } from "./cel-value.js";
+
+/** The variable every DETECT line could use before the others existed; still the whole object. */
+export const DETECT_VARIABLE = "object";
+
+/** The variables a GUARD line may use. */
+export const GUARD_BINDINGS = ["command", "target", "stream", "zone", "distribution"] as const;
+
+/** A field chain the expression reads: `podSpec.hostNetwork`, or `c.resources.limits` through a comprehension. */
+export interface FieldChain {
+  /** A bound variable, or the index of the range (`ranges[n]`) the chain's iteration variable walks. */
+  root: { variable: string } | { range: number };
+  path: (string | number)[];
+  /** Offset in the expression as CEL parsed it; later chains name the fields that matter (after the kind test). */
+  offset: number;
+}
+
+export interface CompiledCel {
+  ok: true;
+  /** What was parsed: the line with optional chains rewritten. */
+  text: string;
+  /** The bound variables the expression reads. */
+  reads: ReadonlySet<string>;
+  /** Every identifier it names, comprehension variables included (a shadowed `object` still counts as read). */
+  mentions: ReadonlySet<string>;
+  chains: FieldChain[];
+  /** The lists comprehensions walk (`containers` in `containers.exists(c, …)`), when they are field chains. */
+  ranges: FieldChain[];
+  /** Evaluate with these bindings (an unbound variable is an error value, not a throw). */
+  run(bindings: Record<string, CelInput>): unknown;
+}
+
+export type CelCompileFailure = { ok: false; message: string; column?: number };
 
 export type CompiledDetect =
-  | {
-      ok: true;
-      evaluate(obj: unknown): boolean | Error;
-      /** Same, on an object already converted with toCelValue (convert once, evaluate many). */
-      evaluateInput(input: CelInput): boolean | Error;
-    }
-  | { ok: false; message: string; column?: number };
+  | (Omit<CompiledCel, "run"> & {
+      evaluate(obj: unknown, env?: DetectEnv): boolean | Error;
+      /** Same, on an object already wrapped (its bindings converted once for every line). */
+      evaluateSubject(subject: DetectSubject): boolean | Error;
+    })
+  | CelCompileFailure;
 
-/** The one variable a DETECT expression may use. */
-export const DETECT_VARIABLE = "object";
+export type CompiledGuard =
+  | (Omit<CompiledCel, "run"> & { evaluate(bindings: Record<string, CelInput>): boolean | Error })
+  | CelCompileFailure;
 
 // Identifiers CEL itself defines (type names usable in `type(x) == string`).
 const BUILTIN_IDENTS = new Set([
@@ -29,63 +72,136 @@ const BUILTIN_IDENTS = new Set([
   "null_type",
 ]);
 
-/** Parse and plan once; a syntax error or an unknown variable comes back as a message with a 1-based column. */
-export function compileDetect(expr: string): CompiledDetect {
+const env = celEnv({ funcs: strings });
+
+/**
+ * Parse and plan once. A syntax error or an unknown variable comes back as a message with a 1-based column in the
+ * line as written (optional chains included).
+ */
+export function compileCel(
+  expr: string,
+  what: string,
+  variables: readonly string[],
+): CompiledCel | CelCompileFailure {
+  const rewritten = rewriteOptionals(expr);
+  if (!rewritten.ok)
+    return { ok: false, message: `syntax error: ${rewritten.message}`, column: rewritten.column };
   let parsed: ReturnType<typeof parse>;
   try {
-    parsed = parse(expr);
+    parsed = parse(rewritten.text);
   } catch (err) {
-    return syntaxFailure(err);
+    const failure = syntaxFailure(err);
+    if (failure.column !== undefined) failure.column = rewritten.sourceOffset(failure.column - 1) + 1;
+    return failure;
   }
-  const unknown = unknownIdent(parsed.expr);
+  const { idents, bound } = identifiersOf(parsed.expr as ExprNode);
+  const known = new Set(variables);
+  const unknown = idents.find((i) => !known.has(i.name) && !bound.has(i.name) && !BUILTIN_IDENTS.has(i.name));
   if (unknown) {
     const offset = parsed.sourceInfo?.positions[unknown.id.toString()];
+    const near = closest(unknown.name, variables);
     return {
       ok: false,
-      message: `unknown variable '${unknown.name}': only '${DETECT_VARIABLE}' (the Kubernetes object) is bound`,
-      ...(offset === undefined ? {} : { column: offset + 1 }),
+      message: `unknown variable '${unknown.name}'${near ? ` (did you mean '${near}'?)` : ""}: ${what} binds ${listText(variables)}`,
+      ...(offset === undefined ? {} : { column: rewritten.sourceOffset(offset) + 1 }),
     };
   }
-  const program = plan(celEnv({ funcs: strings }), parsed);
+  const reads = new Set(idents.filter((i) => known.has(i.name) && !bound.has(i.name)).map((i) => i.name));
+  const { chains, ranges } = chainsOf(parsed.expr as ExprNode, known, parsed.sourceInfo?.positions ?? {});
+  const program = plan(env, parsed);
+  const mentions = new Set(idents.map((i) => i.name));
   return {
     ok: true,
-    evaluate(obj: unknown): boolean | Error {
-      return this.evaluateInput(toCelValue(obj));
-    },
-    evaluateInput(input: CelInput): boolean | Error {
-      const result = program({ [DETECT_VARIABLE]: input });
-      if (isCelError(result)) return result;
-      if (typeof result !== "boolean") return new Error(`DETECT must give a bool, got ${describe(result)}`);
-      return result;
-    },
+    text: rewritten.text,
+    reads,
+    mentions,
+    chains,
+    ranges,
+    run: (bindings) => program(bindings),
   };
 }
 
-/** JSON to CEL input: objects become Maps, integers become bigint (CEL int), other numbers stay double. */
-export function toCelValue(json: unknown): CelInput {
-  if (json === null || json === undefined) return null;
-  if (Array.isArray(json)) return json.map(toCelValue);
-  switch (typeof json) {
-    case "number":
-      return Number.isInteger(json) ? BigInt(json) : json;
-    case "string":
-    case "boolean":
-    case "bigint":
-      return json;
-    case "object": {
-      const map = new Map<string, CelInput>();
-      for (const [key, value] of Object.entries(json)) {
-        // JSON has no undefined; a missing field must stay missing so `has()` is false.
-        if (value !== undefined) map.set(key, toCelValue(value));
-      }
-      return map;
-    }
-    default:
-      return null;
-  }
+/** A DETECT line: bound to one object (and its pod spec and containers) and the target's zone. */
+export function compileDetect(expr: string): CompiledDetect {
+  const c = compileCel(expr, "DETECT", DETECT_BINDINGS);
+  if (!c.ok) return c;
+  const needsPod = [...c.reads].some((r) => POD_BINDINGS.has(r));
+  const evaluateSubject = (subject: DetectSubject): boolean | Error => {
+    // A line about pod specs says nothing about objects without one.
+    if (needsPod && !subject.hasPodSpec) return false;
+    return asBool(c.run(subject.activation()), "DETECT");
+  };
+  const { run: _run, ...rest } = c;
+  return {
+    ...rest,
+    evaluateSubject,
+    evaluate: (obj, detectEnv = {}) => evaluateSubject(new DetectSubject(obj, detectEnv)),
+  };
 }
 
-function syntaxFailure(err: unknown): CompiledDetect {
+/** A GUARD line: bound to a parsed command, and what the cluster or Redis says about what it touches. */
+export function compileGuard(expr: string): CompiledGuard {
+  const c = compileCel(expr, "GUARD", GUARD_BINDINGS);
+  if (!c.ok) return c;
+  const { run, ...rest } = c;
+  return { ...rest, evaluate: (bindings) => asBool(run(bindings), "GUARD") };
+}
+
+function asBool(result: unknown, what: string): boolean | Error {
+  if (isCelError(result)) return result;
+  if (typeof result !== "boolean") return new Error(`${what} must give a bool, got ${describe(result)}`);
+  return result;
+}
+
+/** Why a DETECT cannot tell objects apart: it reads nothing of the object, or it holds for every sample object. */
+export function detectTrivial(
+  expr: string,
+  sample: readonly { kind: string; object: unknown }[],
+): { code: "detect-constant" | "detect-matches-all"; message: string } | undefined {
+  const compiled = compileDetect(expr);
+  if (!compiled.ok) return undefined; // compileDetect's message is the lint error
+  if (![...compiled.mentions].some((r) => OBJECT_BINDINGS.has(r)))
+    return {
+      code: "detect-constant",
+      message:
+        "DETECT reads nothing of `object` (nor `podSpec`, `containers`, `kind`, `metadata`), so it gives the same answer for every object (all flagged, or none): test a field, e.g. `DETECT: podSpec.hostNetwork == true`",
+    };
+  if (!sample.length) return undefined;
+  const results = sample.map((s) => ({
+    kind: s.kind,
+    hit: compiled.evaluate(s.object) === true,
+    object: s.object,
+  }));
+  if (results.every((r) => r.hit))
+    return {
+      code: "detect-matches-all",
+      message: `DETECT is true for every object of the built-in sample (${sample.map((s) => s.kind).join(", ")}), so it would flag everything: narrow it, e.g. begin with \`kind == 'Pod' && …\``,
+    };
+  const withPods = results.filter((r) => new DetectSubject(r.object).hasPodSpec);
+  if (
+    [...compiled.reads].some((r) => POD_BINDINGS.has(r)) &&
+    withPods.length > 1 &&
+    withPods.every((r) => r.hit)
+  )
+    return {
+      code: "detect-matches-all",
+      message: `DETECT is true for every object with a pod spec in the built-in sample (${withPods.map((r) => r.kind).join(", ")}), which are well-formed: it would flag every workload. Test the field that is wrong, e.g. \`podSpec.hostNetwork == true\``,
+    };
+  return undefined;
+}
+
+/** A GUARD that reads nothing of `command` answers the same for every command. */
+export function guardTrivial(expr: string): { code: "guard-constant"; message: string } | undefined {
+  const compiled = compileGuard(expr);
+  if (!compiled.ok || compiled.mentions.has("command")) return undefined;
+  return {
+    code: "guard-constant",
+    message:
+      "GUARD reads nothing of `command`, so it gives the same answer for every command: test what the command does, e.g. `GUARD: command.program == 'kubectl' && command.verb == 'cp'`",
+  };
+}
+
+function syntaxFailure(err: unknown): CelCompileFailure & { column?: number } {
   const e = err as { rawMessage?: unknown; message?: unknown; location?: { start?: { column?: unknown } } };
   const raw = typeof e.rawMessage === "string" ? e.rawMessage : String(e.message ?? err);
   const column = e.location?.start?.column;
@@ -105,64 +221,126 @@ interface ExprNode {
 function identifiersOf(root: ExprNode): { idents: { name: string; id: bigint }[]; bound: Set<string> } {
   const bound = new Set<string>();
   const idents: { name: string; id: bigint }[] = [];
-  const visit = (node: ExprNode | undefined): void => {
-    if (!node) return;
+  walk(root, (node) => {
     const { case: kind, value } = node.exprKind;
     const v = value as Record<string, unknown> | undefined;
     if (kind === "identExpr") idents.push({ name: String(v?.name), id: node.id });
-    else if (kind === "selectExpr") visit(v?.operand as ExprNode);
-    else if (kind === "callExpr") {
-      visit(v?.target as ExprNode | undefined);
-      for (const arg of (v?.args as ExprNode[]) ?? []) visit(arg);
-    } else if (kind === "listExpr") {
-      for (const el of (v?.elements as ExprNode[]) ?? []) visit(el);
-    } else if (kind === "structExpr") {
-      for (const entry of (v?.entries as Record<string, unknown>[]) ?? []) {
-        visit(entry.mapKey as ExprNode | undefined);
-        visit(entry.value as ExprNode | undefined);
-      }
-    } else if (kind === "comprehensionExpr") {
+    else if (kind === "comprehensionExpr")
       for (const name of [v?.iterVar, v?.iterVar2, v?.accuVar])
         if (typeof name === "string" && name) bound.add(name);
-      for (const part of ["iterRange", "accuInit", "loopCondition", "loopStep", "result"])
-        visit(v?.[part] as ExprNode);
-    }
-  };
-  visit(root);
+  });
   return { idents, bound };
 }
 
-// The first identifier that is neither `object`, a comprehension variable nor a CEL type name.
-function unknownIdent(root: ExprNode): { name: string; id: bigint } | undefined {
-  const { idents, bound } = identifiersOf(root);
-  return idents.find((i) => i.name !== DETECT_VARIABLE && !bound.has(i.name) && !BUILTIN_IDENTS.has(i.name));
+/** Calls `visit` on every node, parents first. */
+function walk(node: ExprNode | undefined, visit: (n: ExprNode) => void): void {
+  if (!node) return;
+  visit(node);
+  for (const child of childrenOf(node)) walk(child, visit);
 }
 
-/** Why a DETECT cannot tell objects apart: it never reads `object`, or it holds for every sample object. */
-export function detectTrivial(
-  expr: string,
-  sample: readonly { kind: string; object: unknown }[],
-): { code: "detect-constant" | "detect-matches-all"; message: string } | undefined {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(expr);
-  } catch {
-    return undefined; // compileDetect reports the syntax error
+function childrenOf(node: ExprNode): ExprNode[] {
+  const { case: kind, value } = node.exprKind;
+  const v = value as Record<string, unknown> | undefined;
+  if (kind === "selectExpr") return [v?.operand as ExprNode];
+  if (kind === "callExpr") return [v?.target as ExprNode, ...((v?.args as ExprNode[]) ?? [])].filter(Boolean);
+  if (kind === "listExpr") return (v?.elements as ExprNode[]) ?? [];
+  if (kind === "structExpr")
+    return ((v?.entries as Record<string, unknown>[]) ?? []).flatMap((e) =>
+      [e.mapKey as ExprNode, e.value as ExprNode].filter(Boolean),
+    );
+  if (kind === "comprehensionExpr")
+    return ["iterRange", "accuInit", "loopCondition", "loopStep", "result"]
+      .map((p) => v?.[p] as ExprNode)
+      .filter(Boolean);
+  return [];
+}
+
+/** `a.b[0]['c']` as a root identifier and a path, or undefined when it is not a plain field chain. */
+function chainParts(
+  node: ExprNode,
+): { root: ExprNode & { name: string }; path: (string | number)[] } | undefined {
+  const path: (string | number)[] = [];
+  let cur: ExprNode | undefined = node;
+  for (;;) {
+    const { case: kind, value } = cur.exprKind;
+    const v = value as Record<string, unknown> | undefined;
+    if (kind === "identExpr") return { root: { ...cur, name: String(v?.name) }, path: path.reverse() };
+    if (kind === "selectExpr") {
+      path.push(String(v?.field));
+      cur = v?.operand as ExprNode;
+    } else if (kind === "callExpr" && v?.function === "_[_]") {
+      const [operand, key] = (v.args as ExprNode[]) ?? [];
+      const constant =
+        key?.exprKind.case === "constExpr"
+          ? (key.exprKind.value as { constantKind?: { case?: string; value?: unknown } })
+          : undefined;
+      const c = constant?.constantKind;
+      if (c?.case === "stringValue") path.push(String(c.value));
+      else if (c?.case === "int64Value") path.push(Number(c.value));
+      else return undefined;
+      cur = operand;
+    } else return undefined;
+    if (!cur) return undefined;
   }
-  if (!identifiersOf(parsed.expr).idents.some((i) => i.name === DETECT_VARIABLE))
-    return {
-      code: "detect-constant",
-      message:
-        "DETECT reads nothing of `object`, so it gives the same answer for every object (all flagged, or none): test a field, e.g. `DETECT: object.kind == 'Pod' && has(object.spec.hostNetwork) && object.spec.hostNetwork`",
-    };
-  const compiled = compileDetect(expr);
-  if (!compiled.ok || !sample.length) return undefined;
-  if (sample.every((s) => compiled.evaluate(s.object) === true))
-    return {
-      code: "detect-matches-all",
-      message: `DETECT is true for every object of the built-in sample (${sample.map((s) => s.kind).join(", ")}), so it would flag everything: narrow it, e.g. begin with \`object.kind == 'Pod' && …\``,
-    };
-  return undefined;
+}
+
+/** The field chains an expression reads and the lists its comprehensions walk. */
+function chainsOf(
+  root: ExprNode,
+  variables: ReadonlySet<string>,
+  positions: Record<string, number>,
+): { chains: FieldChain[]; ranges: FieldChain[] } {
+  const chains: FieldChain[] = [];
+  const ranges: FieldChain[] = [];
+  const resolve = (node: ExprNode, scope: Map<string, number | undefined>): FieldChain | undefined => {
+    const parts = chainParts(node);
+    if (!parts) return undefined;
+    const offset = positions[node.id.toString()] ?? 0;
+    const name = parts.root.name;
+    if (scope.has(name)) {
+      const range = scope.get(name);
+      return range === undefined ? undefined : { root: { range }, path: parts.path, offset };
+    }
+    return variables.has(name) ? { root: { variable: name }, path: parts.path, offset } : undefined;
+  };
+  const visit = (node: ExprNode | undefined, scope: Map<string, number | undefined>): void => {
+    if (!node) return;
+    const { case: kind, value } = node.exprKind;
+    const v = value as Record<string, unknown> | undefined;
+    if (kind === "selectExpr" || (kind === "callExpr" && v?.function === "_[_]")) {
+      const chain = resolve(node, scope);
+      if (chain) {
+        if (chain.path.length) chains.push(chain);
+        // Index expressions inside the chain (`a[b.c]`) are chains of their own.
+        for (const child of childrenOf(node)) if (!chainParts(child)) visit(child, scope);
+        return;
+      }
+    }
+    if (kind === "comprehensionExpr") {
+      const rangeNode = v?.iterRange as ExprNode | undefined;
+      const rangeChain = rangeNode ? resolve(rangeNode, scope) : undefined;
+      let id: number | undefined;
+      if (rangeChain) {
+        // The list itself is where the match points only if an element of it is why the line holds.
+        id = ranges.length;
+        ranges.push(rangeChain);
+      } else visit(rangeNode, scope);
+      const inner = new Map(scope);
+      for (const name of [v?.iterVar, v?.iterVar2]) if (typeof name === "string" && name) inner.set(name, id);
+      if (typeof v?.accuVar === "string") inner.set(v.accuVar, undefined);
+      for (const part of ["accuInit", "loopCondition", "loopStep", "result"])
+        visit(v?.[part] as ExprNode, inner);
+      return;
+    }
+    for (const child of childrenOf(node)) visit(child, scope);
+  };
+  visit(root, new Map());
+  return { chains, ranges };
+}
+
+function listText(names: readonly string[]): string {
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : (names[0] ?? "nothing");
 }
 
 function describe(value: unknown): string {

@@ -1,11 +1,11 @@
 // Page lint: every mistake with its line and what to write instead.
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { compileDetect, detectTrivial } from "./cel.js";
-import { DETECT_SAMPLE } from "./detect-sample.js";
 import type { Diagnostic } from "../model/diagnostic.js";
-import { type Page, type Pitfall, type Step, pitfallsOf } from "./model.js";
 import { STEP_KINDS } from "../model/finding.js";
+import { celLineProblems } from "./cel-lines.js";
+import { type Page, type Pitfall, type Step, pitfallsOf } from "./model.js";
+import { closest } from "./near.js";
 
 export interface PageLintOptions {
   /** Today, for LAST_VERIFIED; tests pin it. */
@@ -16,14 +16,17 @@ export interface PageLintOptions {
   wikiRoot?: string;
 }
 
-const KNOWN_KEYS = [...STEP_KINDS, "ADDED_FROM", "DETECT", "ID", "Severity", "Zone", "Zones"];
+const KNOWN_KEYS = [...STEP_KINDS, "ADDED_FROM", "DETECT", "GUARD", "ID", "Severity", "Zone", "Zones"];
 /** Brace contents that look like a meant placeholder (words, spaces, dashes) but are not in form. */
 const NEAR_PLACEHOLDER = /^[\w\s-]*$/;
 const GOOD_PLACEHOLDER = /^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/;
 
 export function lintPage(page: Page, opts: PageLintOptions = {}): Diagnostic[] {
   const file = page.file;
-  const out: Diagnostic[] = [...page.diagnostics];
+  // A file that is one entry and nothing else (what `kb add --from` takes) needs no page title.
+  const out: Diagnostic[] = isEntry(page)
+    ? page.diagnostics.filter((d) => !(d.code === "missing-title" && d.line === 1))
+    : [...page.diagnostics];
   const err = (line: number, code: string, message: string, column?: number) =>
     out.push({ file, line, severity: "error", code, message, ...(column ? { column } : {}) });
   const warn = (line: number, code: string, message: string) =>
@@ -59,28 +62,12 @@ export function lintPage(page: Page, opts: PageLintOptions = {}): Diagnostic[] {
       const near = closest(f.key, KNOWN_KEYS);
       if (near) warn(f.line, "unknown-key", `unknown line key ${f.key}: did you mean ${near}?`);
     }
-    for (const d of p.detect) {
-      if (!d.expr.trim()) {
-        err(
-          d.line,
-          "detect-empty",
-          "DETECT needs a CEL expression over `object`, e.g. `DETECT: object.spec.hostNetwork == true`",
-        );
-        continue;
-      }
-      const c = compileDetect(d.expr);
-      if (!c.ok)
-        err(
-          d.line,
-          "detect-compile",
-          `DETECT does not compile: ${c.message}`,
-          c.column ? c.column + "DETECT: ".length : undefined,
-        );
-      else {
-        const trivial = detectTrivial(d.expr, DETECT_SAMPLE);
-        if (trivial) err(d.line, trivial.code, trivial.message);
-      }
-    }
+    for (const d of p.detect)
+      for (const problem of celLineProblems("DETECT", d.expr))
+        err(d.line, problem.code, problem.message, problem.column);
+    for (const g of p.guard)
+      for (const problem of celLineProblems("GUARD", g.expr))
+        err(g.line, problem.code, problem.message, problem.column);
     if (page.zoneMap.length && !p.zones.all)
       for (const z of p.zones.zones)
         if (!page.zoneMap.some((m) => m.zone === z)) {
@@ -110,6 +97,17 @@ export function lintPage(page: Page, opts: PageLintOptions = {}): Diagnostic[] {
   }
   lintLastVerified(page, opts, err, warn);
   return out.sort((a, b) => a.line - b.line || (a.column ?? 0) - (b.column ?? 0));
+}
+
+/** One pitfall section, no page title, header fields or prose before it: an entry, not a page. */
+function isEntry(page: Page): boolean {
+  return (
+    !page.title &&
+    !page.meta.length &&
+    !page.intro.length &&
+    page.sections.length === 1 &&
+    page.sections[0]!.kind === "pitfall"
+  );
 }
 
 type Report = (line: number, code: string, message: string, column?: number) => void;
@@ -203,32 +201,4 @@ function lintLastVerified(page: Page, opts: PageLintOptions, err: Report, warn: 
       "stale-page",
       `LAST_VERIFIED is ${days} days old (more than ${max}): check the page against the clusters and update the date`,
     );
-}
-
-/** The known key within edit distance 2, if any. */
-function closest(key: string, known: string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = 3;
-  for (const k of known) {
-    const d = editDistance(key.toUpperCase(), k.toUpperCase());
-    if (d < bestD) {
-      best = k;
-      bestD = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }

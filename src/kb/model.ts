@@ -47,6 +47,12 @@ export interface DetectRule {
   line: number;
 }
 
+/** `GUARD: <CEL expression>` with `command` bound to a command an agent is about to run. */
+export interface GuardRule {
+  expr: string;
+  line: number;
+}
+
 export interface Pitfall {
   /** Slug of the title, or the page's explicit `ID:` line. */
   id: string;
@@ -58,6 +64,8 @@ export interface Pitfall {
   steps: Step[];
   addedFrom: Provenance[];
   detect: DetectRule[];
+  /** `GUARD` rules: the commands that repeat this pitfall's anti-pattern. */
+  guard: GuardRule[];
   /** `KEY: value` lines of the entry that are not steps: `Severity`, `Zone`, `ID` and any other. */
   meta: MetaField[];
   /** The title line. */

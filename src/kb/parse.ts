@@ -2,6 +2,7 @@
 import type {
   Block,
   DetectRule,
+  GuardRule,
   MetaField,
   Page,
   Pitfall,
@@ -27,7 +28,8 @@ type Item =
   | { type: "step"; step: Step }
   | { type: "meta"; field: MetaField }
   | { type: "added"; added: Provenance }
-  | { type: "detect"; detect: DetectRule };
+  | { type: "detect"; detect: DetectRule }
+  | { type: "guard"; guard: GuardRule };
 
 const STEP_SET = new Set<string>(STEP_KINDS);
 /** Field names written in title case on the page; everything else is upper case. */
@@ -76,7 +78,7 @@ export function parsePage(text: string, file: string): Page {
     if (it.type === "meta") meta.push(it.field);
     else if (it.type === "block") intro.push(it.block);
     else {
-      const line = it.type === "step" ? it.step.line : it.type === "added" ? it.added.line : it.detect.line;
+      const line = lineOfItem(it);
       diagnostics.push(
         error(
           file,
@@ -96,6 +98,7 @@ export function parsePage(text: string, file: string): Page {
         (it.type === "meta" && /^(Severity|Zones?)$/.test(it.field.key)) ||
         it.type === "added" ||
         it.type === "detect" ||
+        it.type === "guard" ||
         (it.type === "step" && it.step.kind !== "READ_ALSO"),
     );
     if (isPitfall)
@@ -370,6 +373,7 @@ function keyItem(rawKey: string, value: string, line: number): Item {
     return { type: "added", added };
   }
   if (key === "DETECT") return { type: "detect", detect: { expr: value, line } };
+  if (key === "GUARD") return { type: "guard", guard: { expr: value, line } };
   return { type: "meta", field: { key: key === "Id" ? "ID" : key, value, line } };
 }
 
@@ -383,6 +387,7 @@ function toPitfall(title: Line, items: Item[], file: string, diagnostics: Diagno
     steps: [],
     addedFrom: [],
     detect: [],
+    guard: [],
     meta: [],
     source: { file, line: title.no },
   };
@@ -393,6 +398,7 @@ function toPitfall(title: Line, items: Item[], file: string, diagnostics: Diagno
     if (it.type === "block") p.blocks.push(it.block);
     else if (it.type === "added") p.addedFrom.push(it.added);
     else if (it.type === "detect") p.detect.push(it.detect);
+    else if (it.type === "guard") p.guard.push(it.guard);
     else if (it.type === "meta") p.meta.push(it.field);
     else {
       const s = it.step;
@@ -467,9 +473,17 @@ function toPlain(title: Line, items: Item[]): PlainSection {
         text: `ADDED_FROM: ${it.added.incident}${it.added.note ? `, ${it.added.note}` : ""}`,
         line: it.added.line,
       });
-    else s.blocks.push({ type: "prose", text: `DETECT: ${it.detect.expr}`, line: it.detect.line });
+    else if (it.type === "detect")
+      s.blocks.push({ type: "prose", text: `DETECT: ${it.detect.expr}`, line: it.detect.line });
+    else s.blocks.push({ type: "prose", text: `GUARD: ${it.guard.expr}`, line: it.guard.line });
   }
   return s;
+}
+
+function lineOfItem(it: Exclude<Item, { type: "block" | "meta" }>): number {
+  if (it.type === "step") return it.step.line;
+  if (it.type === "added") return it.added.line;
+  return it.type === "detect" ? it.detect.line : it.guard.line;
 }
 
 export function error(file: string, line: number, code: string, message: string): Diagnostic {

@@ -68,6 +68,7 @@ function pitfallPieces(p: Pitfall, form: "markdown" | "text"): Piece[] {
     ...p.steps.map(stepPiece),
     ...p.addedFrom.map(addedPiece),
     ...p.detect.map((d) => ({ line: d.line, lines: [`DETECT: ${d.expr}`] })),
+    ...p.guard.map((g) => ({ line: g.line, lines: [`GUARD: ${g.expr}`] })),
     ...p.blocks.map((b) => blockPiece(b, form)),
   ];
 }

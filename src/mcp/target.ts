@@ -33,7 +33,7 @@ async function dumpOf(ctx: ToolContext, args: TargetArgs): Promise<string[] | un
 }
 
 /** The context to read: the tool's, when it is one of the server's own or the caller is trusted. */
-async function contextOf(ctx: ToolContext, args: TargetArgs): Promise<string | undefined> {
+export async function contextOf(ctx: ToolContext, args: TargetArgs): Promise<string | undefined> {
   const t = ctx.deps.target;
   const own = t.contexts ?? [];
   if (!args.context) return own[0];

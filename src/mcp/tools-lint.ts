@@ -55,26 +55,25 @@ export function registerLintTool(server: McpServer, ctx: ToolContext): void {
         const file = filename ?? "manifest.yaml";
         // Parsing and the engine are CPU-bound: over HTTP they wait their turn in the server's lint queue.
         const result = await (ctx.caller.heavy ?? now)(() => lint.lintText(yaml, file, target, resolved));
-        const parsed = result.snapshot;
-        const problems = parsed.diagnostics.map(
+        const problems = result.input.map(
           (d) => `${d.severity} ${d.file}:${d.line}${d.column ? `:${d.column}` : ""}: ${d.message}`,
         );
-        if (!parsed.objects.length)
+        if (!result.objects)
           throw new ToolInputError(
             `no Kubernetes objects in the text (each document needs apiVersion and kind)${problems.length ? `:\n${problems.join("\n")}` : ""}`,
           );
         const { jsonFinding } = await import("../report/json.js");
-        const head = `${parsed.objects.length} objects; ${resolved.zone !== undefined ? `zone ${resolved.zone}` : "no zone (zone-specific pitfalls skipped: give zone)"}`;
+        const head = `${result.objects} objects; ${resolved.zone !== undefined ? `zone ${resolved.zone}` : "no zone (zone-specific pitfalls skipped: give zone)"}`;
         const text = [
           head,
           findingsText(result.findings, kb, 100, "split the manifests", "fix"),
           ...(problems.length ? ["", ...problems] : []),
         ].join("\n");
         return toolResult(text, {
-          objects: parsed.objects.length,
+          objects: result.objects,
           ...(resolved.zone !== undefined ? { zone: resolved.zone } : {}),
           findings: result.findings.map(jsonFinding),
-          problems: parsed.diagnostics.map((d) => ({
+          problems: result.input.map((d) => ({
             severity: d.severity,
             line: d.line,
             message: d.message,

@@ -17,7 +17,8 @@ export function closeNames(asked: string, names: string[], limit = 5): string[] 
   return scored.slice(0, limit).map((s) => s.name);
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance: inserts, deletes and substitutions. */
+export function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];

@@ -178,6 +178,18 @@ function pitfallSection(p: Pitfall, rules: DocRule[], label: (file: string) => s
   if (p.detect.length) out.push("```cel", ...p.detect.map((d) => d.expr), "```", "");
   else out.push("The page has no `DETECT:` lines for this pitfall.", "");
 
+  if (p.guard.length)
+    out.push(
+      "### GUARD lines",
+      "",
+      "`pitfall guard` stops commands these match:",
+      "",
+      "```cel",
+      ...p.guard.map((g) => g.expr),
+      "```",
+      "",
+    );
+
   out.push("### Example finding", "", ...exampleFinding(p, rules));
   while (out.at(-1) === "") out.pop();
   return out;

@@ -1,10 +1,12 @@
 // Which steps a report shows under a finding, and a pitfall's help text for SARIF and Markdown.
 import type { Pitfall, Step } from "../kb/model.js";
-import type { StepKind, Finding, RunbookStep } from "../model/finding.js";
+import type { Finding, RunbookStep } from "../model/finding.js";
 
 /**
  * Steps shown under a finding. A live finding gets its whole filled runbook. A manifest finding is met before
- * deploy, so it gets what a fix needs (a dump's findings are live ones: `all` says so): the FIX and CHECK lines; THEN lines when the page has neither.
+ * deploy, so it gets what a fix needs (a dump's findings are live ones: `all` says so): the FIX and CHECK lines;
+ * when the page has neither, its THEN lines, each with the whole IF group it belongs to, since a THEN read
+ * without its IF can say the opposite of the finding ("lower refreshInterval" under "refreshes too often").
  */
 export function shownSteps(
   finding: Finding,
@@ -15,9 +17,31 @@ export function shownSteps(
     ? finding.runbook
     : (pitfall?.steps.map((s) => ({ kind: s.kind, text: s.text })) ?? []);
   if (all) return steps;
-  const pick = (kinds: StepKind[]) => steps.filter((s) => kinds.includes(s.kind));
-  const fixes = pick(["FIX", "CHECK"]);
-  return fixes.length ? fixes : pick(["THEN"]);
+  const fixes = steps.filter((s) => s.kind === "FIX" || s.kind === "CHECK");
+  if (fixes.length) return fixes;
+  const groups = groupsOf(steps, pitfall);
+  const wanted = new Set(steps.flatMap((s, i) => (s.kind === "THEN" ? [groups[i] ?? -1] : [])));
+  return steps.filter((s, i) => {
+    const group = groups[i] ?? -1;
+    return group === -1 ? s.kind === "THEN" : wanted.has(group);
+  });
+}
+
+/**
+ * The IF group of each step (-1 alone): the page's own grouping when the runbook is the page's steps filled
+ * one for one, else an IF and the THEN/RUN lines after it.
+ */
+function groupsOf(steps: RunbookStep[], pitfall: Pitfall | undefined): number[] {
+  const page = pitfall?.steps;
+  if (page && page.length === steps.length && page.every((p, i) => p.kind === steps[i]?.kind))
+    return page.map((p) => p.group);
+  let group = -1;
+  let next = 0;
+  return steps.map((s) => {
+    if (s.kind === "IF") group = next++;
+    else if (s.kind !== "THEN" && s.kind !== "RUN") group = -1;
+    return group;
+  });
 }
 
 /** The pitfall's prose paragraphs, joined as written. */

@@ -1,6 +1,7 @@
 // External Secrets Operator refreshes on a timer: too short loads Vault, zero (or CreatedOnce) never delivers a rotation.
 import { asRecord, asString, metaString } from "../k8s/fields.js";
-import { formatDuration, parseDuration } from "../k8s/duration.js";
+import { formatDuration } from "../k8s/duration.js";
+import { parseGoDuration } from "../k8s/go-duration.js";
 import { durationSetting } from "./options.js";
 import { defineRule } from "./types.js";
 
@@ -51,8 +52,10 @@ export const externalSecretRefreshRule = defineRule({
     const raw = spec.refreshInterval;
     const given = raw !== undefined && raw !== null;
     const { defaultInterval, minimum } = ctx.options;
-    const interval = given ? parseDuration(String(raw)) : defaultInterval.ms;
-    if (interval === undefined) return [];
+    // ESO reads it with Go's time.ParseDuration; a value it refuses is an input error, reported as such.
+    const parsed = given ? (typeof raw === "string" ? parseGoDuration(raw) : undefined) : undefined;
+    const interval = given ? (parsed && "ms" in parsed ? parsed.ms : undefined) : defaultInterval.ms;
+    if (interval === undefined || interval < 0) return [];
     const path = given ? ["spec", "refreshInterval"] : ["spec"];
     const shown = given ? String(raw) : `${defaultInterval.text} (the default)`;
     const evidence = [

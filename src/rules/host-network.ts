@@ -1,8 +1,7 @@
 // hostNetwork: true binds the pod's ports on the node; a rollout that surges starts the new pod beside the old one.
-import { longRunningContainersOf } from "../k8s/containers.js";
+import type { ContainerAt } from "../k8s/containers.js";
 import { asInteger, asList, asRecord, asString, metaString } from "../k8s/fields.js";
-import { podSpecOf } from "../k8s/podspec.js";
-import { POD_KINDS } from "../k8s/podspec.js";
+import { podTemplatesOf } from "../k8s/pod-template.js";
 import { defineRule, type ReportOf } from "./types.js";
 
 /** The Deployment default for `maxSurge`. */
@@ -33,16 +32,17 @@ export const hostNetworkRule = defineRule({
     runs: ["manifest"],
     description:
       "A pod or pod template with hostNetwork: true, and whether its rollouts collide on host ports.",
-    looksAt: "spec.hostNetwork, spec.strategy / spec.updateStrategy, containers[].ports",
-    kinds: [...POD_KINDS],
+    looksAt:
+      "spec.hostNetwork of every pod template (workloads, Argo Rollouts and Workflows, Knative, KEDA ScaledJobs, any spec.template.spec), spec.strategy / spec.updateStrategy, containers[].ports",
     messages: MESSAGES,
   },
   check(_ctx, o) {
-    const at = podSpecOf(o.object);
-    if (at?.spec.hostNetwork !== true) return [];
+    // One report per object: its pods share the host network setting's consequence.
+    const t = podTemplatesOf(o.object).find((p) => p.spec.hostNetwork === true);
+    if (!t) return [];
     const kind = String(o.object.kind);
-    const data = { kind, name: metaString(o.object, "name") ?? "(unnamed)", ports: portsText(at.spec) };
-    const path = [...at.path, "hostNetwork"];
+    const data = { kind, name: metaString(o.object, "name") ?? "(unnamed)", ports: portsText(t.containers) };
+    const path = t.fieldPath("hostNetwork");
     return [{ ...rolloutReport(o.object.spec, kind, data), path }];
   },
 });
@@ -91,9 +91,9 @@ function scaled(value: unknown, total: number): number {
 }
 
 /** `ports 8080, 9090`, or a phrase when the containers declare none. */
-function portsText(podSpec: Record<string, unknown>): string {
+function portsText(containers: ContainerAt[]): string {
   const ports = new Set<number>();
-  for (const c of longRunningContainersOf(podSpec)) {
+  for (const c of containers.filter((k) => k.role === "regular" || k.role === "sidecar")) {
     for (const p of asList(c.container.ports)) {
       const n = asInteger(asRecord(p)?.containerPort);
       if (n !== undefined) ports.add(n);

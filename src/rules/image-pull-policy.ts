@@ -1,8 +1,8 @@
 // k3s zones run images imported into containerd; a pull policy of Always asks a registry that is not there.
-import { containerLabel, objectContainersOf } from "../k8s/containers.js";
+import { containerLabel } from "../k8s/containers.js";
 import { asString } from "../k8s/fields.js";
 import { effectivePullPolicy } from "../k8s/image.js";
-import { POD_KINDS } from "../k8s/podspec.js";
+import { templateContainersOf } from "../k8s/pod-template.js";
 import { defineRule, type ReportOf } from "./types.js";
 
 const MESSAGES = {
@@ -25,12 +25,11 @@ export const imagePullPolicyRule = defineRule({
     description:
       "A container that pulls on every start (imagePullPolicy: Always, or :latest / no tag without a policy) on k3s.",
     looksAt: "containers[].imagePullPolicy, containers[].image (init and sidecars too)",
-    kinds: [...POD_KINDS],
     messages: MESSAGES,
   },
   check(_ctx, o) {
     const out: Reported[] = [];
-    for (const c of objectContainersOf(o.object)) {
+    for (const c of templateContainersOf(o.object)) {
       const decision = effectivePullPolicy(c.container);
       if (decision?.policy !== "Always") continue;
       const image = asString(c.container.image) ?? "(no image)";

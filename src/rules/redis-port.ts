@@ -1,122 +1,173 @@
-// GE's Redis listens on 6381; a client configured for another port (often the default 6379) is refused and crash-loops.
-import { containerLabel, objectContainersOf } from "../k8s/containers.js";
-import { asList, asRecord, asString } from "../k8s/fields.js";
-import { POD_KINDS } from "../k8s/podspec.js";
+// GE's Redis listens on 6381; a client configured for another port (often the default 6379) is refused and
+// crash-loops. Only addresses of the team Redis (redis.host of the config, else its usual Service names) or of a
+// Service among the inputs are judged: an app's own Redis on 6379, or a port with no host, is none of the page's
+// business.
+import { containerLabel } from "../k8s/containers.js";
+import { asInteger, asList, asRecord, metaString } from "../k8s/fields.js";
+import { templateContainersOf } from "../k8s/pod-template.js";
+import type { Evidence } from "../model/finding.js";
+import type { SourcedObject } from "../model/snapshot.js";
+import { containerEnv } from "./container-env.js";
 import { portSetting } from "./options.js";
-import { defineRule, type ReportOf } from "./types.js";
+import { addressesInArgs, addressesInEnv, type RedisAddress } from "./redis-addresses.js";
+import { placeOf } from "./place.js";
+import { defineRule, type Lookup, type ReportOf } from "./types.js";
 
-/** The port a Redis URL without one connects to. */
-const REDIS_DEFAULT_PORT = 6379;
-
-export interface RedisPortUse {
-  /** The port; `REDIS_DEFAULT_PORT` when a URL names none. */
-  port: number;
-  /** A URL without a port. */
-  implicit: boolean;
-  /** The text that says it, e.g. `redis://cache:6379/0`. */
-  text: string;
-}
-
-const URL_RE = /\brediss?:\/\/(?:[^\s@/'"]*@)?(?:\[[^\]\s]+\]|[^\s:/?#'"@]+)(?::(\d+))?/gi;
-// A host whose name says redis, then a port (2+ digits so an image tag like `redis:7` is not a port).
-const HOST_PORT_RE = /\b[\w.-]*redis[\w.-]*:(\d{2,5})(?=$|[\s/,;'")])/gi;
-const FLAG_RE = /--?[\w-]*redis[\w-]*port(?:=|\s+)(\d+)\b/gi;
-const ASSIGN_RE = /\b[A-Z0-9_]*REDIS[A-Z0-9_]*PORT=["']?(\d+)\b/gi;
-const CLI_RE = /\bredis-(?:cli|server|benchmark)\b[^;&|\n]*?\s(?:-p|--port)\s+(\d+)\b/g;
-
-/** Redis ports a piece of text configures: URLs, `host:port` of a redis host, flags, shell assignments. */
-function redisPortsIn(text: string): RedisPortUse[] {
-  const out: RedisPortUse[] = [];
-  const taken: [number, number][] = [];
-  const free = (start: number, end: number) => !taken.some(([a, b]) => start < b && end > a);
-  for (const m of text.matchAll(URL_RE)) {
-    taken.push([m.index, m.index + m[0].length]);
-    const port = m[1] === undefined ? REDIS_DEFAULT_PORT : Number(m[1]);
-    out.push({ port, implicit: m[1] === undefined, text: m[0] });
-  }
-  for (const re of [HOST_PORT_RE, FLAG_RE, ASSIGN_RE, CLI_RE]) {
-    for (const m of text.matchAll(re)) {
-      if (!free(m.index, m.index + m[0].length) || /sentinel/i.test(m[0])) continue;
-      taken.push([m.index, m.index + m[0].length]);
-      out.push({ port: Number(m[1]), implicit: false, text: m[0] });
-    }
-  }
-  return out;
-}
+/** The team Redis's Service names when the config names no host: `redis` in `ge-system`, and `ge-redis`. */
+export const TEAM_REDIS_HOSTS = ["redis.ge-system", "ge-redis"];
 
 const MESSAGES = {
   "wrong-port":
-    "{{container}} points Redis at port {{port}} ({{where}}: {{text}}), but Redis listens on {{expected}}: the connection is refused and the pod crash-loops",
+    "{{container}} points Redis at {{host}} port {{port}} ({{where}}: {{text}}), but the team Redis listens on {{expected}}: the connection is refused and the pod crash-loops",
   "default-port":
-    "{{container}} gives a Redis URL without a port ({{where}}: {{text}}), which means {{port}}, but Redis listens on {{expected}}: the connection is refused and the pod crash-loops",
+    "{{container}} gives a Redis address without a port ({{where}}: {{text}}), which means {{port}}, but the team Redis listens on {{expected}}: the connection is refused and the pod crash-loops",
+  "service-port":
+    "{{container}} points Redis at {{host}} port {{port}} ({{where}}: {{text}}), but Service {{service}} among the inputs listens on {{ports}}: the connection is refused and the pod crash-loops",
 } as const;
 
 type Reported = ReportOf<typeof MESSAGES>;
+
+/** `redis.ge-system.svc.cluster.local.` → `redis.ge-system`. */
+function normalHost(host: string): string {
+  return host
+    .toLowerCase()
+    .replace(/\.$/, "")
+    .replace(/\.svc(?:\.cluster\.local)?$/, "");
+}
+
+/** The Service a host names, from a pod in `namespace`: `name` or `name.namespace`. */
+function serviceFor(lookup: Lookup, host: string, namespace: string | undefined): SourcedObject | undefined {
+  const labels = normalHost(host).split(".");
+  if (labels.length > 2) return undefined;
+  const [name, ns = namespace] = labels;
+  return lookup.byKind("Service").find((s) => {
+    if (metaString(s.object, "name") !== name) return false;
+    const own = metaString(s.object, "namespace");
+    return own === undefined || ns === undefined || own === ns;
+  });
+}
+
+/** A team host `redis.ge-system` matches `redis.ge-system(.svc…)`, and `redis` from a pod in ge-system. */
+function isTeamHost(team: readonly string[], host: string, namespace: string | undefined): boolean {
+  const asked = normalHost(host);
+  const [name, ns = namespace] = asked.split(".");
+  return team.some((t) => {
+    const want = normalHost(t);
+    const labels = want.split(".");
+    if (labels.length === 1) return name === want && asked.split(".").length <= 2;
+    if (labels.length === 2) return asked.split(".").length <= 2 && name === labels[0] && ns === labels[1];
+    return asked === want;
+  });
+}
+
+function servicePorts(service: SourcedObject): number[] {
+  const spec = asRecord(service.object.spec);
+  return asList(spec?.ports)
+    .map((p) => asInteger(asRecord(p)?.port))
+    .filter((p): p is number => p !== undefined);
+}
+
+/** The hosts of `redis.host` and `redis.url` in the config, else the team Redis's usual names. */
+function teamHosts(redis: { host?: string; url?: string } | undefined): string[] {
+  const hosts: string[] = [];
+  if (redis?.host) hosts.push(redis.host);
+  if (redis?.url) {
+    try {
+      const host = new URL(redis.url).hostname.replace(/^\[|\]$/g, "");
+      if (host) hosts.push(host);
+    } catch {
+      // The config loader checks the URL; an unusable one names no host.
+    }
+  }
+  return hosts.length ? hosts : [...TEAM_REDIS_HOSTS];
+}
+
+/** ` (file:line)` after a name, or nothing when the object has no place. */
+/** `ConfigMap ge-agents/redis-env`. */
+function objectText(o: SourcedObject): string {
+  const ns = metaString(o.object, "namespace");
+  return `${String(o.object.kind ?? "")} ${ns ? `${ns}/` : ""}${metaString(o.object, "name") ?? ""}`;
+}
+
+function placeText(o: SourcedObject): string {
+  const place = placeOf(o);
+  return place ? ` (${place})` : "";
+}
 
 export const redisPortRule = defineRule({
   meta: {
     id: "redis-port",
     pitfall: "crashloopbackoff",
     runs: ["manifest"],
-    description: "A container configured to reach Redis on another port than the one GE's Redis listens on.",
+    description:
+      "A container configured to reach the team Redis on another port than the one it listens on, or a Service among the inputs on a port that Service does not serve. Addresses of other hosts, and ports without a host, are not judged.",
     looksAt:
-      "containers[].env[].value, args, command (URLs, REDIS_*PORT, --redis-port, redis-cli -p, redis host:port)",
-    kinds: [...POD_KINDS],
+      "containers[].env (values, configMapKeyRef) and envFrom (ConfigMaps among the inputs), args, command: Redis URLs, host:port, REDIS_*HOST with REDIS_*PORT, --redis-host with --redis-port, redis-cli -h -p; redis.host / redis.url of the config (default redis.ge-system, ge-redis); Services among the inputs",
+    reads: ["ConfigMap", "Secret", "Service"],
     messages: MESSAGES,
   },
-  options: (config) => ({ redisPort: portSetting(config.expect, "redisPort") }),
+  options: (config) => ({
+    redisPort: portSetting(config.expect, "redisPort"),
+    team: teamHosts(config.redis),
+  }),
   check(ctx, o) {
-    const expected = ctx.options.redisPort;
+    const { redisPort: expected, team } = ctx.options;
+    const namespace = metaString(o.object, "namespace");
     const out: Reported[] = [];
-    for (const c of objectContainersOf(o.object)) {
-      const report = (use: RedisPortUse, where: string, path: (string | number)[]) =>
-        out.push({
-          messageId: use.implicit ? "default-port" : "wrong-port",
-          data: { container: containerLabel(c), port: use.port, expected, where, text: use.text },
-          path,
+    const seen = new Set<string>();
+    for (const c of templateContainersOf(o.object)) {
+      const addresses: RedisAddress[] = [
+        ...addressesInEnv(containerEnv(ctx.lookup, namespace, c)),
+        ...addressesInArgs(c),
+      ];
+      for (const a of addresses) {
+        if (a.host === undefined) continue;
+        const key = `${a.path.join("/")}\u0000${a.host}\u0000${a.port}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const base = {
+          container: containerLabel(c),
+          host: a.host,
+          port: a.port,
+          where: a.where,
+          text: a.text,
+        };
+        // On a cluster or a dump (latent risks) the objects are named, not the files a dump keeps them in.
+        const manifests = ctx.target.kind === "manifests";
+        const evidence: Evidence[] | undefined = a.from
+          ? [
+              {
+                kind: "field",
+                text: `${a.where}: ${a.text}`,
+                source: (manifests ? placeOf(a.from) : objectText(a.from)) ?? "",
+              },
+            ]
+          : undefined;
+        const details = {
+          path: a.path,
           ...(c.name ? { container: c.name } : {}),
-        });
-      asList(c.container.env).forEach((entry, i) => {
-        const env = asRecord(entry);
-        const name = asString(env?.name) ?? "";
-        // `valueFrom` (Secret, ConfigMap) cannot be read from a manifest.
-        const value = asString(env?.value);
-        if (value === undefined) return;
-        const uses = redisPortsIn(value);
-        if (!uses.length && /redis/i.test(name) && !/sentinel/i.test(name)) {
-          // The name says redis: `REDIS_PORT=6379`, `REDIS_ADDR=cache:6379`.
-          const port = /port$/i.test(name)
-            ? /^\s*(\d+)\s*$/.exec(value)?.[1]
-            : /^[\w.-]+:(\d+)$/.exec(value.trim())?.[1];
-          if (port) uses.push({ port: Number(port), implicit: false, text: `${name}=${value}` });
+          ...(evidence ? { evidence } : {}),
+        };
+        const service = serviceFor(ctx.lookup, a.host, namespace);
+        if (service) {
+          const ports = servicePorts(service);
+          if (!ports.length || ports.includes(a.port)) continue;
+          out.push({
+            messageId: "service-port",
+            data: {
+              ...base,
+              service: `${metaString(service.object, "name")}${manifests ? placeText(service) : ""}`,
+              ports: ports.join(", "),
+            },
+            ...details,
+          });
+          continue;
         }
-        const wrong = uses.find((u) => u.port !== expected);
-        if (wrong) report(wrong, `env ${name || `#${i + 1}`}`, [...c.path, "env", i, "value"]);
-      });
-      for (const key of ["command", "args"] as const) {
-        const list = asList(c.container[key]);
-        const words = list.map((w) => (typeof w === "string" ? w : typeof w === "number" ? String(w) : ""));
-        const cli = words.some((w) => /(?:^|\/)redis-(?:cli|server|benchmark)$/.test(w));
-        words.forEach((word, i) => {
-          const uses = redisPortsIn(word);
-          // A flag and its value as two items: `--redis-port`, `6379`; `redis-cli`, `-p`, `6379`.
-          const next = words[i + 1];
-          if (!uses.length && next !== undefined && /^\d+$/.test(next)) {
-            const isFlag =
-              /^--?[\w-]*redis[\w-]*port$/i.test(word) || (cli && (word === "-p" || word === "--port"));
-            if (isFlag) {
-              const wrong = Number(next) !== expected;
-              if (wrong)
-                report({ port: Number(next), implicit: false, text: `${word} ${next}` }, `${key}[${i + 1}]`, [
-                  ...c.path,
-                  key,
-                  i + 1,
-                ]);
-              return;
-            }
-          }
-          const wrong = uses.find((u) => u.port !== expected);
-          if (wrong) report(wrong, `${key}[${i}]`, [...c.path, key, i]);
+        if (!isTeamHost(team, a.host, namespace) || a.port === expected) continue;
+        out.push({
+          messageId: a.implicit ? "default-port" : "wrong-port",
+          data: { ...base, expected },
+          ...details,
         });
       }
     }

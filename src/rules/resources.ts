@@ -1,16 +1,14 @@
 // Every container needs CPU and memory requests (for the scheduler) and limits (so one pod cannot starve the node).
-import { containerLabel, objectContainersOf } from "../k8s/containers.js";
+// A request left out takes the limit's value (the API server's defaulting), so only what stays unset is reported.
+import { type ContainerAt, containerLabel } from "../k8s/containers.js";
 import { asRecord } from "../k8s/fields.js";
-import { podSpecOf } from "../k8s/podspec.js";
-import { missingResources, type ResourceField } from "../k8s/requests.js";
-import { podPhase } from "../k8s/status.js";
-import { POD_KINDS } from "../k8s/podspec.js";
+import { podTemplatesOf } from "../k8s/pod-template.js";
+import { type ResourceField, containerResources } from "../k8s/requests.js";
 import { defineRule, type ReportOf } from "./types.js";
 
 const MESSAGES = {
   "missing-requests-and-limits":
     "{{container}} has no {{fields}}: the scheduler places it blind and nothing stops it from taking the whole node",
-  "missing-requests": "{{container}} has no {{fields}}: the scheduler cannot account for what it uses",
   "missing-limits":
     "{{container}} has no {{fields}}: it can take all of the node's {{resources}} and starve the other pods",
 } as const;
@@ -21,61 +19,71 @@ export const resourcesRule = defineRule({
   meta: {
     id: "resources",
     pitfall: "resource-starvation",
-    runs: ["manifest", "live"],
-    description: "A container (init, sidecar or regular) without CPU and memory requests and limits.",
-    looksAt: "containers[].resources.requests / limits (cpu, memory), initContainers too; live: running pods",
-    kinds: [...POD_KINDS],
+    runs: ["manifest"],
+    description:
+      "A container (init, sidecar or regular) without CPU and memory limits, or without requests where no limit stands in for them (the API server copies a limit into a request left out).",
+    looksAt:
+      "containers[].resources.requests / limits (cpu, memory), initContainers too, of every pod template (workloads, Argo Rollouts and Workflows, Knative, KEDA ScaledJobs, any spec.template.spec); live: the topmost owner of each workload, as a latent risk",
     messages: MESSAGES,
   },
-  check(ctx, o) {
-    // Live, the pods themselves are checked (whoever owns them); their controllers would say it twice.
-    if (ctx.mode === "live" && (o.object.kind !== "Pod" || podPhase(o.object) !== "Running")) return [];
-    const at = podSpecOf(o.object);
-    if (!at) return [];
-    const covered = podLevelFields(at.spec);
+  check(_ctx, o) {
     const out: Reported[] = [];
-    for (const c of objectContainersOf(o.object)) {
-      const missing = missingResources(c.container).filter((f) => !covered.has(f));
-      if (!missing.length) continue;
-      const requests = missing.some((f) => f.startsWith("requests."));
-      const limits = missing.some((f) => f.startsWith("limits."));
-      const messageId =
-        requests && limits ? "missing-requests-and-limits" : requests ? "missing-requests" : "missing-limits";
-      const resources = [...new Set(missing.filter((f) => f.startsWith("limits.")).map((f) => f.slice(7)))];
-      out.push({
-        messageId,
-        data: {
-          container: containerLabel(c),
-          fields: missing.join(", "),
-          resources: resources.join(" and "),
-        },
-        path: asRecord(c.container.resources) ? [...c.path, "resources"] : c.path,
-        ...(c.name ? { container: c.name } : {}),
-        evidence: [
-          {
-            kind: "field",
-            text: `missing ${missing.join(", ")}`,
-            source: `${c.role} container ${c.name || `#${c.index + 1}`}`,
-          },
-        ],
-      });
-    }
+    for (const t of podTemplatesOf(o.object))
+      for (const c of t.containers)
+        if (c.role !== "ephemeral") out.push(...containerReports(c, podLevelFields(t.spec)));
     return out;
   },
 });
 
-const NO_FIELDS: ReadonlySet<ResourceField> = new Set();
+/** A container's unset requests and limits, as one report (or none). */
+function containerReports(c: ContainerAt, covered: Set<ResourceField>): Reported[] {
+  const missing = unsetFields(containerResources(c.container).missing, covered);
+  if (!missing.length) return [];
+  // A request is unset only where its limit is too (else the limit is copied into it): requests imply limits.
+  const requests = missing.some((f) => f.startsWith("requests."));
+  const resources = [...new Set(missing.filter((f) => f.startsWith("limits.")).map((f) => f.slice(7)))];
+  return [
+    {
+      messageId: requests ? "missing-requests-and-limits" : "missing-limits",
+      data: { container: containerLabel(c), fields: missing.join(", "), resources: resources.join(" and ") },
+      path: asRecord(c.container.resources) ? [...c.path, "resources"] : c.path,
+      ...(c.name ? { container: c.name } : {}),
+      evidence: [
+        {
+          kind: "field",
+          text: `missing ${missing.join(", ")}`,
+          source: `${c.role} container ${c.name || `#${c.index + 1}`}`,
+        },
+      ],
+    },
+  ];
+}
+
+/**
+ * The fields still unset once the API server has defaulted: a request left out takes its limit's value, and
+ * pod-level resources cover what they name.
+ */
+function unsetFields(missing: ResourceField[], covered: Set<ResourceField>): ResourceField[] {
+  const absent = new Set(missing.filter((f) => !covered.has(f)));
+  return [...absent].filter((f) => !(f.startsWith("requests.") && !absent.has(limitOf(f))));
+}
+
+function limitOf(field: ResourceField): ResourceField {
+  return field === "requests.cpu" ? "limits.cpu" : field === "requests.memory" ? "limits.memory" : field;
+}
 
 /** Pod-level `spec.resources` (PodLevelResources) sets the pod's budget; containers need not repeat what it sets. */
-function podLevelFields(podSpec: Record<string, unknown>): ReadonlySet<ResourceField> {
-  const resources = asRecord(podSpec.resources);
-  // Most pods have none: no set to make for each of them.
-  if (!resources) return NO_FIELDS;
+function podLevelFields(podSpec: Record<string, unknown>): Set<ResourceField> {
   const out = new Set<ResourceField>();
+  const resources = asRecord(podSpec.resources);
   for (const field of ["requests", "limits"] as const) {
     const list = asRecord(resources?.[field]);
     for (const name of ["cpu", "memory"] as const)
-      if (list?.[name] !== undefined && list[name] !== null) out.add(`${field}.${name}`);
+      if (list?.[name] !== undefined && list[name] !== null) {
+        out.add(`${field}.${name}`);
+        // A pod-level request left out defaults to the pod-level limit.
+        if (field === "limits") out.add(`requests.${name}`);
+      }
   }
   return out;
 }

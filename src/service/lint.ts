@@ -1,13 +1,20 @@
 // Lint as one pipeline, called alike by `pitfall lint`, POST /api/lint and MCP lint_manifests: check and resolve
-// the zone, read the manifests (files, stdin or a text), add `--nodes` capacity, run the engine.
+// the zone, read the manifests (files, stdin or a text) document by document and lint them batch by batch
+// (service/lint-stream), or, with `--nodes` or when only the whole snapshot gives the answer, read them into one
+// snapshot and run the engine once (the path before issue 16, kept as `path: "old"` to compare against).
+import { readFile } from "node:fs/promises";
 import type { Config } from "../config/model.js";
-import { type RunResult, runEngine } from "../engine/run.js";
+import { ignoredProblem } from "../engine/ignore.js";
+import { type RunOptions, type RunResult, runEngine, type Suppression } from "../engine/run.js";
 import { type ResolvedZone, resolveZone, zoneKey } from "../engine/zone.js";
 import type { KnowledgeBase } from "../kb/load.js";
 import { normalizeZone } from "../kb/zones.js";
 import type { Diagnostic } from "../model/diagnostic.js";
-import type { Distribution, Snapshot } from "../model/snapshot.js";
+import type { Distribution, Snapshot, Target } from "../model/snapshot.js";
+import { type ManifestSource, manifestSources, textSource } from "../sources/manifest-stream.js";
 import { parseManifests, readManifests } from "../sources/manifests.js";
+import { InputChecks } from "./lint-checks.js";
+import { lintManifestStream } from "./lint-stream.js";
 
 /** A zone that neither the config nor the pages know. */
 export class ZoneError extends Error {
@@ -30,11 +37,23 @@ export interface LintTarget {
   /** `--zone`: `1`, `zone 1`, `ALL`; must be a zone the config or the pages know. */
   zone?: string;
   distribution?: Distribution;
+  /**
+   * `old`: the whole input read into one snapshot, one engine run (memory grows with the input); to compare
+   * against. Default `streamed`.
+   */
+  path?: LintPath;
 }
 
+export type LintPath = "streamed" | "old";
+
 export interface LintResult extends RunResult {
-  snapshot: Snapshot;
-  /** The snapshot's input problems and the engine's, each once. */
+  /** The path taken: `old` when asked for, with `--nodes`, or when only the whole snapshot gives the answer. */
+  path: LintPath;
+  /** Objects linted (`--nodes` objects not counted). */
+  objects: number;
+  /** Input problems (unreadable files, malformed or skipped documents), in input order. */
+  input: Diagnostic[];
+  /** The input problems and the engine's, each once. */
   problems: Diagnostic[];
   zone: ResolvedZone;
 }
@@ -68,6 +87,10 @@ export function lintZone(t: LintTarget): ResolvedZone {
 
 /** Manifest text (an HTTP body, a tool argument), shown as `file` in locations. Synchronous: servers queue it. */
 export function lintText(text: string, file: string, t: LintTarget, zone: ResolvedZone): LintResult {
+  if (t.path !== "old") {
+    const streamed = lintSources([textSource(text, file)], file, t, zone);
+    if (streamed) return streamed;
+  }
   const parsed = parseManifests(text, file);
   const snapshot: Snapshot = {
     target: { kind: "manifests", name: file },
@@ -84,6 +107,20 @@ export async function lintFiles(
   t: LintTarget,
   zone: ResolvedZone,
 ): Promise<LintResult> {
+  if (inputs.nodes === "-" && inputs.paths.includes("-"))
+    throw new LintInputError(
+      "stdin can carry the manifests or the --nodes, not both: write the nodes to a file",
+    );
+  // The capacity check sums over every workload: with `--nodes` the whole snapshot is read.
+  if (t.path !== "old" && inputs.nodes === undefined) {
+    const stdinFile = inputs.paths.includes("-") ? await stdinOf(inputs) : undefined;
+    const sources = await manifestSources(inputs.paths, { cwd: inputs.cwd, stdinFile });
+    const streamed = lintSources(sources, inputs.paths.join(" "), t, zone);
+    if (streamed) {
+      checkSomethingRead(inputs.paths, streamed.objects, streamed.input);
+      return streamed;
+    }
+  }
   return lintSnapshot(await manifestSnapshot(inputs), t, zone);
 }
 
@@ -91,8 +128,8 @@ export interface ManifestInputs {
   /** Files, folders, or `-` for stdin. */
   paths: string[];
   cwd: string;
-  /** Read once, whichever of paths and `nodes` names `-`. */
-  readStdin: () => Promise<string>;
+  /** Standard input, copied to a file by the caller (asked for only when `-` is named, once at most). */
+  stdinFile?: () => Promise<string>;
   /** Node objects for the capacity check (`--nodes`): read by rules, not linted. */
   nodes?: string;
   /** Told about each `--nodes` object that is not a Node and was left out. */
@@ -100,13 +137,9 @@ export interface ManifestInputs {
 }
 
 async function manifestSnapshot(inputs: ManifestInputs): Promise<Snapshot> {
-  if (inputs.nodes === "-" && inputs.paths.includes("-"))
-    throw new LintInputError(
-      "stdin can carry the manifests or the --nodes, not both: write the nodes to a file",
-    );
-  const read = { cwd: inputs.cwd, readStdin: inputs.readStdin };
+  const read = { cwd: inputs.cwd, readStdin: async () => readFile(await stdinOf(inputs), "utf8") };
   const snapshot = await readManifests(inputs.paths, read);
-  checkSomethingRead(inputs.paths, snapshot);
+  checkSomethingRead(inputs.paths, snapshot.objects.length, snapshot.diagnostics);
   if (inputs.nodes === undefined) return snapshot;
   const nodes = await readManifests([inputs.nodes], read);
   const unread = nodes.diagnostics.find((d) => UNREAD.has(d.code));
@@ -124,12 +157,17 @@ async function manifestSnapshot(inputs: ManifestInputs): Promise<Snapshot> {
   return snapshot;
 }
 
+function stdinOf(inputs: ManifestInputs): Promise<string> {
+  if (!inputs.stdinFile) throw new LintInputError("- names standard input, which this caller does not give");
+  return inputs.stdinFile();
+}
+
 /** An error only when nothing at all could be read: every input missing or unreadable, or no manifests found. */
-function checkSomethingRead(paths: string[], snapshot: Snapshot): void {
-  if (snapshot.objects.length) return;
-  const unread = snapshot.diagnostics.filter((d) => UNREAD.has(d.code));
-  const empty = snapshot.diagnostics.filter((d) => d.code === EMPTY);
-  if (snapshot.diagnostics.length !== unread.length + empty.length) return;
+function checkSomethingRead(paths: string[], objects: number, diagnostics: Diagnostic[]): void {
+  if (objects) return;
+  const unread = diagnostics.filter((d) => UNREAD.has(d.code));
+  const empty = diagnostics.filter((d) => d.code === EMPTY);
+  if (diagnostics.length !== unread.length + empty.length) return;
   if (unread.length) throw new LintInputError(unread.map((d) => d.message).join("; "));
   const where = empty.length ? empty.map((d) => d.file).join(", ") : paths.join(" ");
   throw new LintInputError(
@@ -137,22 +175,78 @@ function checkSomethingRead(paths: string[], snapshot: Snapshot): void {
   );
 }
 
-/** The engine over the manifests for the zone `lintZone` resolved. */
-function lintSnapshot(snapshot: Snapshot, t: LintTarget, zone: ResolvedZone): LintResult {
-  if (zone.zone !== undefined) snapshot.target.zone = zone.zone;
-  if (zone.distribution !== undefined) snapshot.target.distribution = zone.distribution;
-  const result = runEngine(snapshot, {
+function runOptions(t: LintTarget, zone: ResolvedZone): RunOptions {
+  return {
     mode: "manifest",
     kb: t.kb,
     config: t.config,
     ...(zone.zone !== undefined ? { zone: zone.zone } : {}),
     ...(zone.distribution !== undefined ? { distribution: zone.distribution } : {}),
-  });
+  };
+}
+
+/** The sources linted batch by batch; undefined when only the whole snapshot gives today's answer. */
+function lintSources(
+  sources: ManifestSource[],
+  name: string,
+  t: LintTarget,
+  zone: ResolvedZone,
+): LintResult | undefined {
+  const target: Target = { kind: "manifests", name };
+  if (zone.zone !== undefined) target.zone = zone.zone;
+  if (zone.distribution !== undefined) target.distribution = zone.distribution;
+  const streamed = lintManifestStream(sources, runOptions(t, zone), target);
+  if (!streamed) return undefined;
+  const { objects, diagnostics, result } = streamed;
+  return { ...settled(result, diagnostics, t), path: "streamed", objects, input: diagnostics, zone };
+}
+
+/** The engine over the manifests for the zone `lintZone` resolved, in one run. */
+function lintSnapshot(snapshot: Snapshot, t: LintTarget, zone: ResolvedZone): LintResult {
+  // Patches are no whole objects; what the API server would refuse is an input error, not a value that counts.
+  const checks = new InputChecks();
+  snapshot.objects = checks.take(snapshot.objects);
+  snapshot.diagnostics.push(...checks.diagnostics());
+  if (zone.zone !== undefined) snapshot.target.zone = zone.zone;
+  if (zone.distribution !== undefined) snapshot.target.distribution = zone.distribution;
+  const result = runEngine(snapshot, runOptions(t, zone));
   return {
-    ...result,
-    snapshot,
-    problems: uniqueDiagnostics([...snapshot.diagnostics, ...result.diagnostics]),
+    ...settled(result, snapshot.diagnostics, t),
+    path: "old",
+    objects: snapshot.objects.filter((o) => o.origin.role !== "nodes").length,
+    input: snapshot.diagnostics,
     zone,
+  };
+}
+
+/** The run's problems, each once, but those of files an ignore path covers, which join the suppressed. */
+function settled(
+  result: RunResult,
+  input: Diagnostic[],
+  t: LintTarget,
+): RunResult & { problems: Diagnostic[] } {
+  const problems: Diagnostic[] = [];
+  const suppressed: Suppression[] = [...result.suppressed];
+  for (const d of uniqueDiagnostics([...input, ...result.diagnostics])) {
+    const verdict = ignoredProblem(t.config.ignore, d.file, t.config.file);
+    if (verdict) suppressed.push(problemSuppression(d, verdict));
+    else problems.push(d);
+  }
+  return { ...result, suppressed, problems };
+}
+
+/** An input problem an ignore path covers, listed with the suppressed findings. */
+function problemSuppression(
+  d: Diagnostic,
+  verdict: { by: "config" | "annotation"; reason: string },
+): Suppression {
+  return {
+    pitfall: d.severity === "error" ? "input-error" : "input-warning",
+    rule: d.code,
+    object: { kind: "File", name: d.file },
+    file: d.file,
+    line: d.line,
+    ...verdict,
   };
 }
 

@@ -1,310 +1,275 @@
-// Offline dumps (`kubectl get … -o json|yaml`, support bundles) turned into the same Snapshot a live read gives.
-// The layout is documented in docs/dump-layout.md. A file that is not Kubernetes JSON or YAML becomes a
-// diagnostic with file:line and the rest of the dump is still read.
-import type { Dirent } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
-import type { Origin, Snapshot, SourcedObject } from "../model/snapshot.js";
+// Offline dumps turned into the same Snapshot a live read gives. One entry point for every layout people have:
+// pitfall's own (docs/dump-layout.md), `kubectl cluster-info dump` (a folder, or its output in one file) and
+// troubleshoot.sh support bundles (a folder or the .tar.gz), told apart by what they hold. A file that is not
+// Kubernetes JSON or YAML becomes a diagnostic with file:line and the rest of the dump is still read.
+import { open, stat } from "node:fs/promises";
+import path from "node:path";
+import type { Incomplete, Snapshot, SourcedObject } from "../model/snapshot.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { distributionOf } from "../k8s/distribution.js";
-import { asRecord, asString } from "../k8s/fields.js";
-import { kubeObjectOf } from "../model/kube.js";
-import { displayPath, inputProblem as unreadable, objectFilesUnder } from "./manifest-files.js";
-import { redact } from "../model/redact.js";
-import { parseManifests } from "./manifests.js";
-import { withoutSecretValues } from "./secret-values.js";
-import path from "node:path";
+import { asList, asRecord, asString } from "../k8s/fields.js";
+import { archiveTree, isArchive } from "./dump-archive.js";
+import { looksLikeBundle, readBundleTree } from "./dump-bundle.js";
+import { looksLikeClusterInfo, readClusterInfoFile, readClusterInfoTree } from "./dump-clusterinfo.js";
+import {
+  absentFromDump,
+  type DumpLayout,
+  type DumpParts,
+  emptyParts,
+  newestTimestamp,
+  parseDumpFile,
+} from "./dump-objects.js";
+import { DUMP_META_FILE, readPitfallTree } from "./dump-pitfall.js";
+import { type DumpTree, folderTree, readFileBounded, textOf } from "./dump-tree.js";
+import { LIVE_RESOURCES } from "./kube-read.js";
+import { displayPath, inputProblem } from "./manifest-files.js";
 
-/** Optional file at the top of a dump folder: `{ "takenAt": "<ISO>", "context": "<kube context>" }`. */
-export const DUMP_META_FILE = "pitfall-dump.json";
-/** Folder at the top of a dump holding `<namespace>/<pod>/<container>[.previous].log`. */
-export const DUMP_LOGS_DIR = "logs";
+export { parseDumpFile } from "./dump-objects.js";
+export type { DumpLayout } from "./dump-objects.js";
+export { DUMP_LOGS_DIR, DUMP_META_FILE, type DumpMeta } from "./dump-pitfall.js";
 
-const PREVIOUS_SUFFIX = ".previous.log";
-const CURRENT_SUFFIX = ".log";
+export const DUMP_LAYOUTS: readonly DumpLayout[] = ["pitfall", "cluster-info", "support-bundle"];
 
 export interface ReadDumpOptions {
   cwd: string;
   /** Stops the folder walk and the reading (readDump then throws the signal's reason). */
   signal?: AbortSignal;
+  /** Read every input as this layout instead of telling it from what it holds. */
+  layout?: DumpLayout;
+  /** Throw NothingReadError when no input yields a Kubernetes object (scan: an unreadable dump is not clean). */
+  requireObjects?: boolean;
 }
 
-export interface DumpMeta {
-  takenAt?: string;
-  context?: string;
-}
-
-function problem(file: string, code: string, message: string, line = 1): Diagnostic {
-  return { file, line, severity: "error", code, message };
-}
-
-export interface ParsedDump {
-  objects: SourcedObject[];
-  diagnostics: Diagnostic[];
-}
-
-/**
- * Objects of one JSON value: an object, a `List` (kubectl) or a typed list such as `PodList` (`kubectl get --raw`),
- * whose items carry no `kind`/`apiVersion` and get them from the list.
- */
-function objectsOfJson(
-  value: unknown,
-  file: string,
-  origin: Origin,
-  out: ParsedDump,
-  label = "the file",
-): void {
-  const record = asRecord(value);
-  const kind = asString(record?.kind);
-  const apiVersion = asString(record?.apiVersion);
-  if (!record || !kind || !apiVersion) {
-    const what = record
-      ? "has no string `apiVersion` and `kind`"
-      : `is a ${Array.isArray(value) ? "sequence" : "scalar"}`;
-    out.diagnostics.push({
-      file,
-      line: 1,
-      severity: "warning",
-      code: "not-kubernetes",
-      message: `${label} ${what}, so it is not a Kubernetes object; skipped`,
-    });
-    return;
+/** No input held a Kubernetes object; the message says what each input was and what pitfall looks for. */
+export class NothingReadError extends Error {
+  override name = "NothingReadError";
+  constructor(
+    message: string,
+    /** The input problems met on the way (a missing path, an unreadable file), to show before the message. */
+    readonly diagnostics: Diagnostic[],
+  ) {
+    super(message);
   }
-  if (kind.endsWith("List") && Array.isArray(record.items)) {
-    const itemKind = kind === "List" ? undefined : kind.slice(0, -"List".length);
-    record.items.forEach((item, i) => {
-      const rec = asRecord(item);
-      const filled =
-        rec && itemKind && rec.kind === undefined ? { apiVersion, kind: itemKind, ...rec } : item;
-      objectsOfJson(filled, file, origin, out, `item ${i} of the ${kind}`);
-    });
-    return;
+}
+
+/** What pitfall reads, for messages about a dump it could not read. */
+export const DUMP_FORMATS =
+  "a folder or .tar.gz of `kubectl get -o json|yaml` files with an optional pitfall-dump.json (docs/dump-layout.md), " +
+  "a `kubectl cluster-info dump` (its --output-directory folder, or its output in one file), " +
+  "or a troubleshoot.sh support bundle (folder or .tar.gz)";
+
+/** The resources the detectors read: what the live scan lists, and the External Secrets it asks for. */
+export function neededResources(): { plural: string; kind: string }[] {
+  return [
+    ...LIVE_RESOURCES.map((r) => ({ plural: r.plural, kind: r.kind })),
+    { plural: "externalsecrets", kind: "ExternalSecret" },
+  ];
+}
+
+function layoutOf(files: readonly string[]): DumpLayout {
+  if (files.includes(DUMP_META_FILE)) return "pitfall";
+  if (looksLikeBundle(files)) return "support-bundle";
+  if (looksLikeClusterInfo(files)) return "cluster-info";
+  return "pitfall";
+}
+
+function readTree(tree: DumpTree, layout: DumpLayout): Promise<DumpParts> {
+  if (layout === "support-bundle") return readBundleTree(tree);
+  if (layout === "cluster-info") return readClusterInfoTree(tree);
+  return readPitfallTree(tree);
+}
+
+interface InputRead {
+  input: string;
+  parts?: DumpParts;
+  /** What the input was, for a dump that held nothing. */
+  what: string;
+}
+
+/** The first bytes of a file: enough to tell an archive, a binary or text. */
+async function headOf(file: string): Promise<Buffer> {
+  const handle = await open(file, "r");
+  try {
+    const buffer = Buffer.alloc(512);
+    const { bytesRead } = await handle.read(buffer, 0, 512, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
-  const object = kubeObjectOf(record);
-  if (typeof object === "string") {
-    out.diagnostics.push({
-      file,
+}
+
+async function readInput(
+  input: string,
+  opts: ReadDumpOptions,
+  diagnostics: Diagnostic[],
+): Promise<InputRead> {
+  const absolute = path.resolve(opts.cwd, input);
+  const shown = displayPath(absolute, opts.cwd);
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(absolute);
+  } catch (error) {
+    diagnostics.push(inputProblem(shown, error));
+    return { input, what: "cannot be read" };
+  }
+  const fromTree = async (tree: DumpTree, kind: string): Promise<InputRead> => {
+    for (const d of tree.problems.splice(0)) diagnostics.push(d);
+    const layout = opts.layout ?? layoutOf(tree.files.map((f) => f.path));
+    const parts = await readTree(tree, layout);
+    for (const d of tree.problems.splice(0)) diagnostics.push(d);
+    const n = tree.files.length;
+    return {
+      input,
+      parts,
+      what:
+        n === 0
+          ? `an empty ${kind}`
+          : `a ${kind} of ${n} file${n === 1 ? "" : "s"}, none holding a Kubernetes object`,
+    };
+  };
+  if (info.isDirectory()) return fromTree(await folderTree(absolute, opts.cwd, opts.signal), "folder");
+  let head: Buffer;
+  try {
+    head = await headOf(absolute);
+  } catch (error) {
+    diagnostics.push(inputProblem(shown, error));
+    return { input, what: "cannot be read" };
+  }
+  if (isArchive(head))
+    return fromTree(
+      await archiveTree(absolute, opts.cwd, opts.signal ? { signal: opts.signal } : {}),
+      "tar archive",
+    );
+  if (head.length === 0) return { input, what: "an empty file" };
+  if (textOf(head) === undefined) {
+    diagnostics.push({
+      file: shown,
       line: 1,
       severity: "error",
-      code: "invalid-object",
-      message: `${label} ${object}; the API server would refuse it; skipped`,
+      code: "dump-binary",
+      message: `${shown} is a binary file, not JSON, YAML, a cluster-info dump or a .tar.gz; skipped`,
     });
-    return;
+    return { input, what: "a binary file" };
   }
-  out.objects.push({ object: withoutSecretValues(object), origin });
+  const what = "a file without a Kubernetes object";
+  if (/\.ya?ml$/i.test(absolute) || opts.layout === "pitfall") {
+    const bytes = await readFileBounded(absolute, path.basename(absolute), diagnostics, opts.cwd);
+    if (!bytes) return { input, what: "cannot be read" };
+    const parsed = parseDumpFile(bytes.toString("utf8"), shown);
+    const parts = {
+      ...emptyParts("pitfall", absentFromDump(false)),
+      ...parsed,
+      listedKinds: parsed.listedKinds ?? new Set<string>(),
+    };
+    return { input, parts, what };
+  }
+  return { input, parts: await readClusterInfoFile(absolute, shown, opts.signal), what };
 }
 
 /**
- * One dump file. JSON goes through JSON.parse (dumps are big, and fast matters more than positions there);
- * YAML, and JSON that does not parse, go through the manifest parser, which says where the problem is.
+ * A container waiting after a run (crash-looping) has no log of its own: the kubelet serves lastState.terminated's
+ * container for `kubectl logs` with and without --previous. So where a dump saved only the current log (kubectl
+ * cluster-info dump takes no previous ones), that is the previous log the detectors read.
  */
-export function parseDumpFile(text: string, file: string, context?: string): ParsedDump {
-  const out: ParsedDump = { objects: [], diagnostics: [] };
-  if (/^\s*[{[]/.test(text)) {
-    let value: unknown;
-    let parsed = false;
-    try {
-      value = JSON.parse(text);
-      parsed = true;
-    } catch {
-      // Falls through to the YAML parser, which reports the line and column.
-    }
-    if (parsed) {
-      objectsOfJson(value, file, context ? { file, context } : { file }, out);
-      return out;
+function lastRunLogs(
+  objects: readonly SourcedObject[],
+  previous: Map<string, string>,
+  current: Map<string, string>,
+): void {
+  for (const { object } of objects) {
+    if (object.kind !== "Pod") continue;
+    const status = asRecord(object.status);
+    for (const c of [...asList(status?.initContainerStatuses), ...asList(status?.containerStatuses)]) {
+      const cs = asRecord(c);
+      const key = `${object.metadata?.namespace}/${object.metadata?.name}/${asString(cs?.name)}`;
+      const waitingAfterRun =
+        asRecord(asRecord(cs?.state)?.waiting) && asRecord(asRecord(cs?.lastState)?.terminated);
+      const text = current.get(key);
+      if (waitingAfterRun && text !== undefined && !previous.has(key)) previous.set(key, text);
     }
   }
-  const manifests = parseManifests(text, file);
-  for (const o of manifests.objects) {
-    out.objects.push(context ? { object: o.object, origin: { ...o.origin, context } } : o);
+}
+
+/** Kinds the dump holds or says it read; the rest of what the detectors read is "not checked", as a 403 live. */
+function coverage(reads: InputRead[], objects: readonly SourcedObject[]): Incomplete[] {
+  const parts = reads.flatMap((r) => (r.parts ? [r.parts] : []));
+  const kinds = new Set(objects.map((o) => o.object.kind));
+  const read = new Set<string>();
+  for (const p of parts) {
+    for (const r of p.read) read.add(r);
+    for (const k of p.listedKinds) kinds.add(k);
   }
-  for (const d of manifests.diagnostics) out.diagnostics.push(d);
-  return out;
-}
-
-/** Files with objects under a dump folder, sorted; the logs folder and the meta file are not objects. */
-async function objectFiles(
-  root: string,
-  onError: (dir: string, error: unknown) => void,
-  signal?: AbortSignal,
-): Promise<string[]> {
-  const files = await objectFilesUnder(
-    root,
-    {
-      folder: (name, atRoot) => atRoot && name === DUMP_LOGS_DIR,
-      file: (name, atRoot) => atRoot && name === DUMP_META_FILE,
-    },
-    onError,
-    signal,
-  );
-  return files.sort();
-}
-
-interface DumpLog {
-  key: string;
-  previous: boolean;
-  file: string;
-}
-
-/** `logs/<namespace>/<pod>/<container>.previous.log` and `<container>.log`; anything else is reported. */
-async function logFiles(root: string, cwd: string, diagnostics: Diagnostic[]): Promise<DumpLog[]> {
-  const logsDir = path.join(root, DUMP_LOGS_DIR);
-  const out: DumpLog[] = [];
-  const list = async (dir: string): Promise<Dirent[]> => {
-    try {
-      return await readdir(dir, { withFileTypes: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT")
-        diagnostics.push(unreadable(displayPath(dir, cwd), error));
-      return [];
+  const incomplete: Incomplete[] = [];
+  const listed = new Set<string>();
+  for (const p of parts)
+    for (const i of p.incomplete) {
+      if (listed.has(i.resource)) continue;
+      listed.add(i.resource);
+      incomplete.push(i);
     }
+  const first = parts[0];
+  for (const r of neededResources()) {
+    if (read.has(r.plural) || kinds.has(r.kind) || listed.has(r.plural)) continue;
+    incomplete.push({ resource: r.plural, reason: first ? first.absent(r.plural) : "not in the dump" });
+  }
+  return incomplete;
+}
+
+function skippedSummary(read: InputRead, shown: string): Diagnostic | undefined {
+  const skipped = read.parts?.skipped ?? [];
+  if (skipped.length === 0) return undefined;
+  const some = skipped.slice(0, 3).join(", ");
+  const more = skipped.length > 3 ? `, and ${skipped.length - 3} more` : "";
+  return {
+    file: shown,
+    line: 1,
+    severity: "warning",
+    code: "dump-skipped",
+    message: `${skipped.length} file${skipped.length === 1 ? "" : "s"} with no Kubernetes objects skipped (${some}${more})`,
   };
-  const misplaced = (file: string) =>
-    diagnostics.push({
-      file: displayPath(file, cwd),
-      line: 1,
-      severity: "warning",
-      code: "dump-log-layout",
-      message: `not in the logs layout ${DUMP_LOGS_DIR}/<namespace>/<pod>/<container>.log or <container>${PREVIOUS_SUFFIX}; skipped`,
-    });
-  for (const ns of await list(logsDir)) {
-    const nsDir = path.join(logsDir, ns.name);
-    if (!ns.isDirectory()) {
-      misplaced(nsDir);
-      continue;
-    }
-    for (const pod of await list(nsDir)) {
-      const podDir = path.join(nsDir, pod.name);
-      if (!pod.isDirectory()) {
-        misplaced(podDir);
-        continue;
-      }
-      for (const entry of await list(podDir)) {
-        const file = path.join(podDir, entry.name);
-        const previous = entry.name.endsWith(PREVIOUS_SUFFIX);
-        const container = previous
-          ? entry.name.slice(0, -PREVIOUS_SUFFIX.length)
-          : entry.name.endsWith(CURRENT_SUFFIX)
-            ? entry.name.slice(0, -CURRENT_SUFFIX.length)
-            : "";
-        if (!entry.isFile() || container === "") {
-          misplaced(file);
-          continue;
-        }
-        out.push({ key: `${ns.name}/${pod.name}/${container}`, previous, file });
-      }
-    }
-  }
-  return out.sort((a, b) => a.file.localeCompare(b.file));
-}
-
-/** `pitfall-dump.json`, if the folder has one; a bad one is reported and ignored. */
-async function readMeta(root: string, cwd: string, diagnostics: Diagnostic[]): Promise<DumpMeta | undefined> {
-  const file = path.join(root, DUMP_META_FILE);
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT")
-      diagnostics.push(unreadable(displayPath(file, cwd), error));
-    return undefined;
-  }
-  const shown = displayPath(file, cwd);
-  let value: Record<string, unknown> | undefined;
-  try {
-    value = asRecord(JSON.parse(text));
-  } catch (error) {
-    diagnostics.push(
-      problem(shown, "dump-meta", `${DUMP_META_FILE} is not JSON: ${(error as Error).message}`),
-    );
-    return undefined;
-  }
-  const meta: DumpMeta = {};
-  const takenAt = asString(value?.takenAt);
-  if (takenAt !== undefined) {
-    if (Number.isNaN(Date.parse(takenAt))) {
-      diagnostics.push(
-        problem(
-          shown,
-          "dump-meta",
-          `takenAt ${JSON.stringify(takenAt)} is not a date; write e.g. "2026-03-26T09:30:00Z"`,
-        ),
-      );
-    } else meta.takenAt = new Date(takenAt).toISOString();
-  }
-  const context = asString(value?.context);
-  if (context) meta.context = context;
-  return meta;
 }
 
 /**
- * Reads dump files and folders (recursively) into one Snapshot. `takenAt` is the dump's `pitfall-dump.json`
- * time, else the newest file's modification time: ages (of crash loops, of events) are measured from it.
+ * Reads dump files, folders and archives into one Snapshot. Ages are measured from the dump's own clock:
+ * pitfall-dump.json's `takenAt`, else a support bundle's own time, else the newest time written in its objects.
  */
 export async function readDump(paths: string[], opts: ReadDumpOptions): Promise<Snapshot> {
   const diagnostics: Diagnostic[] = [];
+  const reads: InputRead[] = [];
+  for (const input of paths) {
+    opts.signal?.throwIfAborted();
+    reads.push(await readInput(input, opts, diagnostics));
+  }
   const objects: SourcedObject[] = [];
   const previousLogs = new Map<string, string>();
   const currentLogs = new Map<string, string>();
-  let newestMtime = 0;
-  let metaTakenAt: string | undefined;
+  let takenAt: string | undefined;
   let context: string | undefined;
-
-  const readText = async (file: string): Promise<string | undefined> => {
-    try {
-      const [text, info] = await Promise.all([readFile(file, "utf8"), stat(file)]);
-      newestMtime = Math.max(newestMtime, info.mtimeMs);
-      return text;
-    } catch (error) {
-      diagnostics.push(unreadable(displayPath(file, opts.cwd), error));
-      return undefined;
-    }
-  };
-
-  const roots: { root?: string; files: string[] }[] = [];
-  for (const input of paths) {
-    const absolute = path.resolve(opts.cwd, input);
-    try {
-      if ((await stat(absolute)).isDirectory()) {
-        const files = await objectFiles(
-          absolute,
-          (dir, error) => diagnostics.push(unreadable(displayPath(dir, opts.cwd), error)),
-          opts.signal,
-        );
-        roots.push({ root: absolute, files });
-      } else roots.push({ files: [absolute] });
-    } catch (error) {
-      if (opts.signal?.aborted) throw error;
-      diagnostics.push(unreadable(displayPath(absolute, opts.cwd), error));
-    }
+  let declared: Snapshot["target"]["distribution"];
+  for (const read of reads) {
+    const p = read.parts;
+    if (!p) continue;
+    for (const o of p.objects) objects.push(o);
+    for (const d of p.diagnostics) diagnostics.push(d);
+    for (const [k, v] of p.previousLogs) previousLogs.set(k, v);
+    for (const [k, v] of p.currentLogs) currentLogs.set(k, v);
+    if (p.takenAt && (!takenAt || p.takenAt.at > takenAt)) takenAt = p.takenAt.at;
+    context ??= p.context;
+    declared ??= p.distribution;
+    const summary = skippedSummary(read, displayPath(path.resolve(opts.cwd, read.input), opts.cwd));
+    if (summary) diagnostics.push(summary);
   }
-
-  for (const { root } of roots) {
-    if (!root) continue;
-    const meta = await readMeta(root, opts.cwd, diagnostics);
-    if (meta?.takenAt && (!metaTakenAt || meta.takenAt > metaTakenAt)) metaTakenAt = meta.takenAt;
-    context ??= meta?.context;
+  if (opts.requireObjects && objects.length === 0) {
+    const what = reads.map((r) => `${r.input}: ${r.what}`).join("; ");
+    throw new NothingReadError(
+      `nothing was checked: no Kubernetes objects in ${what}. pitfall reads ${DUMP_FORMATS}`,
+      diagnostics.filter((d) => d.severity === "error"),
+    );
   }
-
-  for (const { root, files } of roots) {
-    for (const file of files) {
-      opts.signal?.throwIfAborted();
-      const text = await readText(file);
-      if (text === undefined) continue;
-      const parsed = parseDumpFile(text, displayPath(file, opts.cwd), context);
-      for (const o of parsed.objects) objects.push(o);
-      for (const d of parsed.diagnostics) diagnostics.push(d);
-    }
-    if (!root) continue;
-    for (const log of await logFiles(root, opts.cwd, diagnostics)) {
-      const text = await readText(log.file);
-      // Redacted whole, before anything splits it into lines: a private key spans lines.
-      if (text !== undefined) (log.previous ? previousLogs : currentLogs).set(log.key, redact(text));
-    }
-  }
-
+  lastRunLogs(objects, previousLogs, currentLogs);
   const nodes = objects.map((o) => o.object).filter((o) => o.kind === "Node");
-  const distribution = distributionOf(nodes);
-  const takenAt = metaTakenAt ?? (newestMtime > 0 ? new Date(newestMtime).toISOString() : undefined);
+  const distribution = distributionOf(nodes) ?? declared;
+  takenAt ??= newestTimestamp(objects);
   const snapshot: Snapshot = {
     target: {
       kind: "dump",
@@ -314,7 +279,7 @@ export async function readDump(paths: string[], opts: ReadDumpOptions): Promise<
     },
     objects,
     diagnostics,
-    incomplete: [],
+    incomplete: objects.length ? coverage(reads, objects) : [],
     previousLogs,
     currentLogs,
   };

@@ -44,13 +44,17 @@ export const LIVE_RESOURCES: readonly LiveResource[] = [
   resource("batch", "v1", "jobs", "Job"),
   resource("batch", "v1", "cronjobs", "CronJob"),
   resource("networking.k8s.io", "v1", "ingresses", "Ingress"),
+  // Who may call the API: the evidence the in-cluster API check weighs (never Secrets).
+  resource("", "v1", "serviceaccounts", "ServiceAccount"),
+  resource("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding"),
+  resource("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false),
 ];
 
 export const NAMESPACES = LIVE_RESOURCES.find((r) => r.plural === "namespaces")!;
 export const NODES = LIVE_RESOURCES.find((r) => r.plural === "nodes")!;
 
 /** External Secrets Operator's group; v1 since ESO 0.17, v1beta1 before. */
-const EXTERNAL_SECRETS_GROUP = "external-secrets.io";
+export const EXTERNAL_SECRETS_GROUP = "external-secrets.io";
 const EXTERNAL_SECRETS_VERSIONS = ["v1", "v1beta1"];
 
 /** `/api/v1/namespaces/ns/pods`, `/apis/apps/v1/deployments`. */

@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
 import type { Context, KubeConfig } from "@kubernetes/client-node";
+import { parse as parseYaml } from "yaml";
+import { asRecord, asString } from "../k8s/fields.js";
 
 /** Where a pod's service account credentials are mounted. */
 const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -244,6 +246,32 @@ export type KubeAccess = Pick<
   KubeConfigOptions,
   "kubeconfig" | "kubeconfigEnv" | "home" | "serviceHost" | "servicePort" | "cwd"
 >;
+
+/**
+ * The current context of the kubeconfig kubectl would read, from the files alone: no Kubernetes client loaded (the
+ * guard's hook answers before every command, so it stays quick).
+ */
+export function currentContextOf(access: KubeAccess): string | undefined {
+  const cwd = access.cwd ?? process.cwd();
+  const files = access.kubeconfig
+    ? [path.resolve(cwd, access.kubeconfig)]
+    : [
+        ...(access.kubeconfigEnv ?? "")
+          .split(path.delimiter)
+          .filter(Boolean)
+          .map((f) => path.resolve(cwd, f)),
+        path.join(access.home ?? homedir(), ".kube", "config"),
+      ];
+  for (const file of files) {
+    try {
+      const current = asString(asRecord(parseYaml(readFileSync(file, "utf8")))?.["current-context"]);
+      if (current) return current;
+    } catch {
+      // Missing or unreadable: kubectl would try the next one too.
+    }
+  }
+  return undefined;
+}
 
 /** Just the access fields of anything that carries them (a scan's live source, an MCP target). */
 export function kubeAccessOf(from: KubeAccess): KubeAccess {

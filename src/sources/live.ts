@@ -30,6 +30,8 @@ export interface LiveLogOptions {
   tailLines?: number;
   /** Pods whose logs are fetched, per kind of log; those restarting most come first. Default 50. */
   maxPods?: number;
+  /** Which containers' logs are fetched; default: previousLogContainers and currentLogContainers. */
+  containers?: { previous(pod: KubeObject): string[]; current(pod: KubeObject): string[] };
 }
 
 export interface ReadClusterOptions {
@@ -196,8 +198,11 @@ function logRequests(
   pods: readonly KubeObject[],
   previous: boolean,
   maxPods: number,
+  containers?: LiveLogOptions["containers"],
 ): { requests: LogRequest[]; pods: number; skipped: number } {
-  const pick = previous ? previousLogContainers : currentLogContainers;
+  const pick = previous
+    ? (containers?.previous ?? previousLogContainers)
+    : (containers?.current ?? currentLogContainers);
   const candidates = pods
     .map((pod) => ({ pod, containers: pick(pod), restarts: restartsOf(pod) }))
     .filter((c) => c.containers.length > 0)
@@ -232,7 +237,7 @@ async function readLogs(
   const requests: LogRequest[] = [];
   for (const previous of [true, false]) {
     if (previous ? !opts.previous : !opts.current) continue;
-    const picked = logRequests(pods, previous, maxPods);
+    const picked = logRequests(pods, previous, maxPods, opts.containers);
     for (const r of picked.requests) requests.push(r);
     if (picked.skipped > 0) {
       reader.incomplete.push({

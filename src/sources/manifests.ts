@@ -19,6 +19,7 @@ import { displayPath, inputProblem, manifestFilesOf, readText } from "./manifest
 import { JsonText, jsonNestsDeeperThan, jsonPlace } from "./json-positions.js";
 import { type Place, positionAt, yamlPlace } from "./positions.js";
 import { withoutSecretValues } from "./secret-values.js";
+import { withoutSourceFolders } from "./source-folders.js";
 import { plainValueOf, ValueError } from "./yaml-value.js";
 
 /** Parser stack entries allowed; yaml composes recursively and V8 may abort the process near the stack limit. */
@@ -32,7 +33,7 @@ function kubernetesTags(tags: Tags): Tags {
   );
 }
 
-const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
+export const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   version: "1.1",
   customTags: kubernetesTags,
   // Keeps yaml from printing process warnings (e.g. for collection keys).
@@ -78,11 +79,65 @@ function report(
 
 /** Parse one manifest file (YAML stream or JSON). Never throws; problems become diagnostics. */
 export function parseManifests(text: string, file: string): ParsedManifests {
-  const ctx: FileContext = { text, file, lines: new LineCounter(), out: { objects: [], diagnostics: [] } };
-  const count = { documents: 0 };
+  return parseManifestsAt(text, file, { line: 1, documents: 0 }, true).parsed;
+}
+
+/** A LineCounter for text that starts on line `first` of its file. */
+class LinesFrom extends LineCounter {
+  constructor(first: number) {
+    super();
+    const local = this.linePos;
+    if (first === 1) return;
+    this.linePos = (offset) => {
+      const { line, col } = local(offset);
+      return { line: line + first - 1, col };
+    };
+  }
+}
+
+/**
+ * Like parseManifests for a part of a file that starts on line `at.line` after `at.documents` documents
+ * (positions and document numbers as in the whole file); also how many documents it counted. JSON is tried
+ * only on a whole file (`json`), as parseManifests does.
+ */
+export function parseManifestsAt(
+  text: string,
+  file: string,
+  at: { line: number; documents: number },
+  json = false,
+): { parsed: ParsedManifests; documents: number } {
+  const ctx: FileContext = {
+    text,
+    file,
+    lines: new LinesFrom(at.line),
+    out: { objects: [], diagnostics: [] },
+  };
+  const count = { documents: at.documents };
+  parseInto(ctx, count, json);
+  return { parsed: ctx.out, documents: count.documents };
+}
+
+/**
+ * parseManifestsAt for one part of a stream; `marker` when a `---` line follows it in the file. yaml ends an
+ * unclosed scalar there, not at the end of the text, and says so at that place: it is given the line too.
+ */
+export function parseWithNextMarker(
+  text: string,
+  file: string,
+  at: { line: number; documents: number },
+  marker: boolean,
+): { parsed: ParsedManifests; documents: number } {
+  if (!marker) return parseManifestsAt(text, file, at);
+  // The quotes in its comment stand for the quotes that (almost always) follow in the file.
+  const part = parseManifestsAt(`${text}--- #"'\n`, file, at);
+  // The empty document the marker starts says nothing; it is not counted either.
+  return { parsed: part.parsed, documents: part.documents - 1 };
+}
+
+function parseInto(ctx: FileContext, count: { documents: number }, json: boolean): void {
   ctx.lines.addNewLine(0);
   try {
-    if (readJson(ctx)) return ctx.out;
+    if (json && readJson(ctx)) return;
     let start = 0;
     for (;;) {
       const deep = parseFrom(ctx, start, count);
@@ -101,7 +156,6 @@ export function parseManifests(text: string, file: string): ParsedManifests {
     // Last resort: the library failed in a way it does not report itself.
     report(ctx, 0, "error", "yaml-syntax", `could not parse the file: ${messageOf(error)}`);
   }
-  return ctx.out;
 }
 
 /**
@@ -234,7 +288,7 @@ function loadDocument(ctx: FileContext, doc: Document.Parsed, number: number): v
 // Helm writes `# Source: chart/templates/x.yaml` right after `---`, before the object.
 const HELM_SOURCE = /^#\s*Source:\s*(\S[^\r\n]*?)\s*$/m;
 
-function helmSourceOf(text: string, docStart: number, contentStart: number): string | undefined {
+export function helmSourceOf(text: string, docStart: number, contentStart: number): string | undefined {
   if (contentStart <= docStart) return undefined;
   return HELM_SOURCE.exec(text.slice(docStart, contentStart))?.[1];
 }
@@ -320,8 +374,10 @@ export async function readManifests(inputs: string[], opts: ReadOptions): Promis
       }
       continue;
     }
-    const { files, problems } = await manifestFilesOf(input, opts.cwd);
-    for (const p of problems) snapshot.diagnostics.push(p);
+    const listed = await manifestFilesOf(input, opts.cwd);
+    // Helm charts and kustomize patches are skipped with a note that says what to lint instead.
+    const { files, notes } = await withoutSourceFolders(input, listed.files, opts.cwd);
+    for (const p of [...listed.problems, ...notes]) snapshot.diagnostics.push(p);
     // Read the next file while parsing this one.
     let next = files[0] === undefined ? undefined : readText(files[0]);
     for (let i = 0; i < files.length; i++) {

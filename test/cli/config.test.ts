@@ -42,6 +42,21 @@ describe(".pitfall.yaml typos", () => {
       '.pitfall.yaml:4: ignore[0].pitfalls[0]: no pitfall or rule has the id "hostnetwork-causes-port-conflict" (did you mean hostnetwork-causes-port-conflicts?)',
     ],
     [
+      "an ignore entry with `pitfall:` for `pitfalls:`",
+      "ignore:\n  - namespace: shop\n    pitfall: [host-network]\n    reason: a node agent\n",
+      ".pitfall.yaml:3: ignore[0].pitfall: not a setting (did you mean pitfalls?)",
+    ],
+    [
+      "an ignore entry with no condition (it would silence everything)",
+      "ignore:\n  - namespace: shop\n    pitfalls: [resources]\n  - reason: legacy\n",
+      ".pitfall.yaml:4: ignore[1]: an ignore entry needs a condition (path, namespace or pitfalls); without one it would silence every finding",
+    ],
+    [
+      "an ignore entry whose only condition is an empty list",
+      "ignore:\n  - pitfalls: []\n    reason: later\n",
+      ".pitfall.yaml:2: ignore[0]: an ignore entry needs a condition",
+    ],
+    [
       "a string where a list belongs",
       "zones:\n  '1':\n    distribution: k3s\n    contexts: office\n",
       '.pitfall.yaml:4: zones.1.contexts: must be a list (write [a, b], or one item per line starting with -), not the text "office"',
@@ -68,6 +83,15 @@ describe(".pitfall.yaml typos", () => {
       `${file}:4: expect.crashLoopEscalateAfter: must be a duration such as 15m, 24h or 7d, not the text "a day"`,
     );
     expect(r.err).toContain(`${file}:5: ignor: not a setting (did you mean ignore?)`);
+  });
+
+  it('pitfalls: ["*"] alone silences everything on purpose, and says so', async () => {
+    const dir = project('ignore:\n  - pitfalls: ["*"]\n    reason: vendored\n');
+    const r = await runCli(["lint", "web.yaml", "-o", "json"], { cwd: dir });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(report.findings).toEqual([]);
+    expect(report.suppressed).toBeGreaterThan(0);
   });
 
   it("a correct config with a known pitfall and a rule id is taken, and the ignore applies", async () => {

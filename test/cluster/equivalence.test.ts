@@ -106,8 +106,30 @@ describe.skipIf(unavailable).each(readdirSync(FIXTURES).filter((f) => f.endsWith
       expect(comparable(onReal)).toEqual(comparable(scanned));
     });
 
-    // `pitfall dump` does not exist yet. When it does: dump the real server and the simulator, and check that
-    // `scan --from` of each finds what the scans above find.
-    it.todo("dump of the real server scans the same as the simulator's dump (needs `pitfall dump`)");
+    it("pitfall dump of the real server scans the same as the simulator's dump, and as the live scans", async () => {
+      const dumped = async (kubeconfig: string, out: string) => {
+        const r = await runCli(["dump", "--kubeconfig", kubeconfig, "-o", out], {
+          cwd: dir,
+          env: { HOME: dir },
+        });
+        expect(r.code, r.err).toBe(0);
+        expect(r.err).toMatch(/pitfall dump: wrote /);
+        return scan("--from", out);
+      };
+      const realDump = await dumped(realConfig, "real-dump");
+      const simDump = await dumped(simConfig, "sim-dump.tar.gz");
+      const live = await scan("--kubeconfig", realConfig);
+      // The healthy fixture has no findings; what was read must still be all of it.
+      expect(realDump.json.targets[0]?.objects).toBe(live.json.targets[0]?.objects);
+      expect(comparable(realDump.json.findings, { where: false })).toEqual(
+        comparable(simDump.json.findings, { where: false }),
+      );
+      expect(comparable(realDump.json.findings, { where: false })).toEqual(
+        comparable(live.json.findings, { where: false }),
+      );
+      expect(realDump.json.incomplete ?? []).toEqual(live.json.incomplete ?? []);
+      expect(realDump.code).toBe(live.code);
+      expect(realDump.json.targets[0]).toMatchObject({ zone: "1", distribution: "k3s" });
+    });
   },
 );

@@ -84,6 +84,32 @@ describe("input", () => {
     expect(t.out).toContain(`${line} |       hostNetwork: true`);
   });
 
+  it("stdin, copied to a file and read document by document, gives what the old path gives", async () => {
+    const text = ["app/web.yaml", "app/worker.yaml", "suppressed/agent.yaml", "broken/bad.yaml"]
+      .map((f) => readFileSync(join(fixtures, f), "utf8"))
+      .join("\n---\n");
+    const args = ["lint", "-", "--zone", "1", "-o", "json", "--show-suppressed"];
+    const streamed = await runCli(args, { cwd: fixtures, stdin: text });
+    const old = await runCli(args, { cwd: fixtures, stdin: text, env: { PITFALL_LINT_PATH: "old" } });
+    const report = json(streamed.out);
+    expect(report.findings.map((f) => [f.file, f.pitfall])).toEqual([
+      ["<stdin>", "hostnetwork-causes-port-conflicts"],
+      ["<stdin>", "resource-starvation"],
+    ]);
+    expect(report.suppressions?.map((s) => s.object.name)).toEqual(["node-agent"]);
+    expect(report.errors.map((e) => [e.file, e.message])).toEqual([
+      ["<stdin>", expect.stringContaining("invalid YAML in document")],
+    ]);
+    expect(streamed.out).toBe(old.out);
+    expect(streamed.code).toBe(old.code);
+  });
+
+  it("PITFALL_LINT_PATH other than old or streamed is a usage error", async () => {
+    const r = await runCli(["lint", "app"], { cwd: fixtures, env: { PITFALL_LINT_PATH: "fast" } });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("PITFALL_LINT_PATH is 'fast': set it to old or streamed");
+  });
+
   it("a malformed file among good ones: an error with file and line, the good file's findings still come", async () => {
     const r = await lint(["broken", "-o", "json"]);
     expect(r.code).toBe(1);

@@ -18,7 +18,7 @@ interface SchemaNode {
   description?: string;
   default?: unknown;
   properties: Record<string, SchemaNode>;
-  $defs: Record<"zone" | "redis" | "expect" | "ignore" | "duration", SchemaNode>;
+  $defs: Record<"zone" | "redis" | "expect" | "ignore" | "guard" | "duration", SchemaNode>;
   [keyword: string]: unknown;
 }
 const schema = JSON.parse(
@@ -60,7 +60,7 @@ describe("pitfall-config.schema.json", () => {
         ).toBeTruthy();
   });
 
-  it("covers every key of Config, ZoneConfig, RedisConfig, Expectations and IgnoreRule", () => {
+  it("covers every key of Config, ZoneConfig, RedisConfig, Expectations, IgnoreRule and GuardConfig", () => {
     // `file` is where the config was read from, set by the loader, never written.
     const configKeys = [...new Set([...Object.keys(defaultConfig()), ...interfaceKeys("Config")])].filter(
       (k) => k !== "file",
@@ -72,6 +72,7 @@ describe("pitfall-config.schema.json", () => {
     expect(Object.keys(schema.$defs.zone.properties).sort()).toEqual(interfaceKeys("ZoneConfig").sort());
     expect(Object.keys(schema.$defs.redis.properties).sort()).toEqual(interfaceKeys("RedisConfig").sort());
     expect(Object.keys(schema.$defs.ignore.properties).sort()).toEqual(interfaceKeys("IgnoreRule").sort());
+    expect(Object.keys(schema.$defs.guard.properties).sort()).toEqual(interfaceKeys("GuardConfig").sort());
   });
 
   it("gives the defaults the code uses", () => {
@@ -104,6 +105,7 @@ describe("pitfall-config.schema.json", () => {
     ["a port given as text", "expect:\n  redisPort: '6381'\n"],
     ["contexts that are not a list", "zones:\n  '1': {contexts: dev}\n"],
     ["ignore that is not a list", "ignore: {path: x}\n"],
+    ["a guard alias that is not a command", "guard:\n  aliases:\n    k: [kubectl]\n"],
   ])("rejects %s, as the loader does", (_what, text) => {
     const { schema: errors, loader } = configErrors(text);
     expect(errors.length).toBeGreaterThan(0);

@@ -185,6 +185,33 @@ describe("scan a dump", () => {
         items: [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "ge-agents" } }],
       }),
     );
+    // Without pitfall-dump.json saying what was read, the kinds it lacks are not checked (exit 3).
+    expect((await scanJson(["--from", mixed])).code).toBe(3);
+    writeFileSync(
+      join(mixed, "pitfall-dump.json"),
+      JSON.stringify({
+        resources: [
+          "namespaces",
+          "pods",
+          "events",
+          "nodes",
+          "services",
+          "endpoints",
+          "endpointslices",
+          "replicasets",
+          "deployments",
+          "statefulsets",
+          "daemonsets",
+          "jobs",
+          "cronjobs",
+          "ingresses",
+          "serviceaccounts",
+          "rolebindings",
+          "clusterrolebindings",
+          "externalsecrets",
+        ],
+      }),
+    );
     const r = await scanJson(["--from", mixed]);
     expect(r.code).toBe(1);
     const errors = (r.json as unknown as { errors: { file: string; line: number }[] }).errors;

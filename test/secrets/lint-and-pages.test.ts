@@ -21,7 +21,7 @@ spec:
           image: ghcr.io/acme/worker:1.2.3
           env:
             - name: REDIS_URL
-              value: redis://:${PASSWORD}@redis:6379
+              value: redis://:${PASSWORD}@ge-redis:6379
             - name: API_TOKEN
               value: tok-${PASSWORD}-123
 ---
@@ -45,8 +45,8 @@ describe("lint of a manifest with a password in an env URL", () => {
   it.each(["text", "json", "sarif", "markdown"])("-o %s never holds the password", async (format) => {
     const r = await runCli(["lint", "worker.yaml", "--zone", "1", "-o", format], { cwd: dir });
     expect(r.code).toBe(1);
-    // The Redis port finding quotes the env value: redacted, still enough to act on.
-    expect(r.out).toContain("redis://:***@redis:6379");
+    // The Redis port finding (the team Redis, ge-redis) quotes the env value: redacted, still enough to act on.
+    expect(r.out).toContain("redis://:***@ge-redis:6379");
     expect(r.out + r.err).not.toContain(PASSWORD);
     if (format === "json" || format === "sarif") expect(() => JSON.parse(r.out)).not.toThrow();
   });

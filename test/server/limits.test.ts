@@ -92,6 +92,26 @@ async function responded(held: Held[], count: number): Promise<number[]> {
   return done;
 }
 
+/**
+ * A GET on a new connection: a kept-alive socket that the busy server closed (its keep-alive timeout passed
+ * while lint held the thread) would reset the request, which says nothing about the server's health.
+ */
+function getFresh(target: string): Promise<{ status: number; text(): Promise<string> }> {
+  return new Promise((done, fail) => {
+    request(target, { agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        done({ status: res.statusCode ?? 0, text: async () => text });
+      });
+      res.on("error", fail);
+    })
+      .on("error", fail)
+      .end();
+  });
+}
+
 describe("POST /api/lint under load (a real pitfall serve)", () => {
   let dir: string;
   let serve: ServeProcess;
@@ -143,8 +163,8 @@ describe("POST /api/lint under load (a real pitfall serve)", () => {
     let linting = true;
     const sampler = (async () => {
       while (linting) {
-        health.push((await fetch(`${url}/healthz`)).status);
-        const metrics = await (await fetch(`${url}/metrics`)).text();
+        health.push((await getFresh(`${url}/healthz`)).status);
+        const metrics = await (await getFresh(`${url}/metrics`)).text();
         samples.push(Number(/^pitfall_process_resident_memory_bytes (\d+)/m.exec(metrics)![1]));
       }
     })();

@@ -121,7 +121,7 @@ describe("readDump", () => {
     expect(live.currentLogs?.get("ge-agents/admin-ui-6f8d-klmno/app")).toBe(REFUSED_LOG);
   });
 
-  it("takes takenAt and context from pitfall-dump.json, else the newest file's time", async () => {
+  it("takes takenAt and context from pitfall-dump.json, else the newest time inside the objects, never a file's mtime", async () => {
     const dump = await readDump(["dump"], { cwd: dir });
     expect(dump.takenAt).toBe("2026-03-26T09:30:00.000Z");
     const pod = dump.objects.find((o) => o.object.kind === "Pod");
@@ -131,12 +131,24 @@ describe("readDump", () => {
     mkdirSync(bare);
     const older = join(bare, "a.json");
     const newer = join(bare, "b.yaml");
-    writeFileSync(older, JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "a" } }));
-    writeFileSync(newer, "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n");
-    utimesSync(older, new Date("2026-01-01T00:00:00Z"), new Date("2026-01-01T00:00:00Z"));
+    writeFileSync(
+      older,
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: "a", creationTimestamp: "2026-01-01T00:00:00Z" },
+        status: { conditions: [{ type: "X", lastTransitionTime: "2026-01-05T06:07:08Z" }] },
+      }),
+    );
+    // A malformed time (no `T`, as some recorders write) is passed over, not taken as the newest.
+    writeFileSync(
+      newer,
+      'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n  creationTimestamp: "2026-01-0209:00:00Z"\n',
+    );
+    utimesSync(older, new Date("2026-02-03T04:05:06Z"), new Date("2026-02-03T04:05:06Z"));
     utimesSync(newer, new Date("2026-02-03T04:05:06Z"), new Date("2026-02-03T04:05:06Z"));
     const s = await readDump(["bare"], { cwd: dir });
-    expect(s.takenAt).toBe("2026-02-03T04:05:06.000Z");
+    expect(s.takenAt).toBe("2026-01-05T06:07:08.000Z");
     expect(s.target).toEqual({ kind: "dump", name: "bare" });
     // YAML objects keep their line; the target has no distribution without nodes.
     expect(s.objects.map((o) => [o.object.metadata?.name, o.origin.file, o.origin.line])).toEqual([

@@ -23,6 +23,10 @@ export function captureIo(cwd: string, env: Record<string, string | undefined>, 
     env,
     cwd,
     readStdin: async () => stdin,
+    // In pieces, as a pipe delivers it.
+    stdinChunks: async function* () {
+      for (let i = 0; i < stdin.length; i += 4096) yield stdin.slice(i, i + 4096);
+    },
     stdoutIsTTY: false,
     stderrIsTTY: false,
   };

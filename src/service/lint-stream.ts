@@ -1,0 +1,163 @@
+// `pitfall lint` over manifests read in batches of documents that are linted and let go, so memory follows
+// the largest document, not the input. Findings are those of one engine run over the whole snapshot:
+// - the objects rules look up (a pod's ServiceAccount) are collected first, by a pass that parses only the
+//   documents naming such a kind, so every batch sees all of them wherever they sit in the input;
+// - what only the whole snapshot can answer (the capacity sum over Nodes, owner chains between objects)
+//   makes this return undefined, and the caller lints the whole snapshot the old way.
+import { lookupOf } from "../engine/lookup.js";
+import { compareSuppressions, type RunOptions, type RunResult, runEngine } from "../engine/run.js";
+import type { Diagnostic } from "../model/diagnostic.js";
+import { compareFindings, type Finding } from "../model/finding.js";
+import type { Snapshot, SourcedObject, Target } from "../model/snapshot.js";
+import { allRules } from "../rules/index.js";
+import type { Lookup } from "../rules/types.js";
+import { type BatchOptions, type ManifestSource, readManifestBatches } from "../sources/manifest-stream.js";
+import { patchReason } from "../sources/patch-fragments.js";
+import { InputChecks } from "./lint-checks.js";
+
+export interface StreamedLint {
+  /** Objects linted. */
+  objects: number;
+  /** Input problems in input order, then what InputChecks found (patches, refused values, objects met twice). */
+  diagnostics: Diagnostic[];
+  result: RunResult;
+}
+
+function escaped(kind: string): string {
+  return kind.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** A lookup that answers for the kinds rules declare (`meta.reads`) and refuses any other question. */
+function declaredLookup(objects: SourcedObject[], kinds: Set<string>): Lookup {
+  const all = lookupOf({ target: { kind: "manifests", name: "" }, objects, diagnostics: [], incomplete: [] });
+  const refuse = (what: string): never => {
+    throw new Error(
+      `a streamed lint answers lookups of ${[...kinds].join(", ")} only, not ${what}: add it to the rule's meta.reads`,
+    );
+  };
+  const declared = (kind: string) => kinds.has(kind) || refuse(`kind ${kind}`);
+  return {
+    all: () => refuse("all objects"),
+    byKind: (kind) => (declared(kind) ? all.byKind(kind) : []),
+    byUid: () => refuse("objects by uid"),
+    get: (kind, namespace, name) => (declared(kind) ? all.get(kind, namespace, name) : undefined),
+    eventsFor: () => refuse("events"),
+    podsOnNode: () => refuse("pods by node"),
+    previousLog: () => undefined,
+    currentLog: () => undefined,
+    owners: () => refuse("owner chains"),
+    objectsOfKind: (kind) => (declared(kind) ? all.objectsOfKind(kind) : []),
+  };
+}
+
+/** Where an object was read and what it holds, to compare the collecting pass's objects with the main pass's. */
+function contextKey(o: SourcedObject): string {
+  return `${o.origin.file}\u0000${o.origin.line}\u0000${o.origin.column}\u0000${JSON.stringify(o.object)}`;
+}
+
+function hasOwners(o: SourcedObject): boolean {
+  const owners = o.object.metadata?.ownerReferences;
+  return Array.isArray(owners) && owners.length > 0;
+}
+
+/**
+ * Findings kept for the whole lint, sharing what they hold alike (runbooks, evidence, message data and text):
+ * most findings of a pitfall say the same, and a large input has a hundred thousand of them to hold until the
+ * report is written. Findings are not changed once made, so sharing is safe.
+ */
+function keptFindings(): (f: Finding) => Finding {
+  const seen = new Map<string, unknown>();
+  const shared = <T>(value: T): T => {
+    const key = typeof value === "string" ? value : JSON.stringify(value);
+    const known = seen.get(key);
+    if (known !== undefined) return known as T;
+    seen.set(key, value);
+    return value;
+  };
+  return (f) => {
+    if (f.runbook?.length) f.runbook = shared(f.runbook);
+    if (f.evidence?.length) f.evidence = shared(f.evidence);
+    f.data = shared(f.data);
+    f.message = shared(f.message);
+    return f;
+  };
+}
+
+/** `rule X …` diagnostics stay grouped by rule, in rule order, as one engine run gives them. */
+function engineDiagnosticOrder(ruleIds: string[]): (d: Diagnostic) => number {
+  const rank = new Map(ruleIds.map((id, i) => [id, i]));
+  return (d) => {
+    const rule = /^rule (\S+) /.exec(d.message)?.[1];
+    return rule === undefined ? ruleIds.length : (rank.get(rule) ?? ruleIds.length);
+  };
+}
+
+/**
+ * Lint `inputs` batch by batch. Undefined when the whole snapshot is needed for today's answer: Node objects
+ * with a rule that sums over everything (`checkAll`), or objects with owner references (DETECT keeps the
+ * topmost owner's match), or an object of a looked-up kind the collecting pass did not see.
+ */
+export function lintManifestStream(
+  sources: ManifestSource[],
+  run: RunOptions,
+  target: Target,
+  read: BatchOptions = {},
+): StreamedLint | undefined {
+  const rules = (run.rules ?? allRules()).filter((r) => r.meta.runs.includes(run.mode));
+  const kinds = new Set(rules.flatMap((r) => r.meta.reads ?? []));
+  const wholeKinds = new Set(rules.flatMap((r) => (r.checkAll ? (r.meta.reads ?? []) : [])));
+
+  // The collecting pass: objects of the looked-up kinds (a whole-snapshot kind among them ends the stream early).
+  const only = {
+    text: new RegExp(`\\bkind["']?\\s*:\\s*["']?(?:${[...kinds].map(escaped).join("|")})\\b`),
+    words: [...kinds],
+  };
+  const context: SourcedObject[] = [];
+  if (kinds.size)
+    for (const batch of readManifestBatches(sources, { ...read, only })) {
+      for (const o of batch.objects) {
+        // Patches are left out before the engine sees the objects (InputChecks): no lookup finds them.
+        if (patchReason(o)) continue;
+        if (wholeKinds.has(String(o.object.kind))) return undefined;
+        if (kinds.has(String(o.object.kind))) context.push(o);
+      }
+    }
+  const lookup = declaredLookup(context, kinds);
+  // What the linting pass reads of those kinds must be what the collecting pass read (a broken document
+  // before one can change how yaml reads it, and the collecting pass does not parse what it skips).
+  const collected = context.map(contextKey);
+  let again = 0;
+
+  // Pitfalls skipped, DETECT lines that do not compile, unknown pitfalls: the same for every batch.
+  const batchRun: RunOptions = { ...run, lookup, detectCache: new Map() };
+  const base = runEngine({ target, objects: [], diagnostics: [], incomplete: [] }, batchRun);
+  const kept = keptFindings();
+  const findings = base.findings.map(kept);
+  const suppressed = base.suppressed;
+  const engineDiagnostics = new Map(base.diagnostics.map((d) => [JSON.stringify(d), d]));
+  const diagnostics: Diagnostic[] = [];
+  let objects = 0;
+  const checks = new InputChecks();
+  for (const batch of readManifestBatches(sources, read)) {
+    for (const d of batch.diagnostics) diagnostics.push(d);
+    const whole = checks.take(batch.objects);
+    for (const o of whole) {
+      const kind = String(o.object.kind);
+      if (hasOwners(o) || wholeKinds.has(kind)) return undefined;
+      if (kinds.has(kind) && collected[again++] !== contextKey(o)) return undefined;
+    }
+    objects += whole.length;
+    const snapshot: Snapshot = { target, objects: whole, diagnostics: [], incomplete: [] };
+    const result = runEngine(snapshot, batchRun);
+    for (const f of result.findings) findings.push(kept(f));
+    for (const s of result.suppressed) suppressed.push(s);
+    for (const d of result.diagnostics) engineDiagnostics.set(JSON.stringify(d), d);
+  }
+  for (const d of checks.diagnostics()) diagnostics.push(d);
+  if (again !== collected.length) return undefined;
+  findings.sort(compareFindings);
+  suppressed.sort(compareSuppressions);
+  const order = engineDiagnosticOrder(rules.map((r) => r.meta.id));
+  const merged = [...engineDiagnostics.values()].sort((a, b) => order(a) - order(b));
+  return { objects, diagnostics, result: { ...base, findings, suppressed, diagnostics: merged } };
+}
