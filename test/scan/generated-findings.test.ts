@@ -1,5 +1,5 @@
 // A scan of a big generated cluster finds what it found before the analysis was made faster (the recorded file was
-// written by the code before that change), and what the engine finds on the same objects without the live read.
+// written by main at ff67395, before that change), and what the engine finds on the same objects without the live read.
 // Refresh the recorded file only when a rule, a message or the generator changes on purpose: `npx vitest run
 // test/scan/generated-findings.test.ts -u`, and read its diff.
 import { mkdtempSync, rmSync } from "node:fs";
