@@ -78,6 +78,9 @@ export interface UnknownIgnoreId {
 /** The ids of the object's ignore annotations that `known` (pitfall and rule ids) does not hold. */
 export function unknownIgnoreIds(o: SourcedObject, known: ReadonlySet<string>): UnknownIgnoreId[] {
   const out: UnknownIgnoreId[] = [];
+  // A Pod's one place is its own metadata, and most pods carry no ignore annotation: no places made for them.
+  if (o.object.kind === "Pod" && asRecord(o.object.metadata?.annotations)?.[IGNORE_ANNOTATION] === undefined)
+    return out;
   for (const { annotations, where, path } of annotationPlaces(o)) {
     const value = asString(annotations?.[IGNORE_ANNOTATION]);
     if (value === undefined) continue;

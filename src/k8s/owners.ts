@@ -96,14 +96,8 @@ export function controllerChain(obj: KubeObject, index: ObjectIndex): Controller
   while (cur) {
     const ref = controllerRefOf(cur);
     if (!ref) break;
-    // Owners live in the same namespace as what they own, or are cluster-scoped.
     const namespace = metaString(cur, "namespace");
-    const owner: KubeObject | undefined =
-      (ref.uid ? index.byUid.get(ref.uid) : undefined) ??
-      (ref.uid
-        ? undefined
-        : (index.byName.get(nameKey(ref.kind, namespace, ref.name)) ??
-          index.byName.get(nameKey(ref.kind, undefined, ref.name))));
+    const owner = ownerIn(index, ref, namespace);
     if (owner && seen.has(owner)) break;
     const link: ControllerLink = { ref: refFromOwner(ref, owner, namespace) };
     if (owner) link.object = owner;
@@ -113,6 +107,26 @@ export function controllerChain(obj: KubeObject, index: ObjectIndex): Controller
     cur = owner;
   }
   return chain;
+}
+
+/** The object an owner reference points at, by uid, else (no uid) by kind and name; owners live in the same
+ * namespace as what they own, or are cluster-scoped. */
+function ownerIn(index: ObjectIndex, ref: OwnerRef, namespace: string | undefined): KubeObject | undefined {
+  if (ref.uid) return index.byUid.get(ref.uid);
+  return (
+    index.byName.get(nameKey(ref.kind, namespace, ref.name)) ??
+    index.byName.get(nameKey(ref.kind, undefined, ref.name))
+  );
+}
+
+/**
+ * The object's controller when it is among the indexed objects (and is not the object itself): the first link of
+ * `controllerChain` with an object, without making the chain.
+ */
+export function controllerOf(obj: KubeObject, index: ObjectIndex): KubeObject | undefined {
+  const ref = controllerRefOf(obj);
+  const owner = ref ? ownerIn(index, ref, metaString(obj, "namespace")) : undefined;
+  return owner === obj ? undefined : owner;
 }
 
 function refFromOwner(

@@ -486,12 +486,13 @@ function probeRestartsReport(
   role: string,
 ): Reported | undefined {
   const last = lastTerminated(at.status);
-  const liveness = livenessFailures(ctx, pod, at.name);
   const restarts = restartCountOf(at.status);
-  const endedAgo = ageMs(last?.finishedAt, ctx.now);
+  // Most running containers never restarted: their events are not read.
+  if (!last || restarts < 2) return undefined;
+  const liveness = livenessFailures(ctx, pod, at.name);
+  const endedAgo = ageMs(last.finishedAt, ctx.now);
   const probeAgo = ageMs(liveness?.last, ctx.now);
-  if (!last || !liveness || restarts < 2 || endedAgo === undefined || probeAgo === undefined)
-    return undefined;
+  if (!liveness || endedAgo === undefined || probeAgo === undefined) return undefined;
   if (endedAgo > RECENT_MS || probeAgo > RECENT_MS) return undefined;
   const { base, values } = subjectOf(pod, at, role);
   return {

@@ -64,8 +64,10 @@ export const schedulingStarvationRule = defineRule({
         },
       ];
     }
+    // Most pods are not Pending: their conditions are not read.
+    if (podPhase(pod) !== "Pending") return [];
     const scheduled = podConditions(pod).find((c) => c.type === "PodScheduled");
-    if (podPhase(pod) !== "Pending" || scheduled?.status !== false) return [];
+    if (scheduled?.status !== false) return [];
     const event = eventsOf(ctx.lookup, pod)
       .filter((e) => e.reason === "FailedScheduling" && insufficientResources(e.message).length)
       .pop();

@@ -39,13 +39,7 @@ export function stepsNamingObject(
 ): NamedSteps {
   const values: Record<string, string> = {};
   if (!kind || !name) return { steps, values };
-  const words = [kind.toLowerCase(), `${kind.toLowerCase()}s`, ...(SHORT_NAMES[kind] ?? [])];
-  const kindWord = words.map(regexText).join("|");
-  // The kind (optionally with its API group) then a word holding a placeholder, as kubectl takes them.
-  const naming = new RegExp(
-    `(?<![\\w.-])((?:${kindWord})(?:\\.[\\w.-]+)?(?:\\s+|/))(\\S*\\{[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*\\}\\S*)`,
-    "g",
-  );
+  const naming = namingPattern(kind);
   const out = steps.map((s) => {
     if (s.kind !== "RUN") return s;
     const text = s.text.replace(naming, (_m, head: string, word: string) => {
@@ -55,6 +49,25 @@ export function stepsNamingObject(
     return text === s.text ? s : { ...s, text };
   });
   return { steps: out, values };
+}
+
+// One pattern per kind, made once: a runbook is filled for every finding.
+const patterns = new Map<string, RegExp>();
+
+/** The kind (optionally with its API group) then a word holding a placeholder, as kubectl takes them. */
+function namingPattern(kind: string): RegExp {
+  let pattern = patterns.get(kind);
+  if (!pattern) {
+    const words = [kind.toLowerCase(), `${kind.toLowerCase()}s`, ...(SHORT_NAMES[kind] ?? [])];
+    const kindWord = words.map(regexText).join("|");
+    pattern = new RegExp(
+      `(?<![\\w.-])((?:${kindWord})(?:\\.[\\w.-]+)?(?:\\s+|/))(\\S*\\{[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*\\}\\S*)`,
+      "g",
+    );
+    // Kinds come from the objects read: the cache stays small however odd the input.
+    if (patterns.size < 256) patterns.set(kind, pattern);
+  }
+  return pattern;
 }
 
 /** `ge-{service}-secrets` against `ge-orchestrator-secrets` → `{ service: "orchestrator" }`; nothing if it does not fit. */
