@@ -1,5 +1,5 @@
 // Profiles the analysis alone at bench size: `npm run bench:build && node .pitfall-tmp/bench-build/bench/profile-scan.js`.
-// Reads the simulated cluster once, then runs `analyse` ROUNDS times under the CPU profiler (the reading is not
+// Reads the simulated cluster once, then runs the analysis (analyseTargets) ROUNDS times under the CPU profiler (the reading is not
 // profiled) and writes .pitfall-tmp/analysis-<round>.cpuprofile for each (open in Chrome DevTools).
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultConfig } from "../src/config/model.js";
 import { loadKnowledgeBase } from "../src/kb/load.js";
-import { analyse } from "../src/service/scan.js";
+import { analyseTargets } from "../src/service/scan.js";
 import { loadKubeConfig } from "../src/sources/kubeconfig.js";
 import { readCluster } from "../src/sources/live.js";
 import { generateCluster, startSimulator } from "../test/sim/index.js";
@@ -30,10 +30,10 @@ await session.post("Profiler.enable");
 for (let i = 0; i < rounds; i++) {
   await session.post("Profiler.start");
   const t = performance.now();
-  const { result } = analyse(snapshot, { kb, config });
+  const report = analyseTargets([snapshot], { kb, config });
   const ms = performance.now() - t;
   const { profile } = await session.post("Profiler.stop");
   const file = join(".pitfall-tmp", `analysis-${i + 1}.cpuprofile`);
   writeFileSync(file, JSON.stringify(profile));
-  console.log(`analysis ${ms.toFixed(0)} ms, ${result.findings.length} findings: ${file}`);
+  console.log(`analysis ${ms.toFixed(0)} ms, ${report.findings.length} findings: ${file}`);
 }

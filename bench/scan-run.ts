@@ -1,9 +1,9 @@
 // One measured scan for bench:scan, in a fresh process (as a CLI run is): `node scan-run.js <kubeconfig> read|scan`.
-// `read` lists what a scan lists; `scan` lists the same and runs the analysis. Prints one JSON line: wall and CPU
+// `read` lists what a scan lists; `scan` lists the same and runs what `scan` does after reading (analyseTargets). Prints one JSON line: wall and CPU
 // time of each stage, findings, and the process's peak RSS (the kernel's high-water mark, not a sample).
 import { defaultConfig } from "../src/config/model.js";
 import { loadKnowledgeBase } from "../src/kb/load.js";
-import { analyse } from "../src/service/scan.js";
+import { analyseTargets } from "../src/service/scan.js";
 import { loadKubeConfig } from "../src/sources/kubeconfig.js";
 import { readCluster } from "../src/sources/live.js";
 
@@ -50,10 +50,10 @@ const figures: RunFigures = {
 if (mode === "scan") {
   t = performance.now();
   cpu = process.cpuUsage();
-  const { result } = analyse(snapshot, { kb, config });
+  const report = analyseTargets([snapshot], { kb, config });
   figures.analysisMs = performance.now() - t;
   figures.analysisCpuMs = cpuMs(cpu);
-  figures.findings = result.findings.length;
+  figures.findings = report.findings.length;
 }
 figures.peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
 console.log(JSON.stringify(figures));

@@ -57,12 +57,13 @@ export function podFailures(pod: KubeObject, events: EventView[], opts: FailingO
     if (!at.name || at.role === "ephemeral") continue;
     const containerEvents = events.filter((e) => eventContainer(e) === at.name);
     const base = { container: at.name, role: at.role, restarts: restartCountOf(at.status) };
-    const since = firstWarning(containerEvents) ?? podStart(pod);
+    // Worked out for a container that fails only: most of a cluster's containers do not.
+    const since = () => firstWarning(containerEvents) ?? podStart(pod);
     const reason = waitingReason(at.status);
-    const waitingPath = pathText([...at.path, "state", "waiting"]);
-    const message = asString(asRecord(asRecord(at.status.state)?.waiting)?.message);
     if (reason && !STARTING.has(reason)) {
-      out.push(withOptional({ ...base, reason, source: waitingPath }, since, message));
+      const waitingPath = pathText([...at.path, "state", "waiting"]);
+      const message = asString(asRecord(asRecord(at.status.state)?.waiting)?.message);
+      out.push(withOptional({ ...base, reason, source: waitingPath }, since(), message));
       continue;
     }
     const ended = currentTerminated(at.status);
@@ -71,7 +72,7 @@ export function podFailures(pod: KubeObject, events: EventView[], opts: FailingO
       out.push(
         withOptional(
           { ...base, reason: ended.reason ?? "Error", source: pathText([...at.path, "state", "terminated"]) },
-          ended.finishedAt ?? since,
+          ended.finishedAt ?? since(),
           text,
         ),
       );

@@ -8,6 +8,7 @@ import { isTerminated } from "../k8s/status.js";
 import type { Finding } from "../model/finding.js";
 import type { Distribution, Snapshot, SourcedObject } from "../model/snapshot.js";
 import { allRules } from "../rules/index.js";
+import type { Lookup } from "../rules/types.js";
 
 export interface LatentOptions {
   kb: KnowledgeBase;
@@ -15,6 +16,8 @@ export interface LatentOptions {
   zone?: string;
   distribution?: Distribution;
   now?: Date;
+  /** The snapshot's indexes when the caller has them already (the live run's). */
+  lookup?: Lookup;
 }
 
 /** Objects that describe what runs or what it reads (not what happened): never a latent risk's subject. */
@@ -43,6 +46,7 @@ export function latentRisks(snapshot: Snapshot, opts: LatentOptions): RunResult 
     rules,
     detect: false,
     subject,
+    ...(opts.lookup ? { lookup: opts.lookup } : {}),
     ...(opts.zone ? { zone: opts.zone } : {}),
     ...(opts.distribution ? { distribution: opts.distribution } : {}),
     ...(opts.now ? { now: opts.now } : {}),

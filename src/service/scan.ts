@@ -2,6 +2,7 @@
 // engine, add the Redis Streams check when configured. Used by the CLI, the server and the MCP tools.
 import type { Config } from "../config/model.js";
 import { type RunResult, runEngine, type Suppression } from "../engine/run.js";
+import { lookupOf } from "../engine/lookup.js";
 import { resolveZone } from "../engine/zone.js";
 import type { KnowledgeBase } from "../kb/load.js";
 import type { Diagnostic } from "../model/diagnostic.js";
@@ -90,6 +91,19 @@ export interface ScanReport {
 /** Read every target and run the engine on each; targets are read concurrently. */
 export async function scan(req: ScanRequest): Promise<ScanReport> {
   const snapshots = await readTargets(req);
+  const streams = req.redis ? await scanStreams(req, req.redis, livePodsOf(snapshots)) : undefined;
+  return analyseTargets(snapshots, req, streams);
+}
+
+/**
+ * Everything a scan does once its targets are read: the engine on each snapshot (with its latent risks), the
+ * failures nothing explains, the Redis Streams findings when there are some, the order, the system noise grouped.
+ */
+export function analyseTargets(
+  snapshots: Snapshot[],
+  req: Pick<ScanRequest, "kb" | "config" | "zone" | "distribution" | "now" | "upgradeTo" | "includeSystem">,
+  streams?: { findings: Finding[]; incomplete: Incomplete[] },
+): ScanReport {
   const report: ScanReport = {
     targets: [],
     findings: [],
@@ -102,27 +116,21 @@ export async function scan(req: ScanRequest): Promise<ScanReport> {
     snapshots,
   };
   for (const snapshot of snapshots) {
-    const { result, summary } = analyse(snapshot, req);
+    const { result, summary, lookup } = analyse(snapshot, req);
     report.targets.push(summary);
     report.findings.push(...result.findings);
     report.suppressed.push(...result.suppressed);
     report.errors.push(...snapshot.diagnostics, ...result.diagnostics);
     report.skipped.push(...result.skipped);
     report.unexplained.push(
-      ...unexplainedOf(snapshot, result, { config: req.config, now: req.now, zone: summary.zone }),
+      ...unexplainedOf(snapshot, result, { config: req.config, now: req.now, zone: summary.zone, lookup }),
     );
     const prefix = snapshots.length > 1 && snapshot.target.context ? `${snapshot.target.context}: ` : "";
     report.incomplete.push(
       ...snapshot.incomplete.map((i) => ({ resource: i.resource, reason: prefix + i.reason })),
     );
   }
-  if (req.redis) {
-    const pods = new Set(
-      snapshots.flatMap((s) =>
-        s.objects.filter((o) => o.object.kind === "Pod").map((o) => String(o.object.metadata?.name)),
-      ),
-    );
-    const streams = await scanStreams(req, req.redis, pods.size ? pods : undefined);
+  if (streams) {
     report.findings.push(...streams.findings);
     report.incomplete.push(...streams.incomplete);
   }
@@ -135,6 +143,16 @@ export async function scan(req: ScanRequest): Promise<ScanReport> {
   return report;
 }
 
+/** The pods the snapshots hold, by name, for the Streams check's liveness of consumers; undefined when none. */
+function livePodsOf(snapshots: Snapshot[]): Set<string> | undefined {
+  const pods = new Set(
+    snapshots.flatMap((s) =>
+      s.objects.filter((o) => o.object.kind === "Pod").map((o) => String(o.object.metadata?.name)),
+    ),
+  );
+  return pods.size ? pods : undefined;
+}
+
 /** Run the engine on one snapshot with its zone resolved, and stamp context and zone on its findings. */
 export function analyse(
   snapshot: Snapshot,
@@ -145,12 +163,15 @@ export function analyse(
   if (zone.zone) target.zone = zone.zone;
   if (zone.distribution) target.distribution = zone.distribution;
   if (req.upgradeTo) target.upgradeTo = req.upgradeTo;
+  // One set of indexes over the snapshot for the live rules, the latent risks and the unexplained failures.
+  const lookup = lookupOf(snapshot);
   const result = runEngine(
     { ...snapshot, target },
     {
       mode: "live",
       kb: req.kb,
       config: req.config,
+      lookup,
       ...(zone.zone ? { zone: zone.zone } : {}),
       ...(zone.distribution ? { distribution: zone.distribution } : {}),
       ...(req.now ? { now: req.now } : {}),
@@ -159,7 +180,14 @@ export function analyse(
   // What the live workloads' specs will run into, reported apart (`kind: "latent"`).
   const latent = latentRisks(
     { ...snapshot, target },
-    { kb: req.kb, config: req.config, zone: zone.zone, distribution: zone.distribution, now: req.now },
+    {
+      kb: req.kb,
+      config: req.config,
+      zone: zone.zone,
+      distribution: zone.distribution,
+      now: req.now,
+      lookup,
+    },
   );
   result.findings.push(...latent.findings);
   result.suppressed.push(...latent.suppressed);
@@ -177,7 +205,7 @@ export function analyse(
   if (snapshot.target.context) summary.context = snapshot.target.context;
   if (zone.zone) summary.zone = zone.zone;
   if (zone.distribution) summary.distribution = zone.distribution;
-  return { result, summary, target };
+  return { result, summary, target, lookup };
 }
 
 /** Flags first, then the config's contexts, then the distribution the nodes show (k3s → the page's k3s zone). */

@@ -17,7 +17,7 @@ import type { Snapshot, SourcedObject } from "../model/snapshot.js";
 import type { Unexplained } from "../model/unexplained.js";
 import { allRules } from "../rules/index.js";
 import { eventEvidence } from "../rules/live-evidence.js";
-import type { RuleMeta } from "../rules/types.js";
+import type { Lookup, RuleMeta } from "../rules/types.js";
 import { shellQuote } from "../runbook/fill.js";
 
 /** Events and log lines kept per failure: enough to see the pattern, short enough to read. */
@@ -31,6 +31,8 @@ export interface UnexplainedOptions {
   /** Ages are measured from here; else the snapshot's time, else now. */
   now?: Date;
   zone?: string;
+  /** The snapshot's indexes when the caller has them already (the engine's). */
+  lookup?: Lookup;
 }
 
 /**
@@ -45,7 +47,7 @@ export function unexplainedOf(
 ): Unexplained[] {
   const now = opts.now ?? timeOf(snapshot.takenAt) ?? new Date();
   const pendingAfterMs = parseDuration(opts.config.expect.pendingAfter) ?? 300_000;
-  const lookup = lookupOf(snapshot);
+  const lookup = opts.lookup ?? lookupOf(snapshot);
   const metas = new Map(allRules().map((r) => [r.meta.id, r.meta]));
   const byObject = new Map<string, Finding[]>();
   for (const f of result.findings) {
