@@ -138,16 +138,25 @@ function eventIndex(events: readonly SourcedObject[]): (object: KubeObject) => K
     if (!found) return [];
     // Sorted when first asked for: most objects' events are never read.
     if (!sorted.has(found)) {
-      // Each time read once, not at every comparison (the sort is stable either way).
-      const timed = found.map((event) => ({ event, at: eventTime(event) }));
-      timed.sort((a, b) => a.at - b.at);
-      timed.forEach((t, i) => {
-        found[i] = t.event;
-      });
+      sortByTime(found);
       sorted.add(found);
     }
     return found;
   };
+}
+
+/**
+ * Oldest first, stably. Each time is read once, not at every comparison; a list already in order (most are: one or
+ * two events, written as they happened) is left as it is.
+ */
+function sortByTime(events: KubeObject[]): void {
+  const times = events.map(eventTime);
+  if (times.every((t, i) => i === 0 || times[i - 1]! <= t)) return;
+  const order = times.map((at, i) => ({ at, i })).sort((a, b) => a.at - b.at);
+  const before = [...events];
+  order.forEach((o, j) => {
+    events[j] = before[o.i]!;
+  });
 }
 
 function eventTime(e: KubeObject): number {
