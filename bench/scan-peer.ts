@@ -92,8 +92,12 @@ export async function popeyeBeside(
       ...(base
         ? [`pitfall scan, ${opts.base}  ${seconds(base.ms).padStart(8)}   ${base.findings} findings`]
         : []),
-      `popeye -A (CLI)                     ${seconds(theirs.ms).padStart(8)}   ${issuesOf(theirs.report)} issues`,
-      `Popeye / pitfall: ${(theirs.ms / ours.ms).toFixed(2)}× (over 1: pitfall is faster)`,
+      `popeye -A (CLI)                     ${seconds(theirs.ms).padStart(8)}   ${issuesOf(theirs.report)} issues, ${coveredPods(theirs.report)} of ${size.pods} pods in its report`,
+      `Popeye / pitfall: ${(theirs.ms / ours.ms).toFixed(2)}× (over 1: pitfall is faster)${
+        coveredPods(theirs.report) < size.pods
+          ? "; Popeye's report is incomplete: it lists each kind within a fixed 30 s (CallTimeout in its internal/client) and leaves out what it could not read by then"
+          : ""
+      }`,
     );
     return lines;
   } catch (error) {
@@ -101,6 +105,13 @@ export async function popeyeBeside(
   } finally {
     await cluster.stop();
   }
+}
+
+/** The pods Popeye's report speaks of (its `pods` section names every pod it linted, issues or not). */
+function coveredPods(report: Json | undefined): number {
+  const sections = (report?.popeye as Json | undefined)?.sections;
+  const pods = (Array.isArray(sections) ? (sections as Json[]) : []).find((s) => s.linter === "pods");
+  return Object.keys((pods?.issues as Json | undefined) ?? {}).length;
 }
 
 /** Popeye's report: `popeye.sections[].issues{<object>: [issue]}`; counts the issues above level OK. */

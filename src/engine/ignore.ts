@@ -67,6 +67,13 @@ function annotationPlaces(o: SourcedObject): AnnotationPlace[] {
   return places;
 }
 
+/** False for a Pod without the annotation: its one place is its own metadata, and most pods carry none. */
+function mayCarryIgnore(o: SourcedObject): boolean {
+  return (
+    o.object.kind !== "Pod" || asRecord(o.object.metadata?.annotations)?.[IGNORE_ANNOTATION] !== undefined
+  );
+}
+
 /** An id an ignore annotation names that is no pitfall, rule or `*`: it silences nothing. */
 export interface UnknownIgnoreId {
   id: string;
@@ -78,9 +85,7 @@ export interface UnknownIgnoreId {
 /** The ids of the object's ignore annotations that `known` (pitfall and rule ids) does not hold. */
 export function unknownIgnoreIds(o: SourcedObject, known: ReadonlySet<string>): UnknownIgnoreId[] {
   const out: UnknownIgnoreId[] = [];
-  // A Pod's one place is its own metadata, and most pods carry no ignore annotation: no places made for them.
-  if (o.object.kind === "Pod" && asRecord(o.object.metadata?.annotations)?.[IGNORE_ANNOTATION] === undefined)
-    return out;
+  if (!mayCarryIgnore(o)) return out;
   for (const { annotations, where, path } of annotationPlaces(o)) {
     const value = asString(annotations?.[IGNORE_ANNOTATION]);
     if (value === undefined) continue;
@@ -92,6 +97,7 @@ export function unknownIgnoreIds(o: SourcedObject, known: ReadonlySet<string>): 
 
 /** An ignore annotation on the object itself or on its pod template, naming the pitfall, the rule or `*`. */
 export function annotationIgnore(o: SourcedObject, pitfall: string, rule: string): IgnoreVerdict | undefined {
+  if (!mayCarryIgnore(o)) return undefined;
   for (const { annotations, where } of annotationPlaces(o)) {
     const value = asString(annotations?.[IGNORE_ANNOTATION]);
     if (value === undefined || !names(idsOf(value), pitfall, rule)) continue;

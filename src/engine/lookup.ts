@@ -150,6 +150,7 @@ function eventIndex(events: readonly SourcedObject[]): (object: KubeObject) => K
  * two events, written as they happened) is left as it is.
  */
 function sortByTime(events: KubeObject[]): void {
+  if (events.length < 2) return;
   const times = events.map(eventTime);
   if (times.every((t, i) => i === 0 || times[i - 1]! <= t)) return;
   const order = times.map((at, i) => ({ at, i })).sort((a, b) => a.at - b.at);

@@ -63,9 +63,10 @@ export function unexplainedOf(
       .map((s) => refKey(s.object)),
   );
   const out: Unexplained[] = [];
+  const forAll = opts.config.ignore.filter((e) => !e.pitfalls?.length);
   for (const o of lookup.byKind("Pod")) {
     const pod = o.object;
-    if (ignored(o, opts.config)) continue;
+    if (ignored(o, forAll)) continue;
     const events = lookup.eventsFor(pod).map(eventView);
     const failures = podFailures(pod, events, { now, pendingAfterMs });
     if (!failures.length) continue;
@@ -91,11 +92,10 @@ export function unexplainedOf(
   );
 }
 
-/** `pitfall.io/ignore: "*"` (or `unexplained`) on the pod or its template, or a config entry for all pitfalls. */
-function ignored(o: SourcedObject, config: Config): boolean {
+/** `pitfall.io/ignore: "*"` (or `unexplained`) on the pod or its template, or a config entry for all pitfalls (`forAll`). */
+function ignored(o: SourcedObject, forAll: Config["ignore"]): boolean {
   if (annotationIgnore(o, UNEXPLAINED, UNEXPLAINED)) return true;
-  const all = config.ignore.filter((e) => !e.pitfalls?.length);
-  return configIgnore(all, o, UNEXPLAINED, UNEXPLAINED) !== undefined;
+  return configIgnore(forAll, o, UNEXPLAINED, UNEXPLAINED) !== undefined;
 }
 
 /** A finding about the failing container, or about the whole pod (or its controller). */
