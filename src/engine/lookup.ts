@@ -1,4 +1,5 @@
 // Indexes over a snapshot that rules ask for, built lazily once per run.
+import { metaString } from "../k8s/fields.js";
 import { indexObjects, type ObjectIndex } from "../k8s/owners.js";
 import type { Lookup } from "../rules/types.js";
 import type { KubeObject } from "../model/kube.js";
@@ -8,6 +9,7 @@ export function lookupOf(snapshot: Snapshot): Lookup {
   let kinds: Map<string, SourcedObject[]> | undefined;
   let uids: Map<string, SourcedObject> | undefined;
   let names: Map<string, SourcedObject> | undefined;
+  let named: Map<string, SourcedObject[]> | undefined;
   let events: Map<string, KubeObject[]> | undefined;
   let nodes: Map<string, KubeObject[]> | undefined;
   let ownerIndex: ObjectIndex | undefined;
@@ -31,6 +33,16 @@ export function lookupOf(snapshot: Snapshot): Lookup {
   return {
     all: () => snapshot.objects,
     byKind: (kind) => byKindMap().get(kind) ?? [],
+    named(kind, name) {
+      if (!named) {
+        named = new Map();
+        for (const o of snapshot.objects) {
+          const n = metaString(o.object, "name");
+          if (n !== undefined) pushTo(named, `${String(o.object.kind ?? "")}\u0000${n}`, o);
+        }
+      }
+      return named.get(`${kind}\u0000${name}`) ?? [];
+    },
     byUid(uid) {
       if (!uids) {
         uids = new Map();
