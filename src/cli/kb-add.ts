@@ -1,7 +1,11 @@
 import { type Command, Option } from "commander";
 import type { StepKind } from "../model/finding.js";
 import { EXIT, UsageError } from "./errors.js";
-import { type Io, painter } from "./io.js";
+import { type Io, type Paint, painter } from "./io.js";
+import type { AddResult } from "../kb/add.js";
+import type { StepText } from "../kb/merge-steps.js";
+import { visible } from "../model/sanitize.js";
+import { plural } from "../report/labels.js";
 import { printDiagnostics } from "./kb-lint.js";
 import type { CliRun } from "./main.js";
 import { collect } from "./common.js";
@@ -28,6 +32,7 @@ interface Flags {
   detect?: string[];
   guard?: string[];
   dryRun?: boolean;
+  mergeSteps?: boolean;
   output: "text" | "json";
 }
 
@@ -50,6 +55,7 @@ export function registerKbAdd(kb: Command, run: CliRun): void {
       collect,
     )
     .option("--dry-run", "print the entry as it would be written; change nothing")
+    .option("--merge-steps", "when the id is already on the page, append the entry's steps it lacks")
     .addOption(
       new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text"),
     );
@@ -58,7 +64,9 @@ export function registerKbAdd(kb: Command, run: CliRun): void {
   cmd.addHelpText(
     "after",
     `
-An entry whose id is already on the page adds its ADDED_FROM to that pitfall instead of a duplicate.
+An entry whose id is already on the page adds its ADDED_FROM to that pitfall instead of a duplicate; steps
+the pitfall lacks are listed as kept out, and --merge-steps appends them (a THEN under its IF on the page, a
+new IF block after the last one).
 One-line fields (title, severity, zone, id, steps, --added-from, --detect, --guard) may not hold line breaks
 or control characters; a DETECT must tell objects apart (not \`true\`, not true for every object), a GUARD
 must read the command.
@@ -68,7 +76,9 @@ Examples:
   pitfall kb add --page wiki/k8s.md --from entry.md
   pitfall kb add --page wiki/k8s.md --title "PVC Stuck Terminating" --severity MEDIUM --zone ALL \\
       --if "PVC is stuck in Terminating" --then "look for pods still using it" \\
-      --run "kubectl get pods -A -o wide | grep {pvc-name}" --added-from "storage-2026-04, PVC blocked a redeploy"`,
+      --run "kubectl get pods -A -o wide | grep {pvc-name}" --added-from "storage-2026-04, PVC blocked a redeploy"
+  pitfall kb add --page wiki/k8s.md --from entry.md --merge-steps   also take the steps the page lacks
+  pitfall kb draft --from dump/ --pod ns/pod > draft.md && pitfall kb add --page wiki/k8s.md --from draft.md`,
   );
   cmd.action(async (flags: Flags) => {
     const { addEntry, entryText, parseEntry, EntryError } = await import("../kb/add.js");
@@ -105,25 +115,15 @@ Examples:
         run.io.out(`${printPitfall(entry, /\.(md|markdown)$/i.test(flags.page) ? "markdown" : "text")}\n`);
         return;
       }
-      const result = await addEntry(flags.page, entry, holdForTests(run.io)).catch(
-        (e: NodeJS.ErrnoException) => {
-          if (e.code === "ENOENT")
-            throw new UsageError(`no such page: ${flags.page} (kb add writes into an existing page)`);
-          throw e;
-        },
-      );
+      const opts = { ...holdForTests(run.io), ...(flags.mergeSteps ? { mergeSteps: true } : {}) };
+      const result = await addEntry(flags.page, entry, opts).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === "ENOENT")
+          throw new UsageError(`no such page: ${flags.page} (kb add writes into an existing page)`);
+        throw e;
+      });
       if (flags.output === "json")
         run.io.out(`${JSON.stringify({ page: flags.page, ...result }, null, 2)}\n`);
-      else {
-        const paint = painter(run.io);
-        const what =
-          result.action === "added"
-            ? `added ${paint("bold", result.id)}`
-            : result.action === "recorded"
-              ? `${paint("bold", result.id)} is already on the page: recorded the new ADDED_FROM`
-              : `${paint("bold", result.id)} already records this incident: nothing changed`;
-        run.io.out(`${flags.page}:${result.line}: ${what}\n`);
-      }
+      else run.io.out(addedText(flags.page, result, painter(run.io)));
     } catch (e) {
       if (e instanceof EntryError) {
         run.io.err(`pitfall: ${e.message}\n`);
@@ -134,6 +134,28 @@ Examples:
       throw e;
     }
   });
+}
+
+/** What kb add did, for people: the line, the action, and the steps it kept out or appended. */
+function addedText(page: string, result: AddResult, paint: Paint): string {
+  const id = paint("bold", result.id);
+  const what =
+    result.action === "added"
+      ? `added ${id}`
+      : result.action === "merged"
+        ? `${id} is already on the page: appended ${plural(result.merged?.length ?? 0, "step")} it lacked`
+        : result.action === "recorded"
+          ? `${id} is already on the page: recorded the new ADDED_FROM`
+          : `${id} already records this incident: nothing changed`;
+  const lines = [`${page}:${result.line}: ${what}\n`];
+  const steps = (list: StepText[]) => list.map((s) => `  ${s.kind}: ${visible(s.text)}\n`);
+  if (result.keptOut?.length)
+    lines.push(
+      `kept out ${plural(result.keptOut.length, "step")} of the entry that ${result.id} does not have (--merge-steps appends them):\n`,
+      ...steps(result.keptOut),
+    );
+  if (result.merged?.length) lines.push(...steps(result.merged));
+  return lines.join("");
 }
 
 /** Step flags in the order they were typed, so IF/THEN groups keep their shape. */

@@ -1,6 +1,7 @@
-// `pitfall kb`: the knowledge base — list, show, search, lint, fmt, add.
+// `pitfall kb`: the knowledge base — list, show, search, lint, fmt, add, draft.
 import { type Command, Option } from "commander";
 import { registerKbAdd } from "./kb-add.js";
+import { registerKbDraft } from "./kb-draft.js";
 import { registerKbFmt } from "./kb-fmt.js";
 import { registerKbLint } from "./kb-lint.js";
 import { registerKbList } from "./kb-list.js";
@@ -23,7 +24,8 @@ Examples:
   pitfall kb show oomkilled
   pitfall kb search "pod ImagePullBackOff zone 1"
   pitfall kb lint wiki/kubernetes-pitfalls.md
-  pitfall kb add --page wiki/kubernetes-pitfalls.md --from entry.md`,
+  pitfall kb add --page wiki/kubernetes-pitfalls.md --from entry.md
+  pitfall kb draft --from dump/ --pod ge-agents/web-5d8c7b9f6d-q7xkz > draft.md`,
     );
   registerKbList(kb, run);
   registerKbShow(kb, run);
@@ -31,6 +33,7 @@ Examples:
   registerKbLint(kb, run);
   registerKbFmt(kb, run);
   registerKbAdd(kb, run);
+  registerKbDraft(kb, run);
 }
 
 /** --kb and --no-builtin, on every command that reads pages. */

@@ -23,6 +23,7 @@ interface Flags extends KbFlags, TargetFlags {
   redis?: string;
   failOn: Severity;
   showSuppressed?: boolean;
+  includeSystem?: boolean;
   output: "text" | "json" | "markdown";
   config?: string;
 }
@@ -53,6 +54,10 @@ export function registerScan(program: Command, run: CliRun): void {
           .default("LOW"),
       )
       .option("--show-suppressed", "list findings silenced by annotations or config, with the reason")
+      .option(
+        "--include-system",
+        "list the latent risks of system namespaces (kube-system, …) one by one instead of one count per namespace",
+      )
       .addOption(
         new Option("-o, --output <format>", "output format")
           .choices(["text", "json", "markdown"])
@@ -99,6 +104,7 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
     ...(flags.namespace ? { namespace: flags.namespace } : {}),
     ...(flags.distribution ? { distribution: flags.distribution } : {}),
     ...(progress ? { onProgress: progress } : {}),
+    ...(flags.includeSystem ? { includeSystem: true } : {}),
   };
   if (flags.from?.length) {
     req.from = flags.from;
@@ -129,7 +135,10 @@ async function scanCommand(io: Io, flags: Flags): Promise<number> {
   await printReport(io, report, flags, kb);
   const { severityRank } = await import("../model/severity.js");
   if (report.incomplete.length) return EXIT.INCOMPLETE;
-  const failing = report.findings.some((f) => severityRank(f.severity) <= severityRank(flags.failOn));
+  // A failure no pitfall explains counts as the page counts a crash loop: MEDIUM.
+  const failing =
+    report.findings.some((f) => severityRank(f.severity) <= severityRank(flags.failOn)) ||
+    (report.unexplained.length > 0 && severityRank("MEDIUM") <= severityRank(flags.failOn));
   return failing || inputErrors.length ? EXIT.FINDINGS : EXIT.OK;
 }
 
@@ -150,6 +159,8 @@ async function printReport(io: Io, report: ScanReport, flags: Flags, kb: Knowled
     diagnostics: report.errors,
     suppressed: report.suppressed,
     incomplete: report.incomplete,
+    unexplained: report.unexplained,
+    grouped: report.grouped,
     live: true,
     pitfall: (id: string) => kb.byId.get(id),
   };

@@ -242,6 +242,7 @@ async function streamsCommand(io: Io, flags: Flags): Promise<number> {
       maxDeliveries: s.maxDeliveries,
       ...(livePods ? { livePods } : {}),
       ...(flags.to !== undefined ? { to: flags.to } : {}),
+      server: target,
     }).findings.sort(compareFindings);
     const summaries = summarizeStreams(snapshot, { idleMs: s.idleMs, livePods });
     let fix: ClaimResult | undefined;

@@ -37,6 +37,8 @@ export interface Expectations {
   defaultRefreshInterval: string;
   /** A crash loop older than this is escalated. */
   crashLoopEscalateAfter: string;
+  /** A pod Pending (or still creating its containers) longer than this is failing. */
+  pendingAfter: string;
   /** LAST_VERIFIED older than this is a page-lint warning. */
   lastVerifiedMaxAge: string;
 }
@@ -76,6 +78,7 @@ export const DEFAULT_EXPECTATIONS: Expectations = {
   minRefreshInterval: "15m",
   defaultRefreshInterval: "1h",
   crashLoopEscalateAfter: "24h",
+  pendingAfter: "5m",
   lastVerifiedMaxAge: "180d",
 };
 

@@ -83,6 +83,11 @@ const expect = z
     crashLoopEscalateAfter: duration
       .describe("A crash loop older than this is escalated.")
       .default(d.crashLoopEscalateAfter),
+    pendingAfter: duration
+      .describe(
+        "A pod Pending (or still creating its containers) longer than this is failing; scan lists it when no pitfall explains it.",
+      )
+      .default(d.pendingAfter),
     lastVerifiedMaxAge: duration
       .describe("A page whose LAST_VERIFIED is older than this gets a `kb lint` warning.")
       .default(d.lastVerifiedMaxAge),

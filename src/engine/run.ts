@@ -11,7 +11,16 @@ import { clip } from "../model/redact.js";
 import { asRecord, asString, metaString, pathText, valueAt } from "../k8s/fields.js";
 import { type KubeObject, type ObjectRef, refKey } from "../model/kube.js";
 import { fillSteps } from "../runbook/fill.js";
-import { compareFindings, type Evidence, type Finding, formatMessage } from "../model/finding.js";
+import { fitLogSteps } from "../runbook/log-steps.js";
+import { stepsNamingObject } from "../runbook/object-names.js";
+import { objectContainersOf } from "../k8s/containers.js";
+import {
+  compareFindings,
+  type Evidence,
+  type Finding,
+  formatMessage,
+  type RunbookStep,
+} from "../model/finding.js";
 import { allRules } from "../rules/index.js";
 import {
   type Lookup,
@@ -42,6 +51,8 @@ export interface RunOptions {
   now?: Date;
   /** Evaluate the page's DETECT lines too (default true). */
   detect?: boolean;
+  /** Which objects are checked (the rest are context rules may look up); default all but `--nodes` ones. */
+  subject?: (o: SourcedObject) => boolean;
   /** What rules look other objects up in; else the snapshot's objects. */
   lookup?: Lookup;
   /** DETECT lines already compiled, for runs over the batches of one input; else compiled for this run. */
@@ -98,7 +109,9 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
   const skip = (pitfall: string, reason: string) =>
     skipped.set(`${pitfall}\u0000${reason}`, { pitfall, reason });
   // Node objects given for capacity (`--nodes`) are read by rules but are not what is linted.
-  const subjects = snapshot.objects.filter((o) => o.origin.role !== "nodes");
+  const subjects = snapshot.objects.filter(
+    (o) => o.origin.role !== "nodes" && (opts.subject === undefined || opts.subject(o)),
+  );
 
   const candidates: Candidate[] = [];
   const unknownPitfalls = new Set<string>();
@@ -287,13 +300,7 @@ function findingOf(
     messageId: report.messageId,
     data: report.data,
     message: formatMessage(meta.messages[report.messageId] ?? report.messageId, report.data),
-    runbook: pitfall
-      ? fillSteps(
-          pitfall.steps,
-          { ...objectValues(subject.object, report.container), ...report.values },
-          meta.wholeValues ? [...meta.wholeValues] : [],
-        )
-      : [],
+    runbook: pitfall ? runbookOf(pitfall, meta, report, subject.object) : [],
   };
   if (report.container !== undefined) f.container = report.container;
   if (origin.file !== undefined) f.file = origin.file;
@@ -307,6 +314,23 @@ function findingOf(
   if (context !== undefined) f.context = context;
   if (target.zone !== undefined) f.zone = target.zone;
   return f;
+}
+
+/** The page's steps filled for the object, `kubectl logs` fitted to the container the report names. */
+function runbookOf(pitfall: Pitfall, meta: RuleMeta, report: Report, object: KubeObject): RunbookStep[] {
+  const own = objectValues(object, report.container);
+  const named = stepsNamingObject(pitfall.steps, own.kind, own.name);
+  const values = { ...own, ...named.values, ...report.values };
+  const steps = fillSteps(named.steps, values, meta.wholeValues ? [...meta.wholeValues] : []);
+  const containers = objectContainersOf(object);
+  const role = containers.find((c) => c.name === report.container)?.role;
+  return fitLogSteps(steps, {
+    ...(report.container !== undefined ? { container: report.container } : {}),
+    needsContainer: containers.length > 1 || role === "init",
+    ...(report.neverRan ? { neverRan: true } : {}),
+    ...(values["pod-name"] ? { pod: values["pod-name"] } : {}),
+    ...(values.namespace ? { namespace: values.namespace } : {}),
+  });
 }
 
 function safeLocate(o: SourcedObject, path: readonly (string | number)[]) {

@@ -77,6 +77,14 @@ describe("formatDuration", () => {
     expect(formatDuration(45 * S + 300, 1)).toBe("45s");
   });
 
+  it("shows ages without milliseconds: 30s, 5m12s, 8d", () => {
+    expect(formatDuration(10 * S + 529, 2)).toBe("10s");
+    expect(formatDuration(30 * S + 999, 2)).toBe("30s");
+    expect(formatDuration(5 * M + 12 * S + 400, 2)).toBe("5m12s");
+    expect(formatDuration(8 * D + 30 * M, 2)).toBe("8d");
+    expect(formatDuration(250, 2)).toBe("250ms");
+  });
+
   it("returns an empty string for non-numbers", () => {
     expect(formatDuration(Number.NaN)).toBe("");
   });

@@ -46,16 +46,18 @@ const STEPS: [string, number][] = [
 
 /**
  * `1h`, `15m`, `3d4h`, `45s`, `1s500ms`: largest units first, zero parts left out. `maxParts` keeps only the
- * first few parts (rounded down), as ages are shown: `formatDuration(ms, 2)` → `3d4h`.
+ * first few parts (rounded down), as ages are shown: `formatDuration(ms, 2)` → `3d4h`, `10s` (never `10s529ms`).
  */
 export function formatDuration(ms: number, maxParts = Number.POSITIVE_INFINITY): string {
   if (!Number.isFinite(ms)) return "";
   const sign = ms < 0 ? "-" : "";
   let rest = Math.round(Math.abs(ms));
   if (rest === 0) return "0s";
+  // An age (a few parts) of a second or more never shows milliseconds: `5m12s`, not `5m12s529ms`.
+  const steps = Number.isFinite(maxParts) && rest >= 1000 ? STEPS.slice(0, -1) : STEPS;
   let out = "";
   let parts = 0;
-  for (const [unit, size] of STEPS) {
+  for (const [unit, size] of steps) {
     if (parts >= maxParts) break;
     const n = Math.floor(rest / size);
     if (n === 0) {

@@ -144,3 +144,23 @@ export function replicaSetsOf(deployment: KubeObject, objects: readonly KubeObje
     )
     .map((x) => x.rs);
 }
+
+/**
+ * The topmost controller above an object, as far as the owner references and the indexed objects tell: a Pod's
+ * Deployment (through its ReplicaSet), a Job's CronJob. A ReplicaSet that is not indexed stands for the Deployment
+ * its name and the pod's `pod-template-hash` give (`web-5d8c7b9f6d` → `web`). Undefined without a controller.
+ */
+export function topControllerOf(obj: KubeObject, index: ObjectIndex): ObjectRef | undefined {
+  const chain = controllerChain(obj, index);
+  const top = chain[chain.length - 1];
+  if (!top) return undefined;
+  if (top.ref.kind === "ReplicaSet" && !top.object && chain.length === 1) {
+    const hash = metaMap(obj, "labels")["pod-template-hash"];
+    if (hash && top.ref.name.endsWith(`-${hash}`)) {
+      const out: ObjectRef = { kind: "Deployment", name: top.ref.name.slice(0, -(hash.length + 1)) };
+      if (top.ref.namespace) out.namespace = top.ref.namespace;
+      return out;
+    }
+  }
+  return top.ref;
+}

@@ -8,6 +8,7 @@ import {
   podConditions,
   podPhase,
   restartCountOf,
+  runLengthMs,
   waitingReason,
 } from "./status.js";
 import type { KubeObject } from "../model/kube.js";
@@ -143,5 +144,23 @@ describe("pod phase and conditions", () => {
     const p = { status: { conditions: [null, { status: "True" }, { type: "Ready", status: true }] } };
     expect(conditionsOf(p)).toEqual([{ type: "Ready", status: undefined }]);
     expect(conditionsOf({ status: { conditions: "Ready" } })).toEqual([]);
+  });
+});
+
+describe("runLengthMs", () => {
+  it("is the time between start and finish", () => {
+    expect(runLengthMs({ startedAt: "2026-03-26T11:57:00Z", finishedAt: "2026-03-26T11:57:30Z" })).toBe(
+      30_000,
+    );
+  });
+
+  it("is unknown for a StartError, whose startedAt is the zero time, and without both times", () => {
+    expect(
+      runLengthMs({ startedAt: "1970-01-01T00:00:00Z", finishedAt: "2025-01-27T06:34:02Z" }),
+    ).toBeUndefined();
+    expect(runLengthMs({ finishedAt: "2025-01-27T06:34:02Z" })).toBeUndefined();
+    expect(
+      runLengthMs({ startedAt: "2025-08-2312:13:39Z", finishedAt: "2025-08-2312:14:39Z" }),
+    ).toBeUndefined();
   });
 });

@@ -72,6 +72,17 @@ function terminationOf(value: unknown): Termination | undefined {
   return out;
 }
 
+/**
+ * How long a terminated run lasted; undefined without both times, or when it never started: the API reports a
+ * StartError's `startedAt` as the zero time (1970-01-01T00:00:00Z).
+ */
+export function runLengthMs(t: Termination): number | undefined {
+  const start = Date.parse(t.startedAt ?? "");
+  const end = Date.parse(t.finishedAt ?? "");
+  if (Number.isNaN(start) || Number.isNaN(end) || start <= 0 || end < start) return undefined;
+  return end - start;
+}
+
 /** How the previous run of a container ended (`lastState.terminated`), e.g. `OOMKilled`, exit 137. */
 export function lastTerminated(containerStatus: unknown): Termination | undefined {
   return terminationOf(asRecord(asRecord(containerStatus)?.lastState)?.terminated);

@@ -9,6 +9,13 @@ import { parsePage, structuralLine } from "./parse.js";
 import { formatProvenance, printPitfall } from "./print.js";
 import lockfile from "proper-lockfile";
 import { replaceFile } from "./replace-file.js";
+import {
+  mergedSteps,
+  missingSteps,
+  type StepInsertion,
+  type StepText,
+  stepInsertions,
+} from "./merge-steps.js";
 
 export class EntryError extends Error {
   override name = "EntryError";
@@ -26,12 +33,24 @@ export class PageWriteError extends EntryError {
 }
 
 export interface AddResult {
-  /** `added` a new pitfall; `recorded` its ADDED_FROM on an existing one; `unchanged` when already there. */
-  action: "added" | "recorded" | "unchanged";
+  /**
+   * `added` a new pitfall; `recorded` its ADDED_FROM on an existing one; `merged` its missing steps (and its new
+   * ADDED_FROM) into an existing one; `unchanged` when nothing was new.
+   */
+  action: "added" | "recorded" | "merged" | "unchanged";
   id: string;
   title: string;
-  /** Line of the new entry, or of the new ADDED_FROM line. */
+  /** Line of the new entry, of the first merged step, or of the new ADDED_FROM line. */
   line: number;
+  /** Steps of the entry the existing pitfall lacks, left out (without `mergeSteps`). */
+  keptOut?: StepText[];
+  /** Steps of the entry appended to the existing pitfall (with `mergeSteps`). */
+  merged?: StepText[];
+}
+
+export interface InsertOptions {
+  /** For an id already on the page: append the entry's steps it lacks instead of leaving them out. */
+  mergeSteps?: boolean;
 }
 
 /** An entry given as flags; steps in the order they were given. */
@@ -192,25 +211,17 @@ function shapeDrift(want: Pitfall[], got: Pitfall[]): string | undefined {
   return undefined;
 }
 
-/** The new page text with the entry in it, or undefined when nothing changes. */
-export function insertEntry(page: Page, entry: Pitfall): { text: string; result: AddResult } {
+/** The new page text with the entry in it (the same text when nothing changes). */
+export function insertEntry(
+  page: Page,
+  entry: Pitfall,
+  opts: InsertOptions = {},
+): { text: string; result: AddResult; steps?: StepText[] } {
   const lines = page.text.split("\n");
   const endsWithNewline = page.text.endsWith("\n");
   if (endsWithNewline) lines.pop();
   const existing = pitfallsOf(page).find((p) => p.id === entry.id);
-  if (existing) {
-    const fresh = entry.addedFrom.filter(
-      (a) => !existing.addedFrom.some((b) => b.incident === a.incident && b.note === a.note),
-    );
-    const base = { id: existing.id, title: existing.title };
-    if (!fresh.length)
-      return { text: page.text, result: { action: "unchanged", ...base, line: existing.source.line } };
-    const section = page.sections.find((s) => s.kind === "pitfall" && s.pitfall === existing)!;
-    const after = existing.addedFrom.at(-1)?.line ?? lastNonBlank(lines, section.start, section.end);
-    const line = after + 1;
-    lines.splice(after, 0, ...fresh.map(formatProvenance));
-    return { text: joinLines(lines, endsWithNewline), result: { action: "recorded", ...base, line } };
-  }
+  if (existing) return intoExisting(page, lines, endsWithNewline, existing, entry, opts);
   const printed = printPitfall(entry, page.form).split("\n");
   const gap = page.form === "markdown" ? [""] : ["", ""];
   const trailing = trailingPlainSection(page);
@@ -229,6 +240,53 @@ export function insertEntry(page: Page, entry: Pitfall): { text: string; result:
     text: joinLines(lines, endsWithNewline),
     result: { action: "added", id: entry.id, title: entry.title, line },
   };
+}
+
+/** An entry whose id is on the page: its new ADDED_FROM lines, and its missing steps when asked to merge them. */
+function intoExisting(
+  page: Page,
+  lines: string[],
+  endsWithNewline: boolean,
+  existing: Pitfall,
+  entry: Pitfall,
+  opts: InsertOptions,
+): { text: string; result: AddResult; steps?: StepText[] } {
+  const fresh = entry.addedFrom.filter(
+    (a) => !existing.addedFrom.some((b) => b.incident === a.incident && b.note === a.note),
+  );
+  const base = { id: existing.id, title: existing.title };
+  const missing = missingSteps(existing, entry);
+  const section = page.sections.find((s) => s.kind === "pitfall" && s.pitfall === existing)!;
+  const end = lastNonBlank(lines, section.start, section.end);
+  const merging = opts.mergeSteps === true && missing.length > 0;
+  // Without ADDED_FROM lines, new steps go below the fields and prose, before anything else is written.
+  const insertions: StepInsertion[] = merging
+    ? stepInsertions(
+        existing,
+        entry,
+        existing.addedFrom[0] ? lastNonBlank(lines, section.start, existing.addedFrom[0].line - 1) : end,
+      )
+    : [];
+  const kept = merging || !missing.length ? {} : { keptOut: missing };
+  if (!fresh.length && !insertions.length)
+    return { text: page.text, result: { action: "unchanged", ...base, line: existing.source.line, ...kept } };
+  const after = existing.addedFrom.at(-1)?.line ?? end;
+  // Bottom first, so the line numbers above stay true; at the same line the steps go above the ADDED_FROM lines.
+  const edits: { after: number; lines: string[] }[] = [
+    ...(fresh.length ? [{ after, lines: fresh.map(formatProvenance) }] : []),
+    ...insertions,
+  ].sort((a, b) => b.after - a.after);
+  for (const e of edits) lines.splice(e.after, 0, ...e.lines);
+  const text = joinLines(lines, endsWithNewline);
+  if (!merging) {
+    const line = after + 1;
+    return { text, result: { action: "recorded", ...base, line, ...kept } };
+  }
+  const steps = mergedSteps(existing, insertions);
+  const firstAfter = insertions[0]!.after;
+  const shift = fresh.length && after < firstAfter ? fresh.length : 0;
+  const line = firstAfter + shift + (insertions[0]!.lines[0] === "" ? 2 : 1);
+  return { text, result: { action: "merged", ...base, line, merged: missing }, steps };
 }
 
 function trailingPlainSection(page: Page) {
@@ -254,7 +312,7 @@ function joinLines(lines: string[], endsWithNewline: boolean): string {
   return lines.join("\n") + (endsWithNewline ? "\n" : "");
 }
 
-export interface AddOptions {
+export interface AddOptions extends InsertOptions {
   /** How long to wait for other writers, in ms (default 30 s). */
   lockWait?: number;
   /** Called once the new page is written to its temp file, before it replaces the page (a test hook). */
@@ -278,14 +336,14 @@ export async function addEntry(pageFile: string, entry: Pitfall, opts: AddOption
         .filter((d) => d.severity === "error")
         .map((d) => d.code),
     );
-    const { text: next, result } = insertEntry(page, entry);
+    const { text: next, result, steps } = insertEntry(page, entry, opts);
     if (result.action === "unchanged") return result;
     // The written page must read as before plus the entry: same form, every old pitfall as it was, no new kind of error.
     const check = parsePage(next, pageFile);
     const drift =
       check.form !== page.form
         ? `the whole page would read as ${check.form} instead of ${page.form}`
-        : shapeDrift(expected(page, entry, result), pitfallsOf(check));
+        : shapeDrift(expected(page, entry, result, steps), pitfallsOf(check));
     if (drift)
       throw new EntryError(
         `adding the entry would change what ${pageFile} says (${drift}); nothing was written`,
@@ -306,8 +364,8 @@ export async function addEntry(pageFile: string, entry: Pitfall, opts: AddOption
   }
 }
 
-/** The pitfalls the page should hold once the entry is in: the old ones, with the new one or its new ADDED_FROM. */
-function expected(page: Page, entry: Pitfall, result: AddResult): Pitfall[] {
+/** The pitfalls the page should hold once the entry is in: the old ones, with the new one or its new lines. */
+function expected(page: Page, entry: Pitfall, result: AddResult, steps: StepText[] | undefined): Pitfall[] {
   const old = pitfallsOf(page);
   if (result.action === "added") return [...old, entry];
   return old.map((p) =>
@@ -315,6 +373,7 @@ function expected(page: Page, entry: Pitfall, result: AddResult): Pitfall[] {
       ? p
       : {
           ...p,
+          ...(steps ? { steps: steps.map((st) => ({ ...st, line: 0, group: -1 })) } : {}),
           addedFrom: [
             ...p.addedFrom,
             ...entry.addedFrom.filter(

@@ -23,7 +23,10 @@ const GOOD_PLACEHOLDER = /^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/;
 
 export function lintPage(page: Page, opts: PageLintOptions = {}): Diagnostic[] {
   const file = page.file;
-  const out: Diagnostic[] = [...page.diagnostics];
+  // A file that is one entry and nothing else (what `kb add --from` takes) needs no page title.
+  const out: Diagnostic[] = isEntry(page)
+    ? page.diagnostics.filter((d) => !(d.code === "missing-title" && d.line === 1))
+    : [...page.diagnostics];
   const err = (line: number, code: string, message: string, column?: number) =>
     out.push({ file, line, severity: "error", code, message, ...(column ? { column } : {}) });
   const warn = (line: number, code: string, message: string) =>
@@ -94,6 +97,17 @@ export function lintPage(page: Page, opts: PageLintOptions = {}): Diagnostic[] {
   }
   lintLastVerified(page, opts, err, warn);
   return out.sort((a, b) => a.line - b.line || (a.column ?? 0) - (b.column ?? 0));
+}
+
+/** One pitfall section, no page title, header fields or prose before it: an entry, not a page. */
+function isEntry(page: Page): boolean {
+  return (
+    !page.title &&
+    !page.meta.length &&
+    !page.intro.length &&
+    page.sections.length === 1 &&
+    page.sections[0]!.kind === "pitfall"
+  );
 }
 
 type Report = (line: number, code: string, message: string, column?: number) => void;

@@ -1,6 +1,7 @@
 // The cluster tools: scan a namespace or cluster, explain one object, check a k3s upgrade. All read-only.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { visibleDeep } from "../model/sanitize.js";
 import type { Paint } from "../report/types.js";
 import type { ToolContext } from "./context.js";
 import { findingsText, nothingRead, notReadLines } from "./render.js";
@@ -90,6 +91,12 @@ function registerScanTool(server: McpServer, ctx: ToolContext): void {
             `${t.kind} ${t.context ?? t.name}${args.namespace ? ` namespace ${args.namespace}` : ""}: ${t.objects} objects; ${t.zone ? `zone ${t.zone}` : "no zone"}${t.distribution ? ` (${t.distribution})` : ""}`,
         );
         const notRead = notReadLines(report.incomplete);
+        const unexplained =
+          args.namespace && req.from
+            ? report.unexplained.filter((u) => u.pod.namespace === args.namespace)
+            : report.unexplained;
+        const { unexplainedLines } = await import("../report/unexplained.js");
+        const failing = unexplainedLines(visibleDeep(unexplained.slice(0, limit)), (_style, t) => t);
         // An unreadable cluster must not look like a clean one.
         const warning = report.incomplete.length
           ? [
@@ -105,12 +112,19 @@ function registerScanTool(server: McpServer, ctx: ToolContext): void {
             limit,
             args.namespace ? "raise max_findings" : "give a namespace, or raise max_findings",
           ),
+          ...(failing.length ? ["", ...failing] : []),
+          ...report.grouped.map(
+            (g) =>
+              `${g.namespace}: ${g.findings} latent risks of a system namespace counted, not listed (${g.pitfalls.join(", ")})`,
+          ),
           ...(notRead.length ? ["", ...notRead] : []),
         ].join("\n");
         return toolResult(text, {
           targets: report.targets,
           total: findings.length,
           findings: findings.slice(0, limit).map(jsonFinding),
+          unexplained: unexplained.slice(0, limit),
+          grouped: report.grouped,
           incomplete: report.incomplete,
           inputErrors: report.errors.filter((d) => d.severity === "error").length,
         });

@@ -6,6 +6,7 @@ import { STEP_KINDS } from "../model/finding.js";
 import type { ToolContext } from "./context.js";
 import { pitfallSummary, zonesOf } from "../kb/summary.js";
 import { pitfallLine } from "./render.js";
+import { registerDraftPitfallTool } from "./tools-draft.js";
 import { guarded, ToolInputError, toolResult } from "./result.js";
 
 const READ_LOCAL = {
@@ -19,6 +20,7 @@ export function registerKbTools(server: McpServer, ctx: ToolContext): void {
   registerSearchPitfallsTool(server, ctx);
   registerShowPitfallTool(server, ctx);
   registerListPitfallsTool(server, ctx);
+  registerDraftPitfallTool(server, ctx);
   // --read-only: the one tool that writes is not offered at all.
   if (ctx.deps.readOnly) return;
   registerAddPitfallTool(server, ctx);
@@ -145,7 +147,7 @@ function registerAddPitfallTool(server: McpServer, ctx: ToolContext): void {
     {
       title: "Pitfalls: Add",
       description:
-        "Add a new pitfall to the team's page after you hit a problem that is not on it yet (search_pitfalls first). Give title, severity, zone, ordered steps and added_from (incident id and what happened), or the whole entry as `entry` text in the page format. The entry is validated; the page is written atomically. If the id (slug of the title) is already on the page, only the new ADDED_FROM is recorded. Refused when the server has no page configured; over HTTP (pitfall serve /mcp) it needs the server's bearer token. Not offered by a server started with --read-only.",
+        "Add a new pitfall to the team's page after you hit a problem that is not on it yet (search_pitfalls first). Give title, severity, zone, ordered steps and added_from (incident id and what happened), or the whole entry as `entry` text in the page format. The entry is validated; the page is written atomically. If the id (slug of the title) is already on the page, only the new ADDED_FROM is recorded, and the steps the page lacks are listed as kept out (merge_steps: true appends them). Refused when the server has no page configured; over HTTP (pitfall serve /mcp) it needs the server's bearer token. Not offered by a server started with --read-only.",
       inputSchema: {
         title: z
           .string()
@@ -188,6 +190,12 @@ function registerAddPitfallTool(server: McpServer, ctx: ToolContext): void {
           .max(20000)
           .optional()
           .describe("Instead of the fields: the whole entry in the page format"),
+        merge_steps: z
+          .boolean()
+          .optional()
+          .describe(
+            "When the id is already on the page: append the steps it lacks (default: list them only)",
+          ),
       },
       annotations: {
         title: "Pitfalls: Add",
@@ -218,7 +226,7 @@ function registerAddPitfallTool(server: McpServer, ctx: ToolContext): void {
         }
         let result: Awaited<ReturnType<typeof add.addEntry>>;
         try {
-          result = await add.addEntry(page, entry);
+          result = await add.addEntry(page, entry, args.merge_steps ? { mergeSteps: true } : {});
         } catch (e) {
           if (e instanceof add.EntryError) throw new ToolInputError(entryProblem(e));
           if ((e as NodeJS.ErrnoException).code === "ENOENT")
@@ -230,18 +238,25 @@ function registerAddPitfallTool(server: McpServer, ctx: ToolContext): void {
         const what =
           result.action === "added"
             ? `added ${result.id} ("${result.title}") at ${page}:${result.line}`
-            : result.action === "recorded"
-              ? `${result.id} was already on the page: recorded the new ADDED_FROM at ${page}:${result.line}`
-              : `${result.id} already records this incident: nothing changed`;
+            : result.action === "merged"
+              ? `${result.id} was already on the page: appended ${result.merged?.length} steps at ${page}:${result.line}`
+              : result.action === "recorded"
+                ? `${result.id} was already on the page: recorded the new ADDED_FROM at ${page}:${result.line}`
+                : `${result.id} already records this incident: nothing changed`;
+        const kept = result.keptOut?.length
+          ? `\nkept out ${result.keptOut.length} steps ${result.id} does not have (call again with merge_steps: true to append them): ${result.keptOut.map((st) => `${st.kind}: ${st.text}`).join(" | ")}`
+          : "";
         const lintText = lint.errors.length
           ? `\nthe page has ${lint.errors.length} lint errors: ${lint.errors.map((d) => `${d.line}: ${d.message}`).join("; ")}`
           : "\nthe page lints clean";
-        return toolResult(`${what}${lintText}`, {
+        return toolResult(`${what}${kept}${lintText}`, {
           page,
           action: result.action,
           id: result.id,
           title: result.title,
           line: result.line,
+          ...(result.keptOut ? { keptOut: result.keptOut } : {}),
+          ...(result.merged ? { merged: result.merged } : {}),
           zones: zonesOf(entry),
           lint,
         });
@@ -258,6 +273,7 @@ interface AddArgs {
   text?: string | undefined;
   detect?: string[] | undefined;
   entry?: string | undefined;
+  merge_steps?: boolean | undefined;
 }
 
 function entryTextOf(args: AddArgs, entryText: typeof import("../kb/add.js").entryText): string {

@@ -69,7 +69,7 @@ export function registerStreamsTool(server: McpServer, ctx: ToolContext): void {
           const kb = await ctx.kb();
           const { streamFindings, summarizeStreams } = await import("../service/streams.js");
           const opts = { idleMs: deps.redis.idleMs, maxDeliveries: deps.redis.maxDeliveries };
-          const { findings } = streamFindings(snapshot, { kb, config: deps.config, ...opts });
+          const { findings } = streamFindings(snapshot, { kb, config: deps.config, ...opts, server: target });
           const { compareFindings } = await import("../model/finding.js");
           findings.sort(compareFindings);
           const summaries = summarizeStreams(snapshot, opts);

@@ -40,6 +40,11 @@ export interface Finding {
   /** Live targets only. */
   context?: string;
   zone?: string;
+  /**
+   * `latent`: a manifest rule's finding on a live workload (its topmost owner): not happening now, but what its
+   * spec will run into. Absent: happening now (live) or a manifest's finding (lint).
+   */
+  kind?: "latent";
 }
 
 /** Fill `{{name}}` slots of a rule's message template with the report's data. */

@@ -32,7 +32,7 @@ export function findingBlock(finding: Finding, page: Pitfall | undefined, opts: 
     .filter(Boolean)
     .join(" · ");
   const lines = [
-    `${indent}${severityLabel(paint, f.severity)} ${paint("bold", title)} ${paint("dim", `(${f.pitfall})`)}`,
+    `${indent}${severityLabel(paint, f.severity)} ${paint("bold", title)} ${paint("dim", `(${f.pitfall})${f.kind === "latent" ? " · latent risk, not happening now" : ""}`)}`,
     `${indent}  ${paint("cyan", where)}`,
     `${indent}  ${f.message}`,
   ];

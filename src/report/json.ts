@@ -2,6 +2,8 @@
 import type { ObjectRef } from "../model/kube.js";
 import { type Evidence, type RunbookStep, compareFindings, type Finding } from "../model/finding.js";
 import type { Incomplete } from "../model/snapshot.js";
+import type { Unexplained } from "../model/unexplained.js";
+import type { NoiseGroup } from "../model/noise.js";
 import type { ReportInput } from "./types.js";
 
 export interface JsonFinding {
@@ -9,6 +11,8 @@ export interface JsonFinding {
   rule: string;
   severity: string;
   object: { kind: string; namespace?: string; name: string; stream?: string; group?: string };
+  /** `latent`: a live workload's spec will run into this; not happening now. */
+  kind?: "latent";
   container?: string;
   file?: string;
   line?: number;
@@ -27,6 +31,10 @@ export interface JsonReport {
   /** Only with showSuppressed: what was silenced and why. */
   suppressions?: JsonSuppression[];
   incomplete?: Incomplete[];
+  /** Scans: pods failing now that no pitfall explains (model/unexplained.ts documents the shape). */
+  unexplained?: Unexplained[];
+  /** Scans: system namespaces' latent risks, counted per namespace (model/noise.ts). */
+  grouped?: NoiseGroup[];
 }
 
 export interface JsonSuppression {
@@ -62,6 +70,8 @@ export function jsonReport(input: ReportInput, opts: JsonOptions = {}): JsonRepo
     });
   if (input.incomplete?.length)
     report.incomplete = input.incomplete.map((i) => ({ resource: i.resource, reason: i.reason }));
+  if (input.unexplained) report.unexplained = input.unexplained;
+  if (input.grouped) report.grouped = input.grouped;
   return report;
 }
 
@@ -95,6 +105,7 @@ export function jsonFinding(f: Finding): JsonFinding {
     severity: f.severity,
     object: jsonObject(f.object),
   };
+  if (f.kind !== undefined) out.kind = f.kind;
   if (f.container !== undefined) out.container = f.container;
   if (f.file !== undefined) out.file = f.file;
   if (f.line !== undefined) out.line = f.line;

@@ -100,7 +100,9 @@ function details(f: Finding, input: ReportInput, sourceLine?: SourceLine): strin
   for (const e of evidence) body.push(`- _${escapeMarkdown(e.kind)}_: ${escapeMarkdown(e.text)}`);
   if (evidence.length) body.push("");
   const steps = shownSteps(f, pitfall, input.live ?? f.file === undefined);
-  if (steps.length) body.push(...steps.map((s) => `- ${stepMarkdown(s)}`), "");
+  const unfilled = (s: { unfilled?: string[] }) =>
+    s.unfilled?.length ? ` _(fill in: ${escapeMarkdown(s.unfilled.join(", "))})_` : "";
+  if (steps.length) body.push(...steps.map((s) => `- ${stepMarkdown(s)}${unfilled(s)}`), "");
   body.push(
     `Pitfall: ${inlineCode(f.pitfall)}${f.container ? ` · container ${inlineCode(f.container)}` : ""}`,
     "",

@@ -153,6 +153,12 @@ describe("sarif", () => {
 });
 
 describe("markdown", () => {
+  it("says which placeholders of a step are left to fill", () => {
+    expect(formatMarkdown(input([live]))).toContain(
+      "- **RUN:** `kubectl logs executor-7d9f -n ge-agents --previous -c {container-name}` _(fill in: container-name)_",
+    );
+  });
+
   it("escapes table cells and stays under the size limit", () => {
     const many = Array.from(
       { length: 200 },

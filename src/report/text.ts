@@ -1,11 +1,13 @@
 // Human output: findings grouped by file (by object for live findings), most severe first,
 // each with its location, the quoted source line, the evidence and the pitfall's steps.
 import type { Diagnostic } from "../model/diagnostic.js";
-import { type Severity, severityRank } from "../model/severity.js";
+import { SEVERITIES, type Severity, severityRank } from "../model/severity.js";
+import type { NoiseGroup } from "../model/noise.js";
 import { compareFindings, type Finding } from "../model/finding.js";
 import { countsText, locationLabel, objectLabel, plural, repeatsLine } from "./labels.js";
 import { shownSteps } from "./steps.js";
 import type { Paint, ReportInput, SourceLine } from "./types.js";
+import { unexplainedLines } from "./unexplained.js";
 import { visibleReport, visibleSourceLine } from "./visible.js";
 
 export interface TextOptions {
@@ -40,12 +42,38 @@ export function formatText(given: ReportInput, givenOpts: TextOptions = {}): str
   const opts: TextOptions = { ...givenOpts, ...(sourceLine ? { sourceLine } : {}) };
   const paint = opts.paint ?? plain;
   const out: string[] = [];
-  for (const g of groupsOf(input)) {
+  const latent = input.findings.filter((f) => f.kind === "latent");
+  const now: ReportInput = { ...input, findings: input.findings.filter((f) => f.kind !== "latent") };
+  for (const g of groupsOf(now)) {
     out.push(paint("bold", g.key));
     for (const d of g.diagnostics) out.push(diagnosticLine(paint, d));
     for (const f of g.findings) out.push(...findingLines(f, input, paint, opts.sourceLine));
     out.push("");
   }
+  if (latent.length) {
+    out.push(
+      paint("bold", "latent risks"),
+      paint(
+        "dim",
+        "  not happening now: what the live workloads' specs will run into (the page's manifest checks)",
+      ),
+      "",
+    );
+    for (const g of groupsOf({ ...input, findings: latent, diagnostics: [] }, true)) {
+      out.push(paint("bold", g.key));
+      for (const f of g.findings) out.push(...findingLines(f, input, paint, opts.sourceLine));
+      out.push("");
+    }
+  }
+  if (input.grouped?.length) {
+    out.push(paint("bold", "system namespaces"));
+    for (const g of input.grouped) out.push(`  ${noiseLine(g)}`);
+    out.push(
+      paint("dim", "  (latent risks of what the distribution runs, counted; --include-system lists them)"),
+      "",
+    );
+  }
+  out.push(...unexplainedLines(input.unexplained ?? [], paint));
   if (opts.showSuppressed && input.suppressed.length) {
     out.push(paint("bold", "suppressed findings"));
     for (const s of input.suppressed) {
@@ -65,7 +93,15 @@ export function formatText(given: ReportInput, givenOpts: TextOptions = {}): str
   return `${out.join("\n")}\n`;
 }
 
-function groupsOf(input: ReportInput): Group[] {
+/** Findings by file (manifests) or by object (live); `byObject` groups dump findings by object too. */
+/** `kube-system: 14 latent risks (6 CRITICAL, 8 HIGH): k3s-clusterip-broken-from-inside-pods, resource-starvation`. */
+function noiseLine(g: NoiseGroup): string {
+  const counts = SEVERITIES.filter((s) => g.severities[s]).map((s) => `${g.severities[s]} ${s}`);
+  const where = `${g.context ? `${g.context}: ` : ""}${g.namespace}`;
+  return `${where}: ${plural(g.findings, "latent risk")} (${counts.join(", ")}): ${g.pitfalls.join(", ")}`;
+}
+
+function groupsOf(input: ReportInput, byObject = false): Group[] {
   const groups = new Map<string, Group>();
   const group = (key: string) => {
     let g = groups.get(key);
@@ -76,7 +112,7 @@ function groupsOf(input: ReportInput): Group[] {
     return g;
   };
   for (const f of input.findings) {
-    const g = group(f.file ?? groupKeyOfObject(f));
+    const g = group(byObject ? groupKeyOfObject(f) : (f.file ?? groupKeyOfObject(f)));
     g.findings.push(f);
     g.rank = Math.min(g.rank, severityRank(f.severity));
   }
@@ -137,18 +173,25 @@ function findingLines(f: Finding, input: ReportInput, paint: Paint, sourceLine?:
 function summaryLine(input: ReportInput, paint: Paint = plain): string {
   const errors = input.diagnostics.filter((d) => d.severity === "error").length;
   const warnings = input.diagnostics.length - errors;
-  const n = input.findings.length;
-  const files = new Set(input.findings.map((f) => f.file).filter(Boolean)).size;
+  const now = input.findings.filter((f) => f.kind !== "latent");
+  const latent = input.findings.filter((f) => f.kind === "latent");
+  const n = now.length;
+  const files = new Set(now.map((f) => f.file).filter(Boolean)).size;
   const head = n
     ? paint(
         "bold",
-        `${plural(n, "finding")} (${countsText(input.findings)})${files ? ` in ${plural(files, "file")}` : ""}`,
+        `${plural(n, "finding")} (${countsText(now)})${files ? ` in ${plural(files, "file")}` : ""}`,
       )
     : paint("green", "no findings");
   const parts = [head];
+  if (latent.length) parts.push(`${plural(latent.length, "latent risk")} (${countsText(latent)})`);
+  const counted = (input.grouped ?? []).reduce((sum, g) => sum + g.findings, 0);
+  if (counted) parts.push(`${counted} more in system namespaces, counted`);
   if (input.suppressed.length) parts.push(`${input.suppressed.length} suppressed`);
   if (errors) parts.push(paint("red", plural(errors, "input error")));
   if (warnings) parts.push(plural(warnings, "warning"));
+  if (input.unexplained?.length)
+    parts.push(paint("red", plural(input.unexplained.length, "unexplained failure")));
   if (input.incomplete?.length) parts.push(paint("yellow", `${input.incomplete.length} not checked`));
   return parts.join(", ");
 }

@@ -4,6 +4,8 @@ import type { Pitfall } from "../kb/model.js";
 import type { ObjectRef } from "../model/kube.js";
 import type { Finding } from "../model/finding.js";
 import type { Incomplete } from "../model/snapshot.js";
+import type { Unexplained } from "../model/unexplained.js";
+import type { NoiseGroup } from "../model/noise.js";
 
 /** A finding an ignore (annotation or config) silenced, with the reason it gives; the engine's Suppression fits. */
 export interface SuppressedFinding {
@@ -24,6 +26,10 @@ export interface ReportInput {
   suppressed: SuppressedFinding[];
   /** What could not be checked (live targets). */
   incomplete?: Incomplete[];
+  /** Pods failing now that no pitfall explains (scans); JSON prints the key whenever it is given. */
+  unexplained?: Unexplained[];
+  /** System namespaces' latent risks counted instead of listed (scans); JSON prints the key whenever it is given. */
+  grouped?: NoiseGroup[];
   /** Findings about live state (clusters, dumps): show whole runbooks, not only the fixes. */
   live?: boolean;
   /** The loaded page's pitfall for an id (a team's page wins over the built-in one). */

@@ -23,6 +23,8 @@ export function visibleReport(input: ReportInput): ReportInput {
     diagnostics: visibleDeep(input.diagnostics),
     suppressed: visibleDeep(input.suppressed),
     ...(input.incomplete ? { incomplete: visibleDeep(input.incomplete) } : {}),
+    ...(input.unexplained ? { unexplained: visibleDeep(input.unexplained) } : {}),
+    ...(input.grouped ? { grouped: visibleDeep(input.grouped) } : {}),
     pitfall: visiblePitfalls((id) => input.pitfall(id)),
   };
 }

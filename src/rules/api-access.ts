@@ -138,7 +138,13 @@ function clipWord(word: string): string {
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 
-/** A projected volume with a service account token source. */
+/**
+ * The volume the ServiceAccount admission plugin adds to every live pod that mounts its token
+ * (`kube-api-access-<5 chars>`): it is the automount itself, no sign that the pod calls the API.
+ */
+const ADMISSION_TOKEN_VOLUME = /^kube-api-access-[a-z0-9]{5}$/;
+
+/** A projected volume with a service account token source (not the one admission adds to every pod). */
 function projectedTokenEvidence(t: PodTemplateAt): ApiAccessEvidence[] {
   const out: ApiAccessEvidence[] = [];
   asList(t.spec.volumes).forEach((v, i) => {
@@ -146,6 +152,7 @@ function projectedTokenEvidence(t: PodTemplateAt): ApiAccessEvidence[] {
     const sources = asList(asRecord(volume?.projected)?.sources);
     const j = sources.findIndex((s) => asRecord(s)?.serviceAccountToken !== undefined);
     if (j < 0) return;
+    if (ADMISSION_TOKEN_VOLUME.test(asString(volume?.name) ?? "")) return;
     const name = asString(volume?.name) ?? `#${i + 1}`;
     out.push({
       summary: `volume ${name} projects a service account token`,

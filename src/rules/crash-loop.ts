@@ -5,6 +5,7 @@ import {
   containerStatusesOf,
   lastTerminated,
   restartCountOf,
+  runLengthMs,
   type Termination,
   waitingReason,
 } from "../k8s/status.js";
@@ -13,9 +14,10 @@ import type { Severity } from "../model/severity.js";
 import type { Evidence } from "../model/finding.js";
 import { ageMs, ageText } from "../k8s/duration.js";
 import { clip } from "../model/redact.js";
-import { eventContainer } from "../k8s/events.js";
+import { type EventView, eventContainer } from "../k8s/events.js";
+import { containersOf } from "../k8s/containers.js";
 import { eventEvidence, eventsOf } from "./live-evidence.js";
-import { logLines } from "../k8s/logs.js";
+import { lastLines, logLines } from "../k8s/logs.js";
 import { type DurationSetting, durationSetting, portSetting } from "./options.js";
 import { defineRule, type ReportOf, type RuleContext } from "./types.js";
 
@@ -223,8 +225,8 @@ export function escalationOf(loopMs: number, after: number): Severity | undefine
 function terminationEvidence(t: Termination, at: ContainerStatusAt, now: Date): Evidence {
   const parts = [`last run ended ${t.reason ?? "terminated"}`];
   if (t.exitCode !== undefined) parts.push(`exit code ${t.exitCode}`);
-  const ran = t.startedAt && t.finishedAt ? Date.parse(t.finishedAt) - Date.parse(t.startedAt) : Number.NaN;
-  if (Number.isFinite(ran)) parts.push(`after ${ageText(ran)}`);
+  const ran = runLengthMs(t);
+  if (ran !== undefined) parts.push(`after ${ageText(ran)}`);
   const ago = ageMs(t.finishedAt, now);
   if (ago !== undefined) parts.push(`${ageText(ago)} ago`);
   const text = parts.join(", ") + (t.message ? `: ${clip(t.message)}` : "");
@@ -258,6 +260,14 @@ const MESSAGES = {
     "{{role}} {{container}} of pod {{pod}} cannot start: {{resource}} {{name}} does not exist",
   "missing-secret-key":
     "{{role}} {{container}} of pod {{pod}} cannot start: key {{key}} is not in {{resource}} {{name}}",
+  "crash-loop-oom":
+    "{{role}} {{container}} of pod {{pod}} crash-loops ({{restarts}} restarts, {{duration}}) because it is OOMKilled: its memory limit is {{limit}}",
+  "crash-loop-probe":
+    "{{role}} {{container}} of pod {{pod}} crash-loops ({{restarts}} restarts, {{duration}}) because its liveness probe fails and the kubelet kills it (exit code {{exitCode}}): {{probe}}",
+  "probe-restarts":
+    "{{role}} {{container}} of pod {{pod}} keeps being restarted by its failing liveness probe: {{restarts}} restarts, the last one {{ago}} ago (exit code {{exitCode}}): {{probe}}",
+  "run-error":
+    "{{role}} {{container}} of pod {{pod}} cannot start its process ({{restarts}} restarts): {{detail}}",
 } as const;
 
 type Reported = ReportOf<typeof MESSAGES>;
@@ -273,6 +283,7 @@ export const crashLoopRule = defineRule({
       "status.{init,}containerStatuses[].state.waiting, lastState.terminated, restartCount; BackOff events; previous container log",
     kinds: ["Pod"],
     messages: MESSAGES,
+    withoutCause: ["crash-loop", "run-error"],
   },
   options: (config) => ({
     escalateAfter: durationSetting(config.expect, "crashLoopEscalateAfter"),
@@ -290,7 +301,11 @@ export const crashLoopRule = defineRule({
           ? crashLoopReport(ctx, pod, at, role)
           : reason === "CreateContainerConfigError"
             ? missingReferenceReport(ctx, pod, at, role)
-            : undefined;
+            : reason === "RunContainerError"
+              ? runErrorReport(ctx, pod, at, role)
+              : reason === undefined
+                ? probeRestartsReport(ctx, pod, at, role)
+                : undefined;
       if (report) out.push(report);
     }
     return out;
@@ -333,7 +348,7 @@ function missingReferenceReport(
     .pop();
   if (event) evidence.push(eventEvidence(event, ctx.now));
   const data = { ...base, resource: missing.resource, name: missing.name };
-  const details = { path: waitingPath, container: at.name, evidence, values };
+  const details = { path: waitingPath, container: at.name, evidence, values, neverRan: true };
   return missing.key !== undefined
     ? { messageId: "missing-secret-key", data: { ...data, key: missing.key }, ...details }
     : { messageId: "missing-secret", data, ...details };
@@ -376,6 +391,15 @@ function crashLoopReport(
       break;
     }
   }
+  const liveness = livenessFailures(ctx, pod, at.name);
+  if (liveness) evidence.push(eventEvidence(liveness, ctx.now));
+  // Without a cause in the log, how the last run ended may say it: the memory limit, or the kubelet's kill.
+  const ended = cause ? undefined : terminationCause(pod, at, last, liveness);
+  // The termination message is shown with the last run already; a log is shown by its last lines.
+  if (!cause) {
+    const unmatched = unmatchedLines(sources.filter(([source]) => source !== "termination message"));
+    if (unmatched) evidence.push(unmatched);
+  }
 
   const after = ctx.options.escalateAfter;
   const severity = escalationOf(loop.ms, after.ms);
@@ -388,8 +412,15 @@ function crashLoopReport(
   }
   // A classification's data fills the slots of its own message (classifyCrashLog pairs them).
   const report = {
-    messageId: cause?.messageId ?? "crash-loop",
-    data: { ...base, restarts, duration: ageText(loop.ms), since: loop.since, ...cause?.data },
+    messageId: cause?.messageId ?? ended?.messageId ?? "crash-loop",
+    data: {
+      ...base,
+      restarts,
+      duration: ageText(loop.ms),
+      since: loop.since,
+      ...cause?.data,
+      ...ended?.data,
+    },
     path: waitingPath,
     container: at.name,
     evidence,
@@ -397,4 +428,114 @@ function crashLoopReport(
   } as Reported;
   if (severity) report.severity = severity;
   return report;
+}
+
+/** The liveness probe's failures for a container, the latest of its Unhealthy events (they count the rest). */
+function livenessFailures(ctx: RuleContext, pod: KubeObject, container: string): EventView | undefined {
+  return eventsOf(ctx.lookup, pod)
+    .filter(
+      (e) =>
+        e.reason === "Unhealthy" && eventContainer(e) === container && /^Liveness probe/i.test(e.message),
+    )
+    .pop();
+}
+
+/** Exit codes of a container the kubelet stopped: SIGKILL (137) or SIGTERM (143). */
+const KILLED = new Set([137, 143]);
+
+/** A crash loop's cause told by how the last run ended: OOMKilled, or killed after failing its liveness probe. */
+function terminationCause(
+  pod: KubeObject,
+  at: ContainerStatusAt,
+  last: Termination | undefined,
+  liveness: EventView | undefined,
+): { messageId: "crash-loop-oom" | "crash-loop-probe"; data: Record<string, string | number> } | undefined {
+  if (last?.reason === "OOMKilled") {
+    const spec = containersOf(asRecord(pod)?.spec).find((c) => c.name === at.name);
+    const limit = asString(asRecord(asRecord(spec?.container.resources)?.limits)?.memory);
+    return { messageId: "crash-loop-oom", data: { limit: limit ?? "not set" } };
+  }
+  if (liveness && last?.exitCode !== undefined && KILLED.has(last.exitCode))
+    return {
+      messageId: "crash-loop-probe",
+      data: { exitCode: last.exitCode, probe: clip(liveness.message) },
+    };
+  return undefined;
+}
+
+/** Lines of a log that match none of the known causes: its last few, as the evidence there is. */
+const UNMATCHED_LINES = 3;
+
+function unmatchedLines(sources: [string, string | undefined][]): Evidence | undefined {
+  for (const [source, text] of sources) {
+    const { lines } = lastLines(text, UNMATCHED_LINES);
+    if (lines.length)
+      return { kind: "log", text: lines.map((l) => clip(l)).join("\n"), source: `${source}, last lines` };
+  }
+  return undefined;
+}
+
+/** Failures this recent say the container is being restarted now, not once long ago. */
+const RECENT_MS = 3_600_000;
+
+/** A running container its liveness probe keeps restarting (it never stays down long enough for a back-off). */
+function probeRestartsReport(
+  ctx: RuleContext<CrashLoopOptions>,
+  pod: KubeObject,
+  at: ContainerStatusAt,
+  role: string,
+): Reported | undefined {
+  const last = lastTerminated(at.status);
+  const liveness = livenessFailures(ctx, pod, at.name);
+  const restarts = restartCountOf(at.status);
+  const endedAgo = ageMs(last?.finishedAt, ctx.now);
+  const probeAgo = ageMs(liveness?.last, ctx.now);
+  if (!last || !liveness || restarts < 2 || endedAgo === undefined || probeAgo === undefined)
+    return undefined;
+  if (endedAgo > RECENT_MS || probeAgo > RECENT_MS) return undefined;
+  const { base, values } = subjectOf(pod, at, role);
+  return {
+    messageId: "probe-restarts",
+    data: {
+      ...base,
+      restarts,
+      ago: ageText(endedAgo),
+      exitCode: last.exitCode ?? "unknown",
+      probe: clip(liveness.message),
+    },
+    path: [...at.path, "lastState", "terminated"],
+    container: at.name,
+    evidence: [terminationEvidence(last, at, ctx.now), eventEvidence(liveness, ctx.now)],
+    values,
+  };
+}
+
+/** RunContainerError: the runtime could not start the container's process (a command that is not in the image). */
+function runErrorReport(
+  ctx: RuleContext<CrashLoopOptions>,
+  pod: KubeObject,
+  at: ContainerStatusAt,
+  role: string,
+): Reported {
+  const { base, values, waitingPath, waitingMessage } = subjectOf(pod, at, role);
+  const evidence: Evidence[] = [
+    {
+      kind: "status",
+      text: `RunContainerError${waitingMessage ? `: ${clip(waitingMessage)}` : ""}`,
+      source: pathText(waitingPath),
+    },
+  ];
+  const failed = eventsOf(ctx.lookup, pod)
+    .filter((e) => e.reason === "Failed" && eventContainer(e) === at.name)
+    .pop();
+  if (failed) evidence.push(eventEvidence(failed, ctx.now));
+  return {
+    messageId: "run-error",
+    data: { ...base, restarts: restartCountOf(at.status), detail: clip(waitingMessage ?? "no message") },
+    path: waitingPath,
+    container: at.name,
+    evidence,
+    values,
+    neverRan: true,
+  };
 }

@@ -41,9 +41,21 @@ export interface EtcdStep {
   data: Record<string, string | number>;
 }
 
+/** One release on the way: a minor line (its latest patch) or the target itself, with the etcd it bundles. */
+export interface RouteStep {
+  version: string;
+  etcd: string;
+  /** For an intermediate minor: the first patch of that line with the etcd shown (`v1.33.7+k3s3`), when it matters. */
+  atLeast?: string;
+}
+
 export interface EtcdUpgradePlan {
   /** The upgrade takes embedded etcd from 3.5 to 3.6 on some server. */
   crosses: boolean;
+  /** `to` is older than what some node runs: k3s (and etcd) do not go back. */
+  downgrade?: { node: string; version: string };
+  /** Every release in turn from the oldest node to `to`, one minor at a time (the target last). */
+  route: RouteStep[];
   /** The k3s versions the nodes run now, oldest first. */
   from: string[];
   to: string;
@@ -130,9 +142,10 @@ export function planEtcdUpgrade(
   const from = [...new Set(all.map((n) => n.k3s))].sort(
     (a, b) => compareVersions(a, b) ?? a.localeCompare(b),
   );
-  const plan: EtcdUpgradePlan = { crosses: false, from, to, steps: [] };
+  const plan: EtcdUpgradePlan = { crosses: false, from, to, route: [], steps: [] };
   const toEtcd = etcdOfK3s(to, table);
-  if (!toEtcd) {
+  const target = parseK8sVersion(to);
+  if (!toEtcd || !target) {
     plan.steps.push({ messageId: "invalid-target", data: { to } });
     return plan;
   }
@@ -140,6 +153,15 @@ export function planEtcdUpgrade(
     plan.steps.push({ messageId: "no-k3s-nodes", data: { to } });
     return plan;
   }
+  const newer = all.find((n) => isDowngrade(n.k3s, target));
+  if (newer) {
+    plan.downgrade = { node: newer.name, version: newer.k3s };
+    plan.steps.push({ messageId: "downgrade", data: { node: newer.name, version: newer.k3s, to } });
+    return plan;
+  }
+  plan.route = routeOf(from[0]!, target, toEtcd, table);
+  const hops = plan.route.length - 1;
+  if (hops > 0) return plannedRoute(plan, { all, etcdMembers, from, to, toEtcd, table });
   // Only servers with the etcd role run etcd; without the label anywhere, every node is counted.
   const members = etcdMembers.length ? etcdMembers : all;
   const crossing = crossingNodes(members, toEtcd);
@@ -171,6 +193,116 @@ export function planEtcdUpgrade(
   return plan;
 }
 
+/** `to` is older than `node`'s version: a lower minor, or a lower patch given on the same line. */
+function isDowngrade(node: string, to: K8sVersion): boolean {
+  const v = parseK8sVersion(node);
+  if (!v || v.major !== to.major) return false;
+  if (to.minor !== v.minor) return to.minor < v.minor;
+  return to.patch !== undefined && (compareVersions(to, v) ?? 0) < 0;
+}
+
+/**
+ * The releases from `from` to `to`, one minor version at a time as Kubernetes' version skew policy wants: each
+ * intermediate line at its latest patch (the first patch that bundles its etcd named when the line has one), then
+ * the target. Just the target when it is at most one minor away.
+ */
+export function routeOf(
+  from: string,
+  to: K8sVersion,
+  toEtcd: string,
+  table: readonly EtcdRelease[] = K3S_ETCD,
+): RouteStep[] {
+  const start = parseK8sVersion(from);
+  const route: RouteStep[] = [];
+  if (start && start.major === to.major)
+    for (let minor = start.minor + 1; minor < to.minor; minor++) {
+      // The line's latest patch: later than any patch the table names.
+      const latest = parseK8sVersion(`v${to.major}.${minor}.9999+k3s99`)!;
+      const step: RouteStep = {
+        version: `v${to.major}.${minor}`,
+        etcd: etcdOfK3s(latest, table) ?? ETCD_BEFORE_TABLE,
+      };
+      const sameLine = table.find((e) => {
+        const v = parseK8sVersion(e.since);
+        return v?.major === to.major && v.minor === minor && !e.laterLines;
+      });
+      if (sameLine) step.atLeast = sameLine.since;
+      route.push(step);
+    }
+  route.push({ version: to.text, etcd: toEtcd });
+  return route;
+}
+
+/**
+ * A jump of more than one minor: each release in turn, with the etcd steps (v3.5.26, healthy members, a backup)
+ * before the hop that takes etcd from 3.5 to 3.6.
+ */
+function plannedRoute(
+  plan: EtcdUpgradePlan,
+  o: {
+    all: NodeEtcd[];
+    etcdMembers: NodeEtcd[];
+    from: string[];
+    to: string;
+    toEtcd: string;
+    table: readonly EtcdRelease[];
+  },
+): EtcdUpgradePlan {
+  const members = o.etcdMembers.length ? o.etcdMembers : o.all;
+  plan.crosses = crossingNodes(members, o.toEtcd).length > 0;
+  const between = plan.route.slice(0, -1);
+  plan.steps.push({
+    messageId: "skew-policy",
+    data: {
+      from: o.from.join(", "),
+      to: o.to,
+      minors: between.map((r) => r.version).join(", "),
+      count: between.length,
+    },
+  });
+  if (plan.crosses && !o.etcdMembers.length) plan.steps.push({ messageId: "datastore-check", data: {} });
+  let line = etcdLine(members.map((n) => n.etcd).sort(compareEtcd)[0] ?? ETCD_BEFORE_TABLE);
+  let etcd = members.map((n) => n.etcd).sort(compareEtcd)[0] ?? ETCD_BEFORE_TABLE;
+  for (const [i, hop] of plan.route.entries()) {
+    if (line === "3.5" && compareEtcd(etcdLine(hop.etcd), "3.6") >= 0) {
+      // The hop to etcd 3.6: only from v3.5.26, healthy, and after a backup.
+      plan.steps.push(
+        compareEtcd(etcd, SAFE_ETCD_35) >= 0
+          ? {
+              messageId: "etcd-ready",
+              data: { nodes: members.map((n) => n.name).join(", "), safe: SAFE_ETCD_35 },
+            }
+          : {
+              messageId: "upgrade-etcd-first",
+              data: {
+                nodes: members.map((n) => n.name).join(", "),
+                from: [...new Set(members.map((n) => n.k3s))].join(", "),
+                safe: SAFE_ETCD_35,
+                release: safeRelease(o.table) ?? "a release that bundles it",
+              },
+            },
+      );
+      plan.steps.push({ messageId: "backup-etcd", data: {} });
+    }
+    const last = i === plan.route.length - 1;
+    plan.steps.push(
+      last
+        ? { messageId: "upgrade-k3s", data: { to: hop.version, etcd: hop.etcd } }
+        : {
+            messageId: "upgrade-minor",
+            data: {
+              version: hop.version,
+              patch: hop.atLeast ? `its latest patch, ${hop.atLeast} or later` : "its latest patch",
+              etcd: hop.etcd,
+            },
+          },
+    );
+    line = etcdLine(hop.etcd);
+    etcd = hop.etcd;
+  }
+  return plan;
+}
+
 /** Templates of the plan's steps, by message id (`upgrade-check` prints the steps with these and `formatMessage`). */
 export const ETCD_STEP_MESSAGES: Record<string, string> = {
   "invalid-target": "{{to}} is not a version; give one like v1.34.1+k3s1",
@@ -184,6 +316,12 @@ export const ETCD_STEP_MESSAGES: Record<string, string> = {
   "backup-etcd":
     "back up etcd before the upgrade: k3s etcd-snapshot save on a server, then copy the snapshot off the node",
   "upgrade-k3s": "then upgrade k3s to {{to}} (etcd {{etcd}}), one server at a time",
+  downgrade:
+    "node {{node}} runs k3s {{version}}, newer than {{to}}: k3s does not downgrade (etcd's data does not go back); restore an etcd snapshot taken before the upgrade instead",
+  "skew-policy":
+    "k3s {{from}} → {{to}} skips {{count}} minor version(s) ({{minors}}): Kubernetes' version skew policy allows one minor version at a time, so apply each in turn",
+  "upgrade-minor":
+    "upgrade k3s to {{version}} ({{patch}}; etcd {{etcd}}), one server at a time, and wait until every node is Ready",
 };
 
 const MESSAGES = {

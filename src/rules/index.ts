@@ -18,6 +18,7 @@ import { oomKilledRule } from "./oom-killed.js";
 import { poisonMessageRule } from "./poison-message.js";
 import { staleConsumerRule } from "./stale-consumer.js";
 import { stuckPendingRule } from "./stuck-pending.js";
+import { schedulingStarvationRule } from "./scheduling-starvation.js";
 import type { Rule } from "./types.js";
 
 const MANIFEST_RULES: Rule[] = [
@@ -38,6 +39,7 @@ const LIVE_RULES: Rule[] = [
   imagePullRule,
   hostPortConflictRule,
   nodePressureRule,
+  schedulingStarvationRule,
   externalSecretSyncRule,
   ingressBackendRule,
   inClusterApiLiveRule,

@@ -27,6 +27,7 @@ export const nodeCapacityRule = defineRule({
     id: "node-capacity",
     pitfall: "resource-starvation",
     runs: ["manifest"],
+    latent: false,
     reads: ["Node"],
     description:
       "The manifests' total CPU or memory requests above the share of the nodes' allocatable the page allows.",

@@ -83,6 +83,12 @@ function teamHosts(redis: { host?: string; url?: string } | undefined): string[]
 }
 
 /** ` (file:line)` after a name, or nothing when the object has no place. */
+/** `ConfigMap ge-agents/redis-env`. */
+function objectText(o: SourcedObject): string {
+  const ns = metaString(o.object, "namespace");
+  return `${String(o.object.kind ?? "")} ${ns ? `${ns}/` : ""}${metaString(o.object, "name") ?? ""}`;
+}
+
 function placeText(o: SourcedObject): string {
   const place = placeOf(o);
   return place ? ` (${place})` : "";
@@ -126,8 +132,16 @@ export const redisPortRule = defineRule({
           where: a.where,
           text: a.text,
         };
+        // On a cluster or a dump (latent risks) the objects are named, not the files a dump keeps them in.
+        const manifests = ctx.target.kind === "manifests";
         const evidence: Evidence[] | undefined = a.from
-          ? [{ kind: "field", text: `${a.where}: ${a.text}`, source: placeOf(a.from) ?? "" }]
+          ? [
+              {
+                kind: "field",
+                text: `${a.where}: ${a.text}`,
+                source: (manifests ? placeOf(a.from) : objectText(a.from)) ?? "",
+              },
+            ]
           : undefined;
         const details = {
           path: a.path,
@@ -142,7 +156,7 @@ export const redisPortRule = defineRule({
             messageId: "service-port",
             data: {
               ...base,
-              service: `${metaString(service.object, "name")}${placeText(service)}`,
+              service: `${metaString(service.object, "name")}${manifests ? placeText(service) : ""}`,
               ports: ports.join(", "),
             },
             ...details,

@@ -4,7 +4,6 @@ import { type ContainerAt, containerLabel } from "../k8s/containers.js";
 import { asRecord } from "../k8s/fields.js";
 import { podTemplatesOf } from "../k8s/pod-template.js";
 import { type ResourceField, containerResources } from "../k8s/requests.js";
-import { podPhase } from "../k8s/status.js";
 import { defineRule, type ReportOf } from "./types.js";
 
 const MESSAGES = {
@@ -20,16 +19,14 @@ export const resourcesRule = defineRule({
   meta: {
     id: "resources",
     pitfall: "resource-starvation",
-    runs: ["manifest", "live"],
+    runs: ["manifest"],
     description:
       "A container (init, sidecar or regular) without CPU and memory limits, or without requests where no limit stands in for them (the API server copies a limit into a request left out).",
     looksAt:
-      "containers[].resources.requests / limits (cpu, memory), initContainers too, of every pod template (workloads, Argo Rollouts and Workflows, Knative, KEDA ScaledJobs, any spec.template.spec); live: running pods",
+      "containers[].resources.requests / limits (cpu, memory), initContainers too, of every pod template (workloads, Argo Rollouts and Workflows, Knative, KEDA ScaledJobs, any spec.template.spec); live: the topmost owner of each workload, as a latent risk",
     messages: MESSAGES,
   },
-  check(ctx, o) {
-    // Live, the pods themselves are checked (whoever owns them); their controllers would say it twice.
-    if (ctx.mode === "live" && (o.object.kind !== "Pod" || podPhase(o.object) !== "Running")) return [];
+  check(_ctx, o) {
     const out: Reported[] = [];
     for (const t of podTemplatesOf(o.object))
       for (const c of t.containers)

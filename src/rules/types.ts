@@ -42,6 +42,16 @@ export interface RuleMeta<M extends Messages = Messages> {
   reads?: readonly string[];
   messages: M;
   /**
+   * `false` for a manifest rule that does not run on live workloads as a latent risk, because a live rule measures
+   * what it estimates (the manifests' total requests against the nodes: node-pressure reads the real ones).
+   */
+  latent?: false;
+  /**
+   * Message ids that report a failure without knowing its cause (a crash loop whose log shows none of the page's
+   * causes): the failing pod is still listed as unexplained, with this pitfall under `reportedAs`.
+   */
+  withoutCause?: readonly (keyof M & string)[];
+  /**
    * Runbook placeholders whose values are whole names, so a prefix the page glues to them gives way (a stream
    * key for `triggers.{agent}`).
    */
@@ -60,6 +70,8 @@ export interface ReportDetails {
   severity?: Severity;
   /** Lower the severity to at most this, e.g. a dead consumer that holds nothing. */
   atMost?: Severity;
+  /** The container never started a process: the runbook's `kubectl logs` steps give way to describe and events. */
+  neverRan?: boolean;
   /** Report against another object than the one checked (e.g. a Node for a pod sum). */
   object?: SourcedObject;
 }

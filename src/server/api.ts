@@ -7,7 +7,7 @@ import { STEP_KINDS, type StepKind, type Finding } from "../model/finding.js";
 import { pitfallSummary } from "../kb/summary.js";
 import { jsonFinding, jsonReport } from "../report/json.js";
 import type { Feed } from "./feeds.js";
-import { filterFindings, filtersOf } from "./filters.js";
+import { filterFindings, filtersOf, filterUnexplained } from "./filters.js";
 import { HttpError, mediaType, parseJsonBody, readBody, requireToken, sendJson } from "./http.js";
 import type { WorkQueue } from "./limits.js";
 
@@ -102,6 +102,12 @@ export function findingsApi(ctx: ApiContext, query: URLSearchParams, res: Server
     targets: state.targets,
     total: state.findings.length,
     findings: shown.map(apiFinding),
+    unexplained: filterUnexplained(state.unexplained, filters),
+    grouped: (state.grouped ?? []).filter(
+      (g) =>
+        (filters.namespace === undefined || g.namespace === filters.namespace) &&
+        (filters.context === undefined || g.context === filters.context),
+    ),
     errors: state.errors
       .filter((d) => d.severity === "error")
       .map((d) => ({ file: d.file, line: d.line, message: d.message })),

@@ -76,6 +76,7 @@ button:hover { border-color: var(--link); }
 .finding.sev-critical { border-left-color: var(--critical); }
 .finding.sev-high { border-left-color: var(--high); }
 .finding.sev-medium { border-left-color: var(--medium); }
+.finding.unexplained { border-left-color: var(--high); border-left-style: dashed; }
 .finding header { display: flex; flex-wrap: wrap; gap: 6px; align-items: baseline; }
 .finding .title { font-weight: 600; text-decoration: none; color: var(--text); }
 .finding .title:hover { text-decoration: underline; }
@@ -85,6 +86,7 @@ button:hover { border-color: var(--link); }
 .badge.sev-critical { background: var(--critical); }
 .badge.sev-high { background: var(--high); }
 .badge.sev-medium { background: var(--medium); }
+.badge.sev-unexplained { background: var(--muted); }
 details > summary { cursor: pointer; color: var(--muted); font-size: 13px; margin-top: 6px; }
 details.evidence ul { list-style: none; padding: 0; margin: 4px 0; }
 .evidence-kind, .step-kind { display: inline-block; font-size: 11px; font-weight: 700; color: var(--muted); text-transform: uppercase; margin-right: 6px; }

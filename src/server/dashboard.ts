@@ -5,7 +5,8 @@ import type { Pitfall } from "../kb/model.js";
 import { SEVERITIES } from "../model/severity.js";
 import type { Finding, RunbookStep } from "../model/finding.js";
 import type { FeedState } from "./feeds.js";
-import { type FindingFilters, filterFindings, filterQuery } from "./filters.js";
+import { type FindingFilters, filterFindings, filterQuery, filterUnexplained } from "./filters.js";
+import type { Unexplained } from "../model/unexplained.js";
 import { type Html, html } from "./html.js";
 
 export interface SearchHitView {
@@ -119,7 +120,43 @@ export function findingsSection(state: FeedState, kb: KnowledgeBase, filters: Fi
         (i) => html`<li><strong>${i.resource}</strong>: ${i.reason}</li>`,
       )}</ul></details>`
     : "";
-  return html`<div id="findings-list" data-count="${shown.length}" data-total="${state.findings.length}" data-updated="${state.updatedAt ?? ""}">${status}${summary}${incomplete}${groups}</div>`;
+  const unexplained = unexplainedSection(filterUnexplained(state.unexplained, filters));
+  const grouped = state.grouped?.length
+    ? html`<details class="incomplete"><summary>System namespaces: latent risks counted, not listed (${state.grouped.reduce((n, g) => n + g.findings, 0)})</summary><ul>${state.grouped.map(
+        (g) =>
+          html`<li><strong>${g.context ? `${g.context}: ` : ""}${g.namespace}</strong>: ${g.findings} (${Object.entries(
+            g.severities,
+          )
+            .map(([s, n]) => `${n} ${s}`)
+            .join(", ")}): ${g.pitfalls.join(", ")}</li>`,
+      )}</ul></details>`
+    : "";
+  return html`<div id="findings-list" data-count="${shown.length}" data-total="${state.findings.length}" data-updated="${state.updatedAt ?? ""}">${status}${summary}${incomplete}${grouped}${groups}${unexplained}</div>`;
+}
+
+/** Failing pods no pitfall explains: what fails, the evidence, the commands that gather more. */
+function unexplainedSection(list: readonly Unexplained[]): Html | string {
+  if (!list.length) return "";
+  const card = (u: Unexplained) => {
+    const where = [
+      u.container ? `${u.role === "init" ? "init container" : "container"} ${u.container}` : "",
+      u.owner ? `owner ${u.owner.kind} ${u.owner.name}` : "",
+      u.context ? `context ${u.context}` : "",
+    ].filter(Boolean);
+    const head = [u.reason, u.for ? `for ${u.for}` : "", u.restarts ? `${u.restarts} restarts` : ""].filter(
+      Boolean,
+    );
+    return html`<article class="finding unexplained" data-object="Pod ${u.pod.namespace ?? ""}/${u.pod.name}">
+<header><span class="badge sev-unexplained">FAILING</span> <span class="title">${head.join(", ")}</span></header>
+<p class="object"><strong>Pod ${u.pod.namespace ? `${u.pod.namespace}/` : ""}${u.pod.name}</strong>${where.length ? html` <span class="muted">· ${where.join(" · ")}</span>` : ""}</p>
+${u.message ? html`<p class="message">${u.message}</p>` : ""}
+<details class="evidence" open><summary>Evidence</summary><ul><li><span class="evidence-kind">status</span><pre>${u.status}</pre></li>${u.events.map(
+      (e) => html`<li><span class="evidence-kind">${e.kind}</span><pre>${e.text}</pre></li>`,
+    )}${u.logs ? html`<li><span class="evidence-kind">${u.logs.source}</span><pre>${u.logs.lines.join("\n")}</pre></li>` : ""}</ul></details>
+<details class="steps"><summary>Gather more <span class="count">${u.commands.length}</span></summary><ol>${u.commands.map((c) => stepItem({ kind: "RUN", text: c }))}</ol></details>
+</article>`;
+  };
+  return html`<section class="group unexplained" id="unexplained"><h3>Unexplained failures <span class="count">${list.length}</span></h3><p class="muted">Failing now, and no pitfall on the pages explains it: each is a candidate for a new entry.</p><div class="cards">${list.map(card)}</div></section>`;
 }
 
 function pitfallItem(p: Pitfall): Html {

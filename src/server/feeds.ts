@@ -3,6 +3,8 @@
 import type { Snapshot, Incomplete } from "../model/snapshot.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { Finding } from "../model/finding.js";
+import type { Unexplained } from "../model/unexplained.js";
+import type { NoiseGroup } from "../model/noise.js";
 import { type FindingChange, FindingSet } from "../service/finding-changes.js";
 import type { ScanRequest, TargetSummary } from "../service/scan.js";
 import type { RunningWatch, WatchRequest } from "../service/watch.js";
@@ -14,6 +16,10 @@ export interface FeedState {
   /** The first scan (or the first list and evaluation of the watch) is done. */
   ready: boolean;
   findings: Finding[];
+  /** Pods failing now that no pitfall explains. */
+  unexplained: Unexplained[];
+  /** System namespaces' latent risks, counted per namespace (scan mode). */
+  grouped?: NoiseGroup[];
   targets: TargetSummary[];
   incomplete: Incomplete[];
   /** Input and engine problems of the last scan. */
@@ -72,6 +78,7 @@ export function scanFeed(opts: ScanFeedOptions): Feed {
     mode: "scan",
     ready: false,
     findings: [],
+    unexplained: [],
     targets: [],
     incomplete: [],
     errors: [],
@@ -96,6 +103,8 @@ export function scanFeed(opts: ScanFeedOptions): Feed {
           mode: "scan",
           ready: true,
           findings: report.findings,
+          unexplained: report.unexplained,
+          grouped: report.grouped,
           targets: report.targets,
           incomplete: report.incomplete,
           errors: report.errors,
@@ -204,6 +213,8 @@ export function watchFeed(opts: WatchFeedOptions): Feed {
       mode: "watch",
       ready,
       findings: watch?.findings() ?? [],
+      unexplained: ready ? (watch?.unexplained() ?? []) : [],
+      grouped: watch?.grouped() ?? [],
       targets: watch?.targets() ?? [],
       incomplete: watch?.incomplete() ?? [],
       errors: [],

@@ -2,6 +2,7 @@
 import { SEVERITIES, type Severity, severityRank } from "../model/severity.js";
 import { normalizeZone } from "../kb/zones.js";
 import type { Finding } from "../model/finding.js";
+import type { Unexplained } from "../model/unexplained.js";
 import { HttpError } from "./http.js";
 
 export interface FindingFilters {
@@ -53,4 +54,14 @@ export function filterQuery(f: FindingFilters): string {
   for (const [k, v] of Object.entries(f)) if (v !== undefined) q.set(k, v);
   const s = q.toString();
   return s ? `?${s}` : "";
+}
+
+/** Unexplained failures under the same filters; they have no severity, so a severity filter leaves them be. */
+export function filterUnexplained(list: readonly Unexplained[], f: FindingFilters): Unexplained[] {
+  return list.filter(
+    (u) =>
+      (f.context === undefined || u.context === f.context) &&
+      (f.zone === undefined || u.zone === f.zone) &&
+      (f.namespace === undefined || u.pod.namespace === f.namespace),
+  );
 }

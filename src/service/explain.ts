@@ -4,7 +4,7 @@ import type { Config } from "../config/model.js";
 import { lookupOf } from "../engine/lookup.js";
 import type { KnowledgeBase } from "../kb/load.js";
 import { type EventView, eventView } from "../k8s/events.js";
-import { logLines } from "../k8s/logs.js";
+import { lastLines } from "../k8s/logs.js";
 import { controllerChain, indexObjects } from "../k8s/owners.js";
 import { containerStatusesOf, restartsOf } from "../k8s/status.js";
 import { statusSummary } from "../k8s/status-summary.js";
@@ -200,14 +200,8 @@ function logsOf(pods: KubeObject[], lookup: ReturnType<typeof lookupOf>): LogExc
 }
 
 function excerpt(pod: string, container: string, previous: boolean, text: string | undefined): LogExcerpt[] {
-  const lines = logLines(text);
-  while (lines.length && lines[lines.length - 1]!.trim() === "") lines.pop();
-  if (!lines.length) return [];
-  // Indentation is kept (tracebacks read by it); only very long lines are cut.
-  const tail = lines
-    .slice(-LOG_TAIL)
-    .map((l) => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE - 1)}…` : l.trimEnd()));
-  return [{ pod, container, previous, lines: tail, omitted: lines.length - tail.length }];
+  const { lines, omitted } = lastLines(text, LOG_TAIL, MAX_LINE);
+  return lines.length ? [{ pod, container, previous, lines, omitted }] : [];
 }
 
 /** Kind, namespace and name: what a person or agent needs to name the object again. */

@@ -1,14 +1,19 @@
 // A scan composed from its stages: read each target (live contexts or a dump), resolve its zone, run the
 // engine, add the Redis Streams check when configured. Used by the CLI, the server and the MCP tools.
 import type { Config } from "../config/model.js";
-import type { KubeAccess } from "../sources/kubeconfig.js";
 import { type RunResult, runEngine, type Suppression } from "../engine/run.js";
-import type { Snapshot, Target, Distribution, Incomplete } from "../model/snapshot.js";
 import { resolveZone } from "../engine/zone.js";
 import type { KnowledgeBase } from "../kb/load.js";
 import type { Diagnostic } from "../model/diagnostic.js";
-import { type Finding, compareFindings } from "../model/finding.js";
+import { compareFindings, type Finding } from "../model/finding.js";
+import type { NoiseGroup } from "../model/noise.js";
+import type { Distribution, Incomplete, Snapshot, Target } from "../model/snapshot.js";
+import type { Unexplained } from "../model/unexplained.js";
 import type { DumpLayout } from "../sources/dump.js";
+import type { KubeAccess } from "../sources/kubeconfig.js";
+import { latentRisks } from "./latent.js";
+import { groupSystemNoise } from "./system-noise.js";
+import { unexplainedOf } from "./unexplained.js";
 
 /** A live target, kubectl's way: where the kubeconfig is, which contexts, which namespace. */
 export interface LiveSource extends KubeAccess {
@@ -49,6 +54,8 @@ export interface ScanRequest {
   upgradeTo?: string;
   onProgress?: (message: string) => void;
   now?: Date;
+  /** List system namespaces' latent risks one by one instead of one count per namespace (`--include-system`). */
+  includeSystem?: boolean;
   /** Stops reading a dump (a walk of a big folder); the scan then throws the signal's reason. */
   signal?: AbortSignal;
 }
@@ -72,6 +79,10 @@ export interface ScanReport {
   /** Input problems (dump files) and engine problems. */
   errors: Diagnostic[];
   skipped: RunResult["skipped"];
+  /** Pods failing now that no finding explains, with their evidence (service/unexplained). */
+  unexplained: Unexplained[];
+  /** System namespaces' latent risks, counted instead of listed (without `includeSystem`). */
+  grouped: NoiseGroup[];
   /** The snapshots read, for explain and for the server. */
   snapshots: Snapshot[];
 }
@@ -86,6 +97,8 @@ export async function scan(req: ScanRequest): Promise<ScanReport> {
     suppressed: [],
     errors: [],
     skipped: [],
+    unexplained: [],
+    grouped: [],
     snapshots,
   };
   for (const snapshot of snapshots) {
@@ -95,6 +108,9 @@ export async function scan(req: ScanRequest): Promise<ScanReport> {
     report.suppressed.push(...result.suppressed);
     report.errors.push(...snapshot.diagnostics, ...result.diagnostics);
     report.skipped.push(...result.skipped);
+    report.unexplained.push(
+      ...unexplainedOf(snapshot, result, { config: req.config, now: req.now, zone: summary.zone }),
+    );
     const prefix = snapshots.length > 1 && snapshot.target.context ? `${snapshot.target.context}: ` : "";
     report.incomplete.push(
       ...snapshot.incomplete.map((i) => ({ resource: i.resource, reason: prefix + i.reason })),
@@ -111,6 +127,11 @@ export async function scan(req: ScanRequest): Promise<ScanReport> {
     report.incomplete.push(...streams.incomplete);
   }
   report.findings.sort(compareFindings);
+  if (!req.includeSystem) {
+    const { shown, grouped } = groupSystemNoise(report.findings);
+    report.findings = shown;
+    report.grouped = grouped;
+  }
   return report;
 }
 
@@ -135,6 +156,14 @@ export function analyse(
       ...(req.now ? { now: req.now } : {}),
     },
   );
+  // What the live workloads' specs will run into, reported apart (`kind: "latent"`).
+  const latent = latentRisks(
+    { ...snapshot, target },
+    { kb: req.kb, config: req.config, zone: zone.zone, distribution: zone.distribution, now: req.now },
+  );
+  result.findings.push(...latent.findings);
+  result.suppressed.push(...latent.suppressed);
+  result.diagnostics.push(...latent.diagnostics);
   for (const f of result.findings) {
     if (snapshot.target.context) f.context = snapshot.target.context;
     if (zone.zone) f.zone = zone.zone;
@@ -230,6 +259,7 @@ async function scanStreams(req: ScanRequest, r: RedisSource, livePods: Set<strin
       idleMs: r.idleMs,
       maxDeliveries: r.maxDeliveries,
       ...(livePods ? { livePods } : {}),
+      server: target,
     });
     return { findings, incomplete: snapshot.incomplete };
   } finally {

@@ -10,6 +10,7 @@ import type { Finding } from "../model/finding.js";
 import type { Snapshot, SourcedObject } from "../model/snapshot.js";
 import type { StreamsSnapshot } from "../model/streams.js";
 import { judgeConsumers, STREAM_GROUP_KIND } from "../rules/stream-consumers.js";
+import { type RedisServer, redisStepsAt } from "../runbook/redis-steps.js";
 
 export interface StreamsCheck {
   kb: KnowledgeBase;
@@ -25,6 +26,8 @@ export interface StreamsCheck {
   livePods?: ReadonlySet<string>;
   /** Consumer that should receive a dead consumer's entries (`--to`); else the least-loaded live one. */
   to?: string;
+  /** The Redis that was read: the runbook's `redis-cli` steps are pointed at it. */
+  server?: RedisServer;
 }
 
 /** Each consumer group as an object the streams rules check; the pods, when known, ride along as evidence. */
@@ -80,7 +83,10 @@ export function streamFindings(
   };
   const result = runEngine(snapshot, { mode: "streams", kb: check.kb, config });
   // Without the page's entry there is no runbook to show; the outputs leave an empty one out alike.
-  for (const f of result.findings) if (!f.runbook?.length) delete f.runbook;
+  for (const f of result.findings) {
+    if (!f.runbook?.length) delete f.runbook;
+    else if (check.server) f.runbook = redisStepsAt(f.runbook, check.server);
+  }
   return { findings: inReadOrder(streams, result.findings), diagnostics: result.diagnostics };
 }
 

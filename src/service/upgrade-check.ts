@@ -12,6 +12,7 @@ import {
   etcdOfK3s,
   nodesEtcd,
   planEtcdUpgrade,
+  type RouteStep,
 } from "../rules/etcd-upgrade.js";
 
 export interface NodeSource extends KubeAccess {
@@ -33,6 +34,8 @@ export interface UpgradeCheck {
   nodes: { name: string; k3s: string; etcd: string; etcdMember: boolean }[];
   /** The plan, as sentences, in order. */
   plan: { messageId: string; text: string }[];
+  /** Each release in turn from the oldest node to `to`, one minor at a time, with the etcd it bundles. */
+  route: RouteStep[];
   /** The loaded page's entry for the etcd upgrade path, when it has one. */
   pitfall?: { id: string; title: string; severity: Severity; steps: { kind: StepKind; text: string }[] };
   context?: string;
@@ -47,6 +50,10 @@ export function checkUpgrade(nodes: KubeObject[], to: string, kb: KnowledgeBase)
   if (!etcdOfK3s(to))
     throw new UpgradeTargetError(`'${to}' is not a k3s version: write one like v1.34.1+k3s1 (or 1.34)`);
   const plan = planEtcdUpgrade(nodes, to);
+  if (plan.downgrade)
+    throw new UpgradeTargetError(
+      `${to} is a downgrade: node ${plan.downgrade.node} runs ${plan.downgrade.version}. k3s does not downgrade (etcd's data does not go back); restore an etcd snapshot taken before the upgrade instead, or give a version at or above ${plan.downgrade.version}`,
+    );
   const { all, etcdMembers } = nodesEtcd(nodes);
   const members = new Set(etcdMembers.map((n) => n.name));
   const check: UpgradeCheck = {
@@ -54,6 +61,7 @@ export function checkUpgrade(nodes: KubeObject[], to: string, kb: KnowledgeBase)
     from: plan.from,
     verdict: plan.crosses ? "needs-steps" : all.length ? "safe" : "not-k3s",
     nodes: all.map((n) => ({ name: n.name, k3s: n.k3s, etcd: n.etcd, etcdMember: members.has(n.name) })),
+    route: plan.route,
     plan: plan.steps.map((s) => ({
       messageId: s.messageId,
       text: formatMessage(ETCD_STEP_MESSAGES[s.messageId] ?? s.messageId, s.data),

@@ -8,6 +8,9 @@ import type { Finding } from "../model/finding.js";
 import type { Snapshot, SourcedObject, Target } from "../model/snapshot.js";
 import type { Rule } from "../rules/types.js";
 import { type FindingChange, FindingSet, findingKey, findingObjectKey } from "./finding-changes.js";
+import { latentRisks } from "./latent.js";
+import { groupSystemNoise } from "./system-noise.js";
+import type { NoiseGroup } from "../model/noise.js";
 import type { ObjectIndex } from "./watch-index.js";
 import type { LogCache } from "./watch-logs.js";
 
@@ -47,9 +50,13 @@ export interface WatchEvaluatorOptions {
   now: () => Date;
   onChanges?: (changes: FindingChange[]) => void;
   onEvaluated?: (e: Evaluation) => void;
+  /** List system namespaces' latent risks instead of counting them (as `scan --include-system`). */
+  includeSystem?: boolean;
 }
 
 export class WatchEvaluator {
+  /** System namespaces' latent risks, counted at the last sweep (without `includeSystem`). */
+  grouped: NoiseGroup[] = [];
   /** Zone and distribution; set once the first lists are in. */
   target: Target;
   private readonly rules: { perObject: Rule[]; sweep: Rule[] };
@@ -135,9 +142,23 @@ export class WatchEvaluator {
       rules: this.rules.sweep,
       detect: false,
     });
+    // The live workloads' latent risks are whole-snapshot work too (owners are found across the cache).
+    const subjects = [...this.o.index.entries.values()].map((e) => e.subject);
+    const latent = latentRisks(this.snapshot(subjects, now), {
+      kb: this.o.kb,
+      config: this.o.config,
+      now,
+      ...(this.target.zone ? { zone: this.target.zone } : {}),
+      ...(this.target.distribution ? { distribution: this.target.distribution } : {}),
+    });
     this.stamp(result.findings);
+    this.stamp(latent.findings);
+    const noise = this.o.includeSystem
+      ? { shown: latent.findings, grouped: [] }
+      : groupSystemNoise(latent.findings);
+    this.grouped = noise.grouped;
     const fresh = new Map<string, Finding>();
-    for (const f of result.findings) fresh.set(findingKey(f), f);
+    for (const f of [...result.findings, ...noise.shown]) fresh.set(findingKey(f), f);
     const pairs = new Set(result.findings.map((f) => `${f.pitfall}\u0000${findingObjectKey(f)}`));
     const touched = new Set<string>([...this.sweepFindings.keys(), ...fresh.keys()]);
     // Objects whose DETECT matches may now be shown or hidden behind a sweep finding.

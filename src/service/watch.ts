@@ -9,10 +9,13 @@ import { distributionOf } from "../k8s/distribution.js";
 import type { KnowledgeBase } from "../kb/load.js";
 import { compareFindings, type Finding } from "../model/finding.js";
 import type { Distribution, Incomplete, Snapshot } from "../model/snapshot.js";
+import type { Unexplained } from "../model/unexplained.js";
+import type { NoiseGroup } from "../model/noise.js";
 import { allRules } from "../rules/index.js";
 import type { ClusterWatch, WatchClusterOptions, WatchEvent } from "../sources/watch.js";
 import type { FindingChange } from "./finding-changes.js";
 import { analyse, type LiveSource, type TargetSummary } from "./scan.js";
+import { unexplainedOf } from "./unexplained.js";
 import { type Evaluation, WatchEvaluator } from "./watch-evaluate.js";
 import { ObjectIndex } from "./watch-index.js";
 import { LogCache } from "./watch-logs.js";
@@ -36,6 +39,8 @@ export interface EvaluatorOptions {
   onEvaluated?: (e: Evaluation) => void;
   /** An evaluation that failed (a bug in a rule); the watch goes on. */
   onFailure?: (error: unknown) => void;
+  /** List system namespaces' latent risks instead of counting them. */
+  includeSystem?: boolean;
 }
 
 export interface FindingsWatch {
@@ -43,6 +48,8 @@ export interface FindingsWatch {
   /** Resolves once the first lists are in, the first logs read and everything evaluated once. */
   readonly ready: Promise<void>;
   findings(): Finding[];
+  /** System namespaces' latent risks, counted per namespace. */
+  grouped(): NoiseGroup[];
   /** The cached cluster as a snapshot, for explain and the API. */
   snapshot(): Snapshot;
   /** Zone and distribution, and how they were chosen; undefined before ready. */
@@ -79,6 +86,7 @@ export function watchFindings(cluster: ClusterWatch, opts: EvaluatorOptions): Fi
     index,
     logs,
     now: clock,
+    ...(opts.includeSystem ? { includeSystem: true } : {}),
     ...(opts.onChanges ? { onChanges: opts.onChanges } : {}),
     ...(opts.onEvaluated ? { onEvaluated: opts.onEvaluated } : {}),
   });
@@ -146,6 +154,7 @@ export function watchFindings(cluster: ClusterWatch, opts: EvaluatorOptions): Fi
     context: cluster.context,
     ready,
     findings: () => evaluator.findings().sort(compareFindings),
+    grouped: () => evaluator.grouped,
     snapshot() {
       const s = evaluator.snapshot(
         [...index.entries.values()].map((e) => e.subject),
@@ -186,6 +195,8 @@ export interface WatchRequest {
   onRelist?: (context: string, resource: string, reason: string) => void;
   onFailure?: (error: unknown) => void;
   onProgress?: (message: string) => void;
+  /** List system namespaces' latent risks instead of counting them (`--include-system`). */
+  includeSystem?: boolean;
 }
 
 export interface RunningWatch {
@@ -193,6 +204,10 @@ export interface RunningWatch {
   /** Every context ready. */
   ready: Promise<void>;
   findings(): Finding[];
+  /** Pods failing now that no finding explains, worked out from the current cache when asked. */
+  unexplained(): Unexplained[];
+  /** System namespaces' latent risks, counted per namespace. */
+  grouped(): NoiseGroup[];
   snapshots(): Snapshot[];
   targets(): TargetSummary[];
   incomplete(): Incomplete[];
@@ -230,6 +245,7 @@ export async function startWatch(req: WatchRequest): Promise<RunningWatch> {
           ...(req.onChanges ? { onChanges: req.onChanges } : {}),
           ...(req.onEvaluated ? { onEvaluated: req.onEvaluated } : {}),
           ...(req.onFailure ? { onFailure: req.onFailure } : {}),
+          ...(req.includeSystem ? { includeSystem: true } : {}),
         }),
       );
     }
@@ -241,6 +257,15 @@ export async function startWatch(req: WatchRequest): Promise<RunningWatch> {
     contexts,
     ready: Promise.all(contexts.map((c) => c.ready)).then(() => undefined),
     findings: () => contexts.flatMap((c) => c.findings()),
+    unexplained: () =>
+      contexts.flatMap((c) =>
+        unexplainedOf(
+          c.snapshot(),
+          { findings: c.findings(), suppressed: [] },
+          { config: req.config, zone: c.target()?.zone },
+        ),
+      ),
+    grouped: () => contexts.flatMap((c) => c.grouped()),
     snapshots: () => contexts.map((c) => c.snapshot()),
     targets: () => contexts.map((c) => c.target()).filter((t): t is TargetSummary => t !== undefined),
     incomplete: () =>

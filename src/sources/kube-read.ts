@@ -44,6 +44,10 @@ export const LIVE_RESOURCES: readonly LiveResource[] = [
   resource("batch", "v1", "jobs", "Job"),
   resource("batch", "v1", "cronjobs", "CronJob"),
   resource("networking.k8s.io", "v1", "ingresses", "Ingress"),
+  // Who may call the API: the evidence the in-cluster API check weighs (never Secrets).
+  resource("", "v1", "serviceaccounts", "ServiceAccount"),
+  resource("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding"),
+  resource("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false),
 ];
 
 export const NAMESPACES = LIVE_RESOURCES.find((r) => r.plural === "namespaces")!;

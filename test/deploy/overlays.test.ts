@@ -126,6 +126,9 @@ describe("deploy/ files (no kubectl needed)", () => {
         "batch/jobs",
         "batch/cronjobs",
         "networking.k8s.io/ingresses",
+        "/serviceaccounts",
+        "rbac.authorization.k8s.io/rolebindings",
+        "rbac.authorization.k8s.io/clusterrolebindings",
         "external-secrets.io/externalsecrets",
       ].sort(),
     );

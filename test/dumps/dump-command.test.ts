@@ -71,7 +71,7 @@ describe("pitfall dump", () => {
     expect(r.code, r.err).toBe(0);
     expect(r.err).toMatch(/pitfall dump: pods: \d+ in 1 page/);
     expect(r.err).toMatch(
-      /pitfall dump: wrote office-dump: \d+ objects of 15 resources, \d+ previous and \d+ current logs, from office at /,
+      /pitfall dump: wrote office-dump: \d+ objects of 18 resources, \d+ previous and \d+ current logs, from office at /,
     );
     // Secrets are never asked for.
     expect(

@@ -33,7 +33,10 @@ export function placeless(findings: Finding[]): string[] {
   return findings.map(({ file: _f, line: _l, column: _c, ...rest }) => JSON.stringify(rest)).sort();
 }
 
-/** `scan --from <path> -o json` in `dir`, with one line per finding (`SEVERITY pitfall Kind/ns/name container`). */
+/**
+ * `scan --from <path> -o json` in `dir`, with one line per finding (`SEVERITY pitfall Kind/ns/name container`;
+ * `SEVERITY latent pitfall …` for a latent risk).
+ */
 export async function scanFrom(dir: string, path: string, ...flags: string[]) {
   const r = await runCli(["scan", "--from", path, "-o", "json", ...flags], { cwd: dir, env: { HOME: dir } });
   expect(r.out, r.err).not.toBe("");
@@ -41,7 +44,7 @@ export async function scanFrom(dir: string, path: string, ...flags: string[]) {
   const found = json.findings
     .map(
       (f) =>
-        `${f.severity} ${f.pitfall} ${f.object.kind}/${f.object.namespace ?? ""}/${f.object.name}${f.container ? ` ${f.container}` : ""}`,
+        `${f.severity} ${f.kind === "latent" ? "latent " : ""}${f.pitfall} ${f.object.kind}/${f.object.namespace ?? ""}/${f.object.name}${f.container ? ` ${f.container}` : ""}`,
     )
     .sort();
   return { code: r.code, err: r.err, json, found, missing: (json.incomplete ?? []).map((i) => i.resource) };

@@ -46,7 +46,11 @@ describe("explain a pod", () => {
     expect(out).toContain(
       "redis.exceptions.ConnectionError: Error 111 connecting to redis:6379. Connection refused.",
     );
-    expect(out).toContain("Findings (1)\n  CRITICAL CrashLoopBackOff (crashloopbackoff)");
+    // The crash loop happening now, and its Deployment's Redis port (the spec's latent risk, the same cause).
+    expect(out).toContain("Findings (2)\n  CRITICAL CrashLoopBackOff (crashloopbackoff)\n");
+    expect(out).toMatch(
+      /MEDIUM {3}CrashLoopBackOff \(crashloopbackoff\) · latent risk, not happening now\n.*Deployment ge-agents\/dolly-orchestrator/,
+    );
     expect(out).toContain(`RUN: kubectl logs ${CRASHING} -n ge-agents --previous`);
   });
 
@@ -75,7 +79,7 @@ describe("explain a pod", () => {
     expect(times).toEqual([...times].sort((a, b) => a - b));
     expect(e.events.at(-1)).toMatchObject({ type: "Warning", reason: "BackOff", count: 8421 });
     expect(e.logs[0]).toMatchObject({ pod: CRASHING, container: "orchestrator", previous: true });
-    expect(e.findings).toHaveLength(1);
+    expect(e.findings.map((f: { kind?: string }) => f.kind ?? "now")).toEqual(["now", "latent"]);
     expect(e.findings[0].runbook).toContainEqual({
       kind: "RUN",
       text: `kubectl logs ${CRASHING} -n ge-agents --previous`,
@@ -248,6 +252,46 @@ describe("upgrade-check", () => {
       const after = await runCli(args, { env: { HOME: dir } });
       expect(after.code).toBe(0);
       expect(JSON.parse(after.out)).toMatchObject({ verdict: "safe", from: ["v1.34.1+k3s1"] });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a downgrade is an error (exit 2); a jump of several minors plans each one with its etcd", async () => {
+    const objects = [node("s0", "v1.33.4+k3s1", true), node("s1", "v1.33.4+k3s1", false)];
+    const s = await startSimulator({
+      cluster: { name: "route", version: "v1.33.4+k3s1", objects, logs: [] },
+    });
+    try {
+      const kc = s.writeKubeconfig(dir, { context: "route" });
+      const down = await runCli(["upgrade-check", "--to", "v1.32.0+k3s1", "--kubeconfig", kc], {
+        env: { HOME: dir },
+      });
+      expect(down.code).toBe(2);
+      expect(down.err).toMatch(
+        /^pitfall: v1\.32\.0\+k3s1 is a downgrade: node s0 runs v1\.33\.4\+k3s1\. k3s does not downgrade/,
+      );
+      const jump = await runCli(["upgrade-check", "--to", "v1.36.0+k3s1", "--kubeconfig", kc, "-o", "json"], {
+        env: { HOME: dir },
+      });
+      expect(jump.code).toBe(1);
+      const check = JSON.parse(jump.out) as {
+        route: { version: string; etcd: string }[];
+        plan: { messageId: string }[];
+      };
+      expect(check.route.map((r) => `${r.version} etcd ${r.etcd}`)).toEqual([
+        "v1.34 etcd 3.6",
+        "v1.35 etcd 3.6",
+        "v1.36.0+k3s1 etcd 3.6",
+      ]);
+      expect(check.plan.map((p) => p.messageId)).toEqual([
+        "skew-policy",
+        "upgrade-etcd-first",
+        "backup-etcd",
+        "upgrade-minor",
+        "upgrade-minor",
+        "upgrade-k3s",
+      ]);
     } finally {
       await s.close();
     }

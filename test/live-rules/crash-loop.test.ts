@@ -1,6 +1,7 @@
 // crash-loop: the log classifier against the page's known causes, the loop's length and its escalation.
 import { describe, expect, it } from "vitest";
 import { defaultConfig } from "../../src/config/model.js";
+import type { Finding } from "../../src/model/finding.js";
 import {
   backoffLowerBoundMs,
   classifyCrashLog,
@@ -211,7 +212,7 @@ describe("how long a loop has lasted", () => {
 });
 
 describe("crash-loop on its fixture", () => {
-  it("names init and sidecar containers as such and fills the page's --previous command", async () => {
+  it("names init and sidecar containers as such and fills the page's --previous command with -c", async () => {
     const { findings } = await scan(loadSnapshot(ruleFixture("crash-loop")), [crashLoopRule]);
     const env = one(findings, "fire-missing-env", "crash-loop-missing-env");
     expect(env.message).toBe(
@@ -219,13 +220,57 @@ describe("crash-loop on its fixture", () => {
     );
     expect(env.container).toBe("migrate");
     expect(env.runbook?.find((s) => s.kind === "RUN")?.text).toBe(
-      "kubectl logs fire-missing-env -n ge-agents --previous",
+      "kubectl logs fire-missing-env -n ge-agents --previous -c migrate",
     );
     expect(one(findings, "fire-import", "crash-loop-import").data.role).toBe("sidecar container");
     const key = one(findings, "fire-missing-secret-key", "missing-secret-key");
     expect(key.message).toBe(
       "container api of pod fire-missing-secret-key cannot start: key DB_PASSWORD is not in Secret ge-db",
     );
+  });
+
+  it("names the cause a crash loop's end shows: OOMKilled at its limit, or killed after failing its liveness probe", async () => {
+    const { findings } = await scan(loadSnapshot(ruleFixture("crash-loop")), [crashLoopRule]);
+    expect(one(findings, "fire-oom-loop", "crash-loop-oom").message).toBe(
+      "container memory-eater of pod fire-oom-loop crash-loops (6 restarts, 10m10s) because it is OOMKilled: its memory limit is 100Mi",
+    );
+    const probe = one(findings, "fire-liveness-loop", "crash-loop-probe");
+    expect(probe.message).toContain(
+      "because its liveness probe fails and the kubelet kills it (exit code 137): Liveness probe failed: HTTP probe failed with statuscode: 500",
+    );
+    expect(probe.evidence?.find((e) => e.kind === "event")?.text).toMatch(
+      /^Warning Unhealthy \(x36 over 1h59m/,
+    );
+    const restarts = one(findings, "fire-liveness-restarts", "probe-restarts");
+    expect(restarts.message).toBe(
+      "container tunnel-front of pod fire-liveness-restarts keeps being restarted by its failing liveness probe: 430 restarts, the last one 8m7s ago (exit code 137): Liveness probe failed:",
+    );
+  });
+
+  it("shows the last lines of a previous log that matches no known cause", async () => {
+    const { findings } = await scan(loadSnapshot(ruleFixture("crash-loop")), [crashLoopRule]);
+    expect(one(findings, "fire-unknown-cause", "crash-loop").evidence).toContainEqual({
+      kind: "log",
+      text: "panic: runtime error: invalid memory address or nil pointer dereference",
+      source: "previous log, last lines",
+    });
+  });
+
+  it("a container that never ran gets describe and events instead of logs --previous", async () => {
+    const { findings } = await scan(loadSnapshot(ruleFixture("crash-loop")), [crashLoopRule]);
+    const run = (f: Finding) => (f.runbook ?? []).filter((s) => s.kind === "RUN").map((s) => s.text);
+    expect(run(one(findings, "fire-missing-secret", "missing-secret"))).toEqual([
+      "kubectl describe pod fire-missing-secret -n ge-system",
+      "kubectl get events -n ge-system --field-selector involvedObject.name=fire-missing-secret",
+    ]);
+    const init = one(findings, "fire-init-run-error", "run-error");
+    expect(init.message).toBe(
+      'init container install of pod fire-init-run-error cannot start its process (1 restarts): failed to start container "install": exec: "wge": executable file not found in $PATH: unknown',
+    );
+    expect(run(init)).toEqual([
+      "kubectl describe pod fire-init-run-error -n ge-agents",
+      "kubectl get events -n ge-agents --field-selector involvedObject.name=fire-init-run-error",
+    ]);
   });
 
   it("falls back to the termination message when the previous log is not there", async () => {

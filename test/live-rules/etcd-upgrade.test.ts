@@ -46,6 +46,7 @@ describe("planEtcdUpgrade", () => {
       crosses: false,
       from: ["v1.32.5+k3s1"],
       to: "v1.33.4+k3s1",
+      route: [{ version: "v1.33.4+k3s1", etcd: "3.5" }],
       steps: [
         { messageId: "no-etcd-change", data: { from: "v1.32.5+k3s1", to: "v1.33.4+k3s1", etcd: "3.5" } },
       ],
@@ -110,6 +111,48 @@ describe("planEtcdUpgrade", () => {
     expect(planEtcdUpgrade([null, 7, "x"] as unknown as KubeObject[], "v1.34.1").from).toEqual([]);
   });
 
+  it("a jump of several minors goes one minor at a time, each with its etcd, the etcd steps before 3.6", () => {
+    const plan = planEtcdUpgrade([node("s1", "v1.31.9+k3s1"), node("s2", "v1.31.9+k3s1")], "v1.35.1+k3s1");
+    expect(plan.crosses).toBe(true);
+    expect(plan.route).toEqual([
+      { version: "v1.32", etcd: "3.5" },
+      { version: "v1.33", etcd: "3.5.26", atLeast: "v1.33.7+k3s3" },
+      { version: "v1.34", etcd: "3.6" },
+      { version: "v1.35.1+k3s1", etcd: "3.6" },
+    ]);
+    expect(plan.steps.map((s) => formatMessage(ETCD_STEP_MESSAGES[s.messageId]!, s.data))).toEqual([
+      "k3s v1.31.9+k3s1 → v1.35.1+k3s1 skips 3 minor version(s) (v1.32, v1.33, v1.34): Kubernetes' version skew policy allows one minor version at a time, so apply each in turn",
+      "upgrade k3s to v1.32 (its latest patch; etcd 3.5), one server at a time, and wait until every node is Ready",
+      "upgrade k3s to v1.33 (its latest patch, v1.33.7+k3s3 or later; etcd 3.5.26), one server at a time, and wait until every node is Ready",
+      "s1, s2 already run etcd v3.5.26 or later; confirm every etcd member is healthy",
+      "back up etcd before the upgrade: k3s etcd-snapshot save on a server, then copy the snapshot off the node",
+      "upgrade k3s to v1.34 (its latest patch; etcd 3.6), one server at a time, and wait until every node is Ready",
+      "then upgrade k3s to v1.35.1+k3s1 (etcd 3.6), one server at a time",
+    ]);
+  });
+
+  it("a jump past 1.34 from a 1.33 before v3.5.26: etcd v3.5.26 first, at the hop to 3.6", () => {
+    const plan = planEtcdUpgrade([node("s1", "v1.33.4+k3s1")], "1.35");
+    expect(plan.route.map((r) => `${r.version} ${r.etcd}`)).toEqual(["v1.34 3.6", "1.35 3.6"]);
+    expect(plan.steps.map((s) => s.messageId)).toEqual([
+      "skew-policy",
+      "upgrade-etcd-first",
+      "backup-etcd",
+      "upgrade-minor",
+      "upgrade-k3s",
+    ]);
+  });
+
+  it("a downgrade is said, and planned no further", () => {
+    for (const to of ["v1.33.9+k3s1", "v1.34.0+k3s1", "1.33"]) {
+      const plan = planEtcdUpgrade([node("s1", "v1.34.1+k3s1"), node("s2", "v1.33.4+k3s1")], to);
+      expect(plan.downgrade, to).toEqual({ node: "s1", version: "v1.34.1+k3s1" });
+      expect(plan.steps.map((s) => s.messageId)).toEqual(["downgrade"]);
+    }
+    // The same line without a patch is staying, not going back.
+    expect(planEtcdUpgrade([node("s1", "v1.34.1+k3s1")], "1.34").downgrade).toBeUndefined();
+  });
+
   it("has a template for every step it can produce", () => {
     for (const id of [
       "invalid-target",
@@ -120,6 +163,9 @@ describe("planEtcdUpgrade", () => {
       "etcd-ready",
       "backup-etcd",
       "upgrade-k3s",
+      "downgrade",
+      "skew-policy",
+      "upgrade-minor",
     ])
       expect(ETCD_STEP_MESSAGES[id], id).toBeTruthy();
   });

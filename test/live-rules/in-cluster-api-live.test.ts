@@ -45,3 +45,15 @@ describe("apiRefusedLine", () => {
     expect(apiRefusedLine("dial tcp 10.96.0.1:443: connect: connection refused", "10.96.0.1")).toBeDefined();
   });
 });
+
+describe("the timeout variant (k3d: the ClusterIP drops instead of refusing)", () => {
+  it("names the dial that timed out, at most HIGH when only an earlier run shows it", async () => {
+    const { findings } = await scan(loadSnapshot(ruleFixture("in-cluster-api-live")), [inClusterApiLiveRule]);
+    const f = one(findings, "fire-api-timeout", "api-timeout");
+    expect(f.severity).toBe("HIGH");
+    expect(f.evidence?.[0]).toMatchObject({ kind: "log", source: "previous log" });
+    expect(f.evidence?.[0]?.text).toContain("dial tcp 10.43.0.1:443: i/o timeout");
+    expect(f.evidence?.[1]?.text).toBe("the container is running and ready now: this was its previous run");
+    expect(about(findings, "dont-fire-other-timeout")).toEqual([]);
+  });
+});

@@ -59,7 +59,7 @@ describe("mcpHttpHandler (stateless)", () => {
   it("serves the tools; calls from separate clients share the loaded pages", async () => {
     const names = await withClient(async (c) => (await c.listTools()).tools.map((t) => t.name));
     expect(names).toContain("scan");
-    expect(names).toHaveLength(10);
+    expect(names).toHaveLength(11);
     const r = (await withClient((c) =>
       c.callTool({ name: "search_pitfalls", arguments: { query: "exit code 137" } }),
     )) as CallToolResult;

@@ -76,11 +76,12 @@ describe("tools/list", () => {
     tools = new Map((await mcp.client.listTools()).tools.map((t) => [t.name, t]));
   });
 
-  it("lists the ten tools, each with a description written for an agent and an object schema", () => {
+  it("lists the eleven tools, each with a description written for an agent and an object schema", () => {
     expect([...tools.keys()].sort()).toEqual([
       "add_pitfall",
       "check_command",
       "check_streams",
+      "draft_pitfall",
       "explain",
       "lint_manifests",
       "list_pitfalls",
@@ -148,6 +149,7 @@ describe("tools/list", () => {
       "lint_manifests",
       "check_streams",
       "upgrade_check",
+      "draft_pitfall",
       "check_command",
     ]) {
       expect(hints(name), name).toMatchObject({ readOnlyHint: true, destructiveHint: false });
@@ -158,7 +160,14 @@ describe("tools/list", () => {
       idempotentHint: true,
       openWorldHint: false,
     });
-    for (const name of ["scan", "explain", "check_streams", "upgrade_check", "check_command"])
+    for (const name of [
+      "scan",
+      "explain",
+      "check_streams",
+      "upgrade_check",
+      "check_command",
+      "draft_pitfall",
+    ])
       expect(hints(name).openWorldHint, name).toBe(true);
     for (const name of ["search_pitfalls", "show_pitfall", "list_pitfalls", "lint_manifests"])
       expect(hints(name).openWorldHint, name).toBe(false);
@@ -511,8 +520,8 @@ describe.runIf(redisAvailable())("check_streams against a real redis-server", ()
     );
     expect(r.text).toMatch(/triggers\.alpha \/ ge-executor-group: \d+ pending/);
     expect(r.text).toContain("executor-old-1");
-    expect(r.text).toMatch(
-      /RUN: redis-cli -p 6381 -a \$REDIS_PASSWORD XPENDING triggers\.alpha ge-executor-group/,
+    expect(r.text).toContain(
+      `RUN: redis-cli -h 127.0.0.1 -p ${redis.port} -a $REDIS_PASSWORD XPENDING triggers.alpha ge-executor-group`,
     );
     const s = r.structuredContent as { findings: { rule: string; object: { name: string } }[] };
     expect(s.findings.some((f) => f.rule === "stale-consumer" && f.object.name === "executor-old-1")).toBe(

@@ -249,7 +249,7 @@ describe("pitfall mcp --read-only", () => {
     const ro = await connect(["--from", "dump", "--read-only", "--page", page]);
     try {
       const names = (await ro.client.listTools()).tools.map((t) => t.name);
-      expect(names).toHaveLength(9);
+      expect(names).toHaveLength(10);
       expect(names).not.toContain("add_pitfall");
       const entry =
         "Disk Full\n\nSeverity: LOW\nZone: ALL\n\nFIX: clean up\n\nADDED_FROM: ops-1, disk filled\n";

@@ -401,7 +401,15 @@ describe("serve: failures", () => {
     const never: Feed = {
       mode: "scan",
       start() {},
-      state: () => ({ mode: "scan", ready: false, findings: [], targets: [], incomplete: [], errors: [] }),
+      state: () => ({
+        mode: "scan",
+        ready: false,
+        findings: [],
+        unexplained: [],
+        targets: [],
+        incomplete: [],
+        errors: [],
+      }),
       snapshots: () => [],
       refresh: async () => {},
       stop: async () => {},

@@ -34,7 +34,7 @@ describe("serve --read-only", () => {
       const names = await withClient(headers, async (c) => (await c.listTools()).tools.map((x) => x.name));
       expect(names).toContain("search_pitfalls");
       expect(names).not.toContain("add_pitfall");
-      expect(names).toHaveLength(9);
+      expect(names).toHaveLength(10);
     }
     const before = readFileSync(t.page, "utf8");
     const r = (await withClient(withToken, (c) =>

@@ -25,8 +25,11 @@ function waitingReason(pod: KubeObject, container: string): string | undefined {
   const cs = all.find((c) => c.name === container);
   if (!cs) return "ContainerCreating";
   const waiting = (cs.state as { waiting?: { reason?: string } } | undefined)?.waiting;
-  // A crash-looping container still has the logs of its last run; the kubelet serves those.
+  // A crash-looping container still has the logs of its last run; the kubelet serves those, as it does for any
+  // waiting container whose last run it still knows (RunContainerError after a StartError).
   if (!waiting || waiting.reason === "CrashLoopBackOff") return undefined;
+  const last = (cs.lastState as { terminated?: { containerID?: string } } | undefined)?.terminated;
+  if (last?.containerID) return undefined;
   return waiting.reason ?? "ContainerCreating";
 }
 

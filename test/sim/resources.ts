@@ -31,6 +31,8 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
   builtin("batch", "cronjobs", "CronJob", true, ["cj"]),
   builtin("networking.k8s.io", "ingresses", "Ingress", true, ["ing"]),
   builtin("discovery.k8s.io", "endpointslices", "EndpointSlice", true),
+  builtin("rbac.authorization.k8s.io", "rolebindings", "RoleBinding", true),
+  builtin("rbac.authorization.k8s.io", "clusterrolebindings", "ClusterRoleBinding", false),
   builtin("apiextensions.k8s.io", "customresourcedefinitions", "CustomResourceDefinition", false, [
     "crd",
     "crds",

@@ -281,7 +281,7 @@ describe("readCluster: one fault at a time", () => {
     const resources = snapshot.incomplete.map((i) => i.resource).sort();
     expect(resources).toContain("pods");
     expect(resources).toContain("externalsecrets");
-    expect(resources.length).toBe(15);
+    expect(resources.length).toBe(18);
     for (const i of snapshot.incomplete) expect(i.reason).toMatch(/^timed out/);
   });
 
@@ -335,7 +335,7 @@ describe("readCluster: one fault at a time", () => {
     const { asked, sleep } = recordingSleep();
     const snapshot = await readCluster({ kubeConfig, retry: { attempts: 4, baseDelayMs: 10, sleep } });
     expect(snapshot.objects).toEqual([]);
-    expect(snapshot.incomplete).toHaveLength(15);
+    expect(snapshot.incomplete).toHaveLength(18);
     for (const i of snapshot.incomplete)
       expect(i.reason).toMatch(/^cannot connect to 127\.0\.0\.1:\d+: .*ECONNREFUSED/);
     expect(asked).toEqual([]);

@@ -106,8 +106,9 @@ describe.skipIf(!hasRedis)("pitfall streams (redis-server)", () => {
     expect(old1.evidence?.map((e) => e.text).join("\n")).toMatch(/4 pending, oldest \S+ idle 2h/);
     const run = old1.runbook!.filter((s) => s.kind === "RUN").map((s) => s.text);
     expect(run).toEqual([
-      `redis-cli -p 6381 -a $REDIS_PASSWORD XPENDING triggers.alpha ${GROUP} - + 10`,
-      `redis-cli -p 6381 -a $REDIS_PASSWORD XCLAIM triggers.alpha ${GROUP} executor-b 300000 ${seeded.held["triggers.alpha"]!["executor-old-1"]![0]}`,
+      // The page says `-p 6381`; the steps point at the Redis that was read.
+      `redis-cli -h 127.0.0.1 -p ${server.port} -a $REDIS_PASSWORD XPENDING triggers.alpha ${GROUP} - + 10`,
+      `redis-cli -h 127.0.0.1 -p ${server.port} -a $REDIS_PASSWORD XCLAIM triggers.alpha ${GROUP} executor-b 300000 ${seeded.held["triggers.alpha"]!["executor-old-1"]![0]}`,
     ]);
     const poison = report.findings.find((f) => f.rule === "poison-message")!;
     expect(poison.data).toMatchObject({ id: seeded.poisonId, deliveries: 9, max: 5, count: 1 });

@@ -1,0 +1,71 @@
+// Latent risks on live objects: the manifest rules run on what is deployed, on each workload's topmost owner (the
+// Deployment, not its ReplicaSets and pods), so a scan shows what a workload will run into before it does.
+import type { Config } from "../config/model.js";
+import { type RunResult, runEngine } from "../engine/run.js";
+import type { KnowledgeBase } from "../kb/load.js";
+import { controllerChain, indexObjects, topControllerOf } from "../k8s/owners.js";
+import { isTerminated } from "../k8s/status.js";
+import type { Finding } from "../model/finding.js";
+import type { Distribution, Snapshot, SourcedObject } from "../model/snapshot.js";
+import { allRules } from "../rules/index.js";
+
+export interface LatentOptions {
+  kb: KnowledgeBase;
+  config: Config;
+  zone?: string;
+  distribution?: Distribution;
+  now?: Date;
+}
+
+/** Objects that describe what runs or what it reads (not what happened): never a latent risk's subject. */
+const NOT_SUBJECTS = new Set(["Event", "Node", "EndpointSlice", "Endpoints"]);
+
+/**
+ * The manifest rules (those not measured live by another rule) over the snapshot's topmost objects; every
+ * finding is `kind: "latent"`. A pod whose controller is not in the snapshot is checked itself and reported
+ * under that controller's name (`Deployment web` for `web-5d8c7b9f6d-q7xkz`).
+ */
+export function latentRisks(snapshot: Snapshot, opts: LatentOptions): RunResult {
+  const index = indexObjects(snapshot.objects.map((o) => o.object));
+  const subject = (o: SourcedObject) => {
+    const kind = o.object.kind ?? "";
+    if (NOT_SUBJECTS.has(kind)) return false;
+    if (kind === "Pod" && isTerminated(o.object)) return false;
+    // An owner above it is in the snapshot: the owner is checked, where the template is written.
+    return !controllerChain(o.object, index).some((l) => l.object !== undefined);
+  };
+  const rules = allRules().filter((r) => r.meta.runs.includes("manifest") && r.meta.latent !== false);
+  const result = runEngine(snapshot, {
+    mode: "manifest",
+    kb: opts.kb,
+    config: opts.config,
+    rules,
+    detect: false,
+    subject,
+    ...(opts.zone ? { zone: opts.zone } : {}),
+    ...(opts.distribution ? { distribution: opts.distribution } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+  const byRef = new Map(
+    snapshot.objects.map((o) => [
+      refText(o.object.kind, o.object.metadata?.namespace, o.object.metadata?.name),
+      o,
+    ]),
+  );
+  for (const f of result.findings) {
+    f.kind = "latent";
+    const checked = byRef.get(refText(f.object.kind, f.object.namespace, f.object.name));
+    const owner = checked ? topControllerOf(checked.object, index) : undefined;
+    if (owner) f.object = ownerRef(owner, f);
+  }
+  return result;
+}
+
+function refText(kind: unknown, namespace: unknown, name: unknown): string {
+  return `${String(kind ?? "")}/${String(namespace ?? "")}/${String(name ?? "")}`;
+}
+
+function ownerRef(owner: { kind: string; namespace?: string; name: string }, f: Finding): Finding["object"] {
+  const namespace = owner.namespace ?? f.object.namespace;
+  return { kind: owner.kind, ...(namespace ? { namespace } : {}), name: owner.name };
+}
