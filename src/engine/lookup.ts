@@ -1,4 +1,5 @@
 // Indexes over a snapshot that rules ask for, built lazily once per run.
+import { metaString } from "../k8s/fields.js";
 import { indexObjects, type ObjectIndex } from "../k8s/owners.js";
 import type { Lookup } from "../rules/types.js";
 import type { KubeObject } from "../model/kube.js";
@@ -7,6 +8,7 @@ import type { Snapshot, SourcedObject } from "../model/snapshot.js";
 export function lookupOf(snapshot: Snapshot): Lookup {
   let kinds: Map<string, SourcedObject[]> | undefined;
   let uids: Map<string, SourcedObject> | undefined;
+  const named = new Map<string, Map<string, SourcedObject[]>>();
   const names = new Map<string, Map<string, Map<string, SourcedObject>>>();
   let events: ((object: KubeObject) => KubeObject[]) | undefined;
   let nodes: Map<string, KubeObject[]> | undefined;
@@ -25,6 +27,19 @@ export function lookupOf(snapshot: Snapshot): Lookup {
   return {
     all: () => snapshot.objects,
     byKind: (kind) => byKindMap().get(kind) ?? [],
+    named(kind, name) {
+      let index = named.get(kind);
+      if (!index) {
+        // Per kind, made when first asked for: every object of that name, in any namespace.
+        index = new Map();
+        for (const o of byKindMap().get(kind) ?? []) {
+          const n = metaString(o.object, "name");
+          if (n !== undefined) pushTo(index, n, o);
+        }
+        named.set(kind, index);
+      }
+      return index.get(name) ?? [];
+    },
     byUid(uid) {
       if (!uids) {
         uids = new Map();

@@ -27,8 +27,7 @@ function sourceObject(
 ): SourcedObject | undefined {
   const exact = lookup.get(kind, namespace, name);
   if (exact) return exact;
-  return lookup.byKind(kind).find((o) => {
-    if (metaString(o.object, "name") !== name) return false;
+  return lookup.named(kind, name).find((o) => {
     const ns = metaString(o.object, "namespace");
     return ns === undefined || namespace === undefined;
   });

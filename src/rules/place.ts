@@ -1,9 +1,11 @@
-// Where another object a finding leans on was read, for evidence: `file:line`, or the cluster context.
+// Where another object a finding leans on was read, for evidence: its file and line in the inputs.
 import type { SourcedObject } from "../model/snapshot.js";
 
-/** `rbac.yaml:12`, `rbac.yaml`, `prod-context`, or undefined when the origin says nothing. */
+/**
+ * `rbac.yaml:12`, or undefined for an object without a line (a cluster's or a dump's): the finding already says
+ * which cluster, and a dump's file name would make a dump's findings differ from the live scan's.
+ */
 export function placeOf(o: SourcedObject): string | undefined {
-  const file = o.origin.file ?? o.origin.context;
-  if (file === undefined) return undefined;
-  return o.origin.line === undefined ? file : `${file}:${o.origin.line}`;
+  const { file, line } = o.origin;
+  return file === undefined || line === undefined ? undefined : `${file}:${line}`;
 }

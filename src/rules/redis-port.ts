@@ -40,8 +40,8 @@ function serviceFor(lookup: Lookup, host: string, namespace: string | undefined)
   const labels = normalHost(host).split(".");
   if (labels.length > 2) return undefined;
   const [name, ns = namespace] = labels;
-  return lookup.byKind("Service").find((s) => {
-    if (metaString(s.object, "name") !== name) return false;
+  if (name === undefined) return undefined;
+  return lookup.named("Service", name).find((s) => {
     const own = metaString(s.object, "namespace");
     return own === undefined || ns === undefined || own === ns;
   });

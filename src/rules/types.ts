@@ -91,6 +91,8 @@ export type Report = ReportDetails & { messageId: string; data: ReportData };
 export interface Lookup {
   all(): SourcedObject[];
   byKind(kind: string): SourcedObject[];
+  /** The objects of a kind with this `metadata.name`, in any namespace, in snapshot order (an index, not a scan). */
+  named(kind: string, name: string): SourcedObject[];
   byUid(uid: string): SourcedObject | undefined;
   get(kind: string, namespace: string | undefined, name: string): SourcedObject | undefined;
   /** Events whose involvedObject is this object (by uid, else kind/namespace/name), oldest first. */

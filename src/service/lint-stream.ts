@@ -4,6 +4,7 @@
 //   documents naming such a kind, so every batch sees all of them wherever they sit in the input;
 // - what only the whole snapshot can answer (the capacity sum over Nodes, owner chains between objects)
 //   makes this return undefined, and the caller lints the whole snapshot the old way.
+import { createHash } from "node:crypto";
 import { lookupOf } from "../engine/lookup.js";
 import { compareSuppressions, type RunOptions, type RunResult, runEngine } from "../engine/run.js";
 import type { Diagnostic } from "../model/diagnostic.js";
@@ -39,6 +40,7 @@ function declaredLookup(objects: SourcedObject[], kinds: Set<string>): Lookup {
   return {
     all: () => refuse("all objects"),
     byKind: (kind) => (declared(kind) ? all.byKind(kind) : []),
+    named: (kind, name) => (declared(kind) ? all.named(kind, name) : []),
     byUid: () => refuse("objects by uid"),
     get: (kind, namespace, name) => (declared(kind) ? all.get(kind, namespace, name) : undefined),
     eventsFor: () => refuse("events"),
@@ -50,9 +52,33 @@ function declaredLookup(objects: SourcedObject[], kinds: Set<string>): Lookup {
   };
 }
 
-/** Where an object was read and what it holds, to compare the collecting pass's objects with the main pass's. */
-function contextKey(o: SourcedObject): string {
-  return `${o.origin.file}\u0000${o.origin.line}\u0000${o.origin.column}\u0000${JSON.stringify(o.object)}`;
+/**
+ * The looked-up objects a pass read, in order: where each was read and what it holds, as one digest, so the
+ * collecting pass's and the linting pass's can be compared without holding either list.
+ */
+class ContextDigest {
+  private readonly hash = createHash("sha1");
+  count = 0;
+
+  add(o: SourcedObject): void {
+    this.count++;
+    this.hash.update(`${o.origin.file}\u0000${o.origin.line}\u0000${o.origin.column}\u0000`);
+    this.hash.update(`${JSON.stringify(o.object)}\u0000`);
+  }
+
+  digest(): string {
+    return `${this.count}:${this.hash.digest("base64")}`;
+  }
+}
+
+/**
+ * A looked-up object as the lookup keeps it for the whole lint: rules read its fields and where it was read
+ * (`file:line` in evidence), never a position inside it. A copy, because the parsers' strings are slices of the
+ * text they were read from: kept as they are, a hundred thousand ConfigMaps would keep the whole input alive.
+ */
+function keptContext(o: SourcedObject): SourcedObject {
+  const { locate: _locate, ...origin } = o.origin;
+  return structuredClone({ object: o.object, origin });
 }
 
 function hasOwners(o: SourcedObject): boolean {
@@ -63,7 +89,8 @@ function hasOwners(o: SourcedObject): boolean {
 /**
  * Findings kept for the whole lint, sharing what they hold alike (runbooks, evidence, message data and text):
  * most findings of a pitfall say the same, and a large input has a hundred thousand of them to hold until the
- * report is written. Findings are not changed once made, so sharing is safe.
+ * report is written. What is kept is copied once: the parsers' strings are slices of the input's text, which
+ * they would keep alive. Findings are not changed once made, so sharing is safe.
  */
 function keptFindings(): (f: Finding) => Finding {
   const seen = new Map<string, unknown>();
@@ -71,14 +98,18 @@ function keptFindings(): (f: Finding) => Finding {
     const key = typeof value === "string" ? value : JSON.stringify(value);
     const known = seen.get(key);
     if (known !== undefined) return known as T;
-    seen.set(key, value);
-    return value;
+    const copy = structuredClone(value);
+    // The copy, not the string asked with, is the key: that one may be a slice of the input.
+    seen.set(typeof copy === "string" ? copy : key, copy);
+    return copy;
   };
   return (f) => {
     if (f.runbook?.length) f.runbook = shared(f.runbook);
     if (f.evidence?.length) f.evidence = shared(f.evidence);
     f.data = shared(f.data);
     f.message = shared(f.message);
+    f.object = structuredClone(f.object);
+    if (f.container !== undefined) f.container = shared(f.container);
     return f;
   };
 }
@@ -119,14 +150,15 @@ export function lintManifestStream(
         // Patches are left out before the engine sees the objects (InputChecks): no lookup finds them.
         if (patchReason(o)) continue;
         if (wholeKinds.has(String(o.object.kind))) return undefined;
-        if (kinds.has(String(o.object.kind))) context.push(o);
+        if (kinds.has(String(o.object.kind))) context.push(keptContext(o));
       }
     }
   const lookup = declaredLookup(context, kinds);
   // What the linting pass reads of those kinds must be what the collecting pass read (a broken document
   // before one can change how yaml reads it, and the collecting pass does not parse what it skips).
-  const collected = context.map(contextKey);
-  let again = 0;
+  const collected = new ContextDigest();
+  for (const o of context) collected.add(o);
+  const again = new ContextDigest();
 
   // Pitfalls skipped, DETECT lines that do not compile, unknown pitfalls: the same for every batch.
   const batchRun: RunOptions = { ...run, lookup, detectCache: new Map() };
@@ -144,7 +176,10 @@ export function lintManifestStream(
     for (const o of whole) {
       const kind = String(o.object.kind);
       if (hasOwners(o) || wholeKinds.has(kind)) return undefined;
-      if (kinds.has(kind) && collected[again++] !== contextKey(o)) return undefined;
+      if (kinds.has(kind)) {
+        again.add(o);
+        if (again.count > collected.count) return undefined;
+      }
     }
     objects += whole.length;
     const snapshot: Snapshot = { target, objects: whole, diagnostics: [], incomplete: [] };
@@ -154,7 +189,7 @@ export function lintManifestStream(
     for (const d of result.diagnostics) engineDiagnostics.set(JSON.stringify(d), d);
   }
   for (const d of checks.diagnostics()) diagnostics.push(d);
-  if (again !== collected.length) return undefined;
+  if (again.digest() !== collected.digest()) return undefined;
   findings.sort(compareFindings);
   suppressed.sort(compareSuppressions);
   const order = engineDiagnosticOrder(rules.map((r) => r.meta.id));
