@@ -1,7 +1,9 @@
 // Conformance: `pitfall lint` (the built CLI in dist/) against the verdicts peers expect on their own
 // fixtures, for the checks both sides have: hostNetwork, requests/limits, the latest tag, the pull policy.
 // Reads ../shared/peer-fixtures when present (a fresh clone does not have it). Run: npm run build && npm run conformance.
+// Then Popeye against the real kube-apiserver on the fixture clusters (bench/conformance-live.ts).
 // Exit 0 when every disagreement is a known, written-down one; 1 when one is not (a regression to look at).
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -451,4 +453,20 @@ async function realPeers(cli) {
   return unexplained;
 }
 
-process.exitCode = await main();
+/** Popeye against the real API server on the fixture clusters (bench/conformance-live.ts, built with the bench). */
+function live() {
+  const build = spawnSync("npm", ["run", "-s", "bench:build"], { cwd: root, stdio: "inherit" });
+  if (build.status !== 0) return 1;
+  const run = spawnSync(
+    process.execPath,
+    [join(root, ".pitfall-tmp/bench-build/bench/conformance-live.js")],
+    {
+      cwd: root,
+      stdio: "inherit",
+    },
+  );
+  return run.status ?? 1;
+}
+
+const fromLint = await main();
+process.exitCode = live() || fromLint;

@@ -2,42 +2,16 @@
 // kube-apiserver of test/cluster (Popeye needs the API groups, RBAC and metrics discovery a real server answers;
 // the simulator serves only what pitfall reads), then `pitfall scan` and `popeye` run against it, each as a user
 // runs it, in one run. Returns the lines to print; one line saying why when Popeye or the server is not built.
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { generateCluster } from "../test/sim/index.js";
 import { spawnCollect } from "../test/support/cli.js";
+import { harness, type Json, peers, popeyeSections, ROOT } from "./real-server.js";
 
 export interface PeerSize {
   pods: number;
   nodes: number;
   events: number;
   seed: number;
-}
-
-type Json = Record<string, unknown>;
-
-/** The repository, from the build output's place (.pitfall-tmp/bench-build/bench/). */
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-
-// The peers' scripts are plain .mjs in the repository; loaded from there, they are untyped.
-async function peers(): Promise<{
-  installedPeers(): { found: Record<string, unknown> };
-  popeye(kubeconfig: string): { report?: Json; ms?: number; skipped?: string; status?: number };
-}> {
-  const versions = await import(pathToFileURL(join(ROOT, "bench/peers/versions.mjs")).href);
-  const run = await import(pathToFileURL(join(ROOT, "bench/peers/run.mjs")).href);
-  return { installedPeers: versions.installedPeers, popeye: run.popeye };
-}
-
-/** The real-server harness; its build.mjs keys the binary on the Go sources beside it, so it is the original. */
-async function harness() {
-  const shim = fileURLToPath(new URL("../test/cluster/build.mjs", import.meta.url));
-  const original = pathToFileURL(join(ROOT, "test/cluster/build.mjs")).href;
-  writeFileSync(shim, `export * from ${JSON.stringify(original)};\n`);
-  const h = await import("../test/cluster/harness.js");
-  const load = await import("../test/cluster/load.js");
-  return { ...h, loadFixture: load.loadFixture };
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -109,16 +83,14 @@ export async function popeyeBeside(
 
 /** The pods Popeye's report speaks of (its `pods` section names every pod it linted, issues or not). */
 function coveredPods(report: Json | undefined): number {
-  const sections = (report?.popeye as Json | undefined)?.sections;
-  const pods = (Array.isArray(sections) ? (sections as Json[]) : []).find((s) => s.linter === "pods");
+  const pods = popeyeSections(report).find((s) => s.linter === "pods");
   return Object.keys((pods?.issues as Json | undefined) ?? {}).length;
 }
 
 /** Popeye's report: `popeye.sections[].issues{<object>: [issue]}`; counts the issues above level OK. */
 function issuesOf(report: Json | undefined): number {
   let n = 0;
-  const sections = (report?.popeye as Json | undefined)?.sections;
-  for (const s of Array.isArray(sections) ? (sections as Json[]) : []) {
+  for (const s of popeyeSections(report)) {
     for (const list of Object.values((s.issues as Json | undefined) ?? {}))
       for (const issue of Array.isArray(list) ? (list as Json[]) : []) if (Number(issue.level) > 0) n++;
   }
