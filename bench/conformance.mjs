@@ -26,6 +26,13 @@ const PITFALL = {
 /** Why our verdict differs on purpose; keyed by a test over the case. */
 const DELIBERATE = [
   {
+    // The lint report's warning names the object: "Deployment app1 reads as a patch, not a whole object (…)".
+    when: (c, report) =>
+      c.flag &&
+      (report.errors ?? []).some((e) => e.message.startsWith(`${c.kind} ${c.name} reads as a patch`)),
+    why: "a container without an image: pitfall reads the object as a kustomize patch, not a whole object, and skips it with a warning (issue 13); the API server would refuse it as it stands",
+  },
+  {
     when: (c) => c.check === "pull policy",
     why: "the page (Image Pull Failures, zone 1) says imagePullPolicy: Always is wrong in a k3s zone with no registry; the peer requires Always (or an unset policy that defaults to it)",
   },
@@ -215,7 +222,7 @@ async function main() {
             `  ${peer} · ${c.check} · ${c.file}: both flag it, for opposite reasons (the unset policy defaults to Always)`,
           );
       } else {
-        const why = DELIBERATE.find((d) => d.when(c))?.why;
+        const why = DELIBERATE.find((d) => d.when(c, report))?.why;
         if (why) stat.deliberate++;
         else unexplained++;
         const what = c.kind ? `${c.kind}/${c.name}` : "";
@@ -381,9 +388,11 @@ async function realPeers(cli) {
           const reason =
             peerBad && r.status === "invalid"
               ? "schema validation is not a pitfall: pitfall reads what it needs and leaves the API schema to kubeconform or `kubectl apply --dry-run=server`"
-              : peerBad && /missing 'kind' key/.test(r.msg)
-                ? "not a Kubernetes object (no kind: an app config or a Prometheus rules file): pitfall leaves documents without a kind alone"
-                : undefined;
+              : peerBad && /unknown escape character/.test(r.msg)
+                ? "a known gap: kubectl's decoder (go-yaml, YAML 1.1) refuses `\\/` in a double-quoted string, which YAML 1.2 reads as `/`; pitfall reads it as YAML 1.2 does and says nothing"
+                : peerBad && /missing 'kind' key/.test(r.msg)
+                  ? "not a Kubernetes object (no kind: an app config or a Prometheus rules file): pitfall leaves documents without a kind alone"
+                  : undefined;
           if (peerBad) row.peerOnly++;
           else row.pitfallOnly++;
           if (reason) row.deliberate++;

@@ -90,6 +90,10 @@ export const REASONS = [
     why: "the page cares about the pull policy, not the tag: a :latest or untagged image with IfNotPresent/Never runs from the k3s import (Image Pull Failures)",
   },
   {
+    when: (v, o) => v.peer && o && containersOf(o).some((c) => !c.image),
+    why: "a container without an image: pitfall reads the object as a kustomize patch, not a whole object, and skips it with a warning (issue 13); the API server would refuse it as it stands",
+  },
+  {
     when: (v, o) => v.check === "requests/limits" && v.peer && o && containersOf(o).length === 0,
     why: "the object has no containers: nothing for requests or limits to be missing from (the peer reports the empty pod spec)",
   },

@@ -114,6 +114,7 @@ async function lintCommand(io: Io, paths: string[], flags: Flags): Promise<numbe
       ...(flags.zone !== undefined ? { zone: flags.zone } : {}),
       ...(flags.distribution !== undefined ? { distribution: flags.distribution } : {}),
       path: lintPathOf(io),
+      ...lintWorkersOf(io),
     };
     const zone = asUsage(lint, () => lint.lintZone(target));
     io.err(`pitfall: ${zoneText(zone)}: ${zone.how}\n`);
@@ -131,6 +132,7 @@ async function lintCommand(io: Io, paths: string[], flags: Flags): Promise<numbe
       throw e instanceof lint.LintInputError ? new UsageError(e.message) : e;
     });
     progress.done();
+    if (result.threads) io.err(`pitfall: ${result.objects} objects linted over ${result.threads} threads\n`);
 
     reportSkipped(io, result.skipped);
     const input = {
@@ -154,6 +156,18 @@ function lintPathOf(io: Io): "streamed" | "old" {
   if (path === undefined || path === "" || path === "streamed") return "streamed";
   if (path === "old") return "old";
   throw new UsageError(`PITFALL_LINT_PATH is '${path}': set it to old or streamed, or unset it`);
+}
+
+/** `PITFALL_LINT_WORKERS=N`: worker threads for a lint of many files (0: none); unset, one per spare core. */
+function lintWorkersOf(io: Io): { workers?: number } {
+  const asked = io.env.PITFALL_LINT_WORKERS;
+  if (asked === undefined || asked === "") return {};
+  const n = Number(asked);
+  if (!Number.isInteger(n) || n < 0 || n > 64)
+    throw new UsageError(
+      `PITFALL_LINT_WORKERS is '${asked}': set it to a whole number from 0 to 64, or unset it`,
+    );
+  return { workers: n };
 }
 
 type LintService = typeof import("../service/lint.js");

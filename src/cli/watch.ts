@@ -3,6 +3,7 @@ import { type Command, Option } from "commander";
 import { visible, visibleDeep } from "../model/sanitize.js";
 import type { Config } from "../config/model.js";
 import type { KnowledgeBase } from "../kb/load.js";
+import type { NoiseGroup } from "../model/noise.js";
 import type { FindingChange } from "../service/finding-changes.js";
 import type { DumpLayout } from "../sources/dump.js";
 import { collect, configOption } from "./common.js";
@@ -19,6 +20,7 @@ interface Flags extends KbFlags, TargetFlags {
   config?: string;
   from?: string[];
   format?: DumpLayout;
+  includeSystem?: boolean;
 }
 
 export function registerWatch(program: Command, run: CliRun): void {
@@ -37,6 +39,10 @@ export function registerWatch(program: Command, run: CliRun): void {
         ).argParser(collect),
       )
       .addOption(dumpFormatOption())
+      .option(
+        "--include-system",
+        "list the latent risks of system namespaces (kube-system, …) one by one instead of counting them",
+      )
       .addOption(configOption()),
   )
     .addHelpText(
@@ -52,6 +58,7 @@ Output:
 Examples:
   pitfall watch --context k3s-office
   pitfall watch --from support-bundle.tar.gz -o json   a dump does not change: printed once, then done
+  pitfall watch --include-system                       also each latent risk of kube-system and the like
   pitfall watch --all-contexts -o json | jq -c 'select(.finding.severity == "CRITICAL")'`,
     )
     .action(async (flags: Flags) => {
@@ -99,6 +106,7 @@ async function watchCommand(io: Io, flags: Flags): Promise<number> {
       live,
       ...(flags.zone ? { zone: flags.zone } : {}),
       ...(flags.distribution ? { distribution: flags.distribution } : {}),
+      ...(flags.includeSystem ? { includeSystem: true } : {}),
       onChanges: (changes) => {
         for (const c of changes) print(c);
       },
@@ -121,6 +129,7 @@ async function watchCommand(io: Io, flags: Flags): Promise<number> {
           `pitfall watch: ${t.context ?? t.name}: ${t.objects} objects; ${t.zone ? `zone ${t.zone}` : "no zone"} — ${t.how}; watching\n`,
         ),
       );
+    for (const g of watch.grouped()) io.err(paint("dim", groupedLine(g)));
     for (const i of watch.incomplete())
       io.err(`${paint("yellow", "not checked")}: ${visible(i.resource)}: ${visible(i.reason)}\n`);
   });
@@ -128,6 +137,12 @@ async function watchCommand(io: Io, flags: Flags): Promise<number> {
   await watch.stop();
   stopped.dispose();
   return EXIT.OK;
+}
+
+/** System namespaces' latent risks are counted, not printed one by one, unless --include-system. */
+function groupedLine(g: NoiseGroup): string {
+  const where = `${g.context ? `${visible(g.context)}: ` : ""}${visible(g.namespace)}`;
+  return `pitfall watch: ${where}: ${g.findings} latent risk(s) of a system namespace, counted (--include-system lists them)\n`;
 }
 
 /** A dump does not change: its findings, the same as `scan --from` gives, are printed once as having appeared. */
@@ -150,6 +165,7 @@ async function watchDump(
       ...(flags.namespace ? { namespace: flags.namespace } : {}),
       ...(flags.zone ? { zone: flags.zone } : {}),
       ...(flags.distribution ? { distribution: flags.distribution } : {}),
+      ...(flags.includeSystem ? { includeSystem: true } : {}),
     });
   } catch (e) {
     throw (await nothingReadError(e, io)) ?? e;
@@ -163,6 +179,7 @@ async function watchDump(
       ),
     );
   for (const f of report.findings) print({ event: "appeared", finding: f });
+  for (const g of report.grouped) io.err(paint("dim", groupedLine(g)));
   for (const i of report.incomplete)
     io.err(`${paint("yellow", "not checked")}: ${visible(i.resource)}: ${visible(i.reason)}\n`);
   return report.incomplete.length ? EXIT.INCOMPLETE : EXIT.OK;

@@ -3,7 +3,7 @@
 // once (the whole snapshot), it keeps the same objects and says the same, in the same order.
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { SourcedObject } from "../model/snapshot.js";
-import { DuplicateIndex } from "../sources/duplicates.js";
+import { type DuplicateEntries, DuplicateIndex } from "../sources/duplicates.js";
 import { invalidValues } from "../sources/invalid-values.js";
 import { PatchFragments } from "../sources/patch-fragments.js";
 
@@ -23,5 +23,14 @@ export class InputChecks {
   /** What the objects taken so far call for: the patches' notes, then refused values, then objects met twice. */
   diagnostics(): Diagnostic[] {
     return [...this.fragments.notes(), ...this.invalid, ...this.duplicates.diagnostics()];
+  }
+
+  /** The same, in parts, for lints in groups: objects met twice are told only once all groups are in. */
+  parts(): { notes: Diagnostic[]; invalid: Diagnostic[]; identities: DuplicateEntries } {
+    return {
+      notes: this.fragments.notes(),
+      invalid: [...this.invalid],
+      identities: this.duplicates.entries(),
+    };
   }
 }

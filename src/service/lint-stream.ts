@@ -6,12 +6,19 @@
 //   makes this return undefined, and the caller lints the whole snapshot the old way.
 import { createHash } from "node:crypto";
 import { lookupOf } from "../engine/lookup.js";
-import { compareSuppressions, type RunOptions, type RunResult, runEngine } from "../engine/run.js";
+import {
+  compareSuppressions,
+  type RunOptions,
+  type RunResult,
+  runEngine,
+  type Suppression,
+} from "../engine/run.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { compareFindings, type Finding } from "../model/finding.js";
-import type { Snapshot, SourcedObject, Target } from "../model/snapshot.js";
+import type { SourcedObject, Target } from "../model/snapshot.js";
 import { allRules } from "../rules/index.js";
-import type { Lookup } from "../rules/types.js";
+import type { Lookup, Rule } from "../rules/types.js";
+import { type DuplicateEntries, DuplicateIndex } from "../sources/duplicates.js";
 import { type BatchOptions, type ManifestSource, readManifestBatches } from "../sources/manifest-stream.js";
 import { patchReason } from "../sources/patch-fragments.js";
 import { InputChecks } from "./lint-checks.js";
@@ -123,22 +130,43 @@ function engineDiagnosticOrder(ruleIds: string[]): (d: Diagnostic) => number {
   };
 }
 
+/** What the collecting pass found: the rules, the kinds they look up, and the looked-up objects. */
+export interface StreamPlan {
+  rules: Rule[];
+  kinds: Set<string>;
+  /** Kinds a rule sums over (`checkAll`): one of them means the whole snapshot is needed. */
+  wholeKinds: Set<string>;
+  context: SourcedObject[];
+}
+
+/** What linting one run of sources (all, or a contiguous group of them in a worker) gives. */
+export interface GroupResult {
+  objects: number;
+  /** Input problems, in input order. */
+  input: Diagnostic[];
+  /** InputChecks' parts: patches' notes and refused values, in input order; identities for objects met twice. */
+  notes: Diagnostic[];
+  invalid: Diagnostic[];
+  identities: DuplicateEntries;
+  findings: Finding[];
+  suppressed: Suppression[];
+  engine: Diagnostic[];
+  /** The looked-up objects this group read (ContextDigest), to compare with what the collecting pass read. */
+  digest: string;
+}
+
 /**
- * Lint `inputs` batch by batch. Undefined when the whole snapshot is needed for today's answer: Node objects
- * with a rule that sums over everything (`checkAll`), or objects with owner references (DETECT keeps the
- * topmost owner's match), or an object of a looked-up kind the collecting pass did not see.
+ * The collecting pass: objects of the looked-up kinds, from the documents naming such a kind. Undefined when one
+ * of them is a kind a rule sums over (the whole snapshot is needed).
  */
-export function lintManifestStream(
+export function collectContext(
   sources: ManifestSource[],
   run: RunOptions,
-  target: Target,
   read: BatchOptions = {},
-): StreamedLint | undefined {
+): StreamPlan | undefined {
   const rules = (run.rules ?? allRules()).filter((r) => r.meta.runs.includes(run.mode));
   const kinds = new Set(rules.flatMap((r) => r.meta.reads ?? []));
   const wholeKinds = new Set(rules.flatMap((r) => (r.checkAll ? (r.meta.reads ?? []) : [])));
-
-  // The collecting pass: objects of the looked-up kinds (a whole-snapshot kind among them ends the stream early).
   const only = {
     text: new RegExp(`\\bkind["']?\\s*:\\s*["']?(?:${[...kinds].map(escaped).join("|")})\\b`),
     words: [...kinds],
@@ -153,46 +181,121 @@ export function lintManifestStream(
         if (kinds.has(String(o.object.kind))) context.push(keptContext(o));
       }
     }
-  const lookup = declaredLookup(context, kinds);
-  // What the linting pass reads of those kinds must be what the collecting pass read (a broken document
-  // before one can change how yaml reads it, and the collecting pass does not parse what it skips).
-  const collected = new ContextDigest();
-  for (const o of context) collected.add(o);
-  const again = new ContextDigest();
+  return { rules, kinds, wholeKinds, context };
+}
 
-  // Pitfalls skipped, DETECT lines that do not compile, unknown pitfalls: the same for every batch.
-  const batchRun: RunOptions = { ...run, lookup, detectCache: new Map() };
-  const base = runEngine({ target, objects: [], diagnostics: [], incomplete: [] }, batchRun);
+/** The options each batch's engine run takes: the plan's lookup, DETECT lines compiled once. */
+export function batchRunOf(run: RunOptions, plan: StreamPlan): RunOptions {
+  return { ...run, lookup: declaredLookup(plan.context, plan.kinds), detectCache: new Map() };
+}
+
+/** The looked-up objects' digest, as a group that reads `objects` of them should find it. */
+export function contextDigest(objects: readonly SourcedObject[]): string {
+  const d = new ContextDigest();
+  for (const o of objects) d.add(o);
+  return d.digest();
+}
+
+/**
+ * Lint `sources` batch by batch with the plan's lookup. Undefined when the whole snapshot is needed: an object
+ * with owner references (DETECT keeps the topmost owner's match) or of a kind a rule sums over, or more objects
+ * of the looked-up kinds than the collecting pass saw (`expected`).
+ */
+export function lintGroup(
+  sources: ManifestSource[],
+  batchRun: RunOptions,
+  target: Target,
+  plan: Pick<StreamPlan, "kinds" | "wholeKinds">,
+  expected: number,
+  read: BatchOptions = {},
+): GroupResult | undefined {
   const kept = keptFindings();
-  const findings = base.findings.map(kept);
-  const suppressed = base.suppressed;
-  const engineDiagnostics = new Map(base.diagnostics.map((d) => [JSON.stringify(d), d]));
-  const diagnostics: Diagnostic[] = [];
-  let objects = 0;
+  const out: GroupResult = {
+    objects: 0,
+    input: [],
+    notes: [],
+    invalid: [],
+    identities: new Map(),
+    findings: [],
+    suppressed: [],
+    engine: [],
+    digest: "",
+  };
+  const again = new ContextDigest();
+  const engine = new Map<string, Diagnostic>();
   const checks = new InputChecks();
   for (const batch of readManifestBatches(sources, read)) {
-    for (const d of batch.diagnostics) diagnostics.push(d);
+    for (const d of batch.diagnostics) out.input.push(d);
     const whole = checks.take(batch.objects);
     for (const o of whole) {
       const kind = String(o.object.kind);
-      if (hasOwners(o) || wholeKinds.has(kind)) return undefined;
-      if (kinds.has(kind)) {
+      if (hasOwners(o) || plan.wholeKinds.has(kind)) return undefined;
+      if (plan.kinds.has(kind)) {
         again.add(o);
-        if (again.count > collected.count) return undefined;
+        if (again.count > expected) return undefined;
       }
     }
-    objects += whole.length;
-    const snapshot: Snapshot = { target, objects: whole, diagnostics: [], incomplete: [] };
-    const result = runEngine(snapshot, batchRun);
-    for (const f of result.findings) findings.push(kept(f));
-    for (const s of result.suppressed) suppressed.push(s);
-    for (const d of result.diagnostics) engineDiagnostics.set(JSON.stringify(d), d);
+    out.objects += whole.length;
+    const result = runEngine({ target, objects: whole, diagnostics: [], incomplete: [] }, batchRun);
+    for (const f of result.findings) out.findings.push(kept(f));
+    for (const s of result.suppressed) out.suppressed.push(s);
+    for (const d of result.diagnostics) engine.set(JSON.stringify(d), d);
   }
-  for (const d of checks.diagnostics()) diagnostics.push(d);
-  if (again.digest() !== collected.digest()) return undefined;
-  findings.sort(compareFindings);
-  suppressed.sort(compareSuppressions);
-  const order = engineDiagnosticOrder(rules.map((r) => r.meta.id));
-  const merged = [...engineDiagnostics.values()].sort((a, b) => order(a) - order(b));
+  const parts = checks.parts();
+  out.notes = parts.notes;
+  out.invalid = parts.invalid;
+  out.identities = parts.identities;
+  out.engine = [...engine.values()];
+  out.digest = again.digest();
+  return out;
+}
+
+/**
+ * One lint's result from its groups, in input order, as one pass over all sources gives it: input problems,
+ * then the patches' notes, refused values and objects met twice (over all groups); findings and suppressions in
+ * their order; the engine's problems each once, by rule.
+ */
+export function mergeGroups(
+  run: RunOptions,
+  target: Target,
+  plan: StreamPlan,
+  groups: GroupResult[],
+): StreamedLint {
+  // Pitfalls skipped, DETECT lines that do not compile, unknown pitfalls: the same for every batch.
+  const base = runEngine({ target, objects: [], diagnostics: [], incomplete: [] }, batchRunOf(run, plan));
+  const findings = [...base.findings, ...groups.flatMap((g) => g.findings)].sort(compareFindings);
+  const suppressed = [...base.suppressed, ...groups.flatMap((g) => g.suppressed)].sort(compareSuppressions);
+  const engine = new Map<string, Diagnostic>();
+  for (const d of [...base.diagnostics, ...groups.flatMap((g) => g.engine)]) engine.set(JSON.stringify(d), d);
+  const order = engineDiagnosticOrder(plan.rules.map((r) => r.meta.id));
+  const merged = [...engine.values()].sort((a, b) => order(a) - order(b));
+  const twice = new DuplicateIndex();
+  for (const g of groups) twice.absorb(g.identities);
+  const diagnostics = [
+    ...groups.flatMap((g) => g.input),
+    ...groups.flatMap((g) => g.notes),
+    ...groups.flatMap((g) => g.invalid),
+    ...twice.diagnostics(),
+  ];
+  const objects = groups.reduce((n, g) => n + g.objects, 0);
   return { objects, diagnostics, result: { ...base, findings, suppressed, diagnostics: merged } };
+}
+
+/**
+ * Lint `sources` batch by batch in this thread. Undefined when the whole snapshot is needed for today's answer
+ * (see collectContext and lintGroup), or when the linting pass read other looked-up objects than the collecting
+ * pass (a broken document before one can change how yaml reads it, and the collecting pass does not parse what
+ * it skips).
+ */
+export function lintManifestStream(
+  sources: ManifestSource[],
+  run: RunOptions,
+  target: Target,
+  read: BatchOptions = {},
+): StreamedLint | undefined {
+  const plan = collectContext(sources, run, read);
+  if (!plan) return undefined;
+  const group = lintGroup(sources, batchRunOf(run, plan), target, plan, plan.context.length, read);
+  if (!group || group.digest !== contextDigest(plan.context)) return undefined;
+  return mergeGroups(run, target, plan, [group]);
 }

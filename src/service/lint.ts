@@ -14,7 +14,7 @@ import type { Distribution, Snapshot, Target } from "../model/snapshot.js";
 import { type ManifestSource, manifestSources, textSource } from "../sources/manifest-stream.js";
 import { parseManifests, readManifests } from "../sources/manifests.js";
 import { InputChecks } from "./lint-checks.js";
-import { lintManifestStream } from "./lint-stream.js";
+import { lintManifestStream, type StreamedLint } from "./lint-stream.js";
 
 /** A zone that neither the config nor the pages know. */
 export class ZoneError extends Error {
@@ -42,6 +42,8 @@ export interface LintTarget {
    * against. Default `streamed`.
    */
   path?: LintPath;
+  /** Worker threads for many files (0: none); default one per spare core when the input is large. */
+  workers?: number;
 }
 
 export type LintPath = "streamed" | "old";
@@ -51,6 +53,8 @@ export interface LintResult extends RunResult {
   path: LintPath;
   /** Objects linted (`--nodes` objects not counted). */
   objects: number;
+  /** Threads the files were linted over, when more than this one (service/lint-parallel). */
+  threads?: number;
   /** Input problems (unreadable files, malformed or skipped documents), in input order. */
   input: Diagnostic[];
   /** The input problems and the engine's, each once. */
@@ -115,7 +119,7 @@ export async function lintFiles(
   if (t.path !== "old" && inputs.nodes === undefined) {
     const stdinFile = inputs.paths.includes("-") ? await stdinOf(inputs) : undefined;
     const sources = await manifestSources(inputs.paths, { cwd: inputs.cwd, stdinFile });
-    const streamed = lintSources(sources, inputs.paths.join(" "), t, zone);
+    const streamed = await lintFileSources(sources, inputs.paths.join(" "), t, zone);
     if (streamed) {
       checkSomethingRead(inputs.paths, streamed.objects, streamed.input);
       return streamed;
@@ -185,6 +189,33 @@ function runOptions(t: LintTarget, zone: ResolvedZone): RunOptions {
   };
 }
 
+/** Files linted batch by batch, over worker threads when there are enough of them (service/lint-parallel). */
+async function lintFileSources(
+  sources: ManifestSource[],
+  name: string,
+  t: LintTarget,
+  zone: ResolvedZone,
+): Promise<LintResult | undefined> {
+  const { lintInGroups, workersFor } = await import("./lint-parallel.js");
+  const workers = workersFor(sources, t.workers);
+  if (!workers) return lintSources(sources, name, t, zone);
+  const streamed = await lintInGroups(sources, runOptions(t, zone), targetOf(name, zone), workers);
+  if (streamed === "serial") return lintSources(sources, name, t, zone);
+  return streamed && { ...streamedResult(streamed, t, zone), threads: workers + 1 };
+}
+
+function targetOf(name: string, zone: ResolvedZone): Target {
+  const target: Target = { kind: "manifests", name };
+  if (zone.zone !== undefined) target.zone = zone.zone;
+  if (zone.distribution !== undefined) target.distribution = zone.distribution;
+  return target;
+}
+
+function streamedResult(streamed: StreamedLint, t: LintTarget, zone: ResolvedZone): LintResult {
+  const { objects, diagnostics, result } = streamed;
+  return { ...settled(result, diagnostics, t), path: "streamed", objects, input: diagnostics, zone };
+}
+
 /** The sources linted batch by batch; undefined when only the whole snapshot gives today's answer. */
 function lintSources(
   sources: ManifestSource[],
@@ -192,13 +223,8 @@ function lintSources(
   t: LintTarget,
   zone: ResolvedZone,
 ): LintResult | undefined {
-  const target: Target = { kind: "manifests", name };
-  if (zone.zone !== undefined) target.zone = zone.zone;
-  if (zone.distribution !== undefined) target.distribution = zone.distribution;
-  const streamed = lintManifestStream(sources, runOptions(t, zone), target);
-  if (!streamed) return undefined;
-  const { objects, diagnostics, result } = streamed;
-  return { ...settled(result, diagnostics, t), path: "streamed", objects, input: diagnostics, zone };
+  const streamed = lintManifestStream(sources, runOptions(t, zone), targetOf(name, zone));
+  return streamed && streamedResult(streamed, t, zone);
 }
 
 /** The engine over the manifests for the zone `lintZone` resolved, in one run. */

@@ -30,12 +30,26 @@ interface Place {
   column: number | undefined;
 }
 
+/** Each identity's places, in the order they were met (plain data: it crosses to and from worker threads). */
+export type DuplicateEntries = Map<string, Place | Place[]>;
+
 /**
  * Objects' identities as they come, batch after batch, holding a place per object (not the object): what a
  * stream of a million documents can keep to say at its end which objects were defined twice.
  */
 export class DuplicateIndex {
-  private readonly byKey = new Map<string, Place | Place[]>();
+  private readonly byKey: DuplicateEntries = new Map();
+
+  /** What was added so far. */
+  entries(): DuplicateEntries {
+    return this.byKey;
+  }
+
+  /** Another index's entries, met after everything added so far (a later group of the same input). */
+  absorb(entries: DuplicateEntries): void {
+    for (const [key, places] of entries)
+      for (const place of Array.isArray(places) ? places : [places]) this.addPlace(key, place);
+  }
 
   add(o: SourcedObject): void {
     if (o.origin.role === "nodes") return;
@@ -49,7 +63,10 @@ export class DuplicateIndex {
       metaString(o.object, "namespace") ?? "",
       name,
     ].join("\u0000");
-    const place = { file: o.origin.file ?? "<input>", line: o.origin.line, column: o.origin.column };
+    this.addPlace(key, { file: o.origin.file ?? "<input>", line: o.origin.line, column: o.origin.column });
+  }
+
+  private addPlace(key: string, place: Place): void {
     const known = this.byKey.get(key);
     if (known === undefined) this.byKey.set(key, place);
     else if (Array.isArray(known)) known.push(place);

@@ -21,6 +21,8 @@ export type ManifestSource =
       shown: string;
       /** The text in one or more pieces; throws (a file system error) when it cannot be read. */
       chunks(only?: Only): Iterable<string>;
+      /** The file it is read from, when it is one (a worker thread reads it again from there). */
+      file?: string;
     }
   | { problems: Diagnostic[] };
 
@@ -59,7 +61,7 @@ export async function manifestSources(
     if (input === "-") {
       const file = opts.stdinFile;
       if (file === undefined) throw new Error("standard input was named but not given");
-      sources.push({ shown: "<stdin>", chunks: (only) => fileChunks(file, only) });
+      sources.push(fileSource(file, "<stdin>"));
       continue;
     }
     const listed = await manifestFilesOf(input, opts.cwd);
@@ -67,10 +69,14 @@ export async function manifestSources(
     const { files, notes } = await withoutSourceFolders(input, listed.files, opts.cwd);
     const problems = [...listed.problems, ...notes];
     if (problems.length) sources.push({ problems });
-    for (const file of files)
-      sources.push({ shown: displayPath(file, opts.cwd), chunks: (only) => fileChunks(file, only) });
+    for (const file of files) sources.push(fileSource(file, displayPath(file, opts.cwd)));
   }
   return sources;
+}
+
+/** A file as a source, shown as `shown` in locations. */
+export function fileSource(file: string, shown: string): ManifestSource {
+  return { shown, file, chunks: (only) => fileChunks(file, only) };
 }
 
 /** A text in memory as a source. */

@@ -274,7 +274,7 @@ function loadDocument(ctx: FileContext, doc: Document.Parsed, number: number): v
     }
   } catch (error) {
     const offset = error instanceof ValueError ? error.offset : root.range[0];
-    const code = error instanceof ValueError ? "yaml-aliases" : "yaml-syntax";
+    const code = error instanceof ValueError ? error.code : "yaml-syntax";
     report(ctx, offset, "error", code, `document ${number} could not be read: ${messageOf(error)}; skipped`);
     return;
   }

@@ -26,6 +26,8 @@ export class ValueError extends Error {
   constructor(
     message: string,
     readonly offset: number,
+    /** What kind of input error: alias trouble, or a key Kubernetes' decoder refuses. */
+    readonly code: "yaml-aliases" | "yaml-key" = "yaml-aliases",
   ) {
     super(message);
   }
@@ -97,6 +99,14 @@ class Converter {
   }
 
   private key(key: unknown, level: number): string {
+    // YAML allows a map or list as a key; Kubernetes' decoder (JSON underneath) refuses the file. Most often it is
+    // an unrendered template: `replicas: {{replicas}}` is a map whose one key is the map {replicas: null}.
+    if (isMap(key) || isSeq(key))
+      throw new ValueError(
+        `a ${isMap(key) ? "map" : "list"} used as a key, which kubectl refuses (an unrendered template placeholder such as {{name}} reads this way: render the template first)`,
+        offsetOf(key),
+        "yaml-key",
+      );
     const value = this.value(key, level);
     if (value === null || value === undefined) return "";
     if (typeof value === "object") return JSON.stringify(value) ?? "";

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { writeFixtureDump } from "../mcp/fixture-dump.js";
 import { runCli } from "../support/cli.js";
 import { type Sim, startSimulator } from "../sim/index.js";
 import { startCli } from "./cli-run.js";
@@ -95,5 +96,36 @@ describe("pitfall watch", () => {
     const r = await runCli(["watch", "--kubeconfig", kubeconfig, "--context", "nowhere"], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.err).toContain('context "nowhere"');
+  });
+});
+
+describe("pitfall watch --include-system", () => {
+  it("on a dump: system namespaces' latent risks counted on stderr, listed with the flag as scan lists them", async () => {
+    const dump = writeFixtureDump("test/fixtures/clusters/latent-k3s.yaml", join(dir, "dump"), new Date());
+    const inSystem = (out: string) =>
+      out
+        .split("\n")
+        .filter(Boolean)
+        .map(
+          (l) => (JSON.parse(l) as { finding: { pitfall: string; object: { namespace?: string } } }).finding,
+        )
+        .filter((f) => f.object.namespace === "kube-system")
+        .map((f) => f.pitfall)
+        .sort();
+    const counted = await runCli(["watch", "--from", dump, "-o", "json"], { cwd: dir });
+    expect(counted.code, counted.err).toBe(0);
+    expect(inSystem(counted.out)).toEqual([]);
+    const scan = await runCli(["scan", "--from", dump, "--include-system", "-o", "json"], { cwd: dir });
+    const listed = (JSON.parse(scan.out).findings as { pitfall: string; object: { namespace?: string } }[])
+      .filter((f) => f.object.namespace === "kube-system")
+      .map((f) => f.pitfall)
+      .sort();
+    expect(listed.length).toBeGreaterThan(0);
+    expect(counted.err).toContain(
+      `kube-system: ${listed.length} latent risk(s) of a system namespace, counted`,
+    );
+    const all = await runCli(["watch", "--from", dump, "--include-system", "-o", "json"], { cwd: dir });
+    expect(inSystem(all.out)).toEqual(listed);
+    expect(all.err).not.toContain("counted");
   });
 });
