@@ -20,8 +20,11 @@ import {
 } from "./lint-stream.js";
 import type { WorkerJob, WorkerStart } from "./lint-worker.js";
 
-/** Below this much text a worker's start (about 0.2 s: modules and the pages) costs more than it saves. */
-const MIN_BYTES = 2 * 1024 * 1024;
+/**
+ * Below this much text a worker's start (0.5 to 1 s on 2 busy cores: the modules and the pages) costs more than it
+ * saves (bench:lint-threads).
+ */
+const MIN_BYTES = 16 * 1024 * 1024;
 const MIN_FILES = 8;
 const MAX_WORKERS = 3;
 
