@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { compare, pitfallVerdicts } from "./peers/compare.mjs";
+import { compare, pageReason, pitfallVerdicts } from "./peers/compare.mjs";
 import { kubeconform, kubeLinter, kubeScore, polaris } from "./peers/run.mjs";
 import { installedPeers } from "./peers/versions.mjs";
 
@@ -26,19 +26,8 @@ const PITFALL = {
 /** Why our verdict differs on purpose; keyed by a test over the case. */
 const DELIBERATE = [
   {
-    // The lint report's warning names the object: "Deployment app1 reads as a patch, not a whole object (…)".
-    when: (c, report) =>
-      c.flag &&
-      (report.errors ?? []).some((e) => e.message.startsWith(`${c.kind} ${c.name} reads as a patch`)),
-    why: "a container without an image: pitfall reads the object as a kustomize patch, not a whole object, and skips it with a warning (issue 13); the API server would refuse it as it stands",
-  },
-  {
     when: (c) => c.check === "pull policy",
     why: "the page (Image Pull Failures, zone 1) says imagePullPolicy: Always is wrong in a k3s zone with no registry; the peer requires Always (or an unset policy that defaults to it)",
-  },
-  {
-    when: (c) => c.kind === "DeploymentConfig",
-    why: "OpenShift DeploymentConfig: not a kind the team's zones run (k3s, UpCloud Managed K8s), so pitfall does not read it",
   },
 ];
 
@@ -222,7 +211,7 @@ async function main() {
             `  ${peer} · ${c.check} · ${c.file}: both flag it, for opposite reasons (the unset policy defaults to Always)`,
           );
       } else {
-        const why = DELIBERATE.find((d) => d.when(c, report))?.why;
+        const why = DELIBERATE.find((d) => d.when(c))?.why ?? pageReason(dir, c);
         if (why) stat.deliberate++;
         else unexplained++;
         const what = c.kind ? `${c.kind}/${c.name}` : "";

@@ -53,15 +53,20 @@ function containersOf(o) {
 const has = (v) => v !== undefined && v !== null && v !== "";
 const untagged = (image) => typeof image === "string" && /^([^/]+\/)*[^/:@]+(:latest)?$/.test(image);
 
+/**
+ * The page's reason for a disagreement on an expected verdict (`c`: file, kind, name, check, flag), worked out
+ * from the object in `base`/`file` as for the peers' own runs; undefined when there is none.
+ */
+export function pageReason(base, c) {
+  const o = objectsOf(base, c.file, new Map()).find((x) => x.kind === c.kind && x.metadata?.name === c.name);
+  return REASONS.find((r) => r.when({ ...c, peer: c.flag }, o))?.why;
+}
+
 /** Why pitfall's verdict differs from the peer's on purpose, from the page; undefined when it is not explained. */
 export const REASONS = [
   {
     when: (v) => v.check === "pull policy",
     why: "the page (Image Pull Failures, zone 1) says imagePullPolicy: Always is wrong in a k3s zone with no registry; the peer requires Always",
-  },
-  {
-    when: (v) => v.kind === "DeploymentConfig",
-    why: "OpenShift DeploymentConfig: not a kind the team's zones run, so pitfall does not read it",
   },
   {
     when: (v, o) =>
@@ -90,8 +95,11 @@ export const REASONS = [
     why: "the page cares about the pull policy, not the tag: a :latest or untagged image with IfNotPresent/Never runs from the k3s import (Image Pull Failures)",
   },
   {
-    when: (v, o) => v.peer && o && containersOf(o).some((c) => !c.image),
-    why: "a container without an image: pitfall reads the object as a kustomize patch, not a whole object, and skips it with a warning (issue 13); the API server would refuse it as it stands",
+    when: (v, o) =>
+      v.peer &&
+      o &&
+      (containersOf(o).some((c) => !c.image) || (v.check !== "requests/limits" && !containersOf(o).length)),
+    why: "a pod spec without containers, or a container without an image: pitfall reads the object as a kustomize patch, not a whole object, and skips it with a warning (issue 13); the API server would refuse it as it stands",
   },
   {
     when: (v, o) => v.check === "requests/limits" && v.peer && o && containersOf(o).length === 0,
