@@ -2,12 +2,9 @@
 // items of a sequence, nothing else. Used for documents js-yaml loaded (so no duplicate keys, no aliases);
 // anything it is not sure of (flow collections, quotes, tags, anchors, explicit keys, tabs, scalars over
 // several lines) makes it give up, and the caller asks the `yaml` parser.
+import { COLON, DASH, HASH, SPACE } from "./char-codes.js";
 
-const SPACE = 32;
 const RETURN = 13;
-const HASH = 35;
-const DASH = 45;
-const COLON = 58;
 
 class GiveUp extends Error {}
 

@@ -1,6 +1,7 @@
 // A YAML stream cut into documents as its text arrives, where the `yaml` lexer cuts it: at every line that
 // starts with `---` or `...` followed by a space, tab, line break or the end. The lexer ends block scalars,
 // quoted and plain scalars and flow collections at such a line too, so no scalar can hide one.
+import { DASH, DOT, HASH, PERCENT } from "./char-codes.js";
 
 /** One document's text and where it starts in the whole stream. */
 export interface DocumentText {
@@ -12,11 +13,6 @@ export interface DocumentText {
   /** The prelude has a `%` directive line: the `yaml` package carries directives over to later documents. */
   directive: boolean;
 }
-
-const DASH = 45;
-const DOT = 46;
-const PERCENT = 37;
-const HASH = 35;
 
 function isEmpty(c: number): boolean {
   // NaN: the end of the text.

@@ -1,17 +1,18 @@
 // Positions inside a JSON text that JSON.parse accepted, found lazily: a container's children are
 // indexed the first time a path enters it, so a 10,000-item List costs one scan of its items.
 import type { LineCounter } from "yaml";
+import {
+  BACKSLASH,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+} from "./char-codes.js";
 import type { Place } from "./positions.js";
 import { positionAt } from "./positions.js";
-
-const QUOTE = 34;
-const BACKSLASH = 92;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
-const OPEN_BRACKET = 91;
-const CLOSE_BRACKET = 93;
-const COMMA = 44;
-const COLON = 58;
 
 function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9;

@@ -4,16 +4,15 @@
 import type jsyaml from "js-yaml";
 import { kubeObjectOf } from "../model/kube.js";
 import type { SourcedObject } from "../model/snapshot.js";
-import type { DocumentText } from "./document-split.js";
 import { blockOffsetOf } from "./block-locate.js";
+import { APOSTROPHE, DASH, HASH, NEWLINE, OPEN_BRACE, OPEN_BRACKET, QUOTE, SPACE } from "./char-codes.js";
+import type { DocumentText } from "./document-split.js";
 import { fastValue } from "./fast-yaml.js";
 import { helmSourceOf, type ParsedManifests, parseWithNextMarker } from "./manifests.js";
 import { withoutSecretValues } from "./secret-values.js";
 
-const NEWLINE = 10;
 /** Field positions read from a document's lines before it is parsed with positions instead. */
 const BLOCK_LOOKS = 16;
-const HASH = 35;
 
 function isBlank(c: number): boolean {
   return c === 32 || c === 9 || c === 13;
@@ -48,13 +47,6 @@ function rootOf(text: string, first: boolean): { root: number; marker: number | 
   }
   return undefined;
 }
-
-const QUOTE = 34;
-const APOSTROPHE = 39;
-const OPEN_BRACKET = 91;
-const OPEN_BRACE = 123;
-const DASH = 45;
-const SPACE = 32;
 
 /**
  * True when every quoted or flow value ends on its line, or (quoted) runs on over lines indented deeper than
