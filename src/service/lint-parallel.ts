@@ -115,14 +115,15 @@ export async function lintInGroups(
       };
       w.postMessage(job);
     });
-    const first = lintGroup(groups[0]!, batchRunOf(run, plan), target, plan, contextOf(0).length, read);
+    const batchRun = batchRunOf(run, plan);
+    const first = lintGroup(groups[0]!, batchRun, target, plan, contextOf(0).length, read);
     const rest = await Promise.all(results);
     if (rest.includes("failed")) return "serial";
     const all = [first, ...rest] as (GroupResult | undefined | null)[];
     if (all.some((g) => !g)) return undefined;
     const done = all as GroupResult[];
     if (done.some((g, i) => g.digest !== contextDigest(contextOf(i)))) return undefined;
-    return mergeGroups(run, target, plan, done);
+    return mergeGroups(batchRun, target, plan, done);
   } finally {
     for (const w of threads) void w.terminate();
   }

@@ -253,16 +253,16 @@ export function lintGroup(
 /**
  * One lint's result from its groups, in input order, as one pass over all sources gives it: input problems,
  * then the patches' notes, refused values and objects met twice (over all groups); findings and suppressions in
- * their order; the engine's problems each once, by rule.
+ * their order; the engine's problems each once, by rule. `batchRun`: what the groups ran with (DETECT compiled).
  */
 export function mergeGroups(
-  run: RunOptions,
+  batchRun: RunOptions,
   target: Target,
   plan: StreamPlan,
   groups: GroupResult[],
 ): StreamedLint {
   // Pitfalls skipped, DETECT lines that do not compile, unknown pitfalls: the same for every batch.
-  const base = runEngine({ target, objects: [], diagnostics: [], incomplete: [] }, batchRunOf(run, plan));
+  const base = runEngine({ target, objects: [], diagnostics: [], incomplete: [] }, batchRun);
   const findings = [...base.findings, ...groups.flatMap((g) => g.findings)].sort(compareFindings);
   const suppressed = [...base.suppressed, ...groups.flatMap((g) => g.suppressed)].sort(compareSuppressions);
   const engine = new Map<string, Diagnostic>();
@@ -295,7 +295,8 @@ export function lintManifestStream(
 ): StreamedLint | undefined {
   const plan = collectContext(sources, run, read);
   if (!plan) return undefined;
-  const group = lintGroup(sources, batchRunOf(run, plan), target, plan, plan.context.length, read);
+  const batchRun = batchRunOf(run, plan);
+  const group = lintGroup(sources, batchRun, target, plan, plan.context.length, read);
   if (!group || group.digest !== contextDigest(plan.context)) return undefined;
-  return mergeGroups(run, target, plan, [group]);
+  return mergeGroups(batchRun, target, plan, [group]);
 }
