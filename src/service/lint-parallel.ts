@@ -110,6 +110,7 @@ export async function lintInGroups(
         kinds: [...plan.kinds],
         wholeKinds: [...plan.wholeKinds],
         context: plan.context,
+        reusable: plan.reusable,
         expected: contextOf(j + 1).length,
         read,
       };
@@ -122,7 +123,7 @@ export async function lintInGroups(
     const all = [first, ...rest] as (GroupResult | undefined | null)[];
     if (all.some((g) => !g)) return undefined;
     const done = all as GroupResult[];
-    if (done.some((g, i) => g.digest !== contextDigest(contextOf(i)))) return undefined;
+    if (done.some((g, i) => g.digest !== contextDigest(contextOf(i), plan))) return undefined;
     return mergeGroups(batchRun, target, plan, done);
   } finally {
     for (const w of threads) void w.terminate();

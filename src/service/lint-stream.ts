@@ -20,6 +20,7 @@ import { allRules } from "../rules/index.js";
 import type { Lookup, Rule } from "../rules/types.js";
 import { type DuplicateEntries, DuplicateIndex } from "../sources/duplicates.js";
 import { type BatchOptions, type ManifestSource, readManifestBatches } from "../sources/manifest-stream.js";
+import { readFast } from "../sources/manifest-document.js";
 import { patchReason } from "../sources/patch-fragments.js";
 import { InputChecks } from "./lint-checks.js";
 
@@ -67,15 +68,25 @@ class ContextDigest {
   private readonly hash = createHash("sha1");
   count = 0;
 
-  add(o: SourcedObject): void {
+  /** `reused`: the collecting pass's own object, so its content need not be compared. */
+  add(o: SourcedObject, reused: boolean): void {
     this.count++;
-    this.hash.update(`${o.origin.file}\u0000${o.origin.line}\u0000${o.origin.column}\u0000`);
-    this.hash.update(`${JSON.stringify(o.object)}\u0000`);
+    this.hash.update(`${placeKey(o.origin)}\u0000`);
+    this.hash.update(reused ? "=\u0000" : `${JSON.stringify(o.object)}\u0000`);
   }
 
   digest(): string {
     return `${this.count}:${this.hash.digest("base64")}`;
   }
+}
+
+/** Where an object's document root is: what tells the collecting pass's objects apart. */
+function placeKey(origin: {
+  file?: string | undefined;
+  line?: number | undefined;
+  column?: number | undefined;
+}) {
+  return `${origin.file ?? ""}\u0000${origin.line}\u0000${origin.column}`;
 }
 
 /**
@@ -137,6 +148,11 @@ export interface StreamPlan {
   /** Kinds a rule sums over (`checkAll`): one of them means the whole snapshot is needed. */
   wholeKinds: Set<string>;
   context: SourcedObject[];
+  /**
+   * The looked-up objects read the fast way, as their index in `context` by where they were read (placeKey): the
+   * linting pass takes them instead of reading their documents a second time.
+   */
+  reusable: Map<string, number>;
 }
 
 /** What linting one run of sources (all, or a contiguous group of them in a worker) gives. */
@@ -172,16 +188,21 @@ export function collectContext(
     words: [...kinds],
   };
   const context: SourcedObject[] = [];
+  const reusable = new Map<string, number>();
   if (kinds.size)
     for (const batch of readManifestBatches(sources, { ...read, only })) {
       for (const o of batch.objects) {
         // Patches are left out before the engine sees the objects (InputChecks): no lookup finds them.
         if (patchReason(o)) continue;
         if (wholeKinds.has(String(o.object.kind))) return undefined;
-        if (kinds.has(String(o.object.kind))) context.push(keptContext(o));
+        if (!kinds.has(String(o.object.kind))) continue;
+        // The first of equal places (a file named twice) is the one taken.
+        const key = placeKey(o.origin);
+        if (readFast(o) && !reusable.has(key)) reusable.set(key, context.length);
+        context.push(keptContext(o));
       }
     }
-  return { rules, kinds, wholeKinds, context };
+  return { rules, kinds, wholeKinds, context, reusable };
 }
 
 /** The options each batch's engine run takes: the plan's lookup, DETECT lines compiled once. */
@@ -190,10 +211,27 @@ export function batchRunOf(run: RunOptions, plan: StreamPlan): RunOptions {
 }
 
 /** The looked-up objects' digest, as a group that reads `objects` of them should find it. */
-export function contextDigest(objects: readonly SourcedObject[]): string {
+export function contextDigest(objects: readonly SourcedObject[], plan: Pick<StreamPlan, "reusable">): string {
   const d = new ContextDigest();
-  for (const o of objects) d.add(o);
+  for (const o of objects) d.add(o, plan.reusable.has(placeKey(o.origin)));
   return d.digest();
+}
+
+/** What the linting pass reads with: the collecting pass's objects instead of their documents. */
+function readerOf(plan: Pick<StreamPlan, "context" | "reusable">, read: BatchOptions): BatchOptions {
+  return {
+    ...read,
+    reuse: (file, line, column) => {
+      const i = plan.reusable.get(placeKey({ file, line, column }));
+      return i === undefined ? undefined : plan.context[i]!.object;
+    },
+  };
+}
+
+/** True when the linting pass took `o` from the collecting pass (readerOf), not from its document. */
+function wasReused(plan: Pick<StreamPlan, "context" | "reusable">, o: SourcedObject): boolean {
+  const i = plan.reusable.get(placeKey(o.origin));
+  return i !== undefined && plan.context[i]!.object === o.object;
 }
 
 /**
@@ -205,7 +243,7 @@ export function lintGroup(
   sources: ManifestSource[],
   batchRun: RunOptions,
   target: Target,
-  plan: Pick<StreamPlan, "kinds" | "wholeKinds">,
+  plan: Pick<StreamPlan, "kinds" | "wholeKinds" | "context" | "reusable">,
   expected: number,
   read: BatchOptions = {},
 ): GroupResult | undefined {
@@ -224,14 +262,14 @@ export function lintGroup(
   const again = new ContextDigest();
   const engine = new Map<string, Diagnostic>();
   const checks = new InputChecks();
-  for (const batch of readManifestBatches(sources, read)) {
+  for (const batch of readManifestBatches(sources, readerOf(plan, read))) {
     for (const d of batch.diagnostics) out.input.push(d);
     const whole = checks.take(batch.objects);
     for (const o of whole) {
       const kind = String(o.object.kind);
       if (hasOwners(o) || plan.wholeKinds.has(kind)) return undefined;
       if (plan.kinds.has(kind)) {
-        again.add(o);
+        again.add(o, wasReused(plan, o));
         if (again.count > expected) return undefined;
       }
     }
@@ -297,6 +335,6 @@ export function lintManifestStream(
   if (!plan) return undefined;
   const batchRun = batchRunOf(run, plan);
   const group = lintGroup(sources, batchRun, target, plan, plan.context.length, read);
-  if (!group || group.digest !== contextDigest(plan.context)) return undefined;
+  if (!group || group.digest !== contextDigest(plan.context, plan)) return undefined;
   return mergeGroups(batchRun, target, plan, [group]);
 }

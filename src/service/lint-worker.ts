@@ -24,6 +24,7 @@ export interface WorkerJob {
   kinds: string[];
   wholeKinds: string[];
   context: SourcedObject[];
+  reusable: Map<string, number>;
   expected: number;
   read: BatchOptions;
 }
@@ -37,6 +38,7 @@ parentPort!.once("message", (job: WorkerJob) => {
     kinds: new Set(job.kinds),
     wholeKinds: new Set(job.wholeKinds),
     context: job.context,
+    reusable: job.reusable,
     rules: [],
   };
   const run = {

@@ -2,7 +2,7 @@
 // whole-file `yaml` path would, else through that path on this document alone. Positions are the whole
 // file's either way; a fast object's field positions are computed (by the `yaml` path) only when asked for.
 import type jsyaml from "js-yaml";
-import { kubeObjectOf } from "../model/kube.js";
+import { type KubeObject, kubeObjectOf } from "../model/kube.js";
 import type { SourcedObject } from "../model/snapshot.js";
 import { blockOffsetOf } from "./block-locate.js";
 import { APOSTROPHE, DASH, HASH, NEWLINE, OPEN_BRACE, OPEN_BRACKET, QUOTE, SPACE } from "./char-codes.js";
@@ -13,6 +13,20 @@ import { withoutSecretValues } from "./secret-values.js";
 
 /** Field positions read from a document's lines before it is parsed with positions instead. */
 const BLOCK_LOOKS = 16;
+
+/**
+ * An object an earlier pass read from the document whose root is at `file:line:column`, the fast way: taken
+ * instead of reading the document again (the same text gives the same object).
+ */
+export type Reuse = (file: string, line: number, column: number) => KubeObject | undefined;
+
+/** Objects read the fast way (js-yaml), as opposed to the `yaml` path: only they can be reused. */
+const fastObjects = new WeakSet<KubeObject>();
+
+/** True when `o` was read the fast way, so that a later pass may take it instead of reading its document. */
+export function readFast(o: SourcedObject): boolean {
+  return fastObjects.has(o.object);
+}
 
 function isBlank(c: number): boolean {
   return c === 32 || c === 9 || c === 13;
@@ -212,6 +226,7 @@ export function parseDocument(
   number: number,
   schema: jsyaml.Schema,
   markerNext = false,
+  reuse?: Reuse,
 ): { parsed: ParsedManifests; documents: number } {
   const slow = () =>
     withoutStacks(() =>
@@ -221,15 +236,19 @@ export function parseDocument(
   // A carriage return alone breaks a line for js-yaml, not for yaml.
   const loneReturn = doc.text.includes("\r") && /\r(?!\n)/.test(doc.text);
   if (!at || loneReturn || !valuesEndOnTheirLines(doc.text, at.root)) return slow();
-  const loaded = withoutStacks(() => fastValue(doc.text, schema));
-  if (!loaded) return slow();
-  // Non-objects, objects the API server would refuse, Lists (whose items get positions of their own): the
-  // `yaml` way says more about them.
-  const value = kubeObjectOf(loaded.value);
-  if (typeof value === "string" || (String(value.kind).endsWith("List") && Array.isArray(value.items)))
-    return slow();
-
   const { line, column } = positionIn(doc.text, at.root, doc.line);
+  let object = reuse?.(file, line, column);
+  if (!object) {
+    const loaded = withoutStacks(() => fastValue(doc.text, schema));
+    if (!loaded) return slow();
+    // Non-objects, objects the API server would refuse, Lists (whose items get positions of their own): the
+    // `yaml` way says more about them.
+    const value = kubeObjectOf(loaded.value);
+    if (typeof value === "string" || (String(value.kind).endsWith("List") && Array.isArray(value.items)))
+      return slow();
+    object = withoutSecretValues(value);
+  }
+  fastObjects.add(object);
   let slowObject: SourcedObject | undefined;
   let looks = 0;
   const origin: SourcedObject["origin"] = {
@@ -248,6 +267,6 @@ export function parseDocument(
   };
   const helmSource = at.marker === undefined ? undefined : helmSourceOf(doc.text, at.marker, at.root);
   if (helmSource !== undefined) origin.helmSource = helmSource;
-  const objects = [{ object: withoutSecretValues(value), origin }];
+  const objects = [{ object, origin }];
   return { parsed: { objects, diagnostics: [] }, documents: number };
 }

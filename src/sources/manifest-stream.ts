@@ -9,7 +9,7 @@ import type jsyaml from "js-yaml";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { DocumentSplitter, type DocumentText } from "./document-split.js";
 import { fastSchema } from "./fast-yaml.js";
-import { parseDocument, withoutStacks } from "./manifest-document.js";
+import { parseDocument, type Reuse, withoutStacks } from "./manifest-document.js";
 import { displayPath, inputProblem, manifestFilesOf } from "./manifest-files.js";
 import { withoutSourceFolders } from "./source-folders.js";
 import { type ParsedManifests, parseManifestsAt, parseWithNextMarker, YAML_OPTIONS } from "./manifests.js";
@@ -33,6 +33,8 @@ export interface BatchOptions {
   slow?: boolean;
   /** Read only the documents `only` picks; their diagnostics are dropped. */
   only?: Only;
+  /** Objects an earlier pass read the fast way, taken instead of reading their documents again. */
+  reuse?: Reuse;
 }
 
 /** Documents wanted by a first pass: a cheap look at the text before it is parsed. */
@@ -186,7 +188,7 @@ function* fileParts(
     const marker = next?.startsWith("---") === true;
     const part =
       docs.length === 1 && !slow
-        ? parseDocument(first, file, documents + 1, schema, marker)
+        ? parseDocument(first, file, documents + 1, schema, marker, opts.reuse)
         : withoutStacks(() => parseWithNextMarker(text, file, { line: first.line, documents }, marker));
     // yaml's lexer may carry a broken document's state (an unclosed quote or bracket, an indent) into the
     // next ones: from here on, read the old way. Unless nothing follows: then this reading is that one.
