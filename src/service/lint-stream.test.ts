@@ -11,10 +11,10 @@ import { TRICKY } from "../../test/support/tricky-manifests.js";
 import { type Config, defaultConfig } from "../config/model.js";
 import { runEngine } from "../engine/run.js";
 import { type KnowledgeBase, loadKnowledgeBase } from "../kb/load.js";
-import { manifestSources } from "../sources/manifest-stream.js";
+import { manifestSources, readManifestBatches } from "../sources/manifest-stream.js";
 import { readManifests } from "../sources/manifests.js";
 import { InputChecks } from "./lint-checks.js";
-import { lintManifestStream } from "./lint-stream.js";
+import { collectContext, lintManifestStream, readerOf } from "./lint-stream.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 let kb: KnowledgeBase;
@@ -116,6 +116,30 @@ describe("a streamed lint finds what one run over the whole snapshot finds", () 
     expect(await expectSameLint([file], "1", defaultConfig(), 500)).toBe(true);
     writeFileSync(file, `\uFEFF${TRICKY.replace(/\n/g, "\r\n")}`);
     expect(await expectSameLint([file], "1", defaultConfig(), 500)).toBe(true);
+  });
+
+  it("reads each looked-up document once: the linting pass takes the collecting pass's objects", async () => {
+    const file = path.join(dir, "accounts.yaml");
+    writeFileSync(file, generatedStream(60));
+    const sources = await manifestSources([file], { cwd: ROOT });
+    const plan = collectContext(sources, { mode: "manifest", kb, config: defaultConfig(), zone: "1" })!;
+    const accounts = plan.context.filter((o) => o.object.kind === "ServiceAccount");
+    expect(accounts.length).toBe(30);
+    const read = [...readManifestBatches(sources, readerOf(plan, { batchChars: 2_000 }))].flatMap(
+      (b) => b.objects,
+    );
+    const taken = read.filter((o) => o.object.kind === "ServiceAccount");
+    // The same objects, not copies, each at its own place with positions inside it found on demand.
+    expect(taken.map((o) => o.object)).toStrictEqual(accounts.map((o) => o.object));
+    taken.forEach((o, i) => expect(o.object).toBe(accounts[i]!.object));
+    expect(taken[1]!.origin.line).toBe(accounts[1]!.origin.line);
+    expect(taken[1]!.origin.locate?.(["metadata", "name"])?.line).toBe(taken[1]!.origin.line! + 2);
+    // Read without the plan, the documents give equal objects of their own.
+    const fresh = [...readManifestBatches(sources)].flatMap((b) => b.objects);
+    const again = fresh.filter((o) => o.object.kind === "ServiceAccount");
+    expect(again.map((o) => o.object)).toStrictEqual(accounts.map((o) => o.object));
+    expect(again[0]!.object).not.toBe(accounts[0]!.object);
+    expect(await expectSameLint([file], "1")).toBe(true);
   });
 
   it("hands Nodes and owner references to the whole-snapshot path", async () => {

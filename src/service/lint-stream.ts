@@ -71,22 +71,13 @@ class ContextDigest {
   /** `reused`: the collecting pass's own object, so its content need not be compared. */
   add(o: SourcedObject, reused: boolean): void {
     this.count++;
-    this.hash.update(`${placeKey(o.origin)}\u0000`);
+    this.hash.update(`${o.origin.file}\u0000${o.origin.line}\u0000${o.origin.column}\u0000`);
     this.hash.update(reused ? "=\u0000" : `${JSON.stringify(o.object)}\u0000`);
   }
 
   digest(): string {
     return `${this.count}:${this.hash.digest("base64")}`;
   }
-}
-
-/** Where an object's document root is: what tells the collecting pass's objects apart. */
-function placeKey(origin: {
-  file?: string | undefined;
-  line?: number | undefined;
-  column?: number | undefined;
-}) {
-  return `${origin.file ?? ""}\u0000${origin.line}\u0000${origin.column}`;
 }
 
 /**
@@ -149,10 +140,10 @@ export interface StreamPlan {
   wholeKinds: Set<string>;
   context: SourcedObject[];
   /**
-   * The looked-up objects read the fast way, as their index in `context` by where they were read (placeKey): the
-   * linting pass takes them instead of reading their documents a second time.
+   * The looked-up objects read the fast way, as their index in `context` by file and line (a fast document's
+   * root starts a line of its own): the linting pass takes them instead of reading their documents again.
    */
-  reusable: Map<string, number>;
+  reusable: Reusable;
 }
 
 /** What linting one run of sources (all, or a contiguous group of them in a worker) gives. */
@@ -188,7 +179,7 @@ export function collectContext(
     words: [...kinds],
   };
   const context: SourcedObject[] = [];
-  const reusable = new Map<string, number>();
+  const reusable: Reusable = new Map();
   if (kinds.size)
     for (const batch of readManifestBatches(sources, { ...read, only })) {
       for (const o of batch.objects) {
@@ -196,9 +187,7 @@ export function collectContext(
         if (patchReason(o)) continue;
         if (wholeKinds.has(String(o.object.kind))) return undefined;
         if (!kinds.has(String(o.object.kind))) continue;
-        // The first of equal places (a file named twice) is the one taken.
-        const key = placeKey(o.origin);
-        if (readFast(o) && !reusable.has(key)) reusable.set(key, context.length);
+        if (readFast(o)) addReusable(reusable, o, context.length);
         context.push(keptContext(o));
       }
     }
@@ -211,18 +200,42 @@ export function batchRunOf(run: RunOptions, plan: StreamPlan): RunOptions {
 }
 
 /** The looked-up objects' digest, as a group that reads `objects` of them should find it. */
-export function contextDigest(objects: readonly SourcedObject[], plan: Pick<StreamPlan, "reusable">): string {
+export function contextDigest(
+  objects: readonly SourcedObject[],
+  plan: Pick<StreamPlan, "context" | "reusable">,
+): string {
   const d = new ContextDigest();
-  for (const o of objects) d.add(o, plan.reusable.has(placeKey(o.origin)));
+  for (const o of objects) d.add(o, reusableIndex(plan, o.origin) !== undefined);
   return d.digest();
 }
 
+/** Looked-up objects read the fast way: their index in the plan's context, by file and line. */
+export type Reusable = Map<string, Map<number, number>>;
+
+function addReusable(reusable: Reusable, o: SourcedObject, index: number): void {
+  const file = o.origin.file ?? "";
+  const line = o.origin.line ?? 0;
+  let lines = reusable.get(file);
+  if (!lines) reusable.set(file, (lines = new Map()));
+  // The first of equal places (a file named twice) is the one taken.
+  if (!lines.has(line)) lines.set(line, index);
+}
+
+/** The index in the plan's context of the reusable object read at `origin`, if any. */
+function reusableIndex(
+  plan: Pick<StreamPlan, "context" | "reusable">,
+  origin: { file?: string | undefined; line?: number | undefined; column?: number | undefined },
+): number | undefined {
+  const i = plan.reusable.get(origin.file ?? "")?.get(origin.line ?? 0);
+  return i !== undefined && plan.context[i]!.origin.column === origin.column ? i : undefined;
+}
+
 /** What the linting pass reads with: the collecting pass's objects instead of their documents. */
-function readerOf(plan: Pick<StreamPlan, "context" | "reusable">, read: BatchOptions): BatchOptions {
+export function readerOf(plan: Pick<StreamPlan, "context" | "reusable">, read: BatchOptions): BatchOptions {
   return {
     ...read,
     reuse: (file, line, column) => {
-      const i = plan.reusable.get(placeKey({ file, line, column }));
+      const i = reusableIndex(plan, { file, line, column });
       return i === undefined ? undefined : plan.context[i]!.object;
     },
   };
@@ -230,7 +243,7 @@ function readerOf(plan: Pick<StreamPlan, "context" | "reusable">, read: BatchOpt
 
 /** True when the linting pass took `o` from the collecting pass (readerOf), not from its document. */
 function wasReused(plan: Pick<StreamPlan, "context" | "reusable">, o: SourcedObject): boolean {
-  const i = plan.reusable.get(placeKey(o.origin));
+  const i = reusableIndex(plan, o.origin);
   return i !== undefined && plan.context[i]!.object === o.object;
 }
 
@@ -306,7 +319,11 @@ export function mergeGroups(
   const engine = new Map<string, Diagnostic>();
   for (const d of [...base.diagnostics, ...groups.flatMap((g) => g.engine)]) engine.set(JSON.stringify(d), d);
   const order = engineDiagnosticOrder(plan.rules.map((r) => r.meta.id));
-  const merged = [...engine.values()].sort((a, b) => order(a) - order(b));
+  // Ranked once each: the rank reads the message.
+  const merged = [...engine.values()]
+    .map((d) => ({ d, rank: order(d) }))
+    .sort((a, b) => a.rank - b.rank)
+    .map((r) => r.d);
   const twice = new DuplicateIndex();
   for (const g of groups) twice.absorb(g.identities);
   const diagnostics = [

@@ -8,7 +8,7 @@ import type { KnowledgeBase } from "../kb/load.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import type { Distribution, SourcedObject, Target } from "../model/snapshot.js";
 import { type BatchOptions, fileSource, type ManifestSource } from "../sources/manifest-stream.js";
-import { batchRunOf, lintGroup } from "./lint-stream.js";
+import { batchRunOf, lintGroup, type Reusable } from "./lint-stream.js";
 
 export interface WorkerStart {
   kb: KnowledgeBase;
@@ -24,7 +24,7 @@ export interface WorkerJob {
   kinds: string[];
   wholeKinds: string[];
   context: SourcedObject[];
-  reusable: Map<string, number>;
+  reusable: Reusable;
   expected: number;
   read: BatchOptions;
 }
