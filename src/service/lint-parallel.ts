@@ -7,11 +7,10 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { RunOptions } from "../engine/run.js";
-import type { SourcedObject, Target } from "../model/snapshot.js";
+import type { Target } from "../model/snapshot.js";
 import type { BatchOptions, ManifestSource } from "../sources/manifest-stream.js";
 import {
   collectContext,
-  contextDigest,
   type GroupResult,
   lintGroup,
   batchRunOf,
@@ -100,8 +99,7 @@ export async function lintInGroups(
     const plan = collectContext(sources, run, read);
     if (!plan) return undefined;
     const shownIn = groups.map((g) => new Set(g.map((s) => ("shown" in s ? s.shown : ""))));
-    const contextOf = (i: number): SourcedObject[] =>
-      plan.context.filter((o) => shownIn[i]!.has(o.origin.file ?? ""));
+    const contextOf = (i: number) => plan.context.digest(shownIn[i]);
     threads.forEach((w, j) => {
       const job: WorkerJob = {
         sources: groups[j + 1]!.map((s) =>
@@ -109,21 +107,20 @@ export async function lintInGroups(
         ),
         kinds: [...plan.kinds],
         wholeKinds: [...plan.wholeKinds],
-        context: plan.context,
-        reusable: plan.reusable,
-        expected: contextOf(j + 1).length,
+        context: plan.context.data,
+        expected: contextOf(j + 1).count,
         read,
       };
       w.postMessage(job);
     });
     const batchRun = batchRunOf(run, plan);
-    const first = lintGroup(groups[0]!, batchRun, target, plan, contextOf(0).length, read);
+    const first = lintGroup(groups[0]!, batchRun, target, plan, contextOf(0).count, read);
     const rest = await Promise.all(results);
     if (rest.includes("failed")) return "serial";
     const all = [first, ...rest] as (GroupResult | undefined | null)[];
     if (all.some((g) => !g)) return undefined;
     const done = all as GroupResult[];
-    if (done.some((g, i) => g.digest !== contextDigest(contextOf(i), plan))) return undefined;
+    if (done.some((g, i) => g.digest !== contextOf(i).digest)) return undefined;
     return mergeGroups(batchRun, target, plan, done);
   } finally {
     for (const w of threads) void w.terminate();

@@ -4,8 +4,6 @@
 //   documents naming such a kind, so every batch sees all of them wherever they sit in the input;
 // - what only the whole snapshot can answer (the capacity sum over Nodes, owner chains between objects)
 //   makes this return undefined, and the caller lints the whole snapshot the old way.
-import { createHash } from "node:crypto";
-import { lookupOf } from "../engine/lookup.js";
 import {
   compareSuppressions,
   type RunOptions,
@@ -17,12 +15,12 @@ import type { Diagnostic } from "../model/diagnostic.js";
 import { compareFindings, type Finding } from "../model/finding.js";
 import type { SourcedObject, Target } from "../model/snapshot.js";
 import { allRules } from "../rules/index.js";
-import type { Lookup, Rule } from "../rules/types.js";
+import type { Rule } from "../rules/types.js";
 import { type DuplicateEntries, DuplicateIndex } from "../sources/duplicates.js";
 import { type BatchOptions, type ManifestSource, readManifestBatches } from "../sources/manifest-stream.js";
-import { readFast } from "../sources/manifest-document.js";
 import { patchReason } from "../sources/patch-fragments.js";
 import { InputChecks } from "./lint-checks.js";
+import { ContextDigest, ContextStore } from "./lint-context.js";
 
 export interface StreamedLint {
   /** Objects linted. */
@@ -34,60 +32,6 @@ export interface StreamedLint {
 
 function escaped(kind: string): string {
   return kind.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/** A lookup that answers for the kinds rules declare (`meta.reads`) and refuses any other question. */
-function declaredLookup(objects: SourcedObject[], kinds: Set<string>): Lookup {
-  const all = lookupOf({ target: { kind: "manifests", name: "" }, objects, diagnostics: [], incomplete: [] });
-  const refuse = (what: string): never => {
-    throw new Error(
-      `a streamed lint answers lookups of ${[...kinds].join(", ")} only, not ${what}: add it to the rule's meta.reads`,
-    );
-  };
-  const declared = (kind: string) => kinds.has(kind) || refuse(`kind ${kind}`);
-  return {
-    all: () => refuse("all objects"),
-    byKind: (kind) => (declared(kind) ? all.byKind(kind) : []),
-    named: (kind, name) => (declared(kind) ? all.named(kind, name) : []),
-    byUid: () => refuse("objects by uid"),
-    get: (kind, namespace, name) => (declared(kind) ? all.get(kind, namespace, name) : undefined),
-    eventsFor: () => refuse("events"),
-    podsOnNode: () => refuse("pods by node"),
-    previousLog: () => undefined,
-    currentLog: () => undefined,
-    owners: () => refuse("owner chains"),
-    objectsOfKind: (kind) => (declared(kind) ? all.objectsOfKind(kind) : []),
-  };
-}
-
-/**
- * The looked-up objects a pass read, in order: where each was read and what it holds, as one digest, so the
- * collecting pass's and the linting pass's can be compared without holding either list.
- */
-class ContextDigest {
-  private readonly hash = createHash("sha1");
-  count = 0;
-
-  /** `reused`: the collecting pass's own object, so its content need not be compared. */
-  add(o: SourcedObject, reused: boolean): void {
-    this.count++;
-    this.hash.update(`${o.origin.file}\u0000${o.origin.line}\u0000${o.origin.column}\u0000`);
-    this.hash.update(reused ? "=\u0000" : `${JSON.stringify(o.object)}\u0000`);
-  }
-
-  digest(): string {
-    return `${this.count}:${this.hash.digest("base64")}`;
-  }
-}
-
-/**
- * A looked-up object as the lookup keeps it for the whole lint: rules read its fields and where it was read
- * (`file:line` in evidence), never a position inside it. A copy, because the parsers' strings are slices of the
- * text they were read from: kept as they are, a hundred thousand ConfigMaps would keep the whole input alive.
- */
-function keptContext(o: SourcedObject): SourcedObject {
-  const { locate: _locate, ...origin } = o.origin;
-  return structuredClone({ object: o.object, origin });
 }
 
 function hasOwners(o: SourcedObject): boolean {
@@ -138,12 +82,8 @@ export interface StreamPlan {
   kinds: Set<string>;
   /** Kinds a rule sums over (`checkAll`): one of them means the whole snapshot is needed. */
   wholeKinds: Set<string>;
-  context: SourcedObject[];
-  /**
-   * The looked-up objects read the fast way, as their index in `context` by file and line (a fast document's
-   * root starts a line of its own): the linting pass takes them instead of reading their documents again.
-   */
-  reusable: Reusable;
+  /** The looked-up objects, as text. */
+  context: ContextStore;
 }
 
 /** What linting one run of sources (all, or a contiguous group of them in a worker) gives. */
@@ -178,8 +118,7 @@ export function collectContext(
     text: new RegExp(`\\bkind["']?\\s*:\\s*["']?(?:${[...kinds].map(escaped).join("|")})\\b`),
     words: [...kinds],
   };
-  const context: SourcedObject[] = [];
-  const reusable: Reusable = new Map();
+  const context = new ContextStore();
   if (kinds.size)
     for (const batch of readManifestBatches(sources, { ...read, only })) {
       for (const o of batch.objects) {
@@ -187,64 +126,15 @@ export function collectContext(
         if (patchReason(o)) continue;
         if (wholeKinds.has(String(o.object.kind))) return undefined;
         if (!kinds.has(String(o.object.kind))) continue;
-        if (readFast(o)) addReusable(reusable, o, context.length);
-        context.push(keptContext(o));
+        context.add(o);
       }
     }
-  return { rules, kinds, wholeKinds, context, reusable };
+  return { rules, kinds, wholeKinds, context };
 }
 
 /** The options each batch's engine run takes: the plan's lookup, DETECT lines compiled once. */
 export function batchRunOf(run: RunOptions, plan: StreamPlan): RunOptions {
-  return { ...run, lookup: declaredLookup(plan.context, plan.kinds), detectCache: new Map() };
-}
-
-/** The looked-up objects' digest, as a group that reads `objects` of them should find it. */
-export function contextDigest(
-  objects: readonly SourcedObject[],
-  plan: Pick<StreamPlan, "context" | "reusable">,
-): string {
-  const d = new ContextDigest();
-  for (const o of objects) d.add(o, reusableIndex(plan, o.origin) !== undefined);
-  return d.digest();
-}
-
-/** Looked-up objects read the fast way: their index in the plan's context, by file and line. */
-export type Reusable = Map<string, Map<number, number>>;
-
-function addReusable(reusable: Reusable, o: SourcedObject, index: number): void {
-  const file = o.origin.file ?? "";
-  const line = o.origin.line ?? 0;
-  let lines = reusable.get(file);
-  if (!lines) reusable.set(file, (lines = new Map()));
-  // The first of equal places (a file named twice) is the one taken.
-  if (!lines.has(line)) lines.set(line, index);
-}
-
-/** The index in the plan's context of the reusable object read at `origin`, if any. */
-function reusableIndex(
-  plan: Pick<StreamPlan, "context" | "reusable">,
-  origin: { file?: string | undefined; line?: number | undefined; column?: number | undefined },
-): number | undefined {
-  const i = plan.reusable.get(origin.file ?? "")?.get(origin.line ?? 0);
-  return i !== undefined && plan.context[i]!.origin.column === origin.column ? i : undefined;
-}
-
-/** What the linting pass reads with: the collecting pass's objects instead of their documents. */
-export function readerOf(plan: Pick<StreamPlan, "context" | "reusable">, read: BatchOptions): BatchOptions {
-  return {
-    ...read,
-    reuse: (file, line, column) => {
-      const i = reusableIndex(plan, { file, line, column });
-      return i === undefined ? undefined : plan.context[i]!.object;
-    },
-  };
-}
-
-/** True when the linting pass took `o` from the collecting pass (readerOf), not from its document. */
-function wasReused(plan: Pick<StreamPlan, "context" | "reusable">, o: SourcedObject): boolean {
-  const i = reusableIndex(plan, o.origin);
-  return i !== undefined && plan.context[i]!.object === o.object;
+  return { ...run, lookup: plan.context.lookup(plan.kinds), detectCache: new Map() };
 }
 
 /**
@@ -256,7 +146,7 @@ export function lintGroup(
   sources: ManifestSource[],
   batchRun: RunOptions,
   target: Target,
-  plan: Pick<StreamPlan, "kinds" | "wholeKinds" | "context" | "reusable">,
+  plan: Pick<StreamPlan, "kinds" | "wholeKinds" | "context">,
   expected: number,
   read: BatchOptions = {},
 ): GroupResult | undefined {
@@ -275,14 +165,14 @@ export function lintGroup(
   const again = new ContextDigest();
   const engine = new Map<string, Diagnostic>();
   const checks = new InputChecks();
-  for (const batch of readManifestBatches(sources, readerOf(plan, read))) {
+  for (const batch of readManifestBatches(sources, plan.context.readerOf(read))) {
     for (const d of batch.diagnostics) out.input.push(d);
     const whole = checks.take(batch.objects);
     for (const o of whole) {
       const kind = String(o.object.kind);
       if (hasOwners(o) || plan.wholeKinds.has(kind)) return undefined;
       if (plan.kinds.has(kind)) {
-        again.add(o, wasReused(plan, o));
+        again.add(o, plan.context.wasReused(o));
         if (again.count > expected) return undefined;
       }
     }
@@ -351,7 +241,7 @@ export function lintManifestStream(
   const plan = collectContext(sources, run, read);
   if (!plan) return undefined;
   const batchRun = batchRunOf(run, plan);
-  const group = lintGroup(sources, batchRun, target, plan, plan.context.length, read);
-  if (!group || group.digest !== contextDigest(plan.context, plan)) return undefined;
+  const group = lintGroup(sources, batchRun, target, plan, plan.context.size, read);
+  if (!group || group.digest !== plan.context.digest().digest) return undefined;
   return mergeGroups(batchRun, target, plan, [group]);
 }

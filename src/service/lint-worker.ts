@@ -6,9 +6,10 @@ import type { Config } from "../config/model.js";
 import type { RuleMode } from "../rules/types.js";
 import type { KnowledgeBase } from "../kb/load.js";
 import type { Diagnostic } from "../model/diagnostic.js";
-import type { Distribution, SourcedObject, Target } from "../model/snapshot.js";
+import type { Distribution, Target } from "../model/snapshot.js";
 import { type BatchOptions, fileSource, type ManifestSource } from "../sources/manifest-stream.js";
-import { batchRunOf, lintGroup, type Reusable } from "./lint-stream.js";
+import { type ContextData, ContextStore } from "./lint-context.js";
+import { batchRunOf, lintGroup } from "./lint-stream.js";
 
 export interface WorkerStart {
   kb: KnowledgeBase;
@@ -23,8 +24,7 @@ export interface WorkerJob {
   sources: ({ file: string; shown: string } | { problems: Diagnostic[] })[];
   kinds: string[];
   wholeKinds: string[];
-  context: SourcedObject[];
-  reusable: Reusable;
+  context: ContextData;
   expected: number;
   read: BatchOptions;
 }
@@ -37,8 +37,7 @@ parentPort!.once("message", (job: WorkerJob) => {
   const plan = {
     kinds: new Set(job.kinds),
     wholeKinds: new Set(job.wholeKinds),
-    context: job.context,
-    reusable: job.reusable,
+    context: new ContextStore(job.context),
     rules: [],
   };
   const run = {
