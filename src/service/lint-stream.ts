@@ -156,7 +156,7 @@ export function lintGroup(
     input: [],
     notes: [],
     invalid: [],
-    identities: new Map(),
+    identities: new DuplicateIndex().entries(),
     findings: [],
     suppressed: [],
     engine: [],
@@ -214,8 +214,9 @@ export function mergeGroups(
     .map((d) => ({ d, rank: order(d) }))
     .sort((a, b) => a.rank - b.rank)
     .map((r) => r.d);
-  const twice = new DuplicateIndex();
-  for (const g of groups) twice.absorb(g.identities);
+  // One group's identities are taken as they are: copying a million of them would double what they hold.
+  const twice = new DuplicateIndex(groups[0]?.identities);
+  for (const g of groups.slice(1)) twice.absorb(g.identities);
   const diagnostics = [
     ...groups.flatMap((g) => g.input),
     ...groups.flatMap((g) => g.notes),

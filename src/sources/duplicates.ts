@@ -30,25 +30,44 @@ interface Place {
   column: number | undefined;
 }
 
-/** Each identity's places, in the order they were met (plain data: it crosses to and from worker threads). */
-export type DuplicateEntries = Map<string, Place | Place[]>;
+/**
+ * Each identity's places, in the order they were met, as plain data (it crosses to and from worker threads) and
+ * small: a large input has a million identities, nearly all met once. `byKey` gives an identity's first place
+ * (an index into the place lists; files by number), or, as `-1 - i`, the places `many[i]` of one met more than once.
+ */
+export interface DuplicateEntries {
+  byKey: Map<string, number>;
+  files: string[];
+  file: number[];
+  /** -1 for none. */
+  line: number[];
+  column: number[];
+  many: Place[][];
+}
 
 /**
  * Objects' identities as they come, batch after batch, holding a place per object (not the object): what a
  * stream of a million documents can keep to say at its end which objects were defined twice.
  */
 export class DuplicateIndex {
-  private readonly byKey: DuplicateEntries = new Map();
+  private readonly kept: DuplicateEntries;
+  private readonly fileNumbers = new Map<string, number>();
+
+  /** `entries`: those of another index, taken as they are (not copied). */
+  constructor(entries?: DuplicateEntries) {
+    this.kept = entries ?? { byKey: new Map(), files: [], file: [], line: [], column: [], many: [] };
+    this.kept.files.forEach((f, i) => this.fileNumbers.set(f, i));
+  }
 
   /** What was added so far. */
   entries(): DuplicateEntries {
-    return this.byKey;
+    return this.kept;
   }
 
   /** Another index's entries, met after everything added so far (a later group of the same input). */
   absorb(entries: DuplicateEntries): void {
-    for (const [key, places] of entries)
-      for (const place of Array.isArray(places) ? places : [places]) this.addPlace(key, place);
+    for (const [key, at] of entries.byKey)
+      for (const place of placesOf(entries, at)) this.addPlace(key, place);
   }
 
   add(o: SourcedObject): void {
@@ -67,16 +86,26 @@ export class DuplicateIndex {
   }
 
   private addPlace(key: string, place: Place): void {
-    const known = this.byKey.get(key);
-    if (known === undefined) this.byKey.set(key, place);
-    else if (Array.isArray(known)) known.push(place);
-    else this.byKey.set(key, [known, place]);
+    const k = this.kept;
+    const at = k.byKey.get(key);
+    if (at === undefined) {
+      let file = this.fileNumbers.get(place.file);
+      if (file === undefined) {
+        file = k.files.push(place.file) - 1;
+        this.fileNumbers.set(place.file, file);
+      }
+      k.byKey.set(key, k.file.push(file) - 1);
+      k.line.push(place.line ?? -1);
+      k.column.push(place.column ?? -1);
+    } else if (at < 0) k.many[-1 - at]!.push(place);
+    else k.byKey.set(key, -1 - (k.many.push([...placesOf(k, at), place]) - 1));
   }
 
   diagnostics(): Diagnostic[] {
     const out: Diagnostic[] = [];
-    for (const [key, list] of this.byKey) {
-      if (!Array.isArray(list)) continue;
+    for (const [key, at] of this.kept.byKey) {
+      if (at >= 0) continue;
+      const list = this.kept.many[-1 - at]!;
       const [, kind, ns, name] = key.split("\u0000");
       const what = `${kind} ${ns ? `${ns}/` : ""}${name}`;
       const places = list.slice(0, SHOWN_PLACES).map(placeOf);
@@ -94,4 +123,18 @@ export class DuplicateIndex {
     }
     return out;
   }
+}
+
+/** The places of the identity at `at` (DuplicateEntries.byKey). */
+function placesOf(entries: DuplicateEntries, at: number): Place[] {
+  if (at < 0) return entries.many[-1 - at]!;
+  const line = entries.line[at]!;
+  const column = entries.column[at]!;
+  return [
+    {
+      file: entries.files[entries.file[at]!]!,
+      line: line < 0 ? undefined : line,
+      column: column < 0 ? undefined : column,
+    },
+  ];
 }
