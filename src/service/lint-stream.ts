@@ -39,8 +39,16 @@ function hasOwners(o: SourcedObject): boolean {
   return Array.isArray(owners) && owners.length > 0;
 }
 
+/** Two findings' message data alike: the same slots with the same values (strings and numbers). */
+function sameData(a: Finding["data"], b: Finding["data"]): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
+}
+
 /**
- * Findings kept for the whole lint, sharing what they hold alike (runbooks, evidence, message data and text):
+ * Findings kept for the whole lint, sharing what they hold alike (runbooks, evidence, message text and data):
  * most findings of a pitfall say the same, and a large input has a hundred thousand of them to hold until the
  * report is written. What is kept is copied once: the parsers' strings are slices of the input's text, which
  * they would keep alive. Findings are not changed once made, so sharing is safe.
@@ -56,11 +64,21 @@ function keptFindings(): (f: Finding) => Finding {
     seen.set(typeof copy === "string" ? copy : key, copy);
     return copy;
   };
+  // Data is looked up by its message, which names what it holds: no key of its own to keep per finding.
+  const byMessage = new Map<string, { message: string; data: Finding["data"] }>();
   return (f) => {
     if (f.runbook?.length) f.runbook = shared(f.runbook);
     if (f.evidence?.length) f.evidence = shared(f.evidence);
-    f.data = shared(f.data);
-    f.message = shared(f.message);
+    const known = byMessage.get(f.message);
+    if (known && sameData(known.data, f.data)) {
+      f.message = known.message;
+      f.data = known.data;
+    } else {
+      const kept = structuredClone({ message: f.message, data: f.data });
+      if (!known) byMessage.set(kept.message, kept);
+      f.message = kept.message;
+      f.data = kept.data;
+    }
     f.object = structuredClone(f.object);
     if (f.container !== undefined) f.container = shared(f.container);
     return f;

@@ -32,17 +32,20 @@ interface Place {
 
 /**
  * Each identity's places, in the order they were met, as plain data (it crosses to and from worker threads) and
- * small: a large input has a million identities, nearly all met once. `byKey` gives an identity's first place
- * (an index into the place lists; files by number), or, as `-1 - i`, the places `many[i]` of one met more than once.
+ * small: a large input has a million identities, nearly all met once. `byKey` gives, by group, kind and namespace
+ * (`apps\0Deployment\0team-a`), then by name, an identity's first place (an index into the place lists; files by
+ * number), or, as `-1 - i`, the places `many[i]` of one met more than once.
  */
 export interface DuplicateEntries {
-  byKey: Map<string, number>;
+  byKey: Map<string, Map<string, number>>;
   files: string[];
   file: number[];
   /** -1 for none. */
   line: number[];
   column: number[];
   many: Place[][];
+  /** For each of `many`, where its first place is in the place lists: the order identities were first met. */
+  manyFirst: number[];
 }
 
 /**
@@ -55,7 +58,15 @@ export class DuplicateIndex {
 
   /** `entries`: those of another index, taken as they are (not copied). */
   constructor(entries?: DuplicateEntries) {
-    this.kept = entries ?? { byKey: new Map(), files: [], file: [], line: [], column: [], many: [] };
+    this.kept = entries ?? {
+      byKey: new Map(),
+      files: [],
+      file: [],
+      line: [],
+      column: [],
+      many: [],
+      manyFirst: [],
+    };
     this.kept.files.forEach((f, i) => this.fileNumbers.set(f, i));
   }
 
@@ -66,8 +77,9 @@ export class DuplicateIndex {
 
   /** Another index's entries, met after everything added so far (a later group of the same input). */
   absorb(entries: DuplicateEntries): void {
-    for (const [key, at] of entries.byKey)
-      for (const place of placesOf(entries, at)) this.addPlace(key, place);
+    for (const [key, names] of entries.byKey)
+      for (const [name, at] of names)
+        for (const place of placesOf(entries, at)) this.addPlace(key, name, place);
   }
 
   add(o: SourcedObject): void {
@@ -76,52 +88,65 @@ export class DuplicateIndex {
     const kind = asString(o.object.kind);
     // Objects named by generateName are new ones each time.
     if (!name || !kind) return;
-    const key = [
-      groupOf(asString(o.object.apiVersion)),
-      kind,
-      metaString(o.object, "namespace") ?? "",
-      name,
-    ].join("\u0000");
-    this.addPlace(key, { file: o.origin.file ?? "<input>", line: o.origin.line, column: o.origin.column });
+    const key = [groupOf(asString(o.object.apiVersion)), kind, metaString(o.object, "namespace") ?? ""].join(
+      "\u0000",
+    );
+    this.addPlace(key, name, {
+      file: o.origin.file ?? "<input>",
+      line: o.origin.line,
+      column: o.origin.column,
+    });
   }
 
-  private addPlace(key: string, place: Place): void {
+  private addPlace(key: string, name: string, place: Place): void {
     const k = this.kept;
-    const at = k.byKey.get(key);
+    let names = k.byKey.get(key);
+    if (!names) {
+      names = new Map();
+      k.byKey.set(key, names);
+    }
+    const at = names.get(name);
     if (at === undefined) {
       let file = this.fileNumbers.get(place.file);
       if (file === undefined) {
         file = k.files.push(place.file) - 1;
         this.fileNumbers.set(place.file, file);
       }
-      k.byKey.set(key, k.file.push(file) - 1);
+      // A long name may be a slice of the input's text, which it would keep alive.
+      names.set(name.length < 13 ? name : ownCopy(name), k.file.push(file) - 1);
       k.line.push(place.line ?? -1);
       k.column.push(place.column ?? -1);
     } else if (at < 0) k.many[-1 - at]!.push(place);
-    else k.byKey.set(key, -1 - (k.many.push([...placesOf(k, at), place]) - 1));
+    else {
+      names.set(name, -1 - (k.many.push([...placesOf(k, at), place]) - 1));
+      k.manyFirst.push(at);
+    }
   }
 
   diagnostics(): Diagnostic[] {
-    const out: Diagnostic[] = [];
-    for (const [key, at] of this.kept.byKey) {
-      if (at >= 0) continue;
-      const list = this.kept.many[-1 - at]!;
-      const [, kind, ns, name] = key.split("\u0000");
-      const what = `${kind} ${ns ? `${ns}/` : ""}${name}`;
-      const places = list.slice(0, SHOWN_PLACES).map(placeOf);
-      if (list.length > SHOWN_PLACES) places.push(`and ${list.length - SHOWN_PLACES} more`);
-      const second = list[1]!;
-      const d: Diagnostic = {
-        file: second.file,
-        line: second.line ?? 0,
-        severity: "warning",
-        code: "duplicate-object",
-        message: `${what} is defined ${list.length} times (${places.join(", ")}); kubectl apply keeps the last one and rules see only one of them, so which one is checked depends on the order of the inputs: remove the others or lint them apart`,
-      };
-      if (second.column !== undefined) d.column = second.column;
-      out.push(d);
-    }
-    return out;
+    const out: { first: number; d: Diagnostic }[] = [];
+    for (const [key, names] of this.kept.byKey)
+      for (const [name, at] of names) {
+        if (at >= 0) continue;
+        const list = this.kept.many[-1 - at]!;
+        const first = this.kept.manyFirst[-1 - at]!;
+        const [, kind, ns] = key.split("\u0000");
+        const what = `${kind} ${ns ? `${ns}/` : ""}${name}`;
+        const places = list.slice(0, SHOWN_PLACES).map(placeOf);
+        if (list.length > SHOWN_PLACES) places.push(`and ${list.length - SHOWN_PLACES} more`);
+        const second = list[1]!;
+        const d: Diagnostic = {
+          file: second.file,
+          line: second.line ?? 0,
+          severity: "warning",
+          code: "duplicate-object",
+          message: `${what} is defined ${list.length} times (${places.join(", ")}); kubectl apply keeps the last one and rules see only one of them, so which one is checked depends on the order of the inputs: remove the others or lint them apart`,
+        };
+        if (second.column !== undefined) d.column = second.column;
+        out.push({ first, d });
+      }
+    // In the order the objects were first met, as they came.
+    return out.sort((a, b) => a.first - b.first).map((o) => o.d);
   }
 }
 
@@ -137,4 +162,9 @@ function placesOf(entries: DuplicateEntries, at: number): Place[] {
       column: column < 0 ? undefined : column,
     },
   ];
+}
+
+/** A string with no tie to the text it was sliced from. */
+function ownCopy(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string;
 }
