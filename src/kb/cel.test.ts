@@ -17,6 +17,31 @@ describe("compileDetect", () => {
     expect(evaluate("has(object.spec.template)", obj)).toBe(false);
   });
 
+  it("a line with a `kind == 'X'` term is false for other kinds, as CEL's && makes it, without evaluating the rest", () => {
+    const node = { kind: "Node", status: {} };
+    const deployment = { kind: "Deployment", spec: { replicas: 3 } };
+    // The right-hand side is an error for a Node: CEL's && with a false term is false all the same.
+    expect(evaluate("kind == 'Deployment' && object.spec.replicas > 2", deployment)).toBe(true);
+    expect(evaluate("kind == 'Deployment' && object.spec.replicas > 2", node)).toBe(false);
+    expect(evaluate("object.spec.replicas > 2 && 'Deployment' == object.kind", node)).toBe(false);
+    expect(evaluate("object.spec.replicas > 2 && 'Deployment' == object.kind", deployment)).toBe(true);
+    expect(evaluate("kind == 'Node' && kind == 'Deployment'", node)).toBe(false);
+    expect(evaluate("kind == 'Node' && kind == 'Deployment'", deployment)).toBe(false);
+    // Within ||, a kind term restricts nothing.
+    expect(evaluate("kind == 'Node' || object.spec.replicas > 2", deployment)).toBe(true);
+    expect(evaluate("!(kind == 'Node') && has(object.spec)", deployment)).toBe(true);
+    const kinds = (expr: string) => {
+      const c = compileDetect(expr);
+      return c.ok ? (c.kinds ? [...c.kinds] : undefined) : c.message;
+    };
+    expect(kinds("object.spec.replicas > 2 && 'Deployment' == object.kind")).toEqual(["Deployment"]);
+    expect(kinds("kind == 'Node' && kind == 'Deployment'")).toEqual([]);
+    expect(kinds("kind == 'Node' || object.spec.replicas > 2")).toBeUndefined();
+    expect(kinds("metadata.kind == 'Node' && true")).toBeUndefined();
+    // Without a kind, `kind` reads "".
+    expect(evaluate("kind == '' && has(object.spec)", { spec: {} })).toBe(true);
+  });
+
   it("supports macros and the strings extension", () => {
     const obj = { spec: { containers: [{ name: "App", image: "x:latest" }] } };
     expect(evaluate("object.spec.containers.exists(c, c.image.endsWith(':latest'))", obj)).toBe(true);

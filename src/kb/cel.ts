@@ -51,6 +51,8 @@ export type CompiledDetect =
       evaluate(obj: unknown, env?: DetectEnv): boolean | Error;
       /** Same, on an object already wrapped (its bindings converted once for every line). */
       evaluateSubject(subject: DetectSubject): boolean | Error;
+      /** The only kinds the line can hold for (a top-level `kind == 'X'` term), when it names them. */
+      kinds: ReadonlySet<string> | undefined;
     })
   | CelCompileFailure;
 
@@ -126,14 +128,18 @@ export function compileDetect(expr: string): CompiledDetect {
   const c = compileCel(expr, "DETECT", DETECT_BINDINGS);
   if (!c.ok) return c;
   const needsPod = [...c.reads].some((r) => POD_BINDINGS.has(r));
+  const kinds = kindsOf(parse(c.text).expr as ExprNode);
   const evaluateSubject = (subject: DetectSubject): boolean | Error => {
     // A line about pod specs says nothing about objects without one.
     if (needsPod && !subject.hasPodSpec) return false;
+    // Nor does `kind == 'Node' && …` about a Deployment: false whatever the rest gives.
+    if (kinds && !kinds.has(subject.kind)) return false;
     return asBool(c.run(subject.activation()), "DETECT");
   };
   const { run: _run, ...rest } = c;
   return {
     ...rest,
+    kinds,
     evaluateSubject,
     evaluate: (obj, detectEnv = {}) => evaluateSubject(new DetectSubject(obj, detectEnv)),
   };
@@ -230,6 +236,49 @@ function identifiersOf(root: ExprNode): { idents: { name: string; id: bigint }[]
         if (typeof name === "string" && name) bound.add(name);
   });
   return { idents, bound };
+}
+
+/**
+ * The kinds a line can hold for, when one of its top-level `&&` terms is `kind == 'X'` (or `object.kind`, either
+ * side): with that term false, the line is false (CEL's `&&` is false when either side is, errors and all).
+ */
+function kindsOf(root: ExprNode): Set<string> | undefined {
+  const call = (n: ExprNode) => (n.exprKind.case === "callExpr" ? (n.exprKind.value as CallNode) : undefined);
+  const literal = (n: ExprNode) => {
+    const c = n.exprKind.case === "constExpr" ? (n.exprKind.value as ConstNode).constantKind : undefined;
+    return c?.case === "stringValue" ? String(c.value) : undefined;
+  };
+  const isKind = (n: ExprNode) => {
+    const parts = chainParts(n);
+    if (!parts) return false;
+    const path = [parts.root.name, ...parts.path];
+    return path.join(".") === "kind" || path.join(".") === `${DETECT_VARIABLE}.kind`;
+  };
+  let found: Set<string> | undefined;
+  const visit = (n: ExprNode): void => {
+    const c = call(n);
+    if (c?.function === "_&&_") {
+      for (const arg of c.args) visit(arg);
+      return;
+    }
+    if (c?.function !== "_==_" || c.args.length !== 2) return;
+    const [a, b] = c.args as [ExprNode, ExprNode];
+    const kind = isKind(a) ? literal(b) : isKind(b) ? literal(a) : undefined;
+    if (kind === undefined) return;
+    // Two such terms: the line holds for objects of both kinds, that is none unless they are the same.
+    found = found ? new Set([...found].filter((k) => k === kind)) : new Set([kind]);
+  };
+  visit(root);
+  return found;
+}
+
+interface CallNode {
+  function: string;
+  args: ExprNode[];
+}
+
+interface ConstNode {
+  constantKind: { case: string | undefined; value?: unknown };
 }
 
 /** Calls `visit` on every node, parents first. */

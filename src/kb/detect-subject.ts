@@ -58,6 +58,11 @@ export class DetectSubject {
     return this.podSpecAt !== undefined;
   }
 
+  /** `kind` as a line reads it: "" when the object has none. */
+  get kind(): string {
+    return asString(asRecord(this.object)?.kind) ?? "";
+  }
+
   /** Every container (init, sidecars, regular, ephemeral), with where each is written. */
   containers(): ContainerEntry[] {
     this.entries ??= this.podSpecAt ? containerEntriesOf(this.object, this.podSpecAt) : [];
