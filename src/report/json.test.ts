@@ -1,7 +1,7 @@
 // The JSON report written in parts is the same text, byte for byte, as the report stringified whole.
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../model/finding.js";
-import { formatJson, jsonParts, jsonReport } from "./json.js";
+import { FINDINGS_PER_PART, formatJson, jsonParts, jsonReport } from "./json.js";
 import type { ReportInput } from "./types.js";
 
 function finding(i: number): Finding {
@@ -43,12 +43,16 @@ function input(findings: Finding[]): ReportInput {
 }
 
 describe("jsonParts", () => {
-  it.each([0, 1, 7])("gives JSON.stringify's text for %i findings, a finding a part", (count) => {
-    const given = input(Array.from({ length: count }, (_, i) => finding(i)));
-    for (const showSuppressed of [false, true]) {
-      const whole = `${JSON.stringify(jsonReport(given, { showSuppressed }), null, 2)}\n`;
-      expect(formatJson(given, { showSuppressed })).toBe(whole);
-      expect([...jsonParts(given, { showSuppressed })].length).toBe(count ? count + 2 : 1);
-    }
-  });
+  it.each([0, 1, 7, FINDINGS_PER_PART, FINDINGS_PER_PART * 2 + 3])(
+    "gives JSON.stringify's text for %i findings, a few hundred findings a part",
+    (count) => {
+      const given = input(Array.from({ length: count }, (_, i) => finding(i)));
+      for (const showSuppressed of [false, true]) {
+        const whole = `${JSON.stringify(jsonReport(given, { showSuppressed }), null, 2)}\n`;
+        expect(formatJson(given, { showSuppressed })).toBe(whole);
+        const parts = count ? Math.ceil(count / FINDINGS_PER_PART) + 2 : 1;
+        expect([...jsonParts(given, { showSuppressed })].length).toBe(parts);
+      }
+    },
+  );
 });

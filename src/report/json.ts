@@ -79,6 +79,9 @@ export function formatJson(input: ReportInput, opts: JsonOptions = {}): string {
   return [...jsonParts(input, opts)].join("");
 }
 
+/** Findings written by one JSON.stringify call: few enough that no part is large. */
+export const FINDINGS_PER_PART = 256;
+
 /**
  * formatJson's text in parts, a finding at a time: a report of a hundred thousand findings is never one string
  * (nor one object of them all) on its way out.
@@ -90,10 +93,16 @@ export function* jsonParts(input: ReportInput, opts: JsonOptions = {}): Generato
     yield `${JSON.stringify({ findings: [], ...rest }, null, 2)}\n`;
     return;
   }
-  // As JSON.stringify(report, null, 2) writes them: each finding two levels in, four spaces deeper.
+  // As JSON.stringify(report, null, 2) writes them, a few hundred findings at a time: the same call on a part
+  // of the list, its opening and closing lines cut off.
   yield '{\n  "findings": [\n';
-  for (let i = 0; i < findings.length; i++)
-    yield `${i ? ",\n" : ""}    ${JSON.stringify(jsonFinding(findings[i]!), null, 2).replace(/\n/g, "\n    ")}`;
+  const open = '{\n  "findings": [\n'.length;
+  const close = "\n  ]\n}".length;
+  for (let i = 0; i < findings.length; i += FINDINGS_PER_PART) {
+    const part = findings.slice(i, i + FINDINGS_PER_PART).map(jsonFinding);
+    const text = JSON.stringify({ findings: part }, null, 2);
+    yield `${i ? ",\n" : ""}${text.slice(open, text.length - close)}`;
+  }
   yield `\n  ],\n${JSON.stringify(rest, null, 2).slice(2)}\n`;
 }
 

@@ -10,6 +10,7 @@ import type { SourcedObject } from "../model/snapshot.js";
 
 const DIRECTIVE = /^\$(patch|setElementOrder\/|retainKeys|deleteFromPrimitiveList\/)/;
 const MAX_DEPTH = 64;
+const DOLLAR = 36;
 
 function directiveIn(value: unknown, depth = 0): string | undefined {
   if (depth > MAX_DEPTH || typeof value !== "object" || value === null) return undefined;
@@ -20,9 +21,11 @@ function directiveIn(value: unknown, depth = 0): string | undefined {
     }
     return undefined;
   }
-  for (const [key, item] of Object.entries(value)) {
-    if (DIRECTIVE.test(key)) return key;
-    const found = directiveIn(item, depth + 1);
+  // Every object of every input comes through here: no entry lists, and the pattern only for keys with a `$`.
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (key.charCodeAt(0) === DOLLAR && DIRECTIVE.test(key)) return key;
+    const found = directiveIn((value as Record<string, unknown>)[key], depth + 1);
     if (found) return found;
   }
   return undefined;
