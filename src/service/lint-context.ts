@@ -111,7 +111,7 @@ export class ContextStore {
     d.end.push(this.pendingChars);
     if (this.pendingChars >= PIECE_CHARS) this.seal();
     if (hasLossyNumber(o.object)) d.exact.set(i, structuredClone(o.object));
-    d.kind.push(String(o.object.kind));
+    d.kind.push(this.kindOf(o.object));
     d.file.push(o.origin.file ?? "");
     d.line.push(o.origin.line);
     d.column.push(o.origin.column);
@@ -125,6 +125,19 @@ export class ContextStore {
       // The first of equal places (a file named twice) is the one taken.
       if (!lines.has(o.origin.line ?? 0)) lines.set(o.origin.line ?? 0, i);
     }
+  }
+
+  /** Kinds met, each once: a long one read from a document is a slice of its batch's text, kept alive by it. */
+  private readonly kinds = new Map<string, string>();
+
+  private kindOf(object: KubeObject): string {
+    const kind = String(object.kind);
+    let own = this.kinds.get(kind);
+    if (own === undefined) {
+      own = ownCopy(kind);
+      this.kinds.set(own, own);
+    }
+    return own;
   }
 
   /** The object at `i`, made anew. */
