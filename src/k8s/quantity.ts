@@ -125,6 +125,14 @@ export function quantityProblem(value: unknown): string | undefined {
 function parseExact(value: unknown): Exact | undefined {
   const text = quantityText(value);
   if (text === undefined) return undefined;
+  const known = exactSeen.get(text);
+  if (known !== undefined || exactSeen.has(text)) return known;
+  const exact = readExact(text);
+  if (exactSeen.size < REMEMBER_AT_MOST && text.length < SHORT) exactSeen.set(text, exact);
+  return exact;
+}
+
+function readExact(text: string): Exact | undefined {
   const read = readQuantity(text);
   if ("error" in read) return undefined;
   const { split, suffix } = read;
@@ -179,7 +187,12 @@ function exactBytes(value: unknown): number | undefined {
 // The caches are bounded and hold only pure results, so sharing them across runs is safe.
 const cpuSeen = new Map<string, number | undefined>();
 const bytesSeen = new Map<string, number | undefined>();
+/** Exact values are read, never changed, by those who ask: one may be handed out many times. */
+const exactSeen = new Map<string, Exact | undefined>();
 const REMEMBER_AT_MOST = 4096;
+// Only short texts are kept: V8 makes a longer one read from a manifest a slice of the document's text, which a
+// kept key would keep alive (a quantity is seldom longer).
+const SHORT = 13;
 
 function remembered(
   seen: Map<string, number | undefined>,
@@ -190,7 +203,7 @@ function remembered(
   const known = seen.get(value);
   if (known !== undefined || seen.has(value)) return known;
   const result = parse(value);
-  if (seen.size < REMEMBER_AT_MOST) seen.set(value, result);
+  if (seen.size < REMEMBER_AT_MOST && value.length < SHORT) seen.set(value, result);
   return result;
 }
 
