@@ -3,7 +3,7 @@
 import picomatch from "picomatch";
 import type { IgnoreRule } from "../config/model.js";
 import { asRecord, asString, type JsonPath, valueAt } from "../k8s/fields.js";
-import { podTemplatesOf } from "../k8s/pod-template.js";
+import { podTemplateMetadataPaths } from "../k8s/pod-template.js";
 import type { SourcedObject } from "../model/snapshot.js";
 
 export const IGNORE_ANNOTATION = "pitfall.io/ignore";
@@ -56,12 +56,12 @@ function annotationPlaces(o: SourcedObject): AnnotationPlace[] {
     },
   ];
   // Each pod template's own metadata (a Pod's is the object's, above).
-  for (const t of o.object.kind === "Pod" ? [] : podTemplatesOf(o.object)) {
-    if (!t.metadataPath) continue;
+  if (o.object.kind === "Pod") return places;
+  for (const metadataPath of podTemplateMetadataPaths(o.object)) {
     places.push({
-      annotations: asRecord(asRecord(valueAt(o.object, t.metadataPath))?.annotations),
+      annotations: asRecord(asRecord(valueAt(o.object, metadataPath))?.annotations),
       where: "the pod template",
-      path: [...t.metadataPath, "annotations"],
+      path: [...metadataPath, "annotations"],
     });
   }
   return places;

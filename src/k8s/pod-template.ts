@@ -130,17 +130,40 @@ export function podTemplatesOf(obj: unknown): PodTemplateAt[] {
   if (!rec) return [];
   const at = runningPodSpecOf(rec);
   if (at) {
-    const metadataPath: JsonPath = rec.kind === "Pod" ? ["metadata"] : [...at.path.slice(0, -1), "metadata"];
+    const metadataPath = templateMetadataPath(rec, at);
     return [
       {
         spec: at.spec,
         fieldPath: (key) => [...at.path, key],
         containers: containersOf(at.spec, at.path),
-        ...(at.path.length > 1 || rec.kind === "Pod" ? { metadataPath } : {}),
+        ...(metadataPath ? { metadataPath } : {}),
       },
     ];
   }
   return argoTemplatesOf(rec);
+}
+
+/** Where the pods' metadata of a one-pod object is: the Pod's own, a template's beside its spec, else none. */
+function templateMetadataPath(rec: Record<string, unknown>, at: PodSpecAt): JsonPath | undefined {
+  if (rec.kind === "Pod") return ["metadata"];
+  return at.path.length > 1 ? [...at.path.slice(0, -1), "metadata"] : undefined;
+}
+
+/**
+ * The `metadataPath` of each of `podTemplatesOf`'s pods, without reading their containers: where an object's pods
+ * take their labels and annotations from (ignore annotations are read there for every object checked).
+ */
+export function podTemplateMetadataPaths(obj: unknown): JsonPath[] {
+  const rec = asRecord(obj);
+  if (!rec) return [];
+  const at = runningPodSpecOf(rec);
+  if (at) {
+    const path = templateMetadataPath(rec, at);
+    return path ? [path] : [];
+  }
+  const out: JsonPath[] = [];
+  for (const t of argoTemplatesOf(rec)) if (t.metadataPath) out.push(t.metadataPath);
+  return out;
 }
 
 /** The containers an object's pods run, ephemeral (debugging) containers left out: what a manifest means to run. */

@@ -67,8 +67,8 @@ export function unexplainedOf(
   for (const o of lookup.byKind("Pod")) {
     const pod = o.object;
     if (ignored(o, forAll)) continue;
-    const events = lookup.eventsFor(pod).map(eventView);
-    const failures = podFailures(pod, events, { now, pendingAfterMs });
+    // Read only when the status leaves it open: a healthy pod's events are never made into views.
+    const failures = podFailures(pod, () => lookup.eventsFor(pod).map(eventView), { now, pendingAfterMs });
     if (!failures.length) continue;
     // Findings about the pod itself or a controller above it (a port clash is reported on the Deployment).
     const keys = [refKey(refOf(pod)), ...controllerChain(pod, lookup.owners()).map((l) => refKey(l.ref))];
