@@ -14,6 +14,7 @@ import { fillSteps, PLACEHOLDER } from "../runbook/fill.js";
 import { fitLogSteps } from "../runbook/log-steps.js";
 import { stepsNamingObject } from "../runbook/object-names.js";
 import { objectContainersOf } from "../k8s/containers.js";
+import { withPerRunViews } from "../k8s/per-run.js";
 import {
   compareFindings,
   type Evidence,
@@ -86,6 +87,11 @@ export interface RunResult {
 const DEFAULT_SEVERITY: Severity = "MEDIUM";
 
 export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
+  // Rules and ignores of one run share what they derive from an object (k8s/per-run).
+  return withPerRunViews(() => run(snapshot, opts));
+}
+
+function run(snapshot: Snapshot, opts: RunOptions): RunResult {
   const zone = opts.zone ?? snapshot.target.zone;
   const target: Target = { ...snapshot.target };
   if (zone !== undefined) target.zone = normalizeZone(zone);

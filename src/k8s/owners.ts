@@ -46,36 +46,31 @@ export interface OwnerRef {
   apiVersion?: string;
 }
 
-type RawOwnerRef = OwnerRef & { controller: unknown };
-
-function ownerRefsOf(obj: unknown): RawOwnerRef[] {
-  const out: RawOwnerRef[] = [];
-  for (const item of asList(asRecord(asRecord(obj)?.metadata)?.ownerReferences)) {
-    const r = asRecord(item);
-    const kind = asString(r?.kind);
-    const name = asString(r?.name);
-    if (!r || !kind || !name) continue;
-    const ref: RawOwnerRef = { kind, name, controller: r.controller };
-    const uid = asString(r.uid);
-    const apiVersion = asString(r.apiVersion);
-    if (uid) ref.uid = uid;
-    if (apiVersion) ref.apiVersion = apiVersion;
-    out.push(ref);
-  }
-  return out;
-}
-
 /**
  * The owner reference marked `controller: true`. When none is marked and there is a single owner whose
- * `controller` field is absent (a trimmed dump), that one.
+ * `controller` field is absent (a trimmed dump), that one. References without a kind or name do not count.
  */
 export function controllerRefOf(obj: KubeObject): OwnerRef | undefined {
-  const refs = ownerRefsOf(obj);
-  const found =
-    refs.find((r) => r.controller === true) ??
-    (refs.length === 1 && refs[0]!.controller === undefined ? refs[0] : undefined);
-  if (!found) return undefined;
-  const { controller: _, ...ref } = found;
+  const refs = asList(asRecord(asRecord(obj)?.metadata)?.ownerReferences);
+  // One pass, no list made: every pod and ReplicaSet of a cluster is asked for its controller.
+  let valid = 0;
+  let only: Record<string, unknown> | undefined;
+  for (let i = 0; i < refs.length; i++) {
+    const r = asRecord(refs[i]);
+    if (!r || !asString(r.kind) || !asString(r.name)) continue;
+    if (r.controller === true) return ownerRefOf(r);
+    valid++;
+    only = r;
+  }
+  return valid === 1 && only!.controller === undefined ? ownerRefOf(only!) : undefined;
+}
+
+function ownerRefOf(r: Record<string, unknown>): OwnerRef {
+  const ref: OwnerRef = { kind: r.kind as string, name: r.name as string };
+  const uid = asString(r.uid);
+  const apiVersion = asString(r.apiVersion);
+  if (uid) ref.uid = uid;
+  if (apiVersion) ref.apiVersion = apiVersion;
   return ref;
 }
 

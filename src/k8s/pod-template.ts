@@ -6,6 +6,7 @@ import { type ContainerAt, containersOf, type ContainerRole } from "./containers
 import { asList, asRecord, asString, type JsonPath, valueAt } from "./fields.js";
 import { effectivePullPolicy } from "./image.js";
 import type { KubeObject } from "../model/kube.js";
+import { perRun } from "./per-run.js";
 import { POD_KINDS, type PodSpecAt, podSpecOf } from "./podspec.js";
 
 const GENERIC_TEMPLATE = ["spec", "template", "spec"];
@@ -123,9 +124,12 @@ function argoTemplatesOf(rec: Record<string, unknown>): PodTemplateAt[] {
 
 /**
  * Every pod an object runs, with its pod-level fields and containers: the one of a Pod, a workload or any object
- * `runningPodSpecOf` reads, or one per container template of an Argo Workflow.
+ * `runningPodSpecOf` reads, or one per container template of an Argo Workflow. Made once per object and run
+ * (k8s/per-run): the manifest rules and the ignore annotations each ask for every workload's.
  */
-export function podTemplatesOf(obj: unknown): PodTemplateAt[] {
+export const podTemplatesOf: (obj: unknown) => readonly PodTemplateAt[] = perRun(templatesOf);
+
+function templatesOf(obj: unknown): PodTemplateAt[] {
   const rec = asRecord(obj);
   if (!rec) return [];
   const at = runningPodSpecOf(rec);

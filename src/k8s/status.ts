@@ -2,6 +2,7 @@
 import { type ContainerRole, isSidecar } from "./containers.js";
 import { asInteger, asList, asRecord, asString, type JsonPath } from "./fields.js";
 import type { KubeObject } from "../model/kube.js";
+import { perRun } from "./per-run.js";
 
 export interface ContainerStatusAt {
   status: Record<string, unknown>;
@@ -19,8 +20,13 @@ const STATUS_LISTS = [
   ["ephemeralContainerStatuses", "ephemeral"],
 ] as const;
 
-/** Init (sidecars among them), regular and ephemeral container statuses, in that order. */
-export function containerStatusesOf(pod: KubeObject): ContainerStatusAt[] {
+/**
+ * Init (sidecars among them), regular and ephemeral container statuses, in that order. Made once per pod and run
+ * (k8s/per-run): most rules about containers ask for every pod's.
+ */
+export const containerStatusesOf: (pod: KubeObject) => readonly ContainerStatusAt[] = perRun(statusesOf);
+
+function statusesOf(pod: KubeObject): ContainerStatusAt[] {
   const rec = asRecord(pod);
   const status = asRecord(rec?.status);
   if (!status) return [];
