@@ -31,10 +31,12 @@ function statusesOf(pod: KubeObject): ContainerStatusAt[] {
   const status = asRecord(rec?.status);
   if (!status) return [];
   const out: ContainerStatusAt[] = [];
-  for (const [key, listRole] of STATUS_LISTS) {
-    const list = asList(status[key]);
+  for (let l = 0; l < STATUS_LISTS.length; l++) {
+    const [key, listRole] = STATUS_LISTS[l]!;
+    const list = status[key];
+    if (!Array.isArray(list) || !list.length) continue;
     // Every rule about containers asks for every pod: no closure, and a spec lookup only for init statuses.
-    const sidecars = listRole === "init" && list.length ? sidecarNames(rec?.spec) : undefined;
+    const sidecars = listRole === "init" ? sidecarNames(rec?.spec) : undefined;
     for (let index = 0; index < list.length; index++) {
       const s = asRecord(list[index]);
       if (!s) continue;
