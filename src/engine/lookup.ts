@@ -17,9 +17,17 @@ export function lookupOf(snapshot: Snapshot): Lookup {
   const byKindMap = () => {
     if (!kinds) {
       kinds = new Map();
+      // A live read lists kind after kind: the list of the kind before is most often the one wanted.
+      let kind: unknown;
+      let list: SourcedObject[] | undefined;
       for (const o of snapshot.objects) {
-        const k = String(o.object.kind ?? "");
-        pushTo(kinds, k, o);
+        if (list === undefined || o.object.kind !== kind) {
+          kind = o.object.kind;
+          const k = String(kind ?? "");
+          list = kinds.get(k);
+          if (!list) kinds.set(k, (list = []));
+        }
+        list.push(o);
       }
     }
     return kinds;

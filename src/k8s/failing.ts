@@ -5,6 +5,7 @@ import { ageMs } from "./duration.js";
 import { type EventView, eventContainer } from "./events.js";
 import { asRecord, asString, metaString, pathText } from "./fields.js";
 import {
+  type ContainerStatusAt,
   conditionsOf,
   containerStatusesOf,
   currentTerminated,
@@ -65,35 +66,8 @@ export function podFailures(
   const out: PodFailure[] = [];
   for (const at of containerStatusesOf(pod)) {
     if (!at.name || at.role === "ephemeral") continue;
-    let own: EventView[] | undefined;
-    const containerEvents = () => (own ??= podEvents().filter((e) => eventContainer(e) === at.name));
-    const base = { container: at.name, role: at.role, restarts: restartCountOf(at.status) };
-    // Worked out for a container that fails only: most of a cluster's containers do not.
-    const since = () => firstWarning(containerEvents()) ?? podStart(pod);
-    const reason = waitingReason(at.status);
-    if (reason && !STARTING.has(reason)) {
-      const waitingPath = pathText([...at.path, "state", "waiting"]);
-      const message = asString(asRecord(asRecord(at.status.state)?.waiting)?.message);
-      out.push(withOptional({ ...base, reason, source: waitingPath }, since(), message));
-      continue;
-    }
-    const ended = currentTerminated(at.status);
-    if (ended && ended.exitCode !== undefined && ended.exitCode !== 0 && phase === "Failed") {
-      const text = ended.message ?? `exit code ${ended.exitCode}`;
-      out.push(
-        withOptional(
-          { ...base, reason: ended.reason ?? "Error", source: pathText([...at.path, "state", "terminated"]) },
-          ended.finishedAt ?? since(),
-          text,
-        ),
-      );
-      continue;
-    }
-    const probe = probeFailure(at.status, containerEvents, opts.now);
-    if (probe)
-      out.push(
-        withOptional({ ...base, reason: "Unhealthy", source: "event Unhealthy" }, probe.first, probe.message),
-      );
+    const failure = containerFailure(pod, phase, at, podEvents, opts.now);
+    if (failure) out.push(failure);
   }
   if (phase === "Pending" || phase === undefined) {
     const stuck = pendingFailure(pod, podEvents(), opts);
@@ -109,6 +83,39 @@ export function podFailures(
     );
   }
   return out;
+}
+
+/** How one container fails now, if it does; nothing is made for one that does not (most of a cluster's). */
+function containerFailure(
+  pod: KubeObject,
+  phase: string | undefined,
+  at: ContainerStatusAt,
+  podEvents: () => readonly EventView[],
+  now: Date,
+): PodFailure | undefined {
+  let own: EventView[] | undefined;
+  const containerEvents = () => (own ??= podEvents().filter((e) => eventContainer(e) === at.name));
+  const base = () => ({ container: at.name, role: at.role, restarts: restartCountOf(at.status) });
+  const since = () => firstWarning(containerEvents()) ?? podStart(pod);
+  const reason = waitingReason(at.status);
+  if (reason && !STARTING.has(reason)) {
+    const waitingPath = pathText([...at.path, "state", "waiting"]);
+    const message = asString(asRecord(asRecord(at.status.state)?.waiting)?.message);
+    return withOptional({ ...base(), reason, source: waitingPath }, since(), message);
+  }
+  const ended = phase === "Failed" ? currentTerminated(at.status) : undefined;
+  if (ended && ended.exitCode !== undefined && ended.exitCode !== 0) {
+    const text = ended.message ?? `exit code ${ended.exitCode}`;
+    return withOptional(
+      { ...base(), reason: ended.reason ?? "Error", source: pathText([...at.path, "state", "terminated"]) },
+      ended.finishedAt ?? since(),
+      text,
+    );
+  }
+  const probe = probeFailure(at.status, containerEvents, now);
+  if (probe)
+    return withOptional({ ...base(), reason: "Unhealthy", source: "event Unhealthy" }, probe.first, probe.message);
+  return undefined;
 }
 
 /** A pod not scheduled, or scheduled but not running its containers, for longer than the threshold. */

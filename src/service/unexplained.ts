@@ -73,11 +73,12 @@ function unexplainedIn(
   );
   const out: Unexplained[] = [];
   const forAll = opts.config.ignore.filter((e) => !e.pitfalls?.length);
+  const failing = { now, pendingAfterMs };
   for (const o of lookup.byKind("Pod")) {
     const pod = o.object;
     if (ignored(o, forAll)) continue;
     // Read only when the status leaves it open: a healthy pod's events are never made into views.
-    const failures = podFailures(pod, () => eventsOf(lookup, pod), { now, pendingAfterMs });
+    const failures = podFailures(pod, () => eventsOf(lookup, pod), failing);
     if (!failures.length) continue;
     // Findings about the pod itself or a controller above it (a port clash is reported on the Deployment).
     const keys = [refKey(refOf(pod)), ...controllerChain(pod, lookup.owners()).map((l) => refKey(l.ref))];
