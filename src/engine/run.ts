@@ -8,12 +8,13 @@ import type { Pitfall, ZoneSpec } from "../kb/model.js";
 import { type Severity, severityRank } from "../model/severity.js";
 import { normalizeZone, zonesFor } from "../kb/zones.js";
 import { clip } from "../model/redact.js";
-import { asRecord, asString, metaString, pathText, valueAt } from "../k8s/fields.js";
+import { asList, asRecord, asString, metaString, pathText, valueAt } from "../k8s/fields.js";
 import { type KubeObject, type ObjectRef, refKey } from "../model/kube.js";
 import { fillSteps, PLACEHOLDER } from "../runbook/fill.js";
 import { fitLogSteps } from "../runbook/log-steps.js";
 import { stepsNamingObject } from "../runbook/object-names.js";
-import { objectContainersOf } from "../k8s/containers.js";
+import { isSidecar } from "../k8s/containers.js";
+import { podSpecOf } from "../k8s/podspec.js";
 import { withPerRunViews } from "../k8s/per-run.js";
 import {
   compareFindings,
@@ -399,15 +400,38 @@ function runbookOf(
   const named = stepsNamingObject(pitfall.steps, own.kind, own.name);
   const values = { ...own, ...named.values, ...report.values };
   const steps = fillSteps(named.steps, values, meta.wholeValues ? [...meta.wholeValues] : []);
-  const containers = objectContainersOf(object);
-  const role = containers.find((c) => c.name === report.container)?.role;
   return fitLogSteps(steps, {
     ...(report.container !== undefined ? { container: report.container } : {}),
-    needsContainer: containers.length > 1 || role === "init",
+    needsContainer: needsContainerFlag(object, report.container),
     ...(report.neverRan ? { neverRan: true } : {}),
     ...(values["pod-name"] ? { pod: values["pod-name"] } : {}),
     ...(values.namespace ? { namespace: values.namespace } : {}),
   });
+}
+
+/**
+ * Whether `kubectl logs` must be told the container: the object's pods run more than one (ephemeral ones left
+ * out), or the container is an init container. Counted in the spec, without listing its containers.
+ */
+function needsContainerFlag(object: KubeObject, container: string | undefined): boolean {
+  const spec = podSpecOf(object)?.spec;
+  if (!spec) return false;
+  let count = 0;
+  let init = false;
+  let found = false;
+  for (const key of ["initContainers", "containers"] as const) {
+    for (const c of asList(spec[key])) {
+      const rec = asRecord(c);
+      if (!rec) continue;
+      count++;
+      // The first container of that name decides its role; a sidecar (restartPolicy: Always) is no init container.
+      if (!found && container !== undefined && (asString(rec.name) ?? "") === container) {
+        found = true;
+        init = key === "initContainers" && !isSidecar(rec);
+      }
+    }
+  }
+  return count > 1 || init;
 }
 
 function safeLocate(o: SourcedObject, path: readonly (string | number)[]) {
