@@ -115,10 +115,6 @@ function run(snapshot: Snapshot, opts: RunOptions): RunResult {
   const skipped = new Map<string, Skipped>();
   const skip = (pitfall: string, reason: string) =>
     skipped.set(`${pitfall}\u0000${reason}`, { pitfall, reason });
-  // Node objects given for capacity (`--nodes`) are read by rules but are not what is linted.
-  const subjects = snapshot.objects.filter(
-    (o) => o.origin.role !== "nodes" && (opts.subject === undefined || opts.subject(o)),
-  );
 
   const keysOf = placeholderKeys();
   const unknownPitfalls = new Set<string>();
@@ -165,9 +161,15 @@ function run(snapshot: Snapshot, opts: RunOptions): RunResult {
     running.push({ rule, ctx, toCandidate, ...slot });
   }
 
-  // Object by object, every rule that checks its kind: each object is read once while it is in the cache,
-  // instead of once per rule over a cluster's worth of objects.
-  checkEach(subjects, checkersByKind(running.filter((r) => r.rule.check)));
+  // Object by object, which are checked, every rule that checks its kind, and their ignore annotations: each
+  // object is read once while it is in the cache, instead of once per rule or step over a cluster's worth.
+  const subjects: SourcedObject[] = [];
+  const misspelt: Diagnostic[] = [];
+  const ignoreIds = misspeltIgnores(opts, misspelt);
+  checkEach(snapshot.objects, opts.subject, checkersByKind(running.filter((r) => r.rule.check)), (o) => {
+    subjects.push(o);
+    ignoreIds(o);
+  });
   for (const r of running) {
     if (!r.rule.checkAll) continue;
     try {
@@ -212,7 +214,7 @@ function run(snapshot: Snapshot, opts: RunOptions): RunResult {
     }
   }
 
-  diagnostics.push(...misspeltIgnores(subjects, opts));
+  for (const d of misspelt) diagnostics.push(d);
 
   const findings: Finding[] = [];
   const suppressed: Suppression[] = [];
@@ -247,13 +249,20 @@ interface Running {
   diagnostics: Diagnostic[];
 }
 
-/** Runs the rules' checks object by object (a function of its own: a small loop the JIT optimizes early). */
+/**
+ * Runs the rules' checks object by object on the objects checked, after `each` (a function of its own: a small loop
+ * the JIT optimizes early). Node objects given for capacity (`--nodes`) are read by rules but are not checked.
+ */
 function checkEach(
-  subjects: readonly SourcedObject[],
+  objects: readonly SourcedObject[],
+  subject: ((o: SourcedObject) => boolean) | undefined,
   checking: (kind: unknown) => readonly Running[],
+  each: (o: SourcedObject) => void,
 ): void {
-  for (let i = 0; i < subjects.length; i++) {
-    const o = subjects[i]!;
+  for (let i = 0; i < objects.length; i++) {
+    const o = objects[i]!;
+    if (o.origin.role === "nodes" || (subject !== undefined && !subject(o))) continue;
+    each(o);
     const rules = checking(o.object.kind);
     for (let j = 0; j < rules.length; j++) {
       const r = rules[j]!;
@@ -306,13 +315,12 @@ export function compareSuppressions(a: Suppression, b: Suppression): number {
 
 /**
  * Ignore annotations naming no pitfall or rule silence nothing, quietly: an error in a manifest (it is the
- * user's to fix before deploy), a warning on live objects.
+ * user's to fix before deploy), a warning on live objects. Called per object checked; its diagnostics go to `out`.
  */
-function misspeltIgnores(subjects: SourcedObject[], opts: RunOptions): Diagnostic[] {
+function misspeltIgnores(opts: RunOptions, out: Diagnostic[]): (o: SourcedObject) => void {
   let known: Set<string> | undefined;
-  const out: Diagnostic[] = [];
-  for (const o of subjects) {
-    if (!o.object.metadata?.annotations && !o.object.spec) continue;
+  return (o) => {
+    if (!o.object.metadata?.annotations && !o.object.spec) return;
     known ??= new Set([...opts.kb.byId.keys(), ...allRules().map((r) => r.meta.id), DETECT_META.id]);
     for (const u of unknownIgnoreIds(o, known)) {
       const near = closeNames(u.id, [...known], 1)[0];
@@ -328,8 +336,7 @@ function misspeltIgnores(subjects: SourcedObject[], opts: RunOptions): Diagnosti
       if (column !== undefined) d.column = column;
       out.push(d);
     }
-  }
-  return out;
+  };
 }
 
 /** What a DETECT line's `zone` and `distribution` read for this target. */
