@@ -1,6 +1,6 @@
 // Indexes over a snapshot that rules ask for, built lazily once per run.
 import { metaString } from "../k8s/fields.js";
-import { indexObjects, type ObjectIndex } from "../k8s/owners.js";
+import { indexObjectsIn, type ObjectIndex } from "../k8s/owners.js";
 import type { Lookup } from "../rules/types.js";
 import type { KubeObject } from "../model/kube.js";
 import type { Snapshot, SourcedObject } from "../model/snapshot.js";
@@ -89,11 +89,7 @@ export function lookupOf(snapshot: Snapshot): Lookup {
     },
     owners() {
       // Events own nothing; leaving them out keeps the index a fraction of a big cluster's objects.
-      if (!ownerIndex) {
-        const owners: KubeObject[] = [];
-        for (const o of snapshot.objects) if (o.object.kind !== "Event") owners.push(o.object);
-        ownerIndex = indexObjects(owners);
-      }
+      ownerIndex ??= indexObjectsIn(snapshot.objects, (o) => (o.object.kind === "Event" ? undefined : o.object));
       return ownerIndex;
     },
     objectsOfKind(kind) {

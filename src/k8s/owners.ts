@@ -13,9 +13,18 @@ function nameKey(kind: string, namespace: string | undefined, name: string): str
 }
 
 export function indexObjects(objects: readonly KubeObject[]): ObjectIndex {
-  const list = Array.isArray(objects) ? objects : [];
+  return indexObjectsIn(Array.isArray(objects) ? objects : [], (o) => o);
+}
+
+/** `indexObjects` over what `objectOf` gives for each item, skipping those it gives none for, without a list made. */
+export function indexObjectsIn<T>(
+  items: readonly T[],
+  objectOf: (item: T) => KubeObject | undefined,
+): ObjectIndex {
   const byUid = new Map<string, KubeObject>();
-  for (const obj of list) {
+  for (let i = 0; i < items.length; i++) {
+    const obj = objectOf(items[i]!);
+    if (obj === undefined) continue;
     const uid = metaString(obj, "uid");
     if (uid && !byUid.has(uid)) byUid.set(uid, obj);
   }
@@ -26,7 +35,9 @@ export function indexObjects(objects: readonly KubeObject[]): ObjectIndex {
     get byName() {
       if (!byName) {
         byName = new Map();
-        for (const obj of list) {
+        for (let i = 0; i < items.length; i++) {
+          const obj = objectOf(items[i]!);
+          if (obj === undefined) continue;
           const kind = asString(asRecord(obj)?.kind);
           const name = metaString(obj, "name");
           if (!kind || !name) continue;
