@@ -36,9 +36,9 @@ export function latentRisks(snapshot: Snapshot, opts: LatentOptions): RunResult 
   const subject = (o: SourcedObject) => {
     const kind = o.object.kind ?? "";
     if (NOT_SUBJECTS.has(kind)) return false;
-    if (kind === "Pod" && isTerminated(o.object)) return false;
     // An owner above it is in the snapshot: the owner is checked, where the template is written.
-    return controllerOf(o.object, index) === undefined;
+    if (controllerOf(o.object, index) !== undefined) return false;
+    return kind !== "Pod" || !isTerminated(o.object);
   };
   const rules = allRules().filter((r) => r.meta.runs.includes("manifest") && r.meta.latent !== false);
   const result = runEngine(snapshot, {
