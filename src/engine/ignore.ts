@@ -4,6 +4,7 @@ import picomatch from "picomatch";
 import type { IgnoreRule } from "../config/model.js";
 import { asRecord, asString, type JsonPath, valueAt } from "../k8s/fields.js";
 import { podTemplateMetadataPaths } from "../k8s/pod-template.js";
+import { workloadTemplateMetadata } from "../k8s/podspec.js";
 import type { SourcedObject } from "../model/snapshot.js";
 
 export const IGNORE_ANNOTATION = "pitfall.io/ignore";
@@ -57,6 +58,10 @@ function ignorePlaces(o: SourcedObject): readonly AnnotationPlace[] {
     places = [{ annotations: own, where: "the object", path: ["metadata", "annotations"] }];
   // Each pod template's own metadata (a Pod's is the object's, above).
   if (o.object.kind === "Pod") return places ?? NONE;
+  // A built-in workload's one template, read in place: most carry no ignore annotation.
+  const template = workloadTemplateMetadata(o.object);
+  if (template !== false && asString(asRecord(template?.annotations)?.[IGNORE_ANNOTATION]) === undefined)
+    return places ?? NONE;
   for (const metadataPath of podTemplateMetadataPaths(o.object)) {
     const annotations = asRecord(asRecord(valueAt(o.object, metadataPath))?.annotations);
     if (asString(annotations?.[IGNORE_ANNOTATION]) === undefined) continue;
