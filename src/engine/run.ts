@@ -88,7 +88,7 @@ export interface RunResult {
 const DEFAULT_SEVERITY: Severity = "MEDIUM";
 
 export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
-  // Rules and ignores of one run share what they derive from an object (k8s/per-run).
+  // The rules on one object share the views they derive from it (k8s/per-run).
   return withPerRunViews(() => run(snapshot, opts));
 }
 

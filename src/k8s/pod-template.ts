@@ -124,8 +124,8 @@ function argoTemplatesOf(rec: Record<string, unknown>): PodTemplateAt[] {
 
 /**
  * Every pod an object runs, with its pod-level fields and containers: the one of a Pod, a workload or any object
- * `runningPodSpecOf` reads, or one per container template of an Argo Workflow. Made once per object and run
- * (k8s/per-run): the manifest rules and the ignore annotations each ask for every workload's.
+ * `runningPodSpecOf` reads, or one per container template of an Argo Workflow. Kept for the object the rules
+ * are on (k8s/per-run): each manifest rule asks for every workload's.
  */
 export const podTemplatesOf: (obj: unknown) => readonly PodTemplateAt[] = perRun(templatesOf);
 

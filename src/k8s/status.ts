@@ -21,8 +21,8 @@ const STATUS_LISTS = [
 ] as const;
 
 /**
- * Init (sidecars among them), regular and ephemeral container statuses, in that order. Made once per pod and run
- * (k8s/per-run): most rules about containers ask for every pod's.
+ * Init (sidecars among them), regular and ephemeral container statuses, in that order. Kept for the pod the rules
+ * are on (k8s/per-run): most rules about containers ask for every pod's.
  */
 export const containerStatusesOf: (pod: KubeObject) => readonly ContainerStatusAt[] = perRun(statusesOf);
 

@@ -9,7 +9,6 @@ import {
   replicaSetsOf,
   revisionOf,
 } from "../k8s/owners.js";
-import { perRun } from "../k8s/per-run.js";
 import { podSpecOf } from "../k8s/podspec.js";
 import { parseBytes, formatBytes } from "../k8s/quantity.js";
 import { containerResources } from "../k8s/requests.js";
@@ -68,13 +67,8 @@ export function recentOomKills(pod: KubeObject, now: Date): OomKill[] {
 
 const STATUS_LISTS = ["initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses"] as const;
 
-/**
- * Whether any container status of the pod says OOMKilled, in its state or its last state (nothing made to ask).
- * Kept per pod and run (k8s/per-run): the Deployments' limit history asks of every pod again.
- */
-const saysOomKilled: (pod: KubeObject) => boolean = perRun(oomKilledIn);
-
-function oomKilledIn(pod: KubeObject): boolean {
+/** Whether any container status of the pod says OOMKilled, in its state or its last state (nothing made to ask). */
+function saysOomKilled(pod: KubeObject): boolean {
   const status = asRecord(pod.status);
   if (!status) return false;
   for (const key of STATUS_LISTS) {

@@ -105,7 +105,7 @@ export function analyseTargets(
   req: Pick<ScanRequest, "kb" | "config" | "zone" | "distribution" | "now" | "upgradeTo" | "includeSystem">,
   streams?: { findings: Finding[]; incomplete: Incomplete[] },
 ): ScanReport {
-  // The live run, the latent risks and the unexplained list share what they derive from each object.
+  // One run for the live rules, the latent risks and the unexplained list: views of an object kept (k8s/per-run).
   return withPerRunViews(() => analyseAll(snapshots, req, streams));
 }
 

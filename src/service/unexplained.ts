@@ -45,7 +45,7 @@ export function unexplainedOf(
   result: { findings: Finding[]; suppressed: Suppression[] },
   opts: UnexplainedOptions,
 ): Unexplained[] {
-  // The container statuses and owner references the rules read are read here again (k8s/per-run).
+  // A pod's container statuses, read more than once for it, are made once (k8s/per-run).
   return withPerRunViews(() => unexplainedIn(snapshot, result, opts));
 }
 
