@@ -62,6 +62,12 @@ export interface OwnerRef {
  * `controller` field is absent (a trimmed dump), that one. References without a kind or name do not count.
  */
 export function controllerRefOf(obj: KubeObject): OwnerRef | undefined {
+  const r = controllerEntryOf(obj);
+  return r ? ownerRefOf(r) : undefined;
+}
+
+/** The owner reference `controllerRefOf` reads, as written. */
+function controllerEntryOf(obj: KubeObject): Record<string, unknown> | undefined {
   const refs = asList(asRecord(asRecord(obj)?.metadata)?.ownerReferences);
   // One pass, no list made: every pod and ReplicaSet of a cluster is asked for its controller.
   let valid = 0;
@@ -69,11 +75,11 @@ export function controllerRefOf(obj: KubeObject): OwnerRef | undefined {
   for (let i = 0; i < refs.length; i++) {
     const r = asRecord(refs[i]);
     if (!r || !asString(r.kind) || !asString(r.name)) continue;
-    if (r.controller === true) return ownerRefOf(r);
+    if (r.controller === true) return r;
     valid++;
     only = r;
   }
-  return valid === 1 && only!.controller === undefined ? ownerRefOf(only!) : undefined;
+  return valid === 1 && only!.controller === undefined ? only : undefined;
 }
 
 function ownerRefOf(r: Record<string, unknown>): OwnerRef {
@@ -130,8 +136,11 @@ function ownerIn(index: ObjectIndex, ref: OwnerRef, namespace: string | undefine
  * `controllerChain` with an object, without making the chain.
  */
 export function controllerOf(obj: KubeObject, index: ObjectIndex): KubeObject | undefined {
-  const ref = controllerRefOf(obj);
-  const owner = ref ? ownerIn(index, ref, metaString(obj, "namespace")) : undefined;
+  const r = controllerEntryOf(obj);
+  if (!r) return undefined;
+  // By uid without making the reference: every pod and ReplicaSet of a cluster is asked (the latent risks).
+  const uid = asString(r.uid);
+  const owner = uid ? index.byUid.get(uid) : ownerIn(index, ownerRefOf(r), metaString(obj, "namespace"));
   return owner === obj ? undefined : owner;
 }
 
