@@ -65,7 +65,8 @@ function ignorePlaces(o: SourcedObject): readonly AnnotationPlace[] {
   for (const metadataPath of podTemplateMetadataPaths(o.object)) {
     const annotations = asRecord(asRecord(valueAt(o.object, metadataPath))?.annotations);
     if (asString(annotations?.[IGNORE_ANNOTATION]) === undefined) continue;
-    (places ??= []).push({ annotations, where: "the pod template", path: [...metadataPath, "annotations"] });
+    places ??= [];
+    places.push({ annotations, where: "the pod template", path: [...metadataPath, "annotations"] });
   }
   return places ?? NONE;
 }

@@ -25,7 +25,10 @@ export function lookupOf(snapshot: Snapshot): Lookup {
           kind = o.object.kind;
           const k = String(kind ?? "");
           list = kinds.get(k);
-          if (!list) kinds.set(k, (list = []));
+          if (!list) {
+            list = [];
+            kinds.set(k, list);
+          }
         }
         list.push(o);
       }
@@ -89,7 +92,9 @@ export function lookupOf(snapshot: Snapshot): Lookup {
     },
     owners() {
       // Events own nothing; leaving them out keeps the index a fraction of a big cluster's objects.
-      ownerIndex ??= indexObjectsIn(snapshot.objects, (o) => (o.object.kind === "Event" ? undefined : o.object));
+      ownerIndex ??= indexObjectsIn(snapshot.objects, (o) =>
+        o.object.kind === "Event" ? undefined : o.object,
+      );
       return ownerIndex;
     },
     objectsOfKind(kind) {

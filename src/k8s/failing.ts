@@ -114,7 +114,11 @@ function containerFailure(
   }
   const probe = probeFailure(at.status, containerEvents, now);
   if (probe)
-    return withOptional({ ...base(), reason: "Unhealthy", source: "event Unhealthy" }, probe.first, probe.message);
+    return withOptional(
+      { ...base(), reason: "Unhealthy", source: "event Unhealthy" },
+      probe.first,
+      probe.message,
+    );
   return undefined;
 }
 

@@ -77,7 +77,8 @@ function saysOomKilled(pod: KubeObject): boolean {
     for (let i = 0; i < list.length; i++) {
       const s = asRecord(list[i]);
       if (!s) continue;
-      if (terminatedReason(s.state) === "OOMKilled" || terminatedReason(s.lastState) === "OOMKilled") return true;
+      if (terminatedReason(s.state) === "OOMKilled" || terminatedReason(s.lastState) === "OOMKilled")
+        return true;
     }
   }
   return false;
