@@ -3,7 +3,8 @@
 import picomatch from "picomatch";
 import type { IgnoreRule } from "../config/model.js";
 import { asRecord, asString, type JsonPath, valueAt } from "../k8s/fields.js";
-import { podTemplatesOf } from "../k8s/pod-template.js";
+import { podTemplateMetadataPaths } from "../k8s/pod-template.js";
+import { workloadTemplateMetadata } from "../k8s/podspec.js";
 import type { SourcedObject } from "../model/snapshot.js";
 
 export const IGNORE_ANNOTATION = "pitfall.io/ignore";
@@ -46,33 +47,31 @@ interface AnnotationPlace {
   path: JsonPath;
 }
 
-/** Where ignore annotations may sit: the object's own metadata, and its pod template's. */
-function annotationPlaces(o: SourcedObject): AnnotationPlace[] {
-  const places: AnnotationPlace[] = [
-    {
-      annotations: asRecord(asRecord(o.object.metadata)?.annotations),
-      where: "the object",
-      path: ["metadata", "annotations"],
-    },
-  ];
+/**
+ * The places that hold an ignore annotation, in order: the object's own metadata, then its pod templates'. Most
+ * objects have none, and nothing is made for them.
+ */
+function ignorePlaces(o: SourcedObject): readonly AnnotationPlace[] {
+  let places: AnnotationPlace[] | undefined;
+  const own = asRecord(asRecord(o.object.metadata)?.annotations);
+  if (asString(own?.[IGNORE_ANNOTATION]) !== undefined)
+    places = [{ annotations: own, where: "the object", path: ["metadata", "annotations"] }];
   // Each pod template's own metadata (a Pod's is the object's, above).
-  for (const t of o.object.kind === "Pod" ? [] : podTemplatesOf(o.object)) {
-    if (!t.metadataPath) continue;
-    places.push({
-      annotations: asRecord(asRecord(valueAt(o.object, t.metadataPath))?.annotations),
-      where: "the pod template",
-      path: [...t.metadataPath, "annotations"],
-    });
+  if (o.object.kind === "Pod") return places ?? NONE;
+  // A built-in workload's one template, read in place: most carry no ignore annotation.
+  const template = workloadTemplateMetadata(o.object);
+  if (template !== false && asString(asRecord(template?.annotations)?.[IGNORE_ANNOTATION]) === undefined)
+    return places ?? NONE;
+  for (const metadataPath of podTemplateMetadataPaths(o.object)) {
+    const annotations = asRecord(asRecord(valueAt(o.object, metadataPath))?.annotations);
+    if (asString(annotations?.[IGNORE_ANNOTATION]) === undefined) continue;
+    places ??= [];
+    places.push({ annotations, where: "the pod template", path: [...metadataPath, "annotations"] });
   }
-  return places;
+  return places ?? NONE;
 }
 
-/** False for a Pod without the annotation: its one place is its own metadata, and most pods carry none. */
-function mayCarryIgnore(o: SourcedObject): boolean {
-  return (
-    o.object.kind !== "Pod" || asRecord(o.object.metadata?.annotations)?.[IGNORE_ANNOTATION] !== undefined
-  );
-}
+const NONE: readonly AnnotationPlace[] = [];
 
 /** An id an ignore annotation names that is no pitfall, rule or `*`: it silences nothing. */
 export interface UnknownIgnoreId {
@@ -85,8 +84,7 @@ export interface UnknownIgnoreId {
 /** The ids of the object's ignore annotations that `known` (pitfall and rule ids) does not hold. */
 export function unknownIgnoreIds(o: SourcedObject, known: ReadonlySet<string>): UnknownIgnoreId[] {
   const out: UnknownIgnoreId[] = [];
-  if (!mayCarryIgnore(o)) return out;
-  for (const { annotations, where, path } of annotationPlaces(o)) {
+  for (const { annotations, where, path } of ignorePlaces(o)) {
     const value = asString(annotations?.[IGNORE_ANNOTATION]);
     if (value === undefined) continue;
     for (const id of idsOf(value))
@@ -97,8 +95,7 @@ export function unknownIgnoreIds(o: SourcedObject, known: ReadonlySet<string>): 
 
 /** An ignore annotation on the object itself or on its pod template, naming the pitfall, the rule or `*`. */
 export function annotationIgnore(o: SourcedObject, pitfall: string, rule: string): IgnoreVerdict | undefined {
-  if (!mayCarryIgnore(o)) return undefined;
-  for (const { annotations, where } of annotationPlaces(o)) {
+  for (const { annotations, where } of ignorePlaces(o)) {
     const value = asString(annotations?.[IGNORE_ANNOTATION]);
     if (value === undefined || !names(idsOf(value), pitfall, rule)) continue;
     const given = asString(annotations?.[IGNORE_REASON_ANNOTATION])?.trim();

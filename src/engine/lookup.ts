@@ -1,6 +1,6 @@
 // Indexes over a snapshot that rules ask for, built lazily once per run.
 import { metaString } from "../k8s/fields.js";
-import { indexObjects, type ObjectIndex } from "../k8s/owners.js";
+import { indexObjectsIn, type ObjectIndex } from "../k8s/owners.js";
 import type { Lookup } from "../rules/types.js";
 import type { KubeObject } from "../model/kube.js";
 import type { Snapshot, SourcedObject } from "../model/snapshot.js";
@@ -17,9 +17,20 @@ export function lookupOf(snapshot: Snapshot): Lookup {
   const byKindMap = () => {
     if (!kinds) {
       kinds = new Map();
+      // A live read lists kind after kind: the list of the kind before is most often the one wanted.
+      let kind: unknown;
+      let list: SourcedObject[] | undefined;
       for (const o of snapshot.objects) {
-        const k = String(o.object.kind ?? "");
-        pushTo(kinds, k, o);
+        if (list === undefined || o.object.kind !== kind) {
+          kind = o.object.kind;
+          const k = String(kind ?? "");
+          list = kinds.get(k);
+          if (!list) {
+            list = [];
+            kinds.set(k, list);
+          }
+        }
+        list.push(o);
       }
     }
     return kinds;
@@ -81,11 +92,9 @@ export function lookupOf(snapshot: Snapshot): Lookup {
     },
     owners() {
       // Events own nothing; leaving them out keeps the index a fraction of a big cluster's objects.
-      if (!ownerIndex) {
-        const owners: KubeObject[] = [];
-        for (const o of snapshot.objects) if (o.object.kind !== "Event") owners.push(o.object);
-        ownerIndex = indexObjects(owners);
-      }
+      ownerIndex ??= indexObjectsIn(snapshot.objects, (o) =>
+        o.object.kind === "Event" ? undefined : o.object,
+      );
       return ownerIndex;
     },
     objectsOfKind(kind) {

@@ -8,12 +8,14 @@ import type { Pitfall, ZoneSpec } from "../kb/model.js";
 import { type Severity, severityRank } from "../model/severity.js";
 import { normalizeZone, zonesFor } from "../kb/zones.js";
 import { clip } from "../model/redact.js";
-import { asRecord, asString, metaString, pathText, valueAt } from "../k8s/fields.js";
+import { asList, asRecord, asString, metaString, pathText, valueAt } from "../k8s/fields.js";
 import { type KubeObject, type ObjectRef, refKey } from "../model/kube.js";
 import { fillSteps, PLACEHOLDER } from "../runbook/fill.js";
 import { fitLogSteps } from "../runbook/log-steps.js";
 import { stepsNamingObject } from "../runbook/object-names.js";
-import { objectContainersOf } from "../k8s/containers.js";
+import { isSidecar } from "../k8s/containers.js";
+import { podSpecOf } from "../k8s/podspec.js";
+import { withPerRunViews } from "../k8s/per-run.js";
 import {
   compareFindings,
   type Evidence,
@@ -86,6 +88,11 @@ export interface RunResult {
 const DEFAULT_SEVERITY: Severity = "MEDIUM";
 
 export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
+  // The rules on one object share the views they derive from it (k8s/per-run).
+  return withPerRunViews(() => run(snapshot, opts));
+}
+
+function run(snapshot: Snapshot, opts: RunOptions): RunResult {
   const zone = opts.zone ?? snapshot.target.zone;
   const target: Target = { ...snapshot.target };
   if (zone !== undefined) target.zone = normalizeZone(zone);
@@ -108,10 +115,6 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
   const skipped = new Map<string, Skipped>();
   const skip = (pitfall: string, reason: string) =>
     skipped.set(`${pitfall}\u0000${reason}`, { pitfall, reason });
-  // Node objects given for capacity (`--nodes`) are read by rules but are not what is linted.
-  const subjects = snapshot.objects.filter(
-    (o) => o.origin.role !== "nodes" && (opts.subject === undefined || opts.subject(o)),
-  );
 
   const keysOf = placeholderKeys();
   const unknownPitfalls = new Set<string>();
@@ -158,9 +161,15 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
     running.push({ rule, ctx, toCandidate, ...slot });
   }
 
-  // Object by object, every rule that checks its kind: each object is read once while it is in the cache,
-  // instead of once per rule over a cluster's worth of objects.
-  checkEach(subjects, checkersByKind(running.filter((r) => r.rule.check)));
+  // Object by object, which are checked, every rule that checks its kind, and their ignore annotations: each
+  // object is read once while it is in the cache, instead of once per rule or step over a cluster's worth.
+  const subjects: SourcedObject[] = [];
+  const misspelt: Diagnostic[] = [];
+  const ignoreIds = misspeltIgnores(opts, misspelt);
+  checkEach(snapshot.objects, opts.subject, checkersByKind(running.filter((r) => r.rule.check)), (o) => {
+    subjects.push(o);
+    ignoreIds(o);
+  });
   for (const r of running) {
     if (!r.rule.checkAll) continue;
     try {
@@ -205,7 +214,7 @@ export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
     }
   }
 
-  diagnostics.push(...misspeltIgnores(subjects, opts));
+  for (const d of misspelt) diagnostics.push(d);
 
   const findings: Finding[] = [];
   const suppressed: Suppression[] = [];
@@ -240,13 +249,20 @@ interface Running {
   diagnostics: Diagnostic[];
 }
 
-/** Runs the rules' checks object by object (a function of its own: a small loop the JIT optimizes early). */
+/**
+ * Runs the rules' checks object by object on the objects checked, after `each` (a function of its own: a small loop
+ * the JIT optimizes early). Node objects given for capacity (`--nodes`) are read by rules but are not checked.
+ */
 function checkEach(
-  subjects: readonly SourcedObject[],
+  objects: readonly SourcedObject[],
+  subject: ((o: SourcedObject) => boolean) | undefined,
   checking: (kind: unknown) => readonly Running[],
+  each: (o: SourcedObject) => void,
 ): void {
-  for (let i = 0; i < subjects.length; i++) {
-    const o = subjects[i]!;
+  for (let i = 0; i < objects.length; i++) {
+    const o = objects[i]!;
+    if (o.origin.role === "nodes" || (subject !== undefined && !subject(o))) continue;
+    each(o);
     const rules = checking(o.object.kind);
     for (let j = 0; j < rules.length; j++) {
       const r = rules[j]!;
@@ -299,13 +315,12 @@ export function compareSuppressions(a: Suppression, b: Suppression): number {
 
 /**
  * Ignore annotations naming no pitfall or rule silence nothing, quietly: an error in a manifest (it is the
- * user's to fix before deploy), a warning on live objects.
+ * user's to fix before deploy), a warning on live objects. Called per object checked; its diagnostics go to `out`.
  */
-function misspeltIgnores(subjects: SourcedObject[], opts: RunOptions): Diagnostic[] {
+function misspeltIgnores(opts: RunOptions, out: Diagnostic[]): (o: SourcedObject) => void {
   let known: Set<string> | undefined;
-  const out: Diagnostic[] = [];
-  for (const o of subjects) {
-    if (!o.object.metadata?.annotations && !o.object.spec) continue;
+  return (o) => {
+    if (!o.object.metadata?.annotations && !o.object.spec) return;
     known ??= new Set([...opts.kb.byId.keys(), ...allRules().map((r) => r.meta.id), DETECT_META.id]);
     for (const u of unknownIgnoreIds(o, known)) {
       const near = closeNames(u.id, [...known], 1)[0];
@@ -321,8 +336,7 @@ function misspeltIgnores(subjects: SourcedObject[], opts: RunOptions): Diagnosti
       if (column !== undefined) d.column = column;
       out.push(d);
     }
-  }
-  return out;
+  };
 }
 
 /** What a DETECT line's `zone` and `distribution` read for this target. */
@@ -393,15 +407,38 @@ function runbookOf(
   const named = stepsNamingObject(pitfall.steps, own.kind, own.name);
   const values = { ...own, ...named.values, ...report.values };
   const steps = fillSteps(named.steps, values, meta.wholeValues ? [...meta.wholeValues] : []);
-  const containers = objectContainersOf(object);
-  const role = containers.find((c) => c.name === report.container)?.role;
   return fitLogSteps(steps, {
     ...(report.container !== undefined ? { container: report.container } : {}),
-    needsContainer: containers.length > 1 || role === "init",
+    needsContainer: needsContainerFlag(object, report.container),
     ...(report.neverRan ? { neverRan: true } : {}),
     ...(values["pod-name"] ? { pod: values["pod-name"] } : {}),
     ...(values.namespace ? { namespace: values.namespace } : {}),
   });
+}
+
+/**
+ * Whether `kubectl logs` must be told the container: the object's pods run more than one (ephemeral ones left
+ * out), or the container is an init container. Counted in the spec, without listing its containers.
+ */
+function needsContainerFlag(object: KubeObject, container: string | undefined): boolean {
+  const spec = podSpecOf(object)?.spec;
+  if (!spec) return false;
+  let count = 0;
+  let init = false;
+  let found = false;
+  for (const key of ["initContainers", "containers"] as const) {
+    for (const c of asList(spec[key])) {
+      const rec = asRecord(c);
+      if (!rec) continue;
+      count++;
+      // The first container of that name decides its role; a sidecar (restartPolicy: Always) is no init container.
+      if (!found && container !== undefined && (asString(rec.name) ?? "") === container) {
+        found = true;
+        init = key === "initContainers" && !isSidecar(rec);
+      }
+    }
+  }
+  return count > 1 || init;
 }
 
 function safeLocate(o: SourcedObject, path: readonly (string | number)[]) {

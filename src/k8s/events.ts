@@ -47,7 +47,18 @@ function nonEmpty(value: unknown): string | undefined {
 
 /** The container an event names in its field path (`spec.initContainers{migrate}` → `migrate`). */
 export function eventContainer(view: EventView): string | undefined {
-  return /^spec\.(?:initContainers|containers|ephemeralContainers)\{([^}]*)\}$/.exec(
-    view.fieldPath ?? "",
-  )?.[1];
+  const fieldPath = view.fieldPath ?? "";
+  let container = containers.get(fieldPath);
+  if (container === undefined) {
+    container = CONTAINER_PATH.exec(fieldPath)?.[1] ?? NONE;
+    if (containers.size < REMEMBER_AT_MOST) containers.set(fieldPath, container);
+  }
+  return container === NONE ? undefined : container;
 }
+
+const CONTAINER_PATH = /^spec\.(?:initContainers|containers|ephemeralContainers)\{([^}]*)\}$/;
+// Rules filter a failing pod's events by container again and again, and a cluster's events name few field paths.
+// Bounded, and pure results only, so sharing it across runs is safe.
+const containers = new Map<string, string | typeof NONE>();
+const NONE = Symbol("no container");
+const REMEMBER_AT_MOST = 4096;

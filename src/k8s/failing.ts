@@ -5,6 +5,7 @@ import { ageMs } from "./duration.js";
 import { type EventView, eventContainer } from "./events.js";
 import { asRecord, asString, metaString, pathText } from "./fields.js";
 import {
+  type ContainerStatusAt,
   conditionsOf,
   containerStatusesOf,
   currentTerminated,
@@ -46,46 +47,30 @@ const STARTING = new Set(["ContainerCreating", "PodInitializing"]);
 /** Probe failures older than this say nothing about now. */
 const RECENT_MS = 3_600_000;
 
-/** The ways a pod fails now, one per container at most, then the pod's own. Healthy and finished pods: none. */
-export function podFailures(pod: KubeObject, events: EventView[], opts: FailingOptions): PodFailure[] {
+/**
+ * The ways a pod fails now, one per container at most, then the pod's own. Healthy and finished pods: none.
+ * `events` may be a function: it is called only when the status leaves the answer open (a healthy pod's events are
+ * never read, and most of a cluster's pods are healthy).
+ */
+export function podFailures(
+  pod: KubeObject,
+  events: readonly EventView[] | (() => readonly EventView[]),
+  opts: FailingOptions,
+): PodFailure[] {
   const phase = podPhase(pod);
   if (phase === "Succeeded") return [];
   // An evicted pod is the node's story (the node-pressure rule tells it), not a failure of its own.
   if (phase === "Failed" && asString(asRecord(pod.status)?.reason) === "Evicted") return [];
+  let read: readonly EventView[] | undefined = typeof events === "function" ? undefined : events;
+  const podEvents = () => (read ??= (events as () => readonly EventView[])());
   const out: PodFailure[] = [];
   for (const at of containerStatusesOf(pod)) {
     if (!at.name || at.role === "ephemeral") continue;
-    const containerEvents = events.filter((e) => eventContainer(e) === at.name);
-    const base = { container: at.name, role: at.role, restarts: restartCountOf(at.status) };
-    // Worked out for a container that fails only: most of a cluster's containers do not.
-    const since = () => firstWarning(containerEvents) ?? podStart(pod);
-    const reason = waitingReason(at.status);
-    if (reason && !STARTING.has(reason)) {
-      const waitingPath = pathText([...at.path, "state", "waiting"]);
-      const message = asString(asRecord(asRecord(at.status.state)?.waiting)?.message);
-      out.push(withOptional({ ...base, reason, source: waitingPath }, since(), message));
-      continue;
-    }
-    const ended = currentTerminated(at.status);
-    if (ended && ended.exitCode !== undefined && ended.exitCode !== 0 && phase === "Failed") {
-      const text = ended.message ?? `exit code ${ended.exitCode}`;
-      out.push(
-        withOptional(
-          { ...base, reason: ended.reason ?? "Error", source: pathText([...at.path, "state", "terminated"]) },
-          ended.finishedAt ?? since(),
-          text,
-        ),
-      );
-      continue;
-    }
-    const probe = probeFailure(at.status, containerEvents, opts.now);
-    if (probe)
-      out.push(
-        withOptional({ ...base, reason: "Unhealthy", source: "event Unhealthy" }, probe.first, probe.message),
-      );
+    const failure = containerFailure(pod, phase, at, podEvents, opts.now);
+    if (failure) out.push(failure);
   }
   if (phase === "Pending" || phase === undefined) {
-    const stuck = pendingFailure(pod, events, opts);
+    const stuck = pendingFailure(pod, podEvents(), opts);
     if (stuck && !out.length) out.push(stuck);
   } else if (phase === "Failed" && !out.length) {
     const status = asRecord(pod.status);
@@ -100,8 +85,49 @@ export function podFailures(pod: KubeObject, events: EventView[], opts: FailingO
   return out;
 }
 
+/** How one container fails now, if it does; nothing is made for one that does not (most of a cluster's). */
+function containerFailure(
+  pod: KubeObject,
+  phase: string | undefined,
+  at: ContainerStatusAt,
+  podEvents: () => readonly EventView[],
+  now: Date,
+): PodFailure | undefined {
+  let own: EventView[] | undefined;
+  const containerEvents = () => (own ??= podEvents().filter((e) => eventContainer(e) === at.name));
+  const base = () => ({ container: at.name, role: at.role, restarts: restartCountOf(at.status) });
+  const since = () => firstWarning(containerEvents()) ?? podStart(pod);
+  const reason = waitingReason(at.status);
+  if (reason && !STARTING.has(reason)) {
+    const waitingPath = pathText([...at.path, "state", "waiting"]);
+    const message = asString(asRecord(asRecord(at.status.state)?.waiting)?.message);
+    return withOptional({ ...base(), reason, source: waitingPath }, since(), message);
+  }
+  const ended = phase === "Failed" ? currentTerminated(at.status) : undefined;
+  if (ended && ended.exitCode !== undefined && ended.exitCode !== 0) {
+    const text = ended.message ?? `exit code ${ended.exitCode}`;
+    return withOptional(
+      { ...base(), reason: ended.reason ?? "Error", source: pathText([...at.path, "state", "terminated"]) },
+      ended.finishedAt ?? since(),
+      text,
+    );
+  }
+  const probe = probeFailure(at.status, containerEvents, now);
+  if (probe)
+    return withOptional(
+      { ...base(), reason: "Unhealthy", source: "event Unhealthy" },
+      probe.first,
+      probe.message,
+    );
+  return undefined;
+}
+
 /** A pod not scheduled, or scheduled but not running its containers, for longer than the threshold. */
-function pendingFailure(pod: KubeObject, events: EventView[], opts: FailingOptions): PodFailure | undefined {
+function pendingFailure(
+  pod: KubeObject,
+  events: readonly EventView[],
+  opts: FailingOptions,
+): PodFailure | undefined {
   const scheduled = conditionsOf(pod).find((c) => c.type === "PodScheduled");
   const created = metaString(pod, "creationTimestamp");
   const warning = [...events].reverse().find((e) => e.type === "Warning" && !eventContainer(e));
@@ -139,16 +165,17 @@ function pendingFailure(pod: KubeObject, events: EventView[], opts: FailingOptio
  */
 function probeFailure(
   status: Record<string, unknown>,
-  events: EventView[],
+  events: () => readonly EventView[],
   now: Date,
 ): { first?: string; message: string } | undefined {
-  const unhealthy = events.filter((e) => e.reason === "Unhealthy");
-  const last = unhealthy[unhealthy.length - 1];
-  const lastAge = ageMs(last?.last, now);
-  if (!last || lastAge === undefined || lastAge > RECENT_MS) return undefined;
+  // The status first: a ready container not restarted in the hour needs no look at its events.
   const restartedAge = ageMs(lastTerminated(status)?.finishedAt, now);
   const restartedRecently = restartedAge !== undefined && restartedAge <= RECENT_MS;
   if (status.ready !== false && !restartedRecently) return undefined;
+  const unhealthy = events().filter((e) => e.reason === "Unhealthy");
+  const last = unhealthy[unhealthy.length - 1];
+  const lastAge = ageMs(last?.last, now);
+  if (!last || lastAge === undefined || lastAge > RECENT_MS) return undefined;
   const first = unhealthy.reduce<string | undefined>(
     (min, e) => (e.first && (!min || Date.parse(e.first) < Date.parse(min)) ? e.first : min),
     undefined,
@@ -156,7 +183,7 @@ function probeFailure(
   return first ? { first, message: last.message } : { message: last.message };
 }
 
-function firstWarning(events: EventView[]): string | undefined {
+function firstWarning(events: readonly EventView[]): string | undefined {
   let first: string | undefined;
   for (const e of events) {
     if (e.type !== "Warning" || !e.first || Number.isNaN(Date.parse(e.first))) continue;

@@ -23,6 +23,22 @@ const NAME_MAX = 255;
 /** Parse `host:5000/ns/app:1.2`, `app@sha256:…`, `app`, `localhost/app:latest`; undefined when not a valid reference. */
 export function parseImage(ref: unknown): ImageRef | undefined {
   if (typeof ref !== "string" || ref === "") return undefined;
+  let parsed = seen.get(ref);
+  if (parsed === undefined) {
+    parsed = parseReference(ref) ?? INVALID;
+    if (seen.size < REMEMBER_AT_MOST) seen.set(ref, parsed);
+  }
+  // A copy: the caller may change what it is given.
+  return parsed === INVALID ? undefined : { ...parsed };
+}
+
+// A cluster runs a few hundred images in thousands of containers, and every rule about images parses them (a
+// handful of regular expressions each). Bounded, and pure results only, so sharing it across runs is safe.
+const seen = new Map<string, ImageRef>();
+const INVALID: ImageRef = { repository: "" };
+const REMEMBER_AT_MOST = 4096;
+
+function parseReference(ref: string): ImageRef | undefined {
   const at = ref.indexOf("@");
   let rest = at === -1 ? ref : ref.slice(0, at);
   const digest = at === -1 ? undefined : ref.slice(at + 1);

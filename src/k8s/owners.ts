@@ -13,9 +13,18 @@ function nameKey(kind: string, namespace: string | undefined, name: string): str
 }
 
 export function indexObjects(objects: readonly KubeObject[]): ObjectIndex {
-  const list = Array.isArray(objects) ? objects : [];
+  return indexObjectsIn(Array.isArray(objects) ? objects : [], (o) => o);
+}
+
+/** `indexObjects` over what `objectOf` gives for each item, skipping those it gives none for, without a list made. */
+export function indexObjectsIn<T>(
+  items: readonly T[],
+  objectOf: (item: T) => KubeObject | undefined,
+): ObjectIndex {
   const byUid = new Map<string, KubeObject>();
-  for (const obj of list) {
+  for (let i = 0; i < items.length; i++) {
+    const obj = objectOf(items[i]!);
+    if (obj === undefined) continue;
     const uid = metaString(obj, "uid");
     if (uid && !byUid.has(uid)) byUid.set(uid, obj);
   }
@@ -26,7 +35,9 @@ export function indexObjects(objects: readonly KubeObject[]): ObjectIndex {
     get byName() {
       if (!byName) {
         byName = new Map();
-        for (const obj of list) {
+        for (let i = 0; i < items.length; i++) {
+          const obj = objectOf(items[i]!);
+          if (obj === undefined) continue;
           const kind = asString(asRecord(obj)?.kind);
           const name = metaString(obj, "name");
           if (!kind || !name) continue;
@@ -46,36 +57,37 @@ export interface OwnerRef {
   apiVersion?: string;
 }
 
-type RawOwnerRef = OwnerRef & { controller: unknown };
-
-function ownerRefsOf(obj: unknown): RawOwnerRef[] {
-  const out: RawOwnerRef[] = [];
-  for (const item of asList(asRecord(asRecord(obj)?.metadata)?.ownerReferences)) {
-    const r = asRecord(item);
-    const kind = asString(r?.kind);
-    const name = asString(r?.name);
-    if (!r || !kind || !name) continue;
-    const ref: RawOwnerRef = { kind, name, controller: r.controller };
-    const uid = asString(r.uid);
-    const apiVersion = asString(r.apiVersion);
-    if (uid) ref.uid = uid;
-    if (apiVersion) ref.apiVersion = apiVersion;
-    out.push(ref);
-  }
-  return out;
-}
-
 /**
  * The owner reference marked `controller: true`. When none is marked and there is a single owner whose
- * `controller` field is absent (a trimmed dump), that one.
+ * `controller` field is absent (a trimmed dump), that one. References without a kind or name do not count.
  */
 export function controllerRefOf(obj: KubeObject): OwnerRef | undefined {
-  const refs = ownerRefsOf(obj);
-  const found =
-    refs.find((r) => r.controller === true) ??
-    (refs.length === 1 && refs[0]!.controller === undefined ? refs[0] : undefined);
-  if (!found) return undefined;
-  const { controller: _, ...ref } = found;
+  const r = controllerEntryOf(obj);
+  return r ? ownerRefOf(r) : undefined;
+}
+
+/** The owner reference `controllerRefOf` reads, as written. */
+function controllerEntryOf(obj: KubeObject): Record<string, unknown> | undefined {
+  const refs = asList(asRecord(asRecord(obj)?.metadata)?.ownerReferences);
+  // One pass, no list made: every pod and ReplicaSet of a cluster is asked for its controller.
+  let valid = 0;
+  let only: Record<string, unknown> | undefined;
+  for (let i = 0; i < refs.length; i++) {
+    const r = asRecord(refs[i]);
+    if (!r || !asString(r.kind) || !asString(r.name)) continue;
+    if (r.controller === true) return r;
+    valid++;
+    only = r;
+  }
+  return valid === 1 && only!.controller === undefined ? only : undefined;
+}
+
+function ownerRefOf(r: Record<string, unknown>): OwnerRef {
+  const ref: OwnerRef = { kind: r.kind as string, name: r.name as string };
+  const uid = asString(r.uid);
+  const apiVersion = asString(r.apiVersion);
+  if (uid) ref.uid = uid;
+  if (apiVersion) ref.apiVersion = apiVersion;
   return ref;
 }
 
@@ -124,8 +136,11 @@ function ownerIn(index: ObjectIndex, ref: OwnerRef, namespace: string | undefine
  * `controllerChain` with an object, without making the chain.
  */
 export function controllerOf(obj: KubeObject, index: ObjectIndex): KubeObject | undefined {
-  const ref = controllerRefOf(obj);
-  const owner = ref ? ownerIn(index, ref, metaString(obj, "namespace")) : undefined;
+  const r = controllerEntryOf(obj);
+  if (!r) return undefined;
+  // By uid without making the reference: every pod and ReplicaSet of a cluster is asked (the latent risks).
+  const uid = asString(r.uid);
+  const owner = uid ? index.byUid.get(uid) : ownerIn(index, ownerRefOf(r), metaString(obj, "namespace"));
   return owner === obj ? undefined : owner;
 }
 

@@ -6,6 +6,7 @@ import { type ContainerAt, containersOf, type ContainerRole } from "./containers
 import { asList, asRecord, asString, type JsonPath, valueAt } from "./fields.js";
 import { effectivePullPolicy } from "./image.js";
 import type { KubeObject } from "../model/kube.js";
+import { perRun } from "./per-run.js";
 import { POD_KINDS, type PodSpecAt, podSpecOf } from "./podspec.js";
 
 const GENERIC_TEMPLATE = ["spec", "template", "spec"];
@@ -123,24 +124,50 @@ function argoTemplatesOf(rec: Record<string, unknown>): PodTemplateAt[] {
 
 /**
  * Every pod an object runs, with its pod-level fields and containers: the one of a Pod, a workload or any object
- * `runningPodSpecOf` reads, or one per container template of an Argo Workflow.
+ * `runningPodSpecOf` reads, or one per container template of an Argo Workflow. Kept for the object the rules
+ * are on (k8s/per-run): each manifest rule asks for every workload's.
  */
-export function podTemplatesOf(obj: unknown): PodTemplateAt[] {
+export const podTemplatesOf: (obj: unknown) => readonly PodTemplateAt[] = perRun(templatesOf);
+
+function templatesOf(obj: unknown): PodTemplateAt[] {
   const rec = asRecord(obj);
   if (!rec) return [];
   const at = runningPodSpecOf(rec);
   if (at) {
-    const metadataPath: JsonPath = rec.kind === "Pod" ? ["metadata"] : [...at.path.slice(0, -1), "metadata"];
+    const metadataPath = templateMetadataPath(rec, at);
     return [
       {
         spec: at.spec,
         fieldPath: (key) => [...at.path, key],
         containers: containersOf(at.spec, at.path),
-        ...(at.path.length > 1 || rec.kind === "Pod" ? { metadataPath } : {}),
+        ...(metadataPath ? { metadataPath } : {}),
       },
     ];
   }
   return argoTemplatesOf(rec);
+}
+
+/** Where the pods' metadata of a one-pod object is: the Pod's own, a template's beside its spec, else none. */
+function templateMetadataPath(rec: Record<string, unknown>, at: PodSpecAt): JsonPath | undefined {
+  if (rec.kind === "Pod") return ["metadata"];
+  return at.path.length > 1 ? [...at.path.slice(0, -1), "metadata"] : undefined;
+}
+
+/**
+ * The `metadataPath` of each of `podTemplatesOf`'s pods, without reading their containers: where an object's pods
+ * take their labels and annotations from (ignore annotations are read there for every object checked).
+ */
+export function podTemplateMetadataPaths(obj: unknown): JsonPath[] {
+  const rec = asRecord(obj);
+  if (!rec) return [];
+  const at = runningPodSpecOf(rec);
+  if (at) {
+    const path = templateMetadataPath(rec, at);
+    return path ? [path] : [];
+  }
+  const out: JsonPath[] = [];
+  for (const t of argoTemplatesOf(rec)) if (t.metadataPath) out.push(t.metadataPath);
+  return out;
 }
 
 /** The containers an object's pods run, ephemeral (debugging) containers left out: what a manifest means to run. */

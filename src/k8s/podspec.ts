@@ -71,3 +71,17 @@ export function podMetadataOf(
   const metadata = asRecord(cur);
   return metadata ? { metadata, path } : undefined;
 }
+
+/**
+ * The metadata record a built-in workload's pods take (`spec.template.metadata`, a CronJob's in its job template),
+ * read in place with no path made; undefined when it has none. `false` for a Pod (its metadata is its own) and for
+ * kinds that are no built-in workload, whose pods' metadata is found otherwise (k8s/pod-template).
+ */
+export function workloadTemplateMetadata(obj: KubeObject): Record<string, unknown> | undefined | false {
+  const kind = obj.kind;
+  if (typeof kind !== "string" || kind === "Pod" || !POD_KINDS.includes(kind)) return false;
+  const path = POD_SPEC_PATHS[kind]!;
+  let cur: Record<string, unknown> | undefined = asRecord(obj);
+  for (let i = 0; i < path.length - 1 && cur; i++) cur = asRecord(cur[path[i]!]);
+  return asRecord(cur?.metadata);
+}

@@ -87,7 +87,28 @@ function podRequest(spec: Record<string, unknown>, r: Resource): number {
 export function podRequests(podSpec: unknown): Resources {
   const spec = asRecord(podSpec);
   if (!spec) return { cpu: 0, memory: 0 };
+  if (asList(spec.initContainers).length === 0 && !asRecord(spec.resources) && !asRecord(spec.overhead))
+    return containersSum(asList(spec.containers));
   return { cpu: podRequest(spec, "cpu"), memory: podRequest(spec, "memory") };
+}
+
+/**
+ * Most pods: no init containers, no pod-level resources, no overhead. Their request is the sum of their containers'
+ * (each request defaulting to its limit), both resources in one walk: it runs for every pod of a cluster.
+ */
+function containersSum(containers: readonly unknown[]): Resources {
+  let cpu: number | undefined;
+  let memory: number | undefined;
+  for (let i = 0; i < containers.length; i++) {
+    const container = asRecord(containers[i]);
+    if (!container) continue;
+    const resources = asRecord(container.resources);
+    const c = amountIn(resources?.requests, "cpu") ?? amountIn(resources?.limits, "cpu");
+    const m = amountIn(resources?.requests, "memory") ?? amountIn(resources?.limits, "memory");
+    if (c !== undefined) cpu = (cpu ?? 0) + c;
+    if (m !== undefined) memory = (memory ?? 0) + m;
+  }
+  return { cpu: cpu ?? 0, memory: memory ?? 0 };
 }
 
 function podLimit(spec: Record<string, unknown>, r: Resource): number | undefined {

@@ -2,6 +2,7 @@
 import { type ContainerRole, isSidecar } from "./containers.js";
 import { asInteger, asList, asRecord, asString, type JsonPath } from "./fields.js";
 import type { KubeObject } from "../model/kube.js";
+import { perRun } from "./per-run.js";
 
 export interface ContainerStatusAt {
   status: Record<string, unknown>;
@@ -19,16 +20,23 @@ const STATUS_LISTS = [
   ["ephemeralContainerStatuses", "ephemeral"],
 ] as const;
 
-/** Init (sidecars among them), regular and ephemeral container statuses, in that order. */
-export function containerStatusesOf(pod: KubeObject): ContainerStatusAt[] {
+/**
+ * Init (sidecars among them), regular and ephemeral container statuses, in that order. Kept for the pod the rules
+ * are on (k8s/per-run): most rules about containers ask for every pod's.
+ */
+export const containerStatusesOf: (pod: KubeObject) => readonly ContainerStatusAt[] = perRun(statusesOf);
+
+function statusesOf(pod: KubeObject): ContainerStatusAt[] {
   const rec = asRecord(pod);
   const status = asRecord(rec?.status);
   if (!status) return [];
   const out: ContainerStatusAt[] = [];
-  for (const [key, listRole] of STATUS_LISTS) {
-    const list = asList(status[key]);
+  for (let l = 0; l < STATUS_LISTS.length; l++) {
+    const [key, listRole] = STATUS_LISTS[l]!;
+    const list = status[key];
+    if (!Array.isArray(list) || !list.length) continue;
     // Every rule about containers asks for every pod: no closure, and a spec lookup only for init statuses.
-    const sidecars = listRole === "init" && list.length ? sidecarNames(rec?.spec) : undefined;
+    const sidecars = listRole === "init" ? sidecarNames(rec?.spec) : undefined;
     for (let index = 0; index < list.length; index++) {
       const s = asRecord(list[index]);
       if (!s) continue;

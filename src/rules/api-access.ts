@@ -90,7 +90,7 @@ function clientContainerEvidence(c: ContainerAt): ApiAccessEvidence | undefined 
   const name = c.name || `#${c.index + 1}`;
   const image = asString(c.container.image);
   const repository = parseImage(image)?.repository;
-  const last = repository?.split("/").pop();
+  const last = repository?.slice(repository.lastIndexOf("/") + 1);
   if (last && API_CLIENT_IMAGES.has(last))
     return {
       summary: `container ${name} runs ${last}, an API client`,
@@ -98,7 +98,10 @@ function clientContainerEvidence(c: ContainerAt): ApiAccessEvidence | undefined 
       path: [...c.path, "image"],
     };
   for (const key of ["command", "args"] as const) {
-    const words = asList(c.container[key]).map((w) => (typeof w === "string" ? w : ""));
+    // Most containers of a cluster give neither: nothing is made for them.
+    const given = c.container[key];
+    if (!Array.isArray(given) || !given.length) continue;
+    const words = given.map((w) => (typeof w === "string" ? w : ""));
     for (const [i, word] of words.entries()) {
       const next = words[i + 1] ?? "";
       const hit =
@@ -114,7 +117,9 @@ function clientContainerEvidence(c: ContainerAt): ApiAccessEvidence | undefined 
         };
     }
   }
-  for (const [i, entry] of asList(c.container.env).entries()) {
+  const envList = c.container.env;
+  if (!Array.isArray(envList)) return undefined;
+  for (const [i, entry] of envList.entries()) {
     const env = asRecord(entry);
     const value = asString(env?.value);
     if (value !== undefined && IN_CLUSTER_REFERENCE.test(value))

@@ -485,10 +485,11 @@ function probeRestartsReport(
   at: ContainerStatusAt,
   role: string,
 ): Reported | undefined {
-  const last = lastTerminated(at.status);
   const restarts = restartCountOf(at.status);
-  // Most running containers never restarted: their events are not read.
-  if (!last || restarts < 2) return undefined;
+  // Most running containers never restarted: neither their last run nor their events are read.
+  if (restarts < 2) return undefined;
+  const last = lastTerminated(at.status);
+  if (!last) return undefined;
   const liveness = livenessFailures(ctx, pod, at.name);
   const endedAgo = ageMs(last.finishedAt, ctx.now);
   const probeAgo = ageMs(liveness?.last, ctx.now);

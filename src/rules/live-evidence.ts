@@ -22,17 +22,22 @@ export function eventEvidence(view: EventView, now: Date): Evidence {
 // Views of a list the lookup gave (one list per object and run, never changed once given), made once: a rule
 // reads a failing pod's events more than once.
 const views = new WeakMap<readonly KubeObject[], EventView[]>();
+const NO_EVENTS: readonly EventView[] = [];
 
-/** The events of an object as views, oldest first (the lookup's order). A new array each call. */
+/**
+ * The events of an object as views, oldest first (the lookup's order). The same list for every call on a list the
+ * lookup gave: read it, never change it (a failing pod's hundred events are read by several rules).
+ */
 export function eventsOf(
   lookup: { eventsFor(o: KubeObject): KubeObject[] },
   object: KubeObject,
-): EventView[] {
+): readonly EventView[] {
   const events = lookup.eventsFor(object);
+  if (!events.length) return NO_EVENTS;
   let seen = views.get(events);
   if (!seen) {
     seen = events.map(eventView);
     views.set(events, seen);
   }
-  return [...seen];
+  return seen;
 }

@@ -150,30 +150,12 @@ export const nodePressureRule = defineRule({
   },
 });
 
-// Every node's usage from one pass over the pods in snapshot order (the order each node's own sum takes), made
-// once per run, rather than a walk per node over its pods scattered through the snapshot.
-const usageByRun = new WeakMap<
-  Lookup,
-  { first: Map<string, KubeObject>; usage: Map<string, NodeRequests> }
->();
-
+/**
+ * The node's usage from the pods bound to it (the lookup's index, in snapshot order, which the evidence's largest
+ * requesters read too): one pass over a cluster's pods for the index, then each node's few.
+ */
 function usageOf(lookup: Lookup, node: KubeObject, nodeName: string): NodeRequests | undefined {
-  let run = usageByRun.get(lookup);
-  if (!run) {
-    const nodes = lookup.objectsOfKind("Node");
-    const first = new Map<string, KubeObject>();
-    for (const n of nodes) {
-      const name = metaString(n, "name");
-      if (name !== undefined && !first.has(name)) first.set(name, n);
-    }
-    const usage = new Map(requestsPerNode(nodes, lookup.objectsOfKind("Pod")).map((u) => [u.node, u]));
-    run = { first, usage };
-    usageByRun.set(lookup, run);
-  }
-  // A second Node of the same name has its own allocatable: its own sum, as before.
-  return run.first.get(nodeName) === node
-    ? run.usage.get(nodeName)
-    : requestsPerNode([node], lookup.podsOnNode(nodeName))[0];
+  return requestsPerNode([node], lookup.podsOnNode(nodeName))[0];
 }
 
 /** When a pod was evicted, as well as the status tells: its Ready condition's last change, else its start. */

@@ -44,6 +44,8 @@ export interface OomKill {
 /** Containers of a pod killed for memory recently (reason OOMKilled, in the current or the previous run). */
 export function recentOomKills(pod: KubeObject, now: Date): OomKill[] {
   const out: OomKill[] = [];
+  // Asked of every pod twice (per pod, and for the Deployments' limit history); most were never OOMKilled.
+  if (!saysOomKilled(pod)) return out;
   for (const at of containerStatusesOf(pod)) {
     if (!at.name || at.role === "ephemeral") continue;
     const current = currentTerminated(at.status);
@@ -61,6 +63,29 @@ export function recentOomKills(pod: KubeObject, now: Date): OomKill[] {
     out.push({ at, ...kill, agoMs });
   }
   return out;
+}
+
+const STATUS_LISTS = ["initContainerStatuses", "containerStatuses", "ephemeralContainerStatuses"] as const;
+
+/** Whether any container status of the pod says OOMKilled, in its state or its last state (nothing made to ask). */
+function saysOomKilled(pod: KubeObject): boolean {
+  const status = asRecord(pod.status);
+  if (!status) return false;
+  for (const key of STATUS_LISTS) {
+    const list = status[key];
+    if (!Array.isArray(list)) continue;
+    for (let i = 0; i < list.length; i++) {
+      const s = asRecord(list[i]);
+      if (!s) continue;
+      if (terminatedReason(s.state) === "OOMKilled" || terminatedReason(s.lastState) === "OOMKilled")
+        return true;
+    }
+  }
+  return false;
+}
+
+function terminatedReason(state: unknown): unknown {
+  return asRecord(asRecord(state)?.terminated)?.reason;
 }
 
 /** A container's memory limit in a pod spec (its own, else a pod-level one), with where it is written. */

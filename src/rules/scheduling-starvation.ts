@@ -39,12 +39,15 @@ export const schedulingStarvationRule = defineRule({
   },
   check(ctx, object) {
     const pod = object.object;
+    const phase = podPhase(pod);
+    // Most pods are neither Failed nor Pending: nothing more of them is read.
+    if (phase !== "Failed" && phase !== "Pending") return [];
     const name = metaString(pod, "name") ?? "";
     const values = { "pod-name": name, namespace: metaString(pod, "namespace") ?? "" };
     const status = asRecord(pod.status);
     const reason = asString(status?.reason);
     // The kubelet's admission rejects a pod it has no room for: phase Failed, reason OutOfcpu / OutOfmemory / OutOf<x>.
-    if (podPhase(pod) === "Failed" && reason?.startsWith("OutOf")) {
+    if (phase === "Failed" && reason?.startsWith("OutOf")) {
       const message = asString(status?.message) ?? "";
       const evidence: Evidence[] = [
         { kind: "status", text: `Failed: ${reason}: ${clip(message)}`, source: "status.reason" },
@@ -64,8 +67,7 @@ export const schedulingStarvationRule = defineRule({
         },
       ];
     }
-    // Most pods are not Pending: their conditions are not read.
-    if (podPhase(pod) !== "Pending") return [];
+    if (phase !== "Pending") return [];
     const scheduled = podConditions(pod).find((c) => c.type === "PodScheduled");
     if (scheduled?.status !== false) return [];
     const event = eventsOf(ctx.lookup, pod)

@@ -3,7 +3,8 @@
 import type { Config } from "../config/model.js";
 import { type RunResult, runEngine } from "../engine/run.js";
 import type { KnowledgeBase } from "../kb/load.js";
-import { controllerOf, indexObjects, topControllerOf } from "../k8s/owners.js";
+import { lookupOf } from "../engine/lookup.js";
+import { controllerOf, topControllerOf } from "../k8s/owners.js";
 import { isTerminated } from "../k8s/status.js";
 import type { Finding } from "../model/finding.js";
 import type { Distribution, Snapshot, SourcedObject } from "../model/snapshot.js";
@@ -29,14 +30,15 @@ const NOT_SUBJECTS = new Set(["Event", "Node", "EndpointSlice", "Endpoints"]);
  * under that controller's name (`Deployment web` for `web-5d8c7b9f6d-q7xkz`).
  */
 export function latentRisks(snapshot: Snapshot, opts: LatentOptions): RunResult {
-  // Events own nothing (as the engine's owner index has it), and they are most of a big cluster's objects.
-  const index = indexObjects(snapshot.objects.filter((o) => o.object.kind !== "Event").map((o) => o.object));
+  // The engine's indexes, shared with the live run when the caller has them (its owner index leaves Events out).
+  const lookup = opts.lookup ?? lookupOf(snapshot);
+  const index = lookup.owners();
   const subject = (o: SourcedObject) => {
     const kind = o.object.kind ?? "";
     if (NOT_SUBJECTS.has(kind)) return false;
-    if (kind === "Pod" && isTerminated(o.object)) return false;
     // An owner above it is in the snapshot: the owner is checked, where the template is written.
-    return controllerOf(o.object, index) === undefined;
+    if (controllerOf(o.object, index) !== undefined) return false;
+    return kind !== "Pod" || !isTerminated(o.object);
   };
   const rules = allRules().filter((r) => r.meta.runs.includes("manifest") && r.meta.latent !== false);
   const result = runEngine(snapshot, {
@@ -46,30 +48,19 @@ export function latentRisks(snapshot: Snapshot, opts: LatentOptions): RunResult 
     rules,
     detect: false,
     subject,
-    ...(opts.lookup ? { lookup: opts.lookup } : {}),
+    lookup,
     ...(opts.zone ? { zone: opts.zone } : {}),
     ...(opts.distribution ? { distribution: opts.distribution } : {}),
     ...(opts.now ? { now: opts.now } : {}),
   });
-  // Made only when there is a finding to name by its owner (most objects of a big cluster are Events and Pods).
-  let byRef: Map<string, SourcedObject> | undefined;
   for (const f of result.findings) {
     f.kind = "latent";
-    byRef ??= new Map(
-      snapshot.objects.map((o) => [
-        refText(o.object.kind, o.object.metadata?.namespace, o.object.metadata?.name),
-        o,
-      ]),
-    );
-    const checked = byRef.get(refText(f.object.kind, f.object.namespace, f.object.name));
+    // The last object of that kind, namespace and name, as the lookup keeps them.
+    const checked = lookup.get(f.object.kind, f.object.namespace, f.object.name);
     const owner = checked ? topControllerOf(checked.object, index) : undefined;
     if (owner) f.object = ownerRef(owner, f);
   }
   return result;
-}
-
-function refText(kind: unknown, namespace: unknown, name: unknown): string {
-  return `${String(kind ?? "")}/${String(namespace ?? "")}/${String(name ?? "")}`;
 }
 
 function ownerRef(owner: { kind: string; namespace?: string; name: string }, f: Finding): Finding["object"] {

@@ -5,6 +5,7 @@ import { type RunResult, runEngine, type Suppression } from "../engine/run.js";
 import { lookupOf } from "../engine/lookup.js";
 import { resolveZone } from "../engine/zone.js";
 import type { KnowledgeBase } from "../kb/load.js";
+import { withPerRunViews } from "../k8s/per-run.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { compareFindings, type Finding } from "../model/finding.js";
 import type { NoiseGroup } from "../model/noise.js";
@@ -100,6 +101,15 @@ export async function scan(req: ScanRequest): Promise<ScanReport> {
  * failures nothing explains, the Redis Streams findings when there are some, the order, the system noise grouped.
  */
 export function analyseTargets(
+  snapshots: Snapshot[],
+  req: Pick<ScanRequest, "kb" | "config" | "zone" | "distribution" | "now" | "upgradeTo" | "includeSystem">,
+  streams?: { findings: Finding[]; incomplete: Incomplete[] },
+): ScanReport {
+  // One run for the live rules, the latent risks and the unexplained list: views of an object kept (k8s/per-run).
+  return withPerRunViews(() => analyseAll(snapshots, req, streams));
+}
+
+function analyseAll(
   snapshots: Snapshot[],
   req: Pick<ScanRequest, "kb" | "config" | "zone" | "distribution" | "now" | "upgradeTo" | "includeSystem">,
   streams?: { findings: Finding[]; incomplete: Incomplete[] },

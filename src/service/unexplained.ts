@@ -4,9 +4,9 @@ import { annotationIgnore, configIgnore } from "../engine/ignore.js";
 import { lookupOf } from "../engine/lookup.js";
 import type { Suppression } from "../engine/run.js";
 import { ageMs, ageText, parseDuration } from "../k8s/duration.js";
-import { eventView } from "../k8s/events.js";
 import { type PodFailure, podFailures } from "../k8s/failing.js";
 import { lastLines } from "../k8s/logs.js";
+import { withPerRunViews } from "../k8s/per-run.js";
 import { controllerChain, topControllerOf } from "../k8s/owners.js";
 import { lastTerminated, containerStatusesOf } from "../k8s/status.js";
 import { statusSummary } from "../k8s/status-summary.js";
@@ -16,7 +16,7 @@ import { clip } from "../model/redact.js";
 import type { Snapshot, SourcedObject } from "../model/snapshot.js";
 import type { Unexplained } from "../model/unexplained.js";
 import { allRules } from "../rules/index.js";
-import { eventEvidence } from "../rules/live-evidence.js";
+import { eventEvidence, eventsOf } from "../rules/live-evidence.js";
 import type { Lookup, RuleMeta } from "../rules/types.js";
 import { shellQuote } from "../runbook/fill.js";
 
@@ -45,6 +45,15 @@ export function unexplainedOf(
   result: { findings: Finding[]; suppressed: Suppression[] },
   opts: UnexplainedOptions,
 ): Unexplained[] {
+  // A pod's container statuses, read more than once for it, are made once (k8s/per-run).
+  return withPerRunViews(() => unexplainedIn(snapshot, result, opts));
+}
+
+function unexplainedIn(
+  snapshot: Snapshot,
+  result: { findings: Finding[]; suppressed: Suppression[] },
+  opts: UnexplainedOptions,
+): Unexplained[] {
   const now = opts.now ?? timeOf(snapshot.takenAt) ?? new Date();
   const pendingAfterMs = parseDuration(opts.config.expect.pendingAfter) ?? 300_000;
   const lookup = opts.lookup ?? lookupOf(snapshot);
@@ -64,11 +73,12 @@ export function unexplainedOf(
   );
   const out: Unexplained[] = [];
   const forAll = opts.config.ignore.filter((e) => !e.pitfalls?.length);
+  const failing = { now, pendingAfterMs };
   for (const o of lookup.byKind("Pod")) {
     const pod = o.object;
     if (ignored(o, forAll)) continue;
-    const events = lookup.eventsFor(pod).map(eventView);
-    const failures = podFailures(pod, events, { now, pendingAfterMs });
+    // Read only when the status leaves it open: a healthy pod's events are never made into views.
+    const failures = podFailures(pod, () => eventsOf(lookup, pod), failing);
     if (!failures.length) continue;
     // Findings about the pod itself or a controller above it (a port clash is reported on the Deployment).
     const keys = [refKey(refOf(pod)), ...controllerChain(pod, lookup.owners()).map((l) => refKey(l.ref))];
@@ -95,7 +105,7 @@ export function unexplainedOf(
 /** `pitfall.io/ignore: "*"` (or `unexplained`) on the pod or its template, or a config entry for all pitfalls (`forAll`). */
 function ignored(o: SourcedObject, forAll: Config["ignore"]): boolean {
   if (annotationIgnore(o, UNEXPLAINED, UNEXPLAINED)) return true;
-  return configIgnore(forAll, o, UNEXPLAINED, UNEXPLAINED) !== undefined;
+  return forAll.length > 0 && configIgnore(forAll, o, UNEXPLAINED, UNEXPLAINED) !== undefined;
 }
 
 /** A finding about the failing container, or about the whole pod (or its controller). */
@@ -152,9 +162,7 @@ function entryOf(snapshot: Snapshot, pod: KubeObject, failure: PodFailure, ctx: 
     if (age !== undefined) entry.for = ageText(age);
   }
   if (failure.message) entry.message = clip(failure.message);
-  const events = ctx.lookup
-    .eventsFor(pod)
-    .map(eventView)
+  const events = eventsOf(ctx.lookup, pod)
     .filter(
       (e) =>
         failure.container === undefined || !e.fieldPath || e.fieldPath.includes(`{${failure.container}}`),
