@@ -67,7 +67,7 @@ export class DuplicateIndex {
       many: [],
       manyFirst: [],
     };
-    this.kept.files.forEach((f, i) => this.fileNumbers.set(f, i));
+    for (const [i, f] of this.kept.files.entries()) this.fileNumbers.set(f, i);
   }
 
   /** What was added so far. */
