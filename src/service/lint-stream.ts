@@ -1,7 +1,8 @@
 // `pitfall lint` over manifests read in batches of documents that are linted and let go, so memory follows
 // the largest document, not the input. Findings are those of one engine run over the whole snapshot:
 // - the objects rules look up (a pod's ServiceAccount) are collected first, by a pass that parses only the
-//   documents naming such a kind, so every batch sees all of them wherever they sit in the input;
+//   documents naming such a kind, so every batch sees all of them wherever they sit in the input; they are kept
+//   as text (service/lint-context), and the linting pass takes them from there instead of parsing them again;
 // - what only the whole snapshot can answer (the capacity sum over Nodes, owner chains between objects)
 //   makes this return undefined, and the caller lints the whole snapshot the old way.
 import {
