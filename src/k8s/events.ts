@@ -1,4 +1,5 @@
 // Events in either API shape (core/v1 and events.k8s.io/v1), read field by field.
+import { ownCopy } from "../model/own-copy.js";
 import { asInteger, asRecord, asString } from "./fields.js";
 
 /** An Event in either shape (core/v1 or events.k8s.io/v1), every field checked. */
@@ -50,8 +51,11 @@ export function eventContainer(view: EventView): string | undefined {
   const fieldPath = view.fieldPath ?? "";
   let container = containers.get(fieldPath);
   if (container === undefined) {
-    container = CONTAINER_PATH.exec(fieldPath)?.[1] ?? NONE;
-    if (containers.size < REMEMBER_AT_MOST) containers.set(fieldPath, container);
+    // What is kept for the process is a copy, not a slice of the text the event was read from.
+    const kept = containers.size < REMEMBER_AT_MOST;
+    const own = kept ? ownCopy(fieldPath) : fieldPath;
+    container = CONTAINER_PATH.exec(own)?.[1] ?? NONE;
+    if (kept) containers.set(own, container);
   }
   return container === NONE ? undefined : container;
 }

@@ -1,4 +1,5 @@
 // Image references (the distribution/reference grammar) and the pull policy the API server fills in.
+import { ownCopy } from "../model/own-copy.js";
 import { asRecord, asString } from "./fields.js";
 
 export interface ImageRef {
@@ -25,8 +26,11 @@ export function parseImage(ref: unknown): ImageRef | undefined {
   if (typeof ref !== "string" || ref === "") return undefined;
   let parsed = seen.get(ref);
   if (parsed === undefined) {
-    parsed = parseReference(ref) ?? INVALID;
-    if (seen.size < REMEMBER_AT_MOST) seen.set(ref, parsed);
+    // Kept for the process: the reference parsed is a copy, not a slice of a manifest's text (model/own-copy).
+    const kept = seen.size < REMEMBER_AT_MOST;
+    const own = kept ? ownCopy(ref) : ref;
+    parsed = parseReference(own) ?? INVALID;
+    if (kept) seen.set(own, parsed);
   }
   // A copy: the caller may change what it is given.
   return parsed === INVALID ? undefined : { ...parsed };

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { metaString } from "../k8s/fields.js";
 import type { KubeObject } from "../model/kube.js";
+import { ownCopy } from "../model/own-copy.js";
 import type { Origin, SourcedObject } from "../model/snapshot.js";
 import type { Lookup } from "../rules/types.js";
 import { readFast } from "../sources/manifest-document.js";
@@ -44,11 +45,6 @@ function hasLossyNumber(value: unknown): boolean {
     for (const key in value) if (hasLossyNumber((value as Record<string, unknown>)[key])) return true;
   }
   return false;
-}
-
-/** A string with no tie to the text it was sliced from: a kept slice would keep a whole batch's text alive. */
-function ownCopy(text: string): string {
-  return JSON.parse(JSON.stringify(text)) as string;
 }
 
 export class ContextStore {

@@ -3,6 +3,7 @@
 // change silently with the order of the inputs. One warning per object, listing every place it is defined.
 import { asString, metaString } from "../k8s/fields.js";
 import type { Diagnostic } from "../model/diagnostic.js";
+import { ownCopy } from "../model/own-copy.js";
 import type { SourcedObject } from "../model/snapshot.js";
 
 const SHOWN_PLACES = 5;
@@ -162,9 +163,4 @@ function placesOf(entries: DuplicateEntries, at: number): Place[] {
       column: column < 0 ? undefined : column,
     },
   ];
-}
-
-/** A string with no tie to the text it was sliced from. */
-function ownCopy(text: string): string {
-  return JSON.parse(JSON.stringify(text)) as string;
 }
