@@ -81,6 +81,34 @@ describe("ContextStore", () => {
     expect(Object.is((store.object(4).data as Record<string, number>).z, -0)).toBe(true);
   });
 
+  it("keeps what JSON cannot write (a bigint, a value of a custom tag) as it was, and digests it", () => {
+    const odd = [
+      sourced(
+        {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: "big" },
+          data: { n: 12345678901234567890n },
+        },
+        1,
+      ),
+      sourced(
+        {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: "bin" },
+          binaryData: { b: new Uint8Array([1, 2]) },
+        },
+        9,
+      ),
+    ];
+    const store = storeOf(odd);
+    for (const [i, o] of odd.entries()) expect(store.object(i)).toStrictEqual(o.object);
+    const digest = new ContextDigest();
+    for (const o of odd) digest.add(o, false);
+    expect(store.digest().digest).toBe(digest.digest());
+  });
+
   it("answers lookups as the engine's lookup over the same objects", () => {
     const kinds = new Set(["Service", "ConfigMap", "RoleBinding", "ServiceAccount"]);
     const lookup = storeOf(objects).lookup(kinds);

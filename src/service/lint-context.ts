@@ -31,20 +31,35 @@ export interface ContextData {
   column: (number | undefined)[];
   /** Helm `# Source:` names, by index (most objects have none). */
   helm: Map<number, string>;
-  /** Objects JSON would not give back as they are (a number JSON cannot write), copied whole, by index. */
+  /** Objects JSON would not give back as they are (notPlainJson), copied whole, by index. */
   exact: Map<number, KubeObject>;
   /** Objects read the fast way, by file and line (a fast document's root starts a line of its own): reusable. */
   fast: Map<string, Map<number, number>>;
 }
 
-/** A number JSON writes as another value: `.inf`, `.nan`, `-0`. */
-function hasLossyNumber(value: unknown): boolean {
+/**
+ * A value JSON would not give back as it is: a number it writes as another (`.inf`, `.nan`, `-0`), a bigint (it
+ * cannot write one), or an object that is not plain (a custom tag's value).
+ */
+function notPlainJson(value: unknown): boolean {
   if (typeof value === "number") return !Number.isFinite(value) || Object.is(value, -0);
-  if (Array.isArray(value)) return value.some(hasLossyNumber);
+  if (typeof value === "bigint" || typeof value === "undefined") return true;
+  if (Array.isArray(value)) return value.some(notPlainJson);
   if (value && typeof value === "object") {
-    for (const key in value) if (hasLossyNumber((value as Record<string, unknown>)[key])) return true;
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return true;
+    for (const key in value) if (notPlainJson((value as Record<string, unknown>)[key])) return true;
   }
   return false;
+}
+
+/** An object's JSON; a bigint, which JSON cannot write, as its digits (such an object is also kept as a copy). */
+function jsonText(object: unknown): string {
+  try {
+    return JSON.stringify(object);
+  } catch {
+    return JSON.stringify(object, (_key, v: unknown) => (typeof v === "bigint" ? String(v) : v));
+  }
 }
 
 export class ContextStore {
@@ -99,14 +114,15 @@ export class ContextStore {
   add(o: SourcedObject): void {
     const d = this.kept;
     const i = d.piece.length;
-    const json = JSON.stringify(o.object);
+    const exact = notPlainJson(o.object);
+    const json = jsonText(o.object);
     d.piece.push(d.pieces.length);
     d.start.push(this.pendingChars);
     this.pending.push(json);
     this.pendingChars += json.length;
     d.end.push(this.pendingChars);
     if (this.pendingChars >= PIECE_CHARS) this.seal();
-    if (hasLossyNumber(o.object)) d.exact.set(i, structuredClone(o.object));
+    if (exact) d.exact.set(i, structuredClone(o.object));
     d.kind.push(this.kindOf(o.object));
     d.file.push(o.origin.file ?? "");
     d.line.push(o.origin.line);
@@ -211,7 +227,7 @@ export class ContextDigest {
       o.origin.file ?? "",
       o.origin.line,
       o.origin.column,
-      reused ? undefined : JSON.stringify(o.object),
+      reused ? undefined : jsonText(o.object),
     );
   }
 
