@@ -103,7 +103,7 @@ class Converter {
     // an unrendered template: `replicas: {{replicas}}` is a map whose one key is the map {replicas: null}.
     if (isMap(key) || isSeq(key))
       throw new ValueError(
-        `a ${isMap(key) ? "map" : "list"} used as a key, which kubectl refuses (an unrendered template placeholder such as {{name}} reads this way: render the template first)`,
+        `a ${isMap(key) ? "map" : "list"} used as a key, which kubectl refuses (an unrendered template expression such as {{name}} reads this way: render the template first)`,
         offsetOf(key),
         "yaml-key",
       );
