@@ -40,6 +40,8 @@ export interface CompiledCel {
   chains: FieldChain[];
   /** The lists comprehensions walk (`containers` in `containers.exists(c, …)`), when they are field chains. */
   ranges: FieldChain[];
+  /** The only kinds the line can hold for (a top-level `kind == 'X'` term), when it names them. */
+  kinds: ReadonlySet<string> | undefined;
   /** Evaluate with these bindings (an unbound variable is an error value, not a throw). */
   run(bindings: Record<string, CelInput>): unknown;
 }
@@ -51,8 +53,6 @@ export type CompiledDetect =
       evaluate(obj: unknown, env?: DetectEnv): boolean | Error;
       /** Same, on an object already wrapped (its bindings converted once for every line). */
       evaluateSubject(subject: DetectSubject): boolean | Error;
-      /** The only kinds the line can hold for (a top-level `kind == 'X'` term), when it names them. */
-      kinds: ReadonlySet<string> | undefined;
     })
   | CelCompileFailure;
 
@@ -117,6 +117,7 @@ export function compileCel(
     text: rewritten.text,
     reads,
     mentions,
+    kinds: kindsOf(parsed.expr as ExprNode),
     chains,
     ranges,
     run: (bindings) => program(bindings),
@@ -128,7 +129,7 @@ export function compileDetect(expr: string): CompiledDetect {
   const c = compileCel(expr, "DETECT", DETECT_BINDINGS);
   if (!c.ok) return c;
   const needsPod = [...c.reads].some((r) => POD_BINDINGS.has(r));
-  const kinds = kindsOf(parse(c.text).expr as ExprNode);
+  const { kinds } = c;
   const evaluateSubject = (subject: DetectSubject): boolean | Error => {
     // A line about pod specs says nothing about objects without one.
     if (needsPod && !subject.hasPodSpec) return false;
@@ -139,7 +140,6 @@ export function compileDetect(expr: string): CompiledDetect {
   const { run: _run, ...rest } = c;
   return {
     ...rest,
-    kinds,
     evaluateSubject,
     evaluate: (obj, detectEnv = {}) => evaluateSubject(new DetectSubject(obj, detectEnv)),
   };
