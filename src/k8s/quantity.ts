@@ -1,4 +1,5 @@
 // Kubernetes resource quantities (`500m`, `1.5Gi`, `129e6`), read exactly the way apimachinery does.
+import { ownCopy } from "../model/own-copy.js";
 
 interface Exact {
   negative: boolean;
@@ -128,7 +129,7 @@ function parseExact(value: unknown): Exact | undefined {
   const known = exactSeen.get(text);
   if (known !== undefined || exactSeen.has(text)) return known;
   const exact = readExact(text);
-  if (exactSeen.size < REMEMBER_AT_MOST && text.length < SHORT) exactSeen.set(text, exact);
+  if (exactSeen.size < REMEMBER_AT_MOST) exactSeen.set(ownCopy(text), exact);
   return exact;
 }
 
@@ -184,15 +185,13 @@ function exactBytes(value: unknown): number | undefined {
 }
 
 // A cluster repeats a handful of quantity strings thousands of times; exact parsing (BigInt) is not free.
-// The caches are bounded and hold only pure results, so sharing them across runs is safe.
+// The caches are bounded and hold only pure results, so sharing them across runs is safe; their keys are copies
+// (model/own-copy), never slices of a manifest's text.
 const cpuSeen = new Map<string, number | undefined>();
 const bytesSeen = new Map<string, number | undefined>();
 /** Exact values are read, never changed, by those who ask: one may be handed out many times. */
 const exactSeen = new Map<string, Exact | undefined>();
 const REMEMBER_AT_MOST = 4096;
-// Only short texts are kept: V8 makes a longer one read from a manifest a slice of the document's text, which a
-// kept key would keep alive (a quantity is seldom longer).
-const SHORT = 13;
 
 function remembered(
   seen: Map<string, number | undefined>,
@@ -203,7 +202,7 @@ function remembered(
   const known = seen.get(value);
   if (known !== undefined || seen.has(value)) return known;
   const result = parse(value);
-  if (seen.size < REMEMBER_AT_MOST && value.length < SHORT) seen.set(value, result);
+  if (seen.size < REMEMBER_AT_MOST) seen.set(ownCopy(value), result);
   return result;
 }
 
