@@ -1,14 +1,18 @@
 // Scan cost on a generated cluster, in one run: `npm run bench:scan`.
-// The simulator serves the cluster from a process of its own; each measured scan is a fresh process (as a CLI run
-// is, JIT cold), `read` (the lists alone) and `scan` (the lists, then the analysis) in turns. Prints the read-only
-// and read+analysis times, what the analysis adds to reading the lists (target: at most 20% at 20,000 pods), the
-// scan process's peak RSS (target: at most 1.5 GB), then Popeye against the same cluster in the real API server.
+// The simulator serves the cluster from a process of its own, on a core of its own where it can (a real API server
+// runs on other machines: the scan's work must not slow the server it waits for); each measured scan is a fresh process (as a CLI run
+// is, JIT cold), of three kinds in turns: `read` (the lists alone), `after` (the lists, then the analysis on the
+// whole read: how scans ran before service/scan-early) and `scan` (the scan service's way: what is read before the
+// events checked while they are read, the rest after). Prints what the analysis adds to reading the lists, both
+// ways (target: at most 20% at 20,000 pods): `after`'s analysis over its own read, and `scan`'s whole time over the
+// read-only processes' (medians); the scan process's peak RSS (target: at most 1.5 GB); then Popeye against the
+// same cluster in the real API server.
 // ROUNDS (default 5) sets the processes per kind; SIZES (pods, comma-separated; default 10000,20000) the clusters,
 // each with a node per 40 pods and 2.5 events per pod; PEERS=0 leaves Popeye out, PEER_PODS sets its cluster
 // (default: the largest of SIZES); PITFALL_BASE=<checkout>/bin/pitfall.js times a second build's CLI beside it.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -16,10 +20,24 @@ import type { RunFigures } from "./scan-run.js";
 import { popeyeBeside } from "./scan-peer.js";
 
 const rounds = Number(process.env.ROUNDS ?? 5);
-const sizes = (process.env.SIZES ?? "10000,20000").split(",").map((p) => {
-  const pods = Number(p);
-  return { pods, nodes: Math.max(1, Math.round(pods / 40)), events: Math.round(pods * 2.5), seed: 42 };
-});
+const sizes: { pods: number; nodes: number; events: number; seed: number; delayMs: number }[] = (
+  process.env.SIZES ?? "10000,20000"
+)
+  .split(",")
+  .map((p) => {
+    const pods = Number(p);
+    return {
+      pods,
+      nodes: Math.max(1, Math.round(pods / 40)),
+      events: Math.round(pods * 2.5),
+      seed: 42,
+      delayMs: 0,
+    };
+  });
+// The largest again, each response DELAY_MS late (default 10; 0: not run): an API server over a network, whose
+// pages keep the scan waiting longer than the simulator's on this machine do.
+const delayMs = Number(process.env.DELAY_MS ?? 10);
+if (delayMs > 0) sizes.push({ ...sizes[sizes.length - 1]!, delayMs });
 const script = (name: string) => fileURLToPath(new URL(name, import.meta.url));
 
 /** The last line a child prints, once it exits 0. */
@@ -38,12 +56,28 @@ function runChild(args: string[]): Promise<string> {
   });
 }
 
+/**
+ * The simulator stands in for an API server, which runs on machines of its own: on a core of its own here (the
+ * last; `taskset`, Linux), so that a scan's work does not slow the server it waits for. SIM_CPU=shared leaves it
+ * on every core, sharing them with the scan.
+ */
+const simCore =
+  process.env.SIM_CPU !== "shared" &&
+  availableParallelism() >= 2 &&
+  spawnSync("taskset", ["-c", "0", "true"]).status === 0
+    ? String(availableParallelism() - 1)
+    : undefined;
+
 async function startSimProcess(size: (typeof sizes)[number], dir: string) {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [script("scan-sim.js"), ...[size.pods, size.nodes, size.events, size.seed].map(String), dir],
-    { stdio: ["pipe", "pipe", "inherit"] },
-  );
+  const args = [
+    script("scan-sim.js"),
+    ...[size.pods, size.nodes, size.events, size.seed].map(String),
+    dir,
+    String(size.delayMs),
+  ];
+  const child: ChildProcess = simCore
+    ? spawn("taskset", ["-c", simCore, process.execPath, ...args], { stdio: ["pipe", "pipe", "inherit"] })
+    : spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once("line", resolve);
     child.once("exit", (code) => reject(new Error(`the simulator exited (${code}) before it was ready`)));
@@ -62,47 +96,62 @@ const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 interface SizeResult {
   pods: number;
+  /** Each response this late (0: as fast as the simulator answers). */
+  delayMs: number;
   objects: number;
   readOnly: number;
   readOnlyCpu: number;
+  /** `after`: the analysis once the whole read is over; its share of its own read, the median. */
+  after: number;
+  afterShare: number;
+  afterCpu: number;
+  /** `scan`: from the start of the read to the report. */
   scan: number;
-  analysis: number;
-  /** Per scan process, analysis over its own read; the median. */
-  share: number;
-  analysisCpu: number;
+  scanCpu: number;
+  /** `scan`: what is left after its read (the rest of the checks, the report). */
+  scanTail: number;
   findings: number;
+  sameFindings: boolean;
   peakRssMiB: number;
   readOnlyRssMiB: number;
 }
 
-/** One line per scan process kind and size; the read and the analysis of `scan` processes apart. */
-function summary(reads: RunFigures[], scans: RunFigures[], pods: number): SizeResult {
+type Runs = Record<RunFigures["mode"], RunFigures[]>;
+
+/** One line per size: the three kinds of process, each by its median. */
+function summary(runs: Runs, pods: number, delayMs = 0): SizeResult {
+  const { read, after, scan } = runs;
   return {
     pods,
-    objects: scans[0]!.objects,
-    readOnly: median(reads.map((r) => r.readMs)),
-    readOnlyCpu: median(reads.map((r) => r.readCpuMs)),
-    scan: median(scans.map((s) => s.readMs + s.analysisMs)),
-    analysis: median(scans.map((s) => s.analysisMs)),
-    share: median(scans.map((s) => s.analysisMs / s.readMs)),
-    analysisCpu: median(scans.map((s) => s.analysisCpuMs)),
-    findings: scans[0]!.findings,
-    peakRssMiB: Math.max(...scans.map((s) => s.peakRssMiB)),
-    readOnlyRssMiB: Math.max(...reads.map((s) => s.peakRssMiB)),
+    delayMs,
+    objects: scan[0]!.objects,
+    readOnly: median(read.map((r) => r.readMs)),
+    readOnlyCpu: median(read.map((r) => r.readCpuMs)),
+    after: median(after.map((s) => s.analysisMs)),
+    afterShare: median(after.map((s) => s.analysisMs / s.readMs)),
+    afterCpu: median(after.map((s) => s.analysisCpuMs)),
+    scan: median(scan.map((s) => s.totalMs)),
+    scanCpu: median(scan.map((s) => s.readCpuMs + s.analysisCpuMs)),
+    scanTail: median(scan.map((s) => s.analysisMs)),
+    findings: scan[0]!.findings,
+    sameFindings: [...after, ...scan].every((s) => s.findings === scan[0]!.findings),
+    peakRssMiB: Math.max(...scan.map((s) => s.peakRssMiB), ...after.map((s) => s.peakRssMiB)),
+    readOnlyRssMiB: Math.max(...read.map((s) => s.peakRssMiB)),
   };
 }
 
-async function measure(kubeconfig: string, n: number): Promise<{ reads: RunFigures[]; scans: RunFigures[] }> {
-  const reads: RunFigures[] = [];
-  const scans: RunFigures[] = [];
+const MODES = ["read", "after", "scan"] as const;
+
+async function measure(kubeconfig: string, n: number): Promise<Runs> {
+  const runs: Runs = { read: [], after: [], scan: [] };
   for (let i = 0; i < n; i++) {
-    // Turns alternate, so load from elsewhere on the machine falls on both kinds alike.
-    for (const mode of i % 2 ? (["scan", "read"] as const) : (["read", "scan"] as const)) {
-      const figures = JSON.parse(await runChild([script("scan-run.js"), kubeconfig, mode])) as RunFigures;
-      (mode === "read" ? reads : scans).push(figures);
+    // Turns rotate, so load from elsewhere on the machine falls on every kind alike.
+    for (let k = 0; k < MODES.length; k++) {
+      const mode = MODES[(i + k) % MODES.length]!;
+      runs[mode].push(JSON.parse(await runChild([script("scan-run.js"), kubeconfig, mode])) as RunFigures);
     }
   }
-  return { reads, scans };
+  return runs;
 }
 
 const results: SizeResult[] = [];
@@ -110,8 +159,7 @@ for (const size of sizes) {
   const dir = mkdtempSync(join(tmpdir(), "pitfall-bench-scan-"));
   const sim = await startSimProcess(size, dir);
   try {
-    const { reads, scans } = await measure(sim.kubeconfig, rounds);
-    results.push(summary(reads, scans, size.pods));
+    results.push(summary(await measure(sim.kubeconfig, rounds), size.pods, size.delayMs));
   } finally {
     await sim.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -120,37 +168,45 @@ for (const size of sizes) {
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 console.log(
-  `median of ${rounds} fresh processes per kind; the simulator serves from its own process; no logs read; wall time (CPU time)`,
+  `median of ${rounds} fresh processes per kind; the simulator serves from its own process${simCore ? ` on core ${simCore} alone (SIM_CPU=shared: on all)` : ", on the cores the scan runs on"}; no logs read; wall time (CPU time)`,
 );
 console.log(
-  "pods     objects     read only (cpu)    read+analysis     analysis (cpu)   analysis adds  findings  peak RSS scan (read only)",
+  "pods     objects     read only (cpu)   analysis after read (cpu)  adds   scan, checks begun early (cpu)  after read  adds  findings  peak RSS scan (read only)",
 );
 for (const r of results)
   console.log(
     [
-      String(r.pods).padEnd(8),
+      `${r.pods}${r.delayMs ? `+${r.delayMs}ms` : ""}`.padEnd(8),
       String(r.objects).padStart(7),
       `${sec(r.readOnly)} (${sec(r.readOnlyCpu)})`.padStart(19),
-      sec(r.scan).padStart(16),
-      `${sec(r.analysis)} (${sec(r.analysisCpu)})`.padStart(18),
-      pct(r.share).padStart(15),
-      String(r.findings).padStart(9),
+      `${sec(r.after)} (${sec(r.afterCpu)})`.padStart(27),
+      pct(r.afterShare).padStart(5),
+      `${sec(r.scan)} (${sec(r.scanCpu)})`.padStart(32),
+      sec(r.scanTail).padStart(11),
+      pct(r.scan / r.readOnly - 1).padStart(5),
+      `${r.findings}${r.sameFindings ? "" : " (differ!)"}`.padStart(9),
       `${r.peakRssMiB} MiB (${r.readOnlyRssMiB} MiB)`.padStart(25),
     ].join(" "),
   );
-const large = results[results.length - 1]!;
+const plain = results.filter((r) => r.delayMs === 0);
+const large = plain[plain.length - 1]!;
+const adds = large.scan / large.readOnly - 1;
 console.log(
-  `at ${large.pods} pods the analysis adds ${pct(large.share)} to reading the lists, each scan process's analysis over its own read (target at most 20%); median analysis / median read-only process: ${pct(large.analysis / large.readOnly)}`,
+  `at ${large.pods} pods the analysis adds ${pct(adds)} to reading the lists: the scan's median time over the read-only processes' median (target at most 20%: ${adds <= 0.2 ? "met" : "NOT met"}); analysed after the whole read, as before: ${pct(large.afterShare)} (each process's analysis over its own read)`,
 );
 console.log(
-  `peak RSS of the scan process: ${large.peakRssMiB} MiB (target at most ${Math.round(1.5e9 / 2 ** 20)} MiB)`,
+  `peak RSS of the scan process: ${large.peakRssMiB} MiB (target at most ${Math.round(1.5e9 / 2 ** 20)} MiB); findings the same in every process: ${large.sameFindings ? "yes" : "NO"}`,
 );
-if (results.length > 1) {
-  const small = results[0]!;
+if (plain.length > 1) {
+  const small = plain[0]!;
   console.log(
-    `${large.pods} / ${small.pods} pods: read+analysis ${(large.scan / small.scan).toFixed(2)}×, analysis ${(large.analysis / small.analysis).toFixed(2)}× (linear = ${(large.pods / small.pods).toFixed(0)})`,
+    `${large.pods} / ${small.pods} pods: scan ${(large.scan / small.scan).toFixed(2)}×, analysis after the read ${(large.after / small.after).toFixed(2)}× (linear = ${(large.pods / small.pods).toFixed(0)})`,
   );
 }
+for (const r of results.filter((r) => r.delayMs > 0))
+  console.log(
+    `with each response ${r.delayMs} ms late (an API server over a network), at ${r.pods} pods: the scan adds ${pct(r.scan / r.readOnly - 1)} to the read; analysed after the whole read: ${pct(r.afterShare)}; scan ${sec(r.scan)} against read+analysis after it ${sec(r.readOnly + r.after)}`,
+  );
 
 if (process.env.PEERS !== "0") {
   const pods = Number(process.env.PEER_PODS ?? large.pods);
@@ -159,9 +215,8 @@ if (process.env.PEERS !== "0") {
   const lines = await popeyeBeside(size, {
     ...(process.env.PITFALL_BASE ? { base: process.env.PITFALL_BASE } : {}),
     measure: async (kubeconfig) => {
-      const { reads, scans } = await measure(kubeconfig, 1);
-      const r = summary(reads, scans, pods);
-      return `pitfall against it (scan-run, no logs): read ${sec(r.readOnly)}, read+analysis ${sec(r.scan)}, analysis ${sec(r.analysis)} (${pct(r.share)} of its read), peak RSS ${r.peakRssMiB} MiB`;
+      const r = summary(await measure(kubeconfig, 1), pods);
+      return `pitfall against it (scan-run, no logs): read ${sec(r.readOnly)}, scan ${sec(r.scan)} (${pct(r.scan / r.readOnly - 1)} over the read), analysis after the whole read ${sec(r.after)} (${pct(r.afterShare)} of its read), peak RSS ${r.peakRssMiB} MiB`;
     },
   });
   for (const line of lines) console.log(line);

@@ -6,6 +6,19 @@ import type { KubeObject } from "../model/kube.js";
 import type { Snapshot, SourcedObject } from "../model/snapshot.js";
 
 export function lookupOf(snapshot: Snapshot): Lookup {
+  return growingLookupOf(snapshot).lookup;
+}
+
+/**
+ * The lookup of a snapshot read in two parts (service/scan-early): made on the first part, then `grow` gives it
+ * the whole, which begins with that part's objects in the same order; the indexes already built are kept.
+ */
+export function growingLookupOf(snapshot: Snapshot): {
+  lookup: Lookup;
+  grow(whole: Snapshot): void;
+} {
+  // The snapshot's fields are read when an index is made, as it holds them then.
+  let source = snapshot;
   let kinds: Map<string, SourcedObject[]> | undefined;
   let uids: Map<string, SourcedObject> | undefined;
   const named = new Map<string, Map<string, SourcedObject[]>>();
@@ -20,7 +33,7 @@ export function lookupOf(snapshot: Snapshot): Lookup {
       // A live read lists kind after kind: the list of the kind before is most often the one wanted.
       let kind: unknown;
       let list: SourcedObject[] | undefined;
-      for (const o of snapshot.objects) {
+      for (const o of source.objects) {
         if (list === undefined || o.object.kind !== kind) {
           kind = o.object.kind;
           const k = String(kind ?? "");
@@ -35,8 +48,34 @@ export function lookupOf(snapshot: Snapshot): Lookup {
     }
     return kinds;
   };
-  return {
-    all: () => snapshot.objects,
+  const grow = (whole: Snapshot) => {
+    const from = source.objects.length;
+    if (whole.objects.length < from || (from > 0 && whole.objects[from - 1] !== source.objects[from - 1]))
+      throw new Error("a grown snapshot must begin with the objects of the first part");
+    const added = whole.objects.slice(from);
+    source = whole;
+    const addedKinds = new Set<string>();
+    for (const o of added) {
+      const k = String(o.object.kind ?? "");
+      addedKinds.add(k);
+      if (kinds) {
+        const list = kinds.get(k);
+        if (list) list.push(o);
+        else kinds.set(k, [o]);
+      }
+      if (uids && o.object.metadata?.uid) uids.set(o.object.metadata.uid, o);
+    }
+    for (const k of addedKinds) {
+      named.delete(k);
+      names.delete(k);
+      plainByKind.delete(k);
+    }
+    if (addedKinds.has("Pod")) nodes = undefined;
+    if (addedKinds.has("Event")) events = undefined;
+    if ([...addedKinds].some((k) => k !== "Event")) ownerIndex = undefined;
+  };
+  const lookup: Lookup = {
+    all: () => source.objects,
     byKind: (kind) => byKindMap().get(kind) ?? [],
     named(kind, name) {
       let index = named.get(kind);
@@ -54,7 +93,7 @@ export function lookupOf(snapshot: Snapshot): Lookup {
     byUid(uid) {
       if (!uids) {
         uids = new Map();
-        for (const o of snapshot.objects) if (o.object.metadata?.uid) uids.set(o.object.metadata.uid, o);
+        for (const o of source.objects) if (o.object.metadata?.uid) uids.set(o.object.metadata.uid, o);
       }
       return uids.get(uid);
     },
@@ -92,7 +131,7 @@ export function lookupOf(snapshot: Snapshot): Lookup {
     },
     owners() {
       // Events own nothing; leaving them out keeps the index a fraction of a big cluster's objects.
-      ownerIndex ??= indexObjectsIn(snapshot.objects, (o) =>
+      ownerIndex ??= indexObjectsIn(source.objects, (o) =>
         o.object.kind === "Event" ? undefined : o.object,
       );
       return ownerIndex;
@@ -105,9 +144,10 @@ export function lookupOf(snapshot: Snapshot): Lookup {
       }
       return list;
     },
-    previousLog: (ns, pod, container) => snapshot.previousLogs?.get(`${ns}/${pod}/${container}`),
-    currentLog: (ns, pod, container) => snapshot.currentLogs?.get(`${ns}/${pod}/${container}`),
+    previousLog: (ns, pod, container) => source.previousLogs?.get(`${ns}/${pod}/${container}`),
+    currentLog: (ns, pod, container) => source.currentLogs?.get(`${ns}/${pod}/${container}`),
   };
+  return { lookup, grow };
 }
 
 type Involved = { uid?: unknown; kind?: unknown; namespace?: unknown; name?: unknown };

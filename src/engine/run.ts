@@ -89,10 +89,34 @@ const DEFAULT_SEVERITY: Severity = "MEDIUM";
 
 export function runEngine(snapshot: Snapshot, opts: RunOptions): RunResult {
   // The rules on one object share the views they derive from it (k8s/per-run).
-  return withPerRunViews(() => run(snapshot, opts));
+  return withPerRunViews(() => {
+    const run = startRun(snapshot, opts);
+    run.check(snapshot.objects, 0, snapshot.objects.length, "all");
+    return run.finish();
+  });
 }
 
-function run(snapshot: Snapshot, opts: RunOptions): RunResult {
+/**
+ * Which rules a step of a run checks with: all of them, those that read nothing a live read gives last
+ * (`early`: no events, no logs; RuleMeta.needs), or only those that do (`late`, on objects `early` checked).
+ */
+export type RunStep = "all" | "early" | "late";
+
+/**
+ * A run in steps, so a scan can check objects while the last lists are still being read (service/scan-early):
+ * `check` the objects, in snapshot order, each once with `all` or `early` (and then `late`), then `finish`. The
+ * result is the one runEngine gives for the same objects and lookup.
+ */
+export interface EngineRun {
+  /** Checks `objects[from, to)`; the caller wraps each call in withPerRunViews (k8s/per-run). */
+  check(objects: readonly SourcedObject[], from: number, to: number, step: RunStep): void;
+  /** The whole-snapshot checks (`checkAll`) of the `early` rules, once their objects are in; finish keeps them. */
+  checkWholeEarly(): void;
+  /** The whole-snapshot checks, the DETECT lines, the ignores: the run's result. */
+  finish(): RunResult;
+}
+
+export function startRun(snapshot: Snapshot, opts: RunOptions): EngineRun {
   const zone = opts.zone ?? snapshot.target.zone;
   const target: Target = { ...snapshot.target };
   if (zone !== undefined) target.zone = normalizeZone(zone);
@@ -166,17 +190,65 @@ function run(snapshot: Snapshot, opts: RunOptions): RunResult {
   const subjects: SourcedObject[] = [];
   const misspelt: Diagnostic[] = [];
   const ignoreIds = misspeltIgnores(opts, misspelt);
-  checkEach(snapshot.objects, opts.subject, checkersByKind(running.filter((r) => r.rule.check)), (o) => {
+  const first = (o: SourcedObject) => {
     subjects.push(o);
     ignoreIds(o);
-  });
+  };
+  const checking = running.filter((r) => r.rule.check);
+  const late = (r: Running) => (r.rule.meta.needs?.length ?? 0) > 0;
+  const checkers: Record<RunStep, (kind: unknown) => readonly Running[]> = {
+    all: checkersByKind(checking),
+    early: checkersByKind(checking.filter((r) => !late(r))),
+    late: checkersByKind(checking.filter(late)),
+  };
+  return {
+    check(objects, from, to, step) {
+      checkEach(objects, from, to, opts.subject, checkers[step], step === "late" ? undefined : first);
+    },
+    checkWholeEarly() {
+      for (const r of running) if (r.rule.checkAll && !late(r)) r.whole = checkWhole(r);
+    },
+    finish: () =>
+      finishRun({
+        snapshot,
+        opts,
+        target,
+        keysOf,
+        ran,
+        running,
+        slots,
+        subjects,
+        misspelt,
+        diagnostics,
+        skip,
+        skipped,
+      }),
+  };
+}
+
+/** What startRun keeps between its steps for finishRun. */
+interface RunState {
+  snapshot: Snapshot;
+  opts: RunOptions;
+  target: Target;
+  keysOf: (pitfall: Pitfall) => ReadonlySet<string>;
+  ran: Set<string>;
+  running: Running[];
+  slots: { candidates: Candidate[]; diagnostics: Diagnostic[] }[];
+  subjects: SourcedObject[];
+  misspelt: Diagnostic[];
+  diagnostics: Diagnostic[];
+  skip: (pitfall: string, reason: string) => void;
+  skipped: Map<string, Skipped>;
+}
+
+function finishRun(state: RunState): RunResult {
+  const { opts, target, keysOf, ran, running, slots, subjects, misspelt, diagnostics, skip, skipped } = state;
   for (const r of running) {
     if (!r.rule.checkAll) continue;
-    try {
-      for (const report of r.rule.checkAll(r.ctx)) r.candidates.push(r.toCandidate(report, report.object));
-    } catch (error) {
-      r.diagnostics.push(ruleFailed(r.rule.meta.id, error));
-    }
+    const whole = r.whole ?? checkWhole(r);
+    for (const c of whole.candidates) r.candidates.push(c);
+    for (const d of whole.diagnostics) r.diagnostics.push(d);
   }
   const candidates: Candidate[] = [];
   for (const slot of slots) {
@@ -247,6 +319,19 @@ interface Running {
   toCandidate: (report: Report, checked: SourcedObject) => Candidate;
   candidates: Candidate[];
   diagnostics: Diagnostic[];
+  /** What its `checkAll` gave, when a step ran it before finish (checkWholeEarly). */
+  whole?: { candidates: Candidate[]; diagnostics: Diagnostic[] };
+}
+
+/** A rule's whole-snapshot check: its reports as candidates, or the failure that stopped it. */
+function checkWhole(r: Running): { candidates: Candidate[]; diagnostics: Diagnostic[] } {
+  const out = { candidates: [] as Candidate[], diagnostics: [] as Diagnostic[] };
+  try {
+    for (const report of r.rule.checkAll!(r.ctx)) out.candidates.push(r.toCandidate(report, report.object));
+  } catch (error) {
+    out.diagnostics.push(ruleFailed(r.rule.meta.id, error));
+  }
+  return out;
 }
 
 /**
@@ -255,14 +340,16 @@ interface Running {
  */
 function checkEach(
   objects: readonly SourcedObject[],
+  from: number,
+  to: number,
   subject: ((o: SourcedObject) => boolean) | undefined,
   checking: (kind: unknown) => readonly Running[],
-  each: (o: SourcedObject) => void,
+  each: ((o: SourcedObject) => void) | undefined,
 ): void {
-  for (let i = 0; i < objects.length; i++) {
+  for (let i = from; i < to; i++) {
     const o = objects[i]!;
     if (o.origin.role === "nodes" || (subject !== undefined && !subject(o))) continue;
-    each(o);
+    each?.(o);
     const rules = checking(o.object.kind);
     for (let j = 0; j < rules.length; j++) {
       const r = rules[j]!;

@@ -277,6 +277,7 @@ export const crashLoopRule = defineRule({
     id: "crash-loop",
     pitfall: CRASH_LOOP_PITFALL,
     runs: ["live"],
+    needs: ["events", "logs"],
     description:
       "Containers in CrashLoopBackOff, how long they have looped, and the known cause in the previous log; containers that cannot start for a missing Secret or ConfigMap.",
     looksAt:

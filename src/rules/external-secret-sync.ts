@@ -48,6 +48,7 @@ export const externalSecretSyncRule = defineRule({
     id: "external-secret-sync",
     pitfall: SECRET_SYNC_PITFALL,
     runs: ["live"],
+    needs: ["events"],
     description:
       "ExternalSecrets whose Ready condition is False, or whose last refresh is older than their refresh interval: pods keep the old value.",
     looksAt:

@@ -61,6 +61,7 @@ export const hostPortConflictRule = defineRule({
     id: "host-port-conflict",
     pitfall: HOST_PORT_PITFALL,
     runs: ["live"],
+    needs: ["events"],
     description:
       "Pending hostNetwork pods the scheduler cannot place because no node has their ports free, typically the new pod of a rolling update.",
     looksAt:

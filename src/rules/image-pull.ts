@@ -45,6 +45,7 @@ export const imagePullRule = defineRule({
     id: "image-pull",
     pitfall: IMAGE_PULL_PITFALL,
     runs: ["live"],
+    needs: ["events"],
     distribution: "k3s",
     description:
       "Containers on a k3s node that cannot get their image (ErrImagePull, ImagePullBackOff, ErrImageNeverPull), with the pull policy that made the kubelet try.",

@@ -67,6 +67,7 @@ export const inClusterApiLiveRule = defineRule({
     id: "in-cluster-api-live",
     pitfall: IN_CLUSTER_API_PITFALL,
     runs: ["live"],
+    needs: ["logs"],
     distribution: "k3s",
     description:
       "Containers whose current or previous log (or termination message) shows connection refused (or a dial timing out) from the in-cluster API address (10.43.0.1:443, kubernetes.default.svc); at most HIGH when only an earlier run shows it and the container is ready now.",

@@ -30,6 +30,7 @@ export const schedulingStarvationRule = defineRule({
     id: "scheduling-starvation",
     pitfall: STARVATION_PITFALL,
     runs: ["live"],
+    needs: ["events"],
     description:
       "Pods the scheduler cannot place for lack of CPU, memory or an extended resource, and pods a node rejected as OutOfcpu or OutOfmemory.",
     looksAt:

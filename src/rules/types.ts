@@ -40,6 +40,11 @@ export interface RuleMeta<M extends Messages = Messages> {
    * documents keeps every object of these kinds for all; a `checkAll` rule reports nothing without one.
    */
   reads?: readonly string[];
+  /**
+   * What a live read gives last that the rule reads: the events (`lookup.eventsFor`), the container logs. A scan
+   * runs the other rules while these are still being read, and this one once they are in (service/scan-early).
+   */
+  needs?: readonly ("events" | "logs")[];
   messages: M;
   /**
    * `false` for a manifest rule that does not run on live workloads as a latent risk, because a live rule measures

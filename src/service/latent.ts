@@ -1,7 +1,8 @@
 // Latent risks on live objects: the manifest rules run on what is deployed, on each workload's topmost owner (the
 // Deployment, not its ReplicaSets and pods), so a scan shows what a workload will run into before it does.
 import type { Config } from "../config/model.js";
-import { type RunResult, runEngine } from "../engine/run.js";
+import { type EngineRun, type RunResult, startRun } from "../engine/run.js";
+import { withPerRunViews } from "../k8s/per-run.js";
 import type { KnowledgeBase } from "../kb/load.js";
 import { lookupOf } from "../engine/lookup.js";
 import { controllerOf, topControllerOf } from "../k8s/owners.js";
@@ -30,6 +31,18 @@ const NOT_SUBJECTS = new Set(["Event", "Node", "EndpointSlice", "Endpoints"]);
  * under that controller's name (`Deployment web` for `web-5d8c7b9f6d-q7xkz`).
  */
 export function latentRisks(snapshot: Snapshot, opts: LatentOptions): RunResult {
+  return withPerRunViews(() => {
+    const latent = startLatent(snapshot, opts);
+    latent.run.check(snapshot.objects, 0, snapshot.objects.length, "all");
+    return latent.finish();
+  });
+}
+
+/** latentRisks in steps (service/scan-early): `run.check` the snapshot's objects, then `finish`. */
+export function startLatent(
+  snapshot: Snapshot,
+  opts: LatentOptions,
+): { run: EngineRun; finish(): RunResult } {
   // The engine's indexes, shared with the live run when the caller has them (its owner index leaves Events out).
   const lookup = opts.lookup ?? lookupOf(snapshot);
   const index = lookup.owners();
@@ -41,7 +54,7 @@ export function latentRisks(snapshot: Snapshot, opts: LatentOptions): RunResult 
     return kind !== "Pod" || !isTerminated(o.object);
   };
   const rules = allRules().filter((r) => r.meta.runs.includes("manifest") && r.meta.latent !== false);
-  const result = runEngine(snapshot, {
+  const run = startRun(snapshot, {
     mode: "manifest",
     kb: opts.kb,
     config: opts.config,
@@ -53,14 +66,18 @@ export function latentRisks(snapshot: Snapshot, opts: LatentOptions): RunResult 
     ...(opts.distribution ? { distribution: opts.distribution } : {}),
     ...(opts.now ? { now: opts.now } : {}),
   });
-  for (const f of result.findings) {
-    f.kind = "latent";
-    // The last object of that kind, namespace and name, as the lookup keeps them.
-    const checked = lookup.get(f.object.kind, f.object.namespace, f.object.name);
-    const owner = checked ? topControllerOf(checked.object, index) : undefined;
-    if (owner) f.object = ownerRef(owner, f);
-  }
-  return result;
+  const finish = () => {
+    const result = run.finish();
+    for (const f of result.findings) {
+      f.kind = "latent";
+      // The last object of that kind, namespace and name, as the lookup keeps them.
+      const checked = lookup.get(f.object.kind, f.object.namespace, f.object.name);
+      const owner = checked ? topControllerOf(checked.object, index) : undefined;
+      if (owner) f.object = ownerRef(owner, f);
+    }
+    return result;
+  };
+  return { run, finish };
 }
 
 function ownerRef(owner: { kind: string; namespace?: string; name: string }, f: Finding): Finding["object"] {

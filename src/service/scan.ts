@@ -1,7 +1,7 @@
 // A scan composed from its stages: read each target (live contexts or a dump), resolve its zone, run the
 // engine, add the Redis Streams check when configured. Used by the CLI, the server and the MCP tools.
 import type { Config } from "../config/model.js";
-import { type RunResult, runEngine, type Suppression } from "../engine/run.js";
+import { type RunOptions, type RunResult, runEngine, type Suppression } from "../engine/run.js";
 import { lookupOf } from "../engine/lookup.js";
 import { resolveZone } from "../engine/zone.js";
 import type { KnowledgeBase } from "../kb/load.js";
@@ -13,7 +13,9 @@ import type { Distribution, Incomplete, Snapshot, Target } from "../model/snapsh
 import type { Unexplained } from "../model/unexplained.js";
 import type { DumpLayout } from "../sources/dump.js";
 import type { KubeAccess } from "../sources/kubeconfig.js";
-import { latentRisks } from "./latent.js";
+import type { Lookup } from "../rules/types.js";
+import { type LatentOptions, latentRisks } from "./latent.js";
+import { type EarlyChecks, finishEarly, startEarly } from "./scan-early.js";
 import { groupSystemNoise } from "./system-noise.js";
 import { unexplainedOf } from "./unexplained.js";
 
@@ -91,9 +93,22 @@ export interface ScanReport {
 
 /** Read every target and run the engine on each; targets are read concurrently. */
 export async function scan(req: ScanRequest): Promise<ScanReport> {
-  const snapshots = await readTargets(req);
+  const { snapshots, early } = await readTargets(req);
   const streams = req.redis ? await scanStreams(req, req.redis, livePodsOf(snapshots)) : undefined;
-  return analyseTargets(snapshots, req, streams);
+  return analyseTargets(snapshots, req, streams, await begun(early));
+}
+
+/** The checks begun while reading, by context; one that failed is left out (its snapshot is analysed whole). */
+async function begun(early: Map<string, Promise<EarlyChecks>>): Promise<Map<string, EarlyChecks>> {
+  const out = new Map<string, EarlyChecks>();
+  for (const [context, checks] of early) {
+    try {
+      out.set(context, await checks);
+    } catch {
+      // Nothing is lost: analyse runs every check on the whole snapshot instead.
+    }
+  }
+  return out;
 }
 
 /**
@@ -104,15 +119,17 @@ export function analyseTargets(
   snapshots: Snapshot[],
   req: Pick<ScanRequest, "kb" | "config" | "zone" | "distribution" | "now" | "upgradeTo" | "includeSystem">,
   streams?: { findings: Finding[]; incomplete: Incomplete[] },
+  early?: ReadonlyMap<string, EarlyChecks>,
 ): ScanReport {
   // One run for the live rules, the latent risks and the unexplained list: views of an object kept (k8s/per-run).
-  return withPerRunViews(() => analyseAll(snapshots, req, streams));
+  return withPerRunViews(() => analyseAll(snapshots, req, streams, early));
 }
 
 function analyseAll(
   snapshots: Snapshot[],
   req: Pick<ScanRequest, "kb" | "config" | "zone" | "distribution" | "now" | "upgradeTo" | "includeSystem">,
   streams?: { findings: Finding[]; incomplete: Incomplete[] },
+  early?: ReadonlyMap<string, EarlyChecks>,
 ): ScanReport {
   const report: ScanReport = {
     targets: [],
@@ -126,14 +143,22 @@ function analyseAll(
     snapshots,
   };
   for (const snapshot of snapshots) {
-    const { result, summary, lookup } = analyse(snapshot, req);
+    const context = snapshot.target.kind === "cluster" ? snapshot.target.context : undefined;
+    const begun = context === undefined ? undefined : early?.get(context);
+    const { result, summary, lookup } = analyse(snapshot, req, begun);
     report.targets.push(summary);
     report.findings.push(...result.findings);
     report.suppressed.push(...result.suppressed);
     report.errors.push(...snapshot.diagnostics, ...result.diagnostics);
     report.skipped.push(...result.skipped);
     report.unexplained.push(
-      ...unexplainedOf(snapshot, result, { config: req.config, now: req.now, zone: summary.zone, lookup }),
+      ...unexplainedOf(snapshot, result, {
+        config: req.config,
+        now: req.now,
+        zone: summary.zone,
+        lookup,
+        ...(begun ? { pods: begun.pods } : {}),
+      }),
     );
     const prefix = snapshots.length > 1 && snapshot.target.context ? `${snapshot.target.context}: ` : "";
     report.incomplete.push(
@@ -163,21 +188,17 @@ function livePodsOf(snapshots: Snapshot[]): Set<string> | undefined {
   return pods.size ? pods : undefined;
 }
 
-/** Run the engine on one snapshot with its zone resolved, and stamp context and zone on its findings. */
-export function analyse(
-  snapshot: Snapshot,
-  req: Pick<ScanRequest, "kb" | "config" | "zone" | "distribution" | "now" | "upgradeTo">,
-) {
+type AnalyseRequest = Pick<ScanRequest, "kb" | "config" | "zone" | "distribution" | "now" | "upgradeTo">;
+
+/** The snapshot's target with its zone resolved, and the options of its live run and of its latent risks. */
+function runsOf(snapshot: Snapshot, req: AnalyseRequest) {
   const zone = zoneOf(snapshot, req);
   const target: Target = { ...snapshot.target };
   if (zone.zone) target.zone = zone.zone;
   if (zone.distribution) target.distribution = zone.distribution;
   if (req.upgradeTo) target.upgradeTo = req.upgradeTo;
-  // One set of indexes over the snapshot for the live rules, the latent risks and the unexplained failures.
-  const lookup = lookupOf(snapshot);
-  const result = runEngine(
-    { ...snapshot, target },
-    {
+  const options = (lookup: Lookup): { live: RunOptions; latent: LatentOptions } => ({
+    live: {
       mode: "live",
       kb: req.kb,
       config: req.config,
@@ -186,11 +207,7 @@ export function analyse(
       ...(zone.distribution ? { distribution: zone.distribution } : {}),
       ...(req.now ? { now: req.now } : {}),
     },
-  );
-  // What the live workloads' specs will run into, reported apart (`kind: "latent"`).
-  const latent = latentRisks(
-    { ...snapshot, target },
-    {
+    latent: {
       kb: req.kb,
       config: req.config,
       zone: zone.zone,
@@ -198,7 +215,31 @@ export function analyse(
       now: req.now,
       lookup,
     },
-  );
+  });
+  return { zone, target, options };
+}
+
+/**
+ * Run the engine on one snapshot with its zone resolved, and stamp context and zone on its findings; `early`:
+ * the checks begun while its events were read (service/scan-early), finished here.
+ */
+export function analyse(snapshot: Snapshot, req: AnalyseRequest, early?: EarlyChecks) {
+  const { zone, target, options } = runsOf(snapshot, req);
+  let lookup: Lookup;
+  let result: RunResult;
+  let latent: RunResult;
+  if (early) {
+    lookup = early.lookup;
+    result = finishEarly(early, { ...snapshot, target });
+    latent = early.latent;
+  } else {
+    // One set of indexes over the snapshot for the live rules, the latent risks and the unexplained failures.
+    lookup = lookupOf(snapshot);
+    const runs = options(lookup);
+    result = runEngine({ ...snapshot, target }, runs.live);
+    // What the live workloads' specs will run into, reported apart (`kind: "latent"`).
+    latent = latentRisks({ ...snapshot, target }, runs.latent);
+  }
   result.findings.push(...latent.findings);
   result.suppressed.push(...latent.suppressed);
   result.diagnostics.push(...latent.diagnostics);
@@ -237,7 +278,10 @@ function zoneOf(snapshot: Snapshot, req: Pick<ScanRequest, "kb" | "config" | "zo
   } as ReturnType<typeof resolveZone>;
 }
 
-async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
+async function readTargets(
+  req: ScanRequest,
+): Promise<{ snapshots: Snapshot[]; early: Map<string, Promise<EarlyChecks>> }> {
+  const early = new Map<string, Promise<EarlyChecks>>();
   if (req.from?.length) {
     const { readDump } = await import("../sources/dump.js");
     const dump = await readDump(req.from, {
@@ -251,7 +295,7 @@ async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
       dump.objects = dump.objects.filter(
         (o) => o.object.metadata?.namespace === undefined || o.object.metadata.namespace === ns,
       );
-    return [dump];
+    return { snapshots: [dump], early };
   }
   const live = req.live ?? { contexts: [] };
   const { kubeConfigsOf } = await import("../sources/kubeconfig.js");
@@ -259,9 +303,14 @@ async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
   const clusters = await kubeConfigsOf({ ...live, cwd: live.cwd ?? req.cwd }, live);
   const namespace = live.namespace ?? req.namespace;
   // Contexts are read concurrently; each has its own KubeConfig so the current context does not race.
-  return Promise.all(
+  const snapshots = await Promise.all(
     clusters.map(({ context, kubeConfig }) =>
       readCluster({
+        whileEventsRead: (partial) => {
+          const say = clusters.length > 1 ? `${context}: ` : "";
+          req.onProgress?.(`${say}checking ${partial.objects.length} objects while the events are read`);
+          early.set(partial.target.context ?? "", checkEarly(partial, req));
+        },
         kubeConfig,
         context,
         ...(namespace ? { namespace } : {}),
@@ -274,6 +323,16 @@ async function readTargets(req: ScanRequest): Promise<Snapshot[]> {
       }),
     ),
   );
+  return { snapshots, early };
+}
+
+/** The checks of what is read before the events, begun while they are read (service/scan-early). */
+export function checkEarly(partial: Snapshot, req: AnalyseRequest): Promise<EarlyChecks> {
+  const { target, options } = runsOf(partial, req);
+  const checks = startEarly({ ...partial, target }, options);
+  // Awaited once the read is over; should the read fail first, nobody will.
+  checks.catch(() => {});
+  return checks;
 }
 
 async function scanStreams(req: ScanRequest, r: RedisSource, livePods: Set<string> | undefined) {

@@ -33,6 +33,45 @@ export interface UnexplainedOptions {
   zone?: string;
   /** The snapshot's indexes when the caller has them already (the engine's). */
   lookup?: Lookup;
+  /** The pods to look at, when podsToExplain chose them already (service/scan-early); else every pod. */
+  pods?: readonly SourcedObject[];
+}
+
+/** Thrown by the events a pod's failures are asked for, when they are not read yet. */
+const EVENTS_NEEDED = Symbol("events needed");
+
+/**
+ * The pods unexplainedOf looks at, chosen before the events are read: those no ignore leaves out whose status
+ * shows a failure, or does not tell without their events. In the order of the snapshot, as it looks at them.
+ */
+export function podsToExplain(
+  snapshot: Snapshot,
+  lookup: Lookup,
+  opts: Pick<UnexplainedOptions, "config" | "now">,
+): SourcedObject[] {
+  const failing = failingOptions(snapshot, opts.config, opts.now);
+  const forAll = opts.config.ignore.filter((e) => !e.pitfalls?.length);
+  const needEvents = () => {
+    throw EVENTS_NEEDED;
+  };
+  return withPerRunViews(() =>
+    lookup.byKind("Pod").filter((o) => {
+      if (ignored(o, forAll)) return false;
+      try {
+        return podFailures(o.object, needEvents, failing).length > 0;
+      } catch (error) {
+        if (error === EVENTS_NEEDED) return true;
+        throw error;
+      }
+    }),
+  );
+}
+
+function failingOptions(snapshot: Snapshot, config: Config, now: Date | undefined) {
+  return {
+    now: now ?? timeOf(snapshot.takenAt) ?? new Date(),
+    pendingAfterMs: parseDuration(config.expect.pendingAfter) ?? 300_000,
+  };
 }
 
 /**
@@ -54,8 +93,8 @@ function unexplainedIn(
   result: { findings: Finding[]; suppressed: Suppression[] },
   opts: UnexplainedOptions,
 ): Unexplained[] {
-  const now = opts.now ?? timeOf(snapshot.takenAt) ?? new Date();
-  const pendingAfterMs = parseDuration(opts.config.expect.pendingAfter) ?? 300_000;
+  const failing = failingOptions(snapshot, opts.config, opts.now);
+  const now = failing.now;
   const lookup = opts.lookup ?? lookupOf(snapshot);
   const metas = new Map(allRules().map((r) => [r.meta.id, r.meta]));
   const byObject = new Map<string, Finding[]>();
@@ -73,10 +112,9 @@ function unexplainedIn(
   );
   const out: Unexplained[] = [];
   const forAll = opts.config.ignore.filter((e) => !e.pitfalls?.length);
-  const failing = { now, pendingAfterMs };
-  for (const o of lookup.byKind("Pod")) {
+  for (const o of opts.pods ?? lookup.byKind("Pod")) {
     const pod = o.object;
-    if (ignored(o, forAll)) continue;
+    if (!opts.pods && ignored(o, forAll)) continue;
     // Read only when the status leaves it open: a healthy pod's events are never made into views.
     const failures = podFailures(pod, () => eventsOf(lookup, pod), failing);
     if (!failures.length) continue;

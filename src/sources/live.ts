@@ -55,7 +55,20 @@ export interface ReadClusterOptions {
   onProgress?: (message: string) => void;
   /** Default: 4 tries, back-off from 500 ms. */
   retry?: Pick<RetryOptions, "attempts" | "baseDelayMs"> & Partial<RetryOptions>;
+  /**
+   * Called once when every list but the events is read while the events (the longest list of a big cluster,
+   * paged one page after another) still are: what is read so far, in the snapshot's order, without events and
+   * logs. A scan checks those objects meanwhile (service/scan-early). Not called when nodes could not be read.
+   */
+  whileEventsRead?: (partial: Snapshot) => void;
 }
+
+/** Events come last in a live snapshot: what is read before them can be checked while they are read. */
+const OBJECT_ORDER = [
+  ...LIVE_RESOURCES.map((r) => r.plural).filter((p) => p !== "events"),
+  "externalsecrets",
+  "events",
+];
 
 /** Fresh starts of a list whose continue token expired. */
 const RELISTS = 2;
@@ -159,6 +172,7 @@ async function readResources(
   pageSize: number,
   concurrency: number,
   only?: readonly string[],
+  whileEvents?: (read: Map<string, KubeObject[]>) => void,
 ): Promise<Map<string, KubeObject[]>> {
   const tasks: { name: string; run: () => Promise<KubeObject[]> }[] = LIVE_RESOURCES.filter(
     (r) => !only || only.includes(r.plural),
@@ -178,16 +192,31 @@ async function readResources(
       },
     });
   const read = new Map<string, KubeObject[]>();
+  const pending = new Set(tasks.map((t) => t.name));
   await mapLimit(tasks, concurrency, async (task) => {
-    if (reader.deadline.aborted) {
-      reader.incomplete.push({ resource: task.name, reason: describeFailure(reader, undefined) });
-      return;
-    }
     try {
-      read.set(task.name, await task.run());
-    } catch (error) {
-      reader.incomplete.push({ resource: task.name, reason: describeFailure(reader, error) });
-      reader.progress(`${task.name}: not read`);
+      if (reader.deadline.aborted) {
+        reader.incomplete.push({ resource: task.name, reason: describeFailure(reader, undefined) });
+        return;
+      }
+      try {
+        read.set(task.name, await task.run());
+      } catch (error) {
+        reader.incomplete.push({ resource: task.name, reason: describeFailure(reader, error) });
+        reader.progress(`${task.name}: not read`);
+      }
+    } finally {
+      pending.delete(task.name);
+      if (whileEvents && pending.size === 1 && pending.has("events")) {
+        try {
+          whileEvents(read);
+        } catch (error) {
+          // What is done meanwhile is the caller's; the read goes on without it.
+          reader.progress(
+            `while the events are read: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+      }
     }
   });
   return read;
@@ -336,18 +365,38 @@ export async function readCluster(opts: ReadClusterOptions): Promise<Snapshot> {
     progress(
       `reading ${context}${opts.namespace ? ` (namespace ${opts.namespace})` : ""} at ${reader.api.server}`,
     );
+    const origin: Origin = { context };
+    const objectsOf = (read: Map<string, KubeObject[]>) => {
+      const objects: SourcedObject[] = [];
+      for (const name of OBJECT_ORDER)
+        for (const object of read.get(name) ?? []) objects.push({ object, origin });
+      return objects;
+    };
+    const whileEvents = opts.whileEventsRead;
+    /** The objects given to `whileEvents`: the snapshot begins with these very ones. */
+    let firstPart: SourcedObject[] | undefined;
     const read = await readResources(
       reader,
       opts.namespace,
       opts.pageSize ?? DEFAULTS.pageSize,
       concurrency,
       opts.resources,
+      whileEvents &&
+        ((partial) => {
+          if (!partial.has("nodes")) return;
+          const distribution = distributionOf(partial.get("nodes")!);
+          firstPart = objectsOf(partial);
+          whileEvents({
+            target: { kind: "cluster", name: context, context, ...(distribution ? { distribution } : {}) },
+            objects: firstPart,
+            diagnostics: [],
+            incomplete: [...reader.incomplete],
+            takenAt,
+          });
+        }),
     );
-    const origin: Origin = { context };
-    const objects: SourcedObject[] = [];
-    for (const name of [...LIVE_RESOURCES.map((r) => r.plural), "externalsecrets"]) {
-      for (const object of read.get(name) ?? []) objects.push({ object, origin });
-    }
+    const objects = firstPart ? [...firstPart] : objectsOf(read);
+    if (firstPart) for (const object of read.get("events") ?? []) objects.push({ object, origin });
     const nodes = read.get("nodes") ?? [];
     const distribution = read.has("nodes")
       ? distributionOf(nodes)

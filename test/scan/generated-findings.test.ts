@@ -13,7 +13,7 @@ import { distributionOf } from "../../src/k8s/distribution.js";
 import { type KnowledgeBase, loadKnowledgeBase } from "../../src/kb/load.js";
 import type { Finding } from "../../src/model/finding.js";
 import type { Snapshot } from "../../src/model/snapshot.js";
-import { analyse, scan } from "../../src/service/scan.js";
+import { analyse, analyseTargets, type ScanReport, scan } from "../../src/service/scan.js";
 import { loadKubeConfig } from "../../src/sources/kubeconfig.js";
 import { readCluster } from "../../src/sources/live.js";
 import { type Cluster, generateCluster, type Sim, startSimulator } from "../sim/index.js";
@@ -82,6 +82,25 @@ describe(`a generated cluster of ${SIZE.pods} pods, ${SIZE.nodes} nodes and ${SI
     await expect(`${lines(report.findings)}${unexplained}\n`).toMatchFileSnapshot(
       "../fixtures/scan/generated-2000.findings",
     );
+  });
+
+  it("a scan that checks what it has read while the events are read reports what an analysis after the read does", async () => {
+    const progress: string[] = [];
+    const report = await scan({
+      kb,
+      config: defaultConfig(),
+      cwd: dir,
+      now: NOW,
+      // Small pages: the events (50 pages, one after another) are surely the last list read.
+      live: { kubeconfig, contexts: [], pageSize: 100 },
+      onProgress: (m) => progress.push(m),
+    });
+    expect(progress.some((m) => /^checking \d+ objects while the events are read$/.test(m))).toBe(true);
+    const after = analyseTargets([live], { kb, config: defaultConfig(), now: NOW });
+    const { snapshots: _read, ...early } = report;
+    const { snapshots: _live, ...whole }: ScanReport = after;
+    expect(early.findings.length).toBeGreaterThan(100);
+    expect(early).toEqual(whole);
   });
 
   it("the live scan equals the engine on the generated objects themselves (no HTTP, no paging, no kind stamping)", () => {
