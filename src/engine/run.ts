@@ -210,7 +210,6 @@ export function startRun(snapshot: Snapshot, opts: RunOptions): EngineRun {
     },
     finish: () =>
       finishRun({
-        snapshot,
         opts,
         target,
         keysOf,
@@ -228,7 +227,6 @@ export function startRun(snapshot: Snapshot, opts: RunOptions): EngineRun {
 
 /** What startRun keeps between its steps for finishRun. */
 interface RunState {
-  snapshot: Snapshot;
   opts: RunOptions;
   target: Target;
   keysOf: (pitfall: Pitfall) => ReadonlySet<string>;

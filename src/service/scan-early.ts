@@ -14,7 +14,7 @@ import { podsToExplain } from "./unexplained.js";
 /** Checks begun on the first part of a read, for finishEarly once the snapshot is whole. */
 export interface EarlyChecks {
   /** The first part's objects, which the whole snapshot begins with. */
-  checked: number;
+  checked: readonly SourcedObject[];
   lookup: Lookup;
   grow(whole: Snapshot): void;
   live: EngineRun;
@@ -58,15 +58,20 @@ export async function startEarly(
     config: liveOptions.config,
     ...(liveOptions.now ? { now: liveOptions.now } : {}),
   });
-  return { checked: objects.length, lookup, grow, live, latent: latentResult, pods };
+  return { checked: objects, lookup, grow, live, latent: latentResult, pods };
 }
 
-/** The live run's result on the whole snapshot: the rules that need events or logs, then the objects read last. */
-export function finishEarly(early: EarlyChecks, whole: Snapshot): RunResult {
+/**
+ * The live run's result on the whole snapshot: the rules that need events or logs, then the objects read last.
+ * Undefined when the snapshot does not begin with the objects checked (then nothing of them is of use).
+ */
+export function finishEarly(early: EarlyChecks, whole: Snapshot): RunResult | undefined {
+  const n = early.checked.length;
+  if (whole.objects.length < n || (n > 0 && whole.objects[n - 1] !== early.checked[n - 1])) return undefined;
   early.grow(whole);
   return withPerRunViews(() => {
-    early.live.check(whole.objects, 0, early.checked, "late");
-    early.live.check(whole.objects, early.checked, whole.objects.length, "all");
+    early.live.check(whole.objects, 0, n, "late");
+    early.live.check(whole.objects, n, whole.objects.length, "all");
     return early.live.finish();
   });
 }

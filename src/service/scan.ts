@@ -9,7 +9,7 @@ import { withPerRunViews } from "../k8s/per-run.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { compareFindings, type Finding } from "../model/finding.js";
 import type { NoiseGroup } from "../model/noise.js";
-import type { Distribution, Incomplete, Snapshot, Target } from "../model/snapshot.js";
+import type { Distribution, Incomplete, Snapshot, SourcedObject, Target } from "../model/snapshot.js";
 import type { Unexplained } from "../model/unexplained.js";
 import type { DumpLayout } from "../sources/dump.js";
 import type { KubeAccess } from "../sources/kubeconfig.js";
@@ -145,7 +145,7 @@ function analyseAll(
   for (const snapshot of snapshots) {
     const context = snapshot.target.kind === "cluster" ? snapshot.target.context : undefined;
     const begun = context === undefined ? undefined : early?.get(context);
-    const { result, summary, lookup } = analyse(snapshot, req, begun);
+    const { result, summary, lookup, pods } = analyse(snapshot, req, begun);
     report.targets.push(summary);
     report.findings.push(...result.findings);
     report.suppressed.push(...result.suppressed);
@@ -157,7 +157,7 @@ function analyseAll(
         now: req.now,
         zone: summary.zone,
         lookup,
-        ...(begun ? { pods: begun.pods } : {}),
+        ...(pods ? { pods } : {}),
       }),
     );
     const prefix = snapshots.length > 1 && snapshot.target.context ? `${snapshot.target.context}: ` : "";
@@ -226,12 +226,14 @@ function runsOf(snapshot: Snapshot, req: AnalyseRequest) {
 export function analyse(snapshot: Snapshot, req: AnalyseRequest, early?: EarlyChecks) {
   const { zone, target, options } = runsOf(snapshot, req);
   let lookup: Lookup;
-  let result: RunResult;
+  let result: RunResult | undefined;
   let latent: RunResult;
-  if (early) {
+  /** The pods to explain, chosen early (unexplainedOf's `pods`). */
+  let pods: SourcedObject[] | undefined;
+  if (early && (result = finishEarly(early, { ...snapshot, target }))) {
     lookup = early.lookup;
-    result = finishEarly(early, { ...snapshot, target });
     latent = early.latent;
+    pods = early.pods;
   } else {
     // One set of indexes over the snapshot for the live rules, the latent risks and the unexplained failures.
     lookup = lookupOf(snapshot);
@@ -256,7 +258,7 @@ export function analyse(snapshot: Snapshot, req: AnalyseRequest, early?: EarlyCh
   if (snapshot.target.context) summary.context = snapshot.target.context;
   if (zone.zone) summary.zone = zone.zone;
   if (zone.distribution) summary.distribution = zone.distribution;
-  return { result, summary, target, lookup };
+  return { result, summary, target, lookup, ...(pods ? { pods } : {}) };
 }
 
 /** Flags first, then the config's contexts, then the distribution the nodes show (k3s → the page's k3s zone). */

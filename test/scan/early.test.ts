@@ -12,6 +12,7 @@ import { type KnowledgeBase, loadKnowledgeBase } from "../../src/kb/load.js";
 import type { Snapshot, SourcedObject } from "../../src/model/snapshot.js";
 import { allRules } from "../../src/rules/index.js";
 import { latentRisks, startLatent } from "../../src/service/latent.js";
+import { analyseTargets, checkEarly, type ScanReport } from "../../src/service/scan.js";
 import { podsToExplain, unexplainedOf } from "../../src/service/unexplained.js";
 import { generateCluster } from "../sim/index.js";
 
@@ -111,6 +112,25 @@ describe("the engine in steps (a scan's checks begun while the events are read)"
         expect(stepped.lookup.byKind("Event")).toHaveLength(whole.objects.length - firstPart);
       }
     });
+
+  it("analyseTargets finishes checks begun early, and leaves aside those begun on other objects", async () => {
+    const req = { kb, config: defaultConfig(), now: NOW };
+    const report = ({ snapshots: _read, ...rest }: ScanReport) => rest;
+    const partial: Snapshot = { ...whole, objects: whole.objects.slice(0, firstPart) };
+    const plain = report(analyseTargets([whole], req));
+    expect(plain.findings.length).toBeGreaterThan(50);
+    expect(plain.unexplained.length).toBeGreaterThan(0);
+    const fits = report(
+      analyseTargets([whole], req, undefined, new Map([["sim", await checkEarly(partial, req)]])),
+    );
+    expect(fits).toEqual(plain);
+    // The same objects in other wrappers, as another read would give them: nothing begun on the first is used.
+    const other: Snapshot = { ...whole, objects: whole.objects.map((o) => ({ ...o })) };
+    const early = new Map([["sim", await checkEarly(partial, req)]]);
+    expect(report(analyseTargets([other], req, undefined, early))).toEqual(
+      report(analyseTargets([other], req)),
+    );
+  });
 
   it("a grown lookup refuses a whole that does not begin with the first part", () => {
     const { grow } = growingLookupOf({ ...whole, objects: whole.objects.slice(0, 10) });
