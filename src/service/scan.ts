@@ -226,11 +226,11 @@ function runsOf(snapshot: Snapshot, req: AnalyseRequest) {
 export function analyse(snapshot: Snapshot, req: AnalyseRequest, early?: EarlyChecks) {
   const { zone, target, options } = runsOf(snapshot, req);
   let lookup: Lookup;
-  let result: RunResult | undefined;
+  let result = early && finishEarly(early, { ...snapshot, target });
   let latent: RunResult;
   /** The pods to explain, chosen early (unexplainedOf's `pods`). */
   let pods: SourcedObject[] | undefined;
-  if (early && (result = finishEarly(early, { ...snapshot, target }))) {
+  if (early && result) {
     lookup = early.lookup;
     latent = early.latent;
     pods = early.pods;
