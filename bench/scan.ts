@@ -1,15 +1,17 @@
 // Scan cost on a generated cluster, in one run: `npm run bench:scan`.
-// The simulator serves the cluster from a process of its own, on a core of its own where it can (a real API server
-// runs on other machines: the scan's work must not slow the server it waits for); each measured scan is a fresh process (as a CLI run
-// is, JIT cold), of three kinds in turns: `read` (the lists alone), `after` (the lists, then the analysis on the
-// whole read: how scans ran before service/scan-early) and `scan` (the scan service's way: what is read before the
-// events checked while they are read, the rest after). Prints what the analysis adds to reading the lists, both
-// ways (target: at most 20% at 20,000 pods): `after`'s analysis over its own read, and `scan`'s whole time over the
-// read-only processes' (medians); the scan process's peak RSS (target: at most 1.5 GB); then Popeye against the
-// same cluster in the real API server.
+// The simulator serves the cluster from a process of its own, on a core of its own where it can (a real API
+// server runs on other machines: the scan's work must not slow the server it waits for). Each measured scan is a
+// fresh process (as a CLI run is, JIT cold), of three kinds in turns: `read` (the lists alone), `after` (the
+// lists, then the analysis on the whole read: how scans ran before service/scan-early) and `scan` (the scan
+// service's way: what is read before the events checked while they are read, the rest after). Prints what the
+// analysis adds to reading the lists, both ways (target: at most 20% at 20,000 pods): `after`'s analysis over its
+// own read, and `scan`'s whole time over the read-only processes' (medians); the scan process's peak RSS (target:
+// at most 1.5 GB); then Popeye against the same cluster in the real API server.
 // ROUNDS (default 5) sets the processes per kind; SIZES (pods, comma-separated; default 10000,20000) the clusters,
-// each with a node per 40 pods and 2.5 events per pod; PEERS=0 leaves Popeye out, PEER_PODS sets its cluster
-// (default: the largest of SIZES); PITFALL_BASE=<checkout>/bin/pitfall.js times a second build's CLI beside it.
+// each with a node per 40 pods and 2.5 events per pod; DELAY_MS (default 10; 0: none) adds the largest again with
+// each response that late; SIM_CPU=shared leaves the simulator on every core; PEERS=0 leaves Popeye out,
+// PEER_PODS sets its cluster (default: the largest of SIZES); PITFALL_BASE=<checkout>/bin/pitfall.js times a
+// second build's CLI beside it.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
