@@ -3,7 +3,7 @@ import { metaString } from "../k8s/fields.js";
 import { indexObjectsIn, type ObjectIndex } from "../k8s/owners.js";
 import type { Lookup } from "../rules/types.js";
 import type { KubeObject } from "../model/kube.js";
-import type { Snapshot, SourcedObject } from "../model/snapshot.js";
+import { beginsWith, type Snapshot, type SourcedObject } from "../model/snapshot.js";
 
 export function lookupOf(snapshot: Snapshot): Lookup {
   return growingLookupOf(snapshot).lookup;
@@ -50,7 +50,7 @@ export function growingLookupOf(snapshot: Snapshot): {
   };
   const grow = (whole: Snapshot) => {
     const from = source.objects.length;
-    if (whole.objects.length < from || (from > 0 && whole.objects[from - 1] !== source.objects[from - 1]))
+    if (!beginsWith(whole.objects, source.objects))
       throw new Error("a grown snapshot must begin with the objects of the first part");
     const added = whole.objects.slice(from);
     source = whole;

@@ -62,3 +62,12 @@ export interface Snapshot {
   /** When the snapshot was taken (ISO); ages are measured from it. */
   takenAt?: string;
 }
+
+/**
+ * The objects of a read in two parts (service/scan-early) begin with those of its first part, the very same ones:
+ * what was worked out on the first part holds for the whole. The last of the first part stands for all of them.
+ */
+export function beginsWith(whole: readonly SourcedObject[], first: readonly SourcedObject[]): boolean {
+  const n = first.length;
+  return whole.length >= n && (n === 0 || whole[n - 1] === first[n - 1]);
+}

@@ -6,7 +6,7 @@
 import { growingLookupOf } from "../engine/lookup.js";
 import { type EngineRun, type RunOptions, type RunResult, startRun } from "../engine/run.js";
 import { withPerRunViews } from "../k8s/per-run.js";
-import type { Snapshot, SourcedObject } from "../model/snapshot.js";
+import { beginsWith, type Snapshot, type SourcedObject } from "../model/snapshot.js";
 import type { Lookup } from "../rules/types.js";
 import { type LatentOptions, startLatent } from "./latent.js";
 import { podsToExplain } from "./unexplained.js";
@@ -66,8 +66,8 @@ export async function startEarly(
  * Undefined when the snapshot does not begin with the objects checked (then nothing of them is of use).
  */
 export function finishEarly(early: EarlyChecks, whole: Snapshot): RunResult | undefined {
+  if (!beginsWith(whole.objects, early.checked)) return undefined;
   const n = early.checked.length;
-  if (whole.objects.length < n || (n > 0 && whole.objects[n - 1] !== early.checked[n - 1])) return undefined;
   early.grow(whole);
   return withPerRunViews(() => {
     early.live.check(whole.objects, 0, n, "late");
