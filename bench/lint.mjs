@@ -1,8 +1,9 @@
-// Lint speed: `pitfall lint` without process start (service/lint + the JSON reporter, from dist/), the streamed
-// path and the old whole-snapshot path (PITFALL_LINT_PATH=old in the CLI), on a generated corpus of 10,000
+// Lint speed: `pitfall lint` without process start (service/lint + the JSON reporter, from dist/) on its default
+// path (one run up to 8 MB), batch by batch (PITFALL_LINT_PATH=streamed) and on the old whole-snapshot path
+// (PITFALL_LINT_PATH=old), on a generated corpus of 10,000
 // resources and on the real-world corpus (../shared/real-world/manifests), against the parse floors of both parsers
 // (yaml with positions, then toJS; js-yaml loadAll) and @monokle/validation with its bundled offline plugins; wall
-// and CPU time, and whether both paths find the same. Peak RSS per contender alone in its own process; then
+// and CPU time, and whether the paths find the same. Peak RSS per contender alone in its own process; then
 // pitfall's CLI (both paths, process start included) against each installed peer binary. One run, one set of figures.
 // Run: npm run build && npm run bench:lint   (a few minutes on 2 cores)
 import { execFileSync, fork, spawnSync } from "node:child_process";
@@ -36,14 +37,14 @@ function yamlFiles(dir) {
 
 const dist = (p) => import(pathToFileURL(join(root, "dist", p)).href);
 
-/** `pitfall lint` as the CLI runs it, without process start: service/lint on one path, then the JSON report. */
-async function pitfallContender(dir, path = "streamed") {
+/** `pitfall lint` as the CLI runs it, without process start: service/lint (on `path`, else the default), JSON. */
+async function pitfallContender(dir, path) {
   const lint = await dist("service/lint.js");
   const { loadKnowledgeBase } = await dist("kb/load.js");
   const { defaultConfig } = await dist("config/model.js");
   const { formatJson } = await dist("report/json.js");
   const kb = await loadKnowledgeBase({ cwd: root });
-  const target = { kb, config: defaultConfig(), zone: "1", path };
+  const target = { kb, config: defaultConfig(), zone: "1", ...(path ? { path } : {}) };
   const zone = lint.lintZone(target);
   return async () => {
     const linted = await lint.lintFiles({ paths: [dir], cwd: dir }, target, zone);
@@ -156,13 +157,14 @@ async function monokleContender(dir) {
 }
 
 const CONTENDERS = {
-  pitfall: (dir) => pitfallContender(dir, "streamed"),
+  pitfall: (dir) => pitfallContender(dir),
+  streamed: (dir) => pitfallContender(dir, "streamed"),
   old: (dir) => pitfallContender(dir, "old"),
   parse: parseContender,
   jsyaml: jsyamlContender,
   monokle: monokleContender,
 };
-const TIMED = ["parse", "jsyaml", "old", "pitfall"];
+const TIMED = ["parse", "jsyaml", "old", "streamed", "pitfall"];
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -239,10 +241,12 @@ async function timings(dir, warmDir, rounds) {
   for (const key of ["ms", "cpuMs"])
     summary.ratios[key] = {
       oldOverNew: paired("old", "pitfall", key),
+      oldOverStreamed: paired("old", "streamed", key),
       newOverYaml: paired("pitfall", "parse", key),
       newOverJsyaml: paired("pitfall", "jsyaml", key),
     };
   summary.same = sameFindings(out.pitfall[0].json, out.old[0].json);
+  summary.sameStreamed = sameFindings(out.streamed[0].json, out.old[0].json);
   return summary;
 }
 
@@ -310,7 +314,8 @@ async function benchCorpus(label, dir, warmDir, memory) {
   const mem = {};
   if (memory) for (const name of TIMED) mem[name] = childRun(["--memory", name, dir, warmDir]);
   const rows = [
-    ["pitfall lint, streamed (read + engine + JSON)", t.pitfall, mem.pitfall],
+    ["pitfall lint (default; read + engine + JSON)", t.pitfall, mem.pitfall],
+    ["pitfall lint, batch by batch (PITFALL_LINT_PATH=streamed)", t.streamed, mem.streamed],
     ["pitfall lint, old whole-snapshot path", t.old, mem.old],
     ["yaml parse with positions + toJS (floor)", t.parse, mem.parse],
     ["js-yaml loadAll (floor)", t.jsyaml, mem.jsyaml],
@@ -336,22 +341,27 @@ async function benchCorpus(label, dir, warmDir, memory) {
     const r = t.ratios[key];
     const met = r.oldOverNew >= TARGET_SPEEDUP ? "met" : "NOT met";
     console.log(
-      `${what}: old path / streamed ${r.oldOverNew.toFixed(2)}x (target >= ${TARGET_SPEEDUP}x: ${met}); streamed / yaml floor ${r.newOverYaml.toFixed(2)}x; streamed / js-yaml floor ${r.newOverJsyaml.toFixed(2)}x`,
+      `${what}: old path / default ${r.oldOverNew.toFixed(2)}x (target >= ${TARGET_SPEEDUP}x: ${met}); old path / batch by batch ${r.oldOverStreamed.toFixed(2)}x; default / yaml floor ${r.newOverYaml.toFixed(2)}x; default / js-yaml floor ${r.newOverJsyaml.toFixed(2)}x`,
     );
   }
   if (!Number.isNaN(t.monokle.ms))
     console.log(
-      `monokle / streamed: ${(t.monokle.ms / t.pitfall.ms).toFixed(1)}x wall  (monokle ran ${t.monokle.plugins} bundled plugins)`,
+      `monokle / default: ${(t.monokle.ms / t.pitfall.ms).toFixed(1)}x wall  (monokle ran ${t.monokle.plugins} bundled plugins)`,
     );
-  const same = t.same;
-  if (same.firstDifference || t.pitfall.resources !== t.old.resources)
-    console.log(
-      `DIFFERENT findings: streamed ${t.pitfall.resources} resources, old ${t.old.resources}; first difference (pitfall kind namespace name file line column): streamed ${same.firstDifference?.streamed}, old ${same.firstDifference?.old}`,
-    );
-  else
-    console.log(
-      `same findings both paths: ${same.findings} (pitfall, object, file, line, column each equal); the JSON reports ${same.identical ? "byte-identical" : "differ elsewhere"}`,
-    );
+  for (const [name, same] of [
+    ["default", t.same],
+    ["batch by batch", t.sameStreamed],
+  ]) {
+    const r = name === "default" ? t.pitfall : t.streamed;
+    if (same.firstDifference || r.resources !== t.old.resources)
+      console.log(
+        `DIFFERENT findings: ${name} ${r.resources} resources, old ${t.old.resources}; first difference (pitfall kind namespace name file line column): ${name} ${same.firstDifference?.streamed}, old ${same.firstDifference?.old}`,
+      );
+    else
+      console.log(
+        `same findings, ${name} and old path: ${same.findings} (pitfall, object, file, line, column each equal); the JSON reports ${same.identical ? "byte-identical" : "differ elsewhere"}`,
+      );
+  }
 }
 
 async function parent() {

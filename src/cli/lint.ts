@@ -17,6 +17,7 @@ import type { SourceLine } from "../report/types.js";
 import { withKbOptions } from "./kb.js";
 import { configAndKb, type KbFlags } from "./kb-load.js";
 import type { CliRun } from "./main.js";
+import type { LintPath } from "../service/lint.js";
 
 type Format = "text" | "json" | "sarif" | "markdown";
 
@@ -113,7 +114,7 @@ async function lintCommand(io: Io, paths: string[], flags: Flags): Promise<numbe
       config,
       ...(flags.zone !== undefined ? { zone: flags.zone } : {}),
       ...(flags.distribution !== undefined ? { distribution: flags.distribution } : {}),
-      path: lintPathOf(io),
+      ...lintPathOf(io),
       ...lintWorkersOf(io),
     };
     const zone = asUsage(lint, () => lint.lintZone(target));
@@ -150,12 +151,15 @@ async function lintCommand(io: Io, paths: string[], flags: Flags): Promise<numbe
   }
 }
 
-/** `PITFALL_LINT_PATH=old` lints the whole snapshot at once, as before issue 16: to compare the two paths. */
-function lintPathOf(io: Io): "streamed" | "old" {
+/**
+ * `PITFALL_LINT_PATH=old` lints the whole snapshot read the `yaml` way, as before issue 16, to compare the paths;
+ * `streamed` and `one-run` force one of the fast paths; unset, the input's size chooses.
+ */
+function lintPathOf(io: Io): { path?: LintPath } {
   const path = io.env.PITFALL_LINT_PATH;
-  if (path === undefined || path === "" || path === "streamed") return "streamed";
-  if (path === "old") return "old";
-  throw new UsageError(`PITFALL_LINT_PATH is '${path}': set it to old or streamed, or unset it`);
+  if (path === undefined || path === "") return {};
+  if (path === "old" || path === "streamed" || path === "one-run") return { path };
+  throw new UsageError(`PITFALL_LINT_PATH is '${path}': set it to old, one-run or streamed, or unset it`);
 }
 
 /** `PITFALL_LINT_WORKERS=N`: worker threads for a lint of many files (0: none); unset, one per spare core. */

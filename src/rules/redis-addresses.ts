@@ -34,6 +34,8 @@ const saysRedis = (text: string) => /redis/i.test(text) && !/sentinel/i.test(tex
 
 /** Addresses in one piece of text; `redisContext` when the variable's name says the value is about Redis. */
 export function addressesInText(text: string, redisContext: boolean): Found[] {
+  // Every pattern needs a colon or the word: most values (names, flags, paths) have neither.
+  if (!text.includes(":") && !/redis/i.test(text)) return [];
   const out: Found[] = [];
   const taken: [number, number][] = [];
   const free = (start: number, end: number) => !taken.some(([a, b]) => start < b && end > a);
@@ -89,7 +91,8 @@ function hostNamesFor(portName: string): string[] {
 /** Addresses in the container's variables: values, and host and port variables that go together. */
 export function addressesInEnv(vars: EnvVar[]): RedisAddress[] {
   const out: RedisAddress[] = [];
-  const byName = new Map(vars.map((v) => [v.name.toUpperCase(), v]));
+  // Made when a port variable asks: most containers have none.
+  let byName: Map<string, EnvVar> | undefined;
   for (const v of vars) {
     if (v.value === undefined) continue;
     const located = { where: v.where, path: v.path, ...(v.from ? { from: v.from } : {}) };
@@ -97,8 +100,9 @@ export function addressesInEnv(vars: EnvVar[]): RedisAddress[] {
     // A port variable beside the host variable it goes with: `REDIS_HOST=ge-redis`, `REDIS_PORT=6379`.
     const port = /^\s*(\d+)\s*$/.exec(v.value)?.[1];
     if (!port) continue;
+    byName ??= new Map(vars.map((v) => [v.name.toUpperCase(), v]));
     const host = hostNamesFor(v.name)
-      .map((n) => byName.get(n.toUpperCase()))
+      .map((n) => byName?.get(n.toUpperCase()))
       .find((h) => h !== undefined);
     // A host we cannot read (a Secret) or none at all: which Redis the port is for cannot be told.
     if (host?.value === undefined || addressesInText(host.value, true).length) continue;

@@ -2,13 +2,13 @@
 // the first linted in this thread and each other in a worker started before the collecting pass (so its start
 // overlaps that pass), then merged in input order (service/lint-stream mergeGroups): the same result as one pass.
 // Used when there are enough files and cores; `workers` (PITFALL_LINT_WORKERS in the CLI) sets how many (0: none).
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { RunOptions } from "../engine/run.js";
 import type { Target } from "../model/snapshot.js";
-import type { BatchOptions, ManifestSource } from "../sources/manifest-stream.js";
+import { type BatchOptions, type ManifestSource, sourceSize } from "../sources/manifest-stream.js";
 import {
   collectContext,
   type GroupResult,
@@ -44,22 +44,14 @@ export function workersFor(sources: ManifestSource[], asked?: number): number {
   if (files.length + sources.filter((s) => "problems" in s).length !== sources.length) return 0;
   if (asked !== undefined) return Math.min(asked, Math.max(files.length - 1, 0));
   if (files.length < MIN_FILES) return 0;
-  const bytes = files.reduce((n, f) => n + sizeOf(f.file), 0);
+  const bytes = files.reduce((n, f) => n + sourceSize(f), 0);
   if (bytes < MIN_BYTES) return 0;
   return Math.min(availableParallelism() - 1, MAX_WORKERS);
 }
 
-function sizeOf(file: string): number {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
-  }
-}
-
 /** Contiguous groups of about equal text; a source without a file (problems found) joins the group it is in. */
 function groupsOf(sources: ManifestSource[], count: number): ManifestSource[][] {
-  const sizes = sources.map((s) => (isFile(s) ? sizeOf(s.file) : 0));
+  const sizes = sources.map(sourceSize);
   const total = sizes.reduce((a, b) => a + b, 0);
   const groups: ManifestSource[][] = [[]];
   let filled = 0;

@@ -1,8 +1,8 @@
-// The one lint pipeline on both of its paths: the streamed one (document by document, the default for the CLI,
-// POST /api/lint and MCP) must give what the old whole-snapshot path gives (PITFALL_LINT_PATH=old): the same
-// findings (pitfall, rule, object, file, line, column, message, evidence, runbook), suppressions, input problems
-// and engine diagnostics, skipped pitfalls and object count, on every fixture file of the suite, on each one's
-// text, and on the real-world corpus as one input.
+// The one lint pipeline on its three paths: the streamed one (document by document, batch by batch) and the
+// one-run one (read the same fast way into one snapshot; the default for inputs up to 8 MB) must give what the
+// old whole-snapshot path gives (PITFALL_LINT_PATH=old): the same findings (pitfall, rule, object, file, line,
+// column, message, evidence, runbook), suppressions, input problems and engine diagnostics, skipped pitfalls and
+// object count, on every fixture file of the suite, on each one's text, and on the real-world corpus as one input.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,9 +19,13 @@ beforeAll(async () => {
   kb = await loadKnowledgeBase({ cwd: ROOT });
 });
 
-function targets(zone: string): { streamed: LintTarget; old: LintTarget } {
+function targets(zone: string): { streamed: LintTarget; oneRun: LintTarget; old: LintTarget } {
   const base = { kb, config: defaultConfig(), zone };
-  return { streamed: { ...base, path: "streamed" }, old: { ...base, path: "old" } };
+  return {
+    streamed: { ...base, path: "streamed" },
+    oneRun: { ...base, path: "one-run" },
+    old: { ...base, path: "old" },
+  };
 }
 
 function expectSame(got: LintResult, want: LintResult): void {
@@ -35,7 +39,10 @@ function expectSame(got: LintResult, want: LintResult): void {
   expect(got.skipped).toStrictEqual(want.skipped);
 }
 
-/** Lints `paths` both ways; which path the streamed lint took, or `refused` when both refuse the input alike. */
+/**
+ * Lints `paths` the three ways; which path the streamed lint took, or `refused` when all refuse the input alike.
+ * The one-run lint never falls back: it reads the whole snapshot itself.
+ */
 async function expectSameFiles(paths: string[], zone: string) {
   const t = targets(zone);
   const inputs = { paths, cwd: ROOT };
@@ -45,13 +52,18 @@ async function expectSameFiles(paths: string[], zone: string) {
       throw e;
     });
   const got = await lint(t.streamed);
+  const oneRun = await lint(t.oneRun);
   const want = await lint(t.old);
   if (want instanceof LintInputError) {
     expect(got).toStrictEqual(want);
+    expect(oneRun).toStrictEqual(want);
     return "refused";
   }
   if (got instanceof LintInputError) throw got;
+  if (oneRun instanceof LintInputError) throw oneRun;
   expectSame(got, want);
+  expectSame(oneRun, want);
+  expect(oneRun.path).toBe("one-run");
   return got.path;
 }
 
@@ -88,7 +100,11 @@ describe("the streamed lint finds what the old path finds", () => {
       for (const file of fixtureFiles()) {
         const text = readFileSync(file, "utf8");
         const got = lintText(text, "manifest.yaml", t.streamed, lintZone(t.streamed));
-        expectSame(got, lintText(text, "manifest.yaml", t.old, lintZone(t.old)));
+        const want = lintText(text, "manifest.yaml", t.old, lintZone(t.old));
+        expectSame(got, want);
+        const oneRun = lintText(text, "manifest.yaml", t.oneRun, lintZone(t.oneRun));
+        expectSame(oneRun, want);
+        expect(oneRun.path).toBe("one-run");
         if (got.path === "streamed") streamed++;
         else expect(text).toMatch(WHOLE_SNAPSHOT);
       }
@@ -108,6 +124,23 @@ describe("the streamed lint finds what the old path finds", () => {
     },
     120_000,
   );
+
+  it("lints a small input in one run and a large one batch by batch, unless asked", async () => {
+    const base = { kb, config: defaultConfig(), zone: "1" };
+    const small = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: v}\n";
+    expect(lintText(small, "m.yaml", base, lintZone(base)).path).toBe("one-run");
+    // Past 8 MB: nine ConfigMaps of a megabyte each.
+    const big = Array.from(
+      { length: 9 },
+      (_, i) =>
+        `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c${i}}\ndata: {k: ${"x".repeat(1 << 20)}}\n`,
+    ).join("---\n");
+    const batched = lintText(big, "m.yaml", base, lintZone(base));
+    expect(batched.path).toBe("streamed");
+    expect(batched.objects).toBe(9);
+    const oneRun = { ...base, path: "one-run" as const };
+    expect(lintText(big, "m.yaml", oneRun, lintZone(oneRun)).path).toBe("one-run");
+  });
 
   it("takes the whole snapshot with --nodes, which the capacity check sums over", async () => {
     const t = targets("1");

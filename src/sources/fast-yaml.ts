@@ -21,6 +21,8 @@ const MAX_DEPTH = 100;
 /** First characters any YAML 1.1 null, bool, int or float can start with; other plain scalars are strings. */
 const SCALAR_FIRST = new Set("~nNyYtTfFoO+-.0123456789".split("").map((c) => c.charCodeAt(0)));
 
+const DOLLAR = 36;
+
 class Refused extends Error {}
 
 function refuse(): never {
@@ -32,11 +34,16 @@ export function fastSchema(options: ParseOptions & DocumentOptions & SchemaOptio
   const tags = new Document(null, options).schema.tags.filter(
     (t): t is typeof t & ScalarTag => t.default === true && t.test instanceof RegExp && "resolve" in t,
   );
+  // One pattern for all of them first: most plain scalars (keys, names) are strings, and one test says so.
+  const any = tags.some((t) => t.test.flags)
+    ? /(?:)/
+    : new RegExp(tags.map((t) => `(?:${t.test.source})`).join("|"));
   let matched: ScalarTag | undefined;
   const scalar = new jsyaml.Type("tag:pitfall,2026:yaml-1.1-scalar", {
     kind: "scalar",
     resolve(value: unknown) {
-      if (typeof value !== "string" || !SCALAR_FIRST.has(value.charCodeAt(0))) return false;
+      if (typeof value !== "string" || !SCALAR_FIRST.has(value.charCodeAt(0)) || !any.test(value))
+        return false;
       matched = tags.find((t) => t.test.test(value));
       return matched !== undefined;
     },
@@ -56,7 +63,10 @@ export function fastSchema(options: ParseOptions & DocumentOptions & SchemaOptio
  * The value of one document's text, or undefined when only the `yaml` path reads it faithfully. `text` is one
  * document as DocumentSplitter cuts it (its `---` line and comments included).
  */
-export function fastValue(text: string, schema: jsyaml.Schema): { value: unknown } | undefined {
+export function fastValue(
+  text: string,
+  schema: jsyaml.Schema,
+): { value: unknown; dollarKeys: boolean } | undefined {
   let value: unknown;
   try {
     // maxDepth is js-yaml 4.3's; its types predate it.
@@ -64,33 +74,38 @@ export function fastValue(text: string, schema: jsyaml.Schema): { value: unknown
   } catch {
     return undefined;
   }
+  let dollarKeys: boolean;
   try {
     // Without a `*` there is no alias, so no value appears twice.
-    check(value, text.includes("*") ? new Set() : undefined);
+    dollarKeys = check(value, text.includes("*") ? new Set() : undefined);
   } catch (error) {
     if (error instanceof Refused) return undefined;
     throw error;
   }
-  return { value };
+  return { value, dollarKeys };
 }
 
 /**
- * Keys js-yaml spells differently from the old path (null → "null" for "", collections → "[object Object]"
- * or "a,b" for JSON) and collections reached twice (aliases: the old path measures their expansion).
+ * Refuses keys js-yaml spells differently from the old path (null → "null" for "", collections → "[object
+ * Object]" or "a,b" for JSON) and collections reached twice (aliases: the old path measures their expansion).
+ * True when some key begins with `$` (a patch's directive may: sources/patch-fragments looks for it then).
  */
-function check(value: unknown, seen: Set<object> | undefined): void {
-  if (typeof value !== "object" || value === null) return;
+function check(value: unknown, seen: Set<object> | undefined): boolean {
+  if (typeof value !== "object" || value === null) return false;
   if (seen) {
     if (seen.has(value)) refuse();
     seen.add(value);
   }
+  let dollar = false;
   if (Array.isArray(value)) {
-    for (const item of value) check(item, seen);
-    return;
+    for (const item of value) if (check(item, seen)) dollar = true;
+    return dollar;
   }
   // No timestamps, binaries or sets in this schema: any other object is a mapping.
   for (const key in value) {
     if (key === "null" || key.includes(",") || key.startsWith("[object")) refuse();
-    check((value as Record<string, unknown>)[key], seen);
+    if (key.charCodeAt(0) === DOLLAR) dollar = true;
+    if (check((value as Record<string, unknown>)[key], seen)) dollar = true;
   }
+  return dollar;
 }

@@ -3,7 +3,7 @@
 // largest document (and a batch), not the input. JSON files, and YAML after a `%` directive, are read whole, as
 // before. Reads are synchronous: a lint reads local files one after another, and each asynchronous read would cost
 // a turn of the event loop (and, on a busy machine, a wait for the scheduler) per file.
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import type jsyaml from "js-yaml";
 import type { Diagnostic } from "../model/diagnostic.js";
@@ -23,6 +23,8 @@ export type ManifestSource =
       chunks(only?: Only): Iterable<string>;
       /** The file it is read from, when it is one (a worker thread reads it again from there). */
       file?: string;
+      /** A text's length, when it is in memory. */
+      size?: number;
     }
   | { problems: Diagnostic[] };
 
@@ -83,7 +85,22 @@ export function fileSource(file: string, shown: string): ManifestSource {
 
 /** A text in memory as a source. */
 export function textSource(text: string, shown: string): ManifestSource {
-  return { shown, chunks: () => [text] };
+  return { shown, chunks: () => [text], size: text.length };
+}
+
+/**
+ * How much text a source holds: a file's bytes (0 when it cannot be read: it becomes an input problem), a text's
+ * characters; unknown (infinite) for other chunked sources.
+ */
+export function sourceSize(s: ManifestSource): number {
+  if ("problems" in s) return 0;
+  if (s.size !== undefined) return s.size;
+  if (s.file === undefined) return Number.POSITIVE_INFINITY;
+  try {
+    return statSync(s.file).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** A file's text: whole when small (nothing when it nowhere holds what `only` wants), else in chunks. */

@@ -31,9 +31,17 @@ function directiveIn(value: unknown, depth = 0): string | undefined {
   return undefined;
 }
 
+/** Objects their reader found no `$` key in (sources/fast-yaml): no directive to look for. */
+const withoutDollarKeys = new WeakSet<object>();
+
+/** Tells patchReason that `object` has no key beginning with `$`, at any depth. */
+export function markWithoutDollarKeys(object: object): void {
+  withoutDollarKeys.add(object);
+}
+
 /** Why the object reads as a patch, or undefined when it is a whole object. */
 export function patchReason(o: SourcedObject): string | undefined {
-  const directive = directiveIn(o.object);
+  const directive = withoutDollarKeys.has(o.object) ? undefined : directiveIn(o.object);
   if (directive) return `it holds the strategic-merge directive ${directive}`;
   const kind = asString(o.object.kind);
   if (!podSpecPathOf(kind) || kind === "PodTemplate") return undefined;

@@ -89,8 +89,15 @@ describe("input", () => {
       .map((f) => readFileSync(join(fixtures, f), "utf8"))
       .join("\n---\n");
     const args = ["lint", "-", "--zone", "1", "-o", "json", "--show-suppressed"];
-    const streamed = await runCli(args, { cwd: fixtures, stdin: text });
+    const streamed = await runCli(args, {
+      cwd: fixtures,
+      stdin: text,
+      env: { PITFALL_LINT_PATH: "streamed" },
+    });
     const old = await runCli(args, { cwd: fixtures, stdin: text, env: { PITFALL_LINT_PATH: "old" } });
+    // Unset, a small input is linted in one run.
+    const oneRun = await runCli(args, { cwd: fixtures, stdin: text });
+    expect(oneRun.out).toBe(old.out);
     const report = json(streamed.out);
     expect(report.findings.map((f) => [f.file, f.pitfall])).toEqual([
       ["<stdin>", "hostnetwork-causes-port-conflicts"],
@@ -104,10 +111,10 @@ describe("input", () => {
     expect(streamed.code).toBe(old.code);
   });
 
-  it("PITFALL_LINT_PATH other than old or streamed is a usage error", async () => {
+  it("PITFALL_LINT_PATH other than old, one-run or streamed is a usage error", async () => {
     const r = await runCli(["lint", "app"], { cwd: fixtures, env: { PITFALL_LINT_PATH: "fast" } });
     expect(r.code).toBe(2);
-    expect(r.err).toContain("PITFALL_LINT_PATH is 'fast': set it to old or streamed");
+    expect(r.err).toContain("PITFALL_LINT_PATH is 'fast': set it to old, one-run or streamed");
   });
 
   it("a malformed file among good ones: an error with file and line, the good file's findings still come", async () => {
