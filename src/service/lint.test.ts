@@ -3,7 +3,8 @@
 // old whole-snapshot path gives (PITFALL_LINT_PATH=old): the same findings (pitfall, rule, object, file, line,
 // column, message, evidence, runbook), suppressions, input problems and engine diagnostics, skipped pitfalls and
 // object count, on every fixture file of the suite, on each one's text, and on the real-world corpus as one input.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -140,6 +141,18 @@ describe("the streamed lint finds what the old path finds", () => {
     expect(batched.objects).toBe(9);
     const oneRun = { ...base, path: "one-run" as const };
     expect(lintText(big, "m.yaml", oneRun, lintZone(oneRun)).path).toBe("one-run");
+    // Files by their size on disk: the two texts as files in one folder make one large input.
+    const dir = mkdtempSync(path.join(tmpdir(), "pitfall-lint-size-"));
+    try {
+      writeFileSync(path.join(dir, "small.yaml"), small);
+      const one = await lintFiles({ paths: ["small.yaml"], cwd: dir }, base, lintZone(base));
+      expect(one.path).toBe("one-run");
+      writeFileSync(path.join(dir, "big.yaml"), big);
+      const both = await lintFiles({ paths: [dir], cwd: dir }, base, lintZone(base));
+      expect([both.path, both.objects]).toEqual(["streamed", 10]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("takes the whole snapshot with --nodes, which the capacity check sums over", async () => {
