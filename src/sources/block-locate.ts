@@ -151,62 +151,137 @@ export function blockOffsetOf(
     const lines = new Lines(text);
     const rootLine = lines.at(text.lastIndexOf("\n", root - 1) + 1)!;
     if (rootLine.content !== root) return undefined;
-    let node: Node = { kind: "map", first: rootLine };
-    let offset = root;
-    for (let s = 0; s < path.length; s++) {
-      const segment = path[s]!;
-      const last = s === path.length - 1;
-      if (node.kind === "map") {
-        const wanted = String(segment);
-        let found: { line: Line; value: number } | undefined;
-        for (const line of membersOf(lines, text, node.first, false)) {
-          const { key, value } = keyAt(text, line.content, line.end);
-          closedOnItsLine(text, value, line.end);
-          // js-yaml refused duplicate keys, so the first match is the only one.
-          if (key === wanted) {
-            found = { line, value };
-            break;
-          }
-        }
-        if (!found) break;
-        offset = found.line.content;
-        if (last) break;
-        node = valueAt(lines, text, found.line, found.value, lines.indent(found.line), true);
-      } else if (node.kind === "seq") {
-        const index = typeof segment === "number" ? segment : Number(segment);
-        if (!Number.isInteger(index) || index < 0) break;
-        let item: { line: Line; content: number } | undefined;
-        let i = 0;
-        for (const line of membersOf(lines, text, node.first, true)) {
-          let content = line.content + 1;
-          while (content < line.end && text.charCodeAt(content) === SPACE) content++;
-          closedOnItsLine(text, content, line.end);
-          if (i++ === index) {
-            item = { line, content };
-            break;
-          }
-        }
-        if (!item) break;
-        const { line, content } = item;
-        // `-` alone on its line, `- - x`, `- &a x`: the item starts elsewhere or oddly; let yaml say where.
-        if (content >= line.end || text.charCodeAt(content) === HASH || text.charCodeAt(content) === DASH)
-          giveUp();
-        if (NOT_PLAIN.has(text[content]!) && text[content] !== '"' && text[content] !== "'") giveUp();
-        offset = content;
-        if (last) break;
-        const colon = text.indexOf(": ", content);
-        if ((colon >= 0 && colon < line.end) || text.charCodeAt(line.end - 1) === COLON) {
-          // The item is a map whose first key sits after the `- `, at that column.
-          keyAt(text, content, line.end);
-          node = { kind: "map", first: { start: line.start, content, end: line.end } };
-        } else node = { kind: "scalar" };
-      } else break;
-    }
-    return offset;
+    return offsetBelow(lines, text, { kind: "map", first: rootLine }, root, path);
   } catch (error) {
     if (error instanceof GiveUp) return undefined;
     throw error;
   }
+}
+
+/**
+ * blockOffsetOf for a map that is an item of a block sequence, its first key at `first` after the item's `- `
+ * (the first key of one of blockItemsOf's items).
+ */
+export function blockOffsetInItem(
+  text: string,
+  first: number,
+  path: readonly (string | number)[],
+): number | undefined {
+  try {
+    const lines = new Lines(text);
+    const line = lines.at(text.lastIndexOf("\n", first - 1) + 1)!;
+    const item = { start: line.start, content: first, end: line.end };
+    return offsetBelow(lines, text, { kind: "map", first: item }, first, path);
+  } catch (error) {
+    if (error instanceof GiveUp) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Where each item of the block sequence under `key` of the root map (at `root`) begins, in one pass: each must be
+ * a block map whose first key follows its `- ` (as `kubectl get -o yaml` writes a List's items). Undefined when
+ * the text is not plain enough to be sure.
+ */
+export function blockItemsOf(text: string, root: number, key: string): number[] | undefined {
+  try {
+    const lines = new Lines(text);
+    const rootLine = lines.at(text.lastIndexOf("\n", root - 1) + 1)!;
+    if (rootLine.content !== root) return undefined;
+    const member = memberNamed(lines, text, rootLine, key);
+    if (!member) return undefined;
+    const node = valueAt(lines, text, member.line, member.value, lines.indent(member.line), true);
+    if (node.kind !== "seq") return undefined;
+    const starts: number[] = [];
+    for (const line of membersOf(lines, text, node.first, true)) {
+      const content = itemContent(text, line);
+      // A map item: its first key on the item's line, a plain one.
+      keyAt(text, content, line.end);
+      starts.push(content);
+    }
+    return starts;
+  } catch (error) {
+    if (error instanceof GiveUp) return undefined;
+    throw error;
+  }
+}
+
+/** The member of the map starting on `first` whose key is `wanted`, and where its value starts. */
+function memberNamed(
+  lines: Lines,
+  text: string,
+  first: Line,
+  wanted: string,
+): { line: Line; value: number } | undefined {
+  for (const line of membersOf(lines, text, first, false)) {
+    const { key, value } = keyAt(text, line.content, line.end);
+    closedOnItsLine(text, value, line.end);
+    // js-yaml refused duplicate keys, so the first match is the only one.
+    if (key === wanted) return { line, value };
+  }
+  return undefined;
+}
+
+/** What follows the `- ` of an item line; a quote or bracket opened there must close on the line. */
+function afterDash(text: string, line: Line): number {
+  let content = line.content + 1;
+  while (content < line.end && text.charCodeAt(content) === SPACE) content++;
+  closedOnItsLine(text, content, line.end);
+  return content;
+}
+
+/** Where the item on `line` (a `- ` line) begins; a give-up when it begins elsewhere or oddly. */
+function itemContent(text: string, line: Line): number {
+  const content = afterDash(text, line);
+  // `-` alone on its line, `- - x`, `- &a x`: the item starts elsewhere or oddly; let yaml say where.
+  if (content >= line.end || text.charCodeAt(content) === HASH || text.charCodeAt(content) === DASH) giveUp();
+  if (NOT_PLAIN.has(text[content]!) && text[content] !== '"' && text[content] !== "'") giveUp();
+  return content;
+}
+
+/** The walk of blockOffsetOf from `node`, which starts at `offset`. */
+function offsetBelow(
+  lines: Lines,
+  text: string,
+  start: Node,
+  offset: number,
+  path: readonly (string | number)[],
+): number {
+  let node = start;
+  for (let s = 0; s < path.length; s++) {
+    const segment = path[s]!;
+    const last = s === path.length - 1;
+    if (node.kind === "map") {
+      const found = memberNamed(lines, text, node.first, String(segment));
+      if (!found) break;
+      offset = found.line.content;
+      if (last) break;
+      node = valueAt(lines, text, found.line, found.value, lines.indent(found.line), true);
+    } else if (node.kind === "seq") {
+      const index = typeof segment === "number" ? segment : Number(segment);
+      if (!Number.isInteger(index) || index < 0) break;
+      let line: Line | undefined;
+      let i = 0;
+      for (const member of membersOf(lines, text, node.first, true)) {
+        if (i++ === index) {
+          line = member;
+          break;
+        }
+        afterDash(text, member);
+      }
+      if (!line) break;
+      const content = itemContent(text, line);
+      offset = content;
+      if (last) break;
+      const colon = text.indexOf(": ", content);
+      if ((colon >= 0 && colon < line.end) || text.charCodeAt(line.end - 1) === COLON) {
+        // The item is a map whose first key sits after the `- `, at that column.
+        keyAt(text, content, line.end);
+        node = { kind: "map", first: { start: line.start, content, end: line.end } };
+      } else node = { kind: "scalar" };
+    } else break;
+  }
+  return offset;
 }
 
 /** A quoted or flow value must end on its line: its next lines could look like keys or items. */

@@ -9,6 +9,7 @@ import { HASH, NEWLINE } from "./char-codes.js";
 import { valuesEndOnTheirLines } from "./clear-lines.js";
 import type { DocumentText } from "./document-split.js";
 import { fastValue } from "./fast-yaml.js";
+import { fastListItems } from "./manifest-list.js";
 import { helmSourceOf, type ParsedManifests, parseWithNextMarker } from "./manifests.js";
 import { markWithoutDollarKeys } from "./patch-fragments.js";
 import { withoutSecretValues } from "./secret-values.js";
@@ -75,6 +76,11 @@ function positionIn(text: string, offset: number, firstLine: number): { line: nu
   return { line, column: offset - lineStart + 1 };
 }
 
+/** The `# Source:` comment Helm writes after the `---` line, if there is one. */
+function helmSourceAt(text: string, at: { root: number; marker: number | undefined }): string | undefined {
+  return at.marker === undefined ? undefined : helmSourceOf(text, at.marker, at.root);
+}
+
 /**
  * `work` without stack traces: yaml and js-yaml make an Error for each problem they meet (a templated document
  * can have hundreds), and only their messages and offsets are read. A third of a real-world corpus's time went
@@ -116,11 +122,22 @@ export function parseDocument(
   if (!object) {
     const loaded = withoutStacks(() => fastValue(doc.text, schema));
     if (!loaded) return slow();
-    // Non-objects, objects the API server would refuse, Lists (whose items get positions of their own): the
-    // `yaml` way says more about them.
+    // Non-objects and objects the API server would refuse: the `yaml` way says more about them.
     const value = kubeObjectOf(loaded.value);
-    if (typeof value === "string" || (String(value.kind).endsWith("List") && Array.isArray(value.items)))
-      return slow();
+    if (typeof value === "string") return slow();
+    // A List's items get objects and positions of their own.
+    if (String(value.kind).endsWith("List") && Array.isArray(value.items)) {
+      const parsed = fastListItems({
+        doc,
+        file,
+        root: at.root,
+        items: value.items,
+        dollarKeys: loaded.dollarKeys,
+        helmSource: helmSourceAt(doc.text, at),
+        slow: () => slow().parsed,
+      });
+      return parsed ? { parsed, documents: number } : slow();
+    }
     object = withoutSecretValues(value);
     if (!loaded.dollarKeys) markWithoutDollarKeys(object);
   }
@@ -141,7 +158,7 @@ export function parseDocument(
       return slowObject?.origin.locate?.(path) ?? { line, column };
     },
   };
-  const helmSource = at.marker === undefined ? undefined : helmSourceOf(doc.text, at.marker, at.root);
+  const helmSource = helmSourceAt(doc.text, at);
   if (helmSource !== undefined) origin.helmSource = helmSource;
   const objects = [{ object, origin }];
   return { parsed: { objects, diagnostics: [] }, documents: number };

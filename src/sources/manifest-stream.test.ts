@@ -8,6 +8,9 @@ import { describe, expect, it } from "vitest";
 import { TRICKY } from "../../test/support/tricky-manifests.js";
 import { BASES, mutate, mutation } from "../../test/support/yaml-mutations.js";
 import type { SourcedObject } from "../model/snapshot.js";
+import jsyaml from "js-yaml";
+import { MASK } from "../model/redact.js";
+import { fastListItems } from "./manifest-list.js";
 import { manifestSources, readManifestBatches } from "./manifest-stream.js";
 import { type ParsedManifests, parseManifests, readManifests } from "./manifests.js";
 
@@ -88,6 +91,57 @@ describe("streamed manifests equal the whole-file reader", () => {
     // Objects read the yaml way carry the yaml Place's locate; fast ones a lazy one of their own.
     const lazy = fast.objects.filter((o, i) => o.origin.locate !== slow.objects[i]!.origin.locate).length;
     expect(lazy).toBeGreaterThan(0);
+  });
+
+  it("on Lists as kubectl writes them, their items read through js-yaml and placed as yaml places them", async () => {
+    const item = (i: number) => `- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: app-${i}
+    labels: {tier: "web"}
+  spec:
+    template:
+      spec:
+        containers:
+        - name: main
+          image: app:${i}
+          args: ["--port", "80"]
+          env:
+          - name: A
+            value: "x: y"
+        - name: side
+          image: side:1
+`;
+    const secret = `- apiVersion: v1
+  kind: Secret
+  metadata: {name: token}
+  data:
+    key: c2VjcmV0
+`;
+    const list = `---\n# Source: chart/templates/all.yaml\napiVersion: v1\nkind: List\nitems:\n${item(0)}${secret}${item(1)}metadata:\n  resourceVersion: ""\n`;
+    const odd =
+      "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n- 3\n";
+    const text = `${list}---\n${odd}---\n${list.replace("kind: List", "kind: DeploymentList")}`;
+    await expectSameAsWhole(text, 1 << 16, [["spec", "template", "spec", "containers", 1, "image"]]);
+    // The plain List is read the fast way (the one with a number among its items is left to yaml).
+    const fastList = (doc: string) =>
+      fastListItems({
+        doc: { text: doc, line: 1, offset: 0 },
+        file: "<stdin>",
+        root: doc.indexOf("apiVersion"),
+        items: (jsyaml.load(doc) as { items: unknown[] }).items,
+        dollarKeys: false,
+        helmSource: undefined,
+        slow: () => parseManifests(doc, "<stdin>"),
+      });
+    const items = fastList(list);
+    expect(items?.objects.map((o) => [o.origin.line, o.origin.column])).toStrictEqual([
+      [6, 3],
+      [23, 3],
+      [28, 3],
+    ]);
+    expect(items?.objects[1]?.object.data).toStrictEqual({ key: MASK });
+    expect(fastList(odd)).toBeUndefined();
   });
 
   it("on every manifest fixture of the test suite, file by file", async () => {
