@@ -140,42 +140,22 @@ function* membersOf(lines: Lines, text: string, first: Line, seq: boolean): Gene
 /**
  * Offset of the field at `path` in `text` below the block map whose first key starts at `root`: a key's own
  * offset, an item's first character, or the deepest existing ancestor's when the path goes further. Undefined
- * when the text is not plain enough to be sure.
+ * when the text is not plain enough to be sure. `inItem`: the map is an item of a block sequence, its first key
+ * after the item's `- ` (one of blockItemsOf's items).
  */
 export function blockOffsetOf(
   text: string,
   root: number,
   path: readonly (string | number)[],
+  inItem = false,
 ): number | undefined {
-  try {
+  return unlessGivenUp(() => {
     const lines = new Lines(text);
-    const rootLine = lines.at(text.lastIndexOf("\n", root - 1) + 1)!;
-    if (rootLine.content !== root) return undefined;
-    return offsetBelow(lines, text, { kind: "map", first: rootLine }, root, path);
-  } catch (error) {
-    if (error instanceof GiveUp) return undefined;
-    throw error;
-  }
-}
-
-/**
- * blockOffsetOf for a map that is an item of a block sequence, its first key at `first` after the item's `- `
- * (the first key of one of blockItemsOf's items).
- */
-export function blockOffsetInItem(
-  text: string,
-  first: number,
-  path: readonly (string | number)[],
-): number | undefined {
-  try {
-    const lines = new Lines(text);
-    const line = lines.at(text.lastIndexOf("\n", first - 1) + 1)!;
-    const item = { start: line.start, content: first, end: line.end };
-    return offsetBelow(lines, text, { kind: "map", first: item }, first, path);
-  } catch (error) {
-    if (error instanceof GiveUp) return undefined;
-    throw error;
-  }
+    const line = lines.at(text.lastIndexOf("\n", root - 1) + 1)!;
+    if (!inItem && line.content !== root) return undefined;
+    const first = inItem ? { start: line.start, content: root, end: line.end } : line;
+    return offsetBelow(lines, text, { kind: "map", first }, root, path);
+  });
 }
 
 /**
@@ -184,7 +164,7 @@ export function blockOffsetInItem(
  * the text is not plain enough to be sure.
  */
 export function blockItemsOf(text: string, root: number, key: string): number[] | undefined {
-  try {
+  return unlessGivenUp(() => {
     const lines = new Lines(text);
     const rootLine = lines.at(text.lastIndexOf("\n", root - 1) + 1)!;
     if (rootLine.content !== root) return undefined;
@@ -200,6 +180,13 @@ export function blockItemsOf(text: string, root: number, key: string): number[] 
       starts.push(content);
     }
     return starts;
+  });
+}
+
+/** What `work` gives, or undefined when it gives up: the text is not plain enough to be sure. */
+function unlessGivenUp<T>(work: () => T | undefined): T | undefined {
+  try {
+    return work();
   } catch (error) {
     if (error instanceof GiveUp) return undefined;
     throw error;

@@ -4,7 +4,7 @@
 // as `- key: value` block maps) leaves the whole document to the `yaml` path, which says more about it.
 import { kubeObjectOf } from "../model/kube.js";
 import type { SourcedObject } from "../model/snapshot.js";
-import { blockItemsOf, blockOffsetInItem } from "./block-locate.js";
+import { blockItemsOf, blockOffsetOf } from "./block-locate.js";
 import type { DocumentText } from "./document-split.js";
 import type { ParsedManifests } from "./manifests.js";
 import { markWithoutDollarKeys } from "./patch-fragments.js";
@@ -71,7 +71,7 @@ export function fastListItems(list: FastList): ParsedManifests | undefined {
       line,
       column,
       locate(path) {
-        const offset = blockOffsetInItem(doc.text, start, path);
+        const offset = blockOffsetOf(doc.text, start, path, true);
         if (offset !== undefined) return lines.at(offset);
         slowObjects ??= list.slow().objects;
         return slowObjects[i]?.origin.locate?.(path) ?? { line, column };

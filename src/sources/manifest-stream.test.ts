@@ -126,7 +126,7 @@ describe("streamed manifests equal the whole-file reader", () => {
     // The plain List is read the fast way (the one with a number among its items is left to yaml).
     const fastList = (doc: string) =>
       fastListItems({
-        doc: { text: doc, line: 1, offset: 0 },
+        doc: { text: doc, line: 1, offset: 0, directive: false },
         file: "<stdin>",
         root: doc.indexOf("apiVersion"),
         items: (jsyaml.load(doc) as { items: unknown[] }).items,
