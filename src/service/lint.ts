@@ -39,7 +39,8 @@ const UNREAD = new Set(["input-missing", "input-unreadable"]);
 const EMPTY = "input-empty";
 /**
  * Inputs up to this size are read the fast way into one snapshot and linted in one engine run: no collecting
- * pass, no engine run per batch (a fifth of a small lint's time). Held whole, 5.6 MB of manifests peaked at 189 MB
+ * pass, no engine run per batch (10,000 generated resources in 0.93-0.96 s against 1.07-1.17 s; the real-world
+ * corpus about alike), and no fall-back for Nodes or owner chains. Held whole, 5.6 MB of manifests peaked at 189 MB
  * of RSS against 182 MB batch by batch (bench:lint); larger inputs go batch by batch, their memory bounded by the
  * largest document.
  */

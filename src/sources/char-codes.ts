@@ -1,4 +1,4 @@
-// Character codes the hand-written scanners over manifest text compare against (charCodeAt, no string per char).
+// Character codes the hand-written scanners over text compare against (charCodeAt, no string per char).
 export const NEWLINE = 10;
 export const SPACE = 32;
 export const QUOTE = 34;
@@ -14,3 +14,8 @@ export const BACKSLASH = 92;
 export const CLOSE_BRACKET = 93;
 export const OPEN_BRACE = 123;
 export const CLOSE_BRACE = 125;
+
+/** A space, a tab or a carriage return: what the scanners skip within a line. */
+export function isBlank(c: number): boolean {
+  return c === SPACE || c === 9 || c === 13;
+}

@@ -9,6 +9,7 @@ import {
   COLON,
   DASH,
   HASH,
+  isBlank,
   NEWLINE,
   OPEN_BRACE,
   OPEN_BRACKET,
@@ -35,10 +36,6 @@ function codesOf(text: string): Uint8Array {
   if (read === text.length && written === text.length) return codes;
   for (let i = 0; i < text.length; i++) codes[i] = Math.min(text.charCodeAt(i), NOT_ASCII);
   return codes;
-}
-
-function isBlank(c: number): boolean {
-  return c === SPACE || c === 9 || c === 13;
 }
 
 function isQuoteOrFlow(c: number): boolean {

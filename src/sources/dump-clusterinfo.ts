@@ -5,6 +5,7 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { redact } from "../model/redact.js";
+import { isBlank } from "./char-codes.js";
 import {
   absentFromDump,
   type DumpParts,
@@ -140,7 +141,7 @@ export class ClusterInfoStream {
           from = i;
           continue;
         }
-        if (c === 32 || c === 9 || c === 13) continue;
+        if (isBlank(c)) continue;
         this.sink.stray(n);
         return;
       }

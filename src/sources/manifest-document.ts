@@ -5,7 +5,7 @@ import type jsyaml from "js-yaml";
 import { type KubeObject, kubeObjectOf } from "../model/kube.js";
 import type { SourcedObject } from "../model/snapshot.js";
 import { blockOffsetOf } from "./block-locate.js";
-import { HASH, NEWLINE } from "./char-codes.js";
+import { HASH, isBlank, NEWLINE } from "./char-codes.js";
 import { valuesEndOnTheirLines } from "./clear-lines.js";
 import type { DocumentText } from "./document-split.js";
 import { fastValue } from "./fast-yaml.js";
@@ -29,10 +29,6 @@ const fastObjects = new WeakSet<KubeObject>();
 /** True when `o` was read the fast way, so that a later pass may take it instead of reading its document. */
 export function readFast(o: SourcedObject): boolean {
   return fastObjects.has(o.object);
-}
-
-function isBlank(c: number): boolean {
-  return c === 32 || c === 9 || c === 13;
 }
 
 function isBlankOrEnd(text: string, i: number): boolean {
