@@ -339,9 +339,11 @@ async function benchCorpus(label, dir, warmDir, memory) {
     ["cpuMs", "CPU time"],
   ]) {
     const r = t.ratios[key];
+    // The target is on throughput (resources per second: wall time); CPU time adds V8's helper threads.
     const met = r.oldOverNew >= TARGET_SPEEDUP ? "met" : "NOT met";
+    const label = key === "ms" ? `target >= ${TARGET_SPEEDUP}x: ${met}` : "V8's helper threads included";
     console.log(
-      `${what}: old path / default ${r.oldOverNew.toFixed(2)}x (target >= ${TARGET_SPEEDUP}x: ${met}); old path / batch by batch ${r.oldOverStreamed.toFixed(2)}x; default / yaml floor ${r.newOverYaml.toFixed(2)}x; default / js-yaml floor ${r.newOverJsyaml.toFixed(2)}x`,
+      `${what}: old path / default ${r.oldOverNew.toFixed(2)}x (${label}); old path / batch by batch ${r.oldOverStreamed.toFixed(2)}x; default / yaml floor ${r.newOverYaml.toFixed(2)}x; default / js-yaml floor ${r.newOverJsyaml.toFixed(2)}x`,
     );
   }
   if (!Number.isNaN(t.monokle.ms))

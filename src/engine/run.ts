@@ -269,11 +269,14 @@ function finishRun(state: RunState): RunResult {
     if (applicable.length) {
       // A built-in rule's report is more precise than a DETECT match on the same object for the same pitfall.
       const reported = new Set(candidates.map((c) => `${c.finding.pitfall}\u0000${objectKey(c.subject)}`));
+      // An object's key is a few strings joined: made only for pitfalls a rule reported.
+      const reportedPitfalls = new Set(candidates.map((c) => c.finding.pitfall));
       const detected = detectFindings(
         applicable,
         subjects,
         {
-          skip: (pitfall, o) => reported.has(`${pitfall}\u0000${objectKey(o)}`),
+          skip: (pitfall, o) =>
+            reportedPitfalls.has(pitfall) && reported.has(`${pitfall}\u0000${objectKey(o)}`),
           finding: (pitfall, o, report) => findingOf(DETECT_META, pitfall, report, o, target, keysOf),
         },
         detectEnvOf(target),
