@@ -109,7 +109,7 @@ try {
       if (!small || !big) continue;
       const ratio = big.rss / small.rss;
       console.log(
-        `${path}, ${input.label}: RSS ${SIZES[1]} MB / ${SIZES[0]} MB = ${ratio.toFixed(2)}x (target < 2x: ${ratio < 2 && !big.failed ? "met" : "NOT met"}); ${SIZES[1]} MB under 1 GB: ${big.rss < 1024 * MB && !big.failed ? "met" : "NOT met"}`,
+        `${path}, ${input.label}: RSS ${SIZES[1]} MB / ${SIZES[0]} MB = ${ratio.toFixed(3)}x (target < 2x: ${ratio < 2 && !big.failed ? "met" : "NOT met"}); ${SIZES[1]} MB under 1 GB: ${big.rss < 1024 * MB && !big.failed ? "met" : "NOT met"}`,
       );
     }
 } finally {

@@ -12,8 +12,8 @@
 // ROUNDS (default 5) sets the processes per kind; SIZES (pods, comma-separated; default 10000,20000) the clusters,
 // each with a node per 40 pods and 2.5 events per pod; DELAY_MS (default 10; 0: none) adds the largest again with
 // each response that late; SIM_CPU=shared leaves the simulator on every core; PEERS=0 leaves Popeye out,
-// PEER_PODS sets its cluster (default: the largest of SIZES); PITFALL_BASE=<checkout>/bin/pitfall.js times a
-// second build's CLI beside it.
+// PEER_PODS sets its cluster (default: the largest of SIZES), POPEYE_TIMEOUT_S its time limit (default 600);
+// PITFALL_BASE=<checkout>/bin/pitfall.js times a second build's CLI beside it.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";

@@ -160,9 +160,21 @@ export function popeye(kubeconfig, { context, namespace } = {}) {
   const args = ["--kubeconfig", kubeconfig, "-o", "json", "--force-exit-zero"];
   if (context) args.push("--context", context);
   args.push(...(namespace ? ["-n", namespace] : ["-A"]));
+  // At 20,000 pods Popeye v0.22.1 grew past 19 GB in 40 minutes here and the machine swapped: bounded in time.
+  const timeoutS = Number(process.env.POPEYE_TIMEOUT_S ?? 600);
   const started = process.hrtime.bigint();
-  const r = run(peer.bin, args, { env: { ...process.env, NO_COLOR: "1" } });
+  const r = run(peer.bin, args, {
+    env: { ...process.env, NO_COLOR: "1" },
+    timeout: timeoutS * 1000,
+    killSignal: "SIGKILL",
+  });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (r.error?.code === "ETIMEDOUT")
+    return {
+      skipped: `popeye did not finish within ${timeoutS} s (killed; POPEYE_TIMEOUT_S sets the limit)`,
+      ms,
+    };
+  if (r.signal) return { skipped: `popeye was killed by ${r.signal} after ${Math.round(ms / 1000)} s`, ms };
   try {
     return { report: JSON.parse(r.stdout), ms, status: r.status };
   } catch {
