@@ -11,13 +11,14 @@ import { analyseTargets } from "../src/service/scan.js";
 import { loadKubeConfig } from "../src/sources/kubeconfig.js";
 import { readCluster } from "../src/sources/live.js";
 import { generateCluster, startSimulator } from "../test/sim/index.js";
+import { clusterOfPods } from "./scan-shape.js";
 
 const rounds = Number(process.env.ROUNDS ?? 3);
 const pods = Number(process.env.PODS ?? 20_000);
 const kb = await loadKnowledgeBase({ cwd: process.cwd() });
 const config = defaultConfig();
 const sim = await startSimulator({
-  cluster: generateCluster({ pods, nodes: pods / 40, events: pods * 2.5, seed: 42 }),
+  cluster: generateCluster(clusterOfPods(pods)),
 });
 const kubeConfig = await loadKubeConfig({
   kubeconfig: sim.writeKubeconfig(mkdtempSync(join(tmpdir(), "pitfall-prof-"))),

@@ -11,6 +11,7 @@ import { analyseTargets } from "../src/service/scan.js";
 import { loadKubeConfig } from "../src/sources/kubeconfig.js";
 import { readCluster } from "../src/sources/live.js";
 import { generateCluster, startSimulator } from "../test/sim/index.js";
+import { clusterOfPods, median } from "./scan-shape.js";
 
 export interface FiledFigures {
   pods: number;
@@ -26,16 +27,10 @@ if (!(rounds > 0) || !sizes.every((p) => p > 0)) {
   console.error("usage: scan-filed.js <rounds> <pods,...>");
   process.exit(2);
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const req = { kb: await loadKnowledgeBase({ cwd: process.cwd() }), config: defaultConfig() };
 const out: FiledFigures[] = [];
 for (const pods of sizes) {
-  const cluster = generateCluster({
-    pods,
-    nodes: Math.max(1, Math.round(pods / 40)),
-    events: Math.round(pods * 2.5),
-    seed: 42,
-  });
+  const cluster = generateCluster(clusterOfPods(pods));
   const sim = await startSimulator({ cluster });
   const dir = mkdtempSync(join(tmpdir(), "pitfall-bench-scan-filed-"));
   try {

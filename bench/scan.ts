@@ -23,22 +23,14 @@ import { fileURLToPath } from "node:url";
 import type { FiledFigures } from "./scan-filed.js";
 import type { RunFigures } from "./scan-run.js";
 import { popeyeBeside } from "./scan-peer.js";
+import { clusterOfPods, median } from "./scan-shape.js";
 
 const rounds = Number(process.env.ROUNDS ?? 5);
 const sizes: { pods: number; nodes: number; events: number; seed: number; delayMs: number }[] = (
   process.env.SIZES ?? "10000,20000"
 )
   .split(",")
-  .map((p) => {
-    const pods = Number(p);
-    return {
-      pods,
-      nodes: Math.max(1, Math.round(pods / 40)),
-      events: Math.round(pods * 2.5),
-      seed: 42,
-      delayMs: 0,
-    };
-  });
+  .map((p) => ({ ...clusterOfPods(Number(p)), delayMs: 0 }));
 // The largest again, each response DELAY_MS late (default 10; 0: not run): an API server over a network, whose
 // pages keep the scan waiting longer than the simulator's on this machine do.
 const delayMs = Number(process.env.DELAY_MS ?? 10);
@@ -96,7 +88,6 @@ async function startSimProcess(size: (typeof sizes)[number], dir: string) {
   return { kubeconfig, stop };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 interface SizeResult {
@@ -219,19 +210,19 @@ for (const r of results.filter((r) => r.delayMs > 0))
 
 // The measure the target was set with ("today 24–32%"): bench:scan at 9897519 served the cluster from the scan's
 // own process and read, then read and analysed, in turns in that one process, 3 rounds.
+const FILED_ROUNDS = 3;
 const filed = JSON.parse(
-  await runChild([script("scan-filed.js"), "3", plain.map((r) => String(r.pods)).join(",")]),
+  await runChild([script("scan-filed.js"), String(FILED_ROUNDS), plain.map((r) => String(r.pods)).join(",")]),
 ) as FiledFigures[];
 for (const f of filed)
   console.log(
-    `as measured when the target was set (the simulator in the scan's process, read-only and read+analysis in turns in one process, 3 rounds), at ${f.pods} pods: read ${sec(f.readMs)}, analysis ${sec(f.analysisMs)}, adds ${pct(f.analysisMs / f.readMs)} (rounds ${f.shares.map(pct).join(", ")})`,
+    `as measured when the target was set (the simulator in the scan's process, read-only and read+analysis in turns in one process, ${FILED_ROUNDS} rounds), at ${f.pods} pods: read ${sec(f.readMs)}, analysis ${sec(f.analysisMs)}, adds ${pct(f.analysisMs / f.readMs)} (rounds ${f.shares.map(pct).join(", ")})`,
   );
 
 if (process.env.PEERS !== "0") {
   const pods = Number(process.env.PEER_PODS ?? large.pods);
   console.log(`\nPopeye beside pitfall at ${pods} pods:`);
-  const size = { pods, nodes: Math.max(1, Math.round(pods / 40)), events: Math.round(pods * 2.5), seed: 42 };
-  const lines = await popeyeBeside(size, {
+  const lines = await popeyeBeside(clusterOfPods(pods), {
     ...(process.env.PITFALL_BASE ? { base: process.env.PITFALL_BASE } : {}),
     measure: async (kubeconfig) => {
       const r = summary(await measure(kubeconfig, 1), pods);
