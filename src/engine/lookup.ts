@@ -33,7 +33,11 @@ export function growingLookupOf(snapshot: Snapshot): {
       // A live read lists kind after kind: the list of the kind before is most often the one wanted.
       let kind: unknown;
       let list: SourcedObject[] | undefined;
-      for (const o of source.objects) {
+      const all = source.objects;
+      // Indexed loops here and below: each runs once per run over a cluster's objects, mostly before the JIT has
+      // compiled it, and a `for…of` there makes an iterator result per object.
+      for (let i = 0; i < all.length; i++) {
+        const o = all[i]!;
         if (list === undefined || o.object.kind !== kind) {
           kind = o.object.kind;
           const k = String(kind ?? "");
@@ -82,7 +86,9 @@ export function growingLookupOf(snapshot: Snapshot): {
       if (!index) {
         // Per kind, made when first asked for: every object of that name, in any namespace.
         index = new Map();
-        for (const o of byKindMap().get(kind) ?? []) {
+        const list = byKindMap().get(kind) ?? [];
+        for (let i = 0; i < list.length; i++) {
+          const o = list[i]!;
           const n = metaString(o.object, "name");
           if (n !== undefined) pushTo(index, n, o);
         }
@@ -93,7 +99,11 @@ export function growingLookupOf(snapshot: Snapshot): {
     byUid(uid) {
       if (!uids) {
         uids = new Map();
-        for (const o of source.objects) if (o.object.metadata?.uid) uids.set(o.object.metadata.uid, o);
+        const all = source.objects;
+        for (let i = 0; i < all.length; i++) {
+          const uid = all[i]!.object.metadata?.uid;
+          if (uid) uids.set(uid, all[i]!);
+        }
       }
       return uids.get(uid);
     },
@@ -104,7 +114,9 @@ export function growingLookupOf(snapshot: Snapshot): {
       if (!index) {
         // Per kind, made when first asked for (Pods never are); the last object of a name wins.
         index = new Map();
-        for (const o of byKindMap().get(kind) ?? []) {
+        const list = byKindMap().get(kind) ?? [];
+        for (let i = 0; i < list.length; i++) {
+          const o = list[i]!;
           const ns = String(o.object.metadata?.namespace ?? "");
           const inNamespace = index.get(ns);
           if (inNamespace) inNamespace.set(String(o.object.metadata?.name ?? ""), o);
@@ -121,7 +133,9 @@ export function growingLookupOf(snapshot: Snapshot): {
     podsOnNode(node) {
       if (!nodes) {
         nodes = new Map();
-        for (const p of byKindMap().get("Pod") ?? []) {
+        const pods = byKindMap().get("Pod") ?? [];
+        for (let i = 0; i < pods.length; i++) {
+          const p = pods[i]!;
           const n = (p.object.spec as { nodeName?: unknown } | undefined)?.nodeName;
           if (typeof n !== "string") continue;
           pushTo(nodes, n, p.object);
@@ -170,7 +184,8 @@ function nameKey(kind: unknown, namespace: unknown, name: unknown): string {
 function eventIndex(events: readonly SourcedObject[]): (object: KubeObject) => KubeObject[] {
   const byUid = new Map<string, KubeObject[]>();
   let byName: Map<string, KubeObject[]> | undefined;
-  for (const { object: e } of events) {
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!.object;
     const uid = involvedOf(e)?.uid;
     if (typeof uid === "string" && uid) pushTo(byUid, uid, e);
   }
@@ -182,7 +197,8 @@ function eventIndex(events: readonly SourcedObject[]): (object: KubeObject) => K
     if (found) return found;
     if (!byName) {
       byName = new Map();
-      for (const { object: e } of events) {
+      for (let i = 0; i < events.length; i++) {
+        const e = events[i]!.object;
         const inv = involvedOf(e);
         if (inv) pushTo(byName, String(inv.name ?? ""), e);
       }

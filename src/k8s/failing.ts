@@ -85,7 +85,10 @@ export function podFailures(
   return out;
 }
 
-/** How one container fails now, if it does; nothing is made for one that does not (most of a cluster's). */
+/**
+ * How one container fails now, if it does; nothing is made for one that does not (most of a cluster's): no
+ * closure, no event read, until a failure is found.
+ */
 function containerFailure(
   pod: KubeObject,
   phase: string | undefined,
@@ -93,33 +96,50 @@ function containerFailure(
   podEvents: () => readonly EventView[],
   now: Date,
 ): PodFailure | undefined {
-  let own: EventView[] | undefined;
-  const containerEvents = () => (own ??= podEvents().filter((e) => eventContainer(e) === at.name));
-  const base = () => ({ container: at.name, role: at.role, restarts: restartCountOf(at.status) });
-  const since = () => firstWarning(containerEvents()) ?? podStart(pod);
   const reason = waitingReason(at.status);
   if (reason && !STARTING.has(reason)) {
     const waitingPath = pathText([...at.path, "state", "waiting"]);
     const message = asString(asRecord(asRecord(at.status.state)?.waiting)?.message);
-    return withOptional({ ...base(), reason, source: waitingPath }, since(), message);
+    return withOptional({ ...baseOf(at), reason, source: waitingPath }, sinceOf(pod, at, podEvents), message);
   }
   const ended = phase === "Failed" ? currentTerminated(at.status) : undefined;
   if (ended && ended.exitCode !== undefined && ended.exitCode !== 0) {
     const text = ended.message ?? `exit code ${ended.exitCode}`;
     return withOptional(
-      { ...base(), reason: ended.reason ?? "Error", source: pathText([...at.path, "state", "terminated"]) },
-      ended.finishedAt ?? since(),
+      {
+        ...baseOf(at),
+        reason: ended.reason ?? "Error",
+        source: pathText([...at.path, "state", "terminated"]),
+      },
+      ended.finishedAt ?? sinceOf(pod, at, podEvents),
       text,
     );
   }
-  const probe = probeFailure(at.status, containerEvents, now);
+  const probe = probeFailure(at, podEvents, now);
   if (probe)
     return withOptional(
-      { ...base(), reason: "Unhealthy", source: "event Unhealthy" },
+      { ...baseOf(at), reason: "Unhealthy", source: "event Unhealthy" },
       probe.first,
       probe.message,
     );
   return undefined;
+}
+
+function baseOf(at: ContainerStatusAt): Pick<PodFailure, "container" | "role" | "restarts"> {
+  return { container: at.name, role: at.role, restarts: restartCountOf(at.status) };
+}
+
+function containerEvents(at: ContainerStatusAt, podEvents: () => readonly EventView[]): EventView[] {
+  return podEvents().filter((e) => eventContainer(e) === at.name);
+}
+
+/** When the container's failure began: its first warning event, else the pod's start. */
+function sinceOf(
+  pod: KubeObject,
+  at: ContainerStatusAt,
+  podEvents: () => readonly EventView[],
+): string | undefined {
+  return firstWarning(containerEvents(at, podEvents)) ?? podStart(pod);
 }
 
 /** A pod not scheduled, or scheduled but not running its containers, for longer than the threshold. */
@@ -164,15 +184,16 @@ function pendingFailure(
  * been restarted in that hour (a failing liveness probe restarts it; a failing readiness probe keeps it unready).
  */
 function probeFailure(
-  status: Record<string, unknown>,
-  events: () => readonly EventView[],
+  at: ContainerStatusAt,
+  podEvents: () => readonly EventView[],
   now: Date,
 ): { first?: string; message: string } | undefined {
+  const status = at.status;
   // The status first: a ready container not restarted in the hour needs no look at its events.
   const restartedAge = ageMs(lastTerminated(status)?.finishedAt, now);
   const restartedRecently = restartedAge !== undefined && restartedAge <= RECENT_MS;
   if (status.ready !== false && !restartedRecently) return undefined;
-  const unhealthy = events().filter((e) => e.reason === "Unhealthy");
+  const unhealthy = containerEvents(at, podEvents).filter((e) => e.reason === "Unhealthy");
   const last = unhealthy[unhealthy.length - 1];
   const lastAge = ageMs(last?.last, now);
   if (!last || lastAge === undefined || lastAge > RECENT_MS) return undefined;

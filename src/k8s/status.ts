@@ -42,10 +42,25 @@ function statusesOf(pod: KubeObject): ContainerStatusAt[] {
       if (!s) continue;
       const name = asString(s.name) ?? "";
       const role: ContainerRole = sidecars?.has(name) ? "sidecar" : listRole;
-      out.push({ status: s, name, role, index, path: ["status", key, index] });
+      out.push(new StatusAt(s, name, role, index, key));
     }
   }
   return out;
+}
+
+/** A container status, its path made only when asked: most of a cluster's statuses never are. */
+class StatusAt implements ContainerStatusAt {
+  constructor(
+    readonly status: Record<string, unknown>,
+    readonly name: string,
+    readonly role: ContainerRole,
+    readonly index: number,
+    private readonly list: (typeof STATUS_LISTS)[number][0],
+  ) {}
+
+  get path(): JsonPath {
+    return ["status", this.list, this.index];
+  }
 }
 
 /** Names of the init containers that are native sidecars (`restartPolicy: Always`). */

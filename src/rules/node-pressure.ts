@@ -2,7 +2,13 @@
 // (Containers without requests or limits are the `resources` rule's, which runs live too.)
 import { asRecord, asString, metaString } from "../k8s/fields.js";
 import { formatCpu, formatBytes } from "../k8s/quantity.js";
-import { type NodeRequests, podRequests, requestsPerNode } from "../k8s/requests.js";
+import {
+  type NodeRequests,
+  nodeUsage,
+  podRequests,
+  type Requested,
+  requestedPerNode,
+} from "../k8s/requests.js";
 import { conditionsOf, isTerminated } from "../k8s/status.js";
 import type { KubeObject } from "../model/kube.js";
 import type { SourcedObject } from "../model/snapshot.js";
@@ -56,7 +62,7 @@ export const nodePressureRule = defineRule({
     if (!nodeName) return [];
     const values = { node: nodeName };
     const out: Reported[] = [];
-    const usage = usageOf(ctx.lookup, node, nodeName);
+    const usage = usageOf(ctx.lookup, node);
     const threshold = ctx.options.threshold;
     for (const resource of ["cpu", "memory"] as const) {
       const percent = usage?.percent[resource];
@@ -110,7 +116,10 @@ export const nodePressureRule = defineRule({
   checkAll(ctx) {
     const byNode = new Map<string, SourcedObject[]>();
     const out: (Reported & { object: SourcedObject })[] = [];
-    for (const pod of ctx.lookup.byKind("Pod")) {
+    const all = ctx.lookup.byKind("Pod");
+    // Indexed: once per run over a cluster's pods (see engine/lookup).
+    for (let i = 0; i < all.length; i++) {
+      const pod = all[i]!;
       if (!isEvicted(pod.object)) continue;
       const nodeName = asString(asRecord(pod.object.spec)?.nodeName) ?? "";
       const list = byNode.get(nodeName);
@@ -150,12 +159,18 @@ export const nodePressureRule = defineRule({
   },
 });
 
-/**
- * The node's usage from the pods bound to it (the lookup's index, in snapshot order, which the evidence's largest
- * requesters read too): one pass over a cluster's pods for the index, then each node's few.
- */
-function usageOf(lookup: Lookup, node: KubeObject, nodeName: string): NodeRequests | undefined {
-  return requestsPerNode([node], lookup.podsOnNode(nodeName))[0];
+// Per run, the pods' requests per node (keyed by the run's list of pods): one pass over a cluster's pods in their own
+// order, then each node looks its own up.
+const requestedIn = new WeakMap<readonly KubeObject[], Map<string, Requested>>();
+
+function usageOf(lookup: Lookup, node: KubeObject): NodeRequests | undefined {
+  const pods = lookup.objectsOfKind("Pod");
+  let requested = requestedIn.get(pods);
+  if (!requested) {
+    requested = requestedPerNode(pods);
+    requestedIn.set(pods, requested);
+  }
+  return nodeUsage(node, requested);
 }
 
 /** When a pod was evicted, as well as the status tells: its Ready condition's last change, else its start. */

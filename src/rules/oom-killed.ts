@@ -217,7 +217,10 @@ export const oomKilledRule = defineRule({
     let revisions: Revisions | undefined;
     const seen = new Set<string>();
     const out: (Reported & { object: SourcedObject })[] = [];
-    for (const { object: pod } of ctx.lookup.byKind("Pod")) {
+    const pods = ctx.lookup.objectsOfKind("Pod");
+    // Indexed: once per run over a cluster's pods (see engine/lookup).
+    for (let i = 0; i < pods.length; i++) {
+      const pod = pods[i]!;
       for (const kill of recentOomKills(pod, ctx.now)) {
         revisions ??= revisionsOf(ctx.lookup);
         const report = limitRaisedReport(ctx, pod, kill, revisions, seen);

@@ -1,15 +1,15 @@
 // A live scan's checks begun while the events are still being read (sources/live whileEventsRead): the objects
 // read before them are checked by the rules that need neither events nor logs, their latent risks worked out and
-// the pods worth explaining chosen, a few milliseconds at a time between the pages' reads; the rest once the read
-// is over (finishEarly). The result is the one the engine gives after the whole read (test/scan/early.test.ts):
+// the pods worth explaining chosen, object by object, a few milliseconds at a time between the pages' reads; the
+// rest once the read is over (finishEarly). A snapshot read whole is checked in the same one pass (checkWhole). The result is the one the engine gives after the whole read (test/scan/early.test.ts):
 // the events of a big cluster come one page after another, and the scan waits on each.
 import { growingLookupOf } from "../engine/lookup.js";
-import { type EngineRun, type RunOptions, type RunResult, startRun } from "../engine/run.js";
+import { type EngineRun, type RunOptions, type RunResult, type RunStep, startRun } from "../engine/run.js";
 import { withPerRunViews } from "../k8s/per-run.js";
 import { beginsWith, type Snapshot, type SourcedObject } from "../model/snapshot.js";
 import type { Lookup } from "../rules/types.js";
 import { type LatentOptions, startLatent } from "./latent.js";
-import { podsToExplain } from "./unexplained.js";
+import { worthExplaining } from "./unexplained.js";
 
 /** Checks begun on the first part of a read, for finishEarly once the snapshot is whole. */
 export interface EarlyChecks {
@@ -30,6 +30,67 @@ export interface EarlyChecks {
  */
 const SLICE_MS = 0.25;
 
+/** The runs of one snapshot's checks, and `checkAt` to check its objects one at a time. */
+interface Checks {
+  live: EngineRun;
+  latent: ReturnType<typeof startLatent>;
+  /** The pods the unexplained list looks at, in snapshot order: those `checkAt` found worth explaining. */
+  pods: SourcedObject[];
+  /** Checks `objects[i]`: the live run's `step`, the latent risks, whether a pod is worth explaining. */
+  checkAt(objects: readonly SourcedObject[], i: number, step: RunStep): void;
+}
+
+/**
+ * The live run, the latent risks and the pods worth explaining, object by object: each object is read once while
+ * it is in the cache, and its views (k8s/per-run) serve all three, instead of a pass of each over a cluster.
+ */
+function startChecks(
+  snapshot: Snapshot,
+  lookup: Lookup,
+  options: (lookup: Lookup) => { live: RunOptions; latent: LatentOptions },
+  eventsRead: boolean,
+): Checks {
+  const { live: liveOptions, latent: latentOptions } = options(lookup);
+  const live = startRun(snapshot, liveOptions);
+  const latent = startLatent(snapshot, latentOptions);
+  const worth = worthExplaining(snapshot, lookup, {
+    config: liveOptions.config,
+    ...(liveOptions.now ? { now: liveOptions.now } : {}),
+    eventsRead,
+  });
+  const pods: SourcedObject[] = [];
+  return {
+    live,
+    latent,
+    pods,
+    checkAt(objects, i, step) {
+      live.check(objects, i, i + 1, step);
+      latent.run.check(objects, i, i + 1, "all");
+      const o = objects[i]!;
+      if (o.object.kind === "Pod" && worth(o)) pods.push(o);
+    },
+  };
+}
+
+/**
+ * The checks of a whole snapshot in one pass (startChecks): the live run's and the latent risks' results, and the
+ * pods the unexplained list looks at. What runEngine, latentRisks and podsToExplain give, each over the snapshot.
+ */
+export function checkWhole(
+  snapshot: Snapshot,
+  lookup: Lookup,
+  options: (lookup: Lookup) => { live: RunOptions; latent: LatentOptions },
+): { live: RunResult; latent: RunResult; pods: SourcedObject[] } {
+  const checks = startChecks(snapshot, lookup, options, true);
+  const objects = snapshot.objects;
+  withPerRunViews(() => {
+    for (let i = 0; i < objects.length; i++) checks.checkAt(objects, i, "all");
+  });
+  const latent = withPerRunViews(() => checks.latent.finish());
+  const live = withPerRunViews(() => checks.live.finish());
+  return { live, latent, pods: checks.pods };
+}
+
 /**
  * Starts checking `partial` (its target's zone resolved) with the live rules that need no events nor logs and
  * the latent risks; `options` makes the run options from the lookup the checks share.
@@ -39,26 +100,15 @@ export async function startEarly(
   options: (lookup: Lookup) => { live: RunOptions; latent: LatentOptions },
 ): Promise<EarlyChecks> {
   const { lookup, grow } = growingLookupOf(partial);
-  const { live: liveOptions, latent: latentOptions } = options(lookup);
-  const live = startRun(partial, liveOptions);
-  const latent = startLatent(partial, latentOptions);
+  const checks = startChecks(partial, lookup, options, false);
   const objects = partial.objects;
-  // Object by object both runs, while the object's views are kept (k8s/per-run).
-  await inSlices(objects.length, (i) => {
-    live.check(objects, i, i + 1, "early");
-    latent.run.check(objects, i, i + 1, "all");
-  });
+  await inSlices(objects.length, (i) => checks.checkAt(objects, i, "early"));
   // The rest in turns of their own, the pages' reads between them.
   await turn();
-  const latentResult = withPerRunViews(() => latent.finish());
+  const latentResult = withPerRunViews(() => checks.latent.finish());
   await turn();
-  withPerRunViews(() => live.checkWholeEarly());
-  await turn();
-  const pods = podsToExplain(partial, lookup, {
-    config: liveOptions.config,
-    ...(liveOptions.now ? { now: liveOptions.now } : {}),
-  });
-  return { checked: objects, lookup, grow, live, latent: latentResult, pods };
+  withPerRunViews(() => checks.live.checkWholeEarly());
+  return { checked: objects, lookup, grow, live: checks.live, latent: latentResult, pods: checks.pods };
 }
 
 /**

@@ -1,7 +1,7 @@
 // A scan composed from its stages: read each target (live contexts or a dump), resolve its zone, run the
 // engine, add the Redis Streams check when configured. Used by the CLI, the server and the MCP tools.
 import type { Config } from "../config/model.js";
-import { type RunOptions, type RunResult, runEngine, type Suppression } from "../engine/run.js";
+import type { RunOptions, RunResult, Suppression } from "../engine/run.js";
 import { lookupOf } from "../engine/lookup.js";
 import { resolveZone } from "../engine/zone.js";
 import type { KnowledgeBase } from "../kb/load.js";
@@ -14,8 +14,8 @@ import type { Unexplained } from "../model/unexplained.js";
 import type { DumpLayout } from "../sources/dump.js";
 import type { KubeAccess } from "../sources/kubeconfig.js";
 import type { Lookup } from "../rules/types.js";
-import { type LatentOptions, latentRisks } from "./latent.js";
-import { type EarlyChecks, finishEarly, startEarly } from "./scan-early.js";
+import type { LatentOptions } from "./latent.js";
+import { checkWhole, type EarlyChecks, finishEarly, startEarly } from "./scan-early.js";
 import { groupSystemNoise } from "./system-noise.js";
 import { unexplainedOf } from "./unexplained.js";
 
@@ -235,12 +235,13 @@ export function analyse(snapshot: Snapshot, req: AnalyseRequest, early?: EarlyCh
     latent = early.latent;
     pods = early.pods;
   } else {
-    // One set of indexes over the snapshot for the live rules, the latent risks and the unexplained failures.
+    // One set of indexes over the snapshot for the live rules, the latent risks (what the live workloads' specs
+    // will run into, reported apart: `kind: "latent"`) and the unexplained failures, and one pass over it.
     lookup = lookupOf(snapshot);
-    const runs = options(lookup);
-    result = runEngine({ ...snapshot, target }, runs.live);
-    // What the live workloads' specs will run into, reported apart (`kind: "latent"`).
-    latent = latentRisks({ ...snapshot, target }, runs.latent);
+    const checked = checkWhole({ ...snapshot, target }, lookup, options);
+    result = checked.live;
+    latent = checked.latent;
+    pods = checked.pods;
   }
   result.findings.push(...latent.findings);
   result.suppressed.push(...latent.suppressed);

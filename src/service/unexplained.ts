@@ -49,22 +49,35 @@ export function podsToExplain(
   lookup: Lookup,
   opts: Pick<UnexplainedOptions, "config" | "now">,
 ): SourcedObject[] {
+  const worth = worthExplaining(snapshot, lookup, { ...opts, eventsRead: false });
+  return withPerRunViews(() => lookup.byKind("Pod").filter(worth));
+}
+
+/**
+ * Whether unexplainedOf should look at a pod, asked pod by pod (service/scan-early asks while the engine checks
+ * each): no ignore leaves it out, and its status shows a failure, or its events do (`eventsRead`), or, with the
+ * events not read yet, its status does not tell without them.
+ */
+export function worthExplaining(
+  snapshot: Snapshot,
+  lookup: Lookup,
+  opts: Pick<UnexplainedOptions, "config" | "now"> & { eventsRead: boolean },
+): (pod: SourcedObject) => boolean {
   const failing = failingOptions(snapshot, opts.config, opts.now);
   const forAll = opts.config.ignore.filter((e) => !e.pitfalls?.length);
   const needEvents = () => {
     throw EVENTS_NEEDED;
   };
-  return withPerRunViews(() =>
-    lookup.byKind("Pod").filter((o) => {
-      if (ignored(o, forAll)) return false;
-      try {
-        return podFailures(o.object, needEvents, failing).length > 0;
-      } catch (error) {
-        if (error === EVENTS_NEEDED) return true;
-        throw error;
-      }
-    }),
-  );
+  return (o) => {
+    if (ignored(o, forAll)) return false;
+    if (opts.eventsRead) return podFailures(o.object, () => eventsOf(lookup, o.object), failing).length > 0;
+    try {
+      return podFailures(o.object, needEvents, failing).length > 0;
+    } catch (error) {
+      if (error === EVENTS_NEEDED) return true;
+      throw error;
+    }
+  };
 }
 
 function failingOptions(snapshot: Snapshot, config: Config, now: Date | undefined) {
@@ -112,7 +125,10 @@ function unexplainedIn(
   );
   const out: Unexplained[] = [];
   const forAll = opts.config.ignore.filter((e) => !e.pitfalls?.length);
-  for (const o of opts.pods ?? lookup.byKind("Pod")) {
+  const pods = opts.pods ?? lookup.byKind("Pod");
+  // Indexed: once per run over a cluster's pods (see engine/lookup).
+  for (let i = 0; i < pods.length; i++) {
+    const o = pods[i]!;
     const pod = o.object;
     if (!opts.pods && ignored(o, forAll)) continue;
     // Read only when the status leaves it open: a healthy pod's events are never made into views.

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { defaultConfig } from "../../src/config/model.js";
-import { growingLookupOf } from "../../src/engine/lookup.js";
+import { growingLookupOf, lookupOf } from "../../src/engine/lookup.js";
 import { type RunOptions, runEngine, startRun } from "../../src/engine/run.js";
 import { withPerRunViews } from "../../src/k8s/per-run.js";
 import { type KnowledgeBase, loadKnowledgeBase } from "../../src/kb/load.js";
@@ -13,6 +13,7 @@ import type { Snapshot, SourcedObject } from "../../src/model/snapshot.js";
 import { allRules } from "../../src/rules/index.js";
 import { latentRisks, startLatent } from "../../src/service/latent.js";
 import { analyseTargets, checkEarly, type ScanReport } from "../../src/service/scan.js";
+import { checkWhole } from "../../src/service/scan-early.js";
 import { podsToExplain, unexplainedOf } from "../../src/service/unexplained.js";
 import { generateCluster } from "../sim/index.js";
 
@@ -111,6 +112,29 @@ describe("the engine in steps (a scan's checks begun while the events are read)"
         expect(stepped.pods.length).toBeLessThan(pods / 2);
         expect(stepped.lookup.byKind("Event")).toHaveLength(whole.objects.length - firstPart);
       }
+    });
+
+  for (const zone of ["1", "2"])
+    it(`checks a whole snapshot in one pass as the live run, the latent risks and the unexplained list do apart (zone ${zone})`, () => {
+      const config = defaultConfig();
+      const lookup = lookupOf(whole);
+      const checked = checkWhole(whole, lookup, (l) => ({
+        live: { mode: "live", kb, config, now: NOW, zone, lookup: l },
+        latent: { kb, config, zone, now: NOW, lookup: l },
+      }));
+      expect(checked.live).toEqual(runEngine(whole, { mode: "live", kb, config, now: NOW, zone }));
+      expect(checked.latent).toEqual(latentRisks(whole, { kb, config, zone, now: NOW }));
+      const everyPod = unexplainedOf(whole, checked.live, { config, now: NOW });
+      expect(everyPod.length).toBeGreaterThan(0);
+      expect(unexplainedOf(whole, checked.live, { config, now: NOW, lookup, pods: checked.pods })).toEqual(
+        everyPod,
+      );
+      // With the events read, only the pods that fail: none that podsToExplain (before the events) would not take.
+      const chosen = new Set(checked.pods.map((o) => o.object.metadata?.name));
+      for (const u of everyPod) expect(chosen.has(u.pod.name)).toBe(true);
+      const early = podsToExplain(whole, lookup, { config, now: NOW });
+      expect(checked.pods.every((o) => early.includes(o))).toBe(true);
+      expect(checked.pods.length).toBeGreaterThan(0);
     });
 
   it("analyseTargets finishes checks begun early, and leaves aside those begun on other objects", async () => {
