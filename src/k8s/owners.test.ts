@@ -58,6 +58,18 @@ describe("controllerChain", () => {
     expect(controllerChain(stale, index)[0]?.object).toBeUndefined();
   });
 
+  it("finds a Pod that owns something (an ephemeral volume's claim), Pods being indexed only when asked", () => {
+    const claim = obj("PersistentVolumeClaim", "api-7d9-x-data", "v1", {
+      kind: "Pod",
+      name: "api-7d9-x",
+      uid: "p1",
+    });
+    expect(controllerChain(claim, indexObjects([...all, claim]))[0]?.object).toBe(pod);
+    // Other kinds answer first: the same uid on a Pod and on a ReplicaSet (a hand-made dump) gives the ReplicaSet.
+    const twin = obj("Pod", "twin", "r1");
+    expect(indexObjects([twin, ...all]).byUid.get("r1")).toBe(rs);
+  });
+
   it("stops on a cycle", () => {
     const a = obj("ReplicaSet", "a", "ua", { kind: "ReplicaSet", name: "b", uid: "ub" });
     const b = obj("ReplicaSet", "b", "ub", { kind: "ReplicaSet", name: "a", uid: "ua" });

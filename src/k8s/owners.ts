@@ -3,7 +3,8 @@ import { asList, asRecord, asString, metaMap, metaString } from "./fields.js";
 import type { KubeObject, ObjectRef } from "../model/kube.js";
 
 export interface ObjectIndex {
-  byUid: Map<string, KubeObject>;
+  /** The object of a uid: the first with it, Pods after every other kind (see indexObjectsIn). */
+  byUid: { get(uid: string): KubeObject | undefined };
   /** Keyed `kind/namespace/name`, for owner references without a uid (hand-written fixtures, trimmed dumps). */
   byName: Map<string, KubeObject>;
 }
@@ -21,13 +22,37 @@ export function indexObjectsIn<T>(
   items: readonly T[],
   objectOf: (item: T) => KubeObject | undefined,
 ): ObjectIndex {
-  const byUid = new Map<string, KubeObject>();
+  // Pods are most of a cluster's objects and own almost nothing: their uids are indexed only once a uid is not
+  // found among the other kinds' (a pod that owns an ephemeral volume's claim).
+  const others = new Map<string, KubeObject>();
+  let pods: Map<string, KubeObject> | undefined;
+  let anyPod = false;
   for (let i = 0; i < items.length; i++) {
     const obj = objectOf(items[i]!);
     if (obj === undefined) continue;
+    if (obj.kind === "Pod") {
+      anyPod = true;
+      continue;
+    }
     const uid = metaString(obj, "uid");
-    if (uid && !byUid.has(uid)) byUid.set(uid, obj);
+    if (uid && !others.has(uid)) others.set(uid, obj);
   }
+  const byUid = {
+    get(uid: string): KubeObject | undefined {
+      const found = others.get(uid);
+      if (found !== undefined || !anyPod) return found;
+      if (!pods) {
+        pods = new Map();
+        for (let i = 0; i < items.length; i++) {
+          const obj = objectOf(items[i]!);
+          if (obj?.kind !== "Pod") continue;
+          const podUid = metaString(obj, "uid");
+          if (podUid && !pods.has(podUid)) pods.set(podUid, obj);
+        }
+      }
+      return pods.get(uid);
+    },
+  };
   let byName: Map<string, KubeObject> | undefined;
   return {
     byUid,

@@ -43,3 +43,24 @@ export function perRun<A, V>(compute: (o: A) => V): (o: A) => V {
     return view;
   };
 }
+
+/**
+ * `compute`, with what it gives for an object kept until the run ends when `keep` accepts it: for the few objects a
+ * whole-snapshot check asks about again after the object-by-object checks (the pods OOMKilled). `arg` is part of
+ * the question: a view kept for another is worked out anew.
+ */
+export function perRunKept<A extends object, P, V>(
+  compute: (o: A, arg: P) => V,
+  keep: (view: V) => boolean,
+): (o: A, arg: P) => V {
+  const kept = new Map<A, { arg: P; view: V }>();
+  resets.push(() => kept.clear());
+  return (o, arg) => {
+    if (current === undefined) return compute(o, arg);
+    const known = kept.get(o);
+    if (known !== undefined && known.arg === arg) return known.view;
+    const view = compute(o, arg);
+    if (keep(view)) kept.set(o, { arg, view });
+    return view;
+  };
+}

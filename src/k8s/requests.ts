@@ -198,7 +198,8 @@ export interface Requested extends Resources {
  */
 export function requestedPerNode(pods: readonly KubeObject[]): Map<string, Requested> {
   const byNode = new Map<string, Requested>();
-  for (const pod of pods) {
+  for (let i = 0; i < pods.length; i++) {
+    const pod = pods[i]!;
     const nodeName = asString(asRecord(asRecord(pod)?.spec)?.nodeName);
     if (nodeName === undefined || isTerminated(pod)) continue;
     const r = podRequests(asRecord(pod)?.spec);

@@ -9,6 +9,7 @@ import {
   replicaSetsOf,
   revisionOf,
 } from "../k8s/owners.js";
+import { perRunKept } from "../k8s/per-run.js";
 import { podSpecOf } from "../k8s/podspec.js";
 import { parseBytes, formatBytes } from "../k8s/quantity.js";
 import { containerResources } from "../k8s/requests.js";
@@ -41,8 +42,16 @@ export interface OomKill {
   agoMs: number | undefined;
 }
 
-/** Containers of a pod killed for memory recently (reason OOMKilled, in the current or the previous run). */
-export function recentOomKills(pod: KubeObject, now: Date): OomKill[] {
+/**
+ * Containers of a pod killed for memory recently (reason OOMKilled, in the current or the previous run). Those of
+ * a pod with kills are kept for the run: the Deployments' limit history (checkAll) asks for them again.
+ */
+export const recentOomKills: (pod: KubeObject, now: Date) => readonly OomKill[] = perRunKept(
+  killsOf,
+  (kills) => kills.length > 0,
+);
+
+function killsOf(pod: KubeObject, now: Date): OomKill[] {
   const out: OomKill[] = [];
   // Asked of every pod twice (per pod, and for the Deployments' limit history); most were never OOMKilled.
   if (!saysOomKilled(pod)) return out;
@@ -221,7 +230,9 @@ export const oomKilledRule = defineRule({
     // Indexed: once per run over a cluster's pods (see engine/lookup).
     for (let i = 0; i < pods.length; i++) {
       const pod = pods[i]!;
-      for (const kill of recentOomKills(pod, ctx.now)) {
+      const kills = recentOomKills(pod, ctx.now);
+      for (let k = 0; k < kills.length; k++) {
+        const kill = kills[k]!;
         revisions ??= revisionsOf(ctx.lookup);
         const report = limitRaisedReport(ctx, pod, kill, revisions, seen);
         if (report) out.push(report);

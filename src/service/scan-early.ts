@@ -9,6 +9,7 @@ import { withPerRunViews } from "../k8s/per-run.js";
 import { beginsWith, type Snapshot, type SourcedObject } from "../model/snapshot.js";
 import type { Lookup } from "../rules/types.js";
 import { type LatentOptions, startLatent } from "./latent.js";
+import type { PodFailure } from "../k8s/failing.js";
 import { worthExplaining } from "./unexplained.js";
 
 /** Checks begun on the first part of a read, for finishEarly once the snapshot is whole. */
@@ -36,6 +37,8 @@ interface Checks {
   latent: ReturnType<typeof startLatent>;
   /** The pods the unexplained list looks at, in snapshot order: those `checkAt` found worth explaining. */
   pods: SourcedObject[];
+  /** Their failures, when the events were read before the checks (unexplainedOf's `failures`). */
+  failures: Map<SourcedObject, PodFailure[]>;
   /** Checks `objects[i]`: the live run's `step`, the latent risks, whether a pod is worth explaining. */
   checkAt(objects: readonly SourcedObject[], i: number, step: RunStep): void;
 }
@@ -53,16 +56,19 @@ function startChecks(
   const { live: liveOptions, latent: latentOptions } = options(lookup);
   const live = startRun(snapshot, liveOptions);
   const latent = startLatent(snapshot, latentOptions);
+  const failures = new Map<SourcedObject, PodFailure[]>();
   const worth = worthExplaining(snapshot, lookup, {
     config: liveOptions.config,
     ...(liveOptions.now ? { now: liveOptions.now } : {}),
     eventsRead,
+    failures,
   });
   const pods: SourcedObject[] = [];
   return {
     live,
     latent,
     pods,
+    failures,
     checkAt(objects, i, step) {
       live.check(objects, i, i + 1, step);
       latent.run.check(objects, i, i + 1, "all");
@@ -80,7 +86,12 @@ export function checkWhole(
   snapshot: Snapshot,
   lookup: Lookup,
   options: (lookup: Lookup) => { live: RunOptions; latent: LatentOptions },
-): { live: RunResult; latent: RunResult; pods: SourcedObject[] } {
+): {
+  live: RunResult;
+  latent: RunResult;
+  pods: SourcedObject[];
+  failures: ReadonlyMap<SourcedObject, PodFailure[]>;
+} {
   const checks = startChecks(snapshot, lookup, options, true);
   const objects = snapshot.objects;
   withPerRunViews(() => {
@@ -88,7 +99,7 @@ export function checkWhole(
   });
   const latent = withPerRunViews(() => checks.latent.finish());
   const live = withPerRunViews(() => checks.live.finish());
-  return { live, latent, pods: checks.pods };
+  return { live, latent, pods: checks.pods, failures: checks.failures };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { RunOptions, RunResult, Suppression } from "../engine/run.js";
 import { lookupOf } from "../engine/lookup.js";
 import { resolveZone } from "../engine/zone.js";
 import type { KnowledgeBase } from "../kb/load.js";
+import type { PodFailure } from "../k8s/failing.js";
 import { withPerRunViews } from "../k8s/per-run.js";
 import type { Diagnostic } from "../model/diagnostic.js";
 import { compareFindings, type Finding } from "../model/finding.js";
@@ -145,7 +146,7 @@ function analyseAll(
   for (const snapshot of snapshots) {
     const context = snapshot.target.kind === "cluster" ? snapshot.target.context : undefined;
     const begun = context === undefined ? undefined : early?.get(context);
-    const { result, summary, lookup, pods } = analyse(snapshot, req, begun);
+    const { result, summary, lookup, pods, failures } = analyse(snapshot, req, begun);
     report.targets.push(summary);
     report.findings.push(...result.findings);
     report.suppressed.push(...result.suppressed);
@@ -158,6 +159,7 @@ function analyseAll(
         zone: summary.zone,
         lookup,
         ...(pods ? { pods } : {}),
+        ...(failures ? { failures } : {}),
       }),
     );
     const prefix = snapshots.length > 1 && snapshot.target.context ? `${snapshot.target.context}: ` : "";
@@ -230,6 +232,8 @@ export function analyse(snapshot: Snapshot, req: AnalyseRequest, early?: EarlyCh
   let latent: RunResult;
   /** The pods to explain, chosen early (unexplainedOf's `pods`). */
   let pods: SourcedObject[] | undefined;
+  /** Their failures, when worked out with the events read (unexplainedOf's `failures`). */
+  let failures: ReadonlyMap<SourcedObject, PodFailure[]> | undefined;
   if (early && result) {
     lookup = early.lookup;
     latent = early.latent;
@@ -242,6 +246,7 @@ export function analyse(snapshot: Snapshot, req: AnalyseRequest, early?: EarlyCh
     result = checked.live;
     latent = checked.latent;
     pods = checked.pods;
+    failures = checked.failures;
   }
   result.findings.push(...latent.findings);
   result.suppressed.push(...latent.suppressed);
@@ -259,7 +264,7 @@ export function analyse(snapshot: Snapshot, req: AnalyseRequest, early?: EarlyCh
   if (snapshot.target.context) summary.context = snapshot.target.context;
   if (zone.zone) summary.zone = zone.zone;
   if (zone.distribution) summary.distribution = zone.distribution;
-  return { result, summary, target, lookup, ...(pods ? { pods } : {}) };
+  return { result, summary, target, lookup, ...(pods ? { pods } : {}), ...(failures ? { failures } : {}) };
 }
 
 /** Flags first, then the config's contexts, then the distribution the nodes show (k3s → the page's k3s zone). */

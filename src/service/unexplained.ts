@@ -35,6 +35,8 @@ export interface UnexplainedOptions {
   lookup?: Lookup;
   /** The pods to look at, when podsToExplain chose them already (service/scan-early); else every pod. */
   pods?: readonly SourcedObject[];
+  /** Their failures, where the caller worked them out already with the events read (worthExplaining). */
+  failures?: ReadonlyMap<SourcedObject, PodFailure[]>;
 }
 
 /** Thrown by the events a pod's failures are asked for, when they are not read yet. */
@@ -56,12 +58,16 @@ export function podsToExplain(
 /**
  * Whether unexplainedOf should look at a pod, asked pod by pod (service/scan-early asks while the engine checks
  * each): no ignore leaves it out, and its status shows a failure, or its events do (`eventsRead`), or, with the
- * events not read yet, its status does not tell without them.
+ * events not read yet, its status does not tell without them. With the events read, the failures it finds are
+ * kept in `failures`, for unexplainedOf.
  */
 export function worthExplaining(
   snapshot: Snapshot,
   lookup: Lookup,
-  opts: Pick<UnexplainedOptions, "config" | "now"> & { eventsRead: boolean },
+  opts: Pick<UnexplainedOptions, "config" | "now"> & {
+    eventsRead: boolean;
+    failures?: Map<SourcedObject, PodFailure[]>;
+  },
 ): (pod: SourcedObject) => boolean {
   const failing = failingOptions(snapshot, opts.config, opts.now);
   const forAll = opts.config.ignore.filter((e) => !e.pitfalls?.length);
@@ -70,7 +76,11 @@ export function worthExplaining(
   };
   return (o) => {
     if (ignored(o, forAll)) return false;
-    if (opts.eventsRead) return podFailures(o.object, () => eventsOf(lookup, o.object), failing).length > 0;
+    if (opts.eventsRead) {
+      const failures = podFailures(o.object, () => eventsOf(lookup, o.object), failing);
+      if (failures.length) opts.failures?.set(o, failures);
+      return failures.length > 0;
+    }
     try {
       return podFailures(o.object, needEvents, failing).length > 0;
     } catch (error) {
@@ -132,7 +142,7 @@ function unexplainedIn(
     const pod = o.object;
     if (!opts.pods && ignored(o, forAll)) continue;
     // Read only when the status leaves it open: a healthy pod's events are never made into views.
-    const failures = podFailures(pod, () => eventsOf(lookup, pod), failing);
+    const failures = opts.failures?.get(o) ?? podFailures(pod, () => eventsOf(lookup, pod), failing);
     if (!failures.length) continue;
     // Findings about the pod itself or a controller above it (a port clash is reported on the Deployment).
     const keys = [refKey(refOf(pod)), ...controllerChain(pod, lookup.owners()).map((l) => refKey(l.ref))];

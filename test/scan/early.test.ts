@@ -126,9 +126,11 @@ describe("the engine in steps (a scan's checks begun while the events are read)"
       expect(checked.latent).toEqual(latentRisks(whole, { kb, config, zone, now: NOW }));
       const everyPod = unexplainedOf(whole, checked.live, { config, now: NOW });
       expect(everyPod.length).toBeGreaterThan(0);
-      expect(unexplainedOf(whole, checked.live, { config, now: NOW, lookup, pods: checked.pods })).toEqual(
+      const { pods, failures } = checked;
+      expect(unexplainedOf(whole, checked.live, { config, now: NOW, lookup, pods, failures })).toEqual(
         everyPod,
       );
+      expect([...failures.keys()]).toEqual(pods);
       // With the events read, only the pods that fail: none that podsToExplain (before the events) would not take.
       const chosen = new Set(checked.pods.map((o) => o.object.metadata?.name));
       for (const u of everyPod) expect(chosen.has(u.pod.name)).toBe(true);
