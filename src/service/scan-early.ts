@@ -1,8 +1,9 @@
 // A live scan's checks begun while the events are still being read (sources/live whileEventsRead): the objects
 // read before them are checked by the rules that need neither events nor logs, their latent risks worked out and
 // the pods worth explaining chosen, object by object, a few milliseconds at a time between the pages' reads; the
-// rest once the read is over (finishEarly). A snapshot read whole is checked in the same one pass (checkWhole). The result is the one the engine gives after the whole read (test/scan/early.test.ts):
-// the events of a big cluster come one page after another, and the scan waits on each.
+// rest once the read is over (finishEarly). The result is the one the engine gives after the whole read
+// (test/scan/early.test.ts): the events of a big cluster come one page after another, and the scan waits on each.
+// A snapshot read whole is checked in the same one pass (checkWhole).
 import { growingLookupOf } from "../engine/lookup.js";
 import { type EngineRun, type RunOptions, type RunResult, type RunStep, startRun } from "../engine/run.js";
 import { withPerRunViews } from "../k8s/per-run.js";
@@ -79,8 +80,8 @@ function startChecks(
 }
 
 /**
- * The checks of a whole snapshot in one pass (startChecks): the live run's and the latent risks' results, and the
- * pods the unexplained list looks at. What runEngine, latentRisks and podsToExplain give, each over the snapshot.
+ * The checks of a whole snapshot in one pass (startChecks): what runEngine and latentRisks give, each over the
+ * snapshot, and the pods that fail now with their failures, for the unexplained list (its `pods`, `failures`).
  */
 export function checkWhole(
   snapshot: Snapshot,
