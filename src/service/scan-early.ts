@@ -21,7 +21,7 @@ export interface EarlyChecks {
   grow(whole: Snapshot): void;
   live: EngineRun;
   latent: RunResult;
-  /** The pods the unexplained list looks at (podsToExplain). */
+  /** The pods the unexplained list looks at (worthExplaining, the events not read yet). */
   pods: SourcedObject[];
 }
 

@@ -230,7 +230,7 @@ export function analyse(snapshot: Snapshot, req: AnalyseRequest, early?: EarlyCh
   let lookup: Lookup;
   let result = early && finishEarly(early, { ...snapshot, target });
   let latent: RunResult;
-  /** The pods to explain, chosen early (unexplainedOf's `pods`). */
+  /** The pods to explain, chosen early or in the one pass (unexplainedOf's `pods`). */
   let pods: SourcedObject[] | undefined;
   /** Their failures, when worked out with the events read (unexplainedOf's `failures`). */
   let failures: ReadonlyMap<SourcedObject, PodFailure[]> | undefined;

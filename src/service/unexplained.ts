@@ -33,7 +33,7 @@ export interface UnexplainedOptions {
   zone?: string;
   /** The snapshot's indexes when the caller has them already (the engine's). */
   lookup?: Lookup;
-  /** The pods to look at, when podsToExplain chose them already (service/scan-early); else every pod. */
+  /** The pods to look at, when worthExplaining chose them already (service/scan-early); else every pod. */
   pods?: readonly SourcedObject[];
   /** Their failures, where the caller worked them out already with the events read (worthExplaining). */
   failures?: ReadonlyMap<SourcedObject, PodFailure[]>;
@@ -41,19 +41,6 @@ export interface UnexplainedOptions {
 
 /** Thrown by the events a pod's failures are asked for, when they are not read yet. */
 const EVENTS_NEEDED = Symbol("events needed");
-
-/**
- * The pods unexplainedOf looks at, chosen before the events are read: those no ignore leaves out whose status
- * shows a failure, or does not tell without their events. In the order of the snapshot, as it looks at them.
- */
-export function podsToExplain(
-  snapshot: Snapshot,
-  lookup: Lookup,
-  opts: Pick<UnexplainedOptions, "config" | "now">,
-): SourcedObject[] {
-  const worth = worthExplaining(snapshot, lookup, { ...opts, eventsRead: false });
-  return withPerRunViews(() => lookup.byKind("Pod").filter(worth));
-}
 
 /**
  * Whether unexplainedOf should look at a pod, asked pod by pod (service/scan-early asks while the engine checks

@@ -4,20 +4,31 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { defaultConfig } from "../../src/config/model.js";
+import { type Config, defaultConfig } from "../../src/config/model.js";
 import { growingLookupOf, lookupOf } from "../../src/engine/lookup.js";
 import { type RunOptions, runEngine, startRun } from "../../src/engine/run.js";
 import { withPerRunViews } from "../../src/k8s/per-run.js";
 import { type KnowledgeBase, loadKnowledgeBase } from "../../src/kb/load.js";
 import type { Snapshot, SourcedObject } from "../../src/model/snapshot.js";
 import { allRules } from "../../src/rules/index.js";
+import type { Lookup } from "../../src/rules/types.js";
 import { latentRisks, startLatent } from "../../src/service/latent.js";
 import { analyseTargets, checkEarly, type ScanReport } from "../../src/service/scan.js";
 import { checkWhole } from "../../src/service/scan-early.js";
-import { podsToExplain, unexplainedOf } from "../../src/service/unexplained.js";
+import { unexplainedOf, worthExplaining } from "../../src/service/unexplained.js";
 import { generateCluster } from "../sim/index.js";
 
 const NOW = new Date("2026-03-26T12:00:00Z");
+
+/** The pods worth explaining before the events are read, in a pass of their own. */
+function podsToExplain(
+  snapshot: Snapshot,
+  lookup: Lookup,
+  opts: { config: Config; now: Date },
+): SourcedObject[] {
+  const worth = worthExplaining(snapshot, lookup, { ...opts, eventsRead: false });
+  return withPerRunViews(() => lookup.byKind("Pod").filter(worth));
+}
 let kb: KnowledgeBase;
 let whole: Snapshot;
 let firstPart: number;
